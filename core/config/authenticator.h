@@ -1,0 +1,42 @@
+#pragma once
+
+#include "config/config.h"
+
+#include <QByteArrayView>
+#include <QString>
+
+#include <array>
+#include <optional>
+#include <vector>
+
+namespace sluice::config {
+
+struct Principal
+{
+    QString account;
+    bool admin = false;
+};
+
+// Checks "Authorization: Bearer <token>" against the digests of the accounts.
+// Immutable once built, so a shared_ptr<const Authenticator> can be swapped
+// when accounts change and read from any thread.
+class Authenticator final
+{
+public:
+    explicit Authenticator(const QList<Account> &accounts);
+
+    // Takes the raw header value. The digest of the presented token is
+    // compared with every known digest in constant time (no early exit).
+    std::optional<Principal> authenticate(QByteArrayView authorizationHeader) const;
+
+private:
+    struct Entry
+    {
+        std::array<unsigned char, 32> digest;
+        int principal;
+    };
+    std::vector<Entry> m_entries;
+    std::vector<Principal> m_principals;
+};
+
+} // namespace sluice::config

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "config/limits.h"
+#include "util/expected.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace sluice::config {
+
+// A bearer token is stored only as its SHA-256 digest.
+struct TokenRecord
+{
+    QByteArray sha256;   // 32 raw bytes (hex in the file)
+    QDateTime created;   // UTC
+    bool operator==(const TokenRecord &) const = default;
+};
+
+struct Account
+{
+    QString name;        // [A-Za-z0-9._-]{1,64}
+    bool admin = false;
+    QList<TokenRecord> tokens;
+    bool operator==(const Account &) const = default;
+};
+
+struct Config
+{
+    static constexpr int CurrentVersion = 1;
+    static constexpr auto DefaultListen = "127.0.0.1:8080";
+    static constexpr auto DefaultAccount = "operator";
+
+    QString listen = QString::fromLatin1(DefaultListen);   // HOST:PORT
+    Limits limits;
+    QList<Account> accounts;
+
+    bool operator==(const Config &) const = default;
+
+    // Parses and validates. Errors read "FILE:LINE: reason" and name the key at
+    // fault; a malformed file is never replaced.
+    static Expected<Config> load(const QString &path);
+    static Expected<Config> fromJson(const QByteArray &json, const QString &fileNameForErrors);
+    QByteArray toJson() const;
+
+    // Durable write: temp file, fdatasync, rename, fsync of the directory.
+    Expected<void> save(const QString &path) const;
+
+    const Account *account(QStringView name) const;
+    // Creates the account when missing (admin as given; an existing account
+    // keeps its role unless admin is true) and returns a new plain token.
+    Expected<QString> addToken(const QString &accountName, bool admin);
+    // Removes the account and all its tokens; false when there is none.
+    bool revokeAccount(QStringView name);
+};
+
+struct LoadedConfig
+{
+    Config config;
+    // The plain token created for the default account when the file did not
+    // exist yet; shown once (printed by sluiced, displayed by the GUI).
+    std::optional<QString> firstRunToken;
+};
+
+// Loads the file, or on first run creates it with defaults and one admin
+// account with a fresh token.
+Expected<LoadedConfig> loadOrCreate(const QString &path);
+
+// 256 bits from QRandomGenerator::system(), base64url, prefixed "sluice_".
+QString generateToken();
+QByteArray tokenDigest(QStringView token);
+bool isValidAccountName(QStringView name);
+
+} // namespace sluice::config

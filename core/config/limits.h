@@ -1,0 +1,61 @@
+#pragma once
+
+#include "util/expected.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QMetaType>
+#include <QStringList>
+
+namespace sluice::config {
+
+// Every limit of the service, in one value: validated, persisted in the config
+// file, editable live (GUI, admin API) and applied without a restart.
+// Durations are milliseconds, sizes bytes. Nothing is unlimited.
+struct Limits
+{
+    // HTTP connection handling (RFC 9112 framing limits and timeouts)
+    qint64 headerDeadlineMs = 10'000;        // first byte of a request to end of its header
+    qint64 bodyIdleTimeoutMs = 30'000;       // no body byte received / no response byte sent
+    qint64 keepAliveIdleTimeoutMs = 15'000;  // idle connection between requests
+    qint64 maxConnections = 512;
+    qint64 maxConnectionsPerClient = 64;
+    qint64 maxRequestLineBytes = 8 * 1024;
+    qint64 maxHeaderBytes = 16 * 1024;
+    qint64 maxHeaderFields = 100;
+    qint64 maxChunkExtensionBytes = 16 * 1024;
+    qint64 socketReadBufferBytes = 64 * 1024;
+    qint64 responseHighWaterBytes = 256 * 1024;
+    qint64 shutdownGraceMs = 10'000;
+
+    bool operator==(const Limits &) const = default;
+
+    // Empty when valid; otherwise one message per bad field, naming the field,
+    // the value and the allowed range.
+    QStringList validate() const;
+
+    // JSON uses the snake_case keys of fields(). fromJson starts from the
+    // defaults, so a partial object is fine; unknown keys, wrong types and
+    // out-of-range values are errors that name the key.
+    QJsonObject toJson() const;
+    static Expected<Limits> fromJson(const QJsonObject &object);
+};
+
+// Describes one field of Limits, for validation, persistence and the editor.
+struct LimitField
+{
+    const char *key;         // snake_case, as in the config file and the admin API
+    const char *unit;        // "ms", "bytes", "count"
+    qint64 minimum;
+    qint64 maximum;
+    qint64 defaultValue;
+    const char *help;        // one line for the operator
+    qint64 Limits::*member;
+};
+
+const QList<LimitField> &limitFields();
+const LimitField *findLimitField(QStringView key);
+
+} // namespace sluice::config
+
+Q_DECLARE_METATYPE(sluice::config::Limits)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Sluice needs to build, run and test.
+# Idempotent and non-interactive: packages already present are skipped, and
+# `apt-get update` runs at most once per call (only when something is missing).
+set -euo pipefail
+
+packages=(
+    # toolchain
+    build-essential cmake ninja-build pkg-config git
+    # Qt 6.4
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev
+    libqt6sql6-sqlite libqt6sql6-psql libqt6opengl6-dev
+    libgl-dev libglx-dev libvulkan-dev
+    # parsing, hashing, compression
+    libboost1.81-dev libssl-dev zlib1g-dev
+    # runtime helpers used by the tests and the demo
+    sqlite3 curl ca-certificates xauth xvfb
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
