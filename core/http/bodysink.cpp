@@ -1,1 +1,7 @@
-// placeholder
+#include "http/bodysink.h"
+
+namespace sluice::http {
+
+BodySink::~BodySink() = default;
+
+} // namespace sluice::http

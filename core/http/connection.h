@@ -1,1 +1,115 @@
 #pragma once
+
+#include "config/authenticator.h"
+#include "config/limits.h"
+#include "http/httptypes.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+class QTcpSocket;
+
+namespace sluice::http {
+
+class BodySink;
+class Exchange;
+class RequestParser;
+class ResponseProducer;
+class Router;
+
+// What a connection needs from its server; owned by the server, which
+// outlives its connections. Lives on the server's thread only.
+struct ServerContext
+{
+    const Router *router = nullptr;
+    std::shared_ptr<const config::Authenticator> authenticator;
+    config::Limits limits;
+    bool shuttingDown = false;
+    quint64 nextRequestId = 1;
+
+    // Counters (read by the service for status and metrics)
+    int requestsInFlight = 0;
+    quint64 requestsTotal = 0;
+    quint64 readPauses = 0; // times a full body sink stopped socket reads
+    quint64 writePauses = 0; // times the high-water mark stopped a producer
+    qint64 peakBytesToWrite = 0; // largest unsent backlog seen after a write
+};
+
+// One client connection: an HTTP/1.1 state machine that reads a request head,
+// dispatches it, streams the body to a sink with backpressure, and pulls the
+// response from a producer. Requests on a connection are served strictly in
+// order; a pipelined request is not parsed before the previous response is out.
+class Connection final : public QObject
+{
+    Q_OBJECT
+public:
+    Connection(QTcpSocket *socket, ServerContext &context, QObject *parent = nullptr);
+    ~Connection() override;
+    Q_DISABLE_COPY_MOVE(Connection)
+
+    QHostAddress peer() const { return m_peer; }
+    bool isIdle() const { return m_state == State::Idle && m_input.isEmpty(); }
+    // Graceful: close now if idle, otherwise after the current response.
+    void shutdown();
+    // Immediate: abandon the request, clean up, close.
+    void abort(const QString &reason);
+
+signals:
+    void closed();
+
+private:
+    enum class State {
+        Idle, // between requests (keep-alive timer)
+        ReadingHead, // header deadline running
+        ReadingBody, // feeding the sink
+        AwaitingResponse, // handler is working
+        Writing, // response going out
+        Closing, // flushing, then gone
+    };
+
+    void onReadyRead();
+    void pump();
+    bool step();
+    void readSocket();
+    bool wantsInput() const;
+    void dispatch();
+    void startBody(BodySink *sink);
+    void bodyStep(bool *progressed);
+    void onSinkDrained();
+    void respond(Response &&response);
+    void pumpOutput();
+    void finishResponse();
+    void fail(const HttpError &error);
+    void close();
+    void teardownRequest(const QString &reason);
+    void armTimer(qint64 ms);
+    void onTimeout();
+    void onDisconnected();
+
+    QTcpSocket *m_socket;
+    ServerContext &m_context;
+    QHostAddress m_peer;
+    State m_state = State::Idle;
+    QByteArray m_input;
+    std::unique_ptr<RequestParser> m_parser;
+    QPointer<Exchange> m_exchange;
+    QPointer<BodySink> m_sink;
+    std::shared_ptr<ResponseProducer> m_producer;
+    bool m_bodyWanted = false;
+    bool m_bodyDone = false;
+    bool m_readPaused = false;
+    bool m_writePaused = false;
+    bool m_closeAfterResponse = false;
+    bool m_headOnly = false;
+    bool m_chunkedOut = false;
+    bool m_inFlight = false;
+    bool m_closed = false;
+    QTimer m_timer;
+    QElapsedTimer m_requestClock;
+};
+
+} // namespace sluice::http

@@ -1,1 +1,181 @@
-// placeholder
+#include "http/httpserver.h"
+
+#include <QTcpServer>
+#include <QTcpSocket>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::http {
+
+HttpServer::HttpServer(Router router, QObject *parent)
+    : QObject(parent)
+    , m_router(std::move(router))
+    , m_server(new QTcpServer(this))
+{
+    m_context.router = &m_router;
+    m_server->setMaxPendingConnections(128);
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onNewConnection);
+    connect(m_server, &QTcpServer::acceptError, this, &HttpServer::onAcceptError);
+    m_graceTimer.setSingleShot(true);
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] {
+        const auto remaining = m_connections;
+        for (Connection *c : remaining)
+            c->abort(u"shutdown grace period over"_s);
+    });
+    // QTcpServer stops accepting when accept() fails (EMFILE, ENFILE, ENOBUFS)
+    // and never resumes by itself.
+    m_resumeAcceptTimer.setSingleShot(true);
+    m_resumeAcceptTimer.setInterval(std::chrono::milliseconds(250));
+    connect(&m_resumeAcceptTimer, &QTimer::timeout, this, [this] {
+        if (m_server->isListening() && !m_context.shuttingDown)
+            m_server->resumeAccepting();
+    });
+}
+
+HttpServer::~HttpServer()
+{
+    const auto remaining = m_connections;
+    for (Connection *c : remaining)
+        c->abort(u"server destroyed"_s);
+    qDeleteAll(m_connections);
+}
+
+bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    m_context.shuttingDown = false;
+    if (!m_server->listen(address, port)) {
+        if (error)
+            *error = u"cannot listen on %1:%2: %3"_s.arg(address.toString())
+                         .arg(port)
+                         .arg(m_server->errorString());
+        return false;
+    }
+    return true;
+}
+
+bool HttpServer::isListening() const
+{
+    return m_server->isListening();
+}
+QHostAddress HttpServer::serverAddress() const
+{
+    return m_server->serverAddress();
+}
+quint16 HttpServer::serverPort() const
+{
+    return m_server->serverPort();
+}
+
+void HttpServer::setLimits(const config::Limits &limits)
+{
+    m_context.limits = limits;
+}
+
+void HttpServer::setAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
+{
+    m_context.authenticator = std::move(authenticator);
+}
+
+void HttpServer::onNewConnection()
+{
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        const QHostAddress peer = socket->peerAddress();
+        if (m_context.shuttingDown) {
+            rejectConnection(socket, {503, u"server is shutting down"_s});
+            continue;
+        }
+        if (m_connections.size() >= m_context.limits.maxConnections) {
+            rejectConnection(socket,
+                             HttpError::limitExceeded(503, u"too many connections"_s,
+                                                      u"max_connections"_s,
+                                                      m_context.limits.maxConnections));
+            continue;
+        }
+        if (m_perClient.value(peer) >= m_context.limits.maxConnectionsPerClient) {
+            rejectConnection(socket,
+                             HttpError::limitExceeded(
+                                 503, u"too many connections from %1"_s.arg(peer.toString()),
+                                 u"max_connections_per_client"_s,
+                                 m_context.limits.maxConnectionsPerClient));
+            continue;
+        }
+        auto *connection = new Connection(socket, m_context, this);
+        m_connections.append(connection);
+        ++m_perClient[peer];
+        connect(connection, &Connection::closed, this,
+                [this, connection] { onConnectionClosed(connection); });
+    }
+}
+
+void HttpServer::rejectConnection(QTcpSocket *socket, const HttpError &error)
+{
+    ++m_rejected;
+    Response r = Response::error(error);
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status)
+        + "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: "
+          "close\r\nContent-Length: "
+        + QByteArray::number(r.body.size()) + "\r\n\r\n" + r.body;
+    socket->setParent(this);
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->write(out);
+    socket->disconnectFromHost();
+    // A client that never reads must not keep the socket: give it a second.
+    QTimer::singleShot(std::chrono::seconds(1), socket, [socket] {
+        socket->abort();
+        socket->deleteLater();
+    });
+}
+
+void HttpServer::onAcceptError()
+{
+    qCWarning(lcHttp) << "accept failed:" << m_server->errorString() << "- retrying shortly";
+    m_server->pauseAccepting();
+    m_resumeAcceptTimer.start();
+}
+
+void HttpServer::onConnectionClosed(Connection *connection)
+{
+    m_connections.removeOne(connection);
+    const QHostAddress peer = connection->peer();
+    if (--m_perClient[peer] <= 0)
+        m_perClient.remove(peer);
+    connection->deleteLater();
+    checkStopped();
+}
+
+void HttpServer::shutdown()
+{
+    if (m_context.shuttingDown)
+        return;
+    m_context.shuttingDown = true;
+    m_server->close();
+    m_resumeAcceptTimer.stop();
+    const auto current = m_connections;
+    for (Connection *c : current)
+        c->shutdown();
+    m_graceTimer.start(std::chrono::milliseconds(m_context.limits.shutdownGraceMs));
+    checkStopped();
+}
+
+void HttpServer::checkStopped()
+{
+    if (m_context.shuttingDown && m_connections.isEmpty()) {
+        m_graceTimer.stop();
+        QMetaObject::invokeMethod(this, &HttpServer::stopped, Qt::QueuedConnection);
+    }
+}
+
+ServerStats HttpServer::stats() const
+{
+    ServerStats s;
+    s.connections = int(m_connections.size());
+    s.requestsInFlight = m_context.requestsInFlight;
+    s.requestsTotal = m_context.requestsTotal;
+    s.connectionsRejected = m_rejected;
+    s.readPauses = m_context.readPauses;
+    s.writePauses = m_context.writePauses;
+    s.peakBytesToWrite = m_context.peakBytesToWrite;
+    return s;
+}
+
+} // namespace sluice::http

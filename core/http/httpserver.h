@@ -1,1 +1,71 @@
 #pragma once
+
+#include "http/connection.h"
+#include "http/router.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QTimer>
+
+class QTcpServer;
+
+namespace sluice::http {
+
+struct ServerStats
+{
+    int connections = 0;
+    int requestsInFlight = 0;
+    quint64 requestsTotal = 0;
+    quint64 connectionsRejected = 0;
+    quint64 readPauses = 0;
+    quint64 writePauses = 0;
+    qint64 peakBytesToWrite = 0;
+};
+
+// Accepts connections and owns them. Lives on one thread (the service gives
+// it its own); every member is called on that thread.
+class HttpServer final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit HttpServer(Router router, QObject *parent = nullptr);
+    ~HttpServer() override;
+    Q_DISABLE_COPY_MOVE(HttpServer)
+
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
+    bool isListening() const;
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+
+    void setLimits(const config::Limits &limits); // applies to what happens next
+    const config::Limits &limits() const { return m_context.limits; }
+    void setAuthenticator(std::shared_ptr<const config::Authenticator> authenticator);
+
+    // Stops accepting, lets requests in flight finish within shutdown_grace_ms,
+    // then aborts the rest. Emits stopped() when no connection is left.
+    void shutdown();
+    bool isShuttingDown() const { return m_context.shuttingDown; }
+    ServerStats stats() const;
+
+signals:
+    void stopped();
+
+private:
+    void onNewConnection();
+    void onAcceptError();
+    void rejectConnection(class QTcpSocket *socket, const HttpError &error);
+    void onConnectionClosed(Connection *connection);
+    void checkStopped();
+
+    Router m_router;
+    ServerContext m_context;
+    QTcpServer *m_server;
+    QList<Connection *> m_connections;
+    QHash<QHostAddress, int> m_perClient;
+    quint64 m_rejected = 0;
+    QTimer m_graceTimer;
+    QTimer m_resumeAcceptTimer;
+};
+
+} // namespace sluice::http

@@ -1,1 +1,74 @@
-// placeholder
+#include "http/router.h"
+
+namespace sluice::http {
+
+namespace {
+
+QStringList splitPath(const QString &path)
+{
+    QStringList segments = path.split(QLatin1Char('/'));
+    if (!segments.isEmpty() && segments.first().isEmpty())
+        segments.removeFirst();
+    return segments;
+}
+
+bool isPlaceholder(const QString &segment)
+{
+    return segment.size() > 2 && segment.startsWith(QLatin1Char('{'))
+        && segment.endsWith(QLatin1Char('}'));
+}
+
+bool matches(const QStringList &pattern, const QStringList &path, QHash<QString, QString> *params)
+{
+    if (pattern.size() != path.size())
+        return false;
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const QString &p = pattern.at(i);
+        if (isPlaceholder(p)) {
+            if (path.at(i).isEmpty())
+                return false;
+            params->insert(p.mid(1, p.size() - 2), path.at(i));
+        } else if (p != path.at(i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+void Router::add(QByteArray method, const QString &pattern, Access access, Handler handler)
+{
+    m_routes.append(Route {std::move(method), splitPath(pattern), access, std::move(handler)});
+}
+
+Router::Match Router::match(const QByteArray &method, const QString &path) const
+{
+    Match result;
+    const QStringList segments = splitPath(path);
+    const Route *headFallback = nullptr;
+    QHash<QString, QString> headParams;
+    for (const Route &route : m_routes) {
+        QHash<QString, QString> params;
+        if (!matches(route.segments, segments, &params))
+            continue;
+        if (route.method == method) {
+            result.route = &route;
+            result.params = std::move(params);
+            return result;
+        }
+        if (method == "HEAD" && route.method == "GET" && !headFallback) {
+            headFallback = &route;
+            headParams = std::move(params);
+        }
+        if (!result.allowedMethods.contains(route.method))
+            result.allowedMethods.append(route.method);
+    }
+    if (headFallback) {
+        result.route = headFallback;
+        result.params = std::move(headParams);
+    }
+    return result;
+}
+
+} // namespace sluice::http
