@@ -1,0 +1,402 @@
+#include "fakeservice.h"
+#include "mainwindow.h"
+
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSet>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+using sluice::service::ServiceState;
+using sluice::service::ServiceStatus;
+using namespace sluice::testing;
+
+namespace {
+
+const auto Token = u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s;
+
+template<typename T = QLabel> T *widget(const QWidget &window, const char *name)
+{
+    T *child = window.findChild<T *>(QString::fromLatin1(name));
+    if (!child)
+        qFatal("no %s named \"%s\" in the window", T::staticMetaObject.className(), name);
+    return child;
+}
+
+QString text(const QWidget &window, const char *name)
+{
+    return widget(window, name)->text();
+}
+
+} // namespace
+
+class tst_MainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void showsInitialStatus();
+    void buttonsFollowState_data();
+    void buttonsFollowState();
+    void startShowsListenAddress();
+    void addressBecomesUrl_data();
+    void addressBecomesUrl();
+    void countersFollowStatusChanged_data();
+    void countersFollowStatusChanged();
+    void stopThenStartAgain();
+    void failureShowsError();
+    void uptimeShowsTimeSinceStart_data();
+    void uptimeShowsTimeSinceStart();
+    void uptimeTicksOnlyWhileRunning();
+    void tokenMaskedUntilShown();
+    void missingTokenExplainsHowToIssueOne();
+    void remembersGeometry();
+    void screenshot();
+
+private:
+    QSettings settings() const { return QSettings(u"Sluice"_s, u"sluice"_s); }
+};
+
+void tst_MainWindow::initTestCase()
+{
+    // Keep the window's geometry out of the user's real settings.
+    QStandardPaths::setTestModeEnabled(true);
+    const QString testConfigDir
+        = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+    QVERIFY2(settings().fileName().startsWith(testConfigDir), qPrintable(settings().fileName()));
+    settings().clear();
+}
+
+void tst_MainWindow::cleanupTestCase()
+{
+    settings().clear();
+}
+
+void tst_MainWindow::showsInitialStatus()
+{
+    FakeService service(Token);
+    sluice::ui::MainWindow window(service);
+
+    QCOMPARE(window.windowTitle(), u"Sluice"_s);
+    QCOMPARE(text(window, "stateLabel"), u"stopped"_s);
+    QCOMPARE(text(window, "addressLabel"), u"not listening"_s);
+    QVERIFY(!widget<QPushButton>(window, "copyAddressButton")->isEnabled());
+    QVERIFY(!widget(window, "errorLabel")->isVisibleTo(&window));
+    QCOMPARE(text(window, "statusMessage"), u"The service is stopped."_s);
+}
+
+void tst_MainWindow::buttonsFollowState_data()
+{
+    QTest::addColumn<ServiceState>("state");
+    QTest::addColumn<bool>("startEnabled");
+    QTest::addColumn<bool>("stopEnabled");
+
+    QTest::addRow("stopped") << ServiceState::Stopped << true << false;
+    QTest::addRow("starting") << ServiceState::Starting << false << true;
+    QTest::addRow("running") << ServiceState::Running << false << true;
+    QTest::addRow("stopping") << ServiceState::Stopping << false << false;
+    QTest::addRow("failed") << ServiceState::Failed << true << false;
+}
+
+void tst_MainWindow::buttonsFollowState()
+{
+    QFETCH(ServiceState, state);
+    QFETCH(bool, startEnabled);
+    QFETCH(bool, stopEnabled);
+
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    service.publish(makeStatus(state));
+
+    QCOMPARE(text(window, "stateLabel"), sluice::service::toString(state));
+    QCOMPARE(widget<QPushButton>(window, "startButton")->isEnabled(), startEnabled);
+    QCOMPARE(widget<QPushButton>(window, "stopButton")->isEnabled(), stopEnabled);
+}
+
+void tst_MainWindow::startShowsListenAddress()
+{
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy statusSpy(&service, &FakeService::statusChanged);
+
+    QTest::mouseClick(widget<QPushButton>(window, "startButton"), Qt::LeftButton);
+    QCOMPARE(service.startCalls, 1);
+    // The click only asks; the window changes when the service reports back.
+    QCOMPARE(text(window, "stateLabel"), u"stopped"_s);
+
+    QTRY_COMPARE(text(window, "stateLabel"), u"running"_s);
+    QCOMPARE(statusSpy.count(), 2); // starting, running
+    QVERIFY(text(window, "addressLabel").contains(u"href=\"%1\""_s.arg(ListenUrl)));
+    QCOMPARE(text(window, "statusMessage"), u"Listening on "_s + ListenUrl);
+    QVERIFY(!widget<QPushButton>(window, "startButton")->isEnabled());
+    QVERIFY(widget<QPushButton>(window, "stopButton")->isEnabled());
+
+    QTest::mouseClick(widget<QPushButton>(window, "copyAddressButton"), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), ListenUrl);
+}
+
+void tst_MainWindow::addressBecomesUrl_data()
+{
+    QTest::addColumn<QString>("listenAddress");
+    QTest::addColumn<QString>("url"); // empty: shown as plain text, nothing to copy
+
+    QTest::addRow("ipv4") << ListenAddress << ListenUrl;
+    QTest::addRow("ipv6") << u"[::1]:9000"_s << u"http://[::1]:9000"_s;
+    QTest::addRow("hostname") << u"sluice.example:80"_s << u"http://sluice.example:80"_s;
+    QTest::addRow("no port") << u"127.0.0.1"_s << QString();
+    QTest::addRow("port 0") << u"127.0.0.1:0"_s << QString();
+}
+
+void tst_MainWindow::addressBecomesUrl()
+{
+    QFETCH(QString, listenAddress);
+    QFETCH(QString, url);
+
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    ServiceStatus status = makeStatus(ServiceState::Running);
+    status.listenAddress = listenAddress;
+    service.publish(status);
+
+    auto copyButton = widget<QPushButton>(window, "copyAddressButton");
+    if (url.isEmpty()) {
+        QCOMPARE(text(window, "addressLabel"), listenAddress);
+        QVERIFY(!copyButton->isEnabled());
+    } else {
+        QCOMPARE(text(window, "addressLabel"), u"<a href=\"%1\">%1</a>"_s.arg(url));
+        QVERIFY(copyButton->isEnabled());
+    }
+}
+
+void tst_MainWindow::countersFollowStatusChanged_data()
+{
+    QTest::addColumn<int>("connections");
+    QTest::addColumn<int>("inFlight");
+    QTest::addColumn<quint64>("total");
+
+    QTest::addRow("idle") << 0 << 0 << quint64(0);
+    QTest::addRow("busy") << 17 << 5 << quint64(1'234);
+    QTest::addRow("total beyond 32 bits") << 512 << 512 << quint64(12'345'678'901);
+}
+
+void tst_MainWindow::countersFollowStatusChanged()
+{
+    QFETCH(int, connections);
+    QFETCH(int, inFlight);
+    QFETCH(quint64, total);
+
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    ServiceStatus status = makeStatus(ServiceState::Running);
+    service.publish(status);
+    status.connections = connections;
+    status.requestsInFlight = inFlight;
+    status.requestsTotal = total;
+    service.publish(status);
+
+    const QLocale locale;
+    QCOMPARE(text(window, "connectionsLabel"), locale.toString(connections));
+    QCOMPARE(text(window, "requestsInFlightLabel"), locale.toString(inFlight));
+    QCOMPARE(text(window, "requestsTotalLabel"), locale.toString(total));
+}
+
+void tst_MainWindow::stopThenStartAgain()
+{
+    FakeService service;
+    service.publish(makeStatus(ServiceState::Running));
+    sluice::ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto startButton = widget<QPushButton>(window, "startButton");
+    auto stopButton = widget<QPushButton>(window, "stopButton");
+    QCOMPARE(text(window, "stateLabel"), u"running"_s);
+
+    QTest::mouseClick(stopButton, Qt::LeftButton);
+    QCOMPARE(service.stopCalls, 1);
+    QTRY_COMPARE(text(window, "stateLabel"), u"stopped"_s);
+    QVERIFY(startButton->isEnabled());
+    QVERIFY(!stopButton->isEnabled());
+    QCOMPARE(text(window, "addressLabel"), u"not listening"_s);
+
+    QTest::mouseClick(startButton, Qt::LeftButton);
+    QTRY_COMPARE(text(window, "stateLabel"), u"running"_s);
+    QVERIFY(!startButton->isEnabled());
+    QVERIFY(stopButton->isEnabled());
+    QVERIFY(text(window, "addressLabel").contains(ListenUrl));
+}
+
+void tst_MainWindow::failureShowsError()
+{
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    const QString error = u"cannot listen on 127.0.0.1:8080: address already in use"_s;
+    ServiceStatus failed = makeStatus(ServiceState::Failed);
+    failed.error = error;
+    service.publish(failed);
+
+    auto errorLabel = widget(window, "errorLabel");
+    QCOMPARE(text(window, "stateLabel"), u"failed"_s);
+    QVERIFY(errorLabel->isVisibleTo(&window));
+    QCOMPARE(errorLabel->text(), error);
+
+    // Starting again clears the error from view.
+    QTest::mouseClick(widget<QPushButton>(window, "startButton"), Qt::LeftButton);
+    QTRY_COMPARE(text(window, "stateLabel"), u"running"_s);
+    QVERIFY(!errorLabel->isVisibleTo(&window));
+}
+
+void tst_MainWindow::uptimeShowsTimeSinceStart_data()
+{
+    QTest::addColumn<qint64>("secondsAgo");
+    QTest::addColumn<QString>("expectedPrefix"); // the last digit may have moved on
+
+    QTest::addRow("seconds") << qint64(3) << u"0:00:0"_s;
+    QTest::addRow("hours") << qint64(3'723) << u"1:02:0"_s;
+    QTest::addRow("days") << qint64(2 * 86'400 + 3 * 3'600 + 4 * 60 + 1) << u"2 d 03:04:0"_s;
+}
+
+void tst_MainWindow::uptimeShowsTimeSinceStart()
+{
+    QFETCH(qint64, secondsAgo);
+    QFETCH(QString, expectedPrefix);
+
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    ServiceStatus status = makeStatus(ServiceState::Running);
+    status.startedAt = QDateTime::currentDateTimeUtc().addSecs(-secondsAgo);
+    service.publish(status);
+
+    const QString uptime = text(window, "uptimeLabel");
+    QVERIFY2(uptime.startsWith(expectedPrefix), qPrintable(uptime));
+}
+
+void tst_MainWindow::uptimeTicksOnlyWhileRunning()
+{
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+    auto timer = window.findChild<QTimer *>(u"uptimeTimer"_s);
+    QVERIFY(timer);
+    QVERIFY(!timer->isActive());
+
+    service.publish(makeStatus(ServiceState::Running));
+    const QString first = text(window, "uptimeLabel");
+    QVERIFY2(first.startsWith(u"0:00:0"_s), qPrintable(first));
+    // Nothing is published meanwhile: the window counts the seconds itself.
+    QTRY_VERIFY(text(window, "uptimeLabel") != first);
+
+    service.publish(makeStatus(ServiceState::Stopped));
+    QVERIFY(!timer->isActive());
+    QCOMPARE(text(window, "uptimeLabel"), u"\u2014"_s);
+}
+
+void tst_MainWindow::tokenMaskedUntilShown()
+{
+    FakeService service(Token);
+    sluice::ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto field = widget<QLineEdit>(window, "tokenField");
+    auto showButton = widget<QPushButton>(window, "showTokenButton");
+
+    QVERIFY(field->isVisible());
+    QVERIFY(!widget(window, "tokenNote")->isVisible());
+    QCOMPARE(field->echoMode(), QLineEdit::Password);
+    QVERIFY(!field->displayText().contains(Token));
+
+    QTest::mouseClick(showButton, Qt::LeftButton);
+    QCOMPARE(field->echoMode(), QLineEdit::Normal);
+    QCOMPARE(field->displayText(), Token);
+
+    QTest::mouseClick(showButton, Qt::LeftButton);
+    QCOMPARE(field->echoMode(), QLineEdit::Password);
+    QVERIFY(!field->displayText().contains(Token));
+
+    QTest::mouseClick(widget<QPushButton>(window, "copyTokenButton"), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), Token);
+}
+
+void tst_MainWindow::missingTokenExplainsHowToIssueOne()
+{
+    FakeService service;
+    sluice::ui::MainWindow window(service);
+
+    QVERIFY(!widget<QLineEdit>(window, "tokenField")->isVisibleTo(&window));
+    QVERIFY(!widget<QPushButton>(window, "copyTokenButton")->isVisibleTo(&window));
+    auto note = widget(window, "tokenNote");
+    QVERIFY(note->isVisibleTo(&window));
+    QVERIFY(note->text().contains(u"sluiced token add NAME"_s));
+}
+
+void tst_MainWindow::remembersGeometry()
+{
+    FakeService service;
+    QSize savedSize;
+    {
+        sluice::ui::MainWindow window(service);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        savedSize = window.size() + QSize(123, 45);
+        window.resize(savedSize);
+        QTRY_COMPARE(window.size(), savedSize);
+        window.close();
+    }
+    QVERIFY(settings().contains(u"mainWindow/geometry"_s));
+
+    sluice::ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.size(), savedSize);
+}
+
+void tst_MainWindow::screenshot()
+{
+    FakeService service(Token);
+    ServiceStatus status = makeStatus(ServiceState::Running);
+    status.startedAt = status.startedAt.addSecs(-3'723);
+    status.connections = 12;
+    status.requestsInFlight = 3;
+    status.requestsTotal = 48'210;
+    service.publish(status);
+    sluice::ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    const QPixmap pixmap = window.grab();
+    QVERIFY(!pixmap.isNull());
+
+    // SLUICE_SCREENSHOT_DIR keeps the picture, for a look by eye or for documentation.
+    QTemporaryDir temporaryDir;
+    QVERIFY(temporaryDir.isValid());
+    const QString dir = qEnvironmentVariableIsSet("SLUICE_SCREENSHOT_DIR")
+        ? qEnvironmentVariable("SLUICE_SCREENSHOT_DIR")
+        : temporaryDir.path();
+    const QString path = dir + u"/sluice-mainwindow.png"_s;
+    QVERIFY(pixmap.save(path));
+
+    const QImage image(path);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), pixmap.size() * pixmap.devicePixelRatio());
+    // A blank window would be one colour; a drawn one has text, frames and the state dot.
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4) {
+        for (int x = 0; x < image.width(); x += 4)
+            colours.insert(image.pixel(x, y));
+    }
+    QVERIFY2(colours.size() > 8, qPrintable(QString::number(colours.size())));
+}
+
+QTEST_MAIN(tst_MainWindow)
+#include "tst_mainwindow.moc"
