@@ -1,1 +1,257 @@
-// placeholder
+#include "service/service.h"
+
+#include "config/authenticator.h"
+#include "http/httpserver.h"
+#include "service/systemroutes.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcService, "sluice.service")
+
+namespace sluice::service {
+
+QString ListenAddress::toString() const
+{
+    const QString h = host.protocol() == QAbstractSocket::IPv6Protocol ? u"["_s + host.toString() + u"]"_s
+                                                                       : host.toString();
+    return h + u':' + QString::number(port);
+}
+
+std::optional<ListenAddress> ListenAddress::parse(const QString &text)
+{
+    const qsizetype colon = text.lastIndexOf(u':');
+    if (colon <= 0)
+        return std::nullopt;
+    QString host = text.left(colon);
+    bool ok = false;
+    const uint port = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || port > 65535)
+        return std::nullopt;
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    ListenAddress a;
+    a.port = quint16(port);
+    if (host == u"localhost"_s)
+        a.host = QHostAddress(QHostAddress::LocalHost);
+    else if (!a.host.setAddress(host))
+        return std::nullopt;
+    return a;
+}
+
+// The part of the service that lives on the HTTP thread. Every method runs
+// there; results go back to the Service by queued invocation.
+class ServiceRuntime final : public QObject
+{
+public:
+    explicit ServiceRuntime(Service *service) : m_service(service)
+    {
+        m_statsTimer.setInterval(std::chrono::milliseconds(250));
+        QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
+    }
+    ~ServiceRuntime() override { delete m_server; }
+
+    void start(ListenAddress address, config::Limits limits,
+               std::shared_ptr<const config::Authenticator> authenticator)
+    {
+        http::Router router;
+        addSystemRoutes(router, [this] { return statusJson(); });
+        m_server = new http::HttpServer(std::move(router));
+        m_server->setLimits(limits);
+        m_server->setAuthenticator(std::move(authenticator));
+        QObject::connect(m_server, &http::HttpServer::stopped, this, &ServiceRuntime::onStopped);
+        QString error;
+        if (!m_server->listen(address.host, address.port, &error)) {
+            delete m_server;
+            m_server = nullptr;
+            report([error](ServiceStatus &s) {
+                s.state = ServiceState::Failed;
+                s.error = error;
+            });
+            return;
+        }
+        m_uptime.start();
+        m_bound = ListenAddress{m_server->serverAddress(), m_server->serverPort()}.toString();
+        m_statsTimer.start();
+        report([bound = m_bound](ServiceStatus &s) {
+            s.state = ServiceState::Running;
+            s.listenAddress = bound;
+            s.error.clear();
+            s.startedAt = QDateTime::currentDateTimeUtc();
+        });
+    }
+
+    void stop()
+    {
+        if (m_server)
+            m_server->shutdown();
+    }
+
+    void applyLimits(const config::Limits &limits)
+    {
+        if (m_server)
+            m_server->setLimits(limits);
+    }
+
+    void applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
+    {
+        if (m_server)
+            m_server->setAuthenticator(std::move(authenticator));
+    }
+
+private:
+    void onStopped()
+    {
+        m_statsTimer.stop();
+        m_server->deleteLater();
+        m_server = nullptr;
+        m_last = {};
+        report([](ServiceStatus &s) {
+            s = ServiceStatus{};
+            s.state = ServiceState::Stopped;
+        });
+    }
+
+    void publishStats()
+    {
+        if (!m_server)
+            return;
+        const http::ServerStats st = m_server->stats();
+        if (st.connections == m_last.connections && st.requestsInFlight == m_last.requestsInFlight
+            && st.requestsTotal == m_last.requestsTotal)
+            return;
+        m_last = st;
+        report([st](ServiceStatus &s) {
+            s.connections = st.connections;
+            s.requestsInFlight = st.requestsInFlight;
+            s.requestsTotal = st.requestsTotal;
+        });
+    }
+
+    QJsonObject statusJson() const
+    {
+        const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats{};
+        return QJsonObject{
+                {u"version"_s, QStringLiteral(SLUICE_VERSION)},
+                {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
+                {u"listen"_s, m_bound},
+                {u"connections"_s, st.connections},
+                {u"requests_in_flight"_s, st.requestsInFlight},
+                {u"requests_total"_s, qint64(st.requestsTotal)},
+        };
+    }
+
+    template<typename Update>
+    void report(Update update)
+    {
+        QMetaObject::invokeMethod(m_service, [service = m_service, update] {
+            ServiceStatus s = service->status();
+            update(s);
+            service->setStatus(s);
+        }, Qt::QueuedConnection);
+    }
+
+    Service *m_service;
+    http::HttpServer *m_server = nullptr;
+    QTimer m_statsTimer;
+    QElapsedTimer m_uptime;
+    QString m_bound;
+    http::ServerStats m_last;
+};
+
+Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
+    : ServiceFacade(parent)
+    , m_options(std::move(options))
+    , m_config(std::move(loaded.config))
+    , m_firstRunToken(loaded.firstRunToken.value_or(QString()))
+{
+    qRegisterMetaType<ServiceStatus>();
+    m_httpThread.setObjectName(u"sluice-http"_s);
+    m_runtime = new ServiceRuntime(this);
+    m_runtime->moveToThread(&m_httpThread);
+    connect(&m_httpThread, &QThread::finished, m_runtime, &QObject::deleteLater);
+    m_httpThread.start();
+
+    // `sluiced token add` and hand edits change the file under a running
+    // service: reload accounts and limits. The file is replaced by rename, so
+    // the directory is what is watched.
+    m_reloadDebounce.setSingleShot(true);
+    m_reloadDebounce.setInterval(std::chrono::milliseconds(200));
+    connect(&m_reloadDebounce, &QTimer::timeout, this, &Service::onConfigFileChanged);
+    m_watcher.addPath(QFileInfo(m_options.configPath).absolutePath());
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadDebounce, qOverload<>(&QTimer::start));
+}
+
+Service::~Service()
+{
+    // Whatever is still open is aborted with cleanup when the runtime goes.
+    m_httpThread.quit();
+    m_httpThread.wait();
+}
+
+void Service::setStatus(const ServiceStatus &status)
+{
+    m_status = status;
+    emit statusChanged(m_status);
+}
+
+void Service::start()
+{
+    if (m_status.state != ServiceState::Stopped && m_status.state != ServiceState::Failed)
+        return;
+    const auto address = m_options.listen ? m_options.listen : ListenAddress::parse(m_config.listen);
+    if (!address) {
+        ServiceStatus s;
+        s.state = ServiceState::Failed;
+        s.error = u"invalid listen address '%1'"_s.arg(m_config.listen);
+        setStatus(s);
+        return;
+    }
+    ServiceStatus s;
+    s.state = ServiceState::Starting;
+    setStatus(s);
+    auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
+    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, a = *address, l = m_config.limits,
+                                          authenticator] { runtime->start(a, l, authenticator); });
+}
+
+void Service::stop()
+{
+    if (m_status.state != ServiceState::Running && m_status.state != ServiceState::Starting)
+        return;
+    ServiceStatus s = m_status;
+    s.state = ServiceState::Stopping;
+    setStatus(s);
+    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime] { runtime->stop(); });
+}
+
+void Service::onConfigFileChanged()
+{
+    auto loaded = config::Config::load(m_options.configPath);
+    if (!loaded) {
+        qCWarning(lcService).noquote() << "config not reloaded:" << loaded.error().message;
+        return;
+    }
+    if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits)
+        return;
+    m_config.accounts = loaded->accounts;
+    m_config.limits = loaded->limits;
+    qCInfo(lcService) << "config reloaded from" << m_options.configPath;
+    applyConfig();
+}
+
+void Service::applyConfig()
+{
+    auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
+    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, l = m_config.limits, authenticator] {
+        runtime->applyLimits(l);
+        runtime->applyAuthenticator(authenticator);
+    });
+}
+
+} // namespace sluice::service

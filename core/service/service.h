@@ -1,1 +1,70 @@
 #pragma once
+
+#include "config/config.h"
+#include "service/servicefacade.h"
+
+#include <QFileSystemWatcher>
+#include <QHostAddress>
+#include <QPointer>
+#include <QThread>
+#include <QTimer>
+
+#include <memory>
+
+namespace sluice::service {
+
+class ServiceRuntime;
+
+struct ListenAddress
+{
+    QHostAddress host;
+    quint16 port = 0;
+    QString toString() const;   // "HOST:PORT", IPv6 in brackets
+    // Accepts "HOST:PORT", "[V6]:PORT" and "localhost:PORT"; port 0 picks a free one.
+    static std::optional<ListenAddress> parse(const QString &text);
+};
+
+// The composition root: owns the config and the threads, and runs the HTTP
+// server on a thread of its own. Lives on the thread that created it (the GUI
+// thread in sluice, the main thread in sluiced); no call here blocks it,
+// except the destructor, which stops the service within its grace period.
+class Service final : public ServiceFacade
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString dataDir;
+        QString configPath;
+        std::optional<ListenAddress> listen;   // overrides the config file
+    };
+
+    Service(Options options, config::LoadedConfig loaded, QObject *parent = nullptr);
+    ~Service() override;
+
+    ServiceStatus status() const override { return m_status; }
+    config::Limits limits() const override { return m_config.limits; }
+    QString firstRunToken() const override { return m_firstRunToken; }
+    const Options &options() const { return m_options; }
+
+public slots:
+    void start() override;
+    void stop() override;
+
+private:
+    friend class ServiceRuntime;
+    void setStatus(const ServiceStatus &status);
+    void onConfigFileChanged();
+    void applyConfig();
+
+    Options m_options;
+    config::Config m_config;
+    QString m_firstRunToken;
+    ServiceStatus m_status;
+    QThread m_httpThread;
+    ServiceRuntime *m_runtime = nullptr;   // lives on m_httpThread
+    QFileSystemWatcher m_watcher;
+    QTimer m_reloadDebounce;
+};
+
+} // namespace sluice::service

@@ -1,0 +1,129 @@
+#include "testroutes.h"
+
+#include "http/exchange.h"
+
+#include <QJsonObject>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::test {
+
+void Probe::reset()
+{
+    sinkBytes = 0;
+    sinkPeakBuffered = 0;
+    sinkAborts = 0;
+    sinkFinishes = 0;
+    produced = 0;
+    producerAborts = 0;
+    holdSink = false;
+}
+
+Probe &probe()
+{
+    static Probe p;
+    return p;
+}
+
+QPointer<CountingSink> CountingSink::current;
+
+CountingSink::CountingSink(QPointer<http::Exchange> exchange) : m_exchange(std::move(exchange))
+{
+    current = this;
+}
+
+void CountingSink::write(const QByteArray &piece)
+{
+    m_total += piece.size();
+    for (char c : piece)
+        m_sum = m_sum * 31 + quint8(c);
+    probe().sinkBytes = m_total;
+    if (probe().holdSink) {
+        m_buffered += piece.size();
+        probe().sinkPeakBuffered = std::max<qint64>(probe().sinkPeakBuffered, m_buffered);
+    }
+}
+
+bool CountingSink::isFull() const
+{
+    return probe().holdSink && m_buffered >= probe().sinkCapacity;
+}
+
+void CountingSink::release()
+{
+    probe().holdSink = false;
+    m_buffered = 0;
+    emit drained();
+}
+
+void CountingSink::finish()
+{
+    ++probe().sinkFinishes;
+    if (m_exchange) {
+        m_exchange->respond(http::Response::json(
+                201, QJsonObject{{u"bytes"_s, m_total}, {u"sum"_s, qint64(m_sum)}}));
+    }
+}
+
+void CountingSink::abort(const QString &)
+{
+    ++probe().sinkAborts;
+}
+
+std::optional<qint64> CountingProducer::size() const
+{
+    return m_total >= 0 ? std::optional<qint64>(m_total) : std::nullopt;
+}
+
+QByteArray CountingProducer::read(qint64 maxBytes)
+{
+    const qint64 n = m_total >= 0 ? std::min(maxBytes, m_total - m_done) : maxBytes;
+    QByteArray piece(n, Qt::Uninitialized);
+    for (qint64 i = 0; i < n; ++i)
+        piece[i] = char('a' + (m_done + i) % 26);
+    m_done += n;
+    probe().produced += n;
+    return piece;
+}
+
+void addTestRoutes(http::Router &router)
+{
+    using http::Access;
+    using http::Exchange;
+    using http::Response;
+    router.add("GET", u"/healthz"_s, Access::Public,
+               [](Exchange &ex) { ex.respond(Response::text(200, "ok\n")); });
+    router.add("GET", u"/secure"_s, Access::Account,
+               [](Exchange &ex) { ex.respond(Response::text(200, ex.request().account.toUtf8())); });
+    router.add("GET", u"/admin-only"_s, Access::Admin,
+               [](Exchange &ex) { ex.respond(Response::text(200, "admin\n")); });
+    router.add("GET", u"/slow/{ms}"_s, Access::Public, [](Exchange &ex) {
+        QPointer<Exchange> p(&ex);
+        QTimer::singleShot(ex.pathParam(u"ms"_s).toInt(), [p] {
+            if (p)
+                p->respond(Response::text(200, "slow " + p->pathParam(u"ms"_s).toLatin1()));
+        });
+    });
+    router.add("GET", u"/fast/{n}"_s, Access::Public, [](Exchange &ex) {
+        ex.respond(Response::text(200, "fast " + ex.pathParam(u"n"_s).toLatin1()));
+    });
+    router.add("GET", u"/never"_s, Access::Public, [](Exchange &) { });
+    router.add("PUT", u"/sink"_s, Access::Account,
+               [](Exchange &ex) { ex.receiveBody(new CountingSink(&ex)); });
+    router.add("PUT", u"/reject"_s, Access::Public, [](Exchange &ex) {
+        ex.respond(http::HttpError::limitExceeded(413, u"too large"_s, u"max_upload_bytes"_s, 10));
+    });
+    router.add("GET", u"/stream"_s, Access::Public, [](Exchange &ex) {
+        Response r;
+        r.producer = std::make_shared<CountingProducer>();
+        ex.respond(std::move(r));
+    });
+    router.add("GET", u"/bytes/{n}"_s, Access::Public, [](Exchange &ex) {
+        Response r;
+        r.producer = std::make_shared<CountingProducer>(ex.pathParam(u"n"_s).toLongLong());
+        ex.respond(std::move(r));
+    });
+}
+
+} // namespace sluice::test
