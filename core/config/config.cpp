@@ -1,1 +1,137 @@
-// placeholder
+#include "config/config.h"
+#include "util/durablefile.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QRandomGenerator>
+#include <QStringBuilder>
+
+#include <algorithm>
+#include <array>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::config {
+namespace {
+
+// Far above any real configuration; stops a wrong path (a log, a disk image)
+// from being read into memory.
+constexpr qint64 MaxFileBytes = 16 * 1024 * 1024;
+
+QDateTime nowToTheSecond()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    return now.addMSecs(-now.time().msec()); // the file stores whole seconds
+}
+
+} // namespace
+
+Expected<Config> Config::load(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error {u"cannot read config file "_s % path % u": "_s % file.errorString()};
+    if (file.size() > MaxFileBytes) {
+        return Error {u"cannot read config file "_s % path % u": it has "_s
+                      % QString::number(file.size()) % u" bytes, more than a config can ("_s
+                      % QString::number(MaxFileBytes) % u')'};
+    }
+    const QByteArray json = file.readAll();
+    if (file.error() != QFileDevice::NoError)
+        return Error {u"cannot read config file "_s % path % u": "_s % file.errorString()};
+    return fromJson(json, path);
+}
+
+Expected<void> Config::save(const QString &path) const
+{
+    const QByteArray json = toJson();
+    // Never write a file that the next start would refuse.
+    if (auto check = fromJson(json, path); !check) {
+        return Error {u"refusing to save an invalid configuration to "_s % path % u":\n"_s
+                      % check.error().message};
+    }
+    if (auto directory = createPrivateDirectories(QFileInfo(path).path()); !directory)
+        return directory;
+    return writeFileDurably(path, json);
+}
+
+const Account *Config::account(QStringView name) const
+{
+    for (const Account &account : accounts) {
+        if (account.name == name)
+            return &account;
+    }
+    return nullptr;
+}
+
+Expected<QString> Config::addToken(const QString &accountName, bool admin)
+{
+    if (!isValidAccountName(accountName)) {
+        return Error {u"invalid account name \""_s % accountName
+                      % u"\": use 1 to 64 of A-Z a-z 0-9 . _ -"_s};
+    }
+    auto it = std::find_if(accounts.begin(), accounts.end(),
+                           [&](const Account &account) { return account.name == accountName; });
+    if (it == accounts.end()) {
+        accounts.append(Account {accountName, admin, {}});
+        it = accounts.end() - 1;
+    } else if (admin) {
+        it->admin = true;
+    }
+    QString token = generateToken();
+    it->tokens.append(TokenRecord {tokenDigest(token), nowToTheSecond()});
+    return token;
+}
+
+bool Config::revokeAccount(QStringView name)
+{
+    return accounts.removeIf([name](const Account &account) { return account.name == name; }) > 0;
+}
+
+Expected<LoadedConfig> loadOrCreate(const QString &path)
+{
+    // A dangling symlink counts as existing: it is not ours to replace.
+    const QFileInfo info(path);
+    if (info.exists() || info.isSymLink()) {
+        Expected<Config> config = Config::load(path);
+        if (!config)
+            return config.error();
+        return LoadedConfig {std::move(*config), std::nullopt};
+    }
+
+    Config config;
+    Expected<QString> token = config.addToken(QString::fromLatin1(Config::DefaultAccount), true);
+    if (!token)
+        return token.error();
+    if (auto saved = config.save(path); !saved)
+        return saved.error();
+    return LoadedConfig {std::move(config), std::move(*token)};
+}
+
+QString generateToken()
+{
+    std::array<quint32, 8> words; // 256 bits
+    QRandomGenerator::system()->fillRange(words.data(), words.size());
+    const QByteArray bytes(reinterpret_cast<const char *>(words.data()), sizeof(words));
+    return u"sluice_"_s
+        % QString::fromLatin1(
+               bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+QByteArray tokenDigest(QStringView token)
+{
+    return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
+}
+
+bool isValidAccountName(QStringView name)
+{
+    if (name.isEmpty() || name.size() > 64)
+        return false;
+    return std::all_of(name.begin(), name.end(), [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')
+            || c == u'.' || c == u'_' || c == u'-';
+    });
+}
+
+} // namespace sluice::config

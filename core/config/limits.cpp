@@ -1,1 +1,182 @@
-// placeholder
+#include "config/limits.h"
+#include "config/jsontext_p.h"
+#include "config/limits_p.h"
+
+#include <QJsonValue>
+#include <QStringBuilder>
+
+#include <array>
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::config {
+namespace {
+
+constexpr qint64 KiB = 1024;
+constexpr qint64 MiB = 1024 * KiB;
+constexpr qint64 Second = 1000;
+constexpr qint64 Minute = 60 * Second;
+constexpr qint64 Hour = 60 * Minute;
+
+constexpr Limits Defaults {};
+
+// One row per member of Limits; adding a limit is a member plus a row here.
+constexpr std::array Fields {
+    LimitField {"header_deadline_ms", "ms", 100, Hour, Defaults.headerDeadlineMs,
+                "Time a client has from the first byte of a request to the end of its header.",
+                &Limits::headerDeadlineMs},
+    LimitField {"body_idle_timeout_ms", "ms", 100, Hour, Defaults.bodyIdleTimeoutMs,
+                "Longest pause while a body is received or a response is sent.",
+                &Limits::bodyIdleTimeoutMs},
+    LimitField {"keep_alive_idle_timeout_ms", "ms", 100, Hour, Defaults.keepAliveIdleTimeoutMs,
+                "Time an idle connection is kept open between requests.",
+                &Limits::keepAliveIdleTimeoutMs},
+    LimitField {"max_connections", "count", 1, 100'000, Defaults.maxConnections,
+                "Open connections accepted at once; more are refused.", &Limits::maxConnections},
+    LimitField {"max_connections_per_client", "count", 1, 100'000, Defaults.maxConnectionsPerClient,
+                "Open connections accepted at once from one client address.",
+                &Limits::maxConnectionsPerClient},
+    LimitField {"max_request_line_bytes", "bytes", 256, 64 * KiB, Defaults.maxRequestLineBytes,
+                "Longest request line (method, target and version).", &Limits::maxRequestLineBytes},
+    LimitField {"max_header_bytes", "bytes", KiB, MiB, Defaults.maxHeaderBytes,
+                "Largest request header section, all fields together.", &Limits::maxHeaderBytes},
+    LimitField {"max_header_fields", "count", 8, 1000, Defaults.maxHeaderFields,
+                "Most header fields in one request.", &Limits::maxHeaderFields},
+    LimitField {"max_chunk_extension_bytes", "bytes", 64, MiB, Defaults.maxChunkExtensionBytes,
+                "Largest chunk extension accepted in a chunked request body.",
+                &Limits::maxChunkExtensionBytes},
+    LimitField {
+        "socket_read_buffer_bytes", "bytes", 4 * KiB, 16 * MiB, Defaults.socketReadBufferBytes,
+        "Bytes buffered per connection before reading pauses.", &Limits::socketReadBufferBytes},
+    LimitField {"response_high_water_bytes", "bytes", 4 * KiB, 64 * MiB,
+                Defaults.responseHighWaterBytes,
+                "Unsent response bytes per connection above which producing pauses.",
+                &Limits::responseHighWaterBytes},
+    LimitField {"shutdown_grace_ms", "ms", 0, 10 * Minute, Defaults.shutdownGraceMs,
+                "Time running requests get to finish when the service stops.",
+                &Limits::shutdownGraceMs},
+};
+
+// Every member is a qint64 and needs its row above.
+static_assert(sizeof(Limits) == Fields.size() * sizeof(qint64),
+              "each member of Limits needs a row in Fields");
+
+QString withUnit(qint64 value, const LimitField &field)
+{
+    const QLatin1StringView unit(field.unit);
+    if (unit == "count"_L1)
+        return QString::number(value);
+    return QString::number(value) % u' ' % unit;
+}
+
+QString outOfRange(const LimitField &field, const QString &got)
+{
+    return u"must be between "_s % QString::number(field.minimum) % u" and "_s
+        % withUnit(field.maximum, field) % u" (got "_s % got % u')';
+}
+
+detail::LimitProblem problem(const LimitField &field, const QString &reason)
+{
+    const QString key = QLatin1StringView(field.key);
+    return {key, reason, key % u' ' % reason};
+}
+
+} // namespace
+
+const QList<LimitField> &limitFields()
+{
+    static const QList<LimitField> fields(Fields.begin(), Fields.end());
+    return fields;
+}
+
+const LimitField *findLimitField(QStringView key)
+{
+    for (const LimitField &field : limitFields()) {
+        if (QLatin1StringView(field.key) == key)
+            return &field;
+    }
+    return nullptr;
+}
+
+QStringList Limits::validate() const
+{
+    QStringList messages;
+    for (const detail::LimitProblem &problem : detail::limitProblems(*this))
+        messages.append(problem.message);
+    return messages;
+}
+
+QJsonObject Limits::toJson() const
+{
+    QJsonObject object;
+    for (const LimitField &field : limitFields())
+        object.insert(QLatin1StringView(field.key), this->*field.member);
+    return object;
+}
+
+Expected<Limits> Limits::fromJson(const QJsonObject &object)
+{
+    Limits limits;
+    const QList<detail::LimitProblem> problems = detail::readLimits(object, limits);
+    if (problems.isEmpty())
+        return limits;
+    QStringList messages;
+    for (const detail::LimitProblem &problem : problems)
+        messages.append(problem.message);
+    return Error {messages.join(u"; "_s)};
+}
+
+namespace detail {
+
+QList<LimitProblem> limitProblems(const Limits &limits)
+{
+    QList<LimitProblem> problems;
+    for (const LimitField &field : limitFields()) {
+        const qint64 value = limits.*field.member;
+        if (value < field.minimum || value > field.maximum) {
+            problems.append(problem(field, outOfRange(field, QString::number(value))));
+        }
+    }
+    // A single client must not be allowed more than the whole server.
+    if (limits.maxConnectionsPerClient > limits.maxConnections) {
+        problems.append(problem(*findLimitField(u"max_connections_per_client"),
+                                u"must not exceed max_connections (got "_s
+                                    % QString::number(limits.maxConnectionsPerClient)
+                                    % u", max_connections is "_s
+                                    % QString::number(limits.maxConnections) % u')'));
+    }
+    return problems;
+}
+
+QList<LimitProblem> readLimits(const QJsonObject &object, Limits &limits)
+{
+    limits = Limits {};
+    QList<LimitProblem> problems;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        const LimitField *field = findLimitField(it.key());
+        if (!field) {
+            problems.append(
+                {it.key(), u"is not a known limit"_s, u"unknown limit '"_s % it.key() % u'\''});
+            continue;
+        }
+        const QJsonValue value = it.value();
+        const double number = value.toDouble();
+        if (!value.isDouble() || !std::isfinite(number) || std::trunc(number) != number) {
+            problems.append(
+                problem(*field, u"must be an integer (got "_s % describeJsonValue(value) % u')'));
+            continue;
+        }
+        // Beyond every range, and possibly beyond qint64: report it as such.
+        if (number < double(field->minimum) || number > double(field->maximum)) {
+            problems.append(problem(*field, outOfRange(*field, describeJsonValue(value))));
+            continue;
+        }
+        limits.*field->member = value.toInteger();
+    }
+    problems.append(limitProblems(limits));
+    return problems;
+}
+
+} // namespace detail
+} // namespace sluice::config
