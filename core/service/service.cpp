@@ -18,8 +18,9 @@ namespace sluice::service {
 
 QString ListenAddress::toString() const
 {
-    const QString h = host.protocol() == QAbstractSocket::IPv6Protocol ? u"["_s + host.toString() + u"]"_s
-                                                                       : host.toString();
+    const QString h = host.protocol() == QAbstractSocket::IPv6Protocol
+        ? u"["_s + host.toString() + u"]"_s
+        : host.toString();
     return h + u':' + QString::number(port);
 }
 
@@ -49,7 +50,8 @@ std::optional<ListenAddress> ListenAddress::parse(const QString &text)
 class ServiceRuntime final : public QObject
 {
 public:
-    explicit ServiceRuntime(Service *service) : m_service(service)
+    explicit ServiceRuntime(Service *service)
+        : m_service(service)
     {
         m_statsTimer.setInterval(std::chrono::milliseconds(250));
         QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
@@ -76,7 +78,7 @@ public:
             return;
         }
         m_uptime.start();
-        m_bound = ListenAddress{m_server->serverAddress(), m_server->serverPort()}.toString();
+        m_bound = ListenAddress {m_server->serverAddress(), m_server->serverPort()}.toString();
         m_statsTimer.start();
         report([bound = m_bound](ServiceStatus &s) {
             s.state = ServiceState::Running;
@@ -112,7 +114,7 @@ private:
         m_server = nullptr;
         m_last = {};
         report([](ServiceStatus &s) {
-            s = ServiceStatus{};
+            s = ServiceStatus {};
             s.state = ServiceState::Stopped;
         });
     }
@@ -135,25 +137,27 @@ private:
 
     QJsonObject statusJson() const
     {
-        const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats{};
-        return QJsonObject{
-                {u"version"_s, QStringLiteral(SLUICE_VERSION)},
-                {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
-                {u"listen"_s, m_bound},
-                {u"connections"_s, st.connections},
-                {u"requests_in_flight"_s, st.requestsInFlight},
-                {u"requests_total"_s, qint64(st.requestsTotal)},
+        const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats {};
+        return QJsonObject {
+            {u"version"_s, QStringLiteral(SLUICE_VERSION)},
+            {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
+            {u"listen"_s, m_bound},
+            {u"connections"_s, st.connections},
+            {u"requests_in_flight"_s, st.requestsInFlight},
+            {u"requests_total"_s, qint64(st.requestsTotal)},
         };
     }
 
-    template<typename Update>
-    void report(Update update)
+    template<typename Update> void report(Update update)
     {
-        QMetaObject::invokeMethod(m_service, [service = m_service, update] {
-            ServiceStatus s = service->status();
-            update(s);
-            service->setStatus(s);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_service,
+            [service = m_service, update] {
+                ServiceStatus s = service->status();
+                update(s);
+                service->setStatus(s);
+            },
+            Qt::QueuedConnection);
     }
 
     Service *m_service;
@@ -184,7 +188,8 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_reloadDebounce.setInterval(std::chrono::milliseconds(200));
     connect(&m_reloadDebounce, &QTimer::timeout, this, &Service::onConfigFileChanged);
     m_watcher.addPath(QFileInfo(m_options.configPath).absolutePath());
-    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadDebounce, qOverload<>(&QTimer::start));
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadDebounce,
+            qOverload<>(&QTimer::start));
 }
 
 Service::~Service()
@@ -204,7 +209,8 @@ void Service::start()
 {
     if (m_status.state != ServiceState::Stopped && m_status.state != ServiceState::Failed)
         return;
-    const auto address = m_options.listen ? m_options.listen : ListenAddress::parse(m_config.listen);
+    const auto address
+        = m_options.listen ? m_options.listen : ListenAddress::parse(m_config.listen);
     if (!address) {
         ServiceStatus s;
         s.state = ServiceState::Failed;
@@ -216,8 +222,9 @@ void Service::start()
     s.state = ServiceState::Starting;
     setStatus(s);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
-    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, a = *address, l = m_config.limits,
-                                          authenticator] { runtime->start(a, l, authenticator); });
+    QMetaObject::invokeMethod(m_runtime,
+                              [runtime = m_runtime, a = *address, l = m_config.limits,
+                               authenticator] { runtime->start(a, l, authenticator); });
 }
 
 void Service::stop()

@@ -19,7 +19,7 @@ struct ListenAddress
 {
     QHostAddress host;
     quint16 port = 0;
-    QString toString() const;   // "HOST:PORT", IPv6 in brackets
+    QString toString() const; // "HOST:PORT", IPv6 in brackets
     // Accepts "HOST:PORT", "[V6]:PORT" and "localhost:PORT"; port 0 picks a free one.
     static std::optional<ListenAddress> parse(const QString &text);
 };
@@ -36,7 +36,7 @@ public:
     {
         QString dataDir;
         QString configPath;
-        std::optional<ListenAddress> listen;   // overrides the config file
+        std::optional<ListenAddress> listen; // overrides the config file
     };
 
     Service(Options options, config::LoadedConfig loaded, QObject *parent = nullptr);
@@ -62,7 +62,7 @@ private:
     QString m_firstRunToken;
     ServiceStatus m_status;
     QThread m_httpThread;
-    ServiceRuntime *m_runtime = nullptr;   // lives on m_httpThread
+    ServiceRuntime *m_runtime = nullptr; // lives on m_httpThread
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
 };

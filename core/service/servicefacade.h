@@ -16,12 +16,12 @@ QString toString(ServiceState state);
 struct ServiceStatus
 {
     ServiceState state = ServiceState::Stopped;
-    QString listenAddress;     // "HOST:PORT" actually bound, empty when stopped
-    QString error;             // why the last start failed, if it did
+    QString listenAddress; // "HOST:PORT" actually bound, empty when stopped
+    QString error; // why the last start failed, if it did
     int connections = 0;
     int requestsInFlight = 0;
     quint64 requestsTotal = 0;
-    QDateTime startedAt;       // UTC, invalid when stopped
+    QDateTime startedAt; // UTC, invalid when stopped
 };
 
 // The one interface the UI (and later a remote client) uses. Commands are

@@ -65,30 +65,56 @@ void tst_HttpServer::badInput_data()
     QTest::addColumn<QByteArray>("raw");
     QTest::addColumn<int>("status");
     const QByteArray h = "Host: t\r\n";
-    QTest::addRow("CL+TE") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
-    QTest::addRow("differing CL") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello") << 400;
-    QTest::addRow("TE gzip") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + "Transfer-Encoding: gzip, chunked\r\n\r\n") << 501;
-    QTest::addRow("TE HTTP/1.0") << QByteArray("PUT /sink HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::addRow("CL+TE") << QByteArray(
+        "PUT /sink HTTP/1.1\r\n" + h
+        + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                           << 400;
+    QTest::addRow("differing CL") << QByteArray(
+        "PUT /sink HTTP/1.1\r\n" + h + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello")
+                                  << 400;
+    QTest::addRow("TE gzip") << QByteArray("PUT /sink HTTP/1.1\r\n" + h
+                                           + "Transfer-Encoding: gzip, chunked\r\n\r\n")
+                             << 501;
+    QTest::addRow("TE HTTP/1.0") << QByteArray(
+        "PUT /sink HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")
+                                 << 400;
     QTest::addRow("no Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << 400;
-    QTest::addRow("two Hosts") << QByteArray("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400;
-    QTest::addRow("long request line") << QByteArray("GET /" + QByteArray(9000, 'x') + " HTTP/1.1\r\n" + h + "\r\n") << 414;
-    QTest::addRow("big header") << QByteArray("GET / HTTP/1.1\r\n" + h + "X: " + QByteArray(17 * 1024, 'x') + "\r\n\r\n") << 431;
+    QTest::addRow("two Hosts") << QByteArray("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+                               << 400;
+    QTest::addRow("long request line")
+        << QByteArray("GET /" + QByteArray(9000, 'x') + " HTTP/1.1\r\n" + h + "\r\n") << 414;
+    QTest::addRow("big header") << QByteArray("GET / HTTP/1.1\r\n" + h
+                                              + "X: " + QByteArray(17 * 1024, 'x') + "\r\n\r\n")
+                                << 431;
     QByteArray many = "GET / HTTP/1.1\r\n" + h;
     for (int i = 0; i < 120; ++i)
         many += "X-" + QByteArray::number(i) + ": 1\r\n";
     QTest::addRow("many fields") << QByteArray(many + "\r\n") << 431;
-    QTest::addRow("chunk ext") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\n\r\n1;" + QByteArray(17 * 1024, 'e') + "\r\n") << 413;
+    QTest::addRow("chunk ext") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + bearer(adminToken())
+                                             + "Transfer-Encoding: chunked\r\n\r\n1;"
+                                             + QByteArray(17 * 1024, 'e') + "\r\n")
+                               << 413;
     QTest::addRow("unknown method") << QByteArray("BREW / HTTP/1.1\r\n" + h + "\r\n") << 501;
     QTest::addRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
     QTest::addRow("no length") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + "\r\n") << 411;
     QTest::addRow("bare CR") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\rX: y\r\n\r\n") << 400;
     QTest::addRow("bare LF") << QByteArray("GET /healthz HTTP/1.1\nHost: t\n\n") << 400;
     QTest::addRow("CRLF CR X") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\n\rX") << 400;
-    QTest::addRow("obs-fold") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n") << 400;
-    QTest::addRow("space before colon") << QByteArray("GET /healthz HTTP/1.1\r\nHost : t\r\n\r\n") << 400;
-    QTest::addRow("NUL") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\nX: \0\r\n\r\n", 44) << 400;
-    QTest::addRow("bad chunk size") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + bearer(adminToken()) + "Transfer-Encoding: chunked\r\n\r\nxyz\r\n") << 400;
-    QTest::addRow("overflowing chunk size") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + bearer(adminToken()) + "Transfer-Encoding: chunked\r\n\r\n10000000000000000\r\n") << 400;
+    QTest::addRow("obs-fold") << QByteArray(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX: a\r\n b\r\n\r\n")
+                              << 400;
+    QTest::addRow("space before colon")
+        << QByteArray("GET /healthz HTTP/1.1\r\nHost : t\r\n\r\n") << 400;
+    QTest::addRow("NUL") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\nX: \0\r\n\r\n", 44)
+                         << 400;
+    QTest::addRow("bad chunk size")
+        << QByteArray("PUT /sink HTTP/1.1\r\n" + h + bearer(adminToken())
+                      + "Transfer-Encoding: chunked\r\n\r\nxyz\r\n")
+        << 400;
+    QTest::addRow("overflowing chunk size")
+        << QByteArray("PUT /sink HTTP/1.1\r\n" + h + bearer(adminToken())
+                      + "Transfer-Encoding: chunked\r\n\r\n10000000000000000\r\n")
+        << 400;
 }
 
 void tst_HttpServer::badInput()
@@ -212,7 +238,8 @@ void tst_HttpServer::bodyIdleTimeoutAbortsSink()
     limits.bodyIdleTimeoutMs = 300;
     ServerThread server(addTestRoutes, limits);
     RawClient c(server.port());
-    c.send("PUT /sink HTTP/1.1\r\nHost: t\r\n" + bearer(adminToken()) + "Content-Length: 100\r\n\r\n0123456789");
+    c.send("PUT /sink HTTP/1.1\r\nHost: t\r\n" + bearer(adminToken())
+           + "Content-Length: 100\r\n\r\n0123456789");
     const Reply r = c.read();
     QCOMPARE(r.status, 408);
     QVERIFY(r.body.contains("body_idle_timeout_ms"));
@@ -226,11 +253,15 @@ void tst_HttpServer::auth_data()
     QTest::addColumn<QByteArray>("headers");
     QTest::addColumn<int>("status");
     QTest::addRow("no token") << QByteArray("/secure") << QByteArray() << 401;
-    QTest::addRow("wrong token") << QByteArray("/secure") << bearer(QStringLiteral("sluice_nope")) << 401;
-    QTest::addRow("basic scheme") << QByteArray("/secure") << QByteArray("Authorization: Basic dXNlcjpwYXNz\r\n") << 401;
+    QTest::addRow("wrong token") << QByteArray("/secure") << bearer(QStringLiteral("sluice_nope"))
+                                 << 401;
+    QTest::addRow("basic scheme") << QByteArray("/secure")
+                                  << QByteArray("Authorization: Basic dXNlcjpwYXNz\r\n") << 401;
     QTest::addRow("viewer") << QByteArray("/secure") << bearer(viewerToken()) << 200;
-    QTest::addRow("viewer on admin route") << QByteArray("/admin-only") << bearer(viewerToken()) << 403;
-    QTest::addRow("admin on admin route") << QByteArray("/admin-only") << bearer(adminToken()) << 200;
+    QTest::addRow("viewer on admin route")
+        << QByteArray("/admin-only") << bearer(viewerToken()) << 403;
+    QTest::addRow("admin on admin route")
+        << QByteArray("/admin-only") << bearer(adminToken()) << 200;
     QTest::addRow("healthz is public") << QByteArray("/healthz") << QByteArray() << 200;
 }
 
@@ -257,16 +288,23 @@ void tst_HttpServer::expectContinueAccepted()
     const Reply r = c.read();
     QCOMPARE(r.status, 201);
     QCOMPARE(QJsonDocument::fromJson(r.body).object().value(QLatin1String("bytes")).toInt(), 5);
-    QVERIFY(c.isOpen());   // the body was read: the connection stays usable
+    QVERIFY(c.isOpen()); // the body was read: the connection stays usable
 }
 
 void tst_HttpServer::expectContinueRefused_data()
 {
     QTest::addColumn<QByteArray>("raw");
     QTest::addColumn<int>("status");
-    QTest::addRow("rejected by handler") << QByteArray("PUT /reject HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n") << 413;
-    QTest::addRow("not authorized") << QByteArray("PUT /sink HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n") << 401;
-    QTest::addRow("unknown expectation") << QByteArray("PUT /sink HTTP/1.1\r\nHost: t\r\nExpect: something\r\nContent-Length: 10\r\n\r\n") << 417;
+    QTest::addRow("rejected by handler")
+        << QByteArray("PUT /reject HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: "
+                      "1000000\r\n\r\n")
+        << 413;
+    QTest::addRow("not authorized") << QByteArray(
+        "PUT /sink HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n")
+                                    << 401;
+    QTest::addRow("unknown expectation") << QByteArray(
+        "PUT /sink HTTP/1.1\r\nHost: t\r\nExpect: something\r\nContent-Length: 10\r\n\r\n")
+                                         << 417;
 }
 
 void tst_HttpServer::expectContinueRefused()
@@ -277,7 +315,7 @@ void tst_HttpServer::expectContinueRefused()
     RawClient c(server.port());
     c.send(raw);
     const Reply r = c.read();
-    QCOMPARE(r.status, status);   // the final answer, never 100 first
+    QCOMPARE(r.status, status); // the final answer, never 100 first
     QCOMPARE(r.header("connection"), QByteArray("close"));
     QVERIFY(c.waitForClose());
     QCOMPARE(probe().sinkBytes.load(), 0);

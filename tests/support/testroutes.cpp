@@ -28,7 +28,8 @@ Probe &probe()
 
 QPointer<CountingSink> CountingSink::current;
 
-CountingSink::CountingSink(QPointer<http::Exchange> exchange) : m_exchange(std::move(exchange))
+CountingSink::CountingSink(QPointer<http::Exchange> exchange)
+    : m_exchange(std::move(exchange))
 {
     current = this;
 }
@@ -62,7 +63,7 @@ void CountingSink::finish()
     ++probe().sinkFinishes;
     if (m_exchange) {
         m_exchange->respond(http::Response::json(
-                201, QJsonObject{{u"bytes"_s, m_total}, {u"sum"_s, qint64(m_sum)}}));
+            201, QJsonObject {{u"bytes"_s, m_total}, {u"sum"_s, qint64(m_sum)}}));
     }
 }
 
@@ -94,8 +95,9 @@ void addTestRoutes(http::Router &router)
     using http::Response;
     router.add("GET", u"/healthz"_s, Access::Public,
                [](Exchange &ex) { ex.respond(Response::text(200, "ok\n")); });
-    router.add("GET", u"/secure"_s, Access::Account,
-               [](Exchange &ex) { ex.respond(Response::text(200, ex.request().account.toUtf8())); });
+    router.add("GET", u"/secure"_s, Access::Account, [](Exchange &ex) {
+        ex.respond(Response::text(200, ex.request().account.toUtf8()));
+    });
     router.add("GET", u"/admin-only"_s, Access::Admin,
                [](Exchange &ex) { ex.respond(Response::text(200, "admin\n")); });
     router.add("GET", u"/slow/{ms}"_s, Access::Public, [](Exchange &ex) {
@@ -108,7 +110,7 @@ void addTestRoutes(http::Router &router)
     router.add("GET", u"/fast/{n}"_s, Access::Public, [](Exchange &ex) {
         ex.respond(Response::text(200, "fast " + ex.pathParam(u"n"_s).toLatin1()));
     });
-    router.add("GET", u"/never"_s, Access::Public, [](Exchange &) { });
+    router.add("GET", u"/never"_s, Access::Public, [](Exchange &) {});
     router.add("PUT", u"/sink"_s, Access::Account,
                [](Exchange &ex) { ex.receiveBody(new CountingSink(&ex)); });
     router.add("PUT", u"/reject"_s, Access::Public, [](Exchange &ex) {

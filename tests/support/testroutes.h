@@ -13,13 +13,13 @@ namespace sluice::test {
 // What the test routes did, readable from the test thread.
 struct Probe
 {
-    std::atomic<qint64> sinkBytes{0};
-    std::atomic<qint64> sinkPeakBuffered{0};
-    std::atomic<int> sinkAborts{0};
-    std::atomic<int> sinkFinishes{0};
-    std::atomic<qint64> produced{0};
-    std::atomic<int> producerAborts{0};
-    std::atomic<bool> holdSink{false};   // sinks report full once they hold sinkCapacity bytes
+    std::atomic<qint64> sinkBytes {0};
+    std::atomic<qint64> sinkPeakBuffered {0};
+    std::atomic<int> sinkAborts {0};
+    std::atomic<int> sinkFinishes {0};
+    std::atomic<qint64> produced {0};
+    std::atomic<int> producerAborts {0};
+    std::atomic<bool> holdSink {false}; // sinks report full once they hold sinkCapacity bytes
     qint64 sinkCapacity = 128 * 1024;
     void reset();
 };
@@ -51,7 +51,9 @@ class CountingProducer final : public http::ResponseProducer
 {
     Q_OBJECT
 public:
-    explicit CountingProducer(qint64 total = -1) : m_total(total) { }
+    explicit CountingProducer(qint64 total = -1)
+        : m_total(total)
+    { }
     std::optional<qint64> size() const override;
     QByteArray read(qint64 maxBytes) override;
     bool atEnd() const override { return m_total >= 0 && m_done >= m_total; }

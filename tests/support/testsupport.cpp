@@ -10,17 +10,30 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::test {
 
-QString adminToken() { return u"sluice_test_admin_token_0123456789abcdef"_s; }
-QString viewerToken() { return u"sluice_test_viewer_token_0123456789abcdef"_s; }
-QByteArray bearer(const QString &token) { return "Authorization: Bearer " + token.toLatin1() + "\r\n"; }
+QString adminToken()
+{
+    return u"sluice_test_admin_token_0123456789abcdef"_s;
+}
+QString viewerToken()
+{
+    return u"sluice_test_viewer_token_0123456789abcdef"_s;
+}
+QByteArray bearer(const QString &token)
+{
+    return "Authorization: Bearer " + token.toLatin1() + "\r\n";
+}
 
 namespace {
 
 std::shared_ptr<const config::Authenticator> testAuthenticator()
 {
-    config::Account admin{u"tester"_s, true, {{config::tokenDigest(adminToken()), QDateTime::currentDateTimeUtc()}}};
-    config::Account viewer{u"viewer"_s, false, {{config::tokenDigest(viewerToken()), QDateTime::currentDateTimeUtc()}}};
-    return std::make_shared<const config::Authenticator>(QList<config::Account>{admin, viewer});
+    config::Account admin {
+        u"tester"_s, true, {{config::tokenDigest(adminToken()), QDateTime::currentDateTimeUtc()}}};
+    config::Account viewer {
+        u"viewer"_s,
+        false,
+        {{config::tokenDigest(viewerToken()), QDateTime::currentDateTimeUtc()}}};
+    return std::make_shared<const config::Authenticator>(QList<config::Account> {admin, viewer});
 }
 
 } // namespace
@@ -29,21 +42,25 @@ ServerThread::ServerThread(std::function<void(http::Router &)> addRoutes, config
 {
     m_thread.setObjectName(u"test-http"_s);
     m_thread.start();
-    auto *anchor = new QObject;   // something that lives on the thread, to run code there
+    auto *anchor = new QObject; // something that lives on the thread, to run code there
     anchor->moveToThread(&m_thread);
-    QMetaObject::invokeMethod(anchor, [&] {
-        http::Router router;
-        if (addRoutes)
-            addRoutes(router);
-        m_server = new http::HttpServer(std::move(router));
-        m_server->setLimits(limits);
-        m_server->setAuthenticator(testAuthenticator());
-        QObject::connect(m_server, &http::HttpServer::stopped, m_server, [flag = m_stopped] { *flag = true; });
-        QString error;
-        if (!m_server->listen(QHostAddress::LocalHost, 0, &error))
-            qFatal("test server cannot listen: %s", qPrintable(error));
-        m_port = m_server->serverPort();
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        anchor,
+        [&] {
+            http::Router router;
+            if (addRoutes)
+                addRoutes(router);
+            m_server = new http::HttpServer(std::move(router));
+            m_server->setLimits(limits);
+            m_server->setAuthenticator(testAuthenticator());
+            QObject::connect(m_server, &http::HttpServer::stopped, m_server,
+                             [flag = m_stopped] { *flag = true; });
+            QString error;
+            if (!m_server->listen(QHostAddress::LocalHost, 0, &error))
+                qFatal("test server cannot listen: %s", qPrintable(error));
+            m_port = m_server->serverPort();
+        },
+        Qt::BlockingQueuedConnection);
     anchor->deleteLater();
 }
 
@@ -116,7 +133,8 @@ Reply RawClient::read(int timeoutMs, bool headOnly)
     const QList<QByteArray> statusLine = lines.value(0).trimmed().split(' ');
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const qsizetype colon = lines.at(i).indexOf(':');
-        reply.headers.add(lines.at(i).first(colon).trimmed(), lines.at(i).sliced(colon + 1).trimmed());
+        reply.headers.add(lines.at(i).first(colon).trimmed(),
+                          lines.at(i).sliced(colon + 1).trimmed());
     }
     const int status = statusLine.value(1).toInt();
     if (headOnly || status < 200 || status == 204 || status == 304) {

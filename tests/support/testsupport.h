@@ -43,7 +43,7 @@ private:
 
 struct Reply
 {
-    int status = 0;          // 0: no complete response
+    int status = 0; // 0: no complete response
     http::Headers headers;
     QByteArray body;
     QByteArray header(QByteArrayView name) const { return headers.value(name); }
