@@ -6,7 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-Q_LOGGING_CATEGORY(lcHttp, "sluice.http")
+Q_LOGGING_CATEGORY(lcHttp, "sluice.http", QtInfoMsg)
 
 namespace sluice::http {
 

@@ -12,7 +12,7 @@
 
 using namespace Qt::StringLiterals;
 
-Q_LOGGING_CATEGORY(lcService, "sluice.service")
+Q_LOGGING_CATEGORY(lcService, "sluice.service", QtInfoMsg)
 
 namespace sluice::service {
 
@@ -52,6 +52,7 @@ class ServiceRuntime final : public QObject
 public:
     explicit ServiceRuntime(Service *service)
         : m_service(service)
+        , m_statsTimer(this)   // a child, so that it moves to the HTTP thread with us
     {
         m_statsTimer.setInterval(std::chrono::milliseconds(250));
         QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);

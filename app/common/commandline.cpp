@@ -1,0 +1,146 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QStandardPaths>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::app {
+
+QString defaultDataDir()
+{
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath() + u"/.local/share/sluice"_s;
+    return dir;
+}
+
+Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(description);
+    const QCommandLineOption help({u"h"_s, u"help"_s}, u"Show this help."_s);
+    const QCommandLineOption version({u"v"_s, u"version"_s}, u"Show the version."_s);
+    const QCommandLineOption listen(u"listen"_s, u"Address to listen on (port 0 picks a free port). Default: from the config, 127.0.0.1:8080."_s, u"HOST:PORT"_s);
+    const QCommandLineOption dataDir(u"data-dir"_s, u"Data directory. Default: %1"_s.arg(defaultDataDir()), u"DIR"_s);
+    const QCommandLineOption config(u"config"_s, u"Config file. Default: DIR/config.json"_s, u"FILE"_s);
+    const QCommandLineOption admin(u"admin"_s, u"With 'token add': make the account an admin."_s);
+    parser.addOptions({help, version, listen, dataDir, config, admin});
+    parser.addPositionalArgument(u"command"_s, u"Optional: token add NAME [--admin] | token list | token revoke NAME"_s,
+                                 u"[token ...]"_s);
+    if (!parser.parse(arguments))
+        return Error{parser.errorText()};
+
+    CommandLine cmd;
+    cmd.helpText = parser.helpText();
+    if (parser.isSet(help)) {
+        cmd.command = CommandLine::Command::Help;
+        return cmd;
+    }
+    if (parser.isSet(version)) {
+        cmd.command = CommandLine::Command::Version;
+        return cmd;
+    }
+    cmd.dataDir = QDir::cleanPath(parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir());
+    cmd.configPath = parser.isSet(config) ? parser.value(config) : cmd.dataDir + u"/config.json"_s;
+    if (parser.isSet(listen)) {
+        cmd.listen = service::ListenAddress::parse(parser.value(listen));
+        if (!cmd.listen)
+            return Error{u"--listen: '%1' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:0)"_s.arg(parser.value(listen))};
+    }
+    cmd.admin = parser.isSet(admin);
+
+    const QStringList words = parser.positionalArguments();
+    if (words.isEmpty())
+        return cmd;
+    if (words.first() != u"token"_s)
+        return Error{u"unknown command '%1' (expected: token)"_s.arg(words.first())};
+    const QString sub = words.value(1);
+    if (sub == u"add"_s && words.size() == 3) {
+        cmd.command = CommandLine::Command::TokenAdd;
+        cmd.account = words.at(2);
+    } else if (sub == u"list"_s && words.size() == 2) {
+        cmd.command = CommandLine::Command::TokenList;
+    } else if (sub == u"revoke"_s && words.size() == 3) {
+        cmd.command = CommandLine::Command::TokenRevoke;
+        cmd.account = words.at(2);
+    } else {
+        return Error{u"usage: token add NAME [--admin] | token list | token revoke NAME"_s};
+    }
+    return cmd;
+}
+
+int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
+{
+    // Token commands work on an existing or a fresh config alike.
+    auto loaded = config::loadOrCreate(cmd.configPath);
+    if (!loaded) {
+        err << "sluiced: " << loaded.error().message << Qt::endl;
+        return 2;
+    }
+    config::Config &cfg = loaded->config;
+    switch (cmd.command) {
+    case CommandLine::Command::TokenAdd: {
+        const bool existed = cfg.account(cmd.account) != nullptr;
+        auto token = cfg.addToken(cmd.account, cmd.admin);
+        if (!token) {
+            err << "sluiced: " << token.error().message << Qt::endl;
+            return 2;
+        }
+        if (auto saved = cfg.save(cmd.configPath); !saved) {
+            err << "sluiced: " << saved.error().message << Qt::endl;
+            return 1;
+        }
+        const config::Account *a = cfg.account(cmd.account);
+        out << (existed ? "added a token to account '" : "created account '") << cmd.account << "'"
+            << (a && a->admin ? " (admin)" : "") << "; the token is shown once:" << Qt::endl;
+        out << *token << Qt::endl;
+        return 0;
+    }
+    case CommandLine::Command::TokenList:
+        out << QStringLiteral("%1  %2  %3  %4").arg(u"ACCOUNT"_s, -24).arg(u"ROLE"_s, -6).arg(u"TOKENS"_s, 6).arg(u"NEWEST TOKEN (UTC)"_s) << Qt::endl;
+        for (const config::Account &a : std::as_const(cfg.accounts)) {
+            QDateTime newest;
+            for (const auto &t : a.tokens)
+                newest = std::max(newest, t.created);
+            out << QStringLiteral("%1  %2  %3  %4")
+                            .arg(a.name, -24)
+                            .arg(a.admin ? u"admin"_s : u"user"_s, -6)
+                            .arg(a.tokens.size(), 6)
+                            .arg(newest.isValid() ? newest.toString(Qt::ISODate) : u"-"_s)
+                << Qt::endl;
+        }
+        return 0;
+    case CommandLine::Command::TokenRevoke: {
+        const config::Account *a = cfg.account(cmd.account);
+        if (!a) {
+            err << "sluiced: no account named '" << cmd.account << "'" << Qt::endl;
+            return 1;
+        }
+        const auto count = a->tokens.size();
+        cfg.revokeAccount(cmd.account);
+        if (auto saved = cfg.save(cmd.configPath); !saved) {
+            err << "sluiced: " << saved.error().message << Qt::endl;
+            return 1;
+        }
+        out << "revoked account '" << cmd.account << "' and its " << count << " token(s)" << Qt::endl;
+        return 0;
+    }
+    default:
+        return 2;
+    }
+}
+
+Expected<std::pair<service::Service::Options, config::LoadedConfig>> prepareService(const CommandLine &cmd)
+{
+    if (!QDir().mkpath(cmd.dataDir))
+        return Error{u"cannot create data directory %1"_s.arg(cmd.dataDir)};
+    auto loaded = config::loadOrCreate(cmd.configPath);
+    if (!loaded)
+        return loaded.error();
+    service::Service::Options options{cmd.dataDir, cmd.configPath, cmd.listen};
+    return std::pair{std::move(options), std::move(*loaded)};
+}
+
+} // namespace sluice::app

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "service/service.h"
+#include "util/expected.h"
+
+#include <QStringList>
+#include <QTextStream>
+
+namespace sluice::app {
+
+struct CommandLine
+{
+    enum class Command { Run, TokenAdd, TokenList, TokenRevoke, Help, Version };
+    Command command = Command::Run;
+    QString dataDir;
+    QString configPath;
+    std::optional<service::ListenAddress> listen;
+    QString account;          // token add/revoke
+    bool admin = false;       // token add --admin
+    QString helpText;
+};
+
+// Both binaries take --listen HOST:PORT, --data-dir DIR and --config FILE;
+// `token add NAME [--admin] | list | revoke NAME` administers accounts.
+Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description);
+
+// The platform's app-data location, e.g. ~/.local/share/sluice.
+QString defaultDataDir();
+
+// Runs a token sub-command against the config file. Returns the exit code.
+int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err);
+
+// Loads (or on first run creates) the config and builds the service options.
+Expected<std::pair<service::Service::Options, config::LoadedConfig>> prepareService(const CommandLine &cmd);
+
+} // namespace sluice::app

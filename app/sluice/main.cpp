@@ -1,0 +1,58 @@
+// sluice: the operator's window around the Sluice service.
+#include "commandline.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QMessageBox>
+
+using namespace sluice;
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("sluice"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Sluice"));
+    QApplication::setApplicationVersion(QStringLiteral(SLUICE_VERSION));
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+
+    auto cmd = app::parseCommandLine(QApplication::arguments(),
+                                     QStringLiteral("Sluice: HTTP uploads and exports that stay calm under load."));
+    if (!cmd) {
+        err << "sluice: " << cmd.error().message << Qt::endl;
+        return 2;
+    }
+    switch (cmd->command) {
+    case app::CommandLine::Command::Help:
+        out << cmd->helpText;
+        return 0;
+    case app::CommandLine::Command::Version:
+        out << "sluice " SLUICE_VERSION << Qt::endl;
+        return 0;
+    case app::CommandLine::Command::Run:
+        break;
+    default:
+        return app::runTokenCommand(*cmd, out, err);
+    }
+
+    auto prepared = app::prepareService(*cmd);
+    if (!prepared) {
+        err << "sluice: " << prepared.error().message << Qt::endl;
+        QMessageBox::critical(nullptr, QStringLiteral("Sluice cannot start"), prepared.error().message);
+        return 2;
+    }
+    service::Service service(prepared->first, prepared->second);
+    if (!service.firstRunToken().isEmpty())
+        out << "token " << service.firstRunToken() << Qt::endl;
+    QObject::connect(&service, &service::Service::statusChanged, &app, [&](const service::ServiceStatus &s) {
+        if (s.state == service::ServiceState::Running)
+            out << "listening on http://" << s.listenAddress << Qt::endl;
+        else if (s.state == service::ServiceState::Failed)
+            err << "sluice: " << s.error << Qt::endl;
+    });
+
+    ui::MainWindow window(service);
+    window.show();
+    service.start();
+    return app.exec();
+}
