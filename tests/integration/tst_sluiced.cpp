@@ -1,0 +1,220 @@
+// The sluiced binary as a user runs it: first run, curl-like requests,
+// hostile input, token administration, a malformed config, and SIGTERM.
+#include "testsupport.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace sluice::test;
+
+namespace {
+
+QString sluiced()
+{
+    return qEnvironmentVariable("SLUICE_BIN_DIR", QStringLiteral(".")) + QStringLiteral("/sluiced");
+}
+
+struct Daemon
+{
+    QProcess process;
+    QByteArray output;
+    quint16 port = 0;
+    QString token;
+
+    bool start(const QString &dataDir)
+    {
+        process.setProcessChannelMode(QProcess::SeparateChannels);
+        process.start(sluiced(), {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                                  QStringLiteral("127.0.0.1:0")});
+        if (!process.waitForStarted(5000))
+            return false;
+        static const QRegularExpression listening(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+        QDeadlineTimer deadline(10'000);
+        while (!deadline.hasExpired()) {
+            process.waitForReadyRead(100);
+            output += process.readAllStandardOutput();
+            const auto m = listening.match(QString::fromUtf8(output));
+            if (m.hasMatch()) {
+                port = quint16(m.captured(1).toUInt());
+                static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"),
+                                                          QRegularExpression::MultilineOption);
+                token = tokenLine.match(QString::fromUtf8(output)).captured(1);
+                return true;
+            }
+        }
+        return false;
+    }
+    ~Daemon()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished();
+        }
+    }
+};
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run runSluiced(const QStringList &args)
+{
+    QProcess p;
+    p.start(sluiced(), args);
+    p.waitForFinished(20'000);
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+} // namespace
+
+class tst_Sluiced : public QObject
+{
+    Q_OBJECT
+private slots:
+    void firstRunServesAndStopsOnSigterm();
+    void hostileInputGetsPreciseStatus_data();
+    void hostileInputGetsPreciseStatus();
+    void tokenCommands();
+    void malformedConfigIsRefused();
+    void sigtermAbortsStragglersAfterGrace();
+};
+
+void tst_Sluiced::firstRunServesAndStopsOnSigterm()
+{
+    QTemporaryDir dir;
+    Daemon d;
+    QVERIFY2(d.start(dir.path()), d.output.constData());
+    QVERIFY(d.token.startsWith(QLatin1String("sluice_")));
+    const QByteArray config = [&] {
+        QFile f(dir.filePath(QStringLiteral("config.json")));
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }();
+    QVERIFY(!config.isEmpty());
+    QVERIFY2(!config.contains(d.token.toLatin1()), "the config must hold only digests");
+
+    const Reply health = request(d.port, get("/healthz"));
+    QCOMPARE(health.status, 200);
+    QCOMPARE(health.body, QByteArray("ok\n"));
+    QCOMPARE(request(d.port, get("/api/status")).status, 401);
+    QCOMPARE(request(d.port, get("/api/status", bearer(d.token))).status, 200);
+
+    ::kill(pid_t(d.process.processId()), SIGTERM);
+    QVERIFY(d.process.waitForFinished(10'000));
+    QCOMPARE(d.process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(d.process.exitCode(), 0);
+    QVERIFY(d.process.readAllStandardOutput().contains("stopped"));
+
+    // A second start on the same data dir reuses the config and its token.
+    Daemon again;
+    QVERIFY(again.start(dir.path()));
+    QVERIFY(again.token.isEmpty());
+    QCOMPARE(request(again.port, get("/api/status", bearer(d.token))).status, 200);
+}
+
+void tst_Sluiced::hostileInputGetsPreciseStatus_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<int>("status");
+    QTest::addRow("CL+TE") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::addRow("bare LF") << QByteArray("GET /healthz HTTP/1.1\nHost: t\n\n") << 400;
+    QTest::addRow("obs-fold") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\nX: a\r\n\tb\r\n\r\n") << 400;
+    QTest::addRow("TE gzip") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") << 501;
+    QTest::addRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
+    QTest::addRow("414") << QByteArray("GET /" + QByteArray(10000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n") << 414;
+    QTest::addRow("431") << QByteArray("GET / HTTP/1.1\r\nHost: t\r\nX: " + QByteArray(20000, 'a') + "\r\n\r\n") << 431;
+    QTest::addRow("411") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\n\r\n") << 411;
+    QTest::addRow("501") << QByteArray("TRACE / HTTP/1.1\r\nHost: t\r\n\r\n") << 501;
+    QTest::addRow("missing Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << 400;
+}
+
+void tst_Sluiced::hostileInputGetsPreciseStatus()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(int, status);
+    static QTemporaryDir dir;
+    static Daemon d;
+    if (d.port == 0)
+        QVERIFY2(d.start(dir.path()), d.output.constData());
+    QCOMPARE(request(d.port, raw).status, status);
+    QCOMPARE(request(d.port, get("/healthz")).status, 200);
+}
+
+void tst_Sluiced::tokenCommands()
+{
+    QTemporaryDir dir;
+    const QStringList base{QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token")};
+    const Run add = runSluiced(base + QStringList{QStringLiteral("add"), QStringLiteral("alice"), QStringLiteral("--admin")});
+    QCOMPARE(add.exitCode, 0);
+    const QString token = add.out.trimmed().section(QLatin1Char('\n'), -1);
+    QVERIFY2(token.startsWith(QLatin1String("sluice_")) && token.size() >= 7 + 43, qPrintable(add.out));
+
+    const Run list = runSluiced(base + QStringList{QStringLiteral("list")});
+    QCOMPARE(list.exitCode, 0);
+    QVERIFY(list.out.contains(QLatin1String("alice")));
+    QVERIFY(list.out.contains(QLatin1String("admin")));
+    QVERIFY(!list.out.contains(token));
+
+    Daemon d;
+    QVERIFY(d.start(dir.path()));
+    QCOMPARE(request(d.port, get("/api/status", bearer(token))).status, 200);
+
+    const Run revoke = runSluiced(base + QStringList{QStringLiteral("revoke"), QStringLiteral("alice")});
+    QCOMPARE(revoke.exitCode, 0);
+    // The running service picks the change up from the file.
+    QTRY_COMPARE(request(d.port, get("/api/status", bearer(token))).status, 401);
+
+    QCOMPARE(runSluiced(base + QStringList{QStringLiteral("revoke"), QStringLiteral("nobody")}).exitCode, 1);
+    const Run bad = runSluiced(base + QStringList{QStringLiteral("add"), QStringLiteral("bad name!")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY(bad.err.contains(QLatin1String("bad name!")));
+    QCOMPARE(runSluiced(base + QStringList{QStringLiteral("frobnicate")}).exitCode, 2);
+}
+
+void tst_Sluiced::malformedConfigIsRefused()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("config.json"));
+    const QByteArray broken = "{\n  \"version\": 1,\n  \"listen\": \"127.0.0.1:8080\"\n  \"limits\": {}\n}\n";
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(broken);
+    }
+    const Run r = runSluiced({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(path + QLatin1String(":4")), qPrintable(r.err));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), broken);   // never replaced
+}
+
+void tst_Sluiced::sigtermAbortsStragglersAfterGrace()
+{
+    QTemporaryDir dir;
+    {
+        QFile f(dir.filePath(QStringLiteral("config.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"version": 1, "listen": "127.0.0.1:0", "limits": {"shutdown_grace_ms": 300}, "accounts": []})");
+    }
+    Daemon d;
+    QVERIFY2(d.start(dir.path()), d.output.constData());
+    RawClient straggler(d.port);
+    straggler.send("GET /healthz HTTP/1.1\r\nHost: t\r\n");   // a head that never ends
+    QTest::qWait(100);   // let the bytes arrive before the signal
+    ::kill(pid_t(d.process.processId()), SIGTERM);
+    QVERIFY(d.process.waitForFinished(10'000));
+    QCOMPARE(d.process.exitCode(), 0);
+    QVERIFY(straggler.waitForClose(1000));
+}
+
+QTEST_GUILESS_MAIN(tst_Sluiced)
+#include "tst_sluiced.moc"
