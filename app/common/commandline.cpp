@@ -22,15 +22,21 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     parser.setApplicationDescription(description);
     const QCommandLineOption help({u"h"_s, u"help"_s}, u"Show this help."_s);
     const QCommandLineOption version({u"v"_s, u"version"_s}, u"Show the version."_s);
-    const QCommandLineOption listen(u"listen"_s, u"Address to listen on (port 0 picks a free port). Default: from the config, 127.0.0.1:8080."_s, u"HOST:PORT"_s);
-    const QCommandLineOption dataDir(u"data-dir"_s, u"Data directory. Default: %1"_s.arg(defaultDataDir()), u"DIR"_s);
-    const QCommandLineOption config(u"config"_s, u"Config file. Default: DIR/config.json"_s, u"FILE"_s);
+    const QCommandLineOption listen(
+        u"listen"_s,
+        u"Address to listen on (port 0 picks a free port). Default: from the config, 127.0.0.1:8080."_s,
+        u"HOST:PORT"_s);
+    const QCommandLineOption dataDir(
+        u"data-dir"_s, u"Data directory. Default: %1"_s.arg(defaultDataDir()), u"DIR"_s);
+    const QCommandLineOption config(u"config"_s, u"Config file. Default: DIR/config.json"_s,
+                                    u"FILE"_s);
     const QCommandLineOption admin(u"admin"_s, u"With 'token add': make the account an admin."_s);
     parser.addOptions({help, version, listen, dataDir, config, admin});
-    parser.addPositionalArgument(u"command"_s, u"Optional: token add NAME [--admin] | token list | token revoke NAME"_s,
-                                 u"[token ...]"_s);
+    parser.addPositionalArgument(
+        u"command"_s, u"Optional: token add NAME [--admin] | token list | token revoke NAME"_s,
+        u"[token ...]"_s);
     if (!parser.parse(arguments))
-        return Error{parser.errorText()};
+        return Error {parser.errorText()};
 
     CommandLine cmd;
     cmd.helpText = parser.helpText();
@@ -47,7 +53,8 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     if (parser.isSet(listen)) {
         cmd.listen = service::ListenAddress::parse(parser.value(listen));
         if (!cmd.listen)
-            return Error{u"--listen: '%1' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:0)"_s.arg(parser.value(listen))};
+            return Error {u"--listen: '%1' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:0)"_s.arg(
+                parser.value(listen))};
     }
     cmd.admin = parser.isSet(admin);
 
@@ -55,7 +62,7 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     if (words.isEmpty())
         return cmd;
     if (words.first() != u"token"_s)
-        return Error{u"unknown command '%1' (expected: token)"_s.arg(words.first())};
+        return Error {u"unknown command '%1' (expected: token)"_s.arg(words.first())};
     const QString sub = words.value(1);
     if (sub == u"add"_s && words.size() == 3) {
         cmd.command = CommandLine::Command::TokenAdd;
@@ -66,7 +73,7 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
         cmd.command = CommandLine::Command::TokenRevoke;
         cmd.account = words.at(2);
     } else {
-        return Error{u"usage: token add NAME [--admin] | token list | token revoke NAME"_s};
+        return Error {u"usage: token add NAME [--admin] | token list | token revoke NAME"_s};
     }
     return cmd;
 }
@@ -99,16 +106,21 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         return 0;
     }
     case CommandLine::Command::TokenList:
-        out << QStringLiteral("%1  %2  %3  %4").arg(u"ACCOUNT"_s, -24).arg(u"ROLE"_s, -6).arg(u"TOKENS"_s, 6).arg(u"NEWEST TOKEN (UTC)"_s) << Qt::endl;
+        out << QStringLiteral("%1  %2  %3  %4")
+                   .arg(u"ACCOUNT"_s, -24)
+                   .arg(u"ROLE"_s, -6)
+                   .arg(u"TOKENS"_s, 6)
+                   .arg(u"NEWEST TOKEN (UTC)"_s)
+            << Qt::endl;
         for (const config::Account &a : std::as_const(cfg.accounts)) {
             QDateTime newest;
             for (const auto &t : a.tokens)
                 newest = std::max(newest, t.created);
             out << QStringLiteral("%1  %2  %3  %4")
-                            .arg(a.name, -24)
-                            .arg(a.admin ? u"admin"_s : u"user"_s, -6)
-                            .arg(a.tokens.size(), 6)
-                            .arg(newest.isValid() ? newest.toString(Qt::ISODate) : u"-"_s)
+                       .arg(a.name, -24)
+                       .arg(a.admin ? u"admin"_s : u"user"_s, -6)
+                       .arg(a.tokens.size(), 6)
+                       .arg(newest.isValid() ? newest.toString(Qt::ISODate) : u"-"_s)
                 << Qt::endl;
         }
         return 0;
@@ -124,7 +136,8 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
             err << "sluiced: " << saved.error().message << Qt::endl;
             return 1;
         }
-        out << "revoked account '" << cmd.account << "' and its " << count << " token(s)" << Qt::endl;
+        out << "revoked account '" << cmd.account << "' and its " << count << " token(s)"
+            << Qt::endl;
         return 0;
     }
     default:
@@ -132,15 +145,16 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
     }
 }
 
-Expected<std::pair<service::Service::Options, config::LoadedConfig>> prepareService(const CommandLine &cmd)
+Expected<std::pair<service::Service::Options, config::LoadedConfig>>
+prepareService(const CommandLine &cmd)
 {
     if (!QDir().mkpath(cmd.dataDir))
-        return Error{u"cannot create data directory %1"_s.arg(cmd.dataDir)};
+        return Error {u"cannot create data directory %1"_s.arg(cmd.dataDir)};
     auto loaded = config::loadOrCreate(cmd.configPath);
     if (!loaded)
         return loaded.error();
-    service::Service::Options options{cmd.dataDir, cmd.configPath, cmd.listen};
-    return std::pair{std::move(options), std::move(*loaded)};
+    service::Service::Options options {cmd.dataDir, cmd.configPath, cmd.listen};
+    return std::pair {std::move(options), std::move(*loaded)};
 }
 
 } // namespace sluice::app

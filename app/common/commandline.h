@@ -15,8 +15,8 @@ struct CommandLine
     QString dataDir;
     QString configPath;
     std::optional<service::ListenAddress> listen;
-    QString account;          // token add/revoke
-    bool admin = false;       // token add --admin
+    QString account; // token add/revoke
+    bool admin = false; // token add --admin
     QString helpText;
 };
 
@@ -31,6 +31,7 @@ QString defaultDataDir();
 int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err);
 
 // Loads (or on first run creates) the config and builds the service options.
-Expected<std::pair<service::Service::Options, config::LoadedConfig>> prepareService(const CommandLine &cmd);
+Expected<std::pair<service::Service::Options, config::LoadedConfig>>
+prepareService(const CommandLine &cmd);
 
 } // namespace sluice::app

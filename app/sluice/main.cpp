@@ -16,8 +16,9 @@ int main(int argc, char *argv[])
     QTextStream out(stdout);
     QTextStream err(stderr);
 
-    auto cmd = app::parseCommandLine(QApplication::arguments(),
-                                     QStringLiteral("Sluice: HTTP uploads and exports that stay calm under load."));
+    auto cmd = app::parseCommandLine(
+        QApplication::arguments(),
+        QStringLiteral("Sluice: HTTP uploads and exports that stay calm under load."));
     if (!cmd) {
         err << "sluice: " << cmd.error().message << Qt::endl;
         return 2;
@@ -38,18 +39,20 @@ int main(int argc, char *argv[])
     auto prepared = app::prepareService(*cmd);
     if (!prepared) {
         err << "sluice: " << prepared.error().message << Qt::endl;
-        QMessageBox::critical(nullptr, QStringLiteral("Sluice cannot start"), prepared.error().message);
+        QMessageBox::critical(nullptr, QStringLiteral("Sluice cannot start"),
+                              prepared.error().message);
         return 2;
     }
     service::Service service(prepared->first, prepared->second);
     if (!service.firstRunToken().isEmpty())
         out << "token " << service.firstRunToken() << Qt::endl;
-    QObject::connect(&service, &service::Service::statusChanged, &app, [&](const service::ServiceStatus &s) {
-        if (s.state == service::ServiceState::Running)
-            out << "listening on http://" << s.listenAddress << Qt::endl;
-        else if (s.state == service::ServiceState::Failed)
-            err << "sluice: " << s.error << Qt::endl;
-    });
+    QObject::connect(&service, &service::Service::statusChanged, &app,
+                     [&](const service::ServiceStatus &s) {
+                         if (s.state == service::ServiceState::Running)
+                             out << "listening on http://" << s.listenAddress << Qt::endl;
+                         else if (s.state == service::ServiceState::Failed)
+                             err << "sluice: " << s.error << Qt::endl;
+                     });
 
     ui::MainWindow window(service);
     window.show();

@@ -17,7 +17,7 @@ int g_signalFd[2] = {-1, -1};
 void onSignal(int)
 {
     const char c = 1;
-    [[maybe_unused]] const auto n = ::write(g_signalFd[1], &c, 1);   // async-signal-safe
+    [[maybe_unused]] const auto n = ::write(g_signalFd[1], &c, 1); // async-signal-safe
 }
 
 void installSignalHandlers()
@@ -42,8 +42,10 @@ int main(int argc, char *argv[])
     QTextStream out(stdout);
     QTextStream err(stderr);
 
-    auto cmd = app::parseCommandLine(QCoreApplication::arguments(),
-                                     QStringLiteral("Sluice headless service: HTTP uploads and exports that stay calm under load."));
+    auto cmd = app::parseCommandLine(
+        QCoreApplication::arguments(),
+        QStringLiteral(
+            "Sluice headless service: HTTP uploads and exports that stay calm under load."));
     if (!cmd) {
         err << "sluiced: " << cmd.error().message << Qt::endl;
         return 2;
@@ -69,41 +71,42 @@ int main(int argc, char *argv[])
     installSignalHandlers();
     service::Service service(prepared->first, prepared->second);
     if (!service.firstRunToken().isEmpty()) {
-        out << "created " << cmd->configPath << " with admin account '" << config::Config::DefaultAccount
-            << "'; its bearer token (shown once):" << Qt::endl
+        out << "created " << cmd->configPath << " with admin account '"
+            << config::Config::DefaultAccount << "'; its bearer token (shown once):" << Qt::endl
             << "token " << service.firstRunToken() << Qt::endl;
     }
 
     int exitCode = 0;
     bool announced = false;
-    QObject::connect(&service, &service::Service::statusChanged, &app, [&](const service::ServiceStatus &s) {
-        switch (s.state) {
-        case service::ServiceState::Running:
-            if (!announced) {
-                announced = true;
-                out << "listening on http://" << s.listenAddress << Qt::endl;
-            }
-            break;
-        case service::ServiceState::Failed:
-            err << "sluiced: " << s.error << Qt::endl;
-            exitCode = 1;
-            QCoreApplication::exit(1);
-            break;
-        case service::ServiceState::Stopped:
-            out << "stopped" << Qt::endl;
-            QCoreApplication::exit(exitCode);
-            break;
-        default:
-            break;
-        }
-    });
+    QObject::connect(&service, &service::Service::statusChanged, &app,
+                     [&](const service::ServiceStatus &s) {
+                         switch (s.state) {
+                         case service::ServiceState::Running:
+                             if (!announced) {
+                                 announced = true;
+                                 out << "listening on http://" << s.listenAddress << Qt::endl;
+                             }
+                             break;
+                         case service::ServiceState::Failed:
+                             err << "sluiced: " << s.error << Qt::endl;
+                             exitCode = 1;
+                             QCoreApplication::exit(1);
+                             break;
+                         case service::ServiceState::Stopped:
+                             out << "stopped" << Qt::endl;
+                             QCoreApplication::exit(exitCode);
+                             break;
+                         default:
+                             break;
+                         }
+                     });
     QSocketNotifier signalNotifier(g_signalFd[0], QSocketNotifier::Read);
     QObject::connect(&signalNotifier, &QSocketNotifier::activated, &app, [&] {
         char c;
         [[maybe_unused]] const auto n = ::read(g_signalFd[0], &c, 1);
         if (service.status().state == service::ServiceState::Stopping) {
             err << "sluiced: second signal, aborting what is left" << Qt::endl;
-            QCoreApplication::exit(exitCode);   // the Service destructor aborts with cleanup
+            QCoreApplication::exit(exitCode); // the Service destructor aborts with cleanup
             return;
         }
         out << "stopping (finishing requests in flight)" << Qt::endl;

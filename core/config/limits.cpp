@@ -56,6 +56,9 @@ constexpr std::array Fields {
     LimitField {"shutdown_grace_ms", "ms", 0, 10 * Minute, Defaults.shutdownGraceMs,
                 "Time running requests get to finish when the service stops.",
                 &Limits::shutdownGraceMs},
+    LimitField {"response_deadline_ms", "ms", 100, Hour, Defaults.responseDeadlineMs,
+                "Time a request's handler has to answer, or a full body sink to drain; then 503.",
+                &Limits::responseDeadlineMs},
 };
 
 // Every member is a qint64 and needs its row above.

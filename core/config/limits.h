@@ -27,6 +27,7 @@ struct Limits
     qint64 socketReadBufferBytes = 64 * 1024;
     qint64 responseHighWaterBytes = 256 * 1024;
     qint64 shutdownGraceMs = 10'000;
+    qint64 responseDeadlineMs = 120'000;     // handler answer, or a full body sink draining
 
     bool operator==(const Limits &) const = default;
 

@@ -3,12 +3,13 @@
 #include "http/bodysink.h"
 #include "http/exchange.h"
 #include "http/requestparser.h"
+#include "http/responsehead.h"
 #include "http/responseproducer.h"
 #include "http/router.h"
 
-#include <QDateTime>
-#include <QLocale>
 #include <QTcpSocket>
+
+#include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
 
@@ -17,19 +18,8 @@ namespace sluice::http {
 namespace {
 
 constexpr qint64 kPieceBytes = 64 * 1024; // body piece and response chunk size
-
-QByteArray httpDate()
-{
-    // RFC 9110 §5.6.7 IMF-fixdate; QLocale::c() keeps day and month names English.
-    return QLocale::c()
-        .toString(QDateTime::currentDateTimeUtc(), u"ddd, dd MMM yyyy hh:mm:ss 'GMT'"_s)
-        .toLatin1();
-}
-
-bool statusHasNoBody(int status)
-{
-    return status < 200 || status == 204 || status == 304;
-}
+constexpr qint64 kLingerMs = 2'000; // RFC 9112 §9.6 lingering close
+constexpr qint64 kLingerMaxBytes = 4 * 1024 * 1024;
 
 } // namespace
 
@@ -44,12 +34,7 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
     connect(m_socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_state == State::Writing) {
-            armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
-            pumpOutput();
-        }
-    });
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
         if (e != QAbstractSocket::RemoteHostClosedError)
@@ -73,18 +58,41 @@ void Connection::armTimer(qint64 ms)
 
 void Connection::onReadyRead()
 {
+    if (m_state == State::Closing) {
+        if (m_linger) { // drain what the client still sends, bounded
+            m_lingerDiscarded += m_socket->skip(m_socket->bytesAvailable());
+            if (m_lingerDiscarded > kLingerMaxBytes)
+                abort(u"client kept sending after the response"_s);
+        }
+        return;
+    }
     pump();
+}
+
+void Connection::onBytesWritten()
+{
+    if (m_state == State::Writing) {
+        if (m_socket->bytesToWrite() > 0)
+            armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
+        pumpOutput();
+    } else if (m_state == State::Closing) {
+        armTimer(m_context.limits.bodyIdleTimeoutMs);
+        finishClose();
+    }
+}
+
+qsizetype Connection::inputCap() const
+{
+    // A head up to its limits, or one chunk line plus one body piece.
+    const config::Limits &l = m_context.limits;
+    return std::max<qint64>(l.maxRequestLineBytes + l.maxHeaderBytes,
+                            l.maxChunkExtensionBytes + kPieceBytes)
+        + 1024;
 }
 
 bool Connection::wantsInput() const
 {
-    // Bounded: a head up to its limits, or one body piece; pipelined requests
-    // wait in the socket (and then the kernel) until their turn.
-    const config::Limits &l = m_context.limits;
-    const qsizetype cap = std::max<qint64>(l.maxRequestLineBytes + l.maxHeaderBytes,
-                                           l.maxChunkExtensionBytes + kPieceBytes)
-        + 1024;
-    if (m_input.size() >= cap)
+    if (m_input.size() >= inputCap())
         return false;
     switch (m_state) {
     case State::Idle:
@@ -92,19 +100,22 @@ bool Connection::wantsInput() const
         return true;
     case State::ReadingBody:
         return !m_bodyDone && !(m_sink && m_sink->isFull());
-    default:
+    case State::AwaitingResponse:
+    case State::Writing:
+        // Pipelined bytes: take them (bounded), so that Qt keeps reading and
+        // notices when the client goes away.
+        return m_bodyDone;
+    case State::Closing:
         return false;
     }
+    return false;
 }
 
 void Connection::readSocket()
 {
-    const config::Limits &l = m_context.limits;
-    const qsizetype cap = std::max<qint64>(l.maxRequestLineBytes + l.maxHeaderBytes,
-                                           l.maxChunkExtensionBytes + kPieceBytes)
-        + 1024;
     while (wantsInput() && m_socket->bytesAvailable() > 0) {
-        const qint64 want = std::min<qint64>(m_socket->bytesAvailable(), cap - m_input.size());
+        const qint64 want
+            = std::min<qint64>(m_socket->bytesAvailable(), inputCap() - m_input.size());
         const qsizetype old = m_input.size();
         m_input.resize(old + want);
         const qint64 got = m_socket->read(m_input.data() + old, want);
@@ -118,7 +129,7 @@ void Connection::pump()
 {
     // Qt does not signal readyRead again for bytes it already buffered, so
     // every resume comes through here and drains what is there.
-    while (!m_closed) {
+    while (!m_closed && m_state != State::Closing) {
         readSocket();
         if (!step())
             break;
@@ -135,7 +146,6 @@ bool Connection::step()
         m_parser = std::make_unique<RequestParser>(ParserLimits {
             m_context.limits.maxRequestLineBytes, m_context.limits.maxHeaderBytes,
             m_context.limits.maxHeaderFields, m_context.limits.maxChunkExtensionBytes});
-        m_requestClock.start();
         armTimer(m_context.limits.headerDeadlineMs); // absolute: not re-armed per byte
         return true;
     case State::ReadingHead: {
@@ -169,16 +179,19 @@ void Connection::dispatch()
     Request request = std::move(m_parser->request());
     request.id = m_context.nextRequestId++;
     request.peer = m_peer;
+    m_requestId = request.id;
     m_inFlight = true;
     ++m_context.requestsInFlight;
     m_state = State::AwaitingResponse;
     m_bodyDone = !request.hasBody();
+    m_sinkEnded = false;
     m_headOnly = request.method == "HEAD";
     m_closeAfterResponse = !request.keepAlive || m_context.shuttingDown;
-    m_timer.stop();
+    armTimer(m_context.limits.responseDeadlineMs);
     qCDebug(lcHttp).nospace() << m_peer.toString() << " #" << request.id << ' ' << request.method
                               << ' ' << request.target;
 
+    const quint64 id = request.id;
     const Router::Match match = m_context.router->match(request.method, request.path);
     if (!match.route) {
         if (!match.allowedMethods.isEmpty()) {
@@ -186,9 +199,9 @@ void Connection::dispatch()
                                           u"method %1 is not allowed on %2"_s.arg(
                                               QString::fromLatin1(request.method), request.path)});
             r.headers.add("Allow", match.allowedMethods.join(", "));
-            respond(std::move(r));
+            respond(id, std::move(r));
         } else {
-            respond(Response::error({404, u"no such resource: %1"_s.arg(request.path)}));
+            respond(id, Response::error({404, u"no such resource: %1"_s.arg(request.path)}));
         }
         return;
     }
@@ -203,11 +216,12 @@ void Connection::dispatch()
             r.headers.add("WWW-Authenticate",
                           presented ? R"(Bearer realm="sluice", error="invalid_token")"
                                     : R"(Bearer realm="sluice")");
-            respond(std::move(r));
+            respond(id, std::move(r));
             return;
         }
         if (match.route->access == Access::Admin && !principal->admin) {
             respond(
+                id,
                 Response::error({403, u"account '%1' is not an admin"_s.arg(principal->account)}));
             return;
         }
@@ -215,33 +229,51 @@ void Connection::dispatch()
         request.admin = principal->admin;
     }
 
+    // The hooks name their request: a late call from an exchange that is
+    // already over (a queued callback, a timer) is ignored.
     Exchange::Hooks hooks;
-    hooks.respond = [this](Response &&r) {
-        respond(std::move(r));
+    hooks.respond = [this, id](Response &&r) {
+        respond(id, std::move(r));
     };
-    hooks.receiveBody = [this](BodySink *sink) {
-        startBody(sink);
+    hooks.receiveBody = [this, id](BodySink *sink) {
+        startBody(id, sink);
     };
     m_exchange = new Exchange(std::move(request), match.params, std::move(hooks), this);
     match.route->handler(*m_exchange);
 }
 
-void Connection::startBody(BodySink *sink)
+void Connection::startBody(quint64 requestId, BodySink *sink)
 {
-    sink->setParent(this);
-    m_sink = sink;
-    connect(sink, &BodySink::drained, this, &Connection::onSinkDrained);
-    if (m_bodyDone) { // nothing to read: an empty body
-        m_state = State::AwaitingResponse;
-        sink->finish();
+    if (requestId != m_requestId || m_state != State::AwaitingResponse || m_sink || m_closed) {
+        sink->abort(u"request is over"_s);
+        sink->deleteLater();
         return;
     }
-    m_bodyWanted = true;
+    sink->setParent(this);
+    m_sink = sink;
+    // Queued: a sink that drains from inside write() must not re-enter us.
+    connect(sink, &BodySink::drained, this, &Connection::onSinkDrained, Qt::QueuedConnection);
+    if (m_bodyDone) { // an empty body
+        endSink(true, {});
+        return;
+    }
     m_state = State::ReadingBody;
     if (m_exchange && m_exchange->request().expectContinue)
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n"); // RFC 9110 §10.1.1
     armTimer(m_context.limits.bodyIdleTimeoutMs);
     QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
+}
+
+// Tells the sink how the body ended, exactly once.
+void Connection::endSink(bool complete, const QString &reason)
+{
+    if (!m_sink || m_sinkEnded)
+        return;
+    m_sinkEnded = true;
+    if (complete)
+        m_sink->finish();
+    else
+        m_sink->abort(reason);
 }
 
 void Connection::bodyStep(bool *progressed)
@@ -250,7 +282,8 @@ void Connection::bodyStep(bool *progressed)
         if (!m_readPaused) {
             m_readPaused = true;
             ++m_context.readPauses;
-            m_timer.stop(); // our own backlog is not the client's idleness
+            // Our own backlog is not the client's idleness, but the sink must drain in time.
+            armTimer(m_context.limits.responseDeadlineMs);
         }
         return;
     }
@@ -259,93 +292,89 @@ void Connection::bodyStep(bool *progressed)
     qsizetype used = 0;
     const auto status = m_parser->feed(m_input, &used, kPieceBytes);
     m_input.remove(0, used);
-    const QByteArray piece = m_parser->takeBody();
-    if (!piece.isEmpty()) {
-        armTimer(m_context.limits.bodyIdleTimeoutMs);
-        if (m_sink)
-            m_sink->write(piece);
-    }
     *progressed = used > 0;
+    const QByteArray piece = m_parser->takeBody();
+    if (!piece.isEmpty() && m_sink) {
+        armTimer(m_context.limits.bodyIdleTimeoutMs);
+        m_sink->write(piece);
+        if (m_state != State::ReadingBody) { // the sink answered (e.g. a limit was hit)
+            *progressed = false;
+            return;
+        }
+    }
     if (status == RequestParser::Status::Failed) {
         fail(m_parser->error());
         *progressed = false;
     } else if (status == RequestParser::Status::Complete) {
         m_bodyDone = true;
-        m_timer.stop();
         m_state = State::AwaitingResponse;
-        if (m_sink)
-            m_sink->finish();
-        *progressed = true;
+        armTimer(m_context.limits.responseDeadlineMs);
+        endSink(true, {});
+        *progressed = m_state == State::AwaitingResponse;
     }
 }
 
 void Connection::onSinkDrained()
 {
-    if (!m_readPaused)
+    if (!m_readPaused || m_state != State::ReadingBody)
         return;
     m_readPaused = false;
-    if (m_state == State::ReadingBody)
-        armTimer(m_context.limits.bodyIdleTimeoutMs);
+    armTimer(m_context.limits.bodyIdleTimeoutMs);
     pump();
 }
 
-void Connection::respond(Response &&response)
+void Connection::respond(quint64 requestId, Response &&response)
 {
-    if (m_closed || m_state == State::Writing || m_state == State::Closing)
+    if (requestId != m_requestId || m_closed || m_state == State::Writing
+        || m_state == State::Closing)
         return;
     if (!m_bodyDone) {
-        // The body was not (fully) read: the rest of the stream is not a
+        // The body was not (fully) read: what follows on the stream is not a
         // request boundary we can trust, so the connection ends with this answer.
         m_closeAfterResponse = true;
-        if (m_sink)
-            m_sink->abort(u"request answered before its body was read"_s);
+        m_linger = true;
+        m_bodyDone = true;
+        endSink(false, u"request answered before its body was read"_s);
     }
     if (response.closeConnection || m_context.shuttingDown)
         m_closeAfterResponse = true;
     m_state = State::Writing;
     m_producer = std::move(response.producer);
 
-    const bool noBody = statusHasNoBody(response.status);
-    std::optional<qint64> length
-        = m_producer ? m_producer->size() : std::optional<qint64>(response.body.size());
     const int version = m_exchange ? m_exchange->request().version
                                    : (m_parser ? m_parser->request().version : 11);
-    m_chunkedOut = !noBody && !length && version == 11;
-    if (!noBody && !length && version == 10)
-        m_closeAfterResponse = true; // HTTP/1.0: the end of the body is the close
-
-    QByteArray head;
-    head.reserve(256);
-    head += (version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + QByteArray::number(response.status) + ' '
-        + reasonPhrase(response.status) + "\r\n";
-    head += "Date: " + httpDate() + "\r\nServer: Sluice/" SLUICE_VERSION "\r\n";
-    if (m_exchange)
-        head += "X-Request-Id: " + QByteArray::number(m_exchange->request().id) + "\r\n";
-    for (const auto &[name, value] : response.headers.fields())
-        head += name + ": " + value + "\r\n";
+    const bool noBody = statusHasNoBody(response.status);
+    ResponseFraming framing;
+    framing.requestId = m_exchange ? m_exchange->request().id : 0;
     if (!noBody) {
-        if (length)
-            head += "Content-Length: " + QByteArray::number(*length) + "\r\n";
-        else if (m_chunkedOut)
-            head += "Transfer-Encoding: chunked\r\n";
+        framing.contentLength
+            = m_producer ? m_producer->size() : std::optional<qint64>(response.body.size());
+        framing.chunked = !framing.contentLength && version == 11;
+        if (!framing.contentLength && version == 10)
+            m_closeAfterResponse = true; // HTTP/1.0: the end of the body is the close
     }
-    if (m_closeAfterResponse)
-        head += "Connection: close\r\n";
-    else if (version == 10)
-        head += "Connection: keep-alive\r\n";
-    head += "\r\n";
-    m_socket->write(head);
+    framing.close = m_closeAfterResponse;
+    framing.keepAliveFor10 = version == 10;
+    m_chunkedOut = framing.chunked;
+    m_bytesLeft = framing.contentLength.value_or(-1);
+    m_socket->write(serializeResponseHead(response.status, response.headers, framing));
 
     if (noBody || m_headOnly) {
         m_producer.reset();
     } else if (!m_producer) {
         m_socket->write(response.body);
+        m_bytesLeft = 0;
     } else {
-        connect(m_producer.get(), &ResponseProducer::readyRead, this, &Connection::pumpOutput);
-        connect(m_producer.get(), &ResponseProducer::failed, this, [this](const QString &why) {
-            qCWarning(lcHttp) << m_peer << "response body failed:" << why;
-            abort(why); // no final chunk: the client sees a truncated body
-        });
+        // Queued, so that a producer signalling from inside read() does not re-enter.
+        connect(m_producer.get(), &ResponseProducer::readyRead, this, &Connection::pumpOutput,
+                Qt::QueuedConnection);
+        connect(
+            m_producer.get(), &ResponseProducer::failed, this,
+            [this](const QString &why) {
+                qCWarning(lcHttp) << m_peer << "response body failed:" << why;
+                abort(why); // no final chunk: the client sees a truncated body
+            },
+            Qt::QueuedConnection);
     }
     armTimer(m_context.limits.bodyIdleTimeoutMs);
     QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
@@ -357,25 +386,48 @@ void Connection::pumpOutput()
         return;
     const qint64 highWater = m_context.limits.responseHighWaterBytes;
     while (m_socket->bytesToWrite() < highWater) {
-        if (!m_producer || m_producer->atEnd()) {
-            if (m_producer && m_chunkedOut)
+        const std::shared_ptr<ResponseProducer> producer = m_producer; // alive through read()
+        if (!producer || m_bytesLeft == 0) {
+            if (producer && m_chunkedOut)
+                m_socket->write("0\r\n\r\n");
+            finishResponse();
+            return;
+        }
+        if (producer->atEnd()) {
+            if (m_bytesLeft > 0) {
+                abort(
+                    u"response body ended %1 bytes short of its Content-Length"_s.arg(m_bytesLeft));
+                return;
+            }
+            if (m_chunkedOut)
                 m_socket->write("0\r\n\r\n");
             finishResponse();
             return;
         }
         m_writePaused = false;
-        const QByteArray piece = m_producer->read(kPieceBytes);
+        const QByteArray piece
+            = producer->read(m_bytesLeft > 0 ? std::min(kPieceBytes, m_bytesLeft) : kPieceBytes);
+        if (m_closed || m_state != State::Writing || m_producer != producer)
+            return;
         if (piece.isEmpty()) {
-            if (m_producer->atEnd())
+            if (producer->atEnd())
                 continue;
-            return; // the producer emits readyRead when it has more
+            // Waiting for the producer (it emits readyRead): bounded all the same.
+            if (m_socket->bytesToWrite() == 0)
+                armTimer(m_context.limits.responseDeadlineMs);
+            return;
         }
         if (m_chunkedOut) {
             m_socket->write(QByteArray::number(piece.size(), 16) + "\r\n");
             m_socket->write(piece);
             m_socket->write("\r\n");
         } else {
-            m_socket->write(piece);
+            // Never more than announced, whatever the producer hands over.
+            m_socket->write(piece.constData(),
+                            m_bytesLeft >= 0 ? std::min<qint64>(piece.size(), m_bytesLeft)
+                                             : piece.size());
+            if (m_bytesLeft >= 0)
+                m_bytesLeft -= std::min<qint64>(piece.size(), m_bytesLeft);
         }
         m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
     }
@@ -406,8 +458,7 @@ void Connection::finishResponse()
 void Connection::teardownRequest(const QString &reason)
 {
     if (m_sink) {
-        if (!reason.isEmpty() && !m_bodyDone)
-            m_sink->abort(reason);
+        endSink(false, reason.isEmpty() ? u"request ended"_s : reason);
         m_sink->disconnect(this);
         m_sink->deleteLater();
         m_sink = nullptr;
@@ -427,9 +478,12 @@ void Connection::teardownRequest(const QString &reason)
         --m_context.requestsInFlight;
         ++m_context.requestsTotal;
     }
-    m_bodyWanted = false;
+    m_requestId = 0;
     m_readPaused = false;
     m_writePaused = false;
+    m_headOnly = false;
+    m_chunkedOut = false;
+    m_bytesLeft = -1;
 }
 
 void Connection::fail(const HttpError &error)
@@ -437,20 +491,23 @@ void Connection::fail(const HttpError &error)
     qCDebug(lcHttp) << m_peer << "rejected:" << error.status << error.message;
     HttpError e = error;
     e.closeConnection = true;
-    m_input.clear(); // discard the rest (RFC 9112 §9.6 / §11.2)
-    if (m_state == State::ReadingHead || m_state == State::Idle) {
-        // No exchange yet: count it as a request that got an answer.
-        m_inFlight = true;
-        ++m_context.requestsInFlight;
-    }
-    if (m_sink && !m_bodyDone)
-        m_sink->abort(error.message);
-    m_bodyDone = true; // nothing more will be read
+    m_input.clear(); // discard the rest (RFC 9112 §11.2)
+    m_linger = true;
+    const bool bodyWasOpen = !m_bodyDone;
+    m_bodyDone = true; // nothing more will be parsed
+    if (bodyWasOpen)
+        endSink(false, error.message);
     if (m_state == State::Writing) {
         abort(error.message);
         return;
     }
-    respond(Response::error(e));
+    if (m_state == State::ReadingHead || m_state == State::Idle) {
+        // Rejected before routing: no exchange, but it counts as a request.
+        m_requestId = m_context.nextRequestId++;
+        m_inFlight = true;
+        ++m_context.requestsInFlight;
+    }
+    respond(m_requestId, Response::error(e));
 }
 
 void Connection::onTimeout()
@@ -464,17 +521,29 @@ void Connection::onTimeout()
                                       u"header_deadline_ms"_s, m_context.limits.headerDeadlineMs));
         break;
     case State::ReadingBody:
-        fail(HttpError::limitExceeded(408, u"no body data for body_idle_timeout_ms"_s,
-                                      u"body_idle_timeout_ms"_s,
-                                      m_context.limits.bodyIdleTimeoutMs));
-        break;
-    case State::Writing:
-        abort(u"client read nothing for body_idle_timeout_ms"_s);
-        break;
-    case State::Closing:
-        abort(u"close did not complete"_s);
+        if (m_readPaused) {
+            fail(HttpError::limitExceeded(
+                503, u"the server could not store the body in time (response_deadline_ms)"_s,
+                u"response_deadline_ms"_s, m_context.limits.responseDeadlineMs));
+        } else {
+            fail(HttpError::limitExceeded(408, u"no body data for body_idle_timeout_ms"_s,
+                                          u"body_idle_timeout_ms"_s,
+                                          m_context.limits.bodyIdleTimeoutMs));
+        }
         break;
     case State::AwaitingResponse:
+        respond(m_requestId,
+                Response::error(HttpError(503, u"no answer within response_deadline_ms"_s,
+                                          u"response_deadline_ms"_s,
+                                          QJsonValue(m_context.limits.responseDeadlineMs), true)));
+        break;
+    case State::Writing:
+        abort(m_socket->bytesToWrite() > 0 ? u"client read nothing for body_idle_timeout_ms"_s
+                                           : u"response body stalled past response_deadline_ms"_s);
+        break;
+    case State::Closing:
+        abort(m_linger ? u"lingering close over"_s
+                       : u"client read nothing for body_idle_timeout_ms"_s);
         break;
     }
 }
@@ -488,14 +557,33 @@ void Connection::shutdown()
 
 void Connection::close()
 {
-    if (m_closed)
+    if (m_closed || m_state == State::Closing)
         return;
     m_state = State::Closing;
     teardownRequest(u"connection closing"_s);
-    // Flushes what is queued, then closes; bounded by the timer in case the
-    // client never reads.
-    armTimer(m_context.limits.bodyIdleTimeoutMs);
-    m_socket->disconnectFromHost();
+    armTimer(m_context.limits.bodyIdleTimeoutMs); // re-armed on progress
+    finishClose();
+}
+
+// Once everything queued is flushed: either close, or (when the client may
+// still be sending a body we did not read) half-close and drain for a while,
+// so that its TCP stack does not reset the connection before it has read our
+// answer (RFC 9112 §9.6).
+void Connection::finishClose()
+{
+    if (m_closed || m_socket->bytesToWrite() > 0)
+        return;
+    if (!m_linger) {
+        m_socket->disconnectFromHost();
+        return;
+    }
+    if (m_halfClosed)
+        return;
+    m_halfClosed = true;
+    if (m_socket->socketDescriptor() >= 0)
+        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    armTimer(kLingerMs);
+    onReadyRead(); // whatever Qt already holds
 }
 
 void Connection::abort(const QString &reason)

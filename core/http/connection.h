@@ -72,19 +72,23 @@ private:
     };
 
     void onReadyRead();
+    void onBytesWritten();
     void pump();
     bool step();
     void readSocket();
     bool wantsInput() const;
+    qsizetype inputCap() const;
     void dispatch();
-    void startBody(BodySink *sink);
+    void startBody(quint64 requestId, BodySink *sink);
     void bodyStep(bool *progressed);
+    void endSink(bool complete, const QString &reason);
     void onSinkDrained();
-    void respond(Response &&response);
+    void respond(quint64 requestId, Response &&response);
     void pumpOutput();
     void finishResponse();
     void fail(const HttpError &error);
     void close();
+    void finishClose();
     void teardownRequest(const QString &reason);
     void armTimer(qint64 ms);
     void onTimeout();
@@ -97,13 +101,18 @@ private:
     QByteArray m_input;
     std::unique_ptr<RequestParser> m_parser;
     QPointer<Exchange> m_exchange;
+    quint64 m_requestId = 0; // of the exchange being served
     QPointer<BodySink> m_sink;
+    bool m_sinkEnded = false; // finish() or abort() was called
     std::shared_ptr<ResponseProducer> m_producer;
-    bool m_bodyWanted = false;
-    bool m_bodyDone = false;
+    qint64 m_bytesLeft = -1; // of a fixed-length body, -1 when chunked
+    bool m_bodyDone = false; // the request body has been read (or there is none)
     bool m_readPaused = false;
     bool m_writePaused = false;
     bool m_closeAfterResponse = false;
+    bool m_linger = false; // unread client bytes may follow: half-close, drain
+    qint64 m_lingerDiscarded = 0;
+    bool m_halfClosed = false;
     bool m_headOnly = false;
     bool m_chunkedOut = false;
     bool m_inFlight = false;

@@ -357,9 +357,13 @@ bool RequestParser::Impl::checkHead()
                                           : u"more than one Host field (RFC 9112 §3.2)"_s));
         return false;
     }
-    const QByteArray expect = r.headers.value("expect");
-    if (r.headers.contains("expect") && r.version == 11) {
-        if (expect.trimmed().compare("100-continue", Qt::CaseInsensitive) != 0) {
+    QByteArray expect;
+    for (const auto &[name, value] : r.headers.fields()) {
+        if (name.compare("expect", Qt::CaseInsensitive) == 0)
+            expect += (expect.isEmpty() ? "" : ", ") + value.trimmed();
+    }
+    if (!expect.isEmpty() && r.version == 11) {
+        if (expect.compare("100-continue", Qt::CaseInsensitive) != 0) {
             HttpError e {417,
                          u"unsupported expectation '%1'"_s.arg(clip(expect)),
                          {},
@@ -386,12 +390,23 @@ bool RequestParser::Impl::checkHead()
     if (r.target == "*" && r.method == "OPTIONS") {
         r.path = u"*"_s;
     } else {
-        if (!r.target.startsWith('/')) {
-            fail(badRequest(u"request target must be an absolute path"_s));
+        // absolute-form must be accepted (RFC 9112 §3.2.2); only its path and query count.
+        QByteArray target = r.target;
+        const QByteArray lower = target.left(8).toLower();
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            const qsizetype authority = target.indexOf("//") + 2;
+            const qsizetype slash = target.indexOf('/', authority);
+            const qsizetype query = target.indexOf('?', authority);
+            target = slash >= 0 && (query < 0 || slash < query)
+                ? target.sliced(slash)
+                : "/" + (query >= 0 ? target.sliced(query) : QByteArray());
+        }
+        if (!target.startsWith('/')) {
+            fail(badRequest(u"request target must be an absolute path or an absolute URI"_s));
             return false;
         }
-        const qsizetype q = r.target.indexOf('?');
-        const QByteArray rawPath = q < 0 ? r.target : r.target.first(q);
+        const qsizetype q = target.indexOf('?');
+        const QByteArray rawPath = q < 0 ? target : target.first(q);
         const QByteArray decoded = QByteArray::fromPercentEncoding(rawPath);
         if (decoded.contains('\0')) {
             fail(badRequest(u"NUL in request path"_s));
@@ -404,7 +419,7 @@ bool RequestParser::Impl::checkHead()
             return false;
         }
         if (q >= 0)
-            r.query = QUrlQuery(QString::fromLatin1(r.target.sliced(q + 1)));
+            r.query = QUrlQuery(QString::fromLatin1(target.sliced(q + 1)));
     }
 
     const QByteArray connection = r.headers.value("connection");

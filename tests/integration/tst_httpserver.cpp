@@ -35,6 +35,7 @@ private slots:
     void expectContinueRefused_data();
     void expectContinueRefused();
     void connectionCapPerClient();
+    void connectionCapTotal();
 };
 
 void tst_HttpServer::healthz()
@@ -337,6 +338,26 @@ void tst_HttpServer::connectionCapPerClient()
     // The admitted ones still work.
     a.send(get("/healthz"));
     QCOMPARE(a.read().status, 200);
+}
+
+void tst_HttpServer::connectionCapTotal()
+{
+    config::Limits limits;
+    limits.maxConnections = 3;
+    ServerThread server(addTestRoutes, limits);
+    RawClient a(server.port());
+    RawClient b(server.port());
+    RawClient c(server.port());
+    QTRY_COMPARE(server.stats().connections, 3);
+    RawClient d(server.port());
+    const Reply r = d.read();
+    QCOMPARE(r.status, 503);
+    QVERIFY(r.body.contains("\"max_connections\""));
+    QVERIFY(d.waitForClose());
+    // Room again once one leaves.
+    a.socket().abort();
+    QTRY_COMPARE(server.stats().connections, 2);
+    QCOMPARE(request(server.port(), get("/healthz")).status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpServer)

@@ -23,8 +23,8 @@ std::unique_ptr<service::Service> makeService(const QTemporaryDir &dir, quint16 
     auto loaded = config::loadOrCreate(configPath);
     if (!loaded)
         qFatal("%s", qPrintable(loaded.error().message));
-    service::Service::Options options{dir.path(), configPath,
-                                      service::ListenAddress{QHostAddress::LocalHost, port}};
+    service::Service::Options options {dir.path(), configPath,
+                                       service::ListenAddress {QHostAddress::LocalHost, port}};
     return std::make_unique<service::Service>(options, *loaded);
 }
 
@@ -80,8 +80,9 @@ void tst_Service::startServeStopRestart()
     for (const auto &args : std::as_const(spy))
         states << service::toString(args.at(0).value<service::ServiceStatus>().state);
     states.removeDuplicates();
-    QCOMPARE(states, QStringList({QStringLiteral("starting"), QStringLiteral("running"),
-                                  QStringLiteral("stopping"), QStringLiteral("stopped")}));
+    QCOMPARE(states,
+             QStringList({QStringLiteral("starting"), QStringLiteral("running"),
+                          QStringLiteral("stopping"), QStringLiteral("stopped")}));
 }
 
 void tst_Service::reloadsAccountsWhenConfigChanges()

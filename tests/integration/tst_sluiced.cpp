@@ -29,11 +29,13 @@ struct Daemon
     bool start(const QString &dataDir)
     {
         process.setProcessChannelMode(QProcess::SeparateChannels);
-        process.start(sluiced(), {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                                  QStringLiteral("127.0.0.1:0")});
+        process.start(sluiced(),
+                      {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                       QStringLiteral("127.0.0.1:0")});
         if (!process.waitForStarted(5000))
             return false;
-        static const QRegularExpression listening(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+        static const QRegularExpression listening(
+            QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
         QDeadlineTimer deadline(10'000);
         while (!deadline.hasExpired()) {
             process.waitForReadyRead(100);
@@ -70,7 +72,8 @@ Run runSluiced(const QStringList &args)
     QProcess p;
     p.start(sluiced(), args);
     p.waitForFinished(20'000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 
 } // namespace
@@ -124,13 +127,23 @@ void tst_Sluiced::hostileInputGetsPreciseStatus_data()
 {
     QTest::addColumn<QByteArray>("raw");
     QTest::addColumn<int>("status");
-    QTest::addRow("CL+TE") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::addRow("CL+TE") << QByteArray(
+        "POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n")
+                           << 400;
     QTest::addRow("bare LF") << QByteArray("GET /healthz HTTP/1.1\nHost: t\n\n") << 400;
-    QTest::addRow("obs-fold") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\nX: a\r\n\tb\r\n\r\n") << 400;
-    QTest::addRow("TE gzip") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") << 501;
+    QTest::addRow("obs-fold") << QByteArray(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX: a\r\n\tb\r\n\r\n")
+                              << 400;
+    QTest::addRow("TE gzip") << QByteArray(
+        "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+                             << 501;
     QTest::addRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
-    QTest::addRow("414") << QByteArray("GET /" + QByteArray(10000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n") << 414;
-    QTest::addRow("431") << QByteArray("GET / HTTP/1.1\r\nHost: t\r\nX: " + QByteArray(20000, 'a') + "\r\n\r\n") << 431;
+    QTest::addRow("414") << QByteArray("GET /" + QByteArray(10000, 'a')
+                                       + " HTTP/1.1\r\nHost: t\r\n\r\n")
+                         << 414;
+    QTest::addRow("431") << QByteArray("GET / HTTP/1.1\r\nHost: t\r\nX: " + QByteArray(20000, 'a')
+                                       + "\r\n\r\n")
+                         << 431;
     QTest::addRow("411") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\n\r\n") << 411;
     QTest::addRow("501") << QByteArray("TRACE / HTTP/1.1\r\nHost: t\r\n\r\n") << 501;
     QTest::addRow("missing Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << 400;
@@ -151,13 +164,16 @@ void tst_Sluiced::hostileInputGetsPreciseStatus()
 void tst_Sluiced::tokenCommands()
 {
     QTemporaryDir dir;
-    const QStringList base{QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token")};
-    const Run add = runSluiced(base + QStringList{QStringLiteral("add"), QStringLiteral("alice"), QStringLiteral("--admin")});
+    const QStringList base {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token")};
+    const Run add = runSluiced(
+        base
+        + QStringList {QStringLiteral("add"), QStringLiteral("alice"), QStringLiteral("--admin")});
     QCOMPARE(add.exitCode, 0);
     const QString token = add.out.trimmed().section(QLatin1Char('\n'), -1);
-    QVERIFY2(token.startsWith(QLatin1String("sluice_")) && token.size() >= 7 + 43, qPrintable(add.out));
+    QVERIFY2(token.startsWith(QLatin1String("sluice_")) && token.size() >= 7 + 43,
+             qPrintable(add.out));
 
-    const Run list = runSluiced(base + QStringList{QStringLiteral("list")});
+    const Run list = runSluiced(base + QStringList {QStringLiteral("list")});
     QCOMPARE(list.exitCode, 0);
     QVERIFY(list.out.contains(QLatin1String("alice")));
     QVERIFY(list.out.contains(QLatin1String("admin")));
@@ -167,34 +183,40 @@ void tst_Sluiced::tokenCommands()
     QVERIFY(d.start(dir.path()));
     QCOMPARE(request(d.port, get("/api/status", bearer(token))).status, 200);
 
-    const Run revoke = runSluiced(base + QStringList{QStringLiteral("revoke"), QStringLiteral("alice")});
+    const Run revoke
+        = runSluiced(base + QStringList {QStringLiteral("revoke"), QStringLiteral("alice")});
     QCOMPARE(revoke.exitCode, 0);
     // The running service picks the change up from the file.
     QTRY_COMPARE(request(d.port, get("/api/status", bearer(token))).status, 401);
 
-    QCOMPARE(runSluiced(base + QStringList{QStringLiteral("revoke"), QStringLiteral("nobody")}).exitCode, 1);
-    const Run bad = runSluiced(base + QStringList{QStringLiteral("add"), QStringLiteral("bad name!")});
+    QCOMPARE(runSluiced(base + QStringList {QStringLiteral("revoke"), QStringLiteral("nobody")})
+                 .exitCode,
+             1);
+    const Run bad
+        = runSluiced(base + QStringList {QStringLiteral("add"), QStringLiteral("bad name!")});
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains(QLatin1String("bad name!")));
-    QCOMPARE(runSluiced(base + QStringList{QStringLiteral("frobnicate")}).exitCode, 2);
+    QCOMPARE(runSluiced(base + QStringList {QStringLiteral("frobnicate")}).exitCode, 2);
 }
 
 void tst_Sluiced::malformedConfigIsRefused()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("config.json"));
-    const QByteArray broken = "{\n  \"version\": 1,\n  \"listen\": \"127.0.0.1:8080\"\n  \"limits\": {}\n}\n";
+    const QByteArray broken
+        = "{\n  \"version\": 1,\n  \"listen\": \"127.0.0.1:8080\"\n  \"limits\": {}\n}\n";
     {
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(broken);
     }
-    const Run r = runSluiced({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    const Run r = runSluiced({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"),
+                              QStringLiteral("127.0.0.1:0")});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains(path + QLatin1String(":4")), qPrintable(r.err));
     QFile f(path);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    QCOMPARE(f.readAll(), broken);   // never replaced
+    QCOMPARE(f.readAll(), broken); // never replaced
 }
 
 void tst_Sluiced::sigtermAbortsStragglersAfterGrace()
@@ -203,13 +225,14 @@ void tst_Sluiced::sigtermAbortsStragglersAfterGrace()
     {
         QFile f(dir.filePath(QStringLiteral("config.json")));
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"version": 1, "listen": "127.0.0.1:0", "limits": {"shutdown_grace_ms": 300}, "accounts": []})");
+        f.write(
+            R"({"version": 1, "listen": "127.0.0.1:0", "limits": {"shutdown_grace_ms": 300}, "accounts": []})");
     }
     Daemon d;
     QVERIFY2(d.start(dir.path()), d.output.constData());
     RawClient straggler(d.port);
-    straggler.send("GET /healthz HTTP/1.1\r\nHost: t\r\n");   // a head that never ends
-    QTest::qWait(100);   // let the bytes arrive before the signal
+    straggler.send("GET /healthz HTTP/1.1\r\nHost: t\r\n"); // a head that never ends
+    QTest::qWait(100); // let the bytes arrive before the signal
     ::kill(pid_t(d.process.processId()), SIGTERM);
     QVERIFY(d.process.waitForFinished(10'000));
     QCOMPARE(d.process.exitCode(), 0);

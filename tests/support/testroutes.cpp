@@ -88,6 +88,49 @@ QByteArray CountingProducer::read(qint64 maxBytes)
     return piece;
 }
 
+QByteArray FaultyProducer::read(qint64 maxBytes)
+{
+    if (m_failInRead) {
+        emit failed(u"disk error while reading"_s);
+        return {};
+    }
+    const qint64 n = std::min(maxBytes, m_actual - m_done);
+    m_done += n;
+    return QByteArray(n, 'x');
+}
+
+namespace {
+
+// Rejects the body from inside write(), as an upload sink does at its limit.
+class LimitedSink final : public http::BodySink
+{
+public:
+    explicit LimitedSink(QPointer<http::Exchange> exchange)
+        : m_exchange(std::move(exchange))
+    { }
+    void write(const QByteArray &piece) override
+    {
+        m_total += piece.size();
+        if (m_total > 10 && m_exchange)
+            m_exchange->respond(
+                http::HttpError::limitExceeded(413, u"body over 10 bytes"_s, u"test_limit"_s, 10));
+    }
+    bool isFull() const override { return false; }
+    void finish() override
+    {
+        ++probe().sinkFinishes;
+        if (m_exchange)
+            m_exchange->respond(http::Response::text(201, "ok\n"));
+    }
+    void abort(const QString &) override { ++probe().sinkAborts; }
+
+private:
+    QPointer<http::Exchange> m_exchange;
+    qint64 m_total = 0;
+};
+
+} // namespace
+
 void addTestRoutes(http::Router &router)
 {
     using http::Access;
@@ -121,6 +164,20 @@ void addTestRoutes(http::Router &router)
         r.producer = std::make_shared<CountingProducer>();
         ex.respond(std::move(r));
     });
+    router.add("GET", u"/fail-in-read"_s, Access::Public, [](Exchange &ex) {
+        Response r;
+        r.producer = std::make_shared<FaultyProducer>(100, 100, true);
+        ex.respond(std::move(r));
+    });
+    router.add("GET", u"/lying/{declared}/{actual}"_s, Access::Public, [](Exchange &ex) {
+        Response r;
+        r.producer
+            = std::make_shared<FaultyProducer>(ex.pathParam(u"declared"_s).toLongLong(),
+                                               ex.pathParam(u"actual"_s).toLongLong(), false);
+        ex.respond(std::move(r));
+    });
+    router.add("PUT", u"/limited"_s, Access::Public,
+               [](Exchange &ex) { ex.receiveBody(new LimitedSink(&ex)); });
     router.add("GET", u"/bytes/{n}"_s, Access::Public, [](Exchange &ex) {
         Response r;
         r.producer = std::make_shared<CountingProducer>(ex.pathParam(u"n"_s).toLongLong());

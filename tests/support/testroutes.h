@@ -64,8 +64,32 @@ private:
     qint64 m_done = 0;
 };
 
+// A producer that misbehaves the way real ones can: fails inside read(), or
+// delivers more or fewer bytes than its size() announced.
+class FaultyProducer final : public http::ResponseProducer
+{
+    Q_OBJECT
+public:
+    FaultyProducer(qint64 declared, qint64 actual, bool failInRead)
+        : m_declared(declared)
+        , m_actual(actual)
+        , m_failInRead(failInRead)
+    { }
+    std::optional<qint64> size() const override { return m_declared; }
+    QByteArray read(qint64 maxBytes) override;
+    bool atEnd() const override { return m_done >= m_actual; }
+    void abort() override { ++probe().producerAborts; }
+
+private:
+    qint64 m_declared;
+    qint64 m_actual;
+    bool m_failInRead;
+    qint64 m_done = 0;
+};
+
 // /healthz, /secure, /admin-only, /slow/{ms}, /never, PUT /sink, PUT /reject,
-// GET /stream, GET /bytes/{n}, POST /echo-order/{n}
+// GET /stream, GET /bytes/{n}, GET /fail-in-read, GET /lying/{declared}/{actual},
+// PUT /limited (answers 413 from inside write() past 10 bytes)
 void addTestRoutes(http::Router &router);
 
 } // namespace sluice::test
