@@ -74,6 +74,9 @@ int main(int argc, char *argv[])
         out << "created " << cmd->configPath << " with admin account '"
             << config::Config::DefaultAccount << "'; its bearer token (shown once):" << Qt::endl
             << "token " << service.firstRunToken() << Qt::endl;
+    } else {
+        out << "accounts from " << cmd->configPath
+            << "; `sluiced token add NAME` issues a new token" << Qt::endl;
     }
 
     int exitCode = 0;
