@@ -46,8 +46,12 @@ int main(int argc, char *argv[])
     service::Service service(prepared->first, prepared->second);
     if (!service.firstRunToken().isEmpty())
         out << "token " << service.firstRunToken() << Qt::endl;
+    auto lastState = service::ServiceState::Stopped;
     QObject::connect(&service, &service::Service::statusChanged, &app,
                      [&](const service::ServiceStatus &s) {
+                         if (s.state == lastState)
+                             return;   // counters changed, not the state
+                         lastState = s.state;
                          if (s.state == service::ServiceState::Running)
                              out << "listening on http://" << s.listenAddress << Qt::endl;
                          else if (s.state == service::ServiceState::Failed)
