@@ -29,6 +29,19 @@ struct Limits
     qint64 shutdownGraceMs = 10'000;
     qint64 responseDeadlineMs = 120'000;     // handler answer, or a full body sink draining
 
+    // Job engine
+    qint64 maxQueueDepth = 1'000;             // queued jobs, all accounts
+    qint64 maxJobsPerAccount = 20;            // queued + running, one account
+    qint64 maxActiveJobs = 2;                 // running at once
+    qint64 jobMaxRuntimeMs = 60 * 60'000;     // one attempt
+    qint64 maxAttempts = 3;
+    qint64 retryBaseDelayMs = 2'000;          // doubled per attempt, with jitter
+    qint64 retryMaxDelayMs = 5 * 60'000;
+    qint64 resultTtlMs = 24 * 60 * 60'000;
+    qint64 maxResultBytes = 10LL * 1024 * 1024 * 1024;   // finished results on disk
+    qint64 expirySweepIntervalMs = 60'000;
+    qint64 cancelGraceMs = 10'000;            // a cancelled job has this long to return
+
     bool operator==(const Limits &) const = default;
 
     // Empty when valid; otherwise one message per bad field, naming the field,
