@@ -59,6 +59,8 @@ constexpr std::array Fields {
     LimitField {"response_deadline_ms", "ms", 100, Hour, Defaults.responseDeadlineMs,
                 "Time a request's handler has to answer, or a full body sink to drain; then 503.",
                 &Limits::responseDeadlineMs},
+    LimitField {"max_json_body_bytes", "bytes", KiB, 64 * MiB, Defaults.maxJsonBodyBytes,
+                "Largest JSON request body (job submissions, limit changes).", &Limits::maxJsonBodyBytes},
     LimitField {"max_queue_depth", "count", 1, 1'000'000, Defaults.maxQueueDepth,
                 "Queued jobs, all accounts together; more are refused (503).", &Limits::maxQueueDepth},
     LimitField {"max_jobs_per_account", "count", 1, 100'000, Defaults.maxJobsPerAccount,

@@ -28,6 +28,7 @@ struct Limits
     qint64 responseHighWaterBytes = 256 * 1024;
     qint64 shutdownGraceMs = 10'000;
     qint64 responseDeadlineMs = 120'000;     // handler answer, or a full body sink draining
+    qint64 maxJsonBodyBytes = 1024 * 1024;    // JSON request bodies (POST /jobs, PUT /admin/limits)
 
     // Job engine
     qint64 maxQueueDepth = 1'000;             // queued jobs, all accounts

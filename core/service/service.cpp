@@ -2,6 +2,9 @@
 
 #include "config/authenticator.h"
 #include "http/httpserver.h"
+#include "jobs/jobengine.h"
+#include "jobs/selftestjob.h"
+#include "service/jobroutes.h"
 #include "service/systemroutes.h"
 
 #include <QDir>
@@ -60,10 +63,11 @@ public:
     ~ServiceRuntime() override { delete m_server; }
 
     void start(ListenAddress address, config::Limits limits,
-               std::shared_ptr<const config::Authenticator> authenticator)
+               std::shared_ptr<const config::Authenticator> authenticator, jobs::JobEngine *engine)
     {
         http::Router router;
         addSystemRoutes(router, [this] { return statusJson(); });
+        addJobRoutes(router, engine, this, [this] { return m_server ? m_server->limits() : config::Limits{}; });
         m_server = new http::HttpServer(std::move(router));
         m_server->setLimits(limits);
         m_server->setAuthenticator(std::move(authenticator));
@@ -93,6 +97,13 @@ public:
     {
         if (m_server)
             m_server->shutdown();
+    }
+
+    // At destruction: no graceful period left; abort what is open, with cleanup.
+    void abortAll()
+    {
+        delete m_server;
+        m_server = nullptr;
     }
 
     void applyLimits(const config::Limits &limits)
@@ -182,6 +193,23 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     connect(&m_httpThread, &QThread::finished, m_runtime, &QObject::deleteLater);
     m_httpThread.start();
 
+    // The job engine: its own thread, its own store connection.
+    const QString dataDir = m_options.dataDir;
+    m_engine = new jobs::JobEngine({dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
+                                   m_config.limits);
+    m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
+    m_jobsThread.setObjectName(u"sluice-jobs"_s);
+    m_engine->moveToThread(&m_jobsThread);
+    connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
+    m_jobsThread.start();
+    // Once, at start-up, before anything is served: open the store and recover.
+    QMetaObject::invokeMethod(m_engine, [this] {
+        if (auto started = m_engine->start(); !started)
+            m_engineError = started.error().message;
+    }, Qt::BlockingQueuedConnection);
+    if (!m_engineError.isEmpty())
+        qCWarning(lcService).noquote() << "job engine:" << m_engineError;
+
     // `sluiced token add` and hand edits change the file under a running
     // service: reload accounts and limits. The file is replaced by rename, so
     // the directory is what is watched.
@@ -195,7 +223,13 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
 
 Service::~Service()
 {
-    // Whatever is still open is aborted with cleanup when the runtime goes.
+    // Order matters: no request may reach the engine once it is gone, and no
+    // engine answer may target a runtime that is gone.
+    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime] { runtime->abortAll(); },
+                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(m_engine, [engine = m_engine] { engine->shutdown(); }, Qt::BlockingQueuedConnection);
+    m_jobsThread.quit();
+    m_jobsThread.wait();
     m_httpThread.quit();
     m_httpThread.wait();
 }
@@ -255,6 +289,7 @@ void Service::onConfigFileChanged()
 
 void Service::applyConfig()
 {
+    m_engine->setLimits(m_config.limits);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, l = m_config.limits, authenticator] {
         runtime->applyLimits(l);

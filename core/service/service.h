@@ -11,6 +11,10 @@
 
 #include <memory>
 
+namespace sluice::jobs {
+class JobEngine;
+}
+
 namespace sluice::service {
 
 class ServiceRuntime;
@@ -46,6 +50,8 @@ public:
     config::Limits limits() const override { return m_config.limits; }
     QString firstRunToken() const override { return m_firstRunToken; }
     const Options &options() const { return m_options; }
+    // Lives on its own thread: call its thread-safe methods only.
+    jobs::JobEngine *jobEngine() const { return m_engine; }
 
 public slots:
     void start() override;

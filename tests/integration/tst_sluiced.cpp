@@ -1,5 +1,6 @@
 // The sluiced binary as a user runs it: first run, curl-like requests,
 // hostile input, token administration, a malformed config, and SIGTERM.
+#include "daemon.h"
 #include "testsupport.h"
 
 #include <QFile>
@@ -12,71 +13,6 @@
 
 using namespace sluice::test;
 
-namespace {
-
-QString sluiced()
-{
-    return qEnvironmentVariable("SLUICE_BIN_DIR", QStringLiteral(".")) + QStringLiteral("/sluiced");
-}
-
-struct Daemon
-{
-    QProcess process;
-    QByteArray output;
-    quint16 port = 0;
-    QString token;
-
-    bool start(const QString &dataDir)
-    {
-        process.setProcessChannelMode(QProcess::SeparateChannels);
-        process.start(sluiced(),
-                      {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                       QStringLiteral("127.0.0.1:0")});
-        if (!process.waitForStarted(5000))
-            return false;
-        static const QRegularExpression listening(
-            QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
-        QDeadlineTimer deadline(10'000);
-        while (!deadline.hasExpired()) {
-            process.waitForReadyRead(100);
-            output += process.readAllStandardOutput();
-            const auto m = listening.match(QString::fromUtf8(output));
-            if (m.hasMatch()) {
-                port = quint16(m.captured(1).toUInt());
-                static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"),
-                                                          QRegularExpression::MultilineOption);
-                token = tokenLine.match(QString::fromUtf8(output)).captured(1);
-                return true;
-            }
-        }
-        return false;
-    }
-    ~Daemon()
-    {
-        if (process.state() != QProcess::NotRunning) {
-            process.kill();
-            process.waitForFinished();
-        }
-    }
-};
-
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Run runSluiced(const QStringList &args)
-{
-    QProcess p;
-    p.start(sluiced(), args);
-    p.waitForFinished(20'000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-
-} // namespace
 
 class tst_Sluiced : public QObject
 {
@@ -88,6 +24,11 @@ private slots:
     void tokenCommands();
     void malformedConfigIsRefused();
     void sigtermAbortsStragglersAfterGrace();
+    void cleanupTestCase() { m_shared.reset(); }
+
+private:
+    std::unique_ptr<Daemon> m_shared;   // one daemon for the whole catalogue
+    QTemporaryDir m_sharedDir;
 };
 
 void tst_Sluiced::firstRunServesAndStopsOnSigterm()
@@ -153,10 +94,11 @@ void tst_Sluiced::hostileInputGetsPreciseStatus()
 {
     QFETCH(QByteArray, raw);
     QFETCH(int, status);
-    static QTemporaryDir dir;
-    static Daemon d;
-    if (d.port == 0)
-        QVERIFY2(d.start(dir.path()), d.output.constData());
+    if (!m_shared) {
+        m_shared = std::make_unique<Daemon>();
+        QVERIFY2(m_shared->start(m_sharedDir.path()), m_shared->output.constData());
+    }
+    Daemon &d = *m_shared;
     QCOMPARE(request(d.port, raw).status, status);
     QCOMPARE(request(d.port, get("/healthz")).status, 200);
 }

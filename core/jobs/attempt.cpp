@@ -1,0 +1,88 @@
+#include "jobs/attempt_p.h"
+
+#include "jobs/jobengine.h"
+
+#include <QDir>
+#include <QLoggingCategory>
+#include <QTemporaryFile>
+#include <QThread>
+#include <QUuid>
+
+#include <exception>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::jobs {
+
+JobContext::~JobContext() = default;
+JobKind::~JobKind() = default;
+
+namespace {
+
+class AttemptContext final : public JobContext
+{
+public:
+    explicit AttemptContext(Attempt &attempt) : m_attempt(attempt) { }
+    ~AttemptContext() override
+    {
+        for (const QString &name : std::as_const(m_connections)) {
+            QSqlDatabase::database(name, false).close();
+            QSqlDatabase::removeDatabase(name);
+        }
+    }
+
+    const JobRecord &job() const override { return m_attempt.job; }
+    bool isStopRequested() const override { return m_attempt.stopRequested.load(); }
+    void reportProgress(qint64 rows, qint64 bytes, double fraction) override
+    {
+        m_attempt.rows = rows;
+        m_attempt.bytes = bytes;
+        m_attempt.fraction = fraction;
+    }
+    Expected<QString> createTempFile(const QString &suffix) override
+    {
+        QTemporaryFile file(m_attempt.tempDir + u"/part-XXXXXX"_s + suffix);
+        file.setAutoRemove(false);
+        if (!file.open())
+            return Error{u"cannot create a temp file in %1: %2"_s.arg(m_attempt.tempDir, file.errorString())};
+        return file.fileName();
+    }
+    QSqlDatabase database(const QString &driver, const QString &databaseName, const QString &options) override
+    {
+        const QString name = u"job-%1-%2"_s.arg(m_attempt.job.id, QString::number(m_connections.size()));
+        QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
+        db.setDatabaseName(databaseName);
+        db.setConnectOptions(options);
+        m_connections.append(name);
+        return db;
+    }
+
+private:
+    Attempt &m_attempt;
+    QStringList m_connections;
+};
+
+} // namespace
+
+void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<EngineLink> &link)
+{
+    JobOutcome outcome;
+    {
+        AttemptContext context(*attempt);
+        try {
+            outcome = attempt->kind->run(context);
+        } catch (const std::exception &e) {
+            outcome = JobOutcome::failure(u"job crashed: %1"_s.arg(QString::fromLocal8Bit(e.what())));
+        } catch (...) {
+            outcome = JobOutcome::failure(u"job crashed"_s);
+        }
+    }
+    QMutexLocker lock(&link->mutex);
+    if (JobEngine *engine = link->engine) {
+        const QString id = attempt->job.id;
+        QMetaObject::invokeMethod(engine, [engine, id, outcome] { engine->onAttemptFinished(id, outcome); },
+                                  Qt::QueuedConnection);
+    }
+}
+
+} // namespace sluice::jobs

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "jobs/jobkind.h"
+
+#include <QElapsedTimer>
+#include <QMutex>
+#include <QPointer>
+
+#include <atomic>
+#include <memory>
+
+namespace sluice::jobs {
+
+class JobEngine;
+
+// Lets worker threads reach the engine only while it exists.
+struct EngineLink
+{
+    QMutex mutex;
+    JobEngine *engine = nullptr;
+};
+
+// One attempt of one job, shared by the engine (its thread) and the worker.
+struct Attempt
+{
+    JobRecord job;                         // as started
+    std::shared_ptr<const JobKind> kind;
+    QString tempDir;
+    std::atomic<bool> stopRequested{false};
+    std::atomic<qint64> rows{0};
+    std::atomic<qint64> bytes{0};
+    std::atomic<double> fraction{-1};
+
+    // Engine thread only
+    QElapsedTimer clock;
+    QString stopReason;                    // "cancelled", "timeout", "shutdown"
+    qint64 stopRequestedAtMs = -1;
+    bool alreadyRecorded = false;          // the store holds its final state already
+    bool reportedStuck = false;
+    qint64 lastRows = 0, lastBytes = 0;
+    double lastFraction = -1;
+};
+
+// Runs the attempt on the calling (worker) thread and reports the outcome to
+// the engine through the link.
+void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<EngineLink> &link);
+
+} // namespace sluice::jobs

@@ -1,0 +1,398 @@
+#include "jobs/jobengine.h"
+
+#include "jobs/attempt_p.h"
+#include "jobs/sqlitejobstore.h"
+#include "util/durablefile.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSet>
+
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcJobs, "sluice.jobs", QtInfoMsg)
+
+namespace sluice::jobs {
+
+namespace {
+
+QDateTime now()
+{
+    return QDateTime::currentDateTimeUtc();
+}
+
+QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
+{
+    return QJsonObject{{u"attempt"_s, job.attempts},
+                       {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
+                       {u"finished"_s, now().toString(Qt::ISODateWithMs)},
+                       {u"outcome"_s, outcome},
+                       {u"error"_s, error}};
+}
+
+} // namespace
+
+JobEngine::JobEngine(Paths paths, config::Limits limits, QObject *parent)
+    : QObject(parent)
+    , m_paths(std::move(paths))
+    , m_limits(limits)
+    , m_pool(new QThreadPool)
+    , m_link(std::make_shared<EngineLink>())
+    , m_tickTimer(this)
+    , m_sweepTimer(this)
+    , m_flushTimer(this)
+{
+    qRegisterMetaType<JobRecord>();
+    qRegisterMetaType<QList<JobRecord>>();
+    m_link->engine = this;
+    // The engine decides how many attempts run (max_active_jobs); the pool
+    // only needs room for them and for stuck ones.
+    m_pool->setMaxThreadCount(128);
+    m_pool->setObjectName(u"sluice-job-workers"_s);
+    m_tickTimer.setInterval(std::chrono::milliseconds(200));
+    connect(&m_tickTimer, &QTimer::timeout, this, &JobEngine::tick);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &JobEngine::sweep);
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(std::chrono::milliseconds(250));
+    connect(&m_flushTimer, &QTimer::timeout, this, &JobEngine::flushChanges);
+}
+
+JobEngine::~JobEngine()
+{
+    {
+        QMutexLocker lock(&m_link->mutex);
+        m_link->engine = nullptr;
+    }
+    for (const auto &attempt : std::as_const(m_attempts))
+        attempt->stopRequested = true;
+    if (m_pool->waitForDone(int(m_limits.cancelGraceMs)))
+        delete m_pool;
+    else
+        qCWarning(lcJobs) << "a job did not stop; leaving its worker thread behind";
+}
+
+void JobEngine::registerKind(std::unique_ptr<JobKind> kind)
+{
+    const QString name = kind->name();
+    m_kinds.insert(name, std::shared_ptr<const JobKind>(std::move(kind)));
+}
+
+Expected<void> JobEngine::start()
+{
+    for (const QString &dir : {m_paths.tempDir, m_paths.resultsDir}) {
+        if (!QDir().mkpath(dir))
+            return Error{u"cannot create %1"_s.arg(dir)};
+    }
+    auto store = SqliteJobStore::open(m_paths.database);
+    if (!store)
+        return store.error();
+    m_store = std::move(*store);
+    recover();
+    m_started = true;
+    m_tickTimer.start();
+    m_sweepTimer.start(std::chrono::milliseconds(m_limits.expirySweepIntervalMs));
+    sweep();
+    schedule();
+    return {};
+}
+
+// After a crash nothing can be in use: every attempt folder goes, jobs that
+// were running go back to the queue (the attempt counts) or fail, and result
+// files no job refers to (published but never recorded) are removed.
+void JobEngine::recover()
+{
+    QDir temp(m_paths.tempDir);
+    for (const QString &entry : temp.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
+        QFileInfo info(temp.filePath(entry));
+        const bool removed = info.isDir() ? QDir(info.filePath()).removeRecursively() : QFile::remove(info.filePath());
+        if (removed)
+            emit event(u"cleanup"_s, entry.section(u'-', 0, 0), u"removed orphan temp %1"_s.arg(entry));
+    }
+    const auto running = m_store->inState(JobState::Running);
+    for (const JobRecord &job : running ? *running : QList<JobRecord>{}) {
+        ++m_counters.recovered;
+        const bool again = job.attempts < job.maxAttempts;
+        const auto moved = m_store->transition(job.id, JobState::Running, again ? JobState::Queued : JobState::Failed,
+                                               [&](JobRecord &j) {
+                                                   j.attemptLog.append(logEntry(j, u"interrupted"_s, u"service stopped while the job ran"_s));
+                                                   j.lastError = u"the service stopped while the job ran"_s;
+                                                   j.errorReason = u"crash"_s;
+                                                   if (again) {
+                                                       j.queuedAt = now();
+                                                       j.notBefore = {};
+                                                   } else {
+                                                       j.finishedAt = now();
+                                                   }
+                                               });
+        if (moved)
+            emit event(again ? u"requeued"_s : u"failed"_s, job.id, u"interrupted by a restart"_s);
+    }
+    QSet<QString> referenced;
+    if (const auto withResults = m_store->withResults()) {
+        for (const JobRecord &job : *withResults)
+            referenced.insert(QFileInfo(job.resultPath).fileName());
+    }
+    QDir results(m_paths.resultsDir);
+    for (const QString &entry : results.entryList(QDir::Files | QDir::Hidden)) {
+        if (!referenced.contains(entry) && results.remove(entry))
+            emit event(u"cleanup"_s, entry.section(u'.', 0, 0), u"removed unreferenced result %1"_s.arg(entry));
+    }
+}
+
+template<typename R>
+void JobEngine::post(QObject *replyTo, std::function<R()> work, std::function<void(R)> reply)
+{
+    QMetaObject::invokeMethod(this, [replyTo, work = std::move(work), reply = std::move(reply)] {
+        R result = work();
+        QMetaObject::invokeMethod(replyTo, [reply, result = std::move(result)] { reply(result); });
+    });
+}
+
+void JobEngine::submit(const QString &kind, const QJsonObject &params, const Principal &owner, QObject *replyTo,
+                       std::function<void(SubmitResult)> reply)
+{
+    post<SubmitResult>(replyTo, [=, this] { return doSubmit(kind, params, owner); }, std::move(reply));
+}
+
+void JobEngine::get(const QString &id, const Principal &who, QObject *replyTo,
+                    std::function<void(std::optional<JobRecord>)> reply)
+{
+    post<std::optional<JobRecord>>(replyTo, [=, this] { return visible(id, who); }, std::move(reply));
+}
+
+void JobEngine::list(JobQuery query, const Principal &who, QObject *replyTo,
+                     std::function<void(Expected<JobPage>)> reply)
+{
+    if (!who.admin)
+        query.owner = who.account;   // only your own unless admin
+    post<Expected<JobPage>>(replyTo, [=, this]() -> Expected<JobPage> {
+        if (!m_store)
+            return Error{u"the job store is not open"_s};
+        return m_store->list(query);
+    }, std::move(reply));
+}
+
+void JobEngine::cancel(const QString &id, const Principal &who, QObject *replyTo,
+                       std::function<void(ControlResult)> reply)
+{
+    post<ControlResult>(replyTo, [=, this] { return doCancel(id, who); }, std::move(reply));
+}
+
+void JobEngine::retry(const QString &id, const Principal &who, QObject *replyTo,
+                      std::function<void(ControlResult)> reply)
+{
+    post<ControlResult>(replyTo, [=, this] { return doRetry(id, who); }, std::move(reply));
+}
+
+void JobEngine::remove(const QString &id, const Principal &who, QObject *replyTo,
+                       std::function<void(ControlResult)> reply)
+{
+    post<ControlResult>(replyTo, [=, this] { return doRemove(id, who); }, std::move(reply));
+}
+
+void JobEngine::setLimits(const config::Limits &limits)
+{
+    QMetaObject::invokeMethod(this, [this, limits] {
+        m_limits = limits;
+        if (m_started) {
+            m_sweepTimer.start(std::chrono::milliseconds(m_limits.expirySweepIntervalMs));
+            sweep();       // a lower result cap or TTL applies now
+            schedule();    // a higher max_active_jobs applies now
+        }
+    });
+}
+
+SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &params, const Principal &owner)
+{
+    SubmitResult result;
+    const auto refuse = [&](Refusal::Reason reason, QString message, QString limit = {}, qint64 value = 0) {
+        result.refusal = Refusal{reason, std::move(message), std::move(limit), value};
+        return result;
+    };
+    if (!m_started || m_shuttingDown)
+        return refuse(Refusal::Reason::Unavailable, u"the job engine is not running"_s);
+    const auto kind = m_kinds.value(kindName);
+    if (!kind)
+        return refuse(Refusal::Reason::BadRequest, u"unknown job kind '%1'"_s.arg(kindName));
+    if (const QString problem = kind->validate(params); !problem.isEmpty())
+        return refuse(Refusal::Reason::BadRequest, problem);
+    const auto counts = m_store->counts();
+    if (!counts)
+        return refuse(Refusal::Reason::Unavailable, counts.error().message);
+    if (counts->byState.value(JobState::Queued) >= m_limits.maxQueueDepth) {
+        return refuse(Refusal::Reason::QueueFull, u"the job queue is full"_s, u"max_queue_depth"_s,
+                      m_limits.maxQueueDepth);
+    }
+    if (counts->activeByOwner.value(owner.account) >= m_limits.maxJobsPerAccount) {
+        return refuse(Refusal::Reason::AccountBusy,
+                      u"account '%1' has too many queued and running jobs"_s.arg(owner.account),
+                      u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount);
+    }
+    if (counts->resultBytes >= m_limits.maxResultBytes) {
+        return refuse(Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s, u"max_result_bytes"_s,
+                      m_limits.maxResultBytes);
+    }
+    JobRecord job;
+    job.id = newJobId();
+    job.kind = kindName;
+    job.owner = owner.account;
+    job.params = params;
+    job.state = JobState::Queued;
+    job.maxAttempts = int(m_limits.maxAttempts);
+    job.createdAt = job.queuedAt = now();
+    if (const auto inserted = m_store->insert(job); !inserted)
+        return refuse(Refusal::Reason::Unavailable, inserted.error().message);
+    noteChanged(job);
+    QMetaObject::invokeMethod(this, &JobEngine::schedule, Qt::QueuedConnection);
+    result.job = job;
+    return result;
+}
+
+// "Not found" and "not yours" are the same answer.
+std::optional<JobRecord> JobEngine::visible(const QString &id, const Principal &who)
+{
+    if (!m_store || !isValidJobId(id))
+        return std::nullopt;
+    const auto found = m_store->find(id);
+    if (!found || !found->has_value())
+        return std::nullopt;
+    const JobRecord &job = **found;
+    if (!who.admin && job.owner != who.account)
+        return std::nullopt;
+    return job;
+}
+
+ControlResult JobEngine::doCancel(const QString &id, const Principal &who)
+{
+    const auto job = visible(id, who);
+    if (!job)
+        return {ControlResult::Status::NotFound, u"no job %1"_s.arg(id), {}};
+    if (job->state != JobState::Queued && job->state != JobState::Running)
+        return {ControlResult::Status::Conflict, u"job %1 is %2; only queued or running jobs can be cancelled"_s.arg(id, toString(job->state)), job};
+    const auto moved = m_store->transition(id, job->state, JobState::Cancelled, [&](JobRecord &j) {
+        j.finishedAt = now();
+        j.errorReason = u"cancelled"_s;
+        j.lastError = u"cancelled by %1"_s.arg(who.account);
+        if (job->state == JobState::Running)
+            j.attemptLog.append(logEntry(j, u"cancelled"_s, j.lastError));
+    });
+    if (!moved)
+        return {ControlResult::Status::Conflict, moved.error().message, job};
+    if (const auto attempt = m_attempts.value(id)) {
+        attempt->stopReason = u"cancelled"_s;
+        attempt->stopRequestedAtMs = attempt->clock.elapsed();
+        attempt->alreadyRecorded = true;
+        attempt->stopRequested = true;
+    }
+    noteChanged(*moved);
+    emit event(u"cancel"_s, id, u"by %1"_s.arg(who.account));
+    return {ControlResult::Status::Ok, {}, *moved};
+}
+
+ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
+{
+    const auto job = visible(id, who);
+    if (!job)
+        return {ControlResult::Status::NotFound, u"no job %1"_s.arg(id), {}};
+    if (job->state != JobState::Failed && job->state != JobState::Cancelled && job->state != JobState::Expired)
+        return {ControlResult::Status::Conflict, u"job %1 is %2; only failed, cancelled or expired jobs can be retried"_s.arg(id, toString(job->state)), job};
+    if (m_attempts.contains(id))
+        return {ControlResult::Status::Conflict, u"job %1 is still stopping; retry in a moment"_s.arg(id), job};
+    const auto moved = m_store->transition(id, job->state, JobState::Queued, [&](JobRecord &j) {
+        // A fresh series of attempts on top of those spent; the log keeps the history.
+        j.maxAttempts = j.attempts + int(m_limits.maxAttempts);
+        j.queuedAt = now();
+        j.notBefore = {};
+        j.finishedAt = {};
+        j.lastError.clear();
+        j.errorReason.clear();
+        j.progressRows = j.progressBytes = 0;
+        j.progressFraction = -1;
+    });
+    if (!moved)
+        return {ControlResult::Status::Conflict, moved.error().message, job};
+    noteChanged(*moved);
+    emit event(u"retry"_s, id, u"manual, by %1"_s.arg(who.account));
+    schedule();
+    return {ControlResult::Status::Ok, {}, *moved};
+}
+
+ControlResult JobEngine::doRemove(const QString &id, const Principal &who)
+{
+    const auto job = visible(id, who);
+    if (!job)
+        return {ControlResult::Status::NotFound, u"no job %1"_s.arg(id), {}};
+    if (!isTerminal(job->state) || m_attempts.contains(id))
+        return {ControlResult::Status::Conflict, u"job %1 is %2; cancel it first"_s.arg(id, toString(job->state)), job};
+    removeResultFile(*job);
+    if (const auto removed = m_store->remove(id); !removed)
+        return {ControlResult::Status::Failed, removed.error().message, job};
+    noteRemoved(id);
+    emit event(u"delete"_s, id, u"by %1"_s.arg(who.account));
+    return {ControlResult::Status::Ok, {}, job};
+}
+
+void JobEngine::removeResultFile(const JobRecord &job)
+{
+    if (!job.resultPath.isEmpty() && QFile::exists(job.resultPath) && !QFile::remove(job.resultPath))
+        qCWarning(lcJobs) << "cannot remove result" << job.resultPath;
+}
+
+qint64 JobEngine::backoffMs(int attempt) const
+{
+    // base * 2^(attempt-1), capped, then "equal jitter": half fixed, half random.
+    const double exp = double(m_limits.retryBaseDelayMs) * std::pow(2.0, std::max(0, attempt - 1));
+    const qint64 capped = qint64(std::min(exp, double(m_limits.retryMaxDelayMs)));
+    const qint64 half = capped / 2;
+    return half + (half > 0 ? qint64(QRandomGenerator::global()->bounded(half + 1)) : 0);
+}
+
+EngineStats JobEngine::stats() const
+{
+    EngineStats s = m_counters;
+    if (m_store) {
+        if (const auto counts = m_store->counts()) {
+            s.queued = counts->byState.value(JobState::Queued);
+            s.resultBytes = counts->resultBytes;
+        }
+    }
+    s.running = int(m_attempts.size());
+    s.stuck = 0;
+    for (const auto &a : m_attempts)
+        s.stuck += a->reportedStuck ? 1 : 0;
+    return s;
+}
+
+void JobEngine::noteChanged(const JobRecord &job)
+{
+    m_pendingRemoved.removeAll(job.id);
+    m_pendingChanged.insert(job.id, job);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void JobEngine::noteRemoved(const QString &id)
+{
+    m_pendingChanged.remove(id);
+    if (!m_pendingRemoved.contains(id))
+        m_pendingRemoved.append(id);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void JobEngine::flushChanges()
+{
+    if (m_pendingChanged.isEmpty() && m_pendingRemoved.isEmpty())
+        return;
+    emit jobsChanged(m_pendingChanged.values(), m_pendingRemoved);
+    m_pendingChanged.clear();
+    m_pendingRemoved.clear();
+}
+
+} // namespace sluice::jobs

@@ -1,0 +1,157 @@
+#pragma once
+
+#include "config/limits.h"
+#include "jobs/jobkind.h"
+#include "jobs/jobstore.h"
+
+#include <QHash>
+#include <QObject>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace sluice::jobs {
+
+struct Attempt;
+struct EngineLink;
+
+struct Principal
+{
+    QString account;
+    bool admin = false;
+};
+
+// Why a submission was refused, naming the limit (mapped to 429/503/507).
+struct Refusal
+{
+    enum class Reason { QueueFull, AccountBusy, ResultSpace, BadRequest, Unavailable };
+    Reason reason = Reason::Unavailable;
+    QString message;
+    QString limit;
+    qint64 value = 0;
+};
+
+struct SubmitResult
+{
+    std::optional<JobRecord> job;     // accepted
+    std::optional<Refusal> refusal;   // or refused
+};
+
+struct ControlResult
+{
+    enum class Status { Ok, NotFound, Conflict, Failed };
+    Status status = Status::Ok;
+    QString message;
+    std::optional<JobRecord> job;
+};
+
+struct EngineStats
+{
+    int queued = 0;
+    int running = 0;          // attempts on worker threads, stuck ones included
+    int stuck = 0;            // cancelled or timed out, not returned within cancel_grace_ms
+    qint64 resultBytes = 0;
+    quint64 retries = 0;
+    quint64 timeouts = 0;
+    quint64 expired = 0;
+    quint64 recovered = 0;    // jobs found running at start-up
+};
+
+// The job engine: admission, scheduling on a bounded set of workers,
+// runtime limits, cancellation, retries with backoff, crash recovery and
+// result expiry. Lives on a thread of its own (the store's connection is
+// bound to it). The request methods may be called from any thread: they are
+// queued to the engine, and `reply` runs on the thread of `replyTo` (which
+// must outlive the call, e.g. the HTTP server).
+class JobEngine final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Paths
+    {
+        QString database;     // SQLite file
+        QString tempDir;      // attempts' private folders; emptied at start-up
+        QString resultsDir;   // published results
+    };
+
+    JobEngine(Paths paths, config::Limits limits, QObject *parent = nullptr);
+    ~JobEngine() override;
+    Q_DISABLE_COPY_MOVE(JobEngine)
+
+    // Registration happens before start(); the engine owns the kinds.
+    void registerKind(std::unique_ptr<JobKind> kind);
+
+    // On the engine's thread: opens the store, recovers from a crash, starts
+    // the timers and the queue. Returns what went wrong, if anything.
+    Expected<void> start();
+    // On the engine's thread: stops scheduling, asks running attempts to stop
+    // (they go back to the queue), waits for them up to cancel_grace_ms.
+    void shutdown();
+
+    // Thread-safe entry points.
+    void submit(const QString &kind, const QJsonObject &params, const Principal &owner, QObject *replyTo,
+                std::function<void(SubmitResult)> reply);
+    void get(const QString &id, const Principal &who, QObject *replyTo,
+             std::function<void(std::optional<JobRecord>)> reply);
+    void list(JobQuery query, const Principal &who, QObject *replyTo, std::function<void(Expected<JobPage>)> reply);
+    void cancel(const QString &id, const Principal &who, QObject *replyTo, std::function<void(ControlResult)> reply);
+    void retry(const QString &id, const Principal &who, QObject *replyTo, std::function<void(ControlResult)> reply);
+    void remove(const QString &id, const Principal &who, QObject *replyTo, std::function<void(ControlResult)> reply);
+    void setLimits(const config::Limits &limits);
+
+    // On the engine's thread (tests, metrics).
+    EngineStats stats() const;
+    JobStore *store() const { return m_store.get(); }
+    void sweepNow();
+
+signals:
+    // Batched (at most a few times a second): snapshots of changed jobs and
+    // ids of removed ones.
+    void jobsChanged(const QList<sluice::jobs::JobRecord> &changed, const QStringList &removed);
+    void event(const QString &kind, const QString &jobId, const QString &detail);
+
+private:
+    friend void runAttempt(const std::shared_ptr<Attempt> &, const std::shared_ptr<EngineLink> &);
+
+    template<typename R>
+    void post(QObject *replyTo, std::function<R()> work, std::function<void(R)> reply);
+
+    SubmitResult doSubmit(const QString &kind, const QJsonObject &params, const Principal &owner);
+    std::optional<JobRecord> visible(const QString &id, const Principal &who);
+    ControlResult doCancel(const QString &id, const Principal &who);
+    ControlResult doRetry(const QString &id, const Principal &who);
+    ControlResult doRemove(const QString &id, const Principal &who);
+    void schedule();
+    void startAttempt(const JobRecord &job);
+    void onAttemptFinished(const QString &id, const JobOutcome &outcome);
+    void onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
+    void tick();
+    void sweep();
+    void recover();
+    void noteChanged(const JobRecord &job);
+    void noteRemoved(const QString &id);
+    void flushChanges();
+    qint64 backoffMs(int attempt) const;
+    Expected<QString> publishResult(const JobRecord &job, const JobOutcome &outcome);
+    void removeResultFile(const JobRecord &job);
+
+    Paths m_paths;
+    config::Limits m_limits;
+    std::unique_ptr<JobStore> m_store;
+    QHash<QString, std::shared_ptr<const JobKind>> m_kinds;
+    QHash<QString, std::shared_ptr<Attempt>> m_attempts;   // by job id, on worker threads
+    QThreadPool *m_pool;                                   // leaked if a job never returns
+    std::shared_ptr<EngineLink> m_link;
+    QTimer m_tickTimer;       // runtime limits, progress, next due retry
+    QTimer m_sweepTimer;      // result expiry
+    QTimer m_flushTimer;      // batched change signals
+    QHash<QString, JobRecord> m_pendingChanged;
+    QStringList m_pendingRemoved;
+    bool m_started = false;
+    bool m_shuttingDown = false;
+    EngineStats m_counters;
+};
+
+} // namespace sluice::jobs

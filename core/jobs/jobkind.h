@@ -1,0 +1,74 @@
+#pragma once
+
+#include "jobs/job.h"
+#include "util/expected.h"
+
+#include <QSqlDatabase>
+#include <QString>
+
+#include <memory>
+
+namespace sluice::jobs {
+
+// What a running job may use. Called from the job's worker thread only.
+class JobContext
+{
+public:
+    virtual ~JobContext();
+
+    virtual const JobRecord &job() const = 0;            // as it was when this attempt started
+    // True once the job should stop: cancelled, timed out, or shutting down.
+    // Check it at least once per batch of work.
+    virtual bool isStopRequested() const = 0;
+    virtual void reportProgress(qint64 rows, qint64 bytes, double fraction = -1) = 0;
+    // A new empty file in this attempt's private temp folder, which is removed
+    // whatever the outcome; a result is handed back as one of these files.
+    virtual Expected<QString> createTempFile(const QString &suffix) = 0;
+    // A database connection of this worker thread (Qt SQL connections are per
+    // thread); closed and removed when the attempt ends.
+    virtual QSqlDatabase database(const QString &driver, const QString &databaseName,
+                                  const QString &connectOptions = {}) = 0;
+};
+
+struct JobOutcome
+{
+    enum class Status { Succeeded, Failed };
+    Status status = Status::Failed;
+    QString error;                 // names the input or limit at fault
+    bool retryable = true;         // false: no automatic retry (bad parameters, say)
+    QString resultFile;            // from createTempFile(): published atomically on success
+    QString resultName;            // download file name
+    QString resultMime = QStringLiteral("application/octet-stream");
+
+    static JobOutcome success(QString file, QString name, QString mime)
+    {
+        JobOutcome o;
+        o.status = Status::Succeeded;
+        o.resultFile = std::move(file);
+        o.resultName = std::move(name);
+        o.resultMime = std::move(mime);
+        return o;
+    }
+    static JobOutcome failure(QString error, bool retryable = true)
+    {
+        JobOutcome o;
+        o.error = std::move(error);
+        o.retryable = retryable;
+        return o;
+    }
+};
+
+// One kind of job: its parameters are checked when the job is submitted, and
+// run() does the work on a worker thread. Implementations are stateless (one
+// instance serves every job of the kind, possibly on several threads at once).
+class JobKind
+{
+public:
+    virtual ~JobKind();
+    virtual QString name() const = 0;
+    // Empty when the parameters are fine; otherwise what is wrong with them.
+    virtual QString validate(const QJsonObject &params) const = 0;
+    virtual JobOutcome run(JobContext &context) const = 0;
+};
+
+} // namespace sluice::jobs

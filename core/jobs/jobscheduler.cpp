@@ -1,0 +1,336 @@
+// JobEngine, part two: running attempts, their limits and outcomes, and the
+// expiry sweep. Everything here runs on the engine's thread.
+#include "jobs/attempt_p.h"
+#include "jobs/jobengine.h"
+#include "util/durablefile.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+Q_DECLARE_LOGGING_CATEGORY(lcJobs)
+
+namespace sluice::jobs {
+
+namespace {
+
+QDateTime now()
+{
+    return QDateTime::currentDateTimeUtc();
+}
+
+QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
+{
+    return QJsonObject{{u"attempt"_s, job.attempts},
+                       {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
+                       {u"finished"_s, now().toString(Qt::ISODateWithMs)},
+                       {u"outcome"_s, outcome},
+                       {u"error"_s, error}};
+}
+
+Expected<void> syncFile(const QString &path)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error{u"cannot open %1: %2"_s.arg(path, QString::fromLocal8Bit(strerror(errno)))};
+    const int rc = ::fdatasync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0)
+        return Error{u"cannot sync %1: %2"_s.arg(path, QString::fromLocal8Bit(strerror(err)))};
+    return {};
+}
+
+// The result file keeps the job id and the extension of its download name.
+QString resultFileNameFor(const JobRecord &job, const QString &downloadName)
+{
+    static const QRegularExpression safe(u"^[A-Za-z0-9.]{1,16}$"_s);
+    const QString suffix = QFileInfo(downloadName).completeSuffix();
+    return job.id + (safe.match(suffix).hasMatch() ? u"."_s + suffix : QString());
+}
+
+} // namespace
+
+void JobEngine::schedule()
+{
+    if (!m_started || m_shuttingDown)
+        return;
+    const qsizetype free = m_limits.maxActiveJobs - m_attempts.size();
+    if (free <= 0)
+        return;
+    const auto due = m_store->due(now(), int(free));
+    if (!due) {
+        qCWarning(lcJobs).noquote() << due.error().message;
+        return;
+    }
+    for (const JobRecord &job : *due)
+        startAttempt(job);
+}
+
+void JobEngine::startAttempt(const JobRecord &queued)
+{
+    const auto kind = m_kinds.value(queued.kind);
+    const QString tempDir = m_paths.tempDir + u'/' + queued.id + u'-' + QString::number(queued.attempts + 1);
+    if (!kind || !QDir().mkpath(tempDir)) {
+        const auto failed = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
+            ++j.attempts;
+            j.startedAt = now();
+        });
+        if (failed) {
+            const QString why = kind ? u"cannot create %1"_s.arg(tempDir) : u"unknown job kind '%1'"_s.arg(queued.kind);
+            if (auto done = m_store->transition(queued.id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
+                    j.finishedAt = now();
+                    j.lastError = why;
+                    j.errorReason = u"error"_s;
+                    j.attemptLog.append(logEntry(j, u"failed"_s, why));
+                }))
+                noteChanged(*done);
+        }
+        return;
+    }
+    const auto started = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
+        ++j.attempts;
+        j.startedAt = now();
+        j.notBefore = {};
+        j.progressRows = j.progressBytes = 0;
+        j.progressFraction = -1;
+    });
+    if (!started) {
+        QDir(tempDir).removeRecursively();
+        qCWarning(lcJobs).noquote() << started.error().message;
+        return;
+    }
+    auto attempt = std::make_shared<Attempt>();
+    attempt->job = *started;
+    attempt->kind = kind;
+    attempt->tempDir = tempDir;
+    attempt->clock.start();
+    m_attempts.insert(started->id, attempt);
+    noteChanged(*started);
+    m_pool->start([attempt, link = m_link] { runAttempt(attempt, link); });
+}
+
+void JobEngine::onAttemptFinished(const QString &id, const JobOutcome &outcome)
+{
+    const std::shared_ptr<Attempt> attempt = m_attempts.take(id);
+    if (!attempt)
+        return;
+    const auto cleanup = qScopeGuard([&] {
+        QDir(attempt->tempDir).removeRecursively();
+        QMetaObject::invokeMethod(this, &JobEngine::schedule, Qt::QueuedConnection);
+    });
+    if (attempt->alreadyRecorded)   // cancelled or timed out: outputs go with the temp folder
+        return;
+
+    if (outcome.status == JobOutcome::Status::Succeeded) {
+        const auto current = m_store->find(id);
+        if (!current || !current->has_value())
+            return;
+        const auto published = publishResult(**current, outcome);
+        if (published) {
+            const qint64 size = QFileInfo(*published).size();
+            if (auto done = m_store->transition(id, JobState::Running, JobState::Succeeded, [&](JobRecord &j) {
+                    j.finishedAt = now();
+                    j.resultPath = *published;
+                    j.resultSize = size;
+                    j.resultName = outcome.resultName;
+                    j.resultMime = outcome.resultMime;
+                    j.resultExpiresAt = now().addMSecs(m_limits.resultTtlMs);
+                    j.progressFraction = 1;
+                    j.progressRows = attempt->rows;
+                    j.progressBytes = attempt->bytes;
+                    j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
+                })) {
+                noteChanged(*done);
+                return;
+            }
+            QFile::remove(*published);
+            return;
+        }
+        // Publishing failed (disk full, say): a failed attempt like any other.
+        JobOutcome failure = JobOutcome::failure(published.error().message);
+        return onAttemptFailed(attempt, failure);
+    }
+    if (attempt->stopReason == u"shutdown"_s) {
+        // Not the job's fault: back to the queue without spending the attempt.
+        if (auto moved = m_store->transition(id, JobState::Running, JobState::Queued, [&](JobRecord &j) {
+                j.attempts = std::max(0, j.attempts - 1);
+                j.queuedAt = now();
+                j.attemptLog.append(logEntry(j, u"interrupted"_s, u"service shutting down"_s));
+            }))
+            noteChanged(*moved);
+        return;
+    }
+    onAttemptFailed(attempt, outcome);
+}
+
+void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome)
+{
+    const QString id = attempt->job.id;
+    const auto current = m_store->find(id);
+    if (!current || !current->has_value())
+        return;
+    const bool again = outcome.retryable && (**current).attempts < (**current).maxAttempts && !m_shuttingDown;
+    const qint64 delay = again ? backoffMs((**current).attempts) : 0;
+    const auto moved = m_store->transition(id, JobState::Running, again ? JobState::Queued : JobState::Failed,
+                                           [&](JobRecord &j) {
+                                               j.lastError = outcome.error;
+                                               j.errorReason = u"error"_s;
+                                               j.attemptLog.append(logEntry(j, u"failed"_s, outcome.error));
+                                               if (again) {
+                                                   j.queuedAt = now();
+                                                   j.notBefore = now().addMSecs(delay);
+                                               } else {
+                                                   j.finishedAt = now();
+                                               }
+                                           });
+    if (!moved)
+        return;
+    noteChanged(*moved);
+    if (again) {
+        ++m_counters.retries;
+        emit event(u"retry"_s, id, u"attempt %1 failed (%2); next in %3 ms"_s.arg(moved->attempts).arg(outcome.error).arg(delay));
+    } else {
+        emit event(u"failed"_s, id, outcome.error);
+    }
+}
+
+// Temp file -> fdatasync -> rename into the results folder -> fsync of the folder.
+Expected<QString> JobEngine::publishResult(const JobRecord &job, const JobOutcome &outcome)
+{
+    if (outcome.resultFile.isEmpty() || !QFileInfo(outcome.resultFile).absolutePath().startsWith(m_paths.tempDir))
+        return Error{u"job %1 succeeded without a result file from its temp folder"_s.arg(job.id)};
+    const QString target = m_paths.resultsDir + u'/' + resultFileNameFor(job, outcome.resultName);
+    if (auto synced = syncFile(outcome.resultFile); !synced)
+        return synced.error();
+    if (::rename(QFile::encodeName(outcome.resultFile).constData(), QFile::encodeName(target).constData()) != 0)
+        return Error{u"cannot move the result of job %1 into %2: %3"_s.arg(job.id, m_paths.resultsDir, QString::fromLocal8Bit(strerror(errno)))};
+    if (auto synced = fsyncDirectory(m_paths.resultsDir); !synced) {
+        QFile::remove(target);
+        return synced.error();
+    }
+    return target;
+}
+
+void JobEngine::tick()
+{
+    const qint64 runtimeLimit = m_limits.jobMaxRuntimeMs;
+    for (const auto &attempt : std::as_const(m_attempts)) {
+        const QString id = attempt->job.id;
+        if (!attempt->stopRequested && attempt->clock.elapsed() > runtimeLimit) {
+            // Record the verdict now; the worker is told and its outputs go
+            // when it returns, however long that takes.
+            attempt->stopReason = u"timeout"_s;
+            attempt->stopRequestedAtMs = attempt->clock.elapsed();
+            attempt->alreadyRecorded = true;
+            attempt->stopRequested = true;
+            ++m_counters.timeouts;
+            const QString why = u"ran longer than job_max_runtime_ms (%1 ms)"_s.arg(runtimeLimit);
+            if (auto moved = m_store->transition(id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
+                    j.finishedAt = now();
+                    j.lastError = why;
+                    j.errorReason = u"timeout"_s;
+                    j.attemptLog.append(logEntry(j, u"timeout"_s, why));
+                }))
+                noteChanged(*moved);
+            emit event(u"timeout"_s, id, why);
+        }
+        if (attempt->stopRequested && !attempt->reportedStuck && attempt->stopRequestedAtMs >= 0
+            && attempt->clock.elapsed() - attempt->stopRequestedAtMs > m_limits.cancelGraceMs) {
+            attempt->reportedStuck = true;
+            emit event(u"stuck"_s, id, u"job has not stopped %1 ms after it was asked to (cancel_grace_ms); it still holds a worker"_s.arg(m_limits.cancelGraceMs));
+        }
+        if (attempt->alreadyRecorded)
+            continue;
+        const qint64 rows = attempt->rows, bytes = attempt->bytes;
+        const double fraction = attempt->fraction;
+        if (rows != attempt->lastRows || bytes != attempt->lastBytes || fraction != attempt->lastFraction) {
+            attempt->lastRows = rows;
+            attempt->lastBytes = bytes;
+            attempt->lastFraction = fraction;
+            if (m_store->updateProgress(id, rows, bytes, fraction)) {
+                JobRecord snapshot = attempt->job;
+                snapshot.progressRows = rows;
+                snapshot.progressBytes = bytes;
+                snapshot.progressFraction = fraction;
+                noteChanged(snapshot);
+            }
+        }
+    }
+    schedule();   // retries whose backoff has passed
+}
+
+void JobEngine::sweepNow()
+{
+    sweep();
+}
+
+// Deletes expired results, then the oldest ones while results exceed their budget.
+void JobEngine::sweep()
+{
+    if (!m_store)
+        return;
+    const auto withResults = m_store->withResults();
+    if (!withResults)
+        return;
+    qint64 total = 0;
+    for (const JobRecord &job : *withResults)
+        total += std::max<qint64>(0, job.resultSize);
+    const QDateTime t = now();
+    for (const JobRecord &job : *withResults) {
+        const bool expired = job.resultExpiresAt.isValid() && job.resultExpiresAt <= t;
+        const bool overBudget = total > m_limits.maxResultBytes;
+        if (!expired && !overBudget)
+            continue;
+        if (job.state != JobState::Succeeded)
+            continue;
+        removeResultFile(job);
+        total -= std::max<qint64>(0, job.resultSize);
+        const QString why = expired ? u"result older than result_ttl_ms"_s : u"evicted: results over max_result_bytes"_s;
+        if (auto moved = m_store->transition(job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
+                j.resultPath.clear();
+                j.resultSize = -1;
+                j.lastError = why;
+                j.errorReason = expired ? u"expired"_s : u"evicted"_s;
+            })) {
+            ++m_counters.expired;
+            noteChanged(*moved);
+            emit event(u"expire"_s, job.id, why);
+        }
+    }
+}
+
+void JobEngine::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    m_tickTimer.stop();
+    m_sweepTimer.stop();
+    for (const auto &attempt : std::as_const(m_attempts)) {
+        if (attempt->stopRequested)
+            continue;
+        attempt->stopReason = u"shutdown"_s;
+        attempt->stopRequestedAtMs = attempt->clock.elapsed();
+        attempt->stopRequested = true;
+    }
+    // Give the workers their grace, handling their outcomes as they come.
+    QDeadlineTimer deadline(m_limits.cancelGraceMs);
+    while (!m_attempts.isEmpty() && !deadline.hasExpired()) {
+        m_pool->waitForDone(50);
+        QCoreApplication::sendPostedEvents(this);
+    }
+    flushChanges();
+}
+
+} // namespace sluice::jobs

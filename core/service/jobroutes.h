@@ -1,0 +1,21 @@
+#pragma once
+
+#include "config/limits.h"
+#include "http/router.h"
+
+#include <functional>
+
+namespace sluice::jobs {
+class JobEngine;
+}
+
+namespace sluice::service {
+
+// GET/POST /jobs, GET/DELETE /jobs/{id}, POST /jobs/{id}/cancel|retry,
+// GET /jobs/{id}/result. Handlers run on the HTTP thread and call the engine
+// asynchronously; its answers come back through `replyTo`, an object of the
+// HTTP thread that outlives every request.
+void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyTo,
+                  std::function<config::Limits()> limits);
+
+} // namespace sluice::service

@@ -1,0 +1,61 @@
+// Crash recovery for real: sluiced is killed with SIGKILL while a job runs,
+// started again on the same data dir, and the job is re-queued and finishes,
+// with no temp file left behind.
+#include "daemon.h"
+#include "testsupport.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sluice::test;
+using namespace Qt::StringLiterals;
+
+class tst_JobCrash : public QObject
+{
+    Q_OBJECT
+private slots:
+    void killedWhileRunningThenRecovered();
+};
+
+namespace {
+
+QJsonObject jobOf(quint16 port, const QString &token, const QString &id)
+{
+    return QJsonDocument::fromJson(request(port, get("/jobs/" + id.toLatin1(), bearer(token))).body).object();
+}
+
+} // namespace
+
+void tst_JobCrash::killedWhileRunningThenRecovered()
+{
+    QTemporaryDir dir;
+    Daemon first;
+    QVERIFY2(first.start(dir.path()), first.output.constData());
+    const QString token = first.token;
+    const QByteArray body = R"({"kind":"selftest","params":{"steps":40,"step_ms":50,"bytes_per_step":4096}})";
+    const Reply submitted = request(first.port, "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(token)
+                                                       + "Content-Type: application/json\r\nContent-Length: "
+                                                       + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QCOMPARE(submitted.status, 202);
+    const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    // Wait until it has made some progress, so its attempt folder holds a partial file.
+    QTRY_VERIFY_WITH_TIMEOUT(jobOf(first.port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt() >= 3, 10000);
+    QCOMPARE(jobOf(first.port, token, id).value(u"state"_s).toString(), u"running"_s);
+    QVERIFY(!QDir(dir.filePath(u"tmp/jobs"_s)).isEmpty());
+    first.kill9();
+
+    Daemon second;
+    QVERIFY2(second.start(dir.path()), second.output.constData());
+    QTRY_COMPARE_WITH_TIMEOUT(jobOf(second.port, token, id).value(u"state"_s).toString(), u"succeeded"_s, 20000);
+    const QJsonObject done = jobOf(second.port, token, id);
+    QCOMPARE(done.value(u"attempts"_s).toInt(), 2);
+    QCOMPARE(done.value(u"result"_s).toObject().value(u"size"_s).toInt(), 40 * 4096);
+    QTRY_VERIFY(QDir(dir.filePath(u"tmp/jobs"_s)).isEmpty());
+    QCOMPARE(QDir(dir.filePath(u"results"_s)).entryList(QDir::Files).size(), 1);
+}
+
+QTEST_GUILESS_MAIN(tst_JobCrash)
+#include "tst_jobcrash.moc"

@@ -1,0 +1,64 @@
+#include "daemon.h"
+
+#include <QDeadlineTimer>
+#include <QRegularExpression>
+
+#include <csignal>
+
+namespace sluice::test {
+
+QString sluicedPath()
+{
+    return qEnvironmentVariable("SLUICE_BIN_DIR", QStringLiteral(".")) + QStringLiteral("/sluiced");
+}
+
+bool Daemon::start(const QString &dataDir, const QStringList &extraArgs)
+{
+    output.clear();
+    port = 0;
+    token.clear();
+    process.setProcessChannelMode(QProcess::SeparateChannels);
+    process.start(sluicedPath(), QStringList{QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:0")} + extraArgs);
+    if (!process.waitForStarted(5000))
+        return false;
+    static const QRegularExpression listening(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+    static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"), QRegularExpression::MultilineOption);
+    QDeadlineTimer deadline(15'000);
+    while (!deadline.hasExpired() && process.state() == QProcess::Running) {
+        process.waitForReadyRead(100);
+        output += process.readAllStandardOutput();
+        const auto m = listening.match(QString::fromUtf8(output));
+        if (m.hasMatch()) {
+            port = quint16(m.captured(1).toUInt());
+            token = tokenLine.match(QString::fromUtf8(output)).captured(1);
+            return true;
+        }
+    }
+    output += process.readAllStandardError();
+    return false;
+}
+
+void Daemon::kill9()
+{
+    ::kill(pid_t(process.processId()), SIGKILL);
+    process.waitForFinished(10'000);
+}
+
+Daemon::~Daemon()
+{
+    if (process.state() != QProcess::NotRunning) {
+        process.kill();
+        process.waitForFinished();
+    }
+}
+
+Run runSluiced(const QStringList &args)
+{
+    QProcess p;
+    p.start(sluicedPath(), args);
+    p.waitForFinished(20'000);
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+} // namespace sluice::test
