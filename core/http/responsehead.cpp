@@ -9,14 +9,6 @@ namespace sluice::http {
 
 namespace {
 
-QByteArray httpDate()
-{
-    // IMF-fixdate (RFC 9110 §5.6.7); QLocale::c() keeps the names English.
-    return QLocale::c()
-        .toString(QDateTime::currentDateTimeUtc(), u"ddd, dd MMM yyyy hh:mm:ss 'GMT'"_s)
-        .toLatin1();
-}
-
 bool isToken(QByteArrayView name)
 {
     if (name.isEmpty())
@@ -48,6 +40,12 @@ bool isFramingField(QByteArrayView name)
 
 } // namespace
 
+QByteArray formatHttpDate(const QDateTime &time)
+{
+    // QLocale::c() keeps the day and month names English.
+    return QLocale::c().toString(time.toUTC(), u"ddd, dd MMM yyyy hh:mm:ss 'GMT'"_s).toLatin1();
+}
+
 bool statusHasNoBody(int status)
 {
     return status < 200 || status == 204 || status == 304;
@@ -58,7 +56,8 @@ QByteArray serializeResponseHead(int status, const Headers &headers, const Respo
     QByteArray head;
     head.reserve(256);
     head += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
-    head += "Date: " + httpDate() + "\r\nServer: Sluice/" SLUICE_VERSION "\r\n";
+    head += "Date: " + formatHttpDate(QDateTime::currentDateTimeUtc())
+        + "\r\nServer: Sluice/" SLUICE_VERSION "\r\n";
     if (framing.requestId)
         head += "X-Request-Id: " + QByteArray::number(framing.requestId) + "\r\n";
     for (const auto &[name, value] : headers.fields()) {

@@ -2,6 +2,8 @@
 
 #include "http/httptypes.h"
 
+#include <QDateTime>
+
 #include <optional>
 
 namespace sluice::http {
@@ -21,6 +23,9 @@ struct ResponseFraming
 // is not a token or whose value holds CR, LF or NUL (no response splitting).
 QByteArray serializeResponseHead(int status, const Headers &headers,
                                  const ResponseFraming &framing);
+
+// IMF-fixdate (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+QByteArray formatHttpDate(const QDateTime &time);
 
 // True for 1xx, 204 and 304, which never carry a body (RFC 9110 §6.4.1).
 bool statusHasNoBody(int status);
