@@ -22,7 +22,9 @@ namespace {
 class AttemptContext final : public JobContext
 {
 public:
-    explicit AttemptContext(Attempt &attempt) : m_attempt(attempt) { }
+    explicit AttemptContext(Attempt &attempt)
+        : m_attempt(attempt)
+    { }
     ~AttemptContext() override
     {
         for (const QString &name : std::as_const(m_connections)) {
@@ -44,12 +46,15 @@ public:
         QTemporaryFile file(m_attempt.tempDir + u"/part-XXXXXX"_s + suffix);
         file.setAutoRemove(false);
         if (!file.open())
-            return Error{u"cannot create a temp file in %1: %2"_s.arg(m_attempt.tempDir, file.errorString())};
+            return Error {u"cannot create a temp file in %1: %2"_s.arg(m_attempt.tempDir,
+                                                                       file.errorString())};
         return file.fileName();
     }
-    QSqlDatabase database(const QString &driver, const QString &databaseName, const QString &options) override
+    QSqlDatabase database(const QString &driver, const QString &databaseName,
+                          const QString &options) override
     {
-        const QString name = u"job-%1-%2"_s.arg(m_attempt.job.id, QString::number(m_connections.size()));
+        const QString name
+            = u"job-%1-%2"_s.arg(m_attempt.job.id, QString::number(m_connections.size()));
         QSqlDatabase db = QSqlDatabase::addDatabase(driver, name);
         db.setDatabaseName(databaseName);
         db.setConnectOptions(options);
@@ -72,7 +77,8 @@ void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<E
         try {
             outcome = attempt->kind->run(context);
         } catch (const std::exception &e) {
-            outcome = JobOutcome::failure(u"job crashed: %1"_s.arg(QString::fromLocal8Bit(e.what())));
+            outcome
+                = JobOutcome::failure(u"job crashed: %1"_s.arg(QString::fromLocal8Bit(e.what())));
         } catch (...) {
             outcome = JobOutcome::failure(u"job crashed"_s);
         }
@@ -80,8 +86,9 @@ void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<E
     QMutexLocker lock(&link->mutex);
     if (JobEngine *engine = link->engine) {
         const QString id = attempt->job.id;
-        QMetaObject::invokeMethod(engine, [engine, id, outcome] { engine->onAttemptFinished(id, outcome); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            engine, [engine, id, outcome] { engine->onAttemptFinished(id, outcome); },
+            Qt::QueuedConnection);
     }
 }
 

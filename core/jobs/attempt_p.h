@@ -23,19 +23,19 @@ struct EngineLink
 // One attempt of one job, shared by the engine (its thread) and the worker.
 struct Attempt
 {
-    JobRecord job;                         // as started
+    JobRecord job; // as started
     std::shared_ptr<const JobKind> kind;
     QString tempDir;
-    std::atomic<bool> stopRequested{false};
-    std::atomic<qint64> rows{0};
-    std::atomic<qint64> bytes{0};
-    std::atomic<double> fraction{-1};
+    std::atomic<bool> stopRequested {false};
+    std::atomic<qint64> rows {0};
+    std::atomic<qint64> bytes {0};
+    std::atomic<double> fraction {-1};
 
     // Engine thread only
     QElapsedTimer clock;
-    QString stopReason;                    // "cancelled", "timeout", "shutdown"
+    QString stopReason; // "cancelled", "timeout", "shutdown"
     qint64 stopRequestedAtMs = -1;
-    bool alreadyRecorded = false;          // the store holds its final state already
+    bool alreadyRecorded = false; // the store holds its final state already
     bool reportedStuck = false;
     qint64 lastRows = 0, lastBytes = 0;
     double lastFraction = -1;

@@ -12,9 +12,9 @@ namespace sluice::jobs {
 
 enum class JobState { Queued, Running, Succeeded, Failed, Cancelled, Expired };
 
-QString toString(JobState state);                       // "queued", "running", ...
+QString toString(JobState state); // "queued", "running", ...
 std::optional<JobState> jobStateFromString(QStringView text);
-bool isTerminal(JobState state);                        // succeeded, failed, cancelled, expired
+bool isTerminal(JobState state); // succeeded, failed, cancelled, expired
 // The only legal moves:
 //   queued    -> running, cancelled
 //   running   -> succeeded, failed, cancelled, queued (automatic retry, crash recovery)
@@ -31,29 +31,29 @@ bool isValidJobId(QStringView id);
 struct JobRecord
 {
     QString id;
-    QString kind;                 // e.g. "export", "upload.process", "selftest"
-    QString owner;                // account name
+    QString kind; // e.g. "export", "upload.process", "selftest"
+    QString owner; // account name
     QJsonObject params;
     JobState state = JobState::Queued;
-    int attempts = 0;             // attempts started in the current series
+    int attempts = 0; // attempts started in the current series
     int maxAttempts = 3;
 
-    QDateTime createdAt;          // UTC, millisecond precision
-    QDateTime queuedAt;           // last time it entered the queue
-    QDateTime startedAt;          // start of the current or last attempt
-    QDateTime finishedAt;         // when it reached a terminal state
-    QDateTime notBefore;          // queued: not to be started before (retry backoff)
+    QDateTime createdAt; // UTC, millisecond precision
+    QDateTime queuedAt; // last time it entered the queue
+    QDateTime startedAt; // start of the current or last attempt
+    QDateTime finishedAt; // when it reached a terminal state
+    QDateTime notBefore; // queued: not to be started before (retry backoff)
 
     qint64 progressRows = 0;
     qint64 progressBytes = 0;
     double progressFraction = -1; // 0..1, or -1 when the total is unknown
 
-    QString lastError;            // human-readable, names the input or limit at fault
-    QString errorReason;          // machine-readable: "timeout", "cancelled", "crash", "error", ...
+    QString lastError; // human-readable, names the input or limit at fault
+    QString errorReason; // machine-readable: "timeout", "cancelled", "crash", "error", ...
 
-    QString resultPath;           // absolute path of the finished result, if any
+    QString resultPath; // absolute path of the finished result, if any
     qint64 resultSize = -1;
-    QString resultName;           // download file name
+    QString resultName; // download file name
     QString resultMime;
     QDateTime resultExpiresAt;
 

@@ -29,11 +29,11 @@ QDateTime now()
 
 QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
 {
-    return QJsonObject{{u"attempt"_s, job.attempts},
-                       {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
-                       {u"finished"_s, now().toString(Qt::ISODateWithMs)},
-                       {u"outcome"_s, outcome},
-                       {u"error"_s, error}};
+    return QJsonObject {{u"attempt"_s, job.attempts},
+                        {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
+                        {u"finished"_s, now().toString(Qt::ISODateWithMs)},
+                        {u"outcome"_s, outcome},
+                        {u"error"_s, error}};
 }
 
 } // namespace
@@ -87,7 +87,7 @@ Expected<void> JobEngine::start()
 {
     for (const QString &dir : {m_paths.tempDir, m_paths.resultsDir}) {
         if (!QDir().mkpath(dir))
-            return Error{u"cannot create %1"_s.arg(dir)};
+            return Error {u"cannot create %1"_s.arg(dir)};
     }
     auto store = SqliteJobStore::open(m_paths.database);
     if (!store)
@@ -108,28 +108,33 @@ Expected<void> JobEngine::start()
 void JobEngine::recover()
 {
     QDir temp(m_paths.tempDir);
-    for (const QString &entry : temp.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
+    for (const QString &entry :
+         temp.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
         QFileInfo info(temp.filePath(entry));
-        const bool removed = info.isDir() ? QDir(info.filePath()).removeRecursively() : QFile::remove(info.filePath());
+        const bool removed = info.isDir() ? QDir(info.filePath()).removeRecursively()
+                                          : QFile::remove(info.filePath());
         if (removed)
-            emit event(u"cleanup"_s, entry.section(u'-', 0, 0), u"removed orphan temp %1"_s.arg(entry));
+            emit event(u"cleanup"_s, entry.section(u'-', 0, 0),
+                       u"removed orphan temp %1"_s.arg(entry));
     }
     const auto running = m_store->inState(JobState::Running);
-    for (const JobRecord &job : running ? *running : QList<JobRecord>{}) {
+    for (const JobRecord &job : running ? *running : QList<JobRecord> {}) {
         ++m_counters.recovered;
         const bool again = job.attempts < job.maxAttempts;
-        const auto moved = m_store->transition(job.id, JobState::Running, again ? JobState::Queued : JobState::Failed,
-                                               [&](JobRecord &j) {
-                                                   j.attemptLog.append(logEntry(j, u"interrupted"_s, u"service stopped while the job ran"_s));
-                                                   j.lastError = u"the service stopped while the job ran"_s;
-                                                   j.errorReason = u"crash"_s;
-                                                   if (again) {
-                                                       j.queuedAt = now();
-                                                       j.notBefore = {};
-                                                   } else {
-                                                       j.finishedAt = now();
-                                                   }
-                                               });
+        const auto moved = m_store->transition(
+            job.id, JobState::Running, again ? JobState::Queued : JobState::Failed,
+            [&](JobRecord &j) {
+                j.attemptLog.append(
+                    logEntry(j, u"interrupted"_s, u"service stopped while the job ran"_s));
+                j.lastError = u"the service stopped while the job ran"_s;
+                j.errorReason = u"crash"_s;
+                if (again) {
+                    j.queuedAt = now();
+                    j.notBefore = {};
+                } else {
+                    j.finishedAt = now();
+                }
+            });
         if (moved)
             emit event(again ? u"requeued"_s : u"failed"_s, job.id, u"interrupted by a restart"_s);
     }
@@ -141,7 +146,8 @@ void JobEngine::recover()
     QDir results(m_paths.resultsDir);
     for (const QString &entry : results.entryList(QDir::Files | QDir::Hidden)) {
         if (!referenced.contains(entry) && results.remove(entry))
-            emit event(u"cleanup"_s, entry.section(u'.', 0, 0), u"removed unreferenced result %1"_s.arg(entry));
+            emit event(u"cleanup"_s, entry.section(u'.', 0, 0),
+                       u"removed unreferenced result %1"_s.arg(entry));
     }
 }
 
@@ -154,46 +160,54 @@ void JobEngine::post(QObject *replyTo, std::function<R()> work, std::function<vo
     });
 }
 
-void JobEngine::submit(const QString &kind, const QJsonObject &params, const Principal &owner, QObject *replyTo,
-                       std::function<void(SubmitResult)> reply)
+void JobEngine::submit(const QString &kind, const QJsonObject &params, const Principal &owner,
+                       QObject *replyTo, std::function<void(SubmitResult)> reply)
 {
-    post<SubmitResult>(replyTo, [=, this] { return doSubmit(kind, params, owner); }, std::move(reply));
+    post<SubmitResult>(
+        replyTo, [=, this] { return doSubmit(kind, params, owner); }, std::move(reply));
 }
 
 void JobEngine::get(const QString &id, const Principal &who, QObject *replyTo,
                     std::function<void(std::optional<JobRecord>)> reply)
 {
-    post<std::optional<JobRecord>>(replyTo, [=, this] { return visible(id, who); }, std::move(reply));
+    post<std::optional<JobRecord>>(
+        replyTo, [=, this] { return visible(id, who); }, std::move(reply));
 }
 
 void JobEngine::list(JobQuery query, const Principal &who, QObject *replyTo,
                      std::function<void(Expected<JobPage>)> reply)
 {
     if (!who.admin)
-        query.owner = who.account;   // only your own unless admin
-    post<Expected<JobPage>>(replyTo, [=, this]() -> Expected<JobPage> {
-        if (!m_store)
-            return Error{u"the job store is not open"_s};
-        return m_store->list(query);
-    }, std::move(reply));
+        query.owner = who.account; // only your own unless admin
+    post<Expected<JobPage>>(
+        replyTo,
+        [=, this]() -> Expected<JobPage> {
+            if (!m_store)
+                return Error {u"the job store is not open"_s};
+            return m_store->list(query);
+        },
+        std::move(reply));
 }
 
 void JobEngine::cancel(const QString &id, const Principal &who, QObject *replyTo,
                        std::function<void(ControlResult)> reply)
 {
-    post<ControlResult>(replyTo, [=, this] { return doCancel(id, who); }, std::move(reply));
+    post<ControlResult>(
+        replyTo, [=, this] { return doCancel(id, who); }, std::move(reply));
 }
 
 void JobEngine::retry(const QString &id, const Principal &who, QObject *replyTo,
                       std::function<void(ControlResult)> reply)
 {
-    post<ControlResult>(replyTo, [=, this] { return doRetry(id, who); }, std::move(reply));
+    post<ControlResult>(
+        replyTo, [=, this] { return doRetry(id, who); }, std::move(reply));
 }
 
 void JobEngine::remove(const QString &id, const Principal &who, QObject *replyTo,
                        std::function<void(ControlResult)> reply)
 {
-    post<ControlResult>(replyTo, [=, this] { return doRemove(id, who); }, std::move(reply));
+    post<ControlResult>(
+        replyTo, [=, this] { return doRemove(id, who); }, std::move(reply));
 }
 
 void JobEngine::setLimits(const config::Limits &limits)
@@ -202,19 +216,21 @@ void JobEngine::setLimits(const config::Limits &limits)
         m_limits = limits;
         if (m_started) {
             m_sweepTimer.start(std::chrono::milliseconds(m_limits.expirySweepIntervalMs));
-            sweep();       // a lower result cap or TTL applies now
-            schedule();    // a higher max_active_jobs applies now
+            sweep(); // a lower result cap or TTL applies now
+            schedule(); // a higher max_active_jobs applies now
         }
     });
 }
 
-SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &params, const Principal &owner)
+SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &params,
+                                 const Principal &owner)
 {
     SubmitResult result;
-    const auto refuse = [&](Refusal::Reason reason, QString message, QString limit = {}, qint64 value = 0) {
-        result.refusal = Refusal{reason, std::move(message), std::move(limit), value};
-        return result;
-    };
+    const auto refuse
+        = [&](Refusal::Reason reason, QString message, QString limit = {}, qint64 value = 0) {
+              result.refusal = Refusal {reason, std::move(message), std::move(limit), value};
+              return result;
+          };
     if (!m_started || m_shuttingDown)
         return refuse(Refusal::Reason::Unavailable, u"the job engine is not running"_s);
     const auto kind = m_kinds.value(kindName);
@@ -235,8 +251,8 @@ SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &par
                       u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount);
     }
     if (counts->resultBytes >= m_limits.maxResultBytes) {
-        return refuse(Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s, u"max_result_bytes"_s,
-                      m_limits.maxResultBytes);
+        return refuse(Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s,
+                      u"max_result_bytes"_s, m_limits.maxResultBytes);
     }
     JobRecord job;
     job.id = newJobId();
@@ -274,7 +290,10 @@ ControlResult JobEngine::doCancel(const QString &id, const Principal &who)
     if (!job)
         return {ControlResult::Status::NotFound, u"no job %1"_s.arg(id), {}};
     if (job->state != JobState::Queued && job->state != JobState::Running)
-        return {ControlResult::Status::Conflict, u"job %1 is %2; only queued or running jobs can be cancelled"_s.arg(id, toString(job->state)), job};
+        return {ControlResult::Status::Conflict,
+                u"job %1 is %2; only queued or running jobs can be cancelled"_s.arg(
+                    id, toString(job->state)),
+                job};
     const auto moved = m_store->transition(id, job->state, JobState::Cancelled, [&](JobRecord &j) {
         j.finishedAt = now();
         j.errorReason = u"cancelled"_s;
@@ -300,10 +319,15 @@ ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
     const auto job = visible(id, who);
     if (!job)
         return {ControlResult::Status::NotFound, u"no job %1"_s.arg(id), {}};
-    if (job->state != JobState::Failed && job->state != JobState::Cancelled && job->state != JobState::Expired)
-        return {ControlResult::Status::Conflict, u"job %1 is %2; only failed, cancelled or expired jobs can be retried"_s.arg(id, toString(job->state)), job};
+    if (job->state != JobState::Failed && job->state != JobState::Cancelled
+        && job->state != JobState::Expired)
+        return {ControlResult::Status::Conflict,
+                u"job %1 is %2; only failed, cancelled or expired jobs can be retried"_s.arg(
+                    id, toString(job->state)),
+                job};
     if (m_attempts.contains(id))
-        return {ControlResult::Status::Conflict, u"job %1 is still stopping; retry in a moment"_s.arg(id), job};
+        return {ControlResult::Status::Conflict,
+                u"job %1 is still stopping; retry in a moment"_s.arg(id), job};
     const auto moved = m_store->transition(id, job->state, JobState::Queued, [&](JobRecord &j) {
         // A fresh series of attempts on top of those spent; the log keeps the history.
         j.maxAttempts = j.attempts + int(m_limits.maxAttempts);
@@ -329,7 +353,8 @@ ControlResult JobEngine::doRemove(const QString &id, const Principal &who)
     if (!job)
         return {ControlResult::Status::NotFound, u"no job %1"_s.arg(id), {}};
     if (!isTerminal(job->state) || m_attempts.contains(id))
-        return {ControlResult::Status::Conflict, u"job %1 is %2; cancel it first"_s.arg(id, toString(job->state)), job};
+        return {ControlResult::Status::Conflict,
+                u"job %1 is %2; cancel it first"_s.arg(id, toString(job->state)), job};
     removeResultFile(*job);
     if (const auto removed = m_store->remove(id); !removed)
         return {ControlResult::Status::Failed, removed.error().message, job};
@@ -340,7 +365,8 @@ ControlResult JobEngine::doRemove(const QString &id, const Principal &who)
 
 void JobEngine::removeResultFile(const JobRecord &job)
 {
-    if (!job.resultPath.isEmpty() && QFile::exists(job.resultPath) && !QFile::remove(job.resultPath))
+    if (!job.resultPath.isEmpty() && QFile::exists(job.resultPath)
+        && !QFile::remove(job.resultPath))
         qCWarning(lcJobs) << "cannot remove result" << job.resultPath;
 }
 

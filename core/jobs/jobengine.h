@@ -35,8 +35,8 @@ struct Refusal
 
 struct SubmitResult
 {
-    std::optional<JobRecord> job;     // accepted
-    std::optional<Refusal> refusal;   // or refused
+    std::optional<JobRecord> job; // accepted
+    std::optional<Refusal> refusal; // or refused
 };
 
 struct ControlResult
@@ -50,13 +50,13 @@ struct ControlResult
 struct EngineStats
 {
     int queued = 0;
-    int running = 0;          // attempts on worker threads, stuck ones included
-    int stuck = 0;            // cancelled or timed out, not returned within cancel_grace_ms
+    int running = 0; // attempts on worker threads, stuck ones included
+    int stuck = 0; // cancelled or timed out, not returned within cancel_grace_ms
     qint64 resultBytes = 0;
     quint64 retries = 0;
     quint64 timeouts = 0;
     quint64 expired = 0;
-    quint64 recovered = 0;    // jobs found running at start-up
+    quint64 recovered = 0; // jobs found running at start-up
 };
 
 // The job engine: admission, scheduling on a bounded set of workers,
@@ -71,9 +71,9 @@ class JobEngine final : public QObject
 public:
     struct Paths
     {
-        QString database;     // SQLite file
-        QString tempDir;      // attempts' private folders; emptied at start-up
-        QString resultsDir;   // published results
+        QString database; // SQLite file
+        QString tempDir; // attempts' private folders; emptied at start-up
+        QString resultsDir; // published results
     };
 
     JobEngine(Paths paths, config::Limits limits, QObject *parent = nullptr);
@@ -91,14 +91,18 @@ public:
     void shutdown();
 
     // Thread-safe entry points.
-    void submit(const QString &kind, const QJsonObject &params, const Principal &owner, QObject *replyTo,
-                std::function<void(SubmitResult)> reply);
+    void submit(const QString &kind, const QJsonObject &params, const Principal &owner,
+                QObject *replyTo, std::function<void(SubmitResult)> reply);
     void get(const QString &id, const Principal &who, QObject *replyTo,
              std::function<void(std::optional<JobRecord>)> reply);
-    void list(JobQuery query, const Principal &who, QObject *replyTo, std::function<void(Expected<JobPage>)> reply);
-    void cancel(const QString &id, const Principal &who, QObject *replyTo, std::function<void(ControlResult)> reply);
-    void retry(const QString &id, const Principal &who, QObject *replyTo, std::function<void(ControlResult)> reply);
-    void remove(const QString &id, const Principal &who, QObject *replyTo, std::function<void(ControlResult)> reply);
+    void list(JobQuery query, const Principal &who, QObject *replyTo,
+              std::function<void(Expected<JobPage>)> reply);
+    void cancel(const QString &id, const Principal &who, QObject *replyTo,
+                std::function<void(ControlResult)> reply);
+    void retry(const QString &id, const Principal &who, QObject *replyTo,
+               std::function<void(ControlResult)> reply);
+    void remove(const QString &id, const Principal &who, QObject *replyTo,
+                std::function<void(ControlResult)> reply);
     void setLimits(const config::Limits &limits);
 
     // On the engine's thread (tests, metrics).
@@ -141,12 +145,12 @@ private:
     config::Limits m_limits;
     std::unique_ptr<JobStore> m_store;
     QHash<QString, std::shared_ptr<const JobKind>> m_kinds;
-    QHash<QString, std::shared_ptr<Attempt>> m_attempts;   // by job id, on worker threads
-    QThreadPool *m_pool;                                   // leaked if a job never returns
+    QHash<QString, std::shared_ptr<Attempt>> m_attempts; // by job id, on worker threads
+    QThreadPool *m_pool; // leaked if a job never returns
     std::shared_ptr<EngineLink> m_link;
-    QTimer m_tickTimer;       // runtime limits, progress, next due retry
-    QTimer m_sweepTimer;      // result expiry
-    QTimer m_flushTimer;      // batched change signals
+    QTimer m_tickTimer; // runtime limits, progress, next due retry
+    QTimer m_sweepTimer; // result expiry
+    QTimer m_flushTimer; // batched change signals
     QHash<QString, JobRecord> m_pendingChanged;
     QStringList m_pendingRemoved;
     bool m_started = false;

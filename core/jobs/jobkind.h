@@ -16,7 +16,7 @@ class JobContext
 public:
     virtual ~JobContext();
 
-    virtual const JobRecord &job() const = 0;            // as it was when this attempt started
+    virtual const JobRecord &job() const = 0; // as it was when this attempt started
     // True once the job should stop: cancelled, timed out, or shutting down.
     // Check it at least once per batch of work.
     virtual bool isStopRequested() const = 0;
@@ -27,17 +27,18 @@ public:
     // A database connection of this worker thread (Qt SQL connections are per
     // thread); closed and removed when the attempt ends.
     virtual QSqlDatabase database(const QString &driver, const QString &databaseName,
-                                  const QString &connectOptions = {}) = 0;
+                                  const QString &connectOptions = {})
+        = 0;
 };
 
 struct JobOutcome
 {
     enum class Status { Succeeded, Failed };
     Status status = Status::Failed;
-    QString error;                 // names the input or limit at fault
-    bool retryable = true;         // false: no automatic retry (bad parameters, say)
-    QString resultFile;            // from createTempFile(): published atomically on success
-    QString resultName;            // download file name
+    QString error; // names the input or limit at fault
+    bool retryable = true; // false: no automatic retry (bad parameters, say)
+    QString resultFile; // from createTempFile(): published atomically on success
+    QString resultName; // download file name
     QString resultMime = QStringLiteral("application/octet-stream");
 
     static JobOutcome success(QString file, QString name, QString mime)

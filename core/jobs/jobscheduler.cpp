@@ -8,10 +8,10 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
-#include <QRegularExpression>
-#include <QScopeGuard>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QScopeGuard>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -31,23 +31,23 @@ QDateTime now()
 
 QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
 {
-    return QJsonObject{{u"attempt"_s, job.attempts},
-                       {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
-                       {u"finished"_s, now().toString(Qt::ISODateWithMs)},
-                       {u"outcome"_s, outcome},
-                       {u"error"_s, error}};
+    return QJsonObject {{u"attempt"_s, job.attempts},
+                        {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
+                        {u"finished"_s, now().toString(Qt::ISODateWithMs)},
+                        {u"outcome"_s, outcome},
+                        {u"error"_s, error}};
 }
 
 Expected<void> syncFile(const QString &path)
 {
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return Error{u"cannot open %1: %2"_s.arg(path, QString::fromLocal8Bit(strerror(errno)))};
+        return Error {u"cannot open %1: %2"_s.arg(path, QString::fromLocal8Bit(strerror(errno)))};
     const int rc = ::fdatasync(fd);
     const int err = errno;
     ::close(fd);
     if (rc != 0)
-        return Error{u"cannot sync %1: %2"_s.arg(path, QString::fromLocal8Bit(strerror(err)))};
+        return Error {u"cannot sync %1: %2"_s.arg(path, QString::fromLocal8Bit(strerror(err)))};
     return {};
 }
 
@@ -80,31 +80,36 @@ void JobEngine::schedule()
 void JobEngine::startAttempt(const JobRecord &queued)
 {
     const auto kind = m_kinds.value(queued.kind);
-    const QString tempDir = m_paths.tempDir + u'/' + queued.id + u'-' + QString::number(queued.attempts + 1);
+    const QString tempDir
+        = m_paths.tempDir + u'/' + queued.id + u'-' + QString::number(queued.attempts + 1);
     if (!kind || !QDir().mkpath(tempDir)) {
-        const auto failed = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
-            ++j.attempts;
-            j.startedAt = now();
-        });
+        const auto failed = m_store->transition(queued.id, JobState::Queued, JobState::Running,
+                                                [&](JobRecord &j) {
+                                                    ++j.attempts;
+                                                    j.startedAt = now();
+                                                });
         if (failed) {
-            const QString why = kind ? u"cannot create %1"_s.arg(tempDir) : u"unknown job kind '%1'"_s.arg(queued.kind);
-            if (auto done = m_store->transition(queued.id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
-                    j.finishedAt = now();
-                    j.lastError = why;
-                    j.errorReason = u"error"_s;
-                    j.attemptLog.append(logEntry(j, u"failed"_s, why));
-                }))
+            const QString why = kind ? u"cannot create %1"_s.arg(tempDir)
+                                     : u"unknown job kind '%1'"_s.arg(queued.kind);
+            if (auto done = m_store->transition(
+                    queued.id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
+                        j.finishedAt = now();
+                        j.lastError = why;
+                        j.errorReason = u"error"_s;
+                        j.attemptLog.append(logEntry(j, u"failed"_s, why));
+                    }))
                 noteChanged(*done);
         }
         return;
     }
-    const auto started = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
-        ++j.attempts;
-        j.startedAt = now();
-        j.notBefore = {};
-        j.progressRows = j.progressBytes = 0;
-        j.progressFraction = -1;
-    });
+    const auto started
+        = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
+              ++j.attempts;
+              j.startedAt = now();
+              j.notBefore = {};
+              j.progressRows = j.progressBytes = 0;
+              j.progressFraction = -1;
+          });
     if (!started) {
         QDir(tempDir).removeRecursively();
         qCWarning(lcJobs).noquote() << started.error().message;
@@ -129,7 +134,7 @@ void JobEngine::onAttemptFinished(const QString &id, const JobOutcome &outcome)
         QDir(attempt->tempDir).removeRecursively();
         QMetaObject::invokeMethod(this, &JobEngine::schedule, Qt::QueuedConnection);
     });
-    if (attempt->alreadyRecorded)   // cancelled or timed out: outputs go with the temp folder
+    if (attempt->alreadyRecorded) // cancelled or timed out: outputs go with the temp folder
         return;
 
     if (outcome.status == JobOutcome::Status::Succeeded) {
@@ -139,18 +144,19 @@ void JobEngine::onAttemptFinished(const QString &id, const JobOutcome &outcome)
         const auto published = publishResult(**current, outcome);
         if (published) {
             const qint64 size = QFileInfo(*published).size();
-            if (auto done = m_store->transition(id, JobState::Running, JobState::Succeeded, [&](JobRecord &j) {
-                    j.finishedAt = now();
-                    j.resultPath = *published;
-                    j.resultSize = size;
-                    j.resultName = outcome.resultName;
-                    j.resultMime = outcome.resultMime;
-                    j.resultExpiresAt = now().addMSecs(m_limits.resultTtlMs);
-                    j.progressFraction = 1;
-                    j.progressRows = attempt->rows;
-                    j.progressBytes = attempt->bytes;
-                    j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
-                })) {
+            if (auto done = m_store->transition(
+                    id, JobState::Running, JobState::Succeeded, [&](JobRecord &j) {
+                        j.finishedAt = now();
+                        j.resultPath = *published;
+                        j.resultSize = size;
+                        j.resultName = outcome.resultName;
+                        j.resultMime = outcome.resultMime;
+                        j.resultExpiresAt = now().addMSecs(m_limits.resultTtlMs);
+                        j.progressFraction = 1;
+                        j.progressRows = attempt->rows;
+                        j.progressBytes = attempt->bytes;
+                        j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
+                    })) {
                 noteChanged(*done);
                 return;
             }
@@ -163,11 +169,12 @@ void JobEngine::onAttemptFinished(const QString &id, const JobOutcome &outcome)
     }
     if (attempt->stopReason == u"shutdown"_s) {
         // Not the job's fault: back to the queue without spending the attempt.
-        if (auto moved = m_store->transition(id, JobState::Running, JobState::Queued, [&](JobRecord &j) {
-                j.attempts = std::max(0, j.attempts - 1);
-                j.queuedAt = now();
-                j.attemptLog.append(logEntry(j, u"interrupted"_s, u"service shutting down"_s));
-            }))
+        if (auto moved
+            = m_store->transition(id, JobState::Running, JobState::Queued, [&](JobRecord &j) {
+                  j.attempts = std::max(0, j.attempts - 1);
+                  j.queuedAt = now();
+                  j.attemptLog.append(logEntry(j, u"interrupted"_s, u"service shutting down"_s));
+              }))
             noteChanged(*moved);
         return;
     }
@@ -180,26 +187,30 @@ void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const J
     const auto current = m_store->find(id);
     if (!current || !current->has_value())
         return;
-    const bool again = outcome.retryable && (**current).attempts < (**current).maxAttempts && !m_shuttingDown;
+    const bool again
+        = outcome.retryable && (**current).attempts < (**current).maxAttempts && !m_shuttingDown;
     const qint64 delay = again ? backoffMs((**current).attempts) : 0;
-    const auto moved = m_store->transition(id, JobState::Running, again ? JobState::Queued : JobState::Failed,
-                                           [&](JobRecord &j) {
-                                               j.lastError = outcome.error;
-                                               j.errorReason = u"error"_s;
-                                               j.attemptLog.append(logEntry(j, u"failed"_s, outcome.error));
-                                               if (again) {
-                                                   j.queuedAt = now();
-                                                   j.notBefore = now().addMSecs(delay);
-                                               } else {
-                                                   j.finishedAt = now();
-                                               }
-                                           });
+    const auto moved = m_store->transition(
+        id, JobState::Running, again ? JobState::Queued : JobState::Failed, [&](JobRecord &j) {
+            j.lastError = outcome.error;
+            j.errorReason = u"error"_s;
+            j.attemptLog.append(logEntry(j, u"failed"_s, outcome.error));
+            if (again) {
+                j.queuedAt = now();
+                j.notBefore = now().addMSecs(delay);
+            } else {
+                j.finishedAt = now();
+            }
+        });
     if (!moved)
         return;
     noteChanged(*moved);
     if (again) {
         ++m_counters.retries;
-        emit event(u"retry"_s, id, u"attempt %1 failed (%2); next in %3 ms"_s.arg(moved->attempts).arg(outcome.error).arg(delay));
+        emit event(u"retry"_s, id,
+                   u"attempt %1 failed (%2); next in %3 ms"_s.arg(moved->attempts)
+                       .arg(outcome.error)
+                       .arg(delay));
     } else {
         emit event(u"failed"_s, id, outcome.error);
     }
@@ -208,13 +219,17 @@ void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const J
 // Temp file -> fdatasync -> rename into the results folder -> fsync of the folder.
 Expected<QString> JobEngine::publishResult(const JobRecord &job, const JobOutcome &outcome)
 {
-    if (outcome.resultFile.isEmpty() || !QFileInfo(outcome.resultFile).absolutePath().startsWith(m_paths.tempDir))
-        return Error{u"job %1 succeeded without a result file from its temp folder"_s.arg(job.id)};
+    if (outcome.resultFile.isEmpty()
+        || !QFileInfo(outcome.resultFile).absolutePath().startsWith(m_paths.tempDir))
+        return Error {u"job %1 succeeded without a result file from its temp folder"_s.arg(job.id)};
     const QString target = m_paths.resultsDir + u'/' + resultFileNameFor(job, outcome.resultName);
     if (auto synced = syncFile(outcome.resultFile); !synced)
         return synced.error();
-    if (::rename(QFile::encodeName(outcome.resultFile).constData(), QFile::encodeName(target).constData()) != 0)
-        return Error{u"cannot move the result of job %1 into %2: %3"_s.arg(job.id, m_paths.resultsDir, QString::fromLocal8Bit(strerror(errno)))};
+    if (::rename(QFile::encodeName(outcome.resultFile).constData(),
+                 QFile::encodeName(target).constData())
+        != 0)
+        return Error {u"cannot move the result of job %1 into %2: %3"_s.arg(
+            job.id, m_paths.resultsDir, QString::fromLocal8Bit(strerror(errno)))};
     if (auto synced = fsyncDirectory(m_paths.resultsDir); !synced) {
         QFile::remove(target);
         return synced.error();
@@ -236,25 +251,30 @@ void JobEngine::tick()
             attempt->stopRequested = true;
             ++m_counters.timeouts;
             const QString why = u"ran longer than job_max_runtime_ms (%1 ms)"_s.arg(runtimeLimit);
-            if (auto moved = m_store->transition(id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
-                    j.finishedAt = now();
-                    j.lastError = why;
-                    j.errorReason = u"timeout"_s;
-                    j.attemptLog.append(logEntry(j, u"timeout"_s, why));
-                }))
+            if (auto moved
+                = m_store->transition(id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
+                      j.finishedAt = now();
+                      j.lastError = why;
+                      j.errorReason = u"timeout"_s;
+                      j.attemptLog.append(logEntry(j, u"timeout"_s, why));
+                  }))
                 noteChanged(*moved);
             emit event(u"timeout"_s, id, why);
         }
         if (attempt->stopRequested && !attempt->reportedStuck && attempt->stopRequestedAtMs >= 0
             && attempt->clock.elapsed() - attempt->stopRequestedAtMs > m_limits.cancelGraceMs) {
             attempt->reportedStuck = true;
-            emit event(u"stuck"_s, id, u"job has not stopped %1 ms after it was asked to (cancel_grace_ms); it still holds a worker"_s.arg(m_limits.cancelGraceMs));
+            emit event(
+                u"stuck"_s, id,
+                u"job has not stopped %1 ms after it was asked to (cancel_grace_ms); it still holds a worker"_s
+                    .arg(m_limits.cancelGraceMs));
         }
         if (attempt->alreadyRecorded)
             continue;
         const qint64 rows = attempt->rows, bytes = attempt->bytes;
         const double fraction = attempt->fraction;
-        if (rows != attempt->lastRows || bytes != attempt->lastBytes || fraction != attempt->lastFraction) {
+        if (rows != attempt->lastRows || bytes != attempt->lastBytes
+            || fraction != attempt->lastFraction) {
             attempt->lastRows = rows;
             attempt->lastBytes = bytes;
             attempt->lastFraction = fraction;
@@ -267,7 +287,7 @@ void JobEngine::tick()
             }
         }
     }
-    schedule();   // retries whose backoff has passed
+    schedule(); // retries whose backoff has passed
 }
 
 void JobEngine::sweepNow()
@@ -296,13 +316,15 @@ void JobEngine::sweep()
             continue;
         removeResultFile(job);
         total -= std::max<qint64>(0, job.resultSize);
-        const QString why = expired ? u"result older than result_ttl_ms"_s : u"evicted: results over max_result_bytes"_s;
-        if (auto moved = m_store->transition(job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
-                j.resultPath.clear();
-                j.resultSize = -1;
-                j.lastError = why;
-                j.errorReason = expired ? u"expired"_s : u"evicted"_s;
-            })) {
+        const QString why = expired ? u"result older than result_ttl_ms"_s
+                                    : u"evicted: results over max_result_bytes"_s;
+        if (auto moved = m_store->transition(
+                job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
+                    j.resultPath.clear();
+                    j.resultSize = -1;
+                    j.lastError = why;
+                    j.errorReason = expired ? u"expired"_s : u"evicted"_s;
+                })) {
             ++m_counters.expired;
             noteChanged(*moved);
             emit event(u"expire"_s, job.id, why);

@@ -14,23 +14,23 @@ namespace sluice::jobs {
 struct JobQuery
 {
     std::optional<JobState> state;
-    QString kind;                 // empty: any
-    QString owner;                // empty: any (admins)
+    QString kind; // empty: any
+    QString owner; // empty: any (admins)
     int offset = 0;
-    int limit = 50;               // newest first (created_at, then id)
+    int limit = 50; // newest first (created_at, then id)
 };
 
 struct JobPage
 {
     QList<JobRecord> jobs;
-    int total = 0;                // matching the query, ignoring offset and limit
+    int total = 0; // matching the query, ignoring offset and limit
 };
 
 struct JobCounts
 {
     QHash<JobState, int> byState;
-    QHash<QString, int> activeByOwner;   // queued + running per account
-    qint64 resultBytes = 0;              // sum of resultSize over jobs that hold a result file
+    QHash<QString, int> activeByOwner; // queued + running per account
+    qint64 resultBytes = 0; // sum of resultSize over jobs that hold a result file
 };
 
 // Where jobs persist. Used from one thread only (the job engine's); every
@@ -47,11 +47,16 @@ public:
     // legal, applies `edit`, sets state = to, writes: one transaction. The
     // error names the job, its actual state and the refused move.
     virtual Expected<JobRecord> transition(const QString &id, JobState from, JobState to,
-                                           const std::function<void(JobRecord &)> &edit = {}) = 0;
+                                           const std::function<void(JobRecord &)> &edit = {})
+        = 0;
     // Progress only; no state change. Ignored (no error) unless the job is running.
-    virtual Expected<void> updateProgress(const QString &id, qint64 rows, qint64 bytes, double fraction) = 0;
+    virtual Expected<void> updateProgress(const QString &id, qint64 rows, qint64 bytes,
+                                          double fraction)
+        = 0;
     // Any other field change without a state change (e.g. result expiry bookkeeping).
-    virtual Expected<JobRecord> update(const QString &id, const std::function<void(JobRecord &)> &edit) = 0;
+    virtual Expected<JobRecord> update(const QString &id,
+                                       const std::function<void(JobRecord &)> &edit)
+        = 0;
     virtual Expected<void> remove(const QString &id) = 0;
 
     virtual Expected<JobPage> list(const JobQuery &query) = 0;

@@ -18,17 +18,19 @@ struct Param
 };
 
 constexpr Param kParams[] = {
-        {"steps", 1, 100'000, 10},
-        {"step_ms", 0, 60'000, 100},
-        {"bytes_per_step", 0, 1024 * 1024, 1024},
-        {"fail_attempts", 0, 100, 0},
+    {"steps", 1, 100'000, 10},
+    {"step_ms", 0, 60'000, 100},
+    {"bytes_per_step", 0, 1024 * 1024, 1024},
+    {"fail_attempts", 0, 100, 0},
 };
 
 qint64 param(const QJsonObject &params, const char *key)
 {
     for (const Param &p : kParams) {
         if (qstrcmp(p.key, key) == 0)
-            return params.contains(QLatin1StringView(key)) ? params.value(QLatin1StringView(key)).toInteger() : p.defaultValue;
+            return params.contains(QLatin1StringView(key))
+                ? params.value(QLatin1StringView(key)).toInteger()
+                : p.defaultValue;
     }
     return 0;
 }
@@ -48,11 +50,13 @@ QString SelftestJob::validate(const QJsonObject &params) const
         for (const Param &p : kParams)
             known = key == QLatin1StringView(p.key) ? &p : known;
         if (!known)
-            return u"unknown selftest parameter '%1' (allowed: steps, step_ms, bytes_per_step, fail_attempts, ignore_stop)"_s.arg(key);
+            return u"unknown selftest parameter '%1' (allowed: steps, step_ms, bytes_per_step, fail_attempts, ignore_stop)"_s
+                .arg(key);
         const double v = it->toDouble(-1);
         if (!it->isDouble() || v != std::floor(v) || v < known->minimum || v > known->maximum) {
-            return u"selftest parameter '%1' must be a whole number from %2 to %3"_s.arg(key).arg(known->minimum).arg(
-                    known->maximum);
+            return u"selftest parameter '%1' must be a whole number from %2 to %3"_s.arg(key)
+                .arg(known->minimum)
+                .arg(known->maximum);
         }
     }
     return {};
@@ -72,12 +76,13 @@ JobOutcome SelftestJob::run(JobContext &context) const
     QFile out(*path);
     if (!out.open(QIODevice::WriteOnly))
         return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
-    const QByteArray line = QByteArray("selftest ").append(context.job().id.toLatin1()).append('\n');
+    const QByteArray line
+        = QByteArray("selftest ").append(context.job().id.toLatin1()).append('\n');
     qint64 written = 0;
     for (qint64 step = 1; step <= steps; ++step) {
         if (context.isStopRequested() && !ignoreStop)
             return JobOutcome::failure(u"stopped at step %1 of %2"_s.arg(step).arg(steps));
-        QThread::msleep(quint64(stepMs));   // stands for a batch of real work
+        QThread::msleep(quint64(stepMs)); // stands for a batch of real work
         for (qint64 n = 0; n < bytesPerStep; n += line.size()) {
             const QByteArray piece = line.left(bytesPerStep - n);
             if (out.write(piece) != piece.size())
@@ -90,10 +95,12 @@ JobOutcome SelftestJob::run(JobContext &context) const
         return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
     out.close();
     if (context.job().attempts <= param(params, "fail_attempts")) {
-        return JobOutcome::failure(u"failing attempt %1 on purpose (fail_attempts = %2)"_s.arg(context.job().attempts).arg(
-                param(params, "fail_attempts")));
+        return JobOutcome::failure(
+            u"failing attempt %1 on purpose (fail_attempts = %2)"_s.arg(context.job().attempts)
+                .arg(param(params, "fail_attempts")));
     }
-    return JobOutcome::success(*path, u"selftest-%1.txt"_s.arg(context.job().id), u"text/plain; charset=utf-8"_s);
+    return JobOutcome::success(*path, u"selftest-%1.txt"_s.arg(context.job().id),
+                               u"text/plain; charset=utf-8"_s);
 }
 
 } // namespace sluice::jobs

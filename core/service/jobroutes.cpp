@@ -30,7 +30,7 @@ std::optional<QString> jobIdOf(Exchange &ex)
 {
     const QString id = ex.pathParam(u"id"_s);
     if (!jobs::isValidJobId(id)) {
-        ex.respond(HttpError{404, u"no job %1"_s.arg(id.left(64))});
+        ex.respond(HttpError {404, u"no job %1"_s.arg(id.left(64))});
         return std::nullopt;
     }
     return id;
@@ -40,7 +40,8 @@ Response controlResponse(const jobs::ControlResult &r, int okStatus)
 {
     switch (r.status) {
     case jobs::ControlResult::Status::Ok:
-        return okStatus == 204 ? Response::text(204, {}) : Response::json(okStatus, jobs::toJson(*r.job));
+        return okStatus == 204 ? Response::text(204, {})
+                               : Response::json(okStatus, jobs::toJson(*r.job));
     case jobs::ControlResult::Status::NotFound:
         return Response::error({404, r.message});
     case jobs::ControlResult::Status::Conflict:
@@ -55,14 +56,21 @@ Response refusalResponse(const jobs::Refusal &r)
 {
     int status = 503;
     switch (r.reason) {
-    case jobs::Refusal::Reason::AccountBusy: status = 429; break;
-    case jobs::Refusal::Reason::BadRequest: status = 400; break;
+    case jobs::Refusal::Reason::AccountBusy:
+        status = 429;
+        break;
+    case jobs::Refusal::Reason::BadRequest:
+        status = 400;
+        break;
     case jobs::Refusal::Reason::QueueFull:
     case jobs::Refusal::Reason::ResultSpace:
-    case jobs::Refusal::Reason::Unavailable: status = 503; break;
+    case jobs::Refusal::Reason::Unavailable:
+        status = 503;
+        break;
     }
-    Response resp = r.limit.isEmpty() ? Response::error({status, r.message})
-                                      : Response::error(HttpError::limitExceeded(status, r.message, r.limit, r.value));
+    Response resp = r.limit.isEmpty()
+        ? Response::error({status, r.message})
+        : Response::error(HttpError::limitExceeded(status, r.message, r.limit, r.value));
     if (status == 429 || status == 503)
         resp.headers.add("Retry-After", "5");
     return resp;
@@ -79,7 +87,10 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
             q.state = jobs::jobStateFromString(value);
             ok = q.state.has_value();
             if (!ok) {
-                ex.respond(HttpError{400, u"unknown state '%1' (allowed: queued, running, succeeded, failed, cancelled, expired)"_s.arg(value.left(32))});
+                ex.respond(HttpError {
+                    400,
+                    u"unknown state '%1' (allowed: queued, running, succeeded, failed, cancelled, expired)"_s
+                        .arg(value.left(32))});
                 return std::nullopt;
             }
         } else if (key == u"kind"_s) {
@@ -91,11 +102,18 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
             q.limit = value.toInt(&ok);
             ok = ok && q.limit >= 1 && q.limit <= 500;
         } else {
-            ex.respond(HttpError{400, u"unknown parameter '%1' (allowed: state, kind, offset, limit)"_s.arg(key.left(32))});
+            ex.respond(
+                HttpError {400,
+                           u"unknown parameter '%1' (allowed: state, kind, offset, limit)"_s.arg(
+                               key.left(32))});
             return std::nullopt;
         }
         if (!ok) {
-            ex.respond(HttpError{400, u"parameter '%1' must be %2"_s.arg(key, key == u"limit"_s ? u"a whole number from 1 to 500"_s : u"a whole number from 0"_s)});
+            ex.respond(HttpError {400,
+                                  u"parameter '%1' must be %2"_s.arg(
+                                      key,
+                                      key == u"limit"_s ? u"a whole number from 1 to 500"_s
+                                                        : u"a whole number from 0"_s)});
             return std::nullopt;
         }
     }
@@ -117,42 +135,46 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
             if (!p)
                 return;
             if (!page) {
-                p->respond(HttpError{500, page.error().message});
+                p->respond(HttpError {500, page.error().message});
                 return;
             }
             QJsonArray list;
             for (const jobs::JobRecord &job : page->jobs)
                 list.append(jobs::toJson(job, false));
-            p->respond(Response::json(200, QJsonObject{{u"jobs"_s, list},
-                                                       {u"total"_s, page->total},
-                                                       {u"offset"_s, q.offset},
-                                                       {u"limit"_s, q.limit}}));
+            p->respond(Response::json(200,
+                                      QJsonObject {{u"jobs"_s, list},
+                                                   {u"total"_s, page->total},
+                                                   {u"offset"_s, q.offset},
+                                                   {u"limit"_s, q.limit}}));
         });
     });
 
     // Diagnostic submission (admins): {"kind": "selftest", "params": {...}}.
     // Exports and uploads create their jobs through their own routes.
     router.add("POST", u"/jobs"_s, Access::Admin, [=](Exchange &ex) {
-        http::JsonBodySink::receive(ex, limits().maxJsonBodyBytes, [=](Exchange &ex, const QJsonObject &body) {
-            const QString kind = body.value(u"kind"_s).toString();
-            if (kind.isEmpty() || (body.contains(u"params"_s) && !body.value(u"params"_s).isObject())) {
-                ex.respond(HttpError{400, u"expected {\"kind\": \"...\", \"params\": {...}}"_s});
-                return;
-            }
-            QPointer<Exchange> p(&ex);
-            engine->submit(kind, body.value(u"params"_s).toObject(), principalOf(ex), replyTo,
-                           [p](jobs::SubmitResult r) {
-                               if (!p)
-                                   return;
-                               if (r.refusal) {
-                                   p->respond(refusalResponse(*r.refusal));
-                                   return;
-                               }
-                               Response resp = Response::json(202, jobs::toJson(*r.job));
-                               resp.headers.add("Location", "/jobs/" + r.job->id.toLatin1());
-                               p->respond(std::move(resp));
-                           });
-        });
+        http::JsonBodySink::receive(
+            ex, limits().maxJsonBodyBytes, [=](Exchange &ex, const QJsonObject &body) {
+                const QString kind = body.value(u"kind"_s).toString();
+                if (kind.isEmpty()
+                    || (body.contains(u"params"_s) && !body.value(u"params"_s).isObject())) {
+                    ex.respond(
+                        HttpError {400, u"expected {\"kind\": \"...\", \"params\": {...}}"_s});
+                    return;
+                }
+                QPointer<Exchange> p(&ex);
+                engine->submit(kind, body.value(u"params"_s).toObject(), principalOf(ex), replyTo,
+                               [p](jobs::SubmitResult r) {
+                                   if (!p)
+                                       return;
+                                   if (r.refusal) {
+                                       p->respond(refusalResponse(*r.refusal));
+                                       return;
+                                   }
+                                   Response resp = Response::json(202, jobs::toJson(*r.job));
+                                   resp.headers.add("Location", "/jobs/" + r.job->id.toLatin1());
+                                   p->respond(std::move(resp));
+                               });
+            });
     });
 
     router.add("GET", u"/jobs/{id}"_s, Access::Account, [=](Exchange &ex) {
@@ -160,10 +182,12 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
         if (!id)
             return;
         QPointer<Exchange> p(&ex);
-        engine->get(*id, principalOf(ex), replyTo, [p, id = *id](std::optional<jobs::JobRecord> job) {
-            if (p)
-                p->respond(job ? Response::json(200, jobs::toJson(*job)) : Response::error({404, u"no job %1"_s.arg(id)}));
-        });
+        engine->get(*id, principalOf(ex), replyTo,
+                    [p, id = *id](std::optional<jobs::JobRecord> job) {
+                        if (p)
+                            p->respond(job ? Response::json(200, jobs::toJson(*job))
+                                           : Response::error({404, u"no job %1"_s.arg(id)}));
+                    });
     });
 
     const auto control = [=](auto method, int okStatus) {
@@ -178,8 +202,10 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
             });
         };
     };
-    router.add("POST", u"/jobs/{id}/cancel"_s, Access::Account, control(&jobs::JobEngine::cancel, 200));
-    router.add("POST", u"/jobs/{id}/retry"_s, Access::Account, control(&jobs::JobEngine::retry, 200));
+    router.add("POST", u"/jobs/{id}/cancel"_s, Access::Account,
+               control(&jobs::JobEngine::cancel, 200));
+    router.add("POST", u"/jobs/{id}/retry"_s, Access::Account,
+               control(&jobs::JobEngine::retry, 200));
     router.add("DELETE", u"/jobs/{id}"_s, Access::Account, control(&jobs::JobEngine::remove, 204));
 
     router.add("GET", u"/jobs/{id}/result"_s, Access::Account, [=](Exchange &ex) {
@@ -187,23 +213,28 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
         if (!id)
             return;
         QPointer<Exchange> p(&ex);
-        engine->get(*id, principalOf(ex), replyTo, [p, id = *id](std::optional<jobs::JobRecord> job) {
-            if (!p)
-                return;
-            if (!job) {
-                p->respond(HttpError{404, u"no job %1"_s.arg(id)});
-            } else if (job->state == jobs::JobState::Expired) {
-                p->respond(HttpError{410, u"the result of job %1 has expired (%2)"_s.arg(id, job->lastError)});
-            } else if (job->state != jobs::JobState::Succeeded || job->resultPath.isEmpty()) {
-                p->respond(HttpError{409, u"job %1 is %2; it has no result"_s.arg(id, jobs::toString(job->state))});
-            } else {
-                http::FileResponseOptions options;
-                options.downloadName = job->resultName;
-                options.mimeType = job->resultMime;
-                options.etag = "\"" + job->id.toLatin1() + '-' + QByteArray::number(job->resultSize) + "\"";
-                p->respond(http::fileResponse(p->request(), job->resultPath, options));
-            }
-        });
+        engine->get(
+            *id, principalOf(ex), replyTo, [p, id = *id](std::optional<jobs::JobRecord> job) {
+                if (!p)
+                    return;
+                if (!job) {
+                    p->respond(HttpError {404, u"no job %1"_s.arg(id)});
+                } else if (job->state == jobs::JobState::Expired) {
+                    p->respond(HttpError {
+                        410, u"the result of job %1 has expired (%2)"_s.arg(id, job->lastError)});
+                } else if (job->state != jobs::JobState::Succeeded || job->resultPath.isEmpty()) {
+                    p->respond(HttpError {
+                        409,
+                        u"job %1 is %2; it has no result"_s.arg(id, jobs::toString(job->state))});
+                } else {
+                    http::FileResponseOptions options;
+                    options.downloadName = job->resultName;
+                    options.mimeType = job->resultMime.toUtf8();
+                    options.etag = "\"" + job->id.toLatin1() + '-'
+                        + QByteArray::number(job->resultSize) + "\"";
+                    p->respond(http::fileResponse(p->request(), job->resultPath, options));
+                }
+            });
     });
 }
 

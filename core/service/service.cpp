@@ -55,7 +55,7 @@ class ServiceRuntime final : public QObject
 public:
     explicit ServiceRuntime(Service *service)
         : m_service(service)
-        , m_statsTimer(this)   // a child, so that it moves to the HTTP thread with us
+        , m_statsTimer(this) // a child, so that it moves to the HTTP thread with us
     {
         m_statsTimer.setInterval(std::chrono::milliseconds(250));
         QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
@@ -67,7 +67,8 @@ public:
     {
         http::Router router;
         addSystemRoutes(router, [this] { return statusJson(); });
-        addJobRoutes(router, engine, this, [this] { return m_server ? m_server->limits() : config::Limits{}; });
+        addJobRoutes(router, engine, this,
+                     [this] { return m_server ? m_server->limits() : config::Limits {}; });
         m_server = new http::HttpServer(std::move(router));
         m_server->setLimits(limits);
         m_server->setAuthenticator(std::move(authenticator));
@@ -195,18 +196,22 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
 
     // The job engine: its own thread, its own store connection.
     const QString dataDir = m_options.dataDir;
-    m_engine = new jobs::JobEngine({dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
-                                   m_config.limits);
+    m_engine = new jobs::JobEngine(
+        {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
+        m_config.limits);
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
     m_jobsThread.setObjectName(u"sluice-jobs"_s);
     m_engine->moveToThread(&m_jobsThread);
     connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
     m_jobsThread.start();
     // Once, at start-up, before anything is served: open the store and recover.
-    QMetaObject::invokeMethod(m_engine, [this] {
-        if (auto started = m_engine->start(); !started)
-            m_engineError = started.error().message;
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine,
+        [this] {
+            if (auto started = m_engine->start(); !started)
+                m_engineError = started.error().message;
+        },
+        Qt::BlockingQueuedConnection);
     if (!m_engineError.isEmpty())
         qCWarning(lcService).noquote() << "job engine:" << m_engineError;
 
@@ -225,9 +230,10 @@ Service::~Service()
 {
     // Order matters: no request may reach the engine once it is gone, and no
     // engine answer may target a runtime that is gone.
-    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime] { runtime->abortAll(); },
-                              Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(m_engine, [engine = m_engine] { engine->shutdown(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_runtime, [runtime = m_runtime] { runtime->abortAll(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine] { engine->shutdown(); }, Qt::BlockingQueuedConnection);
     m_jobsThread.quit();
     m_jobsThread.wait();
     m_httpThread.quit();
@@ -253,13 +259,21 @@ void Service::start()
         setStatus(s);
         return;
     }
+    if (!m_engineError.isEmpty()) {
+        ServiceStatus failed;
+        failed.state = ServiceState::Failed;
+        failed.error = u"job engine: %1"_s.arg(m_engineError);
+        setStatus(failed);
+        return;
+    }
     ServiceStatus s;
     s.state = ServiceState::Starting;
     setStatus(s);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     QMetaObject::invokeMethod(m_runtime,
                               [runtime = m_runtime, a = *address, l = m_config.limits,
-                               authenticator] { runtime->start(a, l, authenticator); });
+                               authenticator,
+                               engine = m_engine] { runtime->start(a, l, authenticator, engine); });
 }
 
 void Service::stop()

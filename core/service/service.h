@@ -69,6 +69,9 @@ private:
     ServiceStatus m_status;
     QThread m_httpThread;
     ServiceRuntime *m_runtime = nullptr; // lives on m_httpThread
+    QThread m_jobsThread;
+    jobs::JobEngine *m_engine = nullptr; // lives on m_jobsThread
+    QString m_engineError; // why the job engine could not start
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
 };

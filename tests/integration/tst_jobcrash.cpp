@@ -24,7 +24,8 @@ namespace {
 
 QJsonObject jobOf(quint16 port, const QString &token, const QString &id)
 {
-    return QJsonDocument::fromJson(request(port, get("/jobs/" + id.toLatin1(), bearer(token))).body).object();
+    return QJsonDocument::fromJson(request(port, get("/jobs/" + id.toLatin1(), bearer(token))).body)
+        .object();
 }
 
 } // namespace
@@ -35,21 +36,26 @@ void tst_JobCrash::killedWhileRunningThenRecovered()
     Daemon first;
     QVERIFY2(first.start(dir.path()), first.output.constData());
     const QString token = first.token;
-    const QByteArray body = R"({"kind":"selftest","params":{"steps":40,"step_ms":50,"bytes_per_step":4096}})";
-    const Reply submitted = request(first.port, "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(token)
-                                                       + "Content-Type: application/json\r\nContent-Length: "
-                                                       + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    const QByteArray body
+        = R"({"kind":"selftest","params":{"steps":40,"step_ms":50,"bytes_per_step":4096}})";
+    const Reply submitted = request(first.port,
+                                    "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(token)
+                                        + "Content-Type: application/json\r\nContent-Length: "
+                                        + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     QCOMPARE(submitted.status, 202);
     const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
     // Wait until it has made some progress, so its attempt folder holds a partial file.
-    QTRY_VERIFY_WITH_TIMEOUT(jobOf(first.port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt() >= 3, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        jobOf(first.port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt() >= 3,
+        10000);
     QCOMPARE(jobOf(first.port, token, id).value(u"state"_s).toString(), u"running"_s);
     QVERIFY(!QDir(dir.filePath(u"tmp/jobs"_s)).isEmpty());
     first.kill9();
 
     Daemon second;
     QVERIFY2(second.start(dir.path()), second.output.constData());
-    QTRY_COMPARE_WITH_TIMEOUT(jobOf(second.port, token, id).value(u"state"_s).toString(), u"succeeded"_s, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(jobOf(second.port, token, id).value(u"state"_s).toString(),
+                              u"succeeded"_s, 20000);
     const QJsonObject done = jobOf(second.port, token, id);
     QCOMPARE(done.value(u"attempts"_s).toInt(), 2);
     QCOMPARE(done.value(u"result"_s).toObject().value(u"size"_s).toInt(), 40 * 4096);

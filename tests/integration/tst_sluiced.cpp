@@ -13,7 +13,6 @@
 
 using namespace sluice::test;
 
-
 class tst_Sluiced : public QObject
 {
     Q_OBJECT
@@ -27,7 +26,7 @@ private slots:
     void cleanupTestCase() { m_shared.reset(); }
 
 private:
-    std::unique_ptr<Daemon> m_shared;   // one daemon for the whole catalogue
+    std::unique_ptr<Daemon> m_shared; // one daemon for the whole catalogue
     QTemporaryDir m_sharedDir;
 };
 

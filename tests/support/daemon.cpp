@@ -18,12 +18,16 @@ bool Daemon::start(const QString &dataDir, const QStringList &extraArgs)
     port = 0;
     token.clear();
     process.setProcessChannelMode(QProcess::SeparateChannels);
-    process.start(sluicedPath(), QStringList{QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                                             QStringLiteral("127.0.0.1:0")} + extraArgs);
+    process.start(sluicedPath(),
+                  QStringList {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                               QStringLiteral("127.0.0.1:0")}
+                      + extraArgs);
     if (!process.waitForStarted(5000))
         return false;
-    static const QRegularExpression listening(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
-    static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"), QRegularExpression::MultilineOption);
+    static const QRegularExpression listening(
+        QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+    static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"),
+                                              QRegularExpression::MultilineOption);
     QDeadlineTimer deadline(15'000);
     while (!deadline.hasExpired() && process.state() == QProcess::Running) {
         process.waitForReadyRead(100);
@@ -58,7 +62,8 @@ Run runSluiced(const QStringList &args)
     QProcess p;
     p.start(sluicedPath(), args);
     p.waitForFinished(20'000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 
 } // namespace sluice::test

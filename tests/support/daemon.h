@@ -13,7 +13,7 @@ struct Daemon
     QProcess process;
     QByteArray output;
     quint16 port = 0;
-    QString token;   // printed on first run only
+    QString token; // printed on first run only
 
     // Starts on 127.0.0.1:0 and waits for "listening on"; false if it never comes.
     bool start(const QString &dataDir, const QStringList &extraArgs = {});
