@@ -15,6 +15,8 @@ packages=(
     libboost1.81-dev libssl-dev zlib1g-dev
     # runtime helpers used by the tests and the demo
     sqlite3 curl ca-certificates xauth xvfb
+    # promtool, to check the /metrics exposition in the tests
+    prometheus
 )
 
 missing=()

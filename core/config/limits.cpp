@@ -88,6 +88,12 @@ constexpr std::array Fields {
     LimitField {"cancel_grace_ms", "ms", 100, Hour, Defaults.cancelGraceMs,
                 "Time a cancelled or timed-out job has to stop before it is reported stuck.",
                 &Limits::cancelGraceMs},
+    LimitField {"metrics_interval_ms", "ms", 100, Minute, Defaults.metricsIntervalMs,
+                "How often the service samples itself for the dashboards and /metrics.",
+                &Limits::metricsIntervalMs},
+    LimitField {"min_free_disk_bytes", "bytes", 0, 1024 * 1024 * MiB, Defaults.minFreeDiskBytes,
+                "Free disk in the data dir below which /readyz reports not ready.",
+                &Limits::minFreeDiskBytes},
 };
 
 // Every member is a qint64 and needs its row above.

@@ -43,6 +43,10 @@ struct Limits
     qint64 expirySweepIntervalMs = 60'000;
     qint64 cancelGraceMs = 10'000;            // a cancelled job has this long to return
 
+    // Observability
+    qint64 metricsIntervalMs = 1'000;         // sampling period of the dashboards and /metrics
+    qint64 minFreeDiskBytes = 1024LL * 1024 * 1024;   // /readyz fails below this in the data dir
+
     bool operator==(const Limits &) const = default;
 
     // Empty when valid; otherwise one message per bad field, naming the field,

@@ -21,6 +21,19 @@ constexpr qint64 kPieceBytes = 64 * 1024; // body piece and response chunk size
 constexpr qint64 kLingerMs = 2'000; // RFC 9112 §9.6 lingering close
 constexpr qint64 kLingerMaxBytes = 4 * 1024 * 1024;
 
+// For metrics: what was wrong with a request that got no further than parsing.
+QString rejectionReason(int status)
+{
+    switch (status) {
+    case 400: return u"malformed"_s;
+    case 411: return u"length_required"_s;
+    case 417: return u"expectation"_s;
+    case 501: return u"not_implemented"_s;
+    case 505: return u"http_version"_s;
+    default: return u"status_%1"_s.arg(status);
+    }
+}
+
 } // namespace
 
 Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *parent)
@@ -69,8 +82,9 @@ void Connection::onReadyRead()
     pump();
 }
 
-void Connection::onBytesWritten()
+void Connection::onBytesWritten(qint64 bytes)
 {
+    m_context.traffic->bytesOut += quint64(bytes);
     if (m_state == State::Writing) {
         if (m_socket->bytesToWrite() > 0)
             armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
@@ -122,6 +136,7 @@ void Connection::readSocket()
         m_input.resize(old + std::max<qint64>(got, 0));
         if (got <= 0)
             break;
+        m_context.traffic->bytesIn += quint64(got);
     }
 }
 
@@ -143,6 +158,7 @@ bool Connection::step()
         if (m_input.isEmpty())
             return false;
         m_state = State::ReadingHead;
+        m_requestClock.start();
         m_parser = std::make_unique<RequestParser>(ParserLimits {
             m_context.limits.maxRequestLineBytes, m_context.limits.maxHeaderBytes,
             m_context.limits.maxHeaderFields, m_context.limits.maxChunkExtensionBytes});
@@ -193,6 +209,8 @@ void Connection::dispatch()
 
     const quint64 id = request.id;
     const Router::Match match = m_context.router->match(request.method, request.path);
+    m_method = request.method;
+    m_route = match.route ? match.route->pattern : u"(unmatched)"_s;
     if (!match.route) {
         if (!match.allowedMethods.isEmpty()) {
             Response r = Response::error({405,
@@ -282,6 +300,7 @@ void Connection::bodyStep(bool *progressed)
         if (!m_readPaused) {
             m_readPaused = true;
             ++m_context.readPauses;
+            ++m_context.traffic->readPauses;
             // Our own backlog is not the client's idleness, but the sink must drain in time.
             armTimer(m_context.limits.responseDeadlineMs);
         }
@@ -339,6 +358,7 @@ void Connection::respond(quint64 requestId, Response &&response)
     if (response.closeConnection || m_context.shuttingDown)
         m_closeAfterResponse = true;
     m_state = State::Writing;
+    m_status = response.status;
     m_producer = std::move(response.producer);
 
     const int version = m_exchange ? m_exchange->request().version
@@ -434,6 +454,7 @@ void Connection::pumpOutput()
     if (!m_writePaused) {
         m_writePaused = true;
         ++m_context.writePauses;
+        ++m_context.traffic->writePauses;
     }
 }
 
@@ -477,7 +498,12 @@ void Connection::teardownRequest(const QString &reason)
         m_inFlight = false;
         --m_context.requestsInFlight;
         ++m_context.requestsTotal;
+        m_context.traffic->recordRequest(m_route.isEmpty() ? u"(unparsed)"_s : m_route, m_method, m_status,
+                                        double(m_requestClock.nsecsElapsed()) / 1e9);
     }
+    m_route.clear();
+    m_method.clear();
+    m_status = 0;
     m_requestId = 0;
     m_readPaused = false;
     m_writePaused = false;
@@ -491,6 +517,7 @@ void Connection::fail(const HttpError &error)
     qCDebug(lcHttp) << m_peer << "rejected:" << error.status << error.message;
     HttpError e = error;
     e.closeConnection = true;
+    m_context.traffic->rejections[error.limit.isEmpty() ? rejectionReason(error.status) : error.limit] += 1;
     m_input.clear(); // discard the rest (RFC 9112 §11.2)
     m_linger = true;
     const bool bodyWasOpen = !m_bodyDone;

@@ -3,6 +3,7 @@
 #include "config/authenticator.h"
 #include "config/limits.h"
 #include "http/httptypes.h"
+#include "http/trafficstats.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -37,6 +38,10 @@ struct ServerContext
     quint64 readPauses = 0; // times a full body sink stopped socket reads
     quint64 writePauses = 0; // times the high-water mark stopped a producer
     qint64 peakBytesToWrite = 0; // largest unsent backlog seen after a write
+    // Where traffic is counted: the server's own, or one that outlives
+    // server restarts (the service's), so that counters stay monotonic.
+    TrafficStats ownTraffic;
+    TrafficStats *traffic = &ownTraffic;
 };
 
 // One client connection: an HTTP/1.1 state machine that reads a request head,
@@ -72,7 +77,7 @@ private:
     };
 
     void onReadyRead();
-    void onBytesWritten();
+    void onBytesWritten(qint64 bytes);
     void pump();
     bool step();
     void readSocket();
@@ -102,6 +107,9 @@ private:
     std::unique_ptr<RequestParser> m_parser;
     QPointer<Exchange> m_exchange;
     quint64 m_requestId = 0; // of the exchange being served
+    QString m_route;         // for metrics: the route pattern, or why there is none
+    QByteArray m_method;
+    int m_status = 0;
     QPointer<BodySink> m_sink;
     bool m_sinkEnded = false; // finish() or abort() was called
     std::shared_ptr<ResponseProducer> m_producer;

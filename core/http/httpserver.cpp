@@ -110,6 +110,8 @@ void HttpServer::onNewConnection()
 void HttpServer::rejectConnection(QTcpSocket *socket, const HttpError &error)
 {
     ++m_rejected;
+    ++m_context.traffic->connectionsRejected;
+    m_context.traffic->rejections[error.limit.isEmpty() ? u"shutting_down"_s : error.limit] += 1;
     Response r = Response::error(error);
     QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status)
         + "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: "

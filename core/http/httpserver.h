@@ -47,6 +47,9 @@ public:
     void shutdown();
     bool isShuttingDown() const { return m_context.shuttingDown; }
     ServerStats stats() const;
+    const TrafficStats &traffic() const { return *m_context.traffic; }
+    // Count into `stats` (which must outlive the server) instead of its own.
+    void setTrafficStats(TrafficStats *stats) { m_context.traffic = stats; }
 
 signals:
     void stopped();

@@ -85,9 +85,8 @@ void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<E
     }
     QMutexLocker lock(&link->mutex);
     if (JobEngine *engine = link->engine) {
-        const QString id = attempt->job.id;
         QMetaObject::invokeMethod(
-            engine, [engine, id, outcome] { engine->onAttemptFinished(id, outcome); },
+            engine, [engine, attempt, outcome] { engine->onAttemptFinished(attempt, outcome); },
             Qt::QueuedConnection);
     }
 }

@@ -48,8 +48,14 @@ JobEngine::JobEngine(Paths paths, config::Limits limits, QObject *parent)
     , m_sweepTimer(this)
     , m_flushTimer(this)
 {
+    // Workers resolve paths on other threads, and the working directory is
+    // process-wide: make them absolute once, here.
+    m_paths.database = QDir(m_paths.database).absolutePath();
+    m_paths.tempDir = QDir(m_paths.tempDir).absolutePath();
+    m_paths.resultsDir = QDir(m_paths.resultsDir).absolutePath();
     qRegisterMetaType<JobRecord>();
     qRegisterMetaType<QList<JobRecord>>();
+    qRegisterMetaType<EngineStats>();
     m_link->engine = this;
     // The engine decides how many attempts run (max_active_jobs); the pool
     // only needs room for them and for stuck ones.
@@ -71,7 +77,8 @@ JobEngine::~JobEngine()
     }
     for (const auto &attempt : std::as_const(m_attempts))
         attempt->stopRequested = true;
-    if (m_pool->waitForDone(int(m_limits.cancelGraceMs)))
+    // After shutdown() the workers have had their grace already.
+    if (m_pool->waitForDone(m_shuttingDown ? 0 : int(m_limits.cancelGraceMs)))
         delete m_pool;
     else
         qCWarning(lcJobs) << "a job did not stop; leaving its worker thread behind";
@@ -99,6 +106,7 @@ Expected<void> JobEngine::start()
     m_sweepTimer.start(std::chrono::milliseconds(m_limits.expirySweepIntervalMs));
     sweep();
     schedule();
+    emit statsPublished(stats());
     return {};
 }
 
@@ -113,8 +121,9 @@ void JobEngine::recover()
         QFileInfo info(temp.filePath(entry));
         const bool removed = info.isDir() ? QDir(info.filePath()).removeRecursively()
                                           : QFile::remove(info.filePath());
+        m_counters.cleanups += removed ? 1 : 0;
         if (removed)
-            emit event(u"cleanup"_s, entry.section(u'-', 0, 0),
+            emit event(u"cleanup"_s, entry.left(entry.lastIndexOf(u'-')),
                        u"removed orphan temp %1"_s.arg(entry));
     }
     const auto running = m_store->inState(JobState::Running);
@@ -145,7 +154,7 @@ void JobEngine::recover()
     }
     QDir results(m_paths.resultsDir);
     for (const QString &entry : results.entryList(QDir::Files | QDir::Hidden)) {
-        if (!referenced.contains(entry) && results.remove(entry))
+        if (!referenced.contains(entry) && results.remove(entry) && ++m_counters.cleanups)
             emit event(u"cleanup"_s, entry.section(u'.', 0, 0),
                        u"removed unreferenced result %1"_s.arg(entry));
     }
@@ -214,12 +223,35 @@ void JobEngine::setLimits(const config::Limits &limits)
 {
     QMetaObject::invokeMethod(this, [this, limits] {
         m_limits = limits;
-        if (m_started) {
+        if (m_started && !m_shuttingDown) {
             m_sweepTimer.start(std::chrono::milliseconds(m_limits.expirySweepIntervalMs));
             sweep(); // a lower result cap or TTL applies now
             schedule(); // a higher max_active_jobs applies now
         }
     });
+}
+
+// The caps a job must fit to enter the queue, for new jobs and manual retries alike.
+std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
+{
+    const auto counts = m_store->counts();
+    if (!counts)
+        return Refusal{Refusal::Reason::Unavailable, counts.error().message, {}, 0};
+    std::optional<Refusal> refusal;
+    if (counts->byState.value(JobState::Queued) >= m_limits.maxQueueDepth) {
+        refusal = Refusal{Refusal::Reason::QueueFull, u"the job queue is full"_s, u"max_queue_depth"_s,
+                          m_limits.maxQueueDepth};
+    } else if (counts->activeByOwner.value(owner) >= m_limits.maxJobsPerAccount) {
+        refusal = Refusal{Refusal::Reason::AccountBusy,
+                          u"account '%1' has too many queued and running jobs"_s.arg(owner),
+                          u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
+    } else if (counts->resultBytes >= m_limits.maxResultBytes) {
+        refusal = Refusal{Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s,
+                          u"max_result_bytes"_s, m_limits.maxResultBytes};
+    }
+    if (refusal)
+        ++m_counters.refused;
+    return refusal;
 }
 
 SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &params,
@@ -238,21 +270,9 @@ SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &par
         return refuse(Refusal::Reason::BadRequest, u"unknown job kind '%1'"_s.arg(kindName));
     if (const QString problem = kind->validate(params); !problem.isEmpty())
         return refuse(Refusal::Reason::BadRequest, problem);
-    const auto counts = m_store->counts();
-    if (!counts)
-        return refuse(Refusal::Reason::Unavailable, counts.error().message);
-    if (counts->byState.value(JobState::Queued) >= m_limits.maxQueueDepth) {
-        return refuse(Refusal::Reason::QueueFull, u"the job queue is full"_s, u"max_queue_depth"_s,
-                      m_limits.maxQueueDepth);
-    }
-    if (counts->activeByOwner.value(owner.account) >= m_limits.maxJobsPerAccount) {
-        return refuse(Refusal::Reason::AccountBusy,
-                      u"account '%1' has too many queued and running jobs"_s.arg(owner.account),
-                      u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount);
-    }
-    if (counts->resultBytes >= m_limits.maxResultBytes) {
-        return refuse(Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s,
-                      u"max_result_bytes"_s, m_limits.maxResultBytes);
+    if (auto refusal = admissionRefusal(owner.account)) {
+        result.refusal = refusal;
+        return result;
     }
     JobRecord job;
     job.id = newJobId();
@@ -308,6 +328,7 @@ ControlResult JobEngine::doCancel(const QString &id, const Principal &who)
         attempt->stopRequestedAtMs = attempt->clock.elapsed();
         attempt->alreadyRecorded = true;
         attempt->stopRequested = true;
+        detach(id);
     }
     noteChanged(*moved);
     emit event(u"cancel"_s, id, u"by %1"_s.arg(who.account));
@@ -328,6 +349,8 @@ ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
     if (m_attempts.contains(id))
         return {ControlResult::Status::Conflict,
                 u"job %1 is still stopping; retry in a moment"_s.arg(id), job};
+    if (auto refusal = admissionRefusal(job->owner))
+        return {ControlResult::Status::Refused, refusal->message, job, refusal};
     const auto moved = m_store->transition(id, job->state, JobState::Queued, [&](JobRecord &j) {
         // A fresh series of attempts on top of those spent; the log keeps the history.
         j.maxAttempts = j.attempts + int(m_limits.maxAttempts);
@@ -355,9 +378,11 @@ ControlResult JobEngine::doRemove(const QString &id, const Principal &who)
     if (!isTerminal(job->state) || m_attempts.contains(id))
         return {ControlResult::Status::Conflict,
                 u"job %1 is %2; cancel it first"_s.arg(id, toString(job->state)), job};
-    removeResultFile(*job);
+    // The row first: a crash in between leaves an unreferenced file, which
+    // start-up removes, never a row pointing at nothing.
     if (const auto removed = m_store->remove(id); !removed)
         return {ControlResult::Status::Failed, removed.error().message, job};
+    removeResultFile(*job);
     noteRemoved(id);
     emit event(u"delete"_s, id, u"by %1"_s.arg(who.account));
     return {ControlResult::Status::Ok, {}, job};
@@ -379,20 +404,64 @@ qint64 JobEngine::backoffMs(int attempt) const
     return half + (half > 0 ? qint64(QRandomGenerator::global()->bounded(half + 1)) : 0);
 }
 
+namespace {
+
+double percentile(QList<qint64> values, double p)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const qsizetype index = std::min<qsizetype>(values.size() - 1, qsizetype(std::ceil(p * double(values.size()))) - 1);
+    return double(values.at(std::max<qsizetype>(0, index)));
+}
+
+} // namespace
+
 EngineStats JobEngine::stats() const
 {
     EngineStats s = m_counters;
     if (m_store) {
         if (const auto counts = m_store->counts()) {
+            for (auto it = counts->byState.cbegin(); it != counts->byState.cend(); ++it)
+                s.byState.insert(toString(it.key()), it.value());
             s.queued = counts->byState.value(JobState::Queued);
             s.resultBytes = counts->resultBytes;
+            s.resultFiles = counts->resultFiles;
+        }
+        if (const auto oldest = m_store->oldest()) {
+            const QDateTime t = QDateTime::currentDateTimeUtc();
+            if (oldest->first)
+                s.oldestQueuedAgeMs = std::max<qint64>(0, oldest->first->msecsTo(t));
+            if (oldest->second)
+                s.longestRunningMs = std::max<qint64>(0, oldest->second->msecsTo(t));
         }
     }
-    s.running = int(m_attempts.size());
+    s.running = int(m_attempts.size() + m_draining.size());
     s.stuck = 0;
-    for (const auto &a : m_attempts)
+    for (const auto &a : m_draining)
         s.stuck += a->reportedStuck ? 1 : 0;
+    s.waitP50Ms = percentile(m_recentWaitMs, 0.50);
+    s.waitP90Ms = percentile(m_recentWaitMs, 0.90);
+    s.waitP99Ms = percentile(m_recentWaitMs, 0.99);
+    s.runP50Ms = percentile(m_recentRunMs, 0.50);
+    s.runP90Ms = percentile(m_recentRunMs, 0.90);
+    s.runP99Ms = percentile(m_recentRunMs, 0.99);
     return s;
+}
+
+void JobEngine::noteDurations(qint64 waitMs, qint64 runMs)
+{
+    constexpr qsizetype keep = 512;
+    if (waitMs >= 0) {
+        m_recentWaitMs.append(waitMs);
+        if (m_recentWaitMs.size() > keep)
+            m_recentWaitMs.removeFirst();
+    }
+    if (runMs >= 0) {
+        m_recentRunMs.append(runMs);
+        if (m_recentRunMs.size() > keep)
+            m_recentRunMs.removeFirst();
+    }
 }
 
 void JobEngine::noteChanged(const JobRecord &job)

@@ -41,10 +41,11 @@ struct SubmitResult
 
 struct ControlResult
 {
-    enum class Status { Ok, NotFound, Conflict, Failed };
+    enum class Status { Ok, NotFound, Conflict, Refused, Failed };
     Status status = Status::Ok;
     QString message;
     std::optional<JobRecord> job;
+    std::optional<Refusal> refusal;   // with Refused: the cap a retry would break
 };
 
 struct EngineStats
@@ -52,7 +53,17 @@ struct EngineStats
     int queued = 0;
     int running = 0; // attempts on worker threads, stuck ones included
     int stuck = 0; // cancelled or timed out, not returned within cancel_grace_ms
+    QHash<QString, int> byState; // stored jobs per state name
+    qint64 resultFiles = 0;
     qint64 resultBytes = 0;
+    qint64 oldestQueuedAgeMs = 0; // 0 when nothing is queued
+    qint64 longestRunningMs = 0;  // 0 when nothing runs
+    // Over the last completed attempts (up to 512): time queued before a start, and run time.
+    double waitP50Ms = 0, waitP90Ms = 0, waitP99Ms = 0;
+    double runP50Ms = 0, runP90Ms = 0, runP99Ms = 0;
+    quint64 started = 0;
+    quint64 cleanups = 0;   // orphan temp folders and result files removed
+    quint64 refused = 0;    // submissions refused by a cap
     quint64 retries = 0;
     quint64 timeouts = 0;
     quint64 expired = 0;
@@ -111,6 +122,8 @@ public:
     void sweepNow();
 
 signals:
+    // Once a second, for the sampler.
+    void statsPublished(const sluice::jobs::EngineStats &stats);
     // Batched (at most a few times a second): snapshots of changed jobs and
     // ids of removed ones.
     void jobsChanged(const QList<sluice::jobs::JobRecord> &changed, const QStringList &removed);
@@ -129,16 +142,23 @@ private:
     ControlResult doRemove(const QString &id, const Principal &who);
     void schedule();
     void startAttempt(const JobRecord &job);
-    void onAttemptFinished(const QString &id, const JobOutcome &outcome);
+    void onAttemptFinished(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
+    // Moves a running attempt whose verdict is recorded out of the active set:
+    // it no longer holds a max_active_jobs slot while its worker winds down.
+    void detach(const QString &id);
+    void reconcile();
+    std::optional<Refusal> admissionRefusal(const QString &owner);
     void onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
+    void requeueUnspent(const QString &id, const QString &why);
     void tick();
     void sweep();
     void recover();
     void noteChanged(const JobRecord &job);
+    void noteDurations(qint64 waitMs, qint64 runMs);
     void noteRemoved(const QString &id);
     void flushChanges();
     qint64 backoffMs(int attempt) const;
-    Expected<QString> publishResult(const JobRecord &job, const JobOutcome &outcome);
+    Expected<QString> publishResult(const JobRecord &job, const Attempt &attempt, const JobOutcome &outcome);
     void removeResultFile(const JobRecord &job);
 
     Paths m_paths;
@@ -146,6 +166,7 @@ private:
     std::unique_ptr<JobStore> m_store;
     QHash<QString, std::shared_ptr<const JobKind>> m_kinds;
     QHash<QString, std::shared_ptr<Attempt>> m_attempts; // by job id, on worker threads
+    QList<std::shared_ptr<Attempt>> m_draining;         // stopped, verdict recorded, not returned yet
     QThreadPool *m_pool; // leaked if a job never returns
     std::shared_ptr<EngineLink> m_link;
     QTimer m_tickTimer; // runtime limits, progress, next due retry
@@ -156,6 +177,11 @@ private:
     bool m_started = false;
     bool m_shuttingDown = false;
     EngineStats m_counters;
+    QList<qint64> m_recentWaitMs; // rings of the last attempts, for percentiles
+    QList<qint64> m_recentRunMs;
+    int m_ticks = 0;
 };
 
 } // namespace sluice::jobs
+
+Q_DECLARE_METATYPE(sluice::jobs::EngineStats)

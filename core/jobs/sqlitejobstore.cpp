@@ -273,6 +273,11 @@ Expected<JobCounts> SqliteJobStore::counts()
     if (!bytes)
         return bytes.error();
     counts.resultBytes = bytes->toLongLong();
+    const Expected<QVariant> files
+        = selectValue(transaction, m_db, u"SELECT COUNT(*) FROM jobs WHERE result_path <> ''"_s);
+    if (!files)
+        return files.error();
+    counts.resultFiles = files->toLongLong();
     if (auto committed = transaction.commit(); !committed)
         return committed.error();
     return counts;

@@ -36,6 +36,8 @@ std::optional<QString> jobIdOf(Exchange &ex)
     return id;
 }
 
+Response refusalResponse(const jobs::Refusal &r);
+
 Response controlResponse(const jobs::ControlResult &r, int okStatus)
 {
     switch (r.status) {
@@ -46,6 +48,8 @@ Response controlResponse(const jobs::ControlResult &r, int okStatus)
         return Response::error({404, r.message});
     case jobs::ControlResult::Status::Conflict:
         return Response::error({409, r.message});
+    case jobs::ControlResult::Status::Refused:
+        return refusalResponse(*r.refusal);
     case jobs::ControlResult::Status::Failed:
         break;
     }
@@ -230,7 +234,9 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
                     http::FileResponseOptions options;
                     options.downloadName = job->resultName;
                     options.mimeType = job->resultMime.toUtf8();
+                    // Distinct for every publication, even of a same-size result.
                     options.etag = "\"" + job->id.toLatin1() + '-'
+                        + QByteArray::number(job->finishedAt.toMSecsSinceEpoch()) + '-'
                         + QByteArray::number(job->resultSize) + "\"";
                     p->respond(http::fileResponse(p->request(), job->resultPath, options));
                 }

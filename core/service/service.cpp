@@ -1,11 +1,9 @@
 #include "service/service.h"
 
 #include "config/authenticator.h"
-#include "http/httpserver.h"
 #include "jobs/jobengine.h"
 #include "jobs/selftestjob.h"
-#include "service/jobroutes.h"
-#include "service/systemroutes.h"
+#include "service/serviceruntime.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -48,139 +46,6 @@ std::optional<ListenAddress> ListenAddress::parse(const QString &text)
     return a;
 }
 
-// The part of the service that lives on the HTTP thread. Every method runs
-// there; results go back to the Service by queued invocation.
-class ServiceRuntime final : public QObject
-{
-public:
-    explicit ServiceRuntime(Service *service)
-        : m_service(service)
-        , m_statsTimer(this) // a child, so that it moves to the HTTP thread with us
-    {
-        m_statsTimer.setInterval(std::chrono::milliseconds(250));
-        QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
-    }
-    ~ServiceRuntime() override { delete m_server; }
-
-    void start(ListenAddress address, config::Limits limits,
-               std::shared_ptr<const config::Authenticator> authenticator, jobs::JobEngine *engine)
-    {
-        http::Router router;
-        addSystemRoutes(router, [this] { return statusJson(); });
-        addJobRoutes(router, engine, this,
-                     [this] { return m_server ? m_server->limits() : config::Limits {}; });
-        m_server = new http::HttpServer(std::move(router));
-        m_server->setLimits(limits);
-        m_server->setAuthenticator(std::move(authenticator));
-        QObject::connect(m_server, &http::HttpServer::stopped, this, &ServiceRuntime::onStopped);
-        QString error;
-        if (!m_server->listen(address.host, address.port, &error)) {
-            delete m_server;
-            m_server = nullptr;
-            report([error](ServiceStatus &s) {
-                s.state = ServiceState::Failed;
-                s.error = error;
-            });
-            return;
-        }
-        m_uptime.start();
-        m_bound = ListenAddress {m_server->serverAddress(), m_server->serverPort()}.toString();
-        m_statsTimer.start();
-        report([bound = m_bound](ServiceStatus &s) {
-            s.state = ServiceState::Running;
-            s.listenAddress = bound;
-            s.error.clear();
-            s.startedAt = QDateTime::currentDateTimeUtc();
-        });
-    }
-
-    void stop()
-    {
-        if (m_server)
-            m_server->shutdown();
-    }
-
-    // At destruction: no graceful period left; abort what is open, with cleanup.
-    void abortAll()
-    {
-        delete m_server;
-        m_server = nullptr;
-    }
-
-    void applyLimits(const config::Limits &limits)
-    {
-        if (m_server)
-            m_server->setLimits(limits);
-    }
-
-    void applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
-    {
-        if (m_server)
-            m_server->setAuthenticator(std::move(authenticator));
-    }
-
-private:
-    void onStopped()
-    {
-        m_statsTimer.stop();
-        m_server->deleteLater();
-        m_server = nullptr;
-        m_last = {};
-        report([](ServiceStatus &s) {
-            s = ServiceStatus {};
-            s.state = ServiceState::Stopped;
-        });
-    }
-
-    void publishStats()
-    {
-        if (!m_server)
-            return;
-        const http::ServerStats st = m_server->stats();
-        if (st.connections == m_last.connections && st.requestsInFlight == m_last.requestsInFlight
-            && st.requestsTotal == m_last.requestsTotal)
-            return;
-        m_last = st;
-        report([st](ServiceStatus &s) {
-            s.connections = st.connections;
-            s.requestsInFlight = st.requestsInFlight;
-            s.requestsTotal = st.requestsTotal;
-        });
-    }
-
-    QJsonObject statusJson() const
-    {
-        const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats {};
-        return QJsonObject {
-            {u"version"_s, QStringLiteral(SLUICE_VERSION)},
-            {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
-            {u"listen"_s, m_bound},
-            {u"connections"_s, st.connections},
-            {u"requests_in_flight"_s, st.requestsInFlight},
-            {u"requests_total"_s, qint64(st.requestsTotal)},
-        };
-    }
-
-    template<typename Update> void report(Update update)
-    {
-        QMetaObject::invokeMethod(
-            m_service,
-            [service = m_service, update] {
-                ServiceStatus s = service->status();
-                update(s);
-                service->setStatus(s);
-            },
-            Qt::QueuedConnection);
-    }
-
-    Service *m_service;
-    http::HttpServer *m_server = nullptr;
-    QTimer m_statsTimer;
-    QElapsedTimer m_uptime;
-    QString m_bound;
-    http::ServerStats m_last;
-};
-
 Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     : ServiceFacade(parent)
     , m_options(std::move(options))
@@ -188,32 +53,36 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     , m_firstRunToken(loaded.firstRunToken.value_or(QString()))
 {
     qRegisterMetaType<ServiceStatus>();
-    m_httpThread.setObjectName(u"sluice-http"_s);
-    m_runtime = new ServiceRuntime(this);
-    m_runtime->moveToThread(&m_httpThread);
-    connect(&m_httpThread, &QThread::finished, m_runtime, &QObject::deleteLater);
-    m_httpThread.start();
+    qRegisterMetaType<metrics::Sample>();
 
     // The job engine: its own thread, its own store connection.
+    m_options.dataDir = QDir(m_options.dataDir).absolutePath();   // workers resolve paths on other threads
     const QString dataDir = m_options.dataDir;
-    m_engine = new jobs::JobEngine(
-        {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
-        m_config.limits);
+    m_engine = new jobs::JobEngine({dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
+                                   m_config.limits);
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
     m_jobsThread.setObjectName(u"sluice-jobs"_s);
     m_engine->moveToThread(&m_jobsThread);
     connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
+
+    // The HTTP side: server, routes, sampler; its own thread too.
+    m_httpThread.setObjectName(u"sluice-http"_s);
+    m_runtime = new ServiceRuntime(this, dataDir, m_engine);
+    m_runtime->moveToThread(&m_httpThread);
+    connect(&m_httpThread, &QThread::finished, m_runtime, &QObject::deleteLater);
+    connect(m_engine, &jobs::JobEngine::statsPublished, m_runtime,
+            [runtime = m_runtime](const jobs::EngineStats &s) { runtime->onEngineStats(s); });
+    m_httpThread.start();
     m_jobsThread.start();
+
     // Once, at start-up, before anything is served: open the store and recover.
-    QMetaObject::invokeMethod(
-        m_engine,
-        [this] {
-            if (auto started = m_engine->start(); !started)
-                m_engineError = started.error().message;
-        },
-        Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(m_engine, [this] {
+        if (auto started = m_engine->start(); !started)
+            m_engineError = started.error().message;
+    }, Qt::BlockingQueuedConnection);
     if (!m_engineError.isEmpty())
         qCWarning(lcService).noquote() << "job engine:" << m_engineError;
+    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, l = m_config.limits] { runtime->init(l); });
 
     // `sluiced token add` and hand edits change the file under a running
     // service: reload accounts and limits. The file is replaced by rename, so
@@ -238,6 +107,12 @@ Service::~Service()
     m_jobsThread.wait();
     m_httpThread.quit();
     m_httpThread.wait();
+}
+
+void Service::onSample(const metrics::Sample &sample)
+{
+    m_latestSample = sample;
+    emit metricsSampled(sample);
 }
 
 void Service::setStatus(const ServiceStatus &status)

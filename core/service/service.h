@@ -49,6 +49,7 @@ public:
     ServiceStatus status() const override { return m_status; }
     config::Limits limits() const override { return m_config.limits; }
     QString firstRunToken() const override { return m_firstRunToken; }
+    metrics::Sample latestSample() const override { return m_latestSample; }
     const Options &options() const { return m_options; }
     // Lives on its own thread: call its thread-safe methods only.
     jobs::JobEngine *jobEngine() const { return m_engine; }
@@ -59,6 +60,7 @@ public slots:
 
 private:
     friend class ServiceRuntime;
+    void onSample(const metrics::Sample &sample);
     void setStatus(const ServiceStatus &status);
     void onConfigFileChanged();
     void applyConfig();
@@ -67,6 +69,7 @@ private:
     config::Config m_config;
     QString m_firstRunToken;
     ServiceStatus m_status;
+    metrics::Sample m_latestSample;
     QThread m_httpThread;
     ServiceRuntime *m_runtime = nullptr; // lives on m_httpThread
     QThread m_jobsThread;

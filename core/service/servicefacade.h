@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/limits.h"
+#include "metrics/sample.h"
 
 #include <QDateTime>
 #include <QMetaType>
@@ -36,6 +37,8 @@ public:
     virtual config::Limits limits() const = 0;
     // The plain token created at first run, if this process created it.
     virtual QString firstRunToken() const = 0;
+    // The latest sample of the service (once a second, see metricsSampled).
+    virtual metrics::Sample latestSample() const = 0;
 
 public slots:
     virtual void start() = 0;
@@ -43,6 +46,7 @@ public slots:
 
 signals:
     void statusChanged(const sluice::service::ServiceStatus &status);
+    void metricsSampled(const sluice::metrics::Sample &sample);
 };
 
 } // namespace sluice::service

@@ -39,6 +39,7 @@ public:
     service::ServiceStatus status() const override { return m_status; }
     config::Limits limits() const override { return {}; }
     QString firstRunToken() const override { return m_token; }
+    metrics::Sample latestSample() const override { return {}; }
 
     void publish(const service::ServiceStatus &status)
     {

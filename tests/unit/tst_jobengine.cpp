@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <atomic>
@@ -134,6 +135,9 @@ private slots:
     void recoversAfterCrash();
     void shutdownRequeuesRunningJobs();
     void changesAreBatched();
+    void retryRespectsAdmissionCaps();
+    void stuckJobDoesNotHoldItsSlot();
+    void relativePathsWork();
 };
 
 void tst_JobEngine::runsToSuccessAndPublishesResult()
@@ -443,6 +447,65 @@ void tst_JobEngine::changesAreBatched()
             seen.insert(j.id);
     }
     QVERIFY(seen.size() >= 1);
+}
+
+void tst_JobEngine::retryRespectsAdmissionCaps()
+{
+    config::Limits limits;
+    limits.maxActiveJobs = 1;
+    limits.maxJobsPerAccount = 2;
+    Harness h(limits);
+    QStringList cancelled;
+    for (int i = 0; i < 3; ++i) {
+        const QString id = h.submit(u"probe"_s).job->id;
+        QCOMPARE(h.control(&JobEngine::cancel, id).status, ControlResult::Status::Ok);
+        cancelled << id;
+    }
+    QVERIFY(h.submit(u"probe"_s).job);
+    QVERIFY(h.submit(u"probe"_s).job);   // alice is at her cap now
+    QTRY_COMPARE(h.engine->stats().running, 1);
+    const ControlResult r = h.control(&JobEngine::retry, cancelled.first());
+    QCOMPARE(int(r.status), int(ControlResult::Status::Refused));
+    QCOMPARE(r.refusal->limit, u"max_jobs_per_account"_s);
+    QCOMPARE(toString(h.state(cancelled.first())), toString(JobState::Cancelled));
+    g_probe.release = true;
+}
+
+void tst_JobEngine::stuckJobDoesNotHoldItsSlot()
+{
+    config::Limits limits;
+    limits.maxActiveJobs = 1;
+    Harness h(limits);
+    const QString stuck = h.submit(u"selftest"_s, {{u"steps"_s, 60}, {u"step_ms"_s, 20}, {u"ignore_stop"_s, true}}).job->id;
+    QTRY_STATE(h, stuck, JobState::Running);
+    QCOMPARE(h.control(&JobEngine::cancel, stuck).status, ControlResult::Status::Ok);
+    const QString next = h.submit(u"probe"_s).job->id;
+    QTRY_STATE(h, next, JobState::Running);          // while the cancelled one still winds down
+    QCOMPARE(h.engine->stats().running, 2);
+    QCOMPARE(h.control(&JobEngine::remove, stuck).status, ControlResult::Status::Ok);   // no need to wait for it
+    g_probe.release = true;
+    QTRY_STATE(h, next, JobState::Succeeded);
+    QTRY_COMPARE_WITH_TIMEOUT(h.engine->stats().running, 0, 10000);
+    QTRY_VERIFY(h.tempEntries().isEmpty());
+    QCOMPARE(h.resultFiles().size(), 1);   // the probe's only
+}
+
+void tst_JobEngine::relativePathsWork()
+{
+    QTemporaryDir dir;
+    const QString previous = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(dir.path()));
+    const auto restore = qScopeGuard([&] { QDir::setCurrent(previous); });
+    JobEngine engine({u"jobs.db"_s, u"tmp/jobs"_s, u"results"_s}, {});
+    engine.registerKind(std::make_unique<SelftestJob>());
+    QVERIFY(engine.start());
+    QObject replyTo;
+    std::optional<SubmitResult> r;
+    engine.submit(u"selftest"_s, quick(), {u"alice"_s, false}, &replyTo, [&](SubmitResult s) { r = s; });
+    QTRY_VERIFY(r.has_value());
+    const QString id = r->job->id;
+    QTRY_COMPARE_WITH_TIMEOUT(toString(engine.store()->find(id)->value().state), u"succeeded"_s, 10000);
+    QVERIFY(QFile::exists(dir.filePath(u"results/"_s + QFileInfo(engine.store()->find(id)->value().resultPath).fileName())));
 }
 
 QTEST_GUILESS_MAIN(tst_JobEngine)

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QString>
+
+namespace sluice::metrics {
+
+// Readings of this process and its disk, from /proc and statvfs (Linux).
+// Each returns -1 when the reading is not available.
+struct ProcessInfo
+{
+    static qint64 residentBytes();        // /proc/self/statm
+    static qint64 openFileDescriptors();  // entries of /proc/self/fd
+    static qint64 maxFileDescriptors();   // RLIMIT_NOFILE, soft limit
+    static double cpuSeconds();           // user + system, /proc/self/stat
+    static double startTimeSeconds();     // since the Unix epoch
+    static qint64 freeDiskBytes(const QString &path);   // available to this user
+};
+
+// Counts the regular files below a folder and their sizes (no symlinks
+// followed); stops after maxEntries entries, so the cost stays bounded.
+struct FolderUsage
+{
+    qint64 files = 0;
+    qint64 bytes = 0;
+    bool truncated = false;
+};
+FolderUsage folderUsage(const QString &path, qint64 maxEntries = 10'000);
+
+} // namespace sluice::metrics

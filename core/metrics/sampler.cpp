@@ -1,0 +1,70 @@
+#include "metrics/sampler.h"
+
+#include "metrics/processinfo.h"
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::metrics {
+
+Sampler::Sampler(QString dataDir) : m_dataDir(std::move(dataDir)) { }
+
+Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
+{
+    Sample s;
+    s.timeMs = nowMs;
+    s.residentBytes = ProcessInfo::residentBytes();
+    s.openFds = ProcessInfo::openFileDescriptors();
+    s.maxFds = ProcessInfo::maxFileDescriptors();
+    s.cpuSeconds = ProcessInfo::cpuSeconds();
+    s.diskFreeBytes = ProcessInfo::freeDiskBytes(m_dataDir);
+
+    const FolderUsage temp = folderUsage(m_dataDir + u"/tmp"_s);
+    s.tempFiles = temp.files;
+    s.tempBytes = temp.bytes;
+    s.resultFiles = input.engine.resultFiles;
+    s.resultBytes = input.engine.resultBytes;
+
+    s.connections = input.server.connections;
+    s.requestsInFlight = input.server.requestsInFlight;
+
+    const jobs::EngineStats &e = input.engine;
+    s.jobsByState = e.byState;
+    s.jobsRunning = e.running;
+    s.oldestQueuedAgeMs = e.oldestQueuedAgeMs;
+    s.longestRunningMs = e.longestRunningMs;
+    s.jobWaitP50Ms = e.waitP50Ms;
+    s.jobWaitP90Ms = e.waitP90Ms;
+    s.jobWaitP99Ms = e.waitP99Ms;
+    s.jobRunP50Ms = e.runP50Ms;
+    s.jobRunP90Ms = e.runP90Ms;
+    s.jobRunP99Ms = e.runP99Ms;
+    s.cleanupsTotal = e.cleanups + e.expired;
+
+    const http::TrafficStats none;
+    const http::TrafficStats &t = input.traffic ? *input.traffic : none;
+    s.requestsTotal = t.requestsTotal;
+    s.rejectionsTotal = t.rejectionsTotal() + e.refused;
+
+    // Rates over the interval since the previous sample (none on the first).
+    const double seconds = m_lastMs > 0 ? double(nowMs - m_lastMs) / 1000.0 : 0;
+    const auto rate = [seconds](quint64 now, quint64 before) {
+        return seconds > 0 && now >= before ? double(now - before) / seconds : 0.0;
+    };
+    s.requestsPerSecond = rate(t.requestsTotal, m_lastRequests);
+    s.bytesInPerSecond = rate(t.bytesIn, m_lastBytesIn);
+    s.bytesOutPerSecond = rate(t.bytesOut, m_lastBytesOut);
+    s.readPausesPerSecond = rate(t.readPauses, m_lastReadPauses);
+    s.writePausesPerSecond = rate(t.writePauses, m_lastWritePauses);
+    s.cpuFraction = seconds > 0 && s.cpuSeconds >= m_lastCpu ? (s.cpuSeconds - m_lastCpu) / seconds : 0;
+
+    m_lastMs = nowMs;
+    m_lastCpu = s.cpuSeconds;
+    m_lastRequests = t.requestsTotal;
+    m_lastBytesIn = t.bytesIn;
+    m_lastBytesOut = t.bytesOut;
+    m_lastReadPauses = t.readPauses;
+    m_lastWritePauses = t.writePauses;
+    return s;
+}
+
+} // namespace sluice::metrics

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "http/httpserver.h"
+#include "jobs/jobengine.h"
+#include "metrics/sample.h"
+
+namespace sluice::metrics {
+
+// What the sampler reads, gathered by its owner on the HTTP thread.
+struct SamplerInput
+{
+    http::ServerStats server;                 // zeros while the server is stopped
+    const http::TrafficStats *traffic = nullptr;
+    jobs::EngineStats engine;                 // the latest the engine published
+};
+
+// Turns readings and running totals into a Sample: gauges as read, rates
+// from the difference to the previous call. Cheap: a few small /proc reads, a
+// statvfs, and a bounded walk of the temp folder.
+class Sampler
+{
+public:
+    explicit Sampler(QString dataDir);
+    Sample take(qint64 nowMs, const SamplerInput &input);
+
+private:
+    QString m_dataDir;
+    qint64 m_lastMs = 0;
+    double m_lastCpu = 0;
+    quint64 m_lastRequests = 0;
+    quint64 m_lastBytesIn = 0;
+    quint64 m_lastBytesOut = 0;
+    quint64 m_lastReadPauses = 0;
+    quint64 m_lastWritePauses = 0;
+};
+
+} // namespace sluice::metrics

@@ -1,0 +1,205 @@
+#include "service/serviceruntime.h"
+
+#include "http/exchange.h"
+#include "metrics/exposition.h"
+#include "metrics/processinfo.h"
+#include "service/jobroutes.h"
+#include "service/service.h"
+#include "service/systemroutes.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::service {
+
+ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine)
+    : m_service(service)
+    , m_dataDir(dataDir)
+    , m_engine(engine)
+    , m_statsTimer(this)    // children, so that they move to the HTTP thread with us
+    , m_sampleTimer(this)
+    , m_sampler(std::move(dataDir))
+{
+    m_statsTimer.setInterval(std::chrono::milliseconds(250));
+    QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
+    QObject::connect(&m_sampleTimer, &QTimer::timeout, this, &ServiceRuntime::sample);
+    m_processStart = metrics::ProcessInfo::startTimeSeconds();
+}
+
+ServiceRuntime::~ServiceRuntime()
+{
+    delete m_server;
+}
+
+void ServiceRuntime::init(const config::Limits &limits)
+{
+    m_limits = limits;
+    m_sampleTimer.start(std::chrono::milliseconds(m_limits.metricsIntervalMs));
+    sample();
+}
+
+void ServiceRuntime::start(const ListenAddress &address, const config::Limits &limits,
+                           std::shared_ptr<const config::Authenticator> authenticator)
+{
+    m_limits = limits;
+    http::Router router;
+    addSystemRoutes(router, [this] { return statusJson(); });
+    router.add("GET", u"/readyz"_s, http::Access::Public, [this](http::Exchange &ex) {
+        QJsonObject why;
+        ex.respond(isReady(&why) ? http::Response::json(200, QJsonObject{{u"ready"_s, true}}) : http::Response::json(503, why));
+    });
+    router.add("GET", u"/metrics"_s, http::Access::Account, [this](http::Exchange &ex) {
+        ex.respond(http::Response::text(200, metrics::renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
+                                        "text/plain; version=0.0.4; charset=utf-8"));
+    });
+    addJobRoutes(router, m_engine, this, [this] { return m_limits; });
+
+    m_server = new http::HttpServer(std::move(router));
+    m_server->setLimits(limits);
+    m_server->setAuthenticator(std::move(authenticator));
+    m_server->setTrafficStats(&m_traffic);
+    QObject::connect(m_server, &http::HttpServer::stopped, this, &ServiceRuntime::onStopped);
+    QString error;
+    if (!m_server->listen(address.host, address.port, &error)) {
+        delete m_server;
+        m_server = nullptr;
+        report([error](ServiceStatus &s) {
+            s.state = ServiceState::Failed;
+            s.error = error;
+        });
+        return;
+    }
+    m_uptime.start();
+    m_bound = ListenAddress{m_server->serverAddress(), m_server->serverPort()}.toString();
+    m_statsTimer.start();
+    report([bound = m_bound](ServiceStatus &s) {
+        s.state = ServiceState::Running;
+        s.listenAddress = bound;
+        s.error.clear();
+        s.startedAt = QDateTime::currentDateTimeUtc();
+    });
+}
+
+void ServiceRuntime::stop()
+{
+    if (m_server)
+        m_server->shutdown();
+}
+
+void ServiceRuntime::abortAll()
+{
+    m_sampleTimer.stop();
+    delete m_server;
+    m_server = nullptr;
+}
+
+void ServiceRuntime::applyLimits(const config::Limits &limits)
+{
+    const bool intervalChanged = limits.metricsIntervalMs != m_limits.metricsIntervalMs;
+    m_limits = limits;
+    if (m_server)
+        m_server->setLimits(limits);
+    if (intervalChanged && m_sampleTimer.isActive())
+        m_sampleTimer.start(std::chrono::milliseconds(m_limits.metricsIntervalMs));
+}
+
+void ServiceRuntime::applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
+{
+    if (m_server)
+        m_server->setAuthenticator(std::move(authenticator));
+}
+
+void ServiceRuntime::onStopped()
+{
+    m_statsTimer.stop();
+    m_server->deleteLater();
+    m_server = nullptr;
+    m_last = {};
+    report([](ServiceStatus &s) {
+        s = ServiceStatus{};
+        s.state = ServiceState::Stopped;
+    });
+}
+
+void ServiceRuntime::publishStats()
+{
+    if (!m_server)
+        return;
+    const http::ServerStats st = m_server->stats();
+    if (st.connections == m_last.connections && st.requestsInFlight == m_last.requestsInFlight
+        && st.requestsTotal == m_last.requestsTotal)
+        return;
+    m_last = st;
+    report([st](ServiceStatus &s) {
+        s.connections = st.connections;
+        s.requestsInFlight = st.requestsInFlight;
+        s.requestsTotal = st.requestsTotal;
+    });
+}
+
+void ServiceRuntime::sample()
+{
+    metrics::SamplerInput input;
+    input.server = m_server ? m_server->stats() : http::ServerStats{};
+    input.traffic = &m_traffic;
+    input.engine = m_engineStats;
+    m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
+    m_history.append(m_latest.timeMs, m_latest.series());
+    QMetaObject::invokeMethod(m_service, [service = m_service, s = m_latest] { service->onSample(s); },
+                              Qt::QueuedConnection);
+}
+
+metrics::HistorySnapshot ServiceRuntime::history(qint64 sinceMs) const
+{
+    return m_history.snapshot(sinceMs);
+}
+
+QJsonObject ServiceRuntime::statusJson() const
+{
+    const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats{};
+    QJsonObject ready;
+    return QJsonObject{
+            {u"version"_s, QStringLiteral(SLUICE_VERSION)},
+            {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
+            {u"listen"_s, m_bound},
+            {u"connections"_s, st.connections},
+            {u"requests_in_flight"_s, st.requestsInFlight},
+            {u"requests_total"_s, qint64(st.requestsTotal)},
+            {u"ready"_s, isReady(&ready)},
+            {u"sample"_s, m_latest.toJson()},
+    };
+}
+
+// Ready means new work would be taken: enough disk, and a queue that accepts.
+bool ServiceRuntime::isReady(QJsonObject *why) const
+{
+    const auto notReady = [why](const QString &reason, const QString &limit, qint64 value) {
+        *why = QJsonObject{{u"error"_s, reason}, {u"limit"_s, limit}, {u"value"_s, value}};
+        return false;
+    };
+    const qint64 freeBytes = metrics::ProcessInfo::freeDiskBytes(m_dataDir);
+    if (freeBytes >= 0 && freeBytes < m_limits.minFreeDiskBytes)
+        return notReady(u"free disk in the data dir is %1 bytes, under min_free_disk_bytes"_s.arg(freeBytes),
+                        u"min_free_disk_bytes"_s, m_limits.minFreeDiskBytes);
+    if (m_engineStats.byState.isEmpty())
+        return notReady(u"the job engine has not reported yet"_s, {}, 0);
+    if (m_engineStats.queued >= m_limits.maxQueueDepth)
+        return notReady(u"the job queue is full"_s, u"max_queue_depth"_s, m_limits.maxQueueDepth);
+    if (m_engineStats.resultBytes >= m_limits.maxResultBytes)
+        return notReady(u"job results fill their disk budget"_s, u"max_result_bytes"_s, m_limits.maxResultBytes);
+    return true;
+}
+
+template<typename Update>
+void ServiceRuntime::report(Update update)
+{
+    QMetaObject::invokeMethod(m_service, [service = m_service, update] {
+        ServiceStatus s = service->status();
+        update(s);
+        service->setStatus(s);
+    }, Qt::QueuedConnection);
+}
+
+} // namespace sluice::service

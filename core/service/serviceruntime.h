@@ -1,0 +1,67 @@
+#pragma once
+
+#include "config/authenticator.h"
+#include "http/httpserver.h"
+#include "jobs/jobengine.h"
+#include "metrics/history.h"
+#include "metrics/sample.h"
+#include "metrics/sampler.h"
+#include "service/servicefacade.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+
+namespace sluice::service {
+
+class Service;
+struct ListenAddress;
+
+// The part of the service that lives on the HTTP thread, for the whole life
+// of the Service: the HTTP server (recreated by each start), and the sampler
+// with its history, whose counters outlive server restarts. Every method runs
+// on that thread; results go back to the Service by queued invocation.
+class ServiceRuntime final : public QObject
+{
+public:
+    ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine);
+    ~ServiceRuntime() override;
+
+    // On the HTTP thread, once, after the move there.
+    void init(const config::Limits &limits);
+    void start(const ListenAddress &address, const config::Limits &limits,
+               std::shared_ptr<const config::Authenticator> authenticator);
+    void stop();
+    void abortAll();   // at destruction: no grace left; abort with cleanup
+    void applyLimits(const config::Limits &limits);
+    void applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator);
+    void onEngineStats(const jobs::EngineStats &stats) { m_engineStats = stats; }
+    metrics::HistorySnapshot history(qint64 sinceMs) const;
+
+private:
+    void onStopped();
+    void publishStats();
+    void sample();
+    QJsonObject statusJson() const;
+    bool isReady(QJsonObject *why) const;
+    template<typename Update>
+    void report(Update update);
+
+    Service *m_service;
+    QString m_dataDir;
+    jobs::JobEngine *m_engine;
+    config::Limits m_limits;
+    http::HttpServer *m_server = nullptr;
+    QTimer m_statsTimer;
+    QTimer m_sampleTimer;
+    QElapsedTimer m_uptime;
+    QString m_bound;
+    http::ServerStats m_last;
+    http::TrafficStats m_traffic;
+    jobs::EngineStats m_engineStats;
+    metrics::Sampler m_sampler;
+    metrics::Sample m_latest;
+    metrics::MetricsHistory m_history;
+    double m_processStart = 0;
+};
+
+} // namespace sluice::service

@@ -1,0 +1,176 @@
+// Observability against the real service: /metrics passes promtool and moves
+// with traffic, samples reach the facade, queue figures follow jobs, and
+// /readyz flips at the disk watermark.
+#include "testsupport.h"
+
+#include "config/config.h"
+#include "service/service.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sluice;
+using namespace sluice::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct Fixture
+{
+    QTemporaryDir dir;
+    QString configPath;
+    std::unique_ptr<service::Service> service;
+    quint16 port = 0;
+    QString token;
+
+    explicit Fixture(config::Limits limits = {})
+    {
+        configPath = dir.filePath(u"config.json"_s);
+        auto loaded = config::loadOrCreate(configPath);
+        loaded->config.limits = limits;
+        loaded->config.save(configPath);
+        token = *loaded->firstRunToken;
+        service = std::make_unique<service::Service>(
+                service::Service::Options{dir.path(), configPath, service::ListenAddress{QHostAddress::LocalHost, 0}},
+                *loaded);
+        service->start();
+        QTRY_VERIFY(service->status().state == service::ServiceState::Running);
+        port = quint16(service->status().listenAddress.section(u':', -1).toUInt());
+    }
+    Reply get(const QByteArray &path, bool auth = true)
+    {
+        return request(port, test::get(path, auth ? bearer(token) : QByteArray()));
+    }
+    Reply post(const QByteArray &path, const QByteArray &body)
+    {
+        return request(port, "POST " + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token)
+                                     + "Content-Type: application/json\r\nContent-Length: "
+                                     + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    }
+    void setLimits(const config::Limits &limits)
+    {
+        auto cfg = config::Config::load(configPath);
+        cfg->limits = limits;
+        QVERIFY(cfg->save(configPath));
+    }
+};
+
+// promtool from Debian's prometheus package; packaging/install-deps.sh installs it.
+QString promtoolCheck(const QByteArray &text)
+{
+    QProcess p;
+    p.start(u"promtool"_s, {u"check"_s, u"metrics"_s});
+    if (!p.waitForStarted(5000))
+        return u"promtool is not installed (packaging/install-deps.sh installs it)"_s;
+    p.write(text);
+    p.closeWriteChannel();
+    p.waitForFinished(20'000);
+    if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+        return QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+    return {};
+}
+
+double metricValue(const QByteArray &text, const QByteArray &seriesPrefix)
+{
+    for (const QByteArray &line : text.split('\n')) {
+        if (line.startsWith(seriesPrefix + ' '))
+            return line.mid(seriesPrefix.size() + 1).toDouble();
+    }
+    return -1;
+}
+
+} // namespace
+
+class tst_Metrics : public QObject
+{
+    Q_OBJECT
+private slots:
+    void exposition();
+    void samplesReachTheFacade();
+    void queueFiguresFollowJobs();
+    void readinessFlipsAtDiskWatermark();
+};
+
+void tst_Metrics::exposition()
+{
+    Fixture f;
+    QCOMPARE(f.get("/metrics", false).status, 401);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(f.get("/healthz", false).status, 200);
+    QCOMPARE(request(f.port, "GET /x HTTP/1.1\r\nHost : t\r\n\r\n").status, 400);
+    const Reply r = f.get("/metrics");
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.header("content-type").startsWith("text/plain; version=0.0.4"));
+    const QString problems = promtoolCheck(r.body);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems + u"\n"_s + QString::fromUtf8(r.body)));
+    for (const char *name : {"process_resident_memory_bytes", "process_open_fds", "process_max_fds",
+                             "process_start_time_seconds", "sluice_temp_files", "sluice_result_bytes",
+                             "sluice_connections", "sluice_jobs{state=\"queued\"}"}) {
+        QVERIFY2(metricValue(r.body, name) >= 0, name);
+    }
+    QCOMPARE(metricValue(r.body, R"(sluice_http_requests_total{route="/healthz",method="GET",status="200"})"), 3.0);
+    QCOMPARE(metricValue(r.body, R"(sluice_rejections_total{reason="malformed"})"), 1.0);
+    QVERIFY(metricValue(r.body, "sluice_received_bytes_total") > 0);
+    QVERIFY(r.body.contains(R"(sluice_http_request_duration_seconds_bucket{route="/healthz",method="GET",status="200",le="+Inf"} 3)"));
+}
+
+void tst_Metrics::samplesReachTheFacade()
+{
+    config::Limits limits;
+    limits.metricsIntervalMs = 100;
+    Fixture f(limits);
+    QSignalSpy spy(f.service.get(), &service::ServiceFacade::metricsSampled);
+    QVERIFY(spy.wait(5000));
+    const metrics::Sample s = spy.last().at(0).value<metrics::Sample>();
+    QVERIFY(s.residentBytes > 0);
+    QVERIFY(s.openFds > 0);
+    QCOMPARE(f.service->latestSample().timeMs, s.timeMs);
+    const QJsonObject status = QJsonDocument::fromJson(f.get("/api/status").body).object();
+    QVERIFY(status.value(u"sample"_s).toObject().value(u"process"_s).toObject().value(u"resident_bytes"_s).toDouble() > 0);
+}
+
+void tst_Metrics::queueFiguresFollowJobs()
+{
+    config::Limits limits;
+    limits.metricsIntervalMs = 100;
+    limits.maxActiveJobs = 1;
+    Fixture f(limits);
+    const QByteArray slow = R"({"kind":"selftest","params":{"steps":1000,"step_ms":10}})";
+    QCOMPARE(f.post("/jobs", slow).status, 202);
+    QCOMPARE(f.post("/jobs", slow).status, 202);
+    QCOMPARE(f.post("/jobs", slow).status, 202);
+    QTRY_VERIFY_WITH_TIMEOUT(f.service->latestSample().jobsByState.value(u"queued"_s) == 2
+                                     && f.service->latestSample().jobsRunning == 1,
+                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(f.service->latestSample().oldestQueuedAgeMs >= 300, 10000);
+    QVERIFY(f.service->latestSample().longestRunningMs >= 300);
+    QVERIFY(f.service->latestSample().tempFiles >= 1);   // the running attempt's partial file
+    const Reply m = f.get("/metrics");
+    QCOMPARE(metricValue(m.body, R"(sluice_jobs{state="queued"})"), 2.0);
+    QVERIFY(metricValue(m.body, "sluice_job_oldest_queued_age_seconds") >= 0.3);
+}
+
+void tst_Metrics::readinessFlipsAtDiskWatermark()
+{
+    config::Limits limits;
+    limits.minFreeDiskBytes = 0;
+    Fixture f(limits);
+    QTRY_COMPARE(f.get("/readyz", false).status, 200);
+    limits.minFreeDiskBytes = 1024LL * 1024 * 1024 * 1024;   // 1 TiB: more than this disk has free
+    f.setLimits(limits);
+    QTRY_COMPARE(f.get("/readyz", false).status, 503);
+    const Reply r = f.get("/readyz", false);
+    QVERIFY(r.body.contains("min_free_disk_bytes"));
+    QCOMPARE(f.get("/healthz", false).status, 200);   // liveness is not readiness
+    limits.minFreeDiskBytes = 0;
+    f.setLimits(limits);
+    QTRY_COMPARE(f.get("/readyz", false).status, 200);
+}
+
+QTEST_GUILESS_MAIN(tst_Metrics)
+#include "tst_metrics.moc"

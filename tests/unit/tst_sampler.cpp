@@ -1,0 +1,122 @@
+// The sampler's readings move when what they measure moves.
+#include "metrics/processinfo.h"
+#include "metrics/sampler.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace sluice;
+using namespace Qt::StringLiterals;
+
+class tst_Sampler : public QObject
+{
+    Q_OBJECT
+private slots:
+    void openFilesRaiseFdCount();
+    void tempFilesAreCounted();
+    void ratesFromTotals();
+    void jobFiguresPassThrough();
+    void processReadingsAreSane();
+};
+
+void tst_Sampler::openFilesRaiseFdCount()
+{
+    QTemporaryDir dir;
+    metrics::Sampler sampler(dir.path());
+    const qint64 before = sampler.take(1000, {}).openFds;
+    std::vector<std::unique_ptr<QFile>> files;
+    for (int i = 0; i < 20; ++i) {
+        files.push_back(std::make_unique<QFile>(dir.filePath(u"f%1"_s.arg(i))));
+        QVERIFY(files.back()->open(QIODevice::WriteOnly));
+    }
+    QCOMPARE(sampler.take(2000, {}).openFds, before + 20);
+    files.clear();
+    QCOMPARE(sampler.take(3000, {}).openFds, before);
+}
+
+void tst_Sampler::tempFilesAreCounted()
+{
+    QTemporaryDir dir;
+    metrics::Sampler sampler(dir.path());
+    QCOMPARE(sampler.take(1000, {}).tempFiles, 0);
+    QDir().mkpath(dir.filePath(u"tmp/jobs/x-1"_s));
+    QFile a(dir.filePath(u"tmp/jobs/x-1/part"_s));
+    QVERIFY(a.open(QIODevice::WriteOnly));
+    a.write(QByteArray(1000, 'a'));
+    a.close();
+    QFile b(dir.filePath(u"tmp/upload"_s));
+    QVERIFY(b.open(QIODevice::WriteOnly));
+    b.write(QByteArray(24, 'b'));
+    b.close();
+    const metrics::Sample s = sampler.take(2000, {});
+    QCOMPARE(s.tempFiles, 2);
+    QCOMPARE(s.tempBytes, 1024);
+    QVERIFY(s.diskFreeBytes > 0);
+}
+
+void tst_Sampler::ratesFromTotals()
+{
+    QTemporaryDir dir;
+    metrics::Sampler sampler(dir.path());
+    http::TrafficStats traffic;
+    metrics::SamplerInput input;
+    input.traffic = &traffic;
+    QCOMPARE(sampler.take(10'000, input).bytesInPerSecond, 0.0);   // no interval yet
+    traffic.bytesIn = 4000;
+    traffic.bytesOut = 1000;
+    traffic.readPauses = 3;
+    traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.001);
+    traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.002);
+    const metrics::Sample s = sampler.take(12'000, input);   // two seconds later
+    QCOMPARE(s.bytesInPerSecond, 2000.0);
+    QCOMPARE(s.bytesOutPerSecond, 500.0);
+    QCOMPARE(s.readPausesPerSecond, 1.5);
+    QCOMPARE(s.requestsPerSecond, 1.0);
+    QCOMPARE(s.requestsTotal, quint64(2));
+    // A total that went backwards (a fresh counter) gives no negative rate.
+    http::TrafficStats fresh;
+    input.traffic = &fresh;
+    QCOMPARE(sampler.take(13'000, input).bytesInPerSecond, 0.0);
+}
+
+void tst_Sampler::jobFiguresPassThrough()
+{
+    QTemporaryDir dir;
+    metrics::Sampler sampler(dir.path());
+    metrics::SamplerInput input;
+    input.engine.byState = {{u"queued"_s, 3}, {u"running"_s, 1}};
+    input.engine.oldestQueuedAgeMs = 4200;
+    input.engine.resultBytes = 77;
+    input.engine.resultFiles = 2;
+    input.engine.refused = 5;
+    const metrics::Sample s = sampler.take(1000, input);
+    QCOMPARE(s.jobsByState.value(u"queued"_s), 3);
+    QCOMPARE(s.oldestQueuedAgeMs, 4200);
+    QCOMPARE(s.resultBytes, 77);
+    QCOMPARE(s.rejectionsTotal, quint64(5));
+    QCOMPARE(s.series().value(u"jobs_queued"_s), 3.0);
+    QCOMPARE(s.series().value(u"oldest_queued_age_seconds"_s), 4.2);
+}
+
+void tst_Sampler::processReadingsAreSane()
+{
+    QVERIFY(metrics::ProcessInfo::residentBytes() > 1024 * 1024);
+    QVERIFY(metrics::ProcessInfo::maxFileDescriptors() > 0);
+    QVERIFY(metrics::ProcessInfo::cpuSeconds() >= 0);
+    const double start = metrics::ProcessInfo::startTimeSeconds();
+    const double now = double(QDateTime::currentSecsSinceEpoch());
+    QVERIFY2(start > now - 3600 && start <= now + 1, qPrintable(QString::number(now - start)));
+    // Resident memory follows an allocation that is touched.
+    const qint64 before = metrics::ProcessInfo::residentBytes();
+    QByteArray big(64 * 1024 * 1024, 'x');
+    QVERIFY(metrics::ProcessInfo::residentBytes() >= before + 60 * 1024 * 1024);
+    QCOMPARE(big.at(123), 'x');
+}
+
+QTEST_GUILESS_MAIN(tst_Sampler)
+#include "tst_sampler.moc"
