@@ -15,7 +15,9 @@ packages=(
     libboost1.81-dev libssl-dev zlib1g-dev
     # runtime helpers used by the tests and the demo
     sqlite3 curl ca-certificates xauth xvfb
-    # promtool, to check the /metrics exposition in the tests
+    # promtool, which checks the /metrics text in tst_prometheus. Debian ships
+    # it only in the server package, whose prometheus.service (port 9090) gets
+    # enabled on hosts running systemd.
     prometheus
 )
 
