@@ -154,13 +154,14 @@ Expected<void> EventLogFile::writeSegment(const QByteArray &segment)
 Expected<void> EventLogFile::rotate()
 {
     close();
-    // Leftovers from a run with a larger keepFiles go too.
+    // Renaming replaces events.<keepFiles>.jsonl; leftovers from a run that
+    // kept more files are deleted.
     const QStringList numbered
         = QDir(m_dir).entryList({u"events.*.jsonl"_s}, QDir::Files | QDir::System);
     for (const QString &name : numbered) {
         bool ok = false;
         const int number = name.sliced(7, name.size() - 13).toInt(&ok);
-        if (ok && number >= m_keepFiles && number > 0) {
+        if (ok && number > m_keepFiles) {
             const QString stale = m_dir % u'/' % name;
             if (::unlink(QFile::encodeName(stale).constData()) != 0 && errno != ENOENT)
                 return systemError(u"cannot delete", stale, errno);
