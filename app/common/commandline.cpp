@@ -48,7 +48,8 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
         cmd.command = CommandLine::Command::Version;
         return cmd;
     }
-    cmd.dataDir = QDir(parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir()).absolutePath();
+    cmd.dataDir
+        = QDir(parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir()).absolutePath();
     cmd.configPath = parser.isSet(config) ? parser.value(config) : cmd.dataDir + u"/config.json"_s;
     if (parser.isSet(listen)) {
         cmd.listen = service::ListenAddress::parse(parser.value(listen));

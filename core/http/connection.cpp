@@ -6,6 +6,7 @@
 #include "http/responsehead.h"
 #include "http/responseproducer.h"
 #include "http/router.h"
+#include "metrics/eventlog.h"
 
 #include <QTcpSocket>
 
@@ -25,12 +26,18 @@ constexpr qint64 kLingerMaxBytes = 4 * 1024 * 1024;
 QString rejectionReason(int status)
 {
     switch (status) {
-    case 400: return u"malformed"_s;
-    case 411: return u"length_required"_s;
-    case 417: return u"expectation"_s;
-    case 501: return u"not_implemented"_s;
-    case 505: return u"http_version"_s;
-    default: return u"status_%1"_s.arg(status);
+    case 400:
+        return u"malformed"_s;
+    case 411:
+        return u"length_required"_s;
+    case 417:
+        return u"expectation"_s;
+    case 501:
+        return u"not_implemented"_s;
+    case 505:
+        return u"http_version"_s;
+    default:
+        return u"status_%1"_s.arg(status);
     }
 }
 
@@ -62,6 +69,19 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
 Connection::~Connection()
 {
     teardownRequest(u"connection destroyed"_s);
+}
+
+void Connection::recordEvent(const QString &kind, const QString &detail)
+{
+    if (!m_context.events)
+        return;
+    metrics::Event e;
+    e.kind = kind;
+    e.requestId = m_requestId ? QString::number(m_requestId) : QString();
+    e.account = m_exchange ? m_exchange->request().account : QString();
+    e.peer = m_peer.toString();
+    e.detail = m_route.isEmpty() ? detail : m_route + u": "_s + detail;
+    m_context.events->record(std::move(e));
 }
 
 void Connection::armTimer(qint64 ms)
@@ -498,8 +518,8 @@ void Connection::teardownRequest(const QString &reason)
         m_inFlight = false;
         --m_context.requestsInFlight;
         ++m_context.requestsTotal;
-        m_context.traffic->recordRequest(m_route.isEmpty() ? u"(unparsed)"_s : m_route, m_method, m_status,
-                                        double(m_requestClock.nsecsElapsed()) / 1e9);
+        m_context.traffic->recordRequest(m_route.isEmpty() ? u"(unparsed)"_s : m_route, m_method,
+                                         m_status, double(m_requestClock.nsecsElapsed()) / 1e9);
     }
     m_route.clear();
     m_method.clear();
@@ -517,7 +537,11 @@ void Connection::fail(const HttpError &error)
     qCDebug(lcHttp) << m_peer << "rejected:" << error.status << error.message;
     HttpError e = error;
     e.closeConnection = true;
-    m_context.traffic->rejections[error.limit.isEmpty() ? rejectionReason(error.status) : error.limit] += 1;
+    m_context.traffic
+        ->rejections[error.limit.isEmpty() ? rejectionReason(error.status) : error.limit]
+        += 1;
+    recordEvent(error.status == 408 ? u"timeout"_s : u"rejected"_s,
+                u"%1 %2"_s.arg(error.status).arg(error.message));
     m_input.clear(); // discard the rest (RFC 9112 §11.2)
     m_linger = true;
     const bool bodyWasOpen = !m_bodyDone;
@@ -559,6 +583,7 @@ void Connection::onTimeout()
         }
         break;
     case State::AwaitingResponse:
+        recordEvent(u"timeout"_s, u"no answer within response_deadline_ms"_s);
         respond(m_requestId,
                 Response::error(HttpError(503, u"no answer within response_deadline_ms"_s,
                                           u"response_deadline_ms"_s,
@@ -617,6 +642,8 @@ void Connection::abort(const QString &reason)
 {
     if (m_closed)
         return;
+    if (m_inFlight)
+        recordEvent(u"aborted"_s, reason);
     qCDebug(lcHttp) << m_peer << "aborting connection:" << reason;
     teardownRequest(reason);
     m_socket->abort();
@@ -627,6 +654,8 @@ void Connection::onDisconnected()
 {
     if (m_closed)
         return;
+    if (m_inFlight && (m_sink || m_producer))
+        recordEvent(u"aborted"_s, u"client disconnected mid-transfer; cleaned up"_s);
     m_closed = true;
     m_timer.stop();
     teardownRequest(u"client disconnected"_s);

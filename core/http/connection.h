@@ -14,6 +14,10 @@
 
 class QTcpSocket;
 
+namespace sluice::metrics {
+class EventLog;
+}
+
 namespace sluice::http {
 
 class BodySink;
@@ -42,6 +46,7 @@ struct ServerContext
     // server restarts (the service's), so that counters stay monotonic.
     TrafficStats ownTraffic;
     TrafficStats *traffic = &ownTraffic;
+    metrics::EventLog *events = nullptr; // rejections, timeouts, aborts (thread-safe)
 };
 
 // One client connection: an HTTP/1.1 state machine that reads a request head,
@@ -98,6 +103,7 @@ private:
     void armTimer(qint64 ms);
     void onTimeout();
     void onDisconnected();
+    void recordEvent(const QString &kind, const QString &detail);
 
     QTcpSocket *m_socket;
     ServerContext &m_context;
@@ -107,7 +113,7 @@ private:
     std::unique_ptr<RequestParser> m_parser;
     QPointer<Exchange> m_exchange;
     quint64 m_requestId = 0; // of the exchange being served
-    QString m_route;         // for metrics: the route pattern, or why there is none
+    QString m_route; // for metrics: the route pattern, or why there is none
     QByteArray m_method;
     int m_status = 0;
     QPointer<BodySink> m_sink;

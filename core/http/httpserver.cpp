@@ -1,5 +1,7 @@
 #include "http/httpserver.h"
 
+#include "metrics/eventlog.h"
+
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -111,6 +113,14 @@ void HttpServer::rejectConnection(QTcpSocket *socket, const HttpError &error)
 {
     ++m_rejected;
     ++m_context.traffic->connectionsRejected;
+    if (m_context.events)
+        m_context.events->record({{},
+                                  u"rejected"_s,
+                                  {},
+                                  {},
+                                  {},
+                                  socket->peerAddress().toString(),
+                                  u"connection refused: %1"_s.arg(error.message)});
     m_context.traffic->rejections[error.limit.isEmpty() ? u"shutting_down"_s : error.limit] += 1;
     Response r = Response::error(error);
     QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status)

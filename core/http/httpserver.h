@@ -50,6 +50,7 @@ public:
     const TrafficStats &traffic() const { return *m_context.traffic; }
     // Count into `stats` (which must outlive the server) instead of its own.
     void setTrafficStats(TrafficStats *stats) { m_context.traffic = stats; }
+    void setEventLog(metrics::EventLog *events) { m_context.events = events; }
 
 signals:
     void stopped();

@@ -39,7 +39,8 @@ bool matches(const QStringList &pattern, const QStringList &path, QHash<QString,
 
 void Router::add(QByteArray method, const QString &pattern, Access access, Handler handler)
 {
-    m_routes.append(Route {std::move(method), splitPath(pattern), access, std::move(handler), pattern});
+    m_routes.append(
+        Route {std::move(method), splitPath(pattern), access, std::move(handler), pattern});
 }
 
 Router::Match Router::match(const QByteArray &method, const QString &path) const

@@ -27,7 +27,7 @@ public:
         QStringList segments;
         Access access = Access::Account;
         Handler handler;
-        QString pattern;   // as registered, for logs and metrics
+        QString pattern; // as registered, for logs and metrics
     };
 
     struct Match

@@ -15,9 +15,9 @@ struct TrafficStats
 {
     struct Key
     {
-        QString route;     // the route pattern ("/jobs/{id}"), never the raw path
+        QString route; // the route pattern ("/jobs/{id}"), never the raw path
         QByteArray method;
-        int status = 0;    // 0: the client left before an answer
+        int status = 0; // 0: the client left before an answer
         bool operator<(const Key &o) const
         {
             return std::tie(route, method, status) < std::tie(o.route, o.method, o.status);
@@ -26,22 +26,23 @@ struct TrafficStats
     struct Series
     {
         quint64 count = 0;
-        metrics::Histogram durations = metrics::Histogram::withBounds(metrics::Histogram::defaultSecondsBounds());
+        metrics::Histogram durations
+            = metrics::Histogram::withBounds(metrics::Histogram::defaultSecondsBounds());
     };
 
     quint64 bytesIn = 0;
     quint64 bytesOut = 0;
-    quint64 readPauses = 0;    // a full body sink stopped socket reads
-    quint64 writePauses = 0;   // the high-water mark stopped a producer
+    quint64 readPauses = 0; // a full body sink stopped socket reads
+    quint64 writePauses = 0; // the high-water mark stopped a producer
     quint64 requestsTotal = 0;
     quint64 connectionsRejected = 0;
-    QHash<QString, quint64> rejections;   // by reason: the limit at fault, or what was wrong
+    QHash<QString, quint64> rejections; // by reason: the limit at fault, or what was wrong
     QMap<Key, Series> requests;
 
     void recordRequest(const QString &route, const QByteArray &method, int status, double seconds)
     {
         ++requestsTotal;
-        Series &s = requests[Key{route, method, status}];
+        Series &s = requests[Key {route, method, status}];
         ++s.count;
         s.durations.observe(seconds);
     }

@@ -236,18 +236,18 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
 {
     const auto counts = m_store->counts();
     if (!counts)
-        return Refusal{Refusal::Reason::Unavailable, counts.error().message, {}, 0};
+        return Refusal {Refusal::Reason::Unavailable, counts.error().message, {}, 0};
     std::optional<Refusal> refusal;
     if (counts->byState.value(JobState::Queued) >= m_limits.maxQueueDepth) {
-        refusal = Refusal{Refusal::Reason::QueueFull, u"the job queue is full"_s, u"max_queue_depth"_s,
-                          m_limits.maxQueueDepth};
+        refusal = Refusal {Refusal::Reason::QueueFull, u"the job queue is full"_s,
+                           u"max_queue_depth"_s, m_limits.maxQueueDepth};
     } else if (counts->activeByOwner.value(owner) >= m_limits.maxJobsPerAccount) {
-        refusal = Refusal{Refusal::Reason::AccountBusy,
-                          u"account '%1' has too many queued and running jobs"_s.arg(owner),
-                          u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
+        refusal = Refusal {Refusal::Reason::AccountBusy,
+                           u"account '%1' has too many queued and running jobs"_s.arg(owner),
+                           u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
     } else if (counts->resultBytes >= m_limits.maxResultBytes) {
-        refusal = Refusal{Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s,
-                          u"max_result_bytes"_s, m_limits.maxResultBytes};
+        refusal = Refusal {Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s,
+                           u"max_result_bytes"_s, m_limits.maxResultBytes};
     }
     if (refusal)
         ++m_counters.refused;
@@ -411,7 +411,8 @@ double percentile(QList<qint64> values, double p)
     if (values.isEmpty())
         return 0;
     std::sort(values.begin(), values.end());
-    const qsizetype index = std::min<qsizetype>(values.size() - 1, qsizetype(std::ceil(p * double(values.size()))) - 1);
+    const qsizetype index = std::min<qsizetype>(
+        values.size() - 1, qsizetype(std::ceil(p * double(values.size()))) - 1);
     return double(values.at(std::max<qsizetype>(0, index)));
 }
 

@@ -42,10 +42,19 @@ struct SubmitResult
 struct ControlResult
 {
     enum class Status { Ok, NotFound, Conflict, Refused, Failed };
+    ControlResult() = default;
+    ControlResult(Status status, QString message, std::optional<JobRecord> job,
+                  std::optional<Refusal> refusal = {})
+        : status(status)
+        , message(std::move(message))
+        , job(std::move(job))
+        , refusal(std::move(refusal))
+    { }
+
     Status status = Status::Ok;
     QString message;
     std::optional<JobRecord> job;
-    std::optional<Refusal> refusal;   // with Refused: the cap a retry would break
+    std::optional<Refusal> refusal; // with Refused: the cap a retry would break
 };
 
 struct EngineStats
@@ -57,13 +66,13 @@ struct EngineStats
     qint64 resultFiles = 0;
     qint64 resultBytes = 0;
     qint64 oldestQueuedAgeMs = 0; // 0 when nothing is queued
-    qint64 longestRunningMs = 0;  // 0 when nothing runs
+    qint64 longestRunningMs = 0; // 0 when nothing runs
     // Over the last completed attempts (up to 512): time queued before a start, and run time.
     double waitP50Ms = 0, waitP90Ms = 0, waitP99Ms = 0;
     double runP50Ms = 0, runP90Ms = 0, runP99Ms = 0;
     quint64 started = 0;
-    quint64 cleanups = 0;   // orphan temp folders and result files removed
-    quint64 refused = 0;    // submissions refused by a cap
+    quint64 cleanups = 0; // orphan temp folders and result files removed
+    quint64 refused = 0; // submissions refused by a cap
     quint64 retries = 0;
     quint64 timeouts = 0;
     quint64 expired = 0;
@@ -158,7 +167,8 @@ private:
     void noteRemoved(const QString &id);
     void flushChanges();
     qint64 backoffMs(int attempt) const;
-    Expected<QString> publishResult(const JobRecord &job, const Attempt &attempt, const JobOutcome &outcome);
+    Expected<QString> publishResult(const JobRecord &job, const Attempt &attempt,
+                                    const JobOutcome &outcome);
     void removeResultFile(const JobRecord &job);
 
     Paths m_paths;
@@ -166,7 +176,7 @@ private:
     std::unique_ptr<JobStore> m_store;
     QHash<QString, std::shared_ptr<const JobKind>> m_kinds;
     QHash<QString, std::shared_ptr<Attempt>> m_attempts; // by job id, on worker threads
-    QList<std::shared_ptr<Attempt>> m_draining;         // stopped, verdict recorded, not returned yet
+    QList<std::shared_ptr<Attempt>> m_draining; // stopped, verdict recorded, not returned yet
     QThreadPool *m_pool; // leaked if a job never returns
     std::shared_ptr<EngineLink> m_link;
     QTimer m_tickTimer; // runtime limits, progress, next due retry

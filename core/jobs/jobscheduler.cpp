@@ -68,7 +68,8 @@ void JobEngine::schedule()
     // Stopped attempts still winding down do not hold a slot, but they do
     // hold a pool thread: never start more than the pool can run.
     const qsizetype threadsLeft = m_pool->maxThreadCount() - m_attempts.size() - m_draining.size();
-    const qsizetype free = std::min<qsizetype>(m_limits.maxActiveJobs - m_attempts.size(), threadsLeft);
+    const qsizetype free
+        = std::min<qsizetype>(m_limits.maxActiveJobs - m_attempts.size(), threadsLeft);
     if (free <= 0)
         return;
     const auto due = m_store->due(now(), int(free));
@@ -83,31 +84,36 @@ void JobEngine::schedule()
 void JobEngine::startAttempt(const JobRecord &queued)
 {
     const auto kind = m_kinds.value(queued.kind);
-    const QString tempDir = m_paths.tempDir + u'/' + queued.id + u'-' + QString::number(queued.attempts + 1);
+    const QString tempDir
+        = m_paths.tempDir + u'/' + queued.id + u'-' + QString::number(queued.attempts + 1);
     if (!kind || !QDir().mkpath(tempDir)) {
-        const auto failed = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
-            ++j.attempts;
-            j.startedAt = now();
-        });
+        const auto failed = m_store->transition(queued.id, JobState::Queued, JobState::Running,
+                                                [&](JobRecord &j) {
+                                                    ++j.attempts;
+                                                    j.startedAt = now();
+                                                });
         if (failed) {
-            const QString why = kind ? u"cannot create %1"_s.arg(tempDir) : u"unknown job kind '%1'"_s.arg(queued.kind);
-            if (auto done = m_store->transition(queued.id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
-                    j.finishedAt = now();
-                    j.lastError = why;
-                    j.errorReason = u"error"_s;
-                    j.attemptLog.append(logEntry(j, u"failed"_s, why));
-                }))
+            const QString why = kind ? u"cannot create %1"_s.arg(tempDir)
+                                     : u"unknown job kind '%1'"_s.arg(queued.kind);
+            if (auto done = m_store->transition(
+                    queued.id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
+                        j.finishedAt = now();
+                        j.lastError = why;
+                        j.errorReason = u"error"_s;
+                        j.attemptLog.append(logEntry(j, u"failed"_s, why));
+                    }))
                 noteChanged(*done);
         }
         return;
     }
-    const auto started = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
-        ++j.attempts;
-        j.startedAt = now();
-        j.notBefore = {};
-        j.progressRows = j.progressBytes = 0;
-        j.progressFraction = -1;
-    });
+    const auto started
+        = m_store->transition(queued.id, JobState::Queued, JobState::Running, [&](JobRecord &j) {
+              ++j.attempts;
+              j.startedAt = now();
+              j.notBefore = {};
+              j.progressRows = j.progressBytes = 0;
+              j.progressFraction = -1;
+          });
     if (!started) {
         QDir(tempDir).removeRecursively();
         qCWarning(lcJobs).noquote() << started.error().message;
@@ -131,14 +137,15 @@ void JobEngine::detach(const QString &id)
         m_draining.append(std::move(attempt));
 }
 
-void JobEngine::onAttemptFinished(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome)
+void JobEngine::onAttemptFinished(const std::shared_ptr<Attempt> &attempt,
+                                  const JobOutcome &outcome)
 {
     const auto cleanup = qScopeGuard([&] {
         QDir(attempt->tempDir).removeRecursively();
         QMetaObject::invokeMethod(this, &JobEngine::schedule, Qt::QueuedConnection);
     });
     noteDurations(-1, attempt->clock.elapsed());
-    if (m_draining.removeOne(attempt))   // its verdict is recorded: outputs go with the temp folder
+    if (m_draining.removeOne(attempt)) // its verdict is recorded: outputs go with the temp folder
         return;
     const QString id = attempt->job.id;
     if (m_attempts.value(id) != attempt)
@@ -148,22 +155,23 @@ void JobEngine::onAttemptFinished(const std::shared_ptr<Attempt> &attempt, const
     if (outcome.status == JobOutcome::Status::Succeeded) {
         const auto current = m_store->find(id);
         if (!current || !current->has_value())
-            return;   // reconcile() settles the row
+            return; // reconcile() settles the row
         const auto published = publishResult(**current, *attempt, outcome);
         if (published) {
             const qint64 size = QFileInfo(*published).size();
-            if (auto done = m_store->transition(id, JobState::Running, JobState::Succeeded, [&](JobRecord &j) {
-                    j.finishedAt = now();
-                    j.resultPath = *published;
-                    j.resultSize = size;
-                    j.resultName = outcome.resultName;
-                    j.resultMime = outcome.resultMime;
-                    j.resultExpiresAt = now().addMSecs(m_limits.resultTtlMs);
-                    j.progressFraction = 1;
-                    j.progressRows = attempt->rows;
-                    j.progressBytes = attempt->bytes;
-                    j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
-                })) {
+            if (auto done = m_store->transition(
+                    id, JobState::Running, JobState::Succeeded, [&](JobRecord &j) {
+                        j.finishedAt = now();
+                        j.resultPath = *published;
+                        j.resultSize = size;
+                        j.resultName = outcome.resultName;
+                        j.resultMime = outcome.resultMime;
+                        j.resultExpiresAt = now().addMSecs(m_limits.resultTtlMs);
+                        j.progressFraction = 1;
+                        j.progressRows = attempt->rows;
+                        j.progressBytes = attempt->bytes;
+                        j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
+                    })) {
                 noteChanged(*done);
                 return;
             }
@@ -181,11 +189,12 @@ void JobEngine::onAttemptFinished(const std::shared_ptr<Attempt> &attempt, const
 // Back to the queue without spending the attempt: it was not the job's fault.
 void JobEngine::requeueUnspent(const QString &id, const QString &why)
 {
-    if (auto moved = m_store->transition(id, JobState::Running, JobState::Queued, [&](JobRecord &j) {
-            j.attemptLog.append(logEntry(j, u"interrupted"_s, why));
-            j.attempts = std::max(0, j.attempts - 1);
-            j.queuedAt = now();
-        }))
+    if (auto moved
+        = m_store->transition(id, JobState::Running, JobState::Queued, [&](JobRecord &j) {
+              j.attemptLog.append(logEntry(j, u"interrupted"_s, why));
+              j.attempts = std::max(0, j.attempts - 1);
+              j.queuedAt = now();
+          }))
         noteChanged(*moved);
 }
 
@@ -198,42 +207,46 @@ void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const J
     // Also while shutting down: a queued job simply waits for the next start.
     const bool again = outcome.retryable && (**current).attempts < (**current).maxAttempts;
     const qint64 delay = again ? backoffMs((**current).attempts) : 0;
-    const auto moved = m_store->transition(id, JobState::Running, again ? JobState::Queued : JobState::Failed,
-                                           [&](JobRecord &j) {
-                                               j.lastError = outcome.error;
-                                               j.errorReason = u"error"_s;
-                                               j.attemptLog.append(logEntry(j, u"failed"_s, outcome.error));
-                                               if (again) {
-                                                   j.queuedAt = now();
-                                                   j.notBefore = now().addMSecs(delay);
-                                               } else {
-                                                   j.finishedAt = now();
-                                               }
-                                           });
+    const auto moved = m_store->transition(
+        id, JobState::Running, again ? JobState::Queued : JobState::Failed, [&](JobRecord &j) {
+            j.lastError = outcome.error;
+            j.errorReason = u"error"_s;
+            j.attemptLog.append(logEntry(j, u"failed"_s, outcome.error));
+            if (again) {
+                j.queuedAt = now();
+                j.notBefore = now().addMSecs(delay);
+            } else {
+                j.finishedAt = now();
+            }
+        });
     if (!moved)
-        return;   // reconcile() settles the row
+        return; // reconcile() settles the row
     noteChanged(*moved);
     if (again) {
         ++m_counters.retries;
-        emit event(u"retry"_s, id, u"attempt %1 failed (%2); next in %3 ms"_s.arg(moved->attempts).arg(outcome.error).arg(delay));
+        emit event(u"retry"_s, id,
+                   u"attempt %1 failed (%2); next in %3 ms"_s.arg(moved->attempts)
+                       .arg(outcome.error)
+                       .arg(delay));
     } else {
         emit event(u"failed"_s, id, outcome.error);
     }
 }
 
 // Temp file -> fdatasync -> rename into the results folder -> fsync of the folder.
-Expected<QString> JobEngine::publishResult(const JobRecord &job, const Attempt &attempt, const JobOutcome &outcome)
+Expected<QString> JobEngine::publishResult(const JobRecord &job, const Attempt &attempt,
+                                           const JobOutcome &outcome)
 {
     const QString file = QFileInfo(outcome.resultFile).absoluteFilePath();
     const QString folder = QFileInfo(attempt.tempDir).absoluteFilePath() + u'/';
     if (outcome.resultFile.isEmpty() || !file.startsWith(folder))
-        return Error{u"job %1 succeeded without a result file from its temp folder"_s.arg(job.id)};
+        return Error {u"job %1 succeeded without a result file from its temp folder"_s.arg(job.id)};
     const QString target = m_paths.resultsDir + u'/' + resultFileNameFor(job, outcome.resultName);
     if (auto synced = syncFile(file); !synced)
         return synced.error();
     if (::rename(QFile::encodeName(file).constData(), QFile::encodeName(target).constData()) != 0)
-        return Error{u"cannot move the result of job %1 into %2: %3"_s.arg(job.id, m_paths.resultsDir,
-                                                                        QString::fromLocal8Bit(strerror(errno)))};
+        return Error {u"cannot move the result of job %1 into %2: %3"_s.arg(
+            job.id, m_paths.resultsDir, QString::fromLocal8Bit(strerror(errno)))};
     if (auto synced = fsyncDirectory(m_paths.resultsDir); !synced) {
         QFile::remove(target);
         return synced.error();
@@ -251,14 +264,15 @@ void JobEngine::tick()
             // Record the verdict now; the worker is told and its outputs go
             // when it returns, however long that takes.
             const QString why = u"ran longer than job_max_runtime_ms (%1 ms)"_s.arg(runtimeLimit);
-            const auto moved = m_store->transition(id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
-                j.finishedAt = now();
-                j.lastError = why;
-                j.errorReason = u"timeout"_s;
-                j.attemptLog.append(logEntry(j, u"timeout"_s, why));
-            });
+            const auto moved
+                = m_store->transition(id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
+                      j.finishedAt = now();
+                      j.lastError = why;
+                      j.errorReason = u"timeout"_s;
+                      j.attemptLog.append(logEntry(j, u"timeout"_s, why));
+                  });
             if (!moved)
-                continue;   // try again on the next tick
+                continue; // try again on the next tick
             attempt->stopReason = u"timeout"_s;
             attempt->stopRequestedAtMs = attempt->clock.elapsed();
             attempt->alreadyRecorded = true;
@@ -271,7 +285,8 @@ void JobEngine::tick()
         }
         const qint64 rows = attempt->rows, bytes = attempt->bytes;
         const double fraction = attempt->fraction;
-        if (rows != attempt->lastRows || bytes != attempt->lastBytes || fraction != attempt->lastFraction) {
+        if (rows != attempt->lastRows || bytes != attempt->lastBytes
+            || fraction != attempt->lastFraction) {
             attempt->lastRows = rows;
             attempt->lastBytes = bytes;
             attempt->lastFraction = fraction;
@@ -290,13 +305,14 @@ void JobEngine::tick()
         if (!attempt->reportedStuck && attempt->stopRequestedAtMs >= 0
             && attempt->clock.elapsed() - attempt->stopRequestedAtMs > m_limits.cancelGraceMs) {
             attempt->reportedStuck = true;
-            emit event(u"stuck"_s, attempt->job.id,
-                       u"job has not stopped %1 ms after it was asked to (cancel_grace_ms); it still holds a worker thread"_s
-                               .arg(m_limits.cancelGraceMs));
+            emit event(
+                u"stuck"_s, attempt->job.id,
+                u"job has not stopped %1 ms after it was asked to (cancel_grace_ms); it still holds a worker thread"_s
+                    .arg(m_limits.cancelGraceMs));
         }
     }
-    schedule();   // retries whose backoff has passed
-    if (++m_ticks % 5 == 0) {   // every second
+    schedule(); // retries whose backoff has passed
+    if (++m_ticks % 5 == 0) { // every second
         reconcile();
         emit statsPublished(stats());
     }
@@ -313,16 +329,18 @@ void JobEngine::reconcile()
         if (m_attempts.contains(job.id))
             continue;
         const bool again = job.attempts < job.maxAttempts;
-        if (auto moved = m_store->transition(job.id, JobState::Running, again ? JobState::Queued : JobState::Failed,
-                                             [&](JobRecord &j) {
-                                                 j.attemptLog.append(logEntry(j, u"lost"_s, u"the outcome could not be recorded"_s));
-                                                 j.lastError = u"the outcome of the last attempt could not be recorded"_s;
-                                                 j.errorReason = u"error"_s;
-                                                 if (again)
-                                                     j.queuedAt = now();
-                                                 else
-                                                     j.finishedAt = now();
-                                             }))
+        if (auto moved = m_store->transition(
+                job.id, JobState::Running, again ? JobState::Queued : JobState::Failed,
+                [&](JobRecord &j) {
+                    j.attemptLog.append(
+                        logEntry(j, u"lost"_s, u"the outcome could not be recorded"_s));
+                    j.lastError = u"the outcome of the last attempt could not be recorded"_s;
+                    j.errorReason = u"error"_s;
+                    if (again)
+                        j.queuedAt = now();
+                    else
+                        j.finishedAt = now();
+                }))
             noteChanged(*moved);
     }
 }
@@ -349,14 +367,16 @@ void JobEngine::sweep()
         const bool overBudget = total >= m_limits.maxResultBytes;
         if ((!expired && !overBudget) || job.state != JobState::Succeeded)
             continue;
-        const QString why = expired ? u"result older than result_ttl_ms"_s : u"evicted: results over max_result_bytes"_s;
+        const QString why = expired ? u"result older than result_ttl_ms"_s
+                                    : u"evicted: results over max_result_bytes"_s;
         // The row first, then the file (start-up removes files nothing refers to).
-        const auto moved = m_store->transition(job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
-            j.resultPath.clear();
-            j.resultSize = -1;
-            j.lastError = why;
-            j.errorReason = expired ? u"expired"_s : u"evicted"_s;
-        });
+        const auto moved = m_store->transition(
+            job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
+                j.resultPath.clear();
+                j.resultSize = -1;
+                j.lastError = why;
+                j.errorReason = expired ? u"expired"_s : u"evicted"_s;
+            });
         if (!moved)
             continue;
         removeResultFile(job);

@@ -31,6 +31,7 @@ struct JobCounts
     QHash<JobState, int> byState;
     QHash<QString, int> activeByOwner; // queued + running per account
     qint64 resultBytes = 0; // sum of resultSize over jobs that hold a result file
+    qint64 resultFiles = 0; // jobs that hold a result file
 };
 
 // Where jobs persist. Used from one thread only (the job engine's); every

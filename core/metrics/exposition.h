@@ -11,7 +11,7 @@ namespace sluice::metrics {
 // The Prometheus text exposition of the service (GET /metrics): the standard
 // process_* metrics, then sluice_* gauges and counters, and the request
 // duration histogram by route, method and status.
-QByteArray renderExposition(const Sample &sample, double processStartSeconds, const http::TrafficStats &traffic,
-                            const jobs::EngineStats &engine);
+QByteArray renderExposition(const Sample &sample, double processStartSeconds,
+                            const http::TrafficStats &traffic, const jobs::EngineStats &engine);
 
 } // namespace sluice::metrics

@@ -28,7 +28,7 @@ QList<QByteArray> statFields()
     const qsizetype close = stat.lastIndexOf(')');
     if (close < 0)
         return {};
-    return stat.mid(close + 2).split(' ');   // field 3 (state) is index 0
+    return stat.mid(close + 2).split(' '); // field 3 (state) is index 0
 }
 
 } // namespace
@@ -52,12 +52,12 @@ qint64 ProcessInfo::openFileDescriptors()
             ++n;
     }
     ::closedir(dir);
-    return n - 1;   // the descriptor opendir itself holds
+    return n - 1; // the descriptor opendir itself holds
 }
 
 qint64 ProcessInfo::maxFileDescriptors()
 {
-    rlimit limit{};
+    rlimit limit {};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
         return -1;
     return limit.rlim_cur == RLIM_INFINITY ? -1 : qint64(limit.rlim_cur);
@@ -77,7 +77,8 @@ double ProcessInfo::startTimeSeconds()
     const QList<QByteArray> f = statFields();
     if (f.size() < 20)
         return -1;
-    const double sinceBoot = double(f.at(19).toLongLong()) / double(sysconf(_SC_CLK_TCK));   // field 22
+    const double sinceBoot
+        = double(f.at(19).toLongLong()) / double(sysconf(_SC_CLK_TCK)); // field 22
     for (const QByteArray &line : readSmallFile("/proc/stat").split('\n')) {
         if (line.startsWith("btime "))
             return double(line.mid(6).trimmed().toLongLong()) + sinceBoot;
@@ -87,7 +88,9 @@ double ProcessInfo::startTimeSeconds()
 
 qint64 ProcessInfo::freeDiskBytes(const QString &path)
 {
-    struct statvfs s{};
+    struct statvfs s
+    {
+    };
     if (::statvfs(QFile::encodeName(path).constData(), &s) != 0)
         return -1;
     return qint64(s.f_bavail) * qint64(s.f_frsize);
@@ -96,7 +99,7 @@ qint64 ProcessInfo::freeDiskBytes(const QString &path)
 FolderUsage folderUsage(const QString &path, qint64 maxEntries)
 {
     FolderUsage usage;
-    QList<QByteArray> pending{QFile::encodeName(path)};
+    QList<QByteArray> pending {QFile::encodeName(path)};
     qint64 seen = 0;
     while (!pending.isEmpty()) {
         const QByteArray dirPath = pending.takeLast();
@@ -112,7 +115,9 @@ FolderUsage folderUsage(const QString &path, qint64 maxEntries)
                 return usage;
             }
             const QByteArray child = dirPath + '/' + e->d_name;
-            struct stat st{};
+            struct stat st
+            {
+            };
             if (::lstat(child.constData(), &st) != 0)
                 continue;
             if (S_ISDIR(st.st_mode)) {

@@ -8,12 +8,12 @@ namespace sluice::metrics {
 // Each returns -1 when the reading is not available.
 struct ProcessInfo
 {
-    static qint64 residentBytes();        // /proc/self/statm
-    static qint64 openFileDescriptors();  // entries of /proc/self/fd
-    static qint64 maxFileDescriptors();   // RLIMIT_NOFILE, soft limit
-    static double cpuSeconds();           // user + system, /proc/self/stat
-    static double startTimeSeconds();     // since the Unix epoch
-    static qint64 freeDiskBytes(const QString &path);   // available to this user
+    static qint64 residentBytes(); // /proc/self/statm
+    static qint64 openFileDescriptors(); // entries of /proc/self/fd
+    static qint64 maxFileDescriptors(); // RLIMIT_NOFILE, soft limit
+    static double cpuSeconds(); // user + system, /proc/self/stat
+    static double startTimeSeconds(); // since the Unix epoch
+    static qint64 freeDiskBytes(const QString &path); // available to this user
 };
 
 // Counts the regular files below a folder and their sizes (no symlinks

@@ -11,15 +11,15 @@ namespace sluice::metrics {
 // the history, to /metrics and /api/status, and to the UI by queued signal.
 struct Sample
 {
-    qint64 timeMs = 0;   // since the epoch, UTC
+    qint64 timeMs = 0; // since the epoch, UTC
 
     // Process and disk (-1: not available)
     qint64 residentBytes = -1;
     qint64 openFds = -1;
     qint64 maxFds = -1;
     double cpuSeconds = -1;
-    double cpuFraction = 0;      // of one core, over the last interval
-    qint64 diskFreeBytes = -1;   // in the data dir
+    double cpuFraction = 0; // of one core, over the last interval
+    qint64 diskFreeBytes = -1; // in the data dir
 
     // Files the service keeps
     qint64 tempFiles = 0;
@@ -30,8 +30,8 @@ struct Sample
     // Traffic now, and per second over the last interval
     int connections = 0;
     int requestsInFlight = 0;
-    int uploadsInFlight = 0;     // filled in once uploads exist
-    int exportsInFlight = 0;     // filled in once live exports exist
+    int uploadsInFlight = 0; // filled in once uploads exist
+    int exportsInFlight = 0; // filled in once live exports exist
     double requestsPerSecond = 0;
     double bytesInPerSecond = 0;
     double bytesOutPerSecond = 0;

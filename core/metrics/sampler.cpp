@@ -6,7 +6,9 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::metrics {
 
-Sampler::Sampler(QString dataDir) : m_dataDir(std::move(dataDir)) { }
+Sampler::Sampler(QString dataDir)
+    : m_dataDir(std::move(dataDir))
+{ }
 
 Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
 {
@@ -55,7 +57,8 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     s.bytesOutPerSecond = rate(t.bytesOut, m_lastBytesOut);
     s.readPausesPerSecond = rate(t.readPauses, m_lastReadPauses);
     s.writePausesPerSecond = rate(t.writePauses, m_lastWritePauses);
-    s.cpuFraction = seconds > 0 && s.cpuSeconds >= m_lastCpu ? (s.cpuSeconds - m_lastCpu) / seconds : 0;
+    s.cpuFraction
+        = seconds > 0 && s.cpuSeconds >= m_lastCpu ? (s.cpuSeconds - m_lastCpu) / seconds : 0;
 
     m_lastMs = nowMs;
     m_lastCpu = s.cpuSeconds;

@@ -9,9 +9,9 @@ namespace sluice::metrics {
 // What the sampler reads, gathered by its owner on the HTTP thread.
 struct SamplerInput
 {
-    http::ServerStats server;                 // zeros while the server is stopped
+    http::ServerStats server; // zeros while the server is stopped
     const http::TrafficStats *traffic = nullptr;
-    jobs::EngineStats engine;                 // the latest the engine published
+    jobs::EngineStats engine; // the latest the engine published
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates

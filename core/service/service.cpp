@@ -56,18 +56,30 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     qRegisterMetaType<metrics::Sample>();
 
     // The job engine: its own thread, its own store connection.
-    m_options.dataDir = QDir(m_options.dataDir).absolutePath();   // workers resolve paths on other threads
+    m_options.dataDir
+        = QDir(m_options.dataDir).absolutePath(); // workers resolve paths on other threads
     const QString dataDir = m_options.dataDir;
-    m_engine = new jobs::JobEngine({dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
-                                   m_config.limits);
+    m_events = std::make_unique<metrics::EventLog>(dataDir + u"/logs"_s);
+    connect(m_events.get(), &metrics::EventLog::recorded, this, &ServiceFacade::eventRecorded);
+    m_engine = new jobs::JobEngine(
+        {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
+        m_config.limits);
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
     m_jobsThread.setObjectName(u"sluice-jobs"_s);
     m_engine->moveToThread(&m_jobsThread);
     connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
+    // Direct: runs on the engine's thread; record() is thread-safe and never blocks on disk.
+    connect(
+        m_engine, &jobs::JobEngine::event, m_engine,
+        [events = m_events.get()](const QString &kind, const QString &jobId,
+                                  const QString &detail) {
+            events->record({{}, kind, {}, jobId, {}, {}, detail});
+        },
+        Qt::DirectConnection);
 
     // The HTTP side: server, routes, sampler; its own thread too.
     m_httpThread.setObjectName(u"sluice-http"_s);
-    m_runtime = new ServiceRuntime(this, dataDir, m_engine);
+    m_runtime = new ServiceRuntime(this, dataDir, m_engine, m_events.get());
     m_runtime->moveToThread(&m_httpThread);
     connect(&m_httpThread, &QThread::finished, m_runtime, &QObject::deleteLater);
     connect(m_engine, &jobs::JobEngine::statsPublished, m_runtime,
@@ -76,13 +88,17 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_jobsThread.start();
 
     // Once, at start-up, before anything is served: open the store and recover.
-    QMetaObject::invokeMethod(m_engine, [this] {
-        if (auto started = m_engine->start(); !started)
-            m_engineError = started.error().message;
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine,
+        [this] {
+            if (auto started = m_engine->start(); !started)
+                m_engineError = started.error().message;
+        },
+        Qt::BlockingQueuedConnection);
     if (!m_engineError.isEmpty())
         qCWarning(lcService).noquote() << "job engine:" << m_engineError;
-    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, l = m_config.limits] { runtime->init(l); });
+    QMetaObject::invokeMethod(m_runtime,
+                              [runtime = m_runtime, l = m_config.limits] { runtime->init(l); });
 
     // `sluiced token add` and hand edits change the file under a running
     // service: reload accounts and limits. The file is replaced by rename, so
@@ -107,6 +123,11 @@ Service::~Service()
     m_jobsThread.wait();
     m_httpThread.quit();
     m_httpThread.wait();
+}
+
+QList<metrics::Event> Service::recentEvents(int max) const
+{
+    return m_events->recent(max);
 }
 
 void Service::onSample(const metrics::Sample &sample)
@@ -147,8 +168,7 @@ void Service::start()
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     QMetaObject::invokeMethod(m_runtime,
                               [runtime = m_runtime, a = *address, l = m_config.limits,
-                               authenticator,
-                               engine = m_engine] { runtime->start(a, l, authenticator, engine); });
+                               authenticator] { runtime->start(a, l, authenticator); });
 }
 
 void Service::stop()
@@ -170,6 +190,16 @@ void Service::onConfigFileChanged()
     }
     if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits)
         return;
+    if (loaded->limits != m_config.limits) {
+        QStringList changed;
+        for (const config::LimitField &f : config::limitFields()) {
+            if (loaded->limits.*f.member != m_config.limits.*f.member)
+                changed << u"%1 %2 -> %3"_s.arg(QLatin1StringView(f.key))
+                               .arg(m_config.limits.*f.member)
+                               .arg(loaded->limits.*f.member);
+        }
+        m_events->record({{}, u"limits_changed"_s, {}, {}, {}, {}, changed.join(u", "_s)});
+    }
     m_config.accounts = loaded->accounts;
     m_config.limits = loaded->limits;
     qCInfo(lcService) << "config reloaded from" << m_options.configPath;

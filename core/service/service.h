@@ -50,6 +50,8 @@ public:
     config::Limits limits() const override { return m_config.limits; }
     QString firstRunToken() const override { return m_firstRunToken; }
     metrics::Sample latestSample() const override { return m_latestSample; }
+    QList<metrics::Event> recentEvents(int max = -1) const override;
+    metrics::EventLog *eventLog() const { return m_events.get(); }
     const Options &options() const { return m_options; }
     // Lives on its own thread: call its thread-safe methods only.
     jobs::JobEngine *jobEngine() const { return m_engine; }
@@ -70,6 +72,7 @@ private:
     QString m_firstRunToken;
     ServiceStatus m_status;
     metrics::Sample m_latestSample;
+    std::unique_ptr<metrics::EventLog> m_events; // thread-safe record(); signals on this thread
     QThread m_httpThread;
     ServiceRuntime *m_runtime = nullptr; // lives on m_httpThread
     QThread m_jobsThread;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/limits.h"
+#include "metrics/eventlog.h"
 #include "metrics/sample.h"
 
 #include <QDateTime>
@@ -39,6 +40,8 @@ public:
     virtual QString firstRunToken() const = 0;
     // The latest sample of the service (once a second, see metricsSampled).
     virtual metrics::Sample latestSample() const = 0;
+    // The most recent events (rejections, timeouts, cancellations, ...), oldest first.
+    virtual QList<metrics::Event> recentEvents(int max = -1) const = 0;
 
 public slots:
     virtual void start() = 0;
@@ -47,6 +50,7 @@ public slots:
 signals:
     void statusChanged(const sluice::service::ServiceStatus &status);
     void metricsSampled(const sluice::metrics::Sample &sample);
+    void eventRecorded(const sluice::metrics::Event &event);
 };
 
 } // namespace sluice::service

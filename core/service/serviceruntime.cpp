@@ -14,11 +14,13 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::service {
 
-ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine)
+ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine,
+                               metrics::EventLog *events)
     : m_service(service)
     , m_dataDir(dataDir)
     , m_engine(engine)
-    , m_statsTimer(this)    // children, so that they move to the HTTP thread with us
+    , m_events(events)
+    , m_statsTimer(this) // children, so that they move to the HTTP thread with us
     , m_sampleTimer(this)
     , m_sampler(std::move(dataDir))
 {
@@ -48,11 +50,13 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     addSystemRoutes(router, [this] { return statusJson(); });
     router.add("GET", u"/readyz"_s, http::Access::Public, [this](http::Exchange &ex) {
         QJsonObject why;
-        ex.respond(isReady(&why) ? http::Response::json(200, QJsonObject{{u"ready"_s, true}}) : http::Response::json(503, why));
+        ex.respond(isReady(&why) ? http::Response::json(200, QJsonObject {{u"ready"_s, true}})
+                                 : http::Response::json(503, why));
     });
     router.add("GET", u"/metrics"_s, http::Access::Account, [this](http::Exchange &ex) {
-        ex.respond(http::Response::text(200, metrics::renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
-                                        "text/plain; version=0.0.4; charset=utf-8"));
+        ex.respond(http::Response::text(
+            200, metrics::renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
+            "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });
 
@@ -60,6 +64,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     m_server->setLimits(limits);
     m_server->setAuthenticator(std::move(authenticator));
     m_server->setTrafficStats(&m_traffic);
+    m_server->setEventLog(m_events);
     QObject::connect(m_server, &http::HttpServer::stopped, this, &ServiceRuntime::onStopped);
     QString error;
     if (!m_server->listen(address.host, address.port, &error)) {
@@ -72,7 +77,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
         return;
     }
     m_uptime.start();
-    m_bound = ListenAddress{m_server->serverAddress(), m_server->serverPort()}.toString();
+    m_bound = ListenAddress {m_server->serverAddress(), m_server->serverPort()}.toString();
     m_statsTimer.start();
     report([bound = m_bound](ServiceStatus &s) {
         s.state = ServiceState::Running;
@@ -118,7 +123,7 @@ void ServiceRuntime::onStopped()
     m_server = nullptr;
     m_last = {};
     report([](ServiceStatus &s) {
-        s = ServiceStatus{};
+        s = ServiceStatus {};
         s.state = ServiceState::Stopped;
     });
 }
@@ -142,33 +147,34 @@ void ServiceRuntime::publishStats()
 void ServiceRuntime::sample()
 {
     metrics::SamplerInput input;
-    input.server = m_server ? m_server->stats() : http::ServerStats{};
+    input.server = m_server ? m_server->stats() : http::ServerStats {};
     input.traffic = &m_traffic;
     input.engine = m_engineStats;
     m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
-    QMetaObject::invokeMethod(m_service, [service = m_service, s = m_latest] { service->onSample(s); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_service, [service = m_service, s = m_latest] { service->onSample(s); },
+        Qt::QueuedConnection);
 }
 
-metrics::HistorySnapshot ServiceRuntime::history(qint64 sinceMs) const
+QHash<QString, metrics::SeriesSnapshot> ServiceRuntime::history(qint64 sinceMs) const
 {
     return m_history.snapshot(sinceMs);
 }
 
 QJsonObject ServiceRuntime::statusJson() const
 {
-    const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats{};
+    const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats {};
     QJsonObject ready;
-    return QJsonObject{
-            {u"version"_s, QStringLiteral(SLUICE_VERSION)},
-            {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
-            {u"listen"_s, m_bound},
-            {u"connections"_s, st.connections},
-            {u"requests_in_flight"_s, st.requestsInFlight},
-            {u"requests_total"_s, qint64(st.requestsTotal)},
-            {u"ready"_s, isReady(&ready)},
-            {u"sample"_s, m_latest.toJson()},
+    return QJsonObject {
+        {u"version"_s, QStringLiteral(SLUICE_VERSION)},
+        {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
+        {u"listen"_s, m_bound},
+        {u"connections"_s, st.connections},
+        {u"requests_in_flight"_s, st.requestsInFlight},
+        {u"requests_total"_s, qint64(st.requestsTotal)},
+        {u"ready"_s, isReady(&ready)},
+        {u"sample"_s, m_latest.toJson()},
     };
 }
 
@@ -176,30 +182,34 @@ QJsonObject ServiceRuntime::statusJson() const
 bool ServiceRuntime::isReady(QJsonObject *why) const
 {
     const auto notReady = [why](const QString &reason, const QString &limit, qint64 value) {
-        *why = QJsonObject{{u"error"_s, reason}, {u"limit"_s, limit}, {u"value"_s, value}};
+        *why = QJsonObject {{u"error"_s, reason}, {u"limit"_s, limit}, {u"value"_s, value}};
         return false;
     };
     const qint64 freeBytes = metrics::ProcessInfo::freeDiskBytes(m_dataDir);
     if (freeBytes >= 0 && freeBytes < m_limits.minFreeDiskBytes)
-        return notReady(u"free disk in the data dir is %1 bytes, under min_free_disk_bytes"_s.arg(freeBytes),
-                        u"min_free_disk_bytes"_s, m_limits.minFreeDiskBytes);
+        return notReady(
+            u"free disk in the data dir is %1 bytes, under min_free_disk_bytes"_s.arg(freeBytes),
+            u"min_free_disk_bytes"_s, m_limits.minFreeDiskBytes);
     if (m_engineStats.byState.isEmpty())
         return notReady(u"the job engine has not reported yet"_s, {}, 0);
     if (m_engineStats.queued >= m_limits.maxQueueDepth)
         return notReady(u"the job queue is full"_s, u"max_queue_depth"_s, m_limits.maxQueueDepth);
     if (m_engineStats.resultBytes >= m_limits.maxResultBytes)
-        return notReady(u"job results fill their disk budget"_s, u"max_result_bytes"_s, m_limits.maxResultBytes);
+        return notReady(u"job results fill their disk budget"_s, u"max_result_bytes"_s,
+                        m_limits.maxResultBytes);
     return true;
 }
 
-template<typename Update>
-void ServiceRuntime::report(Update update)
+template<typename Update> void ServiceRuntime::report(Update update)
 {
-    QMetaObject::invokeMethod(m_service, [service = m_service, update] {
-        ServiceStatus s = service->status();
-        update(s);
-        service->setStatus(s);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_service,
+        [service = m_service, update] {
+            ServiceStatus s = service->status();
+            update(s);
+            service->setStatus(s);
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace sluice::service

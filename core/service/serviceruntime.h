@@ -23,7 +23,8 @@ struct ListenAddress;
 class ServiceRuntime final : public QObject
 {
 public:
-    ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine);
+    ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine,
+                   metrics::EventLog *events);
     ~ServiceRuntime() override;
 
     // On the HTTP thread, once, after the move there.
@@ -31,11 +32,11 @@ public:
     void start(const ListenAddress &address, const config::Limits &limits,
                std::shared_ptr<const config::Authenticator> authenticator);
     void stop();
-    void abortAll();   // at destruction: no grace left; abort with cleanup
+    void abortAll(); // at destruction: no grace left; abort with cleanup
     void applyLimits(const config::Limits &limits);
     void applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator);
     void onEngineStats(const jobs::EngineStats &stats) { m_engineStats = stats; }
-    metrics::HistorySnapshot history(qint64 sinceMs) const;
+    QHash<QString, metrics::SeriesSnapshot> history(qint64 sinceMs) const;
 
 private:
     void onStopped();
@@ -43,12 +44,12 @@ private:
     void sample();
     QJsonObject statusJson() const;
     bool isReady(QJsonObject *why) const;
-    template<typename Update>
-    void report(Update update);
+    template<typename Update> void report(Update update);
 
     Service *m_service;
     QString m_dataDir;
     jobs::JobEngine *m_engine;
+    metrics::EventLog *m_events;
     config::Limits m_limits;
     http::HttpServer *m_server = nullptr;
     QTimer m_statsTimer;

@@ -16,7 +16,7 @@ namespace {
 
 double cpuNow()
 {
-    timespec ts{};
+    timespec ts {};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
@@ -46,7 +46,8 @@ int main(int argc, char **argv)
         sampler.take(1000 + i * 1000, input);
     }
     const double perSample = (cpuNow() - start) / n;
-    std::printf("sampler: %.1f us CPU per sample (%d samples, 20 temp folders); at 1 Hz that is %.4f%% of one core\n",
+    std::printf("sampler: %.1f us CPU per sample (%d samples, 20 temp folders); at 1 Hz that is "
+                "%.4f%% of one core\n",
                 perSample * 1e6, n, perSample * 100.0);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,8 +37,9 @@ struct Fixture
         loaded->config.save(configPath);
         token = *loaded->firstRunToken;
         service = std::make_unique<service::Service>(
-                service::Service::Options{dir.path(), configPath, service::ListenAddress{QHostAddress::LocalHost, 0}},
-                *loaded);
+            service::Service::Options {dir.path(), configPath,
+                                       service::ListenAddress {QHostAddress::LocalHost, 0}},
+            *loaded);
         service->start();
         QTRY_VERIFY(service->status().state == service::ServiceState::Running);
         port = quint16(service->status().listenAddress.section(u':', -1).toUInt());
@@ -48,9 +50,10 @@ struct Fixture
     }
     Reply post(const QByteArray &path, const QByteArray &body)
     {
-        return request(port, "POST " + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token)
-                                     + "Content-Type: application/json\r\nContent-Length: "
-                                     + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        return request(port,
+                       "POST " + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token)
+                           + "Content-Type: application/json\r\nContent-Length: "
+                           + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     }
     void setLimits(const config::Limits &limits)
     {
@@ -78,7 +81,7 @@ QString promtoolCheck(const QByteArray &text)
 double metricValue(const QByteArray &text, const QByteArray &seriesPrefix)
 {
     for (const QByteArray &line : text.split('\n')) {
-        if (line.startsWith(seriesPrefix + ' '))
+        if (line.startsWith(QByteArray(seriesPrefix + ' ')))
             return line.mid(seriesPrefix.size() + 1).toDouble();
     }
     return -1;
@@ -94,6 +97,7 @@ private slots:
     void samplesReachTheFacade();
     void queueFiguresFollowJobs();
     void readinessFlipsAtDiskWatermark();
+    void eventsAreRecordedAndLogged();
 };
 
 void tst_Metrics::exposition()
@@ -108,15 +112,22 @@ void tst_Metrics::exposition()
     QVERIFY(r.header("content-type").startsWith("text/plain; version=0.0.4"));
     const QString problems = promtoolCheck(r.body);
     QVERIFY2(problems.isEmpty(), qPrintable(problems + u"\n"_s + QString::fromUtf8(r.body)));
-    for (const char *name : {"process_resident_memory_bytes", "process_open_fds", "process_max_fds",
-                             "process_start_time_seconds", "sluice_temp_files", "sluice_result_bytes",
-                             "sluice_connections", "sluice_jobs{state=\"queued\"}"}) {
+    for (const char *name :
+         {"process_resident_memory_bytes", "process_open_fds", "process_max_fds",
+          "process_start_time_seconds", "sluice_temp_files", "sluice_result_bytes",
+          "sluice_connections", "sluice_jobs{state=\"queued\"}"}) {
         QVERIFY2(metricValue(r.body, name) >= 0, name);
     }
-    QCOMPARE(metricValue(r.body, R"(sluice_http_requests_total{route="/healthz",method="GET",status="200"})"), 3.0);
+    QCOMPARE(
+        metricValue(r.body,
+                    R"(sluice_http_requests_total{method="GET",route="/healthz",status="200"})"),
+        3.0);
     QCOMPARE(metricValue(r.body, R"(sluice_rejections_total{reason="malformed"})"), 1.0);
     QVERIFY(metricValue(r.body, "sluice_received_bytes_total") > 0);
-    QVERIFY(r.body.contains(R"(sluice_http_request_duration_seconds_bucket{route="/healthz",method="GET",status="200",le="+Inf"} 3)"));
+    QVERIFY2(
+        r.body.contains(
+            R"(sluice_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 3)"),
+        r.body.constData());
 }
 
 void tst_Metrics::samplesReachTheFacade()
@@ -131,7 +142,13 @@ void tst_Metrics::samplesReachTheFacade()
     QVERIFY(s.openFds > 0);
     QCOMPARE(f.service->latestSample().timeMs, s.timeMs);
     const QJsonObject status = QJsonDocument::fromJson(f.get("/api/status").body).object();
-    QVERIFY(status.value(u"sample"_s).toObject().value(u"process"_s).toObject().value(u"resident_bytes"_s).toDouble() > 0);
+    QVERIFY(status.value(u"sample"_s)
+                .toObject()
+                .value(u"process"_s)
+                .toObject()
+                .value(u"resident_bytes"_s)
+                .toDouble()
+            > 0);
 }
 
 void tst_Metrics::queueFiguresFollowJobs()
@@ -145,11 +162,11 @@ void tst_Metrics::queueFiguresFollowJobs()
     QCOMPARE(f.post("/jobs", slow).status, 202);
     QCOMPARE(f.post("/jobs", slow).status, 202);
     QTRY_VERIFY_WITH_TIMEOUT(f.service->latestSample().jobsByState.value(u"queued"_s) == 2
-                                     && f.service->latestSample().jobsRunning == 1,
+                                 && f.service->latestSample().jobsRunning == 1,
                              10000);
     QTRY_VERIFY_WITH_TIMEOUT(f.service->latestSample().oldestQueuedAgeMs >= 300, 10000);
     QVERIFY(f.service->latestSample().longestRunningMs >= 300);
-    QVERIFY(f.service->latestSample().tempFiles >= 1);   // the running attempt's partial file
+    QVERIFY(f.service->latestSample().tempFiles >= 1); // the running attempt's partial file
     const Reply m = f.get("/metrics");
     QCOMPARE(metricValue(m.body, R"(sluice_jobs{state="queued"})"), 2.0);
     QVERIFY(metricValue(m.body, "sluice_job_oldest_queued_age_seconds") >= 0.3);
@@ -161,15 +178,79 @@ void tst_Metrics::readinessFlipsAtDiskWatermark()
     limits.minFreeDiskBytes = 0;
     Fixture f(limits);
     QTRY_COMPARE(f.get("/readyz", false).status, 200);
-    limits.minFreeDiskBytes = 1024LL * 1024 * 1024 * 1024;   // 1 TiB: more than this disk has free
+    limits.minFreeDiskBytes = 1024LL * 1024 * 1024 * 1024; // 1 TiB: more than this disk has free
     f.setLimits(limits);
     QTRY_COMPARE(f.get("/readyz", false).status, 503);
     const Reply r = f.get("/readyz", false);
     QVERIFY(r.body.contains("min_free_disk_bytes"));
-    QCOMPARE(f.get("/healthz", false).status, 200);   // liveness is not readiness
+    QCOMPARE(f.get("/healthz", false).status, 200); // liveness is not readiness
     limits.minFreeDiskBytes = 0;
     f.setLimits(limits);
     QTRY_COMPARE(f.get("/readyz", false).status, 200);
+}
+
+void tst_Metrics::eventsAreRecordedAndLogged()
+{
+    config::Limits limits;
+    limits.headerDeadlineMs = 300;
+    limits.resultTtlMs = 1000;
+    limits.expirySweepIntervalMs = 100;
+    Fixture f(limits);
+    QSignalSpy spy(f.service.get(), &service::ServiceFacade::eventRecorded);
+
+    QCOMPARE(request(f.port, "GET / HTTP/1.1\r\nHost : t\r\n\r\n").status, 400); // rejected
+    {
+        RawClient slow(f.port);
+        slow.send("GET /healthz HTTP/1.1\r\n");
+        QCOMPARE(slow.read().status, 408); // timeout
+    }
+    const auto submit = [&](const QByteArray &params) {
+        const Reply r = f.post("/jobs", R"({"kind":"selftest","params":)" + params + "}");
+        return QJsonDocument::fromJson(r.body).object().value(u"id"_s).toString().toLatin1();
+    };
+    const QByteArray running = submit(R"({"steps":1000,"step_ms":10})");
+    QTRY_COMPARE(QJsonDocument::fromJson(f.get("/jobs/" + running).body)
+                     .object()
+                     .value(u"state"_s)
+                     .toString(),
+                 u"running"_s);
+    QCOMPARE(f.post("/jobs/" + running + "/cancel", {}).status, 200); // cancel
+    QCOMPARE(f.post("/jobs/" + running + "/retry", {}).status, 200); // retry
+    QCOMPARE(f.post("/jobs/" + running + "/cancel", {}).status, 200);
+    const QByteArray quick = submit(R"({"steps":1,"step_ms":0})");
+    QTRY_COMPARE(
+        QJsonDocument::fromJson(f.get("/jobs/" + quick).body).object().value(u"state"_s).toString(),
+        u"expired"_s);
+    limits.headerDeadlineMs = 5000;
+    f.setLimits(limits); // limits_changed
+
+    const auto kinds = [&] {
+        QSet<QString> k;
+        for (const metrics::Event &e : f.service->recentEvents())
+            k.insert(e.kind);
+        return k;
+    };
+    for (const QString &kind :
+         {u"rejected"_s, u"timeout"_s, u"cancel"_s, u"retry"_s, u"expire"_s, u"limits_changed"_s})
+        QTRY_VERIFY2(kinds().contains(kind), qPrintable(kind));
+    QVERIFY(!spy.isEmpty());
+    const metrics::Event rejected = f.service->recentEvents().first();
+    QCOMPARE(rejected.kind, u"rejected"_s);
+    QVERIFY(rejected.detail.contains(u"400"_s));
+    QCOMPARE(rejected.peer, u"127.0.0.1"_s);
+
+    f.service->eventLog()->flush();
+    QFile log(f.service->eventLog()->currentFile());
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    int lines = 0;
+    for (const QByteArray &line : log.readAll().split('\n')) {
+        if (line.isEmpty())
+            continue;
+        QVERIFY2(metrics::Event::fromJson(QJsonDocument::fromJson(line).object()).has_value(),
+                 line.constData());
+        ++lines;
+    }
+    QVERIFY(lines >= 6);
 }
 
 QTEST_GUILESS_MAIN(tst_Metrics)

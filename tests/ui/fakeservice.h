@@ -40,6 +40,7 @@ public:
     config::Limits limits() const override { return {}; }
     QString firstRunToken() const override { return m_token; }
     metrics::Sample latestSample() const override { return {}; }
+    QList<metrics::Event> recentEvents(int) const override { return {}; }
 
     void publish(const service::ServiceStatus &status)
     {

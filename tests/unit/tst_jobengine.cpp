@@ -8,9 +8,9 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QScopeGuard>
 #include <QTest>
 
 #include <atomic>
@@ -462,7 +462,7 @@ void tst_JobEngine::retryRespectsAdmissionCaps()
         cancelled << id;
     }
     QVERIFY(h.submit(u"probe"_s).job);
-    QVERIFY(h.submit(u"probe"_s).job);   // alice is at her cap now
+    QVERIFY(h.submit(u"probe"_s).job); // alice is at her cap now
     QTRY_COMPARE(h.engine->stats().running, 1);
     const ControlResult r = h.control(&JobEngine::retry, cancelled.first());
     QCOMPARE(int(r.status), int(ControlResult::Status::Refused));
@@ -476,18 +476,21 @@ void tst_JobEngine::stuckJobDoesNotHoldItsSlot()
     config::Limits limits;
     limits.maxActiveJobs = 1;
     Harness h(limits);
-    const QString stuck = h.submit(u"selftest"_s, {{u"steps"_s, 60}, {u"step_ms"_s, 20}, {u"ignore_stop"_s, true}}).job->id;
+    const QString stuck
+        = h.submit(u"selftest"_s, {{u"steps"_s, 60}, {u"step_ms"_s, 20}, {u"ignore_stop"_s, true}})
+              .job->id;
     QTRY_STATE(h, stuck, JobState::Running);
     QCOMPARE(h.control(&JobEngine::cancel, stuck).status, ControlResult::Status::Ok);
     const QString next = h.submit(u"probe"_s).job->id;
-    QTRY_STATE(h, next, JobState::Running);          // while the cancelled one still winds down
+    QTRY_STATE(h, next, JobState::Running); // while the cancelled one still winds down
     QCOMPARE(h.engine->stats().running, 2);
-    QCOMPARE(h.control(&JobEngine::remove, stuck).status, ControlResult::Status::Ok);   // no need to wait for it
+    QCOMPARE(h.control(&JobEngine::remove, stuck).status,
+             ControlResult::Status::Ok); // no need to wait for it
     g_probe.release = true;
     QTRY_STATE(h, next, JobState::Succeeded);
     QTRY_COMPARE_WITH_TIMEOUT(h.engine->stats().running, 0, 10000);
     QTRY_VERIFY(h.tempEntries().isEmpty());
-    QCOMPARE(h.resultFiles().size(), 1);   // the probe's only
+    QCOMPARE(h.resultFiles().size(), 1); // the probe's only
 }
 
 void tst_JobEngine::relativePathsWork()
@@ -501,11 +504,14 @@ void tst_JobEngine::relativePathsWork()
     QVERIFY(engine.start());
     QObject replyTo;
     std::optional<SubmitResult> r;
-    engine.submit(u"selftest"_s, quick(), {u"alice"_s, false}, &replyTo, [&](SubmitResult s) { r = s; });
+    engine.submit(u"selftest"_s, quick(), {u"alice"_s, false}, &replyTo,
+                  [&](SubmitResult s) { r = s; });
     QTRY_VERIFY(r.has_value());
     const QString id = r->job->id;
-    QTRY_COMPARE_WITH_TIMEOUT(toString(engine.store()->find(id)->value().state), u"succeeded"_s, 10000);
-    QVERIFY(QFile::exists(dir.filePath(u"results/"_s + QFileInfo(engine.store()->find(id)->value().resultPath).fileName())));
+    QTRY_COMPARE_WITH_TIMEOUT(toString(engine.store()->find(id)->value().state), u"succeeded"_s,
+                              10000);
+    QVERIFY(QFile::exists(dir.filePath(
+        u"results/"_s + QFileInfo(engine.store()->find(id)->value().resultPath).fileName())));
 }
 
 QTEST_GUILESS_MAIN(tst_JobEngine)

@@ -66,13 +66,13 @@ void tst_Sampler::ratesFromTotals()
     http::TrafficStats traffic;
     metrics::SamplerInput input;
     input.traffic = &traffic;
-    QCOMPARE(sampler.take(10'000, input).bytesInPerSecond, 0.0);   // no interval yet
+    QCOMPARE(sampler.take(10'000, input).bytesInPerSecond, 0.0); // no interval yet
     traffic.bytesIn = 4000;
     traffic.bytesOut = 1000;
     traffic.readPauses = 3;
     traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.001);
     traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.002);
-    const metrics::Sample s = sampler.take(12'000, input);   // two seconds later
+    const metrics::Sample s = sampler.take(12'000, input); // two seconds later
     QCOMPARE(s.bytesInPerSecond, 2000.0);
     QCOMPARE(s.bytesOutPerSecond, 500.0);
     QCOMPARE(s.readPausesPerSecond, 1.5);
