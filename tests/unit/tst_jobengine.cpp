@@ -410,8 +410,15 @@ void tst_JobEngine::recoversAfterCrash()
 
     JobEngine engine({db, dir.filePath(u"tmp/jobs"_s), dir.filePath(u"results"_s)}, {});
     engine.registerKind(std::make_unique<SelftestJob>());
+    QSignalSpy events(&engine, &JobEngine::event);
     QVERIFY(engine.start());
     QCOMPARE(engine.stats().recovered, quint64(1));
+    QCOMPARE(engine.stats().cleanups, quint64(2));   // the attempt folder and the orphan result
+    QStringList kinds;
+    for (const auto &e : std::as_const(events))
+        kinds << e.at(0).toString();
+    QCOMPARE(kinds.count(u"cleanup"_s), 2);
+    QCOMPARE(kinds.count(u"requeued"_s), 1);
     QVERIFY(!QFile::exists(partial.fileName()));
     QVERIFY(!QFile::exists(orphan.fileName()));
     QTRY_COMPARE_WITH_TIMEOUT(toString(engine.store()->find(id)->value().state), u"succeeded"_s,
