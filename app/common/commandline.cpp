@@ -8,6 +8,27 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::app {
 
+std::optional<int> handleCommandLine(const Expected<CommandLine> &cmd, const char *program,
+                                     QTextStream &out, QTextStream &err)
+{
+    if (!cmd) {
+        err << program << ": " << cmd.error().message << Qt::endl;
+        return 2;
+    }
+    switch (cmd->command) {
+    case CommandLine::Command::Help:
+        out << cmd->helpText;
+        return 0;
+    case CommandLine::Command::Version:
+        out << program << " " SLUICE_VERSION << Qt::endl;
+        return 0;
+    case CommandLine::Command::Run:
+        return std::nullopt;
+    default:
+        return runTokenCommand(*cmd, out, err);
+    }
+}
+
 QString defaultDataDir()
 {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);

@@ -24,6 +24,12 @@ struct CommandLine
 // `token add NAME [--admin] | list | revoke NAME` administers accounts.
 Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description);
 
+// Everything but running the service: parse errors, help, version and the
+// token commands. Returns the exit code when the program is done, nullopt
+// when it should go on and run the service.
+std::optional<int> handleCommandLine(const Expected<CommandLine> &cmd, const char *program,
+                                     QTextStream &out, QTextStream &err);
+
 // The platform's app-data location, e.g. ~/.local/share/sluice.
 QString defaultDataDir();
 

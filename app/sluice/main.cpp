@@ -19,22 +19,8 @@ int main(int argc, char *argv[])
     auto cmd = app::parseCommandLine(
         QApplication::arguments(),
         QStringLiteral("Sluice: HTTP uploads and exports that stay calm under load."));
-    if (!cmd) {
-        err << "sluice: " << cmd.error().message << Qt::endl;
-        return 2;
-    }
-    switch (cmd->command) {
-    case app::CommandLine::Command::Help:
-        out << cmd->helpText;
-        return 0;
-    case app::CommandLine::Command::Version:
-        out << "sluice " SLUICE_VERSION << Qt::endl;
-        return 0;
-    case app::CommandLine::Command::Run:
-        break;
-    default:
-        return app::runTokenCommand(*cmd, out, err);
-    }
+    if (const auto done = app::handleCommandLine(cmd, "sluice", out, err))
+        return *done;
 
     auto prepared = app::prepareService(*cmd);
     if (!prepared) {
@@ -50,7 +36,7 @@ int main(int argc, char *argv[])
     QObject::connect(&service, &service::Service::statusChanged, &app,
                      [&](const service::ServiceStatus &s) {
                          if (s.state == lastState)
-                             return;   // counters changed, not the state
+                             return; // counters changed, not the state
                          lastState = s.state;
                          if (s.state == service::ServiceState::Running)
                              out << "listening on http://" << s.listenAddress << Qt::endl;

@@ -46,22 +46,8 @@ int main(int argc, char *argv[])
         QCoreApplication::arguments(),
         QStringLiteral(
             "Sluice headless service: HTTP uploads and exports that stay calm under load."));
-    if (!cmd) {
-        err << "sluiced: " << cmd.error().message << Qt::endl;
-        return 2;
-    }
-    switch (cmd->command) {
-    case app::CommandLine::Command::Help:
-        out << cmd->helpText;
-        return 0;
-    case app::CommandLine::Command::Version:
-        out << "sluiced " SLUICE_VERSION << Qt::endl;
-        return 0;
-    case app::CommandLine::Command::Run:
-        break;
-    default:
-        return app::runTokenCommand(*cmd, out, err);
-    }
+    if (const auto done = app::handleCommandLine(cmd, "sluiced", out, err))
+        return *done;
 
     auto prepared = app::prepareService(*cmd);
     if (!prepared) {

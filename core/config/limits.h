@@ -15,9 +15,9 @@ namespace sluice::config {
 struct Limits
 {
     // HTTP connection handling (RFC 9112 framing limits and timeouts)
-    qint64 headerDeadlineMs = 10'000;        // first byte of a request to end of its header
-    qint64 bodyIdleTimeoutMs = 30'000;       // no body byte received / no response byte sent
-    qint64 keepAliveIdleTimeoutMs = 15'000;  // idle connection between requests
+    qint64 headerDeadlineMs = 10'000; // first byte of a request to end of its header
+    qint64 bodyIdleTimeoutMs = 30'000; // no body byte received / no response byte sent
+    qint64 keepAliveIdleTimeoutMs = 15'000; // idle connection between requests
     qint64 maxConnections = 512;
     qint64 maxConnectionsPerClient = 64;
     qint64 maxRequestLineBytes = 8 * 1024;
@@ -27,25 +27,25 @@ struct Limits
     qint64 socketReadBufferBytes = 64 * 1024;
     qint64 responseHighWaterBytes = 256 * 1024;
     qint64 shutdownGraceMs = 10'000;
-    qint64 responseDeadlineMs = 120'000;     // handler answer, or a full body sink draining
-    qint64 maxJsonBodyBytes = 1024 * 1024;    // JSON request bodies (POST /jobs, PUT /admin/limits)
+    qint64 responseDeadlineMs = 120'000; // handler answer, or a full body sink draining
+    qint64 maxJsonBodyBytes = 1024 * 1024; // JSON request bodies (POST /jobs, PUT /admin/limits)
 
     // Job engine
-    qint64 maxQueueDepth = 1'000;             // queued jobs, all accounts
-    qint64 maxJobsPerAccount = 20;            // queued + running, one account
-    qint64 maxActiveJobs = 2;                 // running at once
-    qint64 jobMaxRuntimeMs = 60 * 60'000;     // one attempt
+    qint64 maxQueueDepth = 1'000; // queued jobs, all accounts
+    qint64 maxJobsPerAccount = 20; // queued + running, one account
+    qint64 maxActiveJobs = 2; // running at once
+    qint64 jobMaxRuntimeMs = 60 * 60'000; // one attempt
     qint64 maxAttempts = 3;
-    qint64 retryBaseDelayMs = 2'000;          // doubled per attempt, with jitter
+    qint64 retryBaseDelayMs = 2'000; // doubled per attempt, with jitter
     qint64 retryMaxDelayMs = 5 * 60'000;
     qint64 resultTtlMs = 24 * 60 * 60'000;
-    qint64 maxResultBytes = 10LL * 1024 * 1024 * 1024;   // finished results on disk
+    qint64 maxResultBytes = 10LL * 1024 * 1024 * 1024; // finished results on disk
     qint64 expirySweepIntervalMs = 60'000;
-    qint64 cancelGraceMs = 10'000;            // a cancelled job has this long to return
+    qint64 cancelGraceMs = 10'000; // a cancelled job has this long to return
 
     // Observability
-    qint64 metricsIntervalMs = 1'000;         // sampling period of the dashboards and /metrics
-    qint64 minFreeDiskBytes = 1024LL * 1024 * 1024;   // /readyz fails below this in the data dir
+    qint64 metricsIntervalMs = 1'000; // sampling period of the dashboards and /metrics
+    qint64 minFreeDiskBytes = 1024LL * 1024 * 1024; // /readyz fails below this in the data dir
 
     bool operator==(const Limits &) const = default;
 
@@ -63,12 +63,12 @@ struct Limits
 // Describes one field of Limits, for validation, persistence and the editor.
 struct LimitField
 {
-    const char *key;         // snake_case, as in the config file and the admin API
-    const char *unit;        // "ms", "bytes", "count"
+    const char *key; // snake_case, as in the config file and the admin API
+    const char *unit; // "ms", "bytes", "count"
     qint64 minimum;
     qint64 maximum;
     qint64 defaultValue;
-    const char *help;        // one line for the operator
+    const char *help; // one line for the operator
     qint64 Limits::*member;
 };
 

@@ -57,6 +57,9 @@ class Connection final : public QObject
 {
     Q_OBJECT
 public:
+    // Largest body piece handed to a sink, and largest response chunk.
+    static constexpr qint64 PieceBytes = 64 * 1024;
+
     Connection(QTcpSocket *socket, ServerContext &context, QObject *parent = nullptr);
     ~Connection() override;
     Q_DISABLE_COPY_MOVE(Connection)

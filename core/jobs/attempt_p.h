@@ -41,6 +41,22 @@ struct Attempt
     double lastFraction = -1;
 };
 
+inline QDateTime now()
+{
+    return QDateTime::currentDateTimeUtc();
+}
+
+// One entry of a job's attempt log.
+inline QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
+{
+    using namespace Qt::StringLiterals;
+    return QJsonObject {{u"attempt"_s, job.attempts},
+                        {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
+                        {u"finished"_s, now().toString(Qt::ISODateWithMs)},
+                        {u"outcome"_s, outcome},
+                        {u"error"_s, error}};
+}
+
 // Runs the attempt on the calling (worker) thread and reports the outcome to
 // the engine through the link.
 void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<EngineLink> &link);

@@ -20,24 +20,6 @@ Q_LOGGING_CATEGORY(lcJobs, "sluice.jobs", QtInfoMsg)
 
 namespace sluice::jobs {
 
-namespace {
-
-QDateTime now()
-{
-    return QDateTime::currentDateTimeUtc();
-}
-
-QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
-{
-    return QJsonObject {{u"attempt"_s, job.attempts},
-                        {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
-                        {u"finished"_s, now().toString(Qt::ISODateWithMs)},
-                        {u"outcome"_s, outcome},
-                        {u"error"_s, error}};
-}
-
-} // namespace
-
 JobEngine::JobEngine(Paths paths, config::Limits limits, QObject *parent)
     : QObject(parent)
     , m_paths(std::move(paths))

@@ -24,20 +24,6 @@ namespace sluice::jobs {
 
 namespace {
 
-QDateTime now()
-{
-    return QDateTime::currentDateTimeUtc();
-}
-
-QJsonObject logEntry(const JobRecord &job, const QString &outcome, const QString &error)
-{
-    return QJsonObject {{u"attempt"_s, job.attempts},
-                        {u"started"_s, job.startedAt.toString(Qt::ISODateWithMs)},
-                        {u"finished"_s, now().toString(Qt::ISODateWithMs)},
-                        {u"outcome"_s, outcome},
-                        {u"error"_s, error}};
-}
-
 Expected<void> syncFile(const QString &path)
 {
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);

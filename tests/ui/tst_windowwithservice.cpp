@@ -29,7 +29,8 @@ void tst_WindowWithService::showsAddressAndStopsAndStarts()
     const QString configPath = dir.filePath(QStringLiteral("config.json"));
     auto loaded = config::loadOrCreate(configPath);
     QVERIFY(loaded);
-    service::Service service({dir.path(), configPath, service::ListenAddress{QHostAddress::LocalHost, 0}}, *loaded);
+    service::Service service(
+        {dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}}, *loaded);
     ui::MainWindow window(service);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -58,7 +59,8 @@ void tst_WindowWithService::showsAddressAndStopsAndStarts()
 
     QTest::mouseClick(start, Qt::LeftButton);
     QTRY_COMPARE(state->text(), QStringLiteral("running"));
-    const quint16 again = quint16(service.status().listenAddress.section(QLatin1Char(':'), -1).toUInt());
+    const quint16 again
+        = quint16(service.status().listenAddress.section(QLatin1Char(':'), -1).toUInt());
     QCOMPARE(request(again, get("/healthz")).status, 200);
 }
 

@@ -413,7 +413,7 @@ void tst_JobEngine::recoversAfterCrash()
     QSignalSpy events(&engine, &JobEngine::event);
     QVERIFY(engine.start());
     QCOMPARE(engine.stats().recovered, quint64(1));
-    QCOMPARE(engine.stats().cleanups, quint64(2));   // the attempt folder and the orphan result
+    QCOMPARE(engine.stats().cleanups, quint64(2)); // the attempt folder and the orphan result
     QStringList kinds;
     for (const auto &e : std::as_const(events))
         kinds << e.at(0).toString();

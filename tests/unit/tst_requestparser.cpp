@@ -162,7 +162,8 @@ void tst_RequestParser::rejects_data()
     QTest::addRow("5 no colon") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n")
                                 << 400;
     QTest::addRow("5 empty name") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n") << 400;
-    QTest::addRow("3 authority-form on GET") << QByteArray("GET x:80 HTTP/1.1\r\n" + host + "\r\n") << 400;
+    QTest::addRow("3 authority-form on GET")
+        << QByteArray("GET x:80 HTTP/1.1\r\n" + host + "\r\n") << 400;
     QTest::addRow("10.1.1 two Expect fields")
         << QByteArray("PUT /x HTTP/1.1\r\n" + host
                       + "Expect: 100-continue\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
@@ -211,7 +212,8 @@ void tst_RequestParser::accepts_data()
 
     QTest::addRow("GET") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray();
     QTest::addRow("HTTP/1.0 without Host") << QByteArray("GET / HTTP/1.0\r\n\r\n") << QByteArray();
-    QTest::addRow("absolute-form") << QByteArray("GET http://x/healthz?a=1 HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray();
+    QTest::addRow("absolute-form")
+        << QByteArray("GET http://x/healthz?a=1 HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray();
     QTest::addRow("leading CRLF") << QByteArray("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
                                   << QByteArray();
     QTest::addRow("CL body") << QByteArray(

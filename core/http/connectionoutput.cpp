@@ -1,0 +1,148 @@
+// Connection, part two: the response side (head, body pulled from its
+// producer under the high-water mark, and what follows the last byte).
+#include "http/connection.h"
+
+#include "http/exchange.h"
+#include "http/requestparser.h"
+#include "http/responsehead.h"
+#include "http/responseproducer.h"
+
+#include <QTcpSocket>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::http {
+
+void Connection::respond(quint64 requestId, Response &&response)
+{
+    if (requestId != m_requestId || m_closed || m_state == State::Writing
+        || m_state == State::Closing)
+        return;
+    if (!m_bodyDone) {
+        // The body was not (fully) read: what follows on the stream is not a
+        // request boundary we can trust, so the connection ends with this answer.
+        m_closeAfterResponse = true;
+        m_linger = true;
+        m_bodyDone = true;
+        endSink(false, u"request answered before its body was read"_s);
+    }
+    if (response.closeConnection || m_context.shuttingDown)
+        m_closeAfterResponse = true;
+    m_state = State::Writing;
+    m_status = response.status;
+    m_producer = std::move(response.producer);
+
+    const int version = m_exchange ? m_exchange->request().version
+                                   : (m_parser ? m_parser->request().version : 11);
+    const bool noBody = statusHasNoBody(response.status);
+    ResponseFraming framing;
+    framing.requestId = m_exchange ? m_exchange->request().id : 0;
+    if (!noBody) {
+        framing.contentLength
+            = m_producer ? m_producer->size() : std::optional<qint64>(response.body.size());
+        framing.chunked = !framing.contentLength && version == 11;
+        if (!framing.contentLength && version == 10)
+            m_closeAfterResponse = true; // HTTP/1.0: the end of the body is the close
+    }
+    framing.close = m_closeAfterResponse;
+    framing.keepAliveFor10 = version == 10;
+    m_chunkedOut = framing.chunked;
+    m_bytesLeft = framing.contentLength.value_or(-1);
+    m_socket->write(serializeResponseHead(response.status, response.headers, framing));
+
+    if (noBody || m_headOnly) {
+        m_producer.reset();
+    } else if (!m_producer) {
+        m_socket->write(response.body);
+        m_bytesLeft = 0;
+    } else {
+        // Queued, so that a producer signalling from inside read() does not re-enter.
+        connect(m_producer.get(), &ResponseProducer::readyRead, this, &Connection::pumpOutput,
+                Qt::QueuedConnection);
+        connect(
+            m_producer.get(), &ResponseProducer::failed, this,
+            [this](const QString &why) {
+                qCWarning(lcHttp) << m_peer << "response body failed:" << why;
+                abort(why); // no final chunk: the client sees a truncated body
+            },
+            Qt::QueuedConnection);
+    }
+    armTimer(m_context.limits.bodyIdleTimeoutMs);
+    QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
+}
+
+void Connection::pumpOutput()
+{
+    if (m_state != State::Writing || m_closed)
+        return;
+    const qint64 highWater = m_context.limits.responseHighWaterBytes;
+    while (m_socket->bytesToWrite() < highWater) {
+        const std::shared_ptr<ResponseProducer> producer = m_producer; // alive through read()
+        if (!producer || m_bytesLeft == 0) {
+            if (producer && m_chunkedOut)
+                m_socket->write("0\r\n\r\n");
+            finishResponse();
+            return;
+        }
+        if (producer->atEnd()) {
+            if (m_bytesLeft > 0) {
+                abort(
+                    u"response body ended %1 bytes short of its Content-Length"_s.arg(m_bytesLeft));
+                return;
+            }
+            if (m_chunkedOut)
+                m_socket->write("0\r\n\r\n");
+            finishResponse();
+            return;
+        }
+        m_writePaused = false;
+        const QByteArray piece
+            = producer->read(m_bytesLeft > 0 ? std::min(PieceBytes, m_bytesLeft) : PieceBytes);
+        if (m_closed || m_state != State::Writing || m_producer != producer)
+            return;
+        if (piece.isEmpty()) {
+            if (producer->atEnd())
+                continue;
+            // Waiting for the producer (it emits readyRead): bounded all the same.
+            if (m_socket->bytesToWrite() == 0)
+                armTimer(m_context.limits.responseDeadlineMs);
+            return;
+        }
+        if (m_chunkedOut) {
+            m_socket->write(QByteArray::number(piece.size(), 16) + "\r\n");
+            m_socket->write(piece);
+            m_socket->write("\r\n");
+        } else {
+            // Never more than announced, whatever the producer hands over.
+            m_socket->write(piece.constData(),
+                            m_bytesLeft >= 0 ? std::min<qint64>(piece.size(), m_bytesLeft)
+                                             : piece.size());
+            if (m_bytesLeft >= 0)
+                m_bytesLeft -= std::min<qint64>(piece.size(), m_bytesLeft);
+        }
+        m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
+    }
+    if (!m_writePaused) {
+        m_writePaused = true;
+        ++m_context.writePauses;
+        ++m_context.traffic->writePauses;
+    }
+}
+
+void Connection::finishResponse()
+{
+    m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
+    teardownRequest({});
+    if (m_closeAfterResponse || m_context.shuttingDown) {
+        close();
+        return;
+    }
+    m_state = State::Idle;
+    m_parser.reset();
+    armTimer(m_context.limits.keepAliveIdleTimeoutMs);
+    // Continue with a pipelined request from the event loop, not from inside
+    // this call chain (no re-entrancy into a handler).
+    QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
+}
+
+} // namespace sluice::http
