@@ -45,6 +45,7 @@ HttpServer::~HttpServer()
 bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     m_context.shuttingDown = false;
+    m_stopAnnounced = false;
     if (!m_server->listen(address, port)) {
         if (error)
             *error = u"cannot listen on %1:%2: %3"_s.arg(address.toString())
@@ -171,7 +172,9 @@ void HttpServer::shutdown()
 
 void HttpServer::checkStopped()
 {
-    if (m_context.shuttingDown && m_connections.isEmpty()) {
+    // Once: the last connection may close inside shutdown() itself.
+    if (m_context.shuttingDown && m_connections.isEmpty() && !m_stopAnnounced) {
+        m_stopAnnounced = true;
         m_graceTimer.stop();
         QMetaObject::invokeMethod(this, &HttpServer::stopped, Qt::QueuedConnection);
     }

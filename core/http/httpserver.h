@@ -68,6 +68,7 @@ private:
     QList<Connection *> m_connections;
     QHash<QHostAddress, int> m_perClient;
     quint64 m_rejected = 0;
+    bool m_stopAnnounced = false;
     QTimer m_graceTimer;
     QTimer m_resumeAcceptTimer;
 };

@@ -118,6 +118,8 @@ void ServiceRuntime::applyAuthenticator(std::shared_ptr<const config::Authentica
 
 void ServiceRuntime::onStopped()
 {
+    if (!m_server)
+        return;
     m_statsTimer.stop();
     m_server->deleteLater();
     m_server = nullptr;

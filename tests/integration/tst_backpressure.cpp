@@ -4,7 +4,10 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTest>
+
+#include <thread>
 
 using namespace sluice;
 using namespace sluice::test;
@@ -154,7 +157,12 @@ void tst_Backpressure::shutdownLetsRequestInFlightFinish()
     QTRY_COMPARE(server.stats().requestsInFlight, 1);
     QTRY_COMPARE(server.stats().connections, 2);
     server.run([&] {}); // nothing: just make sure the request is in
-    std::thread([&server] { server.shutdown(); }).detach();
+    // shutdown() blocks until the server reports stopped: call it from another thread.
+    std::thread stopper([&server] { server.shutdown(); });
+    const auto joinOnExit = qScopeGuard([&] {
+        if (stopper.joinable())
+            stopper.join();
+    });
     QVERIFY(idle.waitForClose()); // idle keep-alive connections go at once
     const Reply r = busy.read();
     QCOMPARE(r.status, 200);
@@ -162,6 +170,8 @@ void tst_Backpressure::shutdownLetsRequestInFlightFinish()
     QCOMPARE(r.header("connection"), QByteArray("close"));
     QVERIFY(busy.waitForClose());
     QTRY_COMPARE(server.stats().connections, 0);
+    stopper.join();
+    QCOMPARE(server.stoppedCount(), 1);
     // No longer accepting.
     RawClient late(server.port());
     QVERIFY(!late.isOpen() || late.waitForClose());
@@ -179,6 +189,8 @@ void tst_Backpressure::shutdownAbortsStragglersAfterGrace()
                    + "Content-Length: 100000\r\n\r\nabc");
     QTRY_VERIFY(probe().sinkBytes >= 3);
     QVERIFY(server.shutdown(5000));
+    server.run([] {}); // let anything already posted on the server thread run
+    QCOMPARE(server.stoppedCount(), 1);
     QCOMPARE(probe().sinkAborts.load(), 1);
     QVERIFY(never.waitForClose());
     QVERIFY(uploading.waitForClose());

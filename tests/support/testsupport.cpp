@@ -54,7 +54,7 @@ ServerThread::ServerThread(std::function<void(http::Router &)> addRoutes, config
             m_server->setLimits(limits);
             m_server->setAuthenticator(testAuthenticator());
             QObject::connect(m_server, &http::HttpServer::stopped, m_server,
-                             [flag = m_stopped] { *flag = true; });
+                             [count = m_stopped] { ++*count; });
             QString error;
             if (!m_server->listen(QHostAddress::LocalHost, 0, &error))
                 qFatal("test server cannot listen: %s", qPrintable(error));
@@ -92,9 +92,9 @@ bool ServerThread::shutdown(int timeoutMs)
 {
     run([this] { m_server->shutdown(); });
     QDeadlineTimer deadline(timeoutMs);
-    while (!*m_stopped && !deadline.hasExpired())
+    while (*m_stopped == 0 && !deadline.hasExpired())
         QThread::msleep(5);
-    return *m_stopped;
+    return *m_stopped > 0;
 }
 
 RawClient::RawClient(quint16 port, int readBufferSize)

@@ -33,12 +33,14 @@ public:
     bool shutdown(int timeoutMs = 10'000);
     // Runs f on the server thread and waits for it.
     void run(const std::function<void()> &f) const;
+    // How often the server announced that it stopped (must be once per shutdown).
+    int stoppedCount() const { return *m_stopped; }
 
 private:
     QThread m_thread;
     http::HttpServer *m_server = nullptr;
     quint16 m_port = 0;
-    std::shared_ptr<std::atomic_bool> m_stopped = std::make_shared<std::atomic_bool>(false);
+    std::shared_ptr<std::atomic_int> m_stopped = std::make_shared<std::atomic_int>(0);
 };
 
 struct Reply

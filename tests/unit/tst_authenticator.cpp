@@ -85,7 +85,7 @@ void tst_Authenticator::authenticate_data()
     QTest::addRow("scheme prefix") << "Bearerx " + OperatorToken.toLatin1() << QString() << false;
     QTest::addRow("auth-param form")
         << "Bearer token=" + OperatorToken.toLatin1() << QString() << false;
-    QTest::addRow("NUL inside") << QByteArray("Bearer sluice_\0x", 16) << QString() << false;
+    QTest::addRow("NUL inside") << QByteArrayLiteral("Bearer sluice_\0x") << QString() << false;
 }
 
 void tst_Authenticator::authenticate()

@@ -122,7 +122,7 @@ void tst_ByteRange::parse_data()
     whole("one bad among good", "bytes=0-5,x-");
     whole("semicolon", "bytes=0-5;6-7");
     whole("non-ASCII", "bytes=\xd9\xa1-\xd9\xa2");
-    whole("NUL", QByteArray("bytes=0\0-5", 10));
+    whole("NUL", QByteArrayLiteral("bytes=0\0-5"));
     // An empty representation: Range may be ignored (§14.2), so even a
     // range that could never be satisfied is served as the (empty) whole.
     whole("zero-length, int range", "bytes=0-0", 0);

@@ -152,7 +152,7 @@ void tst_RequestParser::rejects_data()
     QTest::addRow("5.1 tab before colon")
         << QByteArray("GET / HTTP/1.1\r\nHost\t: x\r\n\r\n") << 400;
     QTest::addRow("5.5 NUL in value")
-        << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 40) << 400;
+        << QByteArrayLiteral("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n") << 400;
     QTest::addRow("5.5 CTL in value") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01"
                                                     "b\r\n\r\n")
                                       << 400;
@@ -233,9 +233,9 @@ void tst_RequestParser::accepts_data()
         << QByteArray("PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "3\r\nabc\r\n0\r\nX-Checksum: 1\r\n\r\n")
         << QByteArray("abc");
-    QTest::addRow("binary body") << QByteArray(
-        "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n\0\r\n\x7f", 60)
-                                 << QByteArray("\0\r\n\x7f", 4);
+    QTest::addRow("binary body") << QByteArrayLiteral(
+        "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n\0\r\n\x7f")
+                                 << QByteArrayLiteral("\0\r\n\x7f");
 }
 
 void tst_RequestParser::accepts()
