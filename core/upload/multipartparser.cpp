@@ -131,6 +131,8 @@ qsizetype MultipartParser::scanBody(QByteArrayView piece, qsizetype pos)
 {
     const QByteArrayView delimiter = m_delimiter;
     const qsizetype runStart = pos;
+    if (pos == piece.size())
+        return pos; // an empty trailer; memchr() must not see a null pointer
     if (m_matched > 0) {
         const qsizetype carried = m_matched;
         while (m_matched < delimiter.size() && pos < piece.size()

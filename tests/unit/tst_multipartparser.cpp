@@ -187,10 +187,10 @@ void tst_MultipartParser::parts_data()
               "filename*=UTF-8''%e2%82%ac%20rates.txt\r\n\r\nx\r\n"
             + d + "--\r\n",
         {filePart(u"f"_s, u"€ rates.txt"_s, "x", {})});
-    raw("filename* with NUL and path",
+    raw("filename* with CR LF NUL and path",
         d
             + "\r\nContent-Disposition: form-data; name=\"f\"; "
-              "filename*=utf-8'en'..%2F..%2Fevil%00.sh\r\n\r\nx\r\n"
+              "filename*=utf-8'en'..%2F..%2Fevil%0D%0A%00.sh\r\n\r\nx\r\n"
             + d + "--\r\n",
         {filePart(u"f"_s, u"evil.sh"_s, "x", {})});
     raw("escaped quote and Windows path in filename",

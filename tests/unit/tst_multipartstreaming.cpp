@@ -5,6 +5,7 @@
 #include "upload/multipartparser.h"
 
 #include <QCryptographicHash>
+#include <QRandomGenerator>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -125,6 +126,7 @@ private slots:
     void epilogueIsIgnored();
     void invalidBoundary();
     void limitsAreInclusive();
+    void mutatedBodiesKeepTheContract();
 };
 
 void tst_MultipartStreaming::flatMemoryForABigFile()
@@ -296,6 +298,67 @@ void tst_MultipartStreaming::limitsAreInclusive()
     RecordingHandler tight;
     MultipartParser tightParser(kBoundary, limits, tight);
     QCOMPARE(feedSplit(tightParser, body, {}).error().limit, u"max_multipart_part_header_bytes"_s);
+}
+
+// Random damage to a valid body, fed in random pieces: whatever the outcome,
+// callbacks stay in order, no part is left open and the buffer stays bounded.
+void tst_MultipartStreaming::mutatedBodiesKeepTheContract()
+{
+    const QByteArray valid
+        = multipartBody(kBoundary,
+                        {{"a", std::nullopt, {}, "field value", {}},
+                         {"f", "f.bin", "application/octet-stream", QByteArray(300, 'x'), {}},
+                         {"g", "g.txt", "text/plain", "\r\n--" + kBoundary.left(9), {}}});
+    const QList<QByteArray> fragments = {"\r",
+                                         "\n",
+                                         "-",
+                                         "--",
+                                         "\r\n",
+                                         kDelimiter,
+                                         kDelimiter + "--",
+                                         ";",
+                                         "\"",
+                                         QByteArray(1, '\0')};
+    MultipartLimits limits;
+    limits.maxPartHeaderBytes = 256;
+    QRandomGenerator random(2024);
+    int completed = 0;
+    for (int round = 0; round < 3000; ++round) {
+        QByteArray body = valid;
+        for (int edits = random.bounded(1, 4); edits > 0; --edits) {
+            const qsizetype at = random.bounded(body.size());
+            switch (random.bounded(3)) {
+            case 0:
+                body[at] = char(random.bounded(256));
+                break;
+            case 1:
+                body.insert(at, fragments.at(random.bounded(fragments.size())));
+                break;
+            default:
+                body.remove(at, random.bounded(1, 8));
+            }
+        }
+        RecordingHandler handler;
+        MultipartParser parser(kBoundary, limits, handler);
+        qsizetype largestBuffer = 0;
+        MultipartResult result;
+        for (qsizetype from = 0; from < body.size() && result.hasValue();) {
+            const qsizetype n = std::min<qsizetype>(random.bounded(1, 40), body.size() - from);
+            result = parser.feed(QByteArrayView(body).sliced(from, n));
+            largestBuffer = std::max(largestBuffer, parser.bufferedBytes());
+            from += n;
+        }
+        if (result.hasValue())
+            result = parser.finish();
+        completed += result.hasValue() ? 1 : 0;
+        QVERIFY2(handler.protocolErrors.isEmpty(), qPrintable(handler.protocolErrors.join(u"; ")));
+        QVERIFY(!handler.isOpen());
+        QCOMPARE(parser.isComplete(), result.hasValue());
+        QVERIFY(result.hasValue() || !result.error().message.isEmpty());
+        QVERIFY(largestBuffer <= limits.maxPartHeaderBytes + limits.maxFieldBytes
+                    + MultipartParser::kMaxTransportPadding + 1);
+    }
+    QVERIFY(completed > 0); // some damage (inside content) is harmless
 }
 
 QTEST_APPLESS_MAIN(tst_MultipartStreaming)
