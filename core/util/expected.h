@@ -14,13 +14,15 @@ struct Error
 };
 
 // A small stand-in for C++23 std::expected, for results that cross component
-// boundaries inside core (exceptions are not used there).
-template<typename T>
+// boundaries inside core (exceptions are not used there). E defaults to Error;
+// a subsystem whose callers need more than a message (an HTTP status, the
+// limit at fault) passes its own error type.
+template<typename T, typename E = Error>
 class Expected
 {
 public:
     Expected(T value) : m_value(std::move(value)) { }
-    Expected(Error error) : m_value(std::move(error)) { }
+    Expected(E error) : m_value(std::move(error)) { }
 
     bool hasValue() const { return std::holds_alternative<T>(m_value); }
     explicit operator bool() const { return hasValue(); }
@@ -32,25 +34,25 @@ public:
     T *operator->() { return &value(); }
     const T *operator->() const { return &value(); }
 
-    const Error &error() const { return std::get<Error>(m_value); }
+    const E &error() const { return std::get<E>(m_value); }
 
 private:
-    std::variant<T, Error> m_value;
+    std::variant<T, E> m_value;
 };
 
-template<>
-class Expected<void>
+template<typename E>
+class Expected<void, E>
 {
 public:
     Expected() = default;
-    Expected(Error error) : m_error(std::move(error)), m_failed(true) { }
+    Expected(E error) : m_error(std::move(error)), m_failed(true) { }
 
     bool hasValue() const { return !m_failed; }
     explicit operator bool() const { return hasValue(); }
-    const Error &error() const { return m_error; }
+    const E &error() const { return m_error; }
 
 private:
-    Error m_error;
+    E m_error;
     bool m_failed = false;
 };
 
