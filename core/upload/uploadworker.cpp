@@ -1,0 +1,191 @@
+// The I/O side of UploadWriter: runs on a pool thread, one task per writer at
+// a time (see uploadwriter_p.h).
+#include "upload/uploadwriter_p.h"
+
+#include <QStringBuilder>
+#include <QThreadPool>
+
+#include <cerrno>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::upload {
+
+namespace {
+
+bool isDiskFull(int error)
+{
+    return error == ENOSPC || error == EDQUOT;
+}
+
+} // namespace
+
+WriterState::WriterState(const UploadWriterOptions &options, QThreadPool *pool)
+    : highWaterBytes(std::max<qint64>(options.highWaterBytes, 1))
+    // "Below low water" must be reachable, and drained() must not come while
+    // the queue is still full.
+    , lowWaterBytes(std::clamp<qint64>(options.lowWaterBytes, 1, highWaterBytes))
+    , sniffBytes(std::max<qint64>(options.sniffBytes, 0))
+    , computeSha256(options.computeSha256)
+    , options(options)
+    , pool(pool)
+{ }
+
+void WriterState::scheduleLocked()
+{
+    if (taskActive)
+        return;
+    taskActive = true;
+    pool->start([self = shared_from_this()] { self->run(); });
+}
+
+void WriterState::unlinkLocked()
+{
+    // Only while the name is ours: once unlinked, mkostemps() may hand the same
+    // name to another upload.
+    if (!std::exchange(ownsPath, false))
+        return;
+    if (::unlink(nativePath.constData()) != 0 && errno != ENOENT)
+        qCWarning(lcUpload).noquote() << "cannot delete" << path << "-" << qt_error_string(errno);
+}
+
+int WriterState::takeDescriptor()
+{
+    QMutexLocker lock(&mutex);
+    return std::exchange(fd, -1);
+}
+
+void WriterState::run()
+{
+    qint64 budget = SliceBytes;
+    for (;;) {
+        QByteArray piece;
+        {
+            QMutexLocker lock(&mutex);
+            if (stopped || (queue.empty() && !finishRequested)) {
+                // An aborted writer's descriptor is closed here, not on the
+                // owner's thread: the last close of a large unlinked file frees
+                // its blocks, which can take a while.
+                const int descriptor = stopped ? std::exchange(fd, -1) : -1;
+                taskActive = false;
+                lock.unlock();
+                if (descriptor >= 0)
+                    ::close(descriptor);
+                return;
+            }
+            if (queue.empty())
+                break;
+            piece = std::move(queue.front());
+            queue.pop_front();
+        }
+
+        if (const int error = writePiece(piece); error != 0) {
+            fail(u"cannot write "_s % path % u": "_s % qt_error_string(error), isDiskFull(error));
+            return;
+        }
+        if (computeSha256)
+            sha256.update(piece);
+        if (firstBytes.size() < sniffBytes)
+            firstBytes.append(piece.first(std::min(piece.size(), sniffBytes - firstBytes.size())));
+
+        QMutexLocker lock(&mutex);
+        if (stopped)
+            continue; // abort() emptied the queue; the loop's top closes the file
+        queued -= piece.size();
+        if (drainWanted && queued < lowWaterBytes) {
+            drainWanted = false;
+            postLocked([owner = owner] { owner->onDrained(); });
+        }
+        budget -= piece.size();
+        if (budget <= 0) {
+            // Still taskActive: the next slice continues where this one ends.
+            pool->start([self = shared_from_this()] { self->run(); });
+            return;
+        }
+    }
+    flushAndReport();
+}
+
+// Returns 0 or the errno of the failed call. Short writes are continued and
+// EINTR retried; a write that makes no progress is an I/O error rather than
+// a reason to spin.
+int WriterState::writePiece(const QByteArray &piece)
+{
+    const char *next = piece.constData();
+    size_t remaining = size_t(piece.size());
+    while (remaining > 0) {
+        const ssize_t count = options.writeFunction ? options.writeFunction(fd, next, remaining)
+                                                    : ::write(fd, next, remaining);
+        if (count < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (count == 0)
+            return EIO;
+        next += count;
+        remaining -= size_t(count);
+        written += count;
+    }
+    return 0;
+}
+
+void WriterState::flushAndReport()
+{
+    int result;
+    do {
+        result = options.syncFunction ? options.syncFunction(fd) : ::fdatasync(fd);
+    } while (result != 0 && errno == EINTR);
+    if (result != 0) {
+        const int error = errno;
+        fail(u"cannot flush "_s % path % u": "_s % qt_error_string(error), isDiskFull(error));
+        return;
+    }
+    // On Linux the descriptor is released even when close() fails, so it is
+    // never retried; EINTR there does not mean lost data.
+    if (::close(takeDescriptor()) != 0 && errno != EINTR) {
+        const int error = errno;
+        fail(u"cannot close "_s % path % u": "_s % qt_error_string(error), isDiskFull(error));
+        return;
+    }
+    const QByteArray digest = computeSha256 ? sha256.finish() : QByteArray();
+    if (computeSha256 && digest.isEmpty()) {
+        fail(u"cannot compute the SHA-256 of "_s % path % u": OpenSSL failed"_s, false);
+        return;
+    }
+
+    QMutexLocker lock(&mutex);
+    taskActive = false;
+    if (stopped)
+        return;
+    postLocked([owner = owner, bytes = written.load(), digest, prefix = firstBytes] {
+        owner->onFinished(bytes, digest, prefix);
+    });
+}
+
+void WriterState::fail(const QString &message, bool diskFull)
+{
+    int descriptor;
+    {
+        QMutexLocker lock(&mutex);
+        taskActive = false;
+        descriptor = std::exchange(fd, -1);
+        if (!stopped) {
+            stopped = true;
+            queue.clear();
+            queued = 0;
+            // Deleted before failed() is posted, as the contract promises.
+            unlinkLocked();
+            qCWarning(lcUpload).noquote() << message;
+            postLocked([owner = owner, message, diskFull] { owner->onFailed(message, diskFull); });
+        }
+    }
+    if (descriptor >= 0)
+        ::close(descriptor);
+}
+
+} // namespace sluice::upload

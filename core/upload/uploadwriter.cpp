@@ -1,0 +1,237 @@
+#include "upload/uploadwriter.h"
+#include "upload/uploadwriter_p.h"
+#include "util/durablefile.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QStringBuilder>
+#include <QThreadPool>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::upload {
+
+Q_LOGGING_CATEGORY(lcUpload, "sluice.upload", QtInfoMsg)
+
+namespace {
+
+// Why a small shared pool rather than a thread per writer: uploads are bounded
+// by the connection limit (hundreds), and a thread each would mostly sit idle
+// while costing a stack and a scheduler entry apiece. Writers share a few
+// threads instead; each writer runs at most one task at a time, so its bytes
+// stay in order, and gives its thread back after a slice (1 MiB), so that busy
+// writers take turns. A write or fsync stuck on a slow disk holds one thread
+// for that one upload while the others carry on; only when every thread is
+// stuck do other uploads wait, and then the disk, not the pool, is the limit.
+// More threads than that would only add dirty-page contention on one disk.
+class UploadIoPool final : public QThreadPool
+{
+public:
+    UploadIoPool()
+    {
+        setObjectName(u"sluice-upload-io"_s);
+        setMaxThreadCount(4);
+    }
+};
+
+Q_GLOBAL_STATIC(UploadIoPool, uploadIoPool)
+
+Error systemError(QStringView what, const QString &path, int errorCode)
+{
+    return Error {what % u' ' % path % u": "_s % qt_error_string(errorCode)};
+}
+
+} // namespace
+
+UploadWriter::UploadWriter(QString tempDir, Options options, QObject *parent)
+    : QObject(parent)
+    , m_tempDir(std::move(tempDir))
+    , m_state(std::make_shared<WriterState>(options, options.pool ? options.pool : sharedPool()))
+{
+    m_state->owner = this;
+}
+
+UploadWriter::~UploadWriter()
+{
+    abort();
+    QMutexLocker lock(&m_state->mutex);
+    m_state->owner = nullptr;
+}
+
+QThreadPool *UploadWriter::sharedPool()
+{
+    return uploadIoPool();
+}
+
+Expected<void> UploadWriter::open()
+{
+    if (m_stage != Stage::Closed)
+        return Error {u"cannot open an upload file in "_s % m_tempDir % u" twice"_s};
+
+    const QString pattern = QDir(m_tempDir).filePath(u"upload-XXXXXX.part"_s);
+    QByteArray nativePath = QFile::encodeName(pattern);
+    // O_CREAT | O_EXCL | O_RDWR, mode 0600, with a unique name.
+    const int fd = ::mkostemps(nativePath.data(), int(qstrlen(".part")), O_CLOEXEC);
+    if (fd < 0)
+        return systemError(u"cannot create an upload file in", m_tempDir, errno);
+    const QString path = QFile::decodeName(nativePath);
+    // mkostemps() applies the umask; make the mode exact.
+    if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+        const int error = errno;
+        ::close(fd);
+        ::unlink(nativePath.constData());
+        return systemError(u"cannot set the permissions of", path, error);
+    }
+
+    QMutexLocker lock(&m_state->mutex);
+    m_state->path = path;
+    m_state->nativePath = nativePath;
+    m_state->fd = fd;
+    m_state->ownsPath = true;
+    m_tempPath = path;
+    m_stage = Stage::Writing;
+    return {};
+}
+
+void UploadWriter::write(QByteArray piece)
+{
+    if (m_stage != Stage::Writing) {
+        if (m_stage != Stage::Failed && m_stage != Stage::Aborted)
+            qCWarning(lcUpload) << "write() ignored: the upload file is not open for writing";
+        return;
+    }
+    if (piece.isEmpty())
+        return;
+
+    WriterState &state = *m_state;
+    QMutexLocker lock(&state.mutex);
+    if (state.stopped)
+        return; // failed() is on its way
+    state.queued += piece.size();
+    state.queue.push_back(std::move(piece));
+    if (state.queued >= state.highWaterBytes)
+        state.drainWanted = true;
+    state.scheduleLocked();
+}
+
+bool UploadWriter::isFull() const
+{
+    return m_state->queued >= m_state->highWaterBytes;
+}
+
+void UploadWriter::finish()
+{
+    if (m_stage != Stage::Writing) {
+        if (m_stage != Stage::Failed && m_stage != Stage::Aborted)
+            qCWarning(lcUpload) << "finish() ignored: the upload file is not open for writing";
+        return;
+    }
+    m_stage = Stage::Finishing;
+    QMutexLocker lock(&m_state->mutex);
+    if (m_state->stopped)
+        return;
+    m_state->finishRequested = true;
+    m_state->scheduleLocked();
+}
+
+void UploadWriter::abort()
+{
+    if (m_stage == Stage::Committed || m_stage == Stage::Aborted)
+        return;
+    m_stage = Stage::Aborted;
+    m_tempPath.clear();
+
+    WriterState &state = *m_state;
+    QMutexLocker lock(&state.mutex);
+    state.stopped = true;
+    state.queue.clear();
+    state.queued = 0;
+    state.drainWanted = false;
+    // The name goes now, so nothing is left behind even if the process ends
+    // before the I/O thread gets to close the descriptor.
+    state.unlinkLocked();
+    if (state.fd >= 0)
+        state.scheduleLocked(); // a running task closes it itself
+}
+
+Expected<QString> UploadWriter::commit(const QString &finalPath)
+{
+    if (m_stage != Stage::Finished)
+        return Error {u"cannot commit the upload to "_s % finalPath
+                      % u": its file is not finished"_s};
+
+    // The I/O task is over once finished() has been emitted, so the name is
+    // the owner's alone here.
+    const QByteArray target = QFile::encodeName(finalPath);
+    if (::rename(m_state->nativePath.constData(), target.constData()) != 0)
+        return systemError(u"cannot move the upload to", finalPath, errno);
+    {
+        QMutexLocker lock(&m_state->mutex);
+        m_state->ownsPath = false;
+    }
+    m_tempPath.clear();
+    m_stage = Stage::Committed;
+
+    // rename() changed the target's directory, and the temporary directory
+    // when it is another one; both entries must be durable.
+    const QString finalDir = QFileInfo(finalPath).absolutePath();
+    Expected<void> synced = fsyncDirectory(finalDir);
+    if (synced && QFileInfo(m_tempDir).absoluteFilePath() != finalDir)
+        synced = fsyncDirectory(m_tempDir);
+    if (!synced) {
+        // An error means "not stored": do not leave a file whose entry may not
+        // survive a crash for the caller to forget about.
+        ::unlink(target.constData());
+        m_stage = Stage::Failed;
+        return synced.error();
+    }
+    return finalPath;
+}
+
+qint64 UploadWriter::queuedBytes() const
+{
+    return m_state->queued;
+}
+
+qint64 UploadWriter::writtenBytes() const
+{
+    return m_state->written;
+}
+
+QString UploadWriter::tempPath() const
+{
+    return m_tempPath;
+}
+
+void UploadWriter::onDrained()
+{
+    // After finish() nobody is waiting to feed more.
+    if (m_stage == Stage::Writing)
+        emit drained();
+}
+
+void UploadWriter::onFinished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes)
+{
+    if (m_stage != Stage::Finishing)
+        return;
+    m_stage = Stage::Finished;
+    emit finished(bytes, sha256, firstBytes);
+}
+
+void UploadWriter::onFailed(const QString &error, bool diskFull)
+{
+    if (m_stage != Stage::Writing && m_stage != Stage::Finishing)
+        return;
+    m_stage = Stage::Failed;
+    m_tempPath.clear();
+    emit failed(error, diskFull);
+}
+
+} // namespace sluice::upload

@@ -1,0 +1,112 @@
+#pragma once
+
+#include "util/expected.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <sys/types.h>
+
+QT_BEGIN_NAMESPACE
+class QThreadPool;
+QT_END_NAMESPACE
+
+namespace sluice::upload {
+
+struct WriterState;
+
+struct UploadWriterOptions
+{
+    // write() makes isFull() true once this many bytes wait for the disk; the
+    // caller stops feeding until drained(), emitted below lowWaterBytes. The
+    // queue then holds at most highWaterBytes plus one piece.
+    qint64 highWaterBytes = 1024 * 1024;
+    qint64 lowWaterBytes = 256 * 1024;
+    bool computeSha256 = true;
+    // How much of the start of the file finished() reports, for type sniffing.
+    qint64 sniffBytes = 4096;
+
+    // Test seams, called on the I/O thread; empty means ::write and ::fdatasync.
+    // They follow the system calls' contract (-1 and errno on failure).
+    std::function<ssize_t(int fd, const char *data, size_t size)> writeFunction;
+    std::function<int(int fd)> syncFunction;
+    // Where the I/O runs; nullptr means UploadWriter::sharedPool().
+    QThreadPool *pool = nullptr;
+};
+
+// Writes one upload's bytes to a temporary file without blocking the thread
+// that owns it (the connection's thread): write() only appends to a bounded
+// queue, and a task on an I/O thread pool writes the queue to disk, hashes it
+// and keeps the first bytes for sniffing. Signals arrive on the owner's thread.
+//
+// Life cycle: open(), write()... while !isFull() (resume on drained()),
+// finish(), then on finished() either commit() or abort(). failed() ends it at
+// any point, with the temporary file already deleted. abort() (also run by the
+// destructor) deletes whatever is not committed, so nothing half-written is
+// ever left behind.
+class UploadWriter final : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Options = UploadWriterOptions;
+
+    explicit UploadWriter(QString tempDir, Options options = {}, QObject *parent = nullptr);
+    ~UploadWriter() override;
+    Q_DISABLE_COPY_MOVE(UploadWriter)
+
+    // The pool named "sluice-upload-io" that writers use by default.
+    static QThreadPool *sharedPool();
+
+    // Creates tempDir/upload-XXXXXX.part (O_EXCL, O_CLOEXEC, mode 0600).
+    Expected<void> open();
+    // Queues a piece; never blocks. Ignored after failed() or abort().
+    void write(QByteArray piece);
+    bool isFull() const;
+    // No more write()s: the queue is written and flushed with fdatasync, then
+    // finished() follows.
+    void finish();
+    // Stops the I/O and deletes the temporary file now (its descriptor is
+    // closed on the I/O thread). Safe at any time and more than once; does
+    // nothing after a successful commit().
+    void abort();
+    // After finished(): renames the file to finalPath (same file system,
+    // replacing a file there) and flushes the directory, then the writer owns
+    // no file. Returns finalPath. On error nothing is left at finalPath by this
+    // call; the temporary file stays owned when the rename itself failed.
+    // This runs on the caller's thread and waits for one directory fsync.
+    Expected<QString> commit(const QString &finalPath);
+
+    // Bytes accepted by write() and not yet on disk, the piece being written
+    // included. Thread-safe.
+    qint64 queuedBytes() const;
+    // Bytes written to the temporary file so far. Thread-safe.
+    qint64 writtenBytes() const;
+    // Empty before open() and after commit() or abort().
+    QString tempPath() const;
+
+signals:
+    // The queue fell below the low-water mark after isFull() had been true.
+    void drained();
+    void finished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes);
+    // A write or flush failed; diskFull for ENOSPC and EDQUOT.
+    void failed(const QString &error, bool diskFull);
+
+private:
+    friend struct WriterState;
+    enum class Stage { Closed, Writing, Finishing, Finished, Committed, Failed, Aborted };
+
+    void onDrained();
+    void onFinished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes);
+    void onFailed(const QString &error, bool diskFull);
+
+    const QString m_tempDir;
+    std::shared_ptr<WriterState> m_state;
+    QString m_tempPath;
+    Stage m_stage = Stage::Closed;
+};
+
+} // namespace sluice::upload

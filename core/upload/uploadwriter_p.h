@@ -1,0 +1,85 @@
+#pragma once
+
+#include "upload/sha256.h"
+#include "upload/uploadwriter.h"
+
+#include <QLoggingCategory>
+#include <QMetaObject>
+#include <QMutex>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+
+namespace sluice::upload {
+
+Q_DECLARE_LOGGING_CATEGORY(lcUpload)
+
+// What an UploadWriter (on its owner's thread) shares with its I/O task. The
+// task holds a shared_ptr, so the state outlives an owner destroyed while a
+// write is still in the kernel.
+//
+// At most one task per writer is queued or running (taskActive), so the queue
+// is written in order and the descriptor, hash and first bytes have one user
+// at a time. No write, fdatasync or close runs with the mutex held, so the
+// owner waits at most for a queue operation or an unlink(), which must happen
+// together with the change of ownsPath.
+struct WriterState final : std::enable_shared_from_this<WriterState>
+{
+    WriterState(const UploadWriterOptions &options, QThreadPool *pool);
+    Q_DISABLE_COPY_MOVE(WriterState)
+
+    // The task body: writes queued pieces, then flushes once finish() asked
+    // for it. Returns the thread to the pool after SliceBytes so that writers
+    // queued behind this one get their turn.
+    void run();
+
+    // With mutex held.
+    void scheduleLocked();
+    void unlinkLocked();
+    template<typename Function> void postLocked(Function function)
+    {
+        // Queued events to a destroyed owner are discarded by ~QObject; owner
+        // is cleared under the mutex before that, so it is never dangling here.
+        if (owner)
+            QMetaObject::invokeMethod(owner, std::move(function), Qt::QueuedConnection);
+    }
+
+    static constexpr qint64 SliceBytes = 1024 * 1024;
+
+    // Constant once the first task is scheduled.
+    const qint64 highWaterBytes;
+    const qint64 lowWaterBytes;
+    const qint64 sniffBytes;
+    const bool computeSha256;
+    const UploadWriterOptions options;
+    QThreadPool *const pool;
+    QString path;
+    QByteArray nativePath;
+
+    QMutex mutex;
+    // Guarded by mutex.
+    std::deque<QByteArray> queue;
+    UploadWriter *owner = nullptr;
+    bool taskActive = false;
+    bool finishRequested = false;
+    bool stopped = false; // aborted or failed: nothing more is written
+    bool drainWanted = false; // the queue reached high water since the last drained()
+    bool ownsPath = false; // the name at path is this writer's to rename or unlink
+    int fd = -1; // set by open(), then used only by the active task
+
+    // Used only by the active task.
+    Sha256 sha256;
+    QByteArray firstBytes;
+
+    std::atomic<qint64> queued {0};
+    std::atomic<qint64> written {0};
+
+private:
+    int writePiece(const QByteArray &piece);
+    void flushAndReport();
+    void fail(const QString &message, bool diskFull);
+    int takeDescriptor();
+};
+
+} // namespace sluice::upload
