@@ -17,12 +17,15 @@ struct Error
 // boundaries inside core (exceptions are not used there). E defaults to Error;
 // a subsystem whose callers need more than a message (an HTTP status, the
 // limit at fault) passes its own error type.
-template<typename T, typename E = Error>
-class Expected
+template<typename T, typename E = Error> class Expected
 {
 public:
-    Expected(T value) : m_value(std::move(value)) { }
-    Expected(E error) : m_value(std::move(error)) { }
+    Expected(T value)
+        : m_value(std::move(value))
+    { }
+    Expected(E error)
+        : m_value(std::move(error))
+    { }
 
     bool hasValue() const { return std::holds_alternative<T>(m_value); }
     explicit operator bool() const { return hasValue(); }
@@ -40,12 +43,14 @@ private:
     std::variant<T, E> m_value;
 };
 
-template<typename E>
-class Expected<void, E>
+template<typename E> class Expected<void, E>
 {
 public:
     Expected() = default;
-    Expected(E error) : m_error(std::move(error)), m_failed(true) { }
+    Expected(E error)
+        : m_error(std::move(error))
+        , m_failed(true)
+    { }
 
     bool hasValue() const { return !m_failed; }
     explicit operator bool() const { return hasValue(); }
