@@ -318,7 +318,6 @@ void Connection::bodyStep(bool *progressed)
     if (m_sink && m_sink->isFull()) {
         if (!m_readPaused) {
             m_readPaused = true;
-            ++m_context.readPauses;
             ++m_context.traffic->readPauses;
             // Our own backlog is not the client's idleness, but the sink must drain in time.
             armTimer(m_context.limits.responseDeadlineMs);
@@ -384,7 +383,6 @@ void Connection::teardownRequest(const QString &reason)
     if (m_inFlight) {
         m_inFlight = false;
         --m_context.requestsInFlight;
-        ++m_context.requestsTotal;
         m_context.traffic->recordRequest(m_route.isEmpty() ? u"(unparsed)"_s : m_route, m_method,
                                          m_status, double(m_requestClock.nsecsElapsed()) / 1e9);
     }

@@ -38,9 +38,6 @@ struct ServerContext
 
     // Counters (read by the service for status and metrics)
     int requestsInFlight = 0;
-    quint64 requestsTotal = 0;
-    quint64 readPauses = 0; // times a full body sink stopped socket reads
-    quint64 writePauses = 0; // times the high-water mark stopped a producer
     qint64 peakBytesToWrite = 0; // largest unsent backlog seen after a write
     // Where traffic is counted: the server's own, or one that outlives
     // server restarts (the service's), so that counters stay monotonic.

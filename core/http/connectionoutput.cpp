@@ -124,7 +124,6 @@ void Connection::pumpOutput()
     }
     if (!m_writePaused) {
         m_writePaused = true;
-        ++m_context.writePauses;
         ++m_context.traffic->writePauses;
     }
 }

@@ -185,10 +185,11 @@ ServerStats HttpServer::stats() const
     ServerStats s;
     s.connections = int(m_connections.size());
     s.requestsInFlight = m_context.requestsInFlight;
-    s.requestsTotal = m_context.requestsTotal;
+    // Counted where traffic is counted (see setTrafficStats), not twice.
+    s.requestsTotal = m_context.traffic->requestsTotal;
     s.connectionsRejected = m_rejected;
-    s.readPauses = m_context.readPauses;
-    s.writePauses = m_context.writePauses;
+    s.readPauses = m_context.traffic->readPauses;
+    s.writePauses = m_context.traffic->writePauses;
     s.peakBytesToWrite = m_context.peakBytesToWrite;
     return s;
 }
