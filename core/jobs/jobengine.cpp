@@ -35,6 +35,8 @@ JobEngine::JobEngine(Paths paths, config::Limits limits, QObject *parent)
     m_paths.database = QDir(m_paths.database).absolutePath();
     m_paths.tempDir = QDir(m_paths.tempDir).absolutePath();
     m_paths.resultsDir = QDir(m_paths.resultsDir).absolutePath();
+    if (!m_paths.dataDir.isEmpty())
+        m_paths.dataDir = QDir(m_paths.dataDir).absolutePath();
     qRegisterMetaType<JobRecord>();
     qRegisterMetaType<QList<JobRecord>>();
     qRegisterMetaType<EngineStats>();
@@ -419,6 +421,8 @@ EngineStats JobEngine::stats() const
                 s.longestRunningMs = std::max<qint64>(0, oldest->second->msecsTo(t));
         }
     }
+    if (!m_paths.dataDir.isEmpty())
+        s.disk = metrics::readDisk(m_paths.dataDir);
     s.running = int(m_attempts.size() + m_draining.size());
     s.stuck = 0;
     for (const auto &a : m_draining)

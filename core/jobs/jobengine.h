@@ -3,6 +3,7 @@
 #include "config/limits.h"
 #include "jobs/jobkind.h"
 #include "jobs/jobstore.h"
+#include "metrics/processinfo.h"
 
 #include <QHash>
 #include <QObject>
@@ -73,6 +74,7 @@ struct EngineStats
     quint64 started = 0;
     quint64 cleanups = 0; // orphan temp folders and result files removed
     quint64 refused = 0; // submissions refused by a cap
+    std::optional<metrics::DiskReading> disk; // with Paths::dataDir
     quint64 retries = 0;
     quint64 timeouts = 0;
     quint64 expired = 0;
@@ -94,6 +96,7 @@ public:
         QString database; // SQLite file
         QString tempDir; // attempts' private folders; emptied at start-up
         QString resultsDir; // published results
+        QString dataDir; // when set, its disk use is read with the stats (off the HTTP thread)
     };
 
     JobEngine(Paths paths, config::Limits limits, QObject *parent = nullptr);

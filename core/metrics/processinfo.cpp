@@ -96,6 +96,12 @@ qint64 ProcessInfo::freeDiskBytes(const QString &path)
     return qint64(s.f_bavail) * qint64(s.f_frsize);
 }
 
+DiskReading readDisk(const QString &dataDir)
+{
+    const FolderUsage temp = folderUsage(dataDir + QStringLiteral("/tmp"));
+    return {ProcessInfo::freeDiskBytes(dataDir), temp.files, temp.bytes};
+}
+
 FolderUsage folderUsage(const QString &path, qint64 maxEntries)
 {
     FolderUsage usage;

@@ -26,4 +26,14 @@ struct FolderUsage
 };
 FolderUsage folderUsage(const QString &path, qint64 maxEntries = 10'000);
 
+// What the service keeps on disk, read off the socket thread (the job engine
+// takes it once a second): free space in the data dir and its tmp/ folder.
+struct DiskReading
+{
+    qint64 freeBytes = -1;
+    qint64 tempFiles = 0;
+    qint64 tempBytes = 0;
+};
+DiskReading readDisk(const QString &dataDir);
+
 } // namespace sluice::metrics

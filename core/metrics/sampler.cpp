@@ -18,11 +18,10 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     s.openFds = ProcessInfo::openFileDescriptors();
     s.maxFds = ProcessInfo::maxFileDescriptors();
     s.cpuSeconds = ProcessInfo::cpuSeconds();
-    s.diskFreeBytes = ProcessInfo::freeDiskBytes(m_dataDir);
-
-    const FolderUsage temp = folderUsage(m_dataDir + u"/tmp"_s);
-    s.tempFiles = temp.files;
-    s.tempBytes = temp.bytes;
+    const DiskReading disk = input.disk ? *input.disk : readDisk(m_dataDir);
+    s.diskFreeBytes = disk.freeBytes;
+    s.tempFiles = disk.tempFiles;
+    s.tempBytes = disk.tempBytes;
     s.resultFiles = input.engine.resultFiles;
     s.resultBytes = input.engine.resultBytes;
 

@@ -2,6 +2,7 @@
 
 #include "http/httpserver.h"
 #include "jobs/jobengine.h"
+#include "metrics/processinfo.h"
 #include "metrics/sample.h"
 
 namespace sluice::metrics {
@@ -12,6 +13,9 @@ struct SamplerInput
     http::ServerStats server; // zeros while the server is stopped
     const http::TrafficStats *traffic = nullptr;
     jobs::EngineStats engine; // the latest the engine published
+    // Disk readings taken elsewhere (the engine's thread); when absent the
+    // sampler reads the disk itself, on its caller's thread.
+    std::optional<DiskReading> disk;
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates

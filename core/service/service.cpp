@@ -62,7 +62,7 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_events = std::make_unique<metrics::EventLog>(dataDir + u"/logs"_s);
     connect(m_events.get(), &metrics::EventLog::recorded, this, &ServiceFacade::eventRecorded);
     m_engine = new jobs::JobEngine(
-        {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s},
+        {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s, dataDir},
         m_config.limits);
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
     m_jobsThread.setObjectName(u"sluice-jobs"_s);

@@ -152,6 +152,7 @@ void ServiceRuntime::sample()
     input.server = m_server ? m_server->stats() : http::ServerStats {};
     input.traffic = &m_traffic;
     input.engine = m_engineStats;
+    input.disk = m_engineStats.disk; // no disk I/O on the HTTP thread
     m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
     QMetaObject::invokeMethod(
@@ -187,7 +188,8 @@ bool ServiceRuntime::isReady(QJsonObject *why) const
         *why = QJsonObject {{u"error"_s, reason}, {u"limit"_s, limit}, {u"value"_s, value}};
         return false;
     };
-    const qint64 freeBytes = metrics::ProcessInfo::freeDiskBytes(m_dataDir);
+    // The engine's once-a-second reading: no statvfs on the HTTP thread per request.
+    const qint64 freeBytes = m_engineStats.disk ? m_engineStats.disk->freeBytes : -1;
     if (freeBytes >= 0 && freeBytes < m_limits.minFreeDiskBytes)
         return notReady(
             u"free disk in the data dir is %1 bytes, under min_free_disk_bytes"_s.arg(freeBytes),

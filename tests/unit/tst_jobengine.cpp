@@ -68,10 +68,10 @@ struct Harness
     }
     void create(const config::Limits &limits)
     {
-        engine = std::make_unique<JobEngine>(JobEngine::Paths {dir.filePath(u"jobs.db"_s),
-                                                               dir.filePath(u"tmp/jobs"_s),
-                                                               dir.filePath(u"results"_s)},
-                                             limits);
+        engine = std::make_unique<JobEngine>(
+            JobEngine::Paths {dir.filePath(u"jobs.db"_s), dir.filePath(u"tmp/jobs"_s),
+                              dir.filePath(u"results"_s), dir.path()},
+            limits);
         engine->registerKind(std::make_unique<SelftestJob>());
         engine->registerKind(std::make_unique<ProbeJob>());
         const auto started = engine->start();
@@ -159,6 +159,10 @@ void tst_JobEngine::runsToSuccessAndPublishesResult()
     QCOMPARE(done.attemptLog.size(), 1);
     QCOMPARE(done.attemptLog.at(0)[u"outcome"_s].toString(), u"succeeded"_s);
     QTRY_VERIFY(h.tempEntries().isEmpty());
+    const EngineStats stats = h.engine->stats(); // the disk reading travels with the stats
+    QVERIFY(stats.disk.has_value());
+    QVERIFY(stats.disk->freeBytes > 0);
+    QCOMPARE(stats.disk->tempFiles, 0);
 }
 
 void tst_JobEngine::rejectsUnknownKindAndBadParams()
@@ -408,7 +412,7 @@ void tst_JobEngine::recoversAfterCrash()
     QVERIFY(orphan.open(QIODevice::WriteOnly));
     orphan.close();
 
-    JobEngine engine({db, dir.filePath(u"tmp/jobs"_s), dir.filePath(u"results"_s)}, {});
+    JobEngine engine({db, dir.filePath(u"tmp/jobs"_s), dir.filePath(u"results"_s), dir.path()}, {});
     engine.registerKind(std::make_unique<SelftestJob>());
     QSignalSpy events(&engine, &JobEngine::event);
     QVERIFY(engine.start());
@@ -506,7 +510,7 @@ void tst_JobEngine::relativePathsWork()
     const QString previous = QDir::currentPath();
     QVERIFY(QDir::setCurrent(dir.path()));
     const auto restore = qScopeGuard([&] { QDir::setCurrent(previous); });
-    JobEngine engine({u"jobs.db"_s, u"tmp/jobs"_s, u"results"_s}, {});
+    JobEngine engine({u"jobs.db"_s, u"tmp/jobs"_s, u"results"_s, u"."_s}, {});
     engine.registerKind(std::make_unique<SelftestJob>());
     QVERIFY(engine.start());
     QObject replyTo;
