@@ -96,6 +96,52 @@ constexpr std::array Fields {
     LimitField {"min_free_disk_bytes", "bytes", 0, 1024 * 1024 * MiB, Defaults.minFreeDiskBytes,
                 "Free disk in the data dir below which /readyz reports not ready.",
                 &Limits::minFreeDiskBytes},
+    LimitField {"max_upload_bytes", "bytes", KiB, 1024 * 1024 * MiB, Defaults.maxUploadBytes,
+                "Largest file one upload may carry; larger ones are refused (413).",
+                &Limits::maxUploadBytes},
+    LimitField {"max_concurrent_uploads", "count", 1, 10'000, Defaults.maxConcurrentUploads,
+                "Uploads receiving at once, all accounts; more are refused (503).",
+                &Limits::maxConcurrentUploads},
+    LimitField {"max_uploads_per_account", "count", 1, 10'000, Defaults.maxUploadsPerAccount,
+                "Uploads receiving at once for one account; more are refused (429).",
+                &Limits::maxUploadsPerAccount},
+    LimitField {"temp_bytes_budget", "bytes", MiB, 1024 * 1024 * MiB, Defaults.tempBytesBudget,
+                "Bytes that uploads in flight may hold in the temp folder (507 past it).",
+                &Limits::tempBytesBudget},
+    LimitField {"temp_file_ttl_ms", "ms", Minute, 7 * 24 * Hour, Defaults.tempFileTtlMs,
+                "Age after which a temp file no request owns is deleted.",
+                &Limits::tempFileTtlMs},
+    LimitField {"upload_buffer_bytes", "bytes", 64 * KiB, 256 * MiB, Defaults.uploadBufferBytes,
+                "Upload bytes waiting for the disk before the socket stops being read.",
+                &Limits::uploadBufferBytes},
+    LimitField {"max_multipart_parts", "count", 1, 10'000, Defaults.maxMultipartParts,
+                "Parts (files and fields) in one multipart upload.", &Limits::maxMultipartParts},
+    LimitField {"max_multipart_file_parts", "count", 1, 1'000, Defaults.maxMultipartFileParts,
+                "Files in one multipart upload.", &Limits::maxMultipartFileParts},
+    LimitField {"max_multipart_fields", "count", 0, 10'000, Defaults.maxMultipartFields,
+                "Non-file fields in one multipart upload.", &Limits::maxMultipartFields},
+    LimitField {"max_multipart_field_bytes", "bytes", 16, 16 * MiB, Defaults.maxMultipartFieldBytes,
+                "Largest value of one non-file multipart field.",
+                &Limits::maxMultipartFieldBytes},
+    LimitField {"max_multipart_part_header_bytes", "bytes", 256, MiB,
+                Defaults.maxMultipartPartHeaderBytes,
+                "Largest header block of one multipart part.",
+                &Limits::maxMultipartPartHeaderBytes},
+    LimitField {"live_export_max_days", "days", 1, 3660, Defaults.liveExportMaxDays,
+                "Longest date range an export may cover when served live; longer ones are jobs.",
+                &Limits::liveExportMaxDays},
+    LimitField {"live_export_max_rows", "count", 1, 1'000'000'000, Defaults.liveExportMaxRows,
+                "Estimated rows above which an export is not served live (413, or a job).",
+                &Limits::liveExportMaxRows},
+    LimitField {"export_batch_rows", "count", 1, 1'000'000, Defaults.exportBatchRows,
+                "Rows read from the database at a time during an export.",
+                &Limits::exportBatchRows},
+    LimitField {"export_stall_timeout_ms", "ms", 100, Hour, Defaults.exportStallTimeoutMs,
+                "Longest wait for one batch of rows; a slower database ends the export.",
+                &Limits::exportStallTimeoutMs},
+    LimitField {"max_export_jobs_per_account", "count", 1, 1'000, Defaults.maxExportJobsPerAccount,
+                "Queued and running export jobs of one account; more are refused (429).",
+                &Limits::maxExportJobsPerAccount},
 };
 
 // Every member is a qint64 and needs its row above.
@@ -185,6 +231,20 @@ QList<LimitProblem> limitProblems(const Limits &limits)
                                     % QString::number(limits.maxConnectionsPerClient)
                                     % u", max_connections is "_s
                                     % QString::number(limits.maxConnections) % u')'));
+    }
+    if (limits.maxUploadsPerAccount > limits.maxConcurrentUploads) {
+        problems.append(problem(*findLimitField(u"max_uploads_per_account"),
+                                u"must not exceed max_concurrent_uploads (got "_s
+                                    % QString::number(limits.maxUploadsPerAccount)
+                                    % u", max_concurrent_uploads is "_s
+                                    % QString::number(limits.maxConcurrentUploads) % u')'));
+    }
+    if (limits.maxMultipartFileParts > limits.maxMultipartParts) {
+        problems.append(problem(*findLimitField(u"max_multipart_file_parts"),
+                                u"must not exceed max_multipart_parts (got "_s
+                                    % QString::number(limits.maxMultipartFileParts)
+                                    % u", max_multipart_parts is "_s
+                                    % QString::number(limits.maxMultipartParts) % u')'));
     }
     return problems;
 }

@@ -47,6 +47,26 @@ struct Limits
     qint64 metricsIntervalMs = 1'000; // sampling period of the dashboards and /metrics
     qint64 minFreeDiskBytes = 1024LL * 1024 * 1024; // /readyz fails below this in the data dir
 
+    // Uploads
+    qint64 maxUploadBytes = 16LL * 1024 * 1024 * 1024; // one file (raw body or multipart part)
+    qint64 maxConcurrentUploads = 16; // upload requests receiving at once, all accounts
+    qint64 maxUploadsPerAccount = 4; // upload requests receiving at once, one account
+    qint64 tempBytesBudget = 64LL * 1024 * 1024 * 1024; // declared bytes of uploads in flight
+    qint64 tempFileTtlMs = 60 * 60'000; // orphaned temp files older than this are removed
+    qint64 uploadBufferBytes = 1024 * 1024; // bytes waiting for the disk before reading pauses
+    qint64 maxMultipartParts = 20; // files and fields together
+    qint64 maxMultipartFileParts = 10;
+    qint64 maxMultipartFields = 50;
+    qint64 maxMultipartFieldBytes = 64 * 1024; // one field's value
+    qint64 maxMultipartPartHeaderBytes = 8 * 1024; // one part's header block
+
+    // Exports
+    qint64 liveExportMaxDays = 31; // longest date range served live
+    qint64 liveExportMaxRows = 250'000; // estimated rows above which a live export is refused
+    qint64 exportBatchRows = 2'000; // rows fetched from the database at a time
+    qint64 exportStallTimeoutMs = 30'000; // a batch taking longer ends the export
+    qint64 maxExportJobsPerAccount = 2; // queued and running export jobs of one account
+
     bool operator==(const Limits &) const = default;
 
     // Empty when valid; otherwise one message per bad field, naming the field,
@@ -64,7 +84,7 @@ struct Limits
 struct LimitField
 {
     const char *key; // snake_case, as in the config file and the admin API
-    const char *unit; // "ms", "bytes", "count"
+    const char *unit; // "ms", "bytes", "count", "days"
     qint64 minimum;
     qint64 maximum;
     qint64 defaultValue;
