@@ -51,7 +51,7 @@ struct Limits
     qint64 maxUploadBytes = 16LL * 1024 * 1024 * 1024; // one file (raw body or multipart part)
     qint64 maxConcurrentUploads = 16; // upload requests receiving at once, all accounts
     qint64 maxUploadsPerAccount = 4; // upload requests receiving at once, one account
-    qint64 tempBytesBudget = 64LL * 1024 * 1024 * 1024; // declared bytes of uploads in flight
+    qint64 maxUploadTempBytes = 64LL * 1024 * 1024 * 1024; // declared bytes of uploads in flight
     qint64 tempFileTtlMs = 60 * 60'000; // orphaned temp files older than this are removed
     qint64 uploadBufferBytes = 1024 * 1024; // bytes waiting for the disk before reading pauses
     qint64 maxMultipartParts = 20; // files and fields together

@@ -39,14 +39,23 @@ bool anyContains(const QStringList &messages, const QString &a, const QString &b
 
 // Keeps max_connections_per_client <= max_connections after one field moved,
 // by moving the other one, so that a single-field test sees only its field.
+// Limits that must not exceed a partner (a per-client share of a whole):
+// moving one of them moves its partner along, so that a bound stays valid.
 void keepPerClientConsistent(Limits &limits, const LimitField &changed)
 {
-    if (limits.maxConnectionsPerClient <= limits.maxConnections)
-        return;
-    if (changed.member == &Limits::maxConnectionsPerClient)
-        limits.maxConnections = limits.maxConnectionsPerClient;
-    else
-        limits.maxConnectionsPerClient = limits.maxConnections;
+    const std::pair<qint64 Limits::*, qint64 Limits::*> pairs[] = {
+        {&Limits::maxConnectionsPerClient, &Limits::maxConnections},
+        {&Limits::maxUploadsPerAccount, &Limits::maxConcurrentUploads},
+        {&Limits::maxMultipartFileParts, &Limits::maxMultipartParts},
+    };
+    for (const auto &[part, whole] : pairs) {
+        if (limits.*part <= limits.*whole)
+            continue;
+        if (changed.member == part)
+            limits.*whole = limits.*part;
+        else
+            limits.*part = limits.*whole;
+    }
 }
 
 } // namespace
@@ -168,15 +177,18 @@ void tst_Limits::outOfRangeIsRejected()
     limits.*field->member = value;
     keepPerClientConsistent(limits, *field);
 
-    // Moving max_connections(_per_client) may also move its partner out of
-    // range; this field must be reported exactly once either way.
+    // Moving one of a pair (max_connections and its per-client share, say)
+    // may also move its partner out of range; this field must be reported
+    // exactly once either way.
     const QStringList messages = limits.validate();
-    const QStringList own = messages.filter(
-        QRegularExpression(u"^"_s + key + u" must be between \\d+ and \\d+( ms| bytes)? \\(got "_s
-                           + QString::number(value) + u"\\)$"_s));
+    const QStringList own = messages.filter(QRegularExpression(
+        u"^"_s + key + u" must be between \\d+ and \\d+( ms| bytes| days)? \\(got "_s
+        + QString::number(value) + u"\\)$"_s));
     QVERIFY2(own.size() == 1, qPrintable(messages.join(u'\n')));
-    if (field->member != &Limits::maxConnections
-        && field->member != &Limits::maxConnectionsPerClient)
+    bool partnerMoved = false;
+    for (const LimitField &other : limitFields())
+        partnerMoved |= other.member != field->member && limits.*other.member != other.defaultValue;
+    if (!partnerMoved)
         QCOMPARE(messages.size(), 1);
 
     const auto parsed = Limits::fromJson(QJsonObject {{key, value}});
