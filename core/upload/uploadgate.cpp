@@ -20,7 +20,7 @@ std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
 {
     if (total <= m_reserved || !*m_gate)
         return std::nullopt;
-    if (auto refused = (*m_gate)->roomFor(total - m_reserved))
+    if (auto refused = (*m_gate)->budgetFor(total - m_reserved))
         return refused;
     (*m_gate)->m_reserved += total - m_reserved;
     m_reserved = total;
@@ -36,7 +36,7 @@ UploadGate::~UploadGate()
     *m_self = nullptr;
 }
 
-std::optional<http::HttpError> UploadGate::roomFor(qint64 extra) const
+std::optional<http::HttpError> UploadGate::budgetFor(qint64 extra) const
 {
     if (m_reserved + extra > m_limits.maxUploadTempBytes)
         return http::HttpError::limitExceeded(
@@ -44,6 +44,16 @@ std::optional<http::HttpError> UploadGate::roomFor(qint64 extra) const
             u"uploads in flight would hold %1 bytes in the temp folder, more than "
             "max_upload_temp_bytes"_s.arg(m_reserved + extra),
             u"max_upload_temp_bytes"_s, m_limits.maxUploadTempBytes);
+    return std::nullopt;
+}
+
+// At admission only: the reading already counts what uploads in flight have
+// written, so their reservations make this conservative. A body of unknown
+// length that outgrows the disk meets ENOSPC, answered 507 as well.
+std::optional<http::HttpError> UploadGate::roomFor(qint64 extra) const
+{
+    if (auto refused = budgetFor(extra))
+        return refused;
     // Keep min_free_disk_bytes free once every reservation is written.
     if (m_freeDisk >= 0 && m_freeDisk - m_reserved - extra < m_limits.minFreeDiskBytes)
         return http::HttpError::limitExceeded(

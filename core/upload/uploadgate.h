@@ -23,7 +23,7 @@ public:
     ~UploadTicket();
 
     // A body of unknown length (chunked) reserves as it arrives; the error
-    // (507) when the budget or the disk has no room for `total` bytes.
+    // (507) when max_upload_temp_bytes has no room for `total` bytes.
     std::optional<http::HttpError> growTo(qint64 total);
     qint64 reserved() const { return m_reserved; }
 
@@ -60,6 +60,7 @@ public:
 
 private:
     friend class UploadTicket;
+    std::optional<http::HttpError> budgetFor(qint64 extra) const;
     std::optional<http::HttpError> roomFor(qint64 extra) const;
     void release(const QString &account, qint64 reserved);
 
