@@ -35,7 +35,15 @@ Expected<std::optional<QByteArray>> dictionarySha256(QByteArrayView value, const
         const qsizetype eq = member.indexOf('=');
         if (eq <= 0)
             return Error {header % u": expected algorithm=:base64: members (RFC 9530)"_s};
-        const QByteArray key = member.first(eq).trimmed().toByteArray().toLower();
+        const QByteArray key = member.first(eq).trimmed().toByteArray();
+        // RFC 8941 keys: lowercase letter or '*' first, then lcalpha, digits, _ - . *
+        const bool validKey = !key.isEmpty() && ((key[0] >= 'a' && key[0] <= 'z') || key[0] == '*')
+            && std::all_of(key.begin(), key.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
+                       || c == '.' || c == '*';
+               });
+        if (!validKey)
+            return Error {header % u": expected algorithm=:base64: members (RFC 9530)"_s};
         if (key != "sha-256")
             continue;
         QByteArrayView encoded = member.sliced(eq + 1).trimmed();
@@ -150,7 +158,8 @@ Expected<QString> ContentPolicy::checkContent(const QString &fileName, const QSt
     const QMimeType content = db.mimeTypeForData(firstBytes);
     QMimeType effective = content;
     const QMimeType byName = db.mimeTypeForFile(fileName, QMimeDatabase::MatchExtension);
-    if (byName.isValid() && byName.inherits(content.name()))
+    // Everything inherits application/octet-stream: a name never refines that.
+    if (byName.isValid() && content.name() != OctetStream && byName.inherits(content.name()))
         effective = byName;
     if (!declaredType.isEmpty()) {
         const QMimeType declared = db.mimeTypeForName(declaredType);
