@@ -114,6 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const Outcome whole = parse(input, [](size_t) { return qsizetype(0); });
     const Outcome split = parse(input, [&](size_t i) { return splitter.piece(i); });
     const Outcome bytes = parse(input, [](size_t) { return qsizetype(1); });
+    if (!(whole == split) || !(whole == bytes)) {
+        for (const auto &[name, o] :
+             {std::pair {"whole", &whole}, {"split", &split}, {"bytes", &bytes}}) {
+            std::fprintf(stderr, "%s:\n", name);
+            for (const QByteArray &e : o->events)
+                std::fprintf(stderr, "  %s\n", e.toPercentEncoding(" /;:").constData());
+        }
+    }
     SLUICE_FUZZ_CHECK(whole == split);
     SLUICE_FUZZ_CHECK(whole == bytes);
     return 0;
