@@ -35,6 +35,7 @@ struct Settings
     double probeHz = 0;
     qint64 warmupBytes = 8 * 1024 * 1024;
     bool verbose = false;
+    int repeat = 1;
 };
 
 struct Upload
@@ -137,10 +138,11 @@ long medianIdleKiB(const RssWatch &watch)
     return kib[kib.size() / 2];
 }
 
+int measure(const Settings &s, const LoopbackClient &client);
+
 int run(const Settings &s)
 {
     const LoopbackClient client(s.port, s.token);
-    RssWatch watch(s.pid);
 
     // Warm-up: first-use allocations (thread pool, OpenSSL, SQLite, JIT) belong to idle.
     if (s.warmupBytes > 0) {
@@ -151,7 +153,18 @@ int run(const Settings &s)
         remove(client, warm.front());
         std::this_thread::sleep_for(1s);
     }
+    for (int i = 0; i < s.repeat; ++i) {
+        if (const int failed = measure(s, client))
+            return failed;
+    }
+    return 0;
+}
 
+// One measurement: idle RSS, then the uploads with RSS sampling (and probes),
+// then the processing jobs, then the uploads are deleted.
+int measure(const Settings &s, const LoopbackClient &client)
+{
+    RssWatch watch(s.pid);
     const long idleKiB = medianIdleKiB(watch);
     const bool hwmReset = watch.resetHighWater();
     watch.start(20ms);
@@ -163,8 +176,12 @@ int run(const Settings &s)
     const auto started = Clock::now();
     const auto uploads = uploadAll(client, s.uploads, s.bytesPerUpload, "bench");
     Clock::time_point ended = started;
-    for (const Upload &u : uploads)
+    double flushSeconds = 0; // last body byte sent to 201: the server's fsync and rename
+    for (const Upload &u : uploads) {
         ended = std::max(ended, u.answeredAt);
+        if (u.reply)
+            flushSeconds = std::max(flushSeconds, seconds(u.answeredAt - u.reply->bodySentAt));
+    }
     const double cpuDuring = watch.cpuSeconds() - cpuBefore;
     probe.stop();
     const long hwmKiB = hwmReset ? watch.highWaterKiB() : -1;
@@ -204,14 +221,15 @@ int run(const Settings &s)
     }
     std::printf("RESULT scenario=%s server=%s mib_s=%.1f seconds=%.2f rss_idle_mib=%.1f "
                 "rss_growth_mib=%.1f rss_growth_sampled_mib=%.1f rss_growth_hwm_mib=%.1f "
-                "rss_growth_processing_mib=%.1f rss_samples=%zu server_cpu_s_per_gib=%.2f "
+                "rss_growth_processing_mib=%.1f rss_samples=%zu after_last_byte_s=%.2f "
+                "server_cpu_s_per_gib=%.2f "
                 "processing_s=%.2f probes=%d "
                 "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
                 s.scenario.constData(), s.server.constData(), mibPerSecond,
                 seconds(ended - started), double(idleKiB) / 1024, growth(peakKiB),
                 growth(sampledKiB), growth(hwmKiB), growth(processingPeakKiB),
-                watch.samples().size(), cpuDuring / (total / MiB / 1024), processing, health.probes,
-                health.failures, health.p50Ms, health.p99Ms, health.maxMs);
+                watch.samples().size(), flushSeconds, cpuDuring / (total / MiB / 1024), processing,
+                health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs);
     return 0;
 }
 
@@ -248,8 +266,11 @@ int main(int argc, char **argv)
                                     QStringLiteral("mib"), QStringLiteral("8"));
     const QCommandLineOption verbose(
         QStringLiteral("verbose"), QStringLiteral("List upload end times and probes over 10 ms."));
+    const QCommandLineOption repeat(QStringLiteral("repeat"),
+                                    QStringLiteral("Measurements in a row, one RESULT line each."),
+                                    QStringLiteral("count"), QStringLiteral("1"));
     parser.addOptions(
-        {port, pid, token, server, scenario, size, uploads, probeHz, warmup, verbose});
+        {port, pid, token, server, scenario, size, uploads, probeHz, warmup, verbose, repeat});
     parser.process(app);
 
     Settings s;
@@ -263,6 +284,7 @@ int main(int argc, char **argv)
     s.probeHz = parser.value(probeHz).toDouble();
     s.warmupBytes = parser.value(warmup).toLongLong() * 1024 * 1024;
     s.verbose = parser.isSet(verbose);
+    s.repeat = std::max(1, parser.value(repeat).toInt());
     if (s.port == 0 || s.pid <= 0 || s.bytesPerUpload <= 0) {
         std::fprintf(stderr, "bench_uploads: --port, --pid and --mib are required\n");
         return 2;

@@ -170,7 +170,11 @@ std::optional<HttpReply> LoopbackClient::putGenerated(const QByteArray &target, 
             break; // the server may have answered early; read what it said
         sent += n;
     }
-    return readReply(socket.fd(), Clock::now() + std::chrono::minutes(5));
+    const auto bodySentAt = Clock::now();
+    auto reply = readReply(socket.fd(), bodySentAt + std::chrono::minutes(5));
+    if (reply)
+        reply->bodySentAt = bodySentAt;
+    return reply;
 }
 
 } // namespace sluice::bench

@@ -14,6 +14,8 @@ struct HttpReply
     int status = 0;
     QByteArray head;
     QByteArray body;
+    // For putGenerated(): when the last body byte was handed to the kernel.
+    Clock::time_point bodySentAt;
 };
 
 // Blocking HTTP/1.1 over plain POSIX sockets to 127.0.0.1, one request per

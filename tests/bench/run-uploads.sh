@@ -85,13 +85,17 @@ load() {
 machine
 echo "data dirs: $WORK ($(df -PT "$WORK" | awk 'NR == 2 { print $2 }'))"
 echo "at start: $(load)"
+# Page cache alone (the file is deleted before it is written back), then to
+# the disk: conv=fdatasync includes the flush, as the servers' fsync does.
 sync
-rate=$(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=2048 conv=fdatasync 2>&1 | tail -1)
+cached=$(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=2048 2>&1 | tail -1)
 rm -f "$WORK/dd.bin"
-echo "page-cache write rate (dd bs=1M count=2048 conv=fdatasync): ${rate##*, }"
+synced=$(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=2048 conv=fdatasync 2>&1 | tail -1)
+rm -f "$WORK/dd.bin"
+echo "dd bs=1M count=2048, 2 GiB: page cache ${cached##*, }; with conv=fdatasync ${synced##*, }"
 
 scenarios=(
-    "single-256MiB --mib 256 --uploads 1"
+    "single-256MiB --mib 256 --uploads 1 --repeat 3"
     "single-4GiB --mib 4096 --uploads 1"
     "concurrent-4x1GiB --mib 1024 --uploads 4 --probe-hz 20"
 )
@@ -120,8 +124,8 @@ worst() { sort -g | tail -1; }
 best() { sort -g | head -1; }
 
 echo
-echo "| scenario | server | MiB/s median (range) | RSS growth MiB, worst run | health p50 / p99 / max ms (median run; max: worst) | processing after 201, s |"
-echo "|---|---|---|---|---|---|"
+echo "| scenario | server | MiB/s median (range) | last byte to 201, s | server CPU s/GiB | RSS growth MiB, worst run | health p50 / p99 / max ms (median run; max: worst) | processing after 201, s |"
+echo "|---|---|---|---|---|---|---|---|"
 for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
     for server in sluice node; do
@@ -131,7 +135,9 @@ for entry in "${scenarios[@]}"; do
         fi
         processing="–"
         [[ $server == sluice ]] && processing=$(field "$scenario" $server processing_s | median)
-        echo "| $scenario | $server | $(field "$scenario" $server mib_s | median) ($(field "$scenario" $server mib_s | best)–$(field "$scenario" $server mib_s | worst)) | $(field "$scenario" $server rss_growth_mib | worst) | $health | $processing |"
+        echo "| $scenario | $server | $(field "$scenario" $server mib_s | median) ($(field "$scenario" $server mib_s | best)–$(field "$scenario" $server mib_s | worst)) |" \
+            "$(field "$scenario" $server after_last_byte_s | median) | $(field "$scenario" $server server_cpu_s_per_gib | median) |" \
+            "$(field "$scenario" $server rss_growth_mib | worst) | $health | $processing |"
     done
 done
 
