@@ -1,0 +1,293 @@
+// Upload throughput and server memory, measured from outside: PUTs bodies of
+// generated CSV to a running server (Sluice or the Node.js peer), times each
+// to its 201, watches the server's RSS, and optionally probes /healthz at a
+// fixed rate meanwhile. Not a test: tests/bench/run-uploads.sh starts the
+// servers and prints the table (docs/benchmarks.md).
+#include "healthprobe.h"
+#include "loopbackclient.h"
+#include "rsswatch.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+using namespace sluice::bench;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr double MiB = 1024.0 * 1024.0;
+
+struct Settings
+{
+    quint16 port = 0;
+    pid_t pid = 0;
+    QByteArray token;
+    QByteArray server;
+    QByteArray scenario;
+    qint64 bytesPerUpload = 0;
+    int uploads = 1;
+    double probeHz = 0;
+    qint64 warmupBytes = 8 * 1024 * 1024;
+    bool verbose = false;
+    int repeat = 1;
+};
+
+struct Upload
+{
+    std::optional<HttpReply> reply;
+    Clock::time_point answeredAt;
+    QJsonObject json;
+};
+
+double seconds(Clock::duration d)
+{
+    return std::chrono::duration<double>(d).count();
+}
+
+QJsonObject jsonOf(const HttpReply &reply)
+{
+    return QJsonDocument::fromJson(reply.body).object();
+}
+
+bool checkStored(const Upload &u, qint64 size)
+{
+    if (!u.reply) {
+        std::fprintf(stderr, "bench_uploads: no answer to an upload\n");
+        return false;
+    }
+    if (u.reply->status != 201 || u.json.value(QLatin1String("size")).toInteger() != size) {
+        std::fprintf(stderr, "bench_uploads: upload not stored: %d %s\n", u.reply->status,
+                     u.reply->body.constData());
+        return false;
+    }
+    return true;
+}
+
+// Sluice hands each upload to a processing job (re-read, re-hash); waits for
+// it so that the next measurement does not share the CPU with it. Returns the
+// seconds from the 201 to the job's end, or 0 when there is no job.
+double waitForProcessing(const LoopbackClient &client, const Upload &u)
+{
+    if (u.json.value(QLatin1String("job")).isNull()
+        || u.json.value(QLatin1String("job")).isUndefined())
+        return 0;
+    const QByteArray target = "/uploads/" + u.json.value(QLatin1String("id")).toString().toLatin1();
+    const auto giveUp = Clock::now() + 10min;
+    while (Clock::now() < giveUp) {
+        if (const auto reply = client.request("GET", target); reply && reply->status == 200) {
+            const QString state = jsonOf(*reply)
+                                      .value(QLatin1String("processing"))
+                                      .toObject()
+                                      .value(QLatin1String("state"))
+                                      .toString();
+            if (state != QLatin1String("pending")) {
+                if (state != QLatin1String("done"))
+                    std::fprintf(stderr, "bench_uploads: processing ended %s: %s\n",
+                                 qPrintable(state), reply->body.constData());
+                return seconds(Clock::now() - u.answeredAt);
+            }
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    std::fprintf(stderr, "bench_uploads: processing did not end within 10 minutes\n");
+    return -1;
+}
+
+void remove(const LoopbackClient &client, const Upload &u)
+{
+    const QByteArray target = "/uploads/" + u.json.value(QLatin1String("id")).toString().toLatin1();
+    const auto reply = client.request("DELETE", target);
+    if (!reply || reply->status != 204)
+        std::fprintf(stderr, "bench_uploads: could not delete %s\n", target.constData());
+}
+
+std::vector<Upload> uploadAll(const LoopbackClient &client, int count, qint64 size,
+                              const QByteArray &tag)
+{
+    std::vector<Upload> uploads(static_cast<size_t>(count));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < count; ++i) {
+        threads.emplace_back([&, i] {
+            Upload &u = uploads[size_t(i)];
+            u.reply = client.putGenerated("/uploads/" + tag + '-' + QByteArray::number(i) + ".csv",
+                                          size);
+            u.answeredAt = Clock::now();
+            if (u.reply)
+                u.json = jsonOf(*u.reply);
+        });
+    }
+    for (std::thread &t : threads)
+        t.join();
+    return uploads;
+}
+
+long medianIdleKiB(const RssWatch &watch)
+{
+    std::vector<long> kib;
+    for (int i = 0; i < 11; ++i) {
+        kib.push_back(watch.currentKiB());
+        std::this_thread::sleep_for(50ms);
+    }
+    std::sort(kib.begin(), kib.end());
+    return kib[kib.size() / 2];
+}
+
+int measure(const Settings &s, const LoopbackClient &client);
+
+int run(const Settings &s)
+{
+    const LoopbackClient client(s.port, s.token);
+
+    // Warm-up: first-use allocations (thread pool, OpenSSL, SQLite, JIT) belong to idle.
+    if (s.warmupBytes > 0) {
+        auto warm = uploadAll(client, 1, s.warmupBytes, "warmup");
+        if (!checkStored(warm.front(), s.warmupBytes))
+            return 1;
+        waitForProcessing(client, warm.front());
+        remove(client, warm.front());
+        std::this_thread::sleep_for(1s);
+    }
+    for (int i = 0; i < s.repeat; ++i) {
+        if (const int failed = measure(s, client))
+            return failed;
+    }
+    return 0;
+}
+
+// One measurement: idle RSS, then the uploads with RSS sampling (and probes),
+// then the processing jobs, then the uploads are deleted.
+int measure(const Settings &s, const LoopbackClient &client)
+{
+    RssWatch watch(s.pid);
+    const long idleKiB = medianIdleKiB(watch);
+    const bool hwmReset = watch.resetHighWater();
+    watch.start(20ms);
+    HealthProbe probe(s.port, s.probeHz);
+    if (s.probeHz > 0)
+        probe.start();
+
+    const double cpuBefore = watch.cpuSeconds();
+    const auto started = Clock::now();
+    const auto uploads = uploadAll(client, s.uploads, s.bytesPerUpload, "bench");
+    Clock::time_point ended = started;
+    double flushSeconds = 0; // last body byte sent to 201: the server's fsync and rename
+    for (const Upload &u : uploads) {
+        ended = std::max(ended, u.answeredAt);
+        if (u.reply)
+            flushSeconds = std::max(flushSeconds, seconds(u.answeredAt - u.reply->bodySentAt));
+    }
+    const double cpuDuring = watch.cpuSeconds() - cpuBefore;
+    probe.stop();
+    const long hwmKiB = hwmReset ? watch.highWaterKiB() : -1;
+    const long sampledKiB = watch.peakKiB(started, ended);
+
+    bool ok = true;
+    for (const Upload &u : uploads)
+        ok = checkStored(u, s.bytesPerUpload) && ok;
+    double processing = 0;
+    if (ok) {
+        for (const Upload &u : uploads)
+            processing = std::max(processing, waitForProcessing(client, u));
+    }
+    watch.stop();
+    const long processingPeakKiB = watch.peakKiB(ended, Clock::now());
+    for (const Upload &u : uploads) {
+        if (u.reply && u.reply->status == 201)
+            remove(client, u);
+    }
+    if (!ok)
+        return 1;
+
+    const double total = double(s.bytesPerUpload) * s.uploads;
+    const double mibPerSecond = total / MiB / seconds(ended - started);
+    const long peakKiB = std::max(hwmKiB, sampledKiB);
+    const auto growth = [idleKiB](long kib) {
+        return kib < 0 ? -1.0 : double(kib - idleKiB) / 1024;
+    };
+    const HealthProbe::Summary health = probe.summary();
+    if (s.verbose) {
+        for (const Upload &u : uploads)
+            std::fprintf(stderr, "upload answered at %.3f s\n", seconds(u.answeredAt - started));
+        for (const auto &[at, ms] : probe.probes()) {
+            if (ms > 10)
+                std::fprintf(stderr, "probe at %.3f s took %.1f ms\n", at, ms);
+        }
+    }
+    std::printf("RESULT scenario=%s server=%s mib_s=%.1f seconds=%.2f rss_idle_mib=%.1f "
+                "rss_growth_mib=%.1f rss_growth_sampled_mib=%.1f rss_growth_hwm_mib=%.1f "
+                "rss_growth_processing_mib=%.1f rss_samples=%zu after_last_byte_s=%.2f "
+                "server_cpu_s_per_gib=%.2f "
+                "processing_s=%.2f probes=%d "
+                "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+                s.scenario.constData(), s.server.constData(), mibPerSecond,
+                seconds(ended - started), double(idleKiB) / 1024, growth(peakKiB),
+                growth(sampledKiB), growth(hwmKiB), growth(processingPeakKiB),
+                watch.samples().size(), flushSeconds, cpuDuring / (total / MiB / 1024), processing,
+                health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Upload throughput, RSS and health probes"));
+    parser.addHelpOption();
+    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Server port."),
+                                  QStringLiteral("port"));
+    const QCommandLineOption pid(QStringLiteral("pid"), QStringLiteral("Server process id."),
+                                 QStringLiteral("pid"));
+    const QCommandLineOption token(QStringLiteral("token"), QStringLiteral("Bearer token."),
+                                   QStringLiteral("token"));
+    const QCommandLineOption server(QStringLiteral("server"),
+                                    QStringLiteral("Server name for the report."),
+                                    QStringLiteral("name"), QStringLiteral("server"));
+    const QCommandLineOption scenario(QStringLiteral("scenario"),
+                                      QStringLiteral("Scenario name for the report."),
+                                      QStringLiteral("name"), QStringLiteral("uploads"));
+    const QCommandLineOption size(QStringLiteral("mib"), QStringLiteral("MiB per upload."),
+                                  QStringLiteral("mib"), QStringLiteral("256"));
+    const QCommandLineOption uploads(QStringLiteral("uploads"), QStringLiteral("Uploads at once."),
+                                     QStringLiteral("count"), QStringLiteral("1"));
+    const QCommandLineOption probeHz(
+        QStringLiteral("probe-hz"),
+        QStringLiteral("GET /healthz rate during the uploads; 0: none."), QStringLiteral("hz"),
+        QStringLiteral("0"));
+    const QCommandLineOption warmup(QStringLiteral("warmup-mib"),
+                                    QStringLiteral("Warm-up upload before idle RSS is taken."),
+                                    QStringLiteral("mib"), QStringLiteral("8"));
+    const QCommandLineOption verbose(
+        QStringLiteral("verbose"), QStringLiteral("List upload end times and probes over 10 ms."));
+    const QCommandLineOption repeat(QStringLiteral("repeat"),
+                                    QStringLiteral("Measurements in a row, one RESULT line each."),
+                                    QStringLiteral("count"), QStringLiteral("1"));
+    parser.addOptions(
+        {port, pid, token, server, scenario, size, uploads, probeHz, warmup, verbose, repeat});
+    parser.process(app);
+
+    Settings s;
+    s.port = quint16(parser.value(port).toUInt());
+    s.pid = pid_t(parser.value(pid).toInt());
+    s.token = parser.value(token).toLatin1();
+    s.server = parser.value(server).toLatin1();
+    s.scenario = parser.value(scenario).toLatin1();
+    s.bytesPerUpload = parser.value(size).toLongLong() * 1024 * 1024;
+    s.uploads = std::max(1, parser.value(uploads).toInt());
+    s.probeHz = parser.value(probeHz).toDouble();
+    s.warmupBytes = parser.value(warmup).toLongLong() * 1024 * 1024;
+    s.verbose = parser.isSet(verbose);
+    s.repeat = std::max(1, parser.value(repeat).toInt());
+    if (s.port == 0 || s.pid <= 0 || s.bytesPerUpload <= 0) {
+        std::fprintf(stderr, "bench_uploads: --port, --pid and --mib are required\n");
+        return 2;
+    }
+    return run(s);
+}

@@ -1,0 +1,68 @@
+#include "healthprobe.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sluice::bench {
+
+void HealthProbe::start()
+{
+    stop();
+    m_latenciesMs.clear();
+    m_offsetsS.clear();
+    m_failures = 0;
+    m_running = true;
+    m_thread = std::thread([this] {
+        const auto period = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(1.0 / m_hz));
+        const auto first = Clock::now();
+        for (long i = 0; m_running; ++i) {
+            const auto scheduled = first + i * period;
+            std::this_thread::sleep_until(scheduled); // returns at once when late
+            const auto reply = m_client.request("GET", "/healthz", {}, std::chrono::seconds(5));
+            const double ms
+                = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
+            if (!reply || reply->status != 200)
+                ++m_failures;
+            m_latenciesMs.push_back(ms);
+            m_offsetsS.push_back(std::chrono::duration<double>(scheduled - first).count());
+        }
+    });
+}
+
+void HealthProbe::stop()
+{
+    m_running = false;
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+std::vector<std::pair<double, double>> HealthProbe::probes() const
+{
+    std::vector<std::pair<double, double>> all;
+    for (size_t i = 0; i < m_latenciesMs.size(); ++i)
+        all.emplace_back(m_offsetsS[i], m_latenciesMs[i]);
+    return all;
+}
+
+HealthProbe::Summary HealthProbe::summary() const
+{
+    Summary s;
+    std::vector<double> sorted = m_latenciesMs;
+    std::sort(sorted.begin(), sorted.end());
+    s.probes = int(sorted.size());
+    s.failures = m_failures;
+    if (sorted.empty())
+        return s;
+    // Nearest rank: the smallest value with at least p% of the probes at or below it.
+    const auto rank = [&](double p) {
+        const auto index = size_t(std::ceil(p / 100.0 * double(sorted.size()))) - 1;
+        return sorted[std::min(index, sorted.size() - 1)];
+    };
+    s.p50Ms = rank(50);
+    s.p99Ms = rank(99);
+    s.maxMs = sorted.back();
+    return s;
+}
+
+} // namespace sluice::bench

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "loopbackclient.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace sluice::bench {
+
+// GET /healthz at a fixed rate, each on a fresh connection, timed from the
+// moment it was scheduled rather than from when it was sent: when the server
+// stalls, the probes queued behind the stall all count as slow (no
+// coordinated omission). A probe that fails counts as its time-out.
+class HealthProbe
+{
+public:
+    HealthProbe(quint16 port, double hz)
+        : m_client(port, {})
+        , m_hz(hz)
+    { }
+    ~HealthProbe() { stop(); }
+
+    void start();
+    void stop();
+
+    struct Summary
+    {
+        int probes = 0;
+        int failures = 0;
+        double p50Ms = 0;
+        double p99Ms = 0;
+        double maxMs = 0;
+    };
+    Summary summary() const;
+    // Each probe: seconds from start() to its scheduled time, and its latency in ms.
+    std::vector<std::pair<double, double>> probes() const;
+
+private:
+    LoopbackClient m_client;
+    double m_hz;
+    std::thread m_thread;
+    std::atomic<bool> m_running {false};
+    std::vector<double> m_latenciesMs; // written by the thread until stop()
+    std::vector<double> m_offsetsS;
+    int m_failures = 0;
+};
+
+} // namespace sluice::bench

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QByteArray>
+
+#include <chrono>
+#include <optional>
+
+namespace sluice::bench {
+
+using Clock = std::chrono::steady_clock;
+
+struct HttpReply
+{
+    int status = 0;
+    QByteArray head;
+    QByteArray body;
+    // For putGenerated(): when the last body byte was handed to the kernel.
+    Clock::time_point bodySentAt;
+};
+
+// Blocking HTTP/1.1 over plain POSIX sockets to 127.0.0.1, one request per
+// connection ("Connection: close"), so that the client costs as little CPU as
+// possible next to the server it measures.
+class LoopbackClient
+{
+public:
+    LoopbackClient(quint16 port, QByteArray token);
+
+    // One request with an optional small body; nullopt when the connection
+    // fails or no complete answer comes within the timeout.
+    std::optional<HttpReply>
+    request(const QByteArray &method, const QByteArray &target, const QByteArray &body = {},
+            std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+
+    // PUT of `size` bytes of CSV (no header, four columns) generated while
+    // sending: one block of lines
+    // is reused, with its first field renumbered per block, so the body is
+    // never held in memory and no two blocks are equal.
+    std::optional<HttpReply> putGenerated(const QByteArray &target, qint64 size) const;
+
+private:
+    int connectSocket() const;
+
+    quint16 m_port;
+    QByteArray m_token;
+};
+
+} // namespace sluice::bench

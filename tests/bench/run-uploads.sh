@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Upload benchmark: Sluice's PUT /uploads against a Node.js peer doing the same
+# work (tests/bench/peers/node-upload/server.js), each on a fresh data dir on
+# the same file system, each server restarted for every run. Prints the
+# machine, its page-cache write rate, every run, and a table with the goals of
+# issue 5. Deletes everything it creates.
+#
+#   tests/bench/run-uploads.sh            # REPEATS=3 BUILD_DIR=build BENCH_DIR=/var/tmp
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build}
+REPEATS=${REPEATS:-3}
+NODE=${NODE:-node}
+PEER="$ROOT/tests/bench/peers/node-upload/server.js"
+
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j1 --target sluiced bench_uploads >/dev/null
+
+WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-bench.XXXXXX")
+RESULTS="$WORK/results.txt"
+SERVER_PID=
+DATA=
+
+stop_server() {
+    if [[ -n "$SERVER_PID" ]]; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 150); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+    [[ -n "$DATA" ]] && rm -rf "$DATA"
+    DATA=
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+# One 4 GiB upload (and its temp file) at a time, plus room for min_free_disk_bytes.
+free_kib=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
+if ((free_kib < 6 * 1024 * 1024)); then
+    echo "run-uploads: need 6 GiB free in $WORK, have $((free_kib / 1024)) MiB" >&2
+    exit 1
+fi
+
+# Sets PORT and TOKEN; the server runs as SERVER_PID on a fresh data dir.
+start_server() {
+    DATA="$WORK/data-$1"
+    mkdir -p "$DATA"
+    case "$1" in
+    sluice) "$BUILD/app/sluiced" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
+    node) SLUICE_BENCH_TOKEN=bench-token "$NODE" "$PEER" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
+    esac
+    SERVER_PID=$!
+    PORT=
+    for _ in $(seq 150); do
+        PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$WORK/server.out")
+        [[ -n "$PORT" ]] && break
+        sleep 0.1
+    done
+    if [[ -z "$PORT" ]]; then
+        echo "run-uploads: $1 did not start" >&2
+        cat "$WORK/server.out" "$WORK/server.err" >&2
+        exit 1
+    fi
+    if [[ "$1" == sluice ]]; then
+        TOKEN=$(sed -n 's/^token //p' "$WORK/server.out")
+    else
+        TOKEN=bench-token
+    fi
+}
+
+machine() {
+    echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+        "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)," \
+        "node $("$NODE" --version)"
+}
+load() {
+    echo "load average $(cut -d' ' -f1-3 /proc/loadavg); compilers running: $(pgrep -c -x cc1plus || true)"
+}
+
+machine
+echo "data dirs: $WORK ($(df -PT "$WORK" | awk 'NR == 2 { print $2 }'))"
+echo "at start: $(load)"
+# Page cache alone (the file is deleted before it is written back), then to
+# the disk: conv=fdatasync includes the flush, as the servers' fsync does.
+sync
+cached=$(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=2048 2>&1 | tail -1)
+rm -f "$WORK/dd.bin"
+synced=$(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=2048 conv=fdatasync 2>&1 | tail -1)
+rm -f "$WORK/dd.bin"
+echo "dd bs=1M count=2048, 2 GiB: page cache ${cached##*, }; with conv=fdatasync ${synced##*, }"
+
+scenarios=(
+    "single-256MiB --mib 256 --uploads 1 --repeat 3"
+    "single-4GiB --mib 4096 --uploads 1"
+    "concurrent-4x1GiB --mib 1024 --uploads 4 --probe-hz 20"
+)
+for ((run = 1; run <= REPEATS; ++run)); do
+    # Alternate who goes first, so that neither always meets the warmer page cache.
+    servers=(sluice node)
+    ((run % 2 == 0)) && servers=(node sluice)
+    for entry in "${scenarios[@]}"; do
+        read -r scenario args <<<"$entry"
+        for server in "${servers[@]}"; do
+            start_server "$server"
+            # shellcheck disable=SC2086
+            "$BUILD/tests/bench/bench_uploads" --port "$PORT" --pid "$SERVER_PID" --token "$TOKEN" \
+                --server "$server" --scenario "$scenario" $args | tee -a "$RESULTS"
+            stop_server
+            sync
+        done
+    done
+done
+echo "at end: $(load)"
+
+# Aggregation: field SCENARIO SERVER NAME prints one value per run.
+field() { grep "scenario=$1 server=$2 " "$RESULTS" | tr ' ' '\n' | sed -n "s/^$3=//p"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+worst() { sort -g | tail -1; }
+best() { sort -g | head -1; }
+
+echo
+echo "| scenario | server | MiB/s median (range) | last byte to 201, s | server CPU s/GiB | RSS growth MiB, worst run | health p50 / p99 / max ms (median run; max: worst) | processing after 201, s |"
+echo "|---|---|---|---|---|---|---|---|"
+for entry in "${scenarios[@]}"; do
+    read -r scenario _ <<<"$entry"
+    for server in sluice node; do
+        health="–"
+        if [[ "$scenario" == concurrent-* ]]; then
+            health="$(field "$scenario" $server p50_ms | median) / $(field "$scenario" $server p99_ms | median) / $(field "$scenario" $server max_ms | worst)"
+        fi
+        processing="–"
+        [[ $server == sluice ]] && processing=$(field "$scenario" $server processing_s | median)
+        echo "| $scenario | $server | $(field "$scenario" $server mib_s | median) ($(field "$scenario" $server mib_s | best)–$(field "$scenario" $server mib_s | worst)) |" \
+            "$(field "$scenario" $server after_last_byte_s | median) | $(field "$scenario" $server server_cpu_s_per_gib | median) |" \
+            "$(field "$scenario" $server rss_growth_mib | worst) | $health | $processing |"
+    done
+done
+
+verdict() { awk -v v="$1" 'BEGIN { print (v ? "met" : "NOT met") }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+g256=$(field single-256MiB sluice rss_growth_mib | worst)
+g4g=$(field single-4GiB sluice rss_growth_mib | worst)
+gcc=$(field concurrent-4x1GiB sluice rss_growth_mib | worst)
+echo
+echo "goals (Sluice):"
+echo "- RSS growth < 32 MiB: 256 MiB $g256, 4 GiB $g4g, 4x1 GiB $gcc:" \
+    "$(verdict "$(awk -v a="$g256" -v b="$g4g" -v c="$gcc" 'BEGIN { print (a < 32 && b < 32 && c < 32) }')")"
+echo "- 4 GiB within 8 MiB of 256 MiB: $(verdict "$(awk -v a="$g256" -v b="$g4g" 'BEGIN { d = a - b; print (d <= 8 && d >= -8) }')")"
+for entry in "${scenarios[@]}"; do
+    read -r scenario _ <<<"$entry"
+    s=$(field "$scenario" sluice mib_s | median)
+    n=$(field "$scenario" node mib_s | median)
+    r=$(ratio "$s" "$n")
+    echo "- throughput >= 1.2x Node, $scenario: ${r}x: $(verdict "$(awk -v r="$r" 'BEGIN { print (r >= 1.2) }')")"
+done
+sp=$(field concurrent-4x1GiB sluice p99_ms | median)
+np=$(field concurrent-4x1GiB node p99_ms | median)
+echo "- health p99 <= 10 ms and <= Node's ($sp vs $np ms):" \
+    "$(verdict "$(awk -v s="$sp" -v n="$np" 'BEGIN { print (s <= 10 && s <= n) }')")"
