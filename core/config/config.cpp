@@ -56,6 +56,15 @@ Expected<void> Config::save(const QString &path) const
     return writeFileDurably(path, json);
 }
 
+const Dataset *Config::dataset(QStringView name) const
+{
+    for (const Dataset &dataset : datasets) {
+        if (dataset.name == name)
+            return &dataset;
+    }
+    return nullptr;
+}
+
 const Account *Config::account(QStringView name) const
 {
     for (const Account &account : accounts) {
