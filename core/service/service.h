@@ -14,6 +14,9 @@
 namespace sluice::jobs {
 class JobEngine;
 }
+namespace sluice::exports {
+class ExportCatalog;
+}
 
 namespace sluice::service {
 
@@ -55,6 +58,8 @@ public:
     const Options &options() const { return m_options; }
     // Lives on its own thread: call its thread-safe methods only.
     jobs::JobEngine *jobEngine() const { return m_engine; }
+    // Datasets, demo generation, live export threads and counters; thread-safe.
+    std::shared_ptr<exports::ExportCatalog> exportCatalog() const { return m_exports; }
 
 public slots:
     void start() override;
@@ -70,6 +75,8 @@ private:
     Options m_options;
     config::Config m_config;
     QString m_firstRunToken;
+    std::shared_ptr<exports::ExportCatalog> m_exports;
+    std::shared_ptr<std::atomic<qint64>> m_exportBatchRows;
     ServiceStatus m_status;
     metrics::Sample m_latestSample;
     std::unique_ptr<metrics::EventLog> m_events; // thread-safe record(); signals on this thread

@@ -3,6 +3,7 @@
 #include "http/exchange.h"
 #include "metrics/exposition.h"
 #include "metrics/processinfo.h"
+#include "service/exportroutes.h"
 #include "service/jobroutes.h"
 #include "service/service.h"
 #include "service/systemroutes.h"
@@ -59,6 +60,8 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
             "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });
+    addExportRoutes(router, m_service->exportCatalog(), m_engine, this,
+                    [this] { return m_limits; });
 
     m_server = new http::HttpServer(std::move(router));
     m_server->setLimits(limits);
