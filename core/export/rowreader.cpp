@@ -156,7 +156,9 @@ Expected<void> RowReader::open()
         QMutexLocker lock(&g_hookMutex);
         if (g_sqliteOpenHook)
             g_sqliteOpenHook(m_sqlite);
-    } else if (isPostgres() && handle.isValid() && qstrcmp(handle.typeName(), "PGconn*") == 0) {
+    } else if (isPostgres() && handle.isValid()
+               && (qstrcmp(handle.typeName(), "PGconn*") == 0
+                   || qstrcmp(handle.typeName(), "pg_conn*") == 0)) {
         PGconn *conn = *static_cast<PGconn *const *>(handle.constData());
         m_interrupter->attachPostgres(PQgetCancel(conn));
     }
