@@ -16,6 +16,9 @@ struct SamplerInput
     // Disk readings taken elsewhere (the engine's thread); when absent the
     // sampler reads the disk itself, on its caller's thread.
     std::optional<DiskReading> disk;
+    // Exports: live queries running now, and rows read from datasets so far.
+    int exportsInFlight = 0;
+    quint64 rowsExported = 0;
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates
@@ -36,6 +39,7 @@ private:
     quint64 m_lastBytesOut = 0;
     quint64 m_lastReadPauses = 0;
     quint64 m_lastWritePauses = 0;
+    quint64 m_lastRowsExported = 0;
 };
 
 } // namespace sluice::metrics

@@ -3,6 +3,7 @@
 #include "http/exchange.h"
 #include "metrics/exposition.h"
 #include "metrics/processinfo.h"
+#include "export/exportcatalog.h"
 #include "service/exportroutes.h"
 #include "service/jobroutes.h"
 #include "service/service.h"
@@ -156,6 +157,9 @@ void ServiceRuntime::sample()
     input.traffic = &m_traffic;
     input.engine = m_engineStats;
     input.disk = m_engineStats.disk; // no disk I/O on the HTTP thread
+    exports::ExportStats &exportStats = m_service->exportCatalog()->stats();
+    input.exportsInFlight = exportStats.liveInFlight;
+    input.rowsExported = exportStats.rowsRead;
     m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
     QMetaObject::invokeMethod(
