@@ -7,6 +7,7 @@
 //  4. a slow client (1.5 MiB/s): RSS growth, rows read vs rows received, and
 //     /healthz latency meanwhile.
 #include "exporttesting.h"
+#include "pgcluster.h"
 #include "testsupport.h"
 
 #include "export/demodata.h"
@@ -21,6 +22,9 @@
 #include <QFile>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -191,6 +195,72 @@ int main(int argc, char **argv)
                     slowSeconds, double(received) / 1048576.0, rowsReceived, rowsRead, maxAhead,
                     limits.exportBatchRows, double(peakRss - rssBefore) / 1048576.0, p50, p99,
                     qint64(latencies.size()));
+    }
+
+    // PostgreSQL: the same rows in a table, exported live through the cursor.
+    PgCluster pg;
+    if (const QString error = pg.start(); !error.isEmpty()) {
+        std::printf("PostgreSQL: not measured (%s)\n", qPrintable(error));
+        return 0;
+    }
+    {
+        QSqlDatabase setup = QSqlDatabase::addDatabase(u"QPSQL"_s, u"setup"_s);
+        setup.setHostName(u"127.0.0.1"_s);
+        setup.setPort(pg.port());
+        setup.setUserName(pg.user());
+        setup.setDatabaseName(u"postgres"_s);
+        setup.open();
+        QSqlQuery q(setup);
+        if (!q.exec(u"CREATE TABLE orders AS SELECT n AS id, timestamp '2025-01-01' + n * "
+                    "interval '47 seconds' AS created_at, 'customer ' || (n % 5000) AS "
+                    "customer, (ARRAY['paid','shipped','refunded'])[1 + n % 3] AS status, "
+                    "((n % 50000) - 20000) / 100.0 AS amount, 'EUR' AS currency, "
+                    "CASE WHEN n % 7 = 0 THEN 'gift, please wrap' END AS note FROM "
+                    "generate_series(1, %1) AS n"_s.arg(rows)))
+            std::printf("PostgreSQL setup failed: %s\n", qPrintable(q.lastError().text()));
+        q.exec(u"CREATE INDEX ON orders (created_at)"_s);
+        q.exec(u"ANALYZE orders"_s);
+        q.finish();
+        setup.close();
+    }
+    QSqlDatabase::removeDatabase(u"setup"_s);
+    config::Dataset pgOrders = orders;
+    pgOrders.name = u"pgorders"_s;
+    pgOrders.driver = u"QPSQL"_s;
+    pgOrders.database = u"postgres"_s;
+    pgOrders.host = u"127.0.0.1"_s;
+    pgOrders.port = pg.port();
+    pgOrders.user = pg.user();
+    const auto pgCatalog
+        = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {pgOrders}, dir.path());
+    ServerThread pgServer(
+        [pgCatalog, limits](http::Router &router) {
+            service::addExportRoutes(router, pgCatalog, nullptr, nullptr,
+                                     [limits] { return limits; });
+        },
+        limits);
+    {
+        const qint64 rssBefore = rssBytes();
+        qint64 peakRss = rssBefore;
+        RawClient client(pgServer.port(), 1 << 20);
+        t.restart();
+        client.send(test::get("/exports/pgorders.csv?from=2025-01-01&to=2026-06-30",
+                              bearer(viewerToken())));
+        qint64 bytes = 0;
+        QByteArray tail;
+        while (client.socket().waitForReadyRead(60'000)) {
+            const QByteArray piece = client.socket().readAll();
+            bytes += piece.size();
+            tail = QByteArray(tail + piece).right(16);
+            peakRss = std::max(peakRss, rssBytes());
+            if (tail.endsWith("\r\n0\r\n\r\n"))
+                break;
+        }
+        const double seconds = double(t.elapsed()) / 1000.0;
+        std::printf("PostgreSQL cursor, fast client: %lld rows, %.1f MiB in %.2f s = %.0f rows/s; "
+                    "RSS growth during the export %.1f MiB (the result set is %.1f MiB of CSV)\n",
+                    rows, double(bytes) / 1048576.0, seconds, double(rows) / seconds,
+                    double(peakRss - rssBefore) / 1048576.0, double(bytes) / 1048576.0);
     }
     return 0;
 }
