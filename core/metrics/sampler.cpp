@@ -58,6 +58,8 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     s.writePausesPerSecond = rate(t.writePauses, m_lastWritePauses);
     s.exportsInFlight = input.exportsInFlight;
     s.rowsPerSecond = rate(input.rowsExported, m_lastRowsExported);
+    s.rowsExportedTotal = input.rowsExported;
+    s.exportStallsTotal = input.exportStalls;
     s.cpuFraction
         = seconds > 0 && s.cpuSeconds >= m_lastCpu ? (s.cpuSeconds - m_lastCpu) / seconds : 0;
 

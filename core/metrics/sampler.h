@@ -19,6 +19,7 @@ struct SamplerInput
     // Exports: live queries running now, and rows read from datasets so far.
     int exportsInFlight = 0;
     quint64 rowsExported = 0;
+    quint64 exportStalls = 0;
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates

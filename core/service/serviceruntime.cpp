@@ -1,9 +1,9 @@
 #include "service/serviceruntime.h"
 
+#include "export/exportcatalog.h"
 #include "http/exchange.h"
 #include "metrics/exposition.h"
 #include "metrics/processinfo.h"
-#include "export/exportcatalog.h"
 #include "service/exportroutes.h"
 #include "service/jobroutes.h"
 #include "service/service.h"
@@ -160,6 +160,7 @@ void ServiceRuntime::sample()
     exports::ExportStats &exportStats = m_service->exportCatalog()->stats();
     input.exportsInFlight = exportStats.liveInFlight;
     input.rowsExported = exportStats.rowsRead;
+    input.exportStalls = exportStats.stalls;
     m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
     QMetaObject::invokeMethod(

@@ -241,6 +241,10 @@ void tst_ExportJobs::accountCap()
     const Reply third = f.call("POST", "/exports", QJsonDocument(body).toJson());
     QCOMPARE(third.status, 202);
     const QString id = Fixture::json(third).value(u"id"_s).toString();
+    // A retry counts against the cap like a submission.
+    const Reply retry = f.call("POST", "/jobs/" + first.toLatin1() + "/retry");
+    QCOMPARE(retry.status, 429);
+    QCOMPARE(Fixture::json(retry).value(u"limit"_s).toString(), u"max_export_jobs_per_account"_s);
     QCOMPARE(f.call("POST", "/jobs/" + id.toLatin1() + "/cancel").status, 200);
 }
 
