@@ -199,6 +199,7 @@ QByteArray LiveExportProducer::read(qint64 maxBytes)
 {
     if (m_failed || m_stopped || maxBytes <= 0)
         return {};
+    m_pulled = true;
     QMutexLocker lock(&m_pipe->mutex);
     if (m_pipe->chunks.empty()) {
         if (!m_pipe->finished && m_stall.interval() > 0 && !m_stall.isActive())
@@ -243,7 +244,8 @@ void LiveExportProducer::abort()
         QMutexLocker lock(&m_pipe->mutex);
         complete = m_pipe->finished && m_pipe->chunks.empty();
     }
-    if (!complete && !m_failed && m_stats)
+    // A HEAD request never pulls: not a client that left mid-way.
+    if (!complete && !m_failed && m_pulled && m_stats)
         ++m_stats->disconnects;
     m_pipe->requestStop();
 }

@@ -89,6 +89,7 @@ private:
     QTimer m_stall;
     bool m_failed = false;
     bool m_stopped = false;
+    bool m_pulled = false;
 };
 
 } // namespace sluice::exports
