@@ -25,7 +25,7 @@ class RequestParser final
 {
 public:
     enum class Status {
-        NeedMore, // everything offered was consumed; feed more
+        NeedMore, // feed more; bytes not consumed (a partial line) come again with it
         HeadComplete, // request() is ready; body (if any) follows
         BodyData, // takeBody() has decoded body bytes; call feed again
         Complete, // the message ended (takeBody() may hold its last bytes)

@@ -16,10 +16,10 @@ struct SamplerInput
     // Disk readings taken elsewhere (the engine's thread); when absent the
     // sampler reads the disk itself, on its caller's thread.
     std::optional<DiskReading> disk;
-    // Exports: live queries running now, and rows read from datasets so far.
-    int exportsInFlight = 0;
-    quint64 rowsExported = 0;
-    quint64 exportStalls = 0;
+    int uploadsInFlight = 0; // admitted upload requests still receiving or storing
+    int exportsInFlight = 0; // live exports holding a query
+    quint64 rowsExported = 0; // rows read from datasets so far, live and jobs
+    quint64 exportStalls = 0; // live exports ended by export_stall_timeout_ms
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates

@@ -14,6 +14,9 @@
 namespace sluice::jobs {
 class JobEngine;
 }
+namespace sluice::upload {
+class UploadStore;
+}
 namespace sluice::exports {
 class ExportCatalog;
 }
@@ -84,6 +87,8 @@ private:
     ServiceRuntime *m_runtime = nullptr; // lives on m_httpThread
     QThread m_jobsThread;
     jobs::JobEngine *m_engine = nullptr; // lives on m_jobsThread
+    QThread m_uploadsThread;
+    upload::UploadStore *m_uploadStore = nullptr; // lives on m_uploadsThread; deleted last
     QString m_engineError; // why the job engine could not start
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
