@@ -44,13 +44,14 @@ public:
         QString name;
         QString declaredType; // canonical, or empty
         std::optional<upload::ExpectedDigest> digest;
-        qint64 maxBytes = 0;
-        upload::ContentPolicy policy;
     };
 
-    IncomingFile(const QString &tempDir, qint64 bufferBytes, Spec spec, QObject *parent)
+    IncomingFile(const QString &tempDir, qint64 bufferBytes, qint64 maxBytes,
+                 upload::ContentPolicy policy, Spec spec, QObject *parent)
         : QObject(parent)
         , m_spec(std::move(spec))
+        , m_maxBytes(maxBytes)
+        , m_policy(std::move(policy))
         , m_writer(tempDir, options(bufferBytes), this)
     {
         connect(&m_writer, &upload::UploadWriter::drained, this, &IncomingFile::drained);
@@ -75,10 +76,10 @@ public:
         if (m_done)
             return false;
         m_received += data.size();
-        if (m_received > m_spec.maxBytes) {
+        if (m_received > m_maxBytes) {
             fail(HttpError::limitExceeded(413,
                                           u"%1 is larger than max_upload_bytes"_s.arg(m_spec.name),
-                                          u"max_upload_bytes"_s, m_spec.maxBytes));
+                                          u"max_upload_bytes"_s, m_maxBytes));
             return false;
         }
         if (m_head.size() < SniffBytes) {
@@ -135,7 +136,7 @@ private:
     bool sniff()
     {
         m_sniffed = true;
-        auto type = m_spec.policy.checkContent(m_spec.name, m_spec.declaredType, m_head);
+        auto type = m_policy.checkContent(m_spec.name, m_spec.declaredType, m_head);
         if (!type) {
             fail(HttpError {415, m_spec.name % u": "_s % type.error().message});
             return false;
@@ -174,6 +175,8 @@ private:
     }
 
     Spec m_spec;
+    qint64 m_maxBytes;
+    upload::ContentPolicy m_policy;
     upload::UploadWriter m_writer;
     QByteArray m_head;
     QByteArray m_sha256;
@@ -227,10 +230,8 @@ protected:
 
     IncomingFile *newFile(IncomingFile::Spec spec)
     {
-        spec.maxBytes = m_limits.maxUploadBytes;
-        spec.policy = m_policy;
         auto *file = new IncomingFile(m_context.tempDir, m_limits.uploadBufferBytes,
-                                      std::move(spec), this);
+                                      m_limits.maxUploadBytes, m_policy, std::move(spec), this);
         connect(file, &IncomingFile::drained, this, &BodySink::drained);
         connect(file, &IncomingFile::failed, this, &UploadSinkBase::reject);
         if (auto error = file->open()) {
@@ -434,7 +435,7 @@ private:
             reject(HttpError {400, *part.fileName % u": "_s % digest.error().message});
             return false;
         }
-        m_current = newFile({*part.fileName, *declared, *digest, 0, {}});
+        m_current = newFile({*part.fileName, *declared, *digest});
         if (!m_current)
             return false;
         connect(m_current, &IncomingFile::finished, this, &MultipartUploadSink::maybeStore);
@@ -529,7 +530,7 @@ void addUploadRoutes(http::Router &router, UploadRoutesContext context)
         if (!ticket)
             return;
         auto *sink
-            = new RawUploadSink(ex, context, std::move(ticket), {name, *declared, *digest, 0, {}});
+            = new RawUploadSink(ex, context, std::move(ticket), {name, *declared, *digest});
         if (!sink->isOpen()) {
             delete sink; // it answered
             return;

@@ -18,7 +18,8 @@ namespace sluice::upload {
 class ContentPolicy
 {
 public:
-    explicit ContentPolicy(QStringList allowedTypes = {});
+    ContentPolicy() = default; // allows nothing
+    explicit ContentPolicy(QStringList allowedTypes);
 
     // The declared type of a body or part (a Content-Type value, parameters
     // ignored), checked before any byte is read. Empty and
