@@ -13,6 +13,9 @@ packages=(
     libgl-dev libglx-dev libvulkan-dev
     # parsing, hashing, compression
     libboost1.81-dev libssl-dev zlib1g-dev
+    # exports: SQLite rows through the driver's handle, PostgreSQL query
+    # cancellation (libpq), and a real PostgreSQL server for the export tests
+    libsqlite3-dev libpq-dev postgresql
     # runtime helpers used by the tests and the demo
     sqlite3 curl ca-certificates xauth xvfb
     # promtool, which checks the /metrics text in tst_prometheus. Debian ships

@@ -65,6 +65,15 @@ QStringList Config::defaultUploadTypes()
             u"application/pdf"_s, u"application/zip"_s,  u"application/gzip"_s};
 }
 
+const Dataset *Config::dataset(QStringView name) const
+{
+    for (const Dataset &dataset : datasets) {
+        if (dataset.name == name)
+            return &dataset;
+    }
+    return nullptr;
+}
+
 const Account *Config::account(QStringView name) const
 {
     for (const Account &account : accounts) {

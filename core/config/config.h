@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/dataset.h"
 #include "config/limits.h"
 #include "util/expected.h"
 
@@ -41,6 +42,11 @@ struct Config
     QStringList uploadTypes = defaultUploadTypes();
     Limits limits;
     QList<Account> accounts;
+    // A file without a "datasets" key gets the built-in `orders` demo; an
+    // empty array means no datasets at all.
+    QList<Dataset> datasets = {Dataset::demoOrders()};
+
+    const Dataset *dataset(QStringView name) const;
 
     bool operator==(const Config &) const = default;
 

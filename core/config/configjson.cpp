@@ -1,6 +1,7 @@
 // Config::fromJson and Config::toJson: the file format and its error messages.
 
 #include "config/config.h"
+#include "config/dataset_p.h"
 #include "config/jsontext_p.h"
 #include "config/limits_p.h"
 
@@ -139,8 +140,9 @@ private:
 Config ConfigReader::read(const QJsonObject &root)
 {
     Config config;
-    rejectUnknownKeys(root, {},
-                      {"version"_L1, "listen"_L1, "upload_types"_L1, "limits"_L1, "accounts"_L1});
+    rejectUnknownKeys(
+        root, {},
+        {"version"_L1, "listen"_L1, "upload_types"_L1, "limits"_L1, "accounts"_L1, "datasets"_L1});
 
     const QJsonValue version = root.value("version"_L1);
     if (version.isUndefined()) {
@@ -178,6 +180,12 @@ Config ConfigReader::read(const QJsonObject &root)
 
     if (const QJsonValue accounts = root.value("accounts"_L1); !accounts.isUndefined())
         readAccounts(accounts, config.accounts);
+    if (const QJsonValue datasets = root.value("datasets"_L1); !datasets.isUndefined()) {
+        QList<detail::DatasetProblem> problems;
+        config.datasets = detail::readDatasets(datasets, problems);
+        for (const auto &problem : std::as_const(problems))
+            fail(problem.path, problem.reason);
+    }
     return config;
 }
 
@@ -380,7 +388,7 @@ QByteArray Config::toJson() const
     }
     out.line(1, {"},"});
 
-    out.line(1, {"\"accounts\": [", accounts.isEmpty() ? "]" : ""});
+    out.line(1, {"\"accounts\": [", accounts.isEmpty() ? "]," : ""});
     for (qsizetype i = 0; i < accounts.size(); ++i) {
         const Account &account = accounts[i];
         out.line(2, {"{"});
@@ -401,7 +409,8 @@ QByteArray Config::toJson() const
         out.line(2, {"}", separator(i, accounts.size())});
     }
     if (!accounts.isEmpty())
-        out.line(1, {"]"});
+        out.line(1, {"],"});
+    out.line(0, {detail::datasetsJson(datasets, 1)});
     out.line(0, {"}"});
     return out.text();
 }

@@ -238,6 +238,34 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
     return refusal;
 }
 
+// A kind's own per-account cap (export jobs: max_export_jobs_per_account).
+std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QString &owner)
+{
+    const auto kind = m_kinds.value(kindName);
+    const auto cap = kind ? kind->accountCap(m_limits) : std::nullopt;
+    if (!cap)
+        return std::nullopt;
+    int active = 0;
+    for (const JobState state : {JobState::Queued, JobState::Running}) {
+        JobQuery query;
+        query.state = state;
+        query.kind = kindName;
+        query.owner = owner;
+        query.limit = 1;
+        const auto page = m_store->list(query);
+        if (!page)
+            return Refusal {Refusal::Reason::Unavailable, page.error().message, {}, 0};
+        active += page->total;
+    }
+    if (active < cap->value)
+        return std::nullopt;
+    ++m_counters.refused;
+    return Refusal {
+        Refusal::Reason::AccountBusy,
+        u"account '%1' has %2 queued and running %3 jobs"_s.arg(owner).arg(active).arg(kindName),
+        cap->limit, cap->value};
+}
+
 SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &params,
                                  const Principal &owner)
 {
@@ -255,6 +283,10 @@ SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &par
     if (const QString problem = kind->validate(params); !problem.isEmpty())
         return refuse(Refusal::Reason::BadRequest, problem);
     if (auto refusal = admissionRefusal(owner.account)) {
+        result.refusal = refusal;
+        return result;
+    }
+    if (auto refusal = kindRefusal(kindName, owner.account)) {
         result.refusal = refusal;
         return result;
     }
@@ -334,6 +366,8 @@ ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
         return {ControlResult::Status::Conflict,
                 u"job %1 is still stopping; retry in a moment"_s.arg(id), job};
     if (auto refusal = admissionRefusal(job->owner))
+        return {ControlResult::Status::Refused, refusal->message, job, refusal};
+    if (auto refusal = kindRefusal(job->kind, job->owner))
         return {ControlResult::Status::Refused, refusal->message, job, refusal};
     const auto moved = m_store->transition(id, job->state, JobState::Queued, [&](JobRecord &j) {
         // A fresh series of attempts on top of those spent; the log keeps the history.

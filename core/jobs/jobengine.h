@@ -160,6 +160,7 @@ private:
     void detach(const QString &id);
     void reconcile();
     std::optional<Refusal> admissionRefusal(const QString &owner);
+    std::optional<Refusal> kindRefusal(const QString &kind, const QString &owner);
     void onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
     void requeueUnspent(const QString &id, const QString &why);
     void tick();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/limits.h"
 #include "jobs/job.h"
 #include "util/expected.h"
 
@@ -70,6 +71,18 @@ public:
     // Empty when the parameters are fine; otherwise what is wrong with them.
     virtual QString validate(const QJsonObject &params) const = 0;
     virtual JobOutcome run(JobContext &context) const = 0;
+
+    // A cap on the queued and running jobs of this kind per account, on top of
+    // max_jobs_per_account: the Limits key and its value; none by default.
+    struct AccountCap
+    {
+        QString limit;
+        qint64 value = 0;
+    };
+    virtual std::optional<AccountCap> accountCap(const config::Limits &) const
+    {
+        return std::nullopt;
+    }
 };
 
 } // namespace sluice::jobs

@@ -387,7 +387,9 @@ void JobEngine::shutdown()
     }
     // Give the workers their grace, handling their outcomes as they come.
     QDeadlineTimer deadline(m_limits.cancelGraceMs);
-    while (!m_attempts.isEmpty() && !deadline.hasExpired()) {
+    // Cancelled attempts still winding down (m_draining) get the same grace:
+    // their temp folders are removed when they return.
+    while ((!m_attempts.isEmpty() || !m_draining.isEmpty()) && !deadline.hasExpired()) {
         m_pool->waitForDone(50);
         QCoreApplication::sendPostedEvents(this);
     }

@@ -49,6 +49,11 @@ QByteArray renderExposition(const Sample &s, double processStartSeconds,
     if (e.refused > 0)
         w.counter(u"sluice_rejections_total"_s, rejectionsHelp, double(e.refused),
                   {{u"reason"_s, u"job_admission"_s}});
+    w.counter(u"sluice_exported_rows_total"_s, u"Rows read from datasets by exports."_s,
+              double(s.rowsExportedTotal));
+    w.counter(u"sluice_export_stalls_total"_s,
+              u"Live exports ended because the database stalled past export_stall_timeout_ms."_s,
+              double(s.exportStallsTotal));
     w.counter(u"sluice_cleanups_total"_s, u"Orphaned, expired or evicted files removed."_s,
               double(s.cleanupsTotal));
 

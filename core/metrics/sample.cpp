@@ -68,7 +68,9 @@ QJsonObject Sample::toJson() const
                       {u"read_pauses_per_second"_s, readPausesPerSecond},
                       {u"write_pauses_per_second"_s, writePausesPerSecond},
                       {u"requests_total"_s, qint64(requestsTotal)},
-                      {u"rejections_total"_s, qint64(rejectionsTotal)}}},
+                      {u"rejections_total"_s, qint64(rejectionsTotal)},
+                      {u"rows_exported_total"_s, qint64(rowsExportedTotal)},
+                      {u"export_stalls_total"_s, qint64(exportStallsTotal)}}},
         {u"jobs"_s,
          QJsonObject {
              {u"by_state"_s, jobs},

@@ -51,6 +51,8 @@ struct Sample
     quint64 requestsTotal = 0;
     quint64 rejectionsTotal = 0;
     quint64 cleanupsTotal = 0;
+    quint64 rowsExportedTotal = 0; // rows read from datasets, live and jobs
+    quint64 exportStallsTotal = 0; // live exports ended by export_stall_timeout_ms
 
     // Flat numeric series for the history and the charts, e.g. "resident_bytes".
     QHash<QString, double> series() const;

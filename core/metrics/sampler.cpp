@@ -58,6 +58,10 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     s.bytesOutPerSecond = rate(t.bytesOut, m_lastBytesOut);
     s.readPausesPerSecond = rate(t.readPauses, m_lastReadPauses);
     s.writePausesPerSecond = rate(t.writePauses, m_lastWritePauses);
+    s.exportsInFlight = input.exportsInFlight;
+    s.rowsPerSecond = rate(input.rowsExported, m_lastRowsExported);
+    s.rowsExportedTotal = input.rowsExported;
+    s.exportStallsTotal = input.exportStalls;
     s.cpuFraction
         = seconds > 0 && s.cpuSeconds >= m_lastCpu ? (s.cpuSeconds - m_lastCpu) / seconds : 0;
 
@@ -68,6 +72,7 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     m_lastBytesOut = t.bytesOut;
     m_lastReadPauses = t.readPauses;
     m_lastWritePauses = t.writePauses;
+    m_lastRowsExported = input.rowsExported;
     return s;
 }
 

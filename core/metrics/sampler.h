@@ -17,7 +17,9 @@ struct SamplerInput
     // sampler reads the disk itself, on its caller's thread.
     std::optional<DiskReading> disk;
     int uploadsInFlight = 0; // admitted upload requests still receiving or storing
-    int exportsInFlight = 0; // live exports being sent
+    int exportsInFlight = 0; // live exports holding a query
+    quint64 rowsExported = 0; // rows read from datasets so far, live and jobs
+    quint64 exportStalls = 0; // live exports ended by export_stall_timeout_ms
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates
@@ -38,6 +40,7 @@ private:
     quint64 m_lastBytesOut = 0;
     quint64 m_lastReadPauses = 0;
     quint64 m_lastWritePauses = 0;
+    quint64 m_lastRowsExported = 0;
 };
 
 } // namespace sluice::metrics

@@ -36,8 +36,6 @@ std::optional<QString> jobIdOf(Exchange &ex)
     return id;
 }
 
-Response refusalResponse(const jobs::Refusal &r);
-
 Response controlResponse(const jobs::ControlResult &r, int okStatus)
 {
     switch (r.status) {
@@ -55,6 +53,8 @@ Response controlResponse(const jobs::ControlResult &r, int okStatus)
     }
     return Response::error({500, r.message});
 }
+
+} // namespace
 
 Response refusalResponse(const jobs::Refusal &r)
 {
@@ -79,6 +79,8 @@ Response refusalResponse(const jobs::Refusal &r)
         resp.headers.add("Retry-After", "5");
     return resp;
 }
+
+namespace {
 
 // Reports the parameter at fault and what is allowed.
 std::optional<jobs::JobQuery> parseQuery(Exchange &ex)

@@ -1,6 +1,8 @@
 #include "service/service.h"
 
 #include "config/authenticator.h"
+#include "export/exportcatalog.h"
+#include "export/exportjob.h"
 #include "jobs/jobengine.h"
 #include "jobs/selftestjob.h"
 #include "service/serviceruntime.h"
@@ -69,6 +71,10 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
     m_engine->registerKind(std::make_unique<upload::UploadProcessJob>(dataDir + u"/uploads.db"_s,
                                                                       dataDir + u"/uploads"_s));
+    m_exports = std::make_shared<exports::ExportCatalog>(m_config.datasets, dataDir);
+    m_exportBatchRows = std::make_shared<std::atomic<qint64>>(m_config.limits.exportBatchRows);
+    m_engine->registerKind(std::make_unique<exports::ExportJob>(
+        m_exports, [rows = m_exportBatchRows] { return rows->load(); }));
     m_jobsThread.setObjectName(u"sluice-jobs"_s);
     m_engine->moveToThread(&m_jobsThread);
     connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
@@ -123,6 +129,11 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
                 m_engineError = u"upload store: "_s + started.error().message;
         },
         Qt::BlockingQueuedConnection);
+    // A missing demo database is generated a little after start-up (a service
+    // that only lives for a moment never pays for it), or at the first export
+    // request that needs it, whichever comes first.
+    QTimer::singleShot(std::chrono::seconds(2), this,
+                       [exports = m_exports] { exports->startGeneration(); });
     QMetaObject::invokeMethod(m_runtime,
                               [runtime = m_runtime, l = m_config.limits, t = m_config.uploadTypes] {
                                   runtime->init(l, t);
@@ -150,6 +161,7 @@ Service::~Service()
         Qt::BlockingQueuedConnection);
     QMetaObject::invokeMethod(
         m_engine, [engine = m_engine] { engine->shutdown(); }, Qt::BlockingQueuedConnection);
+    m_exports->stopGeneration(); // job kinds may keep the catalog a little longer
     m_jobsThread.quit();
     m_jobsThread.wait();
     m_uploadsThread.quit();
@@ -244,6 +256,7 @@ void Service::onConfigFileChanged()
 
 void Service::applyConfig()
 {
+    m_exportBatchRows->store(m_config.limits.exportBatchRows);
     m_engine->setLimits(m_config.limits);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     m_uploadStore->setTempFileTtl(m_config.limits.tempFileTtlMs);

@@ -17,6 +17,9 @@ class JobEngine;
 namespace sluice::upload {
 class UploadStore;
 }
+namespace sluice::exports {
+class ExportCatalog;
+}
 
 namespace sluice::service {
 
@@ -58,6 +61,8 @@ public:
     const Options &options() const { return m_options; }
     // Lives on its own thread: call its thread-safe methods only.
     jobs::JobEngine *jobEngine() const { return m_engine; }
+    // Datasets, demo generation, live export threads and counters; thread-safe.
+    std::shared_ptr<exports::ExportCatalog> exportCatalog() const { return m_exports; }
 
 public slots:
     void start() override;
@@ -73,6 +78,8 @@ private:
     Options m_options;
     config::Config m_config;
     QString m_firstRunToken;
+    std::shared_ptr<exports::ExportCatalog> m_exports;
+    std::shared_ptr<std::atomic<qint64>> m_exportBatchRows;
     ServiceStatus m_status;
     metrics::Sample m_latestSample;
     std::unique_ptr<metrics::EventLog> m_events; // thread-safe record(); signals on this thread

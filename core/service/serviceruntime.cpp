@@ -1,8 +1,10 @@
 #include "service/serviceruntime.h"
 
+#include "export/exportcatalog.h"
 #include "http/exchange.h"
 #include "metrics/exposition.h"
 #include "metrics/processinfo.h"
+#include "service/exportroutes.h"
 #include "service/jobroutes.h"
 #include "service/service.h"
 #include "service/systemroutes.h"
@@ -69,6 +71,8 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
                      [this] {
                          return m_uploadPolicy;
                      }});
+    addExportRoutes(router, m_service->exportCatalog(), m_engine, this,
+                    [this] { return m_limits; });
 
     m_server = new http::HttpServer(std::move(router));
     m_server->setLimits(limits);
@@ -172,6 +176,10 @@ void ServiceRuntime::sample()
     input.engine = m_engineStats;
     input.disk = m_engineStats.disk; // no disk I/O on the HTTP thread
     input.uploadsInFlight = m_uploadGate.inFlight();
+    exports::ExportStats &exportStats = m_service->exportCatalog()->stats();
+    input.exportsInFlight = exportStats.liveInFlight;
+    input.rowsExported = exportStats.rowsRead;
+    input.exportStalls = exportStats.stalls;
     m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
     QMetaObject::invokeMethod(

@@ -70,6 +70,9 @@ void tst_Sampler::ratesFromTotals()
     traffic.bytesIn = 4000;
     traffic.bytesOut = 1000;
     traffic.readPauses = 3;
+    input.rowsExported = 9000;
+    input.exportsInFlight = 2;
+    input.exportStalls = 3;
     traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.001);
     traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.002);
     const metrics::Sample s = sampler.take(12'000, input); // two seconds later
@@ -78,6 +81,10 @@ void tst_Sampler::ratesFromTotals()
     QCOMPARE(s.readPausesPerSecond, 1.5);
     QCOMPARE(s.requestsPerSecond, 1.0);
     QCOMPARE(s.requestsTotal, quint64(2));
+    QCOMPARE(s.rowsPerSecond, 4500.0);
+    QCOMPARE(s.exportsInFlight, 2);
+    QCOMPARE(s.rowsExportedTotal, quint64(9000));
+    QCOMPARE(s.exportStallsTotal, quint64(3));
     // A total that went backwards (a fresh counter) gives no negative rate.
     http::TrafficStats fresh;
     input.traffic = &fresh;

@@ -1,0 +1,131 @@
+#include "export/exportcatalog.h"
+
+#include "export/demodata.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSet>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcExport, "sluice.export", QtInfoMsg)
+
+namespace sluice::exports {
+
+ExportCatalog::ExportCatalog(QList<config::Dataset> datasets, QString dataDir)
+    : m_datasets(std::move(datasets))
+    , m_dataDir(QDir(dataDir).absolutePath())
+{
+    m_livePool.setObjectName(u"sluice-export"_s);
+    m_livePool.setMaxThreadCount(MaxLiveExports);
+    m_livePool.setExpiryTimeout(30'000);
+    // Until the generator runs, a missing demo file reads as "being generated".
+    for (const config::Dataset &d : std::as_const(m_datasets)) {
+        if (d.demoRows > 0 && !QFileInfo::exists(databasePath(d)))
+            m_generating.insert(d.name);
+    }
+}
+
+ExportCatalog::~ExportCatalog()
+{
+    stopGeneration();
+    m_livePool.waitForDone();
+}
+
+std::optional<config::Dataset> ExportCatalog::dataset(const QString &name) const
+{
+    for (const config::Dataset &d : m_datasets) {
+        if (d.name == name)
+            return d;
+    }
+    return std::nullopt;
+}
+
+QStringList ExportCatalog::names() const
+{
+    QStringList out;
+    for (const config::Dataset &d : m_datasets)
+        out.append(d.name);
+    return out;
+}
+
+QString ExportCatalog::databasePath(const config::Dataset &dataset) const
+{
+    if (dataset.driver != u"QSQLITE"_s || QDir::isAbsolutePath(dataset.database)
+        || dataset.database == u":memory:"_s)
+        return dataset.database;
+    return QDir(m_dataDir).filePath(dataset.database);
+}
+
+ExportCatalog::Readiness ExportCatalog::readiness(const QString &name, QString *why) const
+{
+    QMutexLocker lock(&m_mutex);
+    if (const auto it = m_generationErrors.constFind(name); it != m_generationErrors.cend()) {
+        if (why)
+            *why = *it;
+        return Readiness::Failed;
+    }
+    if (m_generating.contains(name)) {
+        if (why)
+            *why = u"the demo database of dataset %1 is being generated"_s.arg(name);
+        return Readiness::Generating;
+    }
+    return Readiness::Ready;
+}
+
+void ExportCatalog::startGeneration()
+{
+    QMutexLocker lock(&m_mutex); // callers on any thread; the generator takes it later
+    if (m_generator.joinable() || m_generating.isEmpty())
+        return;
+    QList<config::Dataset> todo;
+    for (const config::Dataset &d : std::as_const(m_datasets)) {
+        if (m_generating.contains(d.name))
+            todo.append(d);
+    }
+    m_generator = std::thread([this, todo] {
+        // Background work: let the service's own threads win any contention.
+        ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
+        for (const config::Dataset &d : todo) {
+            const QString path = databasePath(d);
+            qCInfo(lcExport).noquote() << "generating the demo dataset" << d.name << "with"
+                                       << d.demoRows << "rows in" << path;
+            const auto done = generateDemoOrders(path, d.demoRows, &m_stopGeneration);
+            QMutexLocker lock(&m_mutex);
+            m_generating.remove(d.name);
+            if (!done) {
+                qCWarning(lcExport).noquote() << done.error().message;
+                m_generationErrors.insert(d.name, done.error().message);
+            }
+        }
+    });
+}
+
+void ExportCatalog::stopGeneration()
+{
+    m_stopGeneration = true;
+    QMutexLocker lock(&m_mutex);
+    if (!m_generator.joinable())
+        return;
+    std::thread generator = std::move(m_generator);
+    lock.unlock();
+    generator.join();
+}
+
+void ExportCatalog::waitForGeneration()
+{
+    startGeneration();
+    QMutexLocker lock(&m_mutex);
+    if (!m_generator.joinable())
+        return;
+    std::thread generator = std::move(m_generator);
+    lock.unlock();
+    generator.join();
+}
+
+} // namespace sluice::exports

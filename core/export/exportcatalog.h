@@ -1,0 +1,71 @@
+#pragma once
+
+#include "config/dataset.h"
+#include "util/expected.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QSet>
+#include <QThreadPool>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+namespace sluice::exports {
+
+// Counters of the export paths, readable from any thread (the sampler's).
+struct ExportStats
+{
+    std::atomic_int liveInFlight {0}; // live exports holding a query
+    std::atomic<quint64> liveStarted {0};
+    std::atomic<quint64> rowsRead {0}; // rows read from databases, live and jobs
+    std::atomic<quint64> stalls {0}; // live exports ended by export_stall_timeout_ms
+    std::atomic<quint64> disconnects {0}; // live exports stopped because the client left
+};
+
+// The configured datasets, where their databases are, whether a generated
+// demo database is ready, the threads that run live export queries, and the
+// counters. Thread-safe; shared by the HTTP routes and the export job kind.
+class ExportCatalog final
+{
+public:
+    // At most this many live exports hold a query at once; more get 503.
+    static constexpr int MaxLiveExports = 16;
+
+    ExportCatalog(QList<config::Dataset> datasets, QString dataDir);
+    ~ExportCatalog(); // stops a generation in progress and waits for the live threads
+    Q_DISABLE_COPY_MOVE(ExportCatalog)
+
+    std::optional<config::Dataset> dataset(const QString &name) const;
+    QStringList names() const;
+    // QSQLITE: the file (relative paths from the data dir); QPSQL: the database name.
+    QString databasePath(const config::Dataset &dataset) const;
+
+    enum class Readiness { Ready, Generating, Failed };
+    // Generated demo datasets are Generating until their file exists.
+    Readiness readiness(const QString &name, QString *why = nullptr) const;
+    // Generates, on a thread of its own (at a lower priority), every demo
+    // database whose file is missing. Returns at once; idempotent.
+    void startGeneration();
+    // Stops a generation in progress (its temp file is removed) and waits.
+    void stopGeneration();
+    // Starts the generation if needed and waits for it to end (tests, tools).
+    void waitForGeneration();
+
+    ExportStats &stats() { return m_stats; }
+    QThreadPool *livePool() { return &m_livePool; }
+
+private:
+    QList<config::Dataset> m_datasets;
+    QString m_dataDir;
+    mutable QMutex m_mutex;
+    QHash<QString, QString> m_generationErrors; // dataset -> why it failed
+    QSet<QString> m_generating;
+    std::atomic_bool m_stopGeneration {false};
+    std::thread m_generator;
+    ExportStats m_stats;
+    QThreadPool m_livePool;
+};
+
+} // namespace sluice::exports

@@ -1,0 +1,254 @@
+#include "service/exportroutes.h"
+
+#include "export/exportcatalog.h"
+#include "export/liveexport.h"
+#include "http/contentdisposition.h"
+#include "http/exchange.h"
+#include "http/jsonbodysink.h"
+#include "jobs/jobengine.h"
+#include "jobs/jobjson.h"
+#include "service/jobroutes.h"
+
+#include <QJsonObject>
+#include <QPointer>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::service {
+
+namespace {
+
+using exports::ExportCatalog;
+using http::Access;
+using http::Exchange;
+using http::HttpError;
+using http::Response;
+
+bool prefersAsync(const http::Request &request)
+{
+    return http::listContainsToken(request.headers.value("Prefer"), "respond-async");
+}
+
+// RFC 9110 §12.5.3: gzip unless its qvalue is 0.
+bool acceptsGzip(const http::Request &request)
+{
+    const QByteArray field = request.headers.value("Accept-Encoding");
+    for (const QByteArray &item : field.split(',')) {
+        const QList<QByteArray> parts = item.split(';');
+        const QByteArray coding = parts.value(0).trimmed().toLower();
+        if (coding != "gzip" && coding != "x-gzip")
+            continue;
+        for (qsizetype i = 1; i < parts.size(); ++i) {
+            const QByteArray param = parts[i].trimmed().toLower();
+            if (param.startsWith("q=") && param.mid(2).toDouble() <= 0)
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+std::optional<config::Dataset> datasetOf(Exchange &ex, const ExportCatalog &catalog,
+                                         const QString &name)
+{
+    const auto dataset = catalog.dataset(name);
+    if (!dataset)
+        ex.respond(HttpError {
+            404,
+            u"no dataset '%1' (known: %2)"_s.arg(name.left(64), catalog.names().join(u", "_s))});
+    return dataset;
+}
+
+// 503 while a demo database is generated; 500 if that failed.
+bool checkReady(Exchange &ex, ExportCatalog &catalog, const QString &name)
+{
+    QString why;
+    switch (catalog.readiness(name, &why)) {
+    case ExportCatalog::Readiness::Ready:
+        return true;
+    case ExportCatalog::Readiness::Generating: {
+        catalog.startGeneration(); // if it has not started yet
+        Response r = Response::error({503, why + u"; try again shortly"_s});
+        r.headers.add("Retry-After", "10");
+        ex.respond(std::move(r));
+        return false;
+    }
+    case ExportCatalog::Readiness::Failed:
+        ex.respond(HttpError {500, why});
+        return false;
+    }
+    return false;
+}
+
+void submitJob(Exchange &ex, jobs::JobEngine *engine, QObject *replyTo,
+               const exports::ExportRequest &request)
+{
+    if (!engine) {
+        ex.respond(HttpError {503, u"export jobs are not available on this server"_s});
+        return;
+    }
+    QPointer<Exchange> p(&ex);
+    engine->submit(u"export"_s, request.toJobParams(), {ex.request().account, ex.request().admin},
+                   replyTo, [p](jobs::SubmitResult r) {
+                       if (!p)
+                           return;
+                       if (r.refusal) {
+                           p->respond(refusalResponse(*r.refusal));
+                           return;
+                       }
+                       Response resp = Response::json(202, jobs::toJson(*r.job));
+                       resp.headers.add("Location", "/jobs/" + r.job->id.toLatin1());
+                       p->respond(std::move(resp));
+                   });
+}
+
+// 413: too large to serve live. Says what to do instead.
+Response tooLarge(const QString &message, const QString &limit, qint64 value,
+                  const exports::ExportRequest &request, const QJsonObject &extra)
+{
+    QJsonObject o {
+        {u"error"_s, message},
+        {u"limit"_s, limit},
+        {u"value"_s, value},
+        {u"as_job"_s,
+         u"repeat this request with the header 'Prefer: respond-async', or POST /exports with the body in 'job_request'"_s},
+        {u"job_request"_s, request.toJobParams()}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        o.insert(it.key(), it.value());
+    return Response::json(413, o);
+}
+
+void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
+                jobs::JobEngine *engine, QObject *replyTo, const config::Limits &limits)
+{
+    const QString file = ex.pathParam(u"file"_s);
+    if (!file.endsWith(u".csv"_s)) {
+        ex.respond(
+            HttpError {404,
+                       u"exports are served as /exports/{dataset}.csv (known datasets: %1)"_s.arg(
+                           catalog->names().join(u", "_s))});
+        return;
+    }
+    const auto dataset = datasetOf(ex, *catalog, file.chopped(4));
+    if (!dataset)
+        return;
+    auto request = exports::parseLiveRequest(*dataset, ex.request().query);
+    if (!request) {
+        ex.respond(HttpError {400, request.error().message});
+        return;
+    }
+    if (!checkReady(ex, *catalog, dataset->name))
+        return;
+    const bool async = prefersAsync(ex.request());
+    if (request->days() > limits.liveExportMaxDays) {
+        if (async)
+            return submitJob(ex, engine, replyTo, *request);
+        ex.respond(tooLarge(u"%1 days is more than a live export serves"_s.arg(request->days()),
+                            u"live_export_max_days"_s, limits.liveExportMaxDays, *request,
+                            {{u"days"_s, request->days()}}));
+        return;
+    }
+
+    const bool gzip = acceptsGzip(ex.request());
+    const qint64 maxRows = limits.liveExportMaxRows;
+    exports::LiveExportSpec spec;
+    spec.dataset = *dataset;
+    spec.databasePath = catalog->databasePath(*dataset);
+    // Counting stops past 4x the limit: the estimate is then a lower bound.
+    spec.query = exports::buildQuery(*dataset, *request, maxRows * 4 + 1);
+    spec.gzip = gzip;
+    spec.batchRows = limits.exportBatchRows;
+    spec.stallTimeoutMs = limits.exportStallTimeoutMs;
+    if (request->format == exports::Format::CsvGzip)
+        request->format = exports::Format::Csv;
+    const exports::ExportRequest req = *request;
+    const qint64 countCap = spec.query.countCap;
+    const QString downloadName = exports::exportFileName(req);
+
+    QPointer<Exchange> p(&ex);
+    auto started = exports::LiveExport::start(
+        *catalog, std::move(spec), &ex, [=](exports::LiveExport live, Expected<qint64> counted) {
+            if (!p) {
+                live.cancel();
+                return;
+            }
+            if (!counted) {
+                live.cancel();
+                Response r
+                    = Response::error(counted.error().message.contains(u"export_stall_timeout_ms"_s)
+                                          ? HttpError::limitExceeded(503, counted.error().message,
+                                                                     u"export_stall_timeout_ms"_s,
+                                                                     limits.exportStallTimeoutMs)
+                                          : HttpError {503, counted.error().message});
+                r.headers.add("Retry-After", "5");
+                p->respond(std::move(r));
+                return;
+            }
+            if (*counted > maxRows) {
+                live.cancel();
+                if (async)
+                    return submitJob(*p, engine, replyTo, req);
+                p->respond(
+                    tooLarge(u"about %1 rows match; more than a live export serves"_s.arg(*counted),
+                             u"live_export_max_rows"_s, maxRows, req,
+                             {{u"estimated_rows"_s, *counted},
+                              {u"estimate_is_lower_bound"_s, *counted >= countCap}}));
+                return;
+            }
+            Response r;
+            r.status = 200;
+            r.headers.add("Content-Type", "text/csv; charset=utf-8; header=present");
+            r.headers.add("Content-Disposition", http::contentDisposition(downloadName));
+            r.headers.add("Cache-Control", "no-store");
+            r.headers.add("Vary", "Accept-Encoding");
+            r.headers.add("X-Estimated-Rows", QByteArray::number(*counted));
+            if (gzip)
+                r.headers.add("Content-Encoding", "gzip");
+            r.producer = live.stream();
+            p->respond(std::move(r));
+        });
+    if (!started) {
+        Response r = Response::error({503, started.error().message});
+        r.headers.add("Retry-After", "2");
+        ex.respond(std::move(r));
+    }
+}
+
+} // namespace
+
+void addExportRoutes(http::Router &router, std::shared_ptr<ExportCatalog> catalog,
+                     jobs::JobEngine *engine, QObject *replyTo,
+                     std::function<config::Limits()> limits)
+{
+    router.add("GET", u"/exports/{file}"_s, Access::Account,
+               [=](Exchange &ex) { handleLive(ex, catalog, engine, replyTo, limits()); });
+
+    router.add("POST", u"/exports"_s, Access::Account, [=](Exchange &ex) {
+        http::JsonBodySink::receive(
+            ex, limits().maxJsonBodyBytes, [=](Exchange &ex, const QJsonObject &body) {
+                const QJsonValue name = body.value(u"dataset"_s);
+                if (!name.isString()) {
+                    ex.respond(HttpError {400,
+                                          u"'dataset' is required (known: %1)"_s.arg(
+                                              catalog->names().join(u", "_s))});
+                    return;
+                }
+                const auto dataset = catalog->dataset(name.toString());
+                if (!dataset) {
+                    ex.respond(
+                        HttpError {400,
+                                   u"unknown dataset '%1' (known: %2)"_s.arg(
+                                       name.toString().left(64), catalog->names().join(u", "_s))});
+                    return;
+                }
+                const auto request = exports::parseJobRequest(*dataset, body);
+                if (!request) {
+                    ex.respond(HttpError {400, request.error().message});
+                    return;
+                }
+                submitJob(ex, engine, replyTo, *request);
+            });
+    });
+}
+
+} // namespace sluice::service
