@@ -7,9 +7,16 @@
 #include <QHostAddress>
 #include <QPointer>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 
+#include <functional>
+
 #include <memory>
+
+namespace sluice::http {
+class Router;
+}
 
 namespace sluice::jobs {
 class JobEngine;
@@ -41,6 +48,8 @@ public:
         QString dataDir;
         QString configPath;
         std::optional<ListenAddress> listen; // overrides the config file
+        // Tests: more routes, added on the HTTP thread at each start.
+        std::function<void(http::Router &)> extraRoutes;
     };
 
     Service(Options options, config::LoadedConfig loaded, QObject *parent = nullptr);
@@ -56,6 +65,14 @@ public:
     // Lives on its own thread: call its thread-safe methods only.
     jobs::JobEngine *jobEngine() const { return m_engine; }
 
+    void requestHistory(qint64 sinceMs, const QStringList &names) override;
+    void requestJobs(int limit) override;
+    void cancelJobs(const QStringList &ids) override;
+    void retryJobs(const QStringList &ids) override;
+    void removeJobs(const QStringList &ids) override;
+    void applyLimits(const config::Limits &limits) override;
+    void abortTransfer(quint64 connectionId) override;
+
 public slots:
     void start() override;
     void stop() override;
@@ -63,6 +80,9 @@ public slots:
 private:
     friend class ServiceRuntime;
     void onSample(const metrics::Sample &sample);
+    void onLimitsSaved(const config::Limits &limits, const QString &error);
+    void recordLimitsChange(const config::Limits &from, const config::Limits &to,
+                            const QString &by);
     void setStatus(const ServiceStatus &status);
     void onConfigFileChanged();
     void applyConfig();
@@ -80,6 +100,7 @@ private:
     QString m_engineError; // why the job engine could not start
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
+    QThreadPool m_configWriter; // one thread: config saves (fsync) off the caller's thread
 };
 
 } // namespace sluice::service
