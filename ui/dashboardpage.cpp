@@ -27,9 +27,9 @@ namespace sluice::ui {
 
 namespace {
 
-const QColor kColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
-                          QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
-                          QColor(0x94, 0x67, 0xbd)};
+const QColor kColors[]
+    = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+       QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd)};
 
 struct Window
 {
@@ -63,8 +63,7 @@ DashboardThresholds DashboardThresholds::load()
     t.openFilesPercent
         = settings.value(u"dashboard/openFilesPercent"_s, t.openFilesPercent).toInt();
     t.queueStuckMs = settings.value(u"dashboard/queueStuckMs"_s, t.queueStuckMs).toLongLong();
-    t.oldestQueuedMs
-        = settings.value(u"dashboard/oldestQueuedMs"_s, t.oldestQueuedMs).toLongLong();
+    t.oldestQueuedMs = settings.value(u"dashboard/oldestQueuedMs"_s, t.oldestQueuedMs).toLongLong();
     return t;
 }
 
@@ -119,16 +118,21 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
     addTile(u"connections"_s, tr("Connections"));
     addTile(u"disk"_s, tr("Free disk"));
 
-    const auto bytes = [](double v) { return formatBytes(v); };
-    const auto rate = [](double v) { return formatRate(v); };
-    const auto count = [](double v) { return formatCount(v); };
+    const auto bytes = [](double v) {
+        return formatBytes(v);
+    };
+    const auto rate = [](double v) {
+        return formatRate(v);
+    };
+    const auto count = [](double v) {
+        return formatCount(v);
+    };
     constexpr double MiB = 1024.0 * 1024.0;
     addChart(tr("Resident memory"), {{u"resident_bytes"_s, tr("RSS")}}, bytes, MiB, u"MiB"_s);
     addChart(tr("Temp files and results on disk"),
              {{u"temp_bytes"_s, tr("Temp files")}, {u"result_bytes"_s, tr("Job results")}}, bytes,
              MiB, u"MiB"_s);
-    addChart(tr("Open files"),
-             {{u"open_fds"_s, tr("Open")}, {u"max_fds"_s, tr("Limit")}}, count);
+    addChart(tr("Open files"), {{u"open_fds"_s, tr("Open")}, {u"max_fds"_s, tr("Limit")}}, count);
     addChart(tr("Job queue by state"),
              {{u"jobs_queued"_s, tr("Queued")},
               {u"jobs_running"_s, tr("Running")},
@@ -142,8 +146,7 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
              {{u"bytes_in_per_second"_s, tr("In")}, {u"bytes_out_per_second"_s, tr("Out")}}, rate,
              MiB, u"MiB/s"_s);
     addChart(tr("Requests and rows per second"),
-             {{u"requests_per_second"_s, tr("Requests/s")},
-              {u"rows_per_second"_s, tr("Rows/s")}},
+             {{u"requests_per_second"_s, tr("Requests/s")}, {u"rows_per_second"_s, tr("Rows/s")}},
              count);
     addChart(tr("In flight"),
              {{u"connections"_s, tr("Connections")},
@@ -166,8 +169,8 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
     connect(m_pause, &QPushButton::toggled, this, &DashboardPage::setPaused);
     connect(save, &QPushButton::clicked, this, [this] {
         const QString dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-        const QString name = u"sluice-%1.png"_s.arg(
-            QDateTime::currentDateTime().toString(u"yyyyMMdd-HHmmss"_s));
+        const QString name
+            = u"sluice-%1.png"_s.arg(QDateTime::currentDateTime().toString(u"yyyyMMdd-HHmmss"_s));
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Save charts"), dir + u'/' + name, tr("PNG images (*.png)"));
         if (!path.isEmpty())
@@ -325,8 +328,8 @@ void DashboardPage::updateTiles(const metrics::Sample &s)
 
     m_tiles.value(u"temp"_s)->setValue(
         formatCount(double(s.tempFiles)),
-        tr("%1; results %2").arg(formatBytes(double(s.tempBytes)),
-                                 formatBytes(double(s.resultBytes))));
+        tr("%1; results %2")
+            .arg(formatBytes(double(s.tempBytes)), formatBytes(double(s.resultBytes))));
 
     // Stuck: work waits and nothing has finished for a while.
     const int queued = s.jobsByState.value(u"queued"_s);
@@ -351,7 +354,7 @@ void DashboardPage::updateTiles(const metrics::Sample &s)
     age->setValue(queued > 0 ? formatDuration(s.oldestQueuedAgeMs) : tr("none"),
                   tr("longest running %1").arg(formatDuration(s.longestRunningMs)));
     const bool overRuntime = s.longestRunningMs > limits.jobMaxRuntimeMs;
-    age->setLevel(overRuntime                            ? Level::Critical
+    age->setLevel(overRuntime                                  ? Level::Critical
                       : s.oldestQueuedAgeMs > t.oldestQueuedMs ? Level::Warning
                                                                : Level::Normal,
                   tr("Warns when a job has waited longer than %1; critical when one runs "
@@ -367,7 +370,7 @@ void DashboardPage::updateTiles(const metrics::Sample &s)
     connections->setValue(formatCount(s.connections),
                           tr("%1 requests in flight").arg(s.requestsInFlight));
     connections->setLevel(s.connections * 10 >= limits.maxConnections * 9 ? Level::Warning
-                                                                           : Level::Normal,
+                                                                          : Level::Normal,
                           tr("Warns at 90% of max_connections."));
 
     SummaryTile *disk = m_tiles.value(u"disk"_s);

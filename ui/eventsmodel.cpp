@@ -136,8 +136,10 @@ bool EventsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
     if (m_search.isEmpty())
         return true;
     for (int c = 0; c < EventsModel::ColumnCount; ++c) {
-        if (m->index(sourceRow, c, sourceParent).data().toString().contains(m_search,
-                                                                            Qt::CaseInsensitive))
+        if (m->index(sourceRow, c, sourceParent)
+                .data()
+                .toString()
+                .contains(m_search, Qt::CaseInsensitive))
             return true;
     }
     return false;

@@ -260,8 +260,8 @@ void JobsPage::updateActions()
     m_cancel->setEnabled(cancel);
     m_retry->setEnabled(retry);
     m_delete->setEnabled(remove);
-    const bool hasResult = single && !single->resultPath.isEmpty()
-        && single->state == JobState::Succeeded;
+    const bool hasResult
+        = single && !single->resultPath.isEmpty() && single->state == JobState::Succeeded;
     m_open->setEnabled(hasResult);
     m_showInFolder->setEnabled(hasResult);
     m_summary->setText(tr("%1 of %2 jobs shown, %3 selected")
@@ -279,8 +279,9 @@ void JobsPage::updateFilterChoices()
 void JobsPage::updateDetail()
 {
     const QModelIndex current = m_view->currentIndex();
-    const JobRecord *job
-        = current.isValid() ? m_model->find(current.data(JobsModel::JobIdRole).toString()) : nullptr;
+    const JobRecord *job = current.isValid()
+        ? m_model->find(current.data(JobsModel::JobIdRole).toString())
+        : nullptr;
     if (!job) {
         m_detail->setPlainText(tr("Select a job to see its parameters, attempts and errors."));
         return;
@@ -295,7 +296,7 @@ void JobsPage::updateDetail()
     html += u"<table cellspacing='2'>"_s;
     const auto row = [&html](const QString &label, const QString &value) {
         html += u"<tr><td><b>%1</b></td><td>%2</td></tr>"_s.arg(label.toHtmlEscaped(),
-                                                                  value.toHtmlEscaped());
+                                                                value.toHtmlEscaped());
     };
     row(tr("Id"), job->id);
     row(tr("Owner"), job->owner);
@@ -303,8 +304,9 @@ void JobsPage::updateDetail()
     row(tr("Started"), when(job->startedAt));
     row(tr("Finished"), when(job->finishedAt));
     row(tr("Attempts"), u"%1 of %2"_s.arg(job->attempts).arg(job->maxAttempts));
-    row(tr("Progress"), tr("%1 rows, %2").arg(QLocale().toString(job->progressRows),
-                                               formatBytes(double(job->progressBytes))));
+    row(tr("Progress"),
+        tr("%1 rows, %2")
+            .arg(QLocale().toString(job->progressRows), formatBytes(double(job->progressBytes))));
     if (!job->resultPath.isEmpty()) {
         row(tr("Result"), u"%1 (%2)"_s.arg(job->resultPath, formatBytes(double(job->resultSize))));
         row(tr("Expires"), when(job->resultExpiresAt));

@@ -68,8 +68,7 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
         row.readable->setMinimumWidth(digit * 12);
         row.readable->setForegroundRole(QPalette::PlaceholderText);
         const QString range = tr("%1 (%2 to %3; default %4)")
-                                  .arg(unitName(field.unit),
-                                       formatLimit(field.minimum, field.unit),
+                                  .arg(unitName(field.unit), formatLimit(field.minimum, field.unit),
                                        formatLimit(field.maximum, field.unit),
                                        formatLimit(field.defaultValue, field.unit));
         row.help->setText(QString::fromUtf8(field.help) + u"\n"_s + range);
@@ -210,7 +209,7 @@ void LimitsEditor::validate()
         const bool modified = !value || *value != m_current.*f.member;
         anyModified |= modified;
         row.edit->setStyleSheet(!valid ? kInvalidStyle : modified ? kModifiedStyle : QString());
-        row.readable->setText(!value ? tr("not a number")
+        row.readable->setText(!value       ? tr("not a number")
                                   : !valid ? tr("out of range")
                                            : formatLimit(*value, f.unit));
     }

@@ -135,7 +135,8 @@ void TransfersModel::update(const QList<http::Transfer> &transfers, qint64 nowMs
             continue;
         }
         const qint64 dt = nowMs - it->seenMs;
-        const qint64 bytes = (t.bytesIn + t.bytesOut) - (it->transfer.bytesIn + it->transfer.bytesOut);
+        const qint64 bytes
+            = (t.bytesIn + t.bytesOut) - (it->transfer.bytesIn + it->transfer.bytesOut);
         if (dt > 0)
             it->rate = double(std::max<qint64>(0, bytes)) * 1000.0 / double(dt);
         it->transfer = t;

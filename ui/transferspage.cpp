@@ -36,12 +36,13 @@ QSize ButtonDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelI
     return text + QSize(24, 8);
 }
 
-bool ButtonDelegate::editorEvent(QEvent *event, QAbstractItemModel *, const QStyleOptionViewItem &option,
-                                 const QModelIndex &index)
+bool ButtonDelegate::editorEvent(QEvent *event, QAbstractItemModel *,
+                                 const QStyleOptionViewItem &option, const QModelIndex &index)
 {
     if (event->type() == QEvent::MouseButtonRelease) {
         const auto *mouse = static_cast<QMouseEvent *>(event);
-        if (mouse->button() == Qt::LeftButton && option.rect.contains(mouse->position().toPoint())) {
+        if (mouse->button() == Qt::LeftButton
+            && option.rect.contains(mouse->position().toPoint())) {
             emit clicked(index);
             return true;
         }
@@ -64,8 +65,7 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
     m_view->verticalHeader()->hide();
     m_view->setAlternatingRowColors(true);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->horizontalHeader()->setSectionResizeMode(TransfersModel::Request,
-                                                     QHeaderView::Stretch);
+    m_view->horizontalHeader()->setSectionResizeMode(TransfersModel::Request, QHeaderView::Stretch);
     auto buttons = new ButtonDelegate(m_view);
     m_view->setItemDelegateForColumn(TransfersModel::Abort, buttons);
     connect(buttons, &ButtonDelegate::clicked, this,
@@ -100,10 +100,9 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
     connect(&m_service, &service::ServiceFacade::transfersChanged, this,
             [this](const QList<http::Transfer> &transfers) {
                 m_model->update(transfers, QDateTime::currentMSecsSinceEpoch());
-                m_summary->setText(transfers.isEmpty()
-                                       ? tr("No requests in flight.")
-                                       : tr("%n request(s) in flight.", nullptr,
-                                            int(transfers.size())));
+                m_summary->setText(transfers.isEmpty() ? tr("No requests in flight.")
+                                                       : tr("%n request(s) in flight.", nullptr,
+                                                            int(transfers.size())));
             });
     connect(&m_service, &service::ServiceFacade::statusChanged, this,
             [this](const service::ServiceStatus &status) {

@@ -222,7 +222,12 @@ void Service::recordLimitsChange(const config::Limits &from, const config::Limit
                            .arg(to.*f.member);
     }
     if (!changed.isEmpty())
-        m_events->record({{}, u"limits_changed"_s, {}, {}, {}, {},
+        m_events->record({{},
+                          u"limits_changed"_s,
+                          {},
+                          {},
+                          {},
+                          {},
                           changed.join(u", "_s) + u" (by "_s + by + u')'});
 }
 
@@ -326,8 +331,8 @@ void Service::onLimitsSaved(const config::Limits &limits, const QString &error)
 
 void Service::abortTransfer(quint64 connectionId)
 {
-    QMetaObject::invokeMethod(m_runtime,
-                              [runtime = m_runtime, connectionId] { runtime->abortTransfer(connectionId); });
+    QMetaObject::invokeMethod(
+        m_runtime, [runtime = m_runtime, connectionId] { runtime->abortTransfer(connectionId); });
 }
 
 void Service::applyConfig()

@@ -26,8 +26,7 @@ ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngin
     , m_sampler(std::move(dataDir))
 {
     m_transfersTimer.setInterval(std::chrono::seconds(1));
-    QObject::connect(&m_transfersTimer, &QTimer::timeout, this,
-                     &ServiceRuntime::publishTransfers);
+    QObject::connect(&m_transfersTimer, &QTimer::timeout, this, &ServiceRuntime::publishTransfers);
     m_statsTimer.setInterval(std::chrono::milliseconds(250));
     QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
     QObject::connect(&m_sampleTimer, &QTimer::timeout, this, &ServiceRuntime::sample);

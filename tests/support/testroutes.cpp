@@ -164,9 +164,8 @@ private:
 
 void addTempFileRoute(http::Router &router, const QString &dir)
 {
-    router.add("PUT", u"/tempfile"_s, http::Access::Public, [dir](http::Exchange &ex) {
-        ex.receiveBody(new TempFileSink(&ex, dir));
-    });
+    router.add("PUT", u"/tempfile"_s, http::Access::Public,
+               [dir](http::Exchange &ex) { ex.receiveBody(new TempFileSink(&ex, dir)); });
 }
 
 void addTestRoutes(http::Router &router)

@@ -1,0 +1,196 @@
+// How long the GUI thread's event loop stalls while the service is busy: the
+// operator window (all tabs) in front of the real Service, with many selftest
+// jobs moving through the queue and heavy HTTP traffic on loopback. Prints the
+// longest and the 99th-percentile stall, idle and under load, in the same run.
+//
+// Uploads and exports are not wired to routes yet: the "uploads" here are
+// large PUT bodies into a counting sink and the "exports" large generated GET
+// bodies (tests/support/testroutes), which exercise the same HTTP thread and
+// backpressure but not the upload writer or the database.
+//
+// Usage: bench_guistall [seconds-under-load]   (offscreen: QT_QPA_PLATFORM=offscreen)
+#include "jobsmodel.h"
+#include "jobspage.h"
+#include "mainwindow.h"
+#include "testroutes.h"
+#include "testsupport.h"
+
+#include "config/config.h"
+#include "jobs/jobengine.h"
+#include "service/service.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+using namespace sluice;
+
+namespace {
+
+struct StallProbe
+{
+    QList<qint64> gapsUs;
+    void run(int ms)
+    {
+        gapsUs.clear();
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0;
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        tick.setInterval(5);
+        QObject::connect(&tick, &QTimer::timeout, [&] {
+            const qint64 now = clock.nsecsElapsed() / 1000;
+            gapsUs.append(now - last);
+            last = now;
+        });
+        tick.start();
+        last = clock.nsecsElapsed() / 1000;
+        while (clock.elapsed() < ms)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    }
+    // Stall: how much later than its 5 ms period the timer fired.
+    qint64 maxStallMs() const
+    {
+        const qint64 gap = gapsUs.isEmpty() ? 0 : *std::max_element(gapsUs.begin(), gapsUs.end());
+        return std::max<qint64>(0, gap / 1000 - 5);
+    }
+    double p99StallMs() const
+    {
+        if (gapsUs.isEmpty())
+            return 0;
+        QList<qint64> sorted = gapsUs;
+        std::sort(sorted.begin(), sorted.end());
+        return std::max(
+            0.0, double(sorted.at(qsizetype(double(sorted.size() - 1) * 0.99))) / 1000.0 - 5);
+    }
+};
+
+std::atomic<bool> g_stop {false};
+std::atomic<qint64> g_bytesUp {0}, g_bytesDown {0}, g_health {0};
+
+// One blocking client on its own thread.
+QThread *client(quint16 port, QByteArray token, int kind)
+{
+    return QThread::create([port, token, kind] {
+        while (!g_stop) {
+            QTcpSocket s;
+            s.connectToHost(QHostAddress::LocalHost, port);
+            if (!s.waitForConnected(2000))
+                continue;
+            if (kind == 0) { // upload: 64 MiB body into a counting sink
+                constexpr qint64 total = 64LL * 1024 * 1024;
+                s.write("PUT /sink HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Length: " + QByteArray::number(total) + "\r\n\r\n");
+                const QByteArray piece(256 * 1024, 'u');
+                for (qint64 sent = 0; sent < total && !g_stop; sent += piece.size()) {
+                    s.write(piece);
+                    while (s.bytesToWrite() > 1024 * 1024 && !g_stop)
+                        s.waitForBytesWritten(100);
+                    g_bytesUp += piece.size();
+                }
+                s.waitForReadyRead(5000);
+            } else if (kind == 1) { // export: 64 MiB generated download
+                s.write("GET /bytes/67108864 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                while (!g_stop && s.state() == QAbstractSocket::ConnectedState) {
+                    if (s.waitForReadyRead(500))
+                        g_bytesDown += s.readAll().size();
+                }
+            } else { // health checks, back to back
+                s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                s.waitForDisconnected(2000);
+                ++g_health;
+            }
+        }
+    });
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    const int loadSeconds = argc > 1 ? std::max(2, std::atoi(argv[1])) : 15;
+    QTemporaryDir dir;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.filePath(u"settings"_s));
+    const QString configPath = dir.filePath(u"config.json"_s);
+    auto loaded = config::loadOrCreate(configPath);
+    if (!loaded || !loaded->firstRunToken)
+        return 1;
+    config::Limits &l = loaded->config.limits;
+    l.maxQueueDepth = 100'000;
+    l.maxJobsPerAccount = 100'000;
+    l.maxActiveJobs = 8;
+    loaded->config.save(configPath);
+    service::Service::Options options {
+        dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}, {}};
+    options.extraRoutes = [](http::Router &router) {
+        test::addTestRoutes(router);
+    };
+    service::Service service(options, *loaded);
+    ui::MainWindow window(service);
+    window.resize(1400, 900);
+    window.show();
+    service.start();
+    QElapsedTimer wait;
+    wait.start();
+    while (service.status().state != service::ServiceState::Running && wait.elapsed() < 10'000)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    const quint16 port = quint16(service.status().listenAddress.section(u':', -1).toUInt());
+
+    StallProbe idle;
+    idle.run(3000);
+
+    // 5,000 quick jobs: they start, tick and finish while we measure.
+    constexpr int jobCount = 5000;
+    std::atomic<int> accepted {0};
+    QObject context;
+    for (int i = 0; i < jobCount; ++i) {
+        service.jobEngine()->submit(
+            u"selftest"_s, {{u"steps"_s, 4}, {u"step_ms"_s, 25}}, {u"bench"_s, true}, &context,
+            [&accepted](const jobs::SubmitResult &r) { accepted += r.job ? 1 : 0; });
+    }
+    const QByteArray token = loaded->firstRunToken->toLatin1();
+    QList<QThread *> clients;
+    for (int i = 0; i < 4; ++i)
+        clients << client(port, token, 0);
+    for (int i = 0; i < 2; ++i)
+        clients << client(port, token, 1);
+    for (int i = 0; i < 4; ++i)
+        clients << client(port, token, 2);
+    for (QThread *t : std::as_const(clients))
+        t->start();
+
+    // Half the time on the dashboard (charts repaint), half on the jobs table.
+    window.tabs()->setCurrentIndex(0);
+    QTimer::singleShot(loadSeconds * 500, &window,
+                       [&window] { window.tabs()->setCurrentIndex(1); });
+    StallProbe busy;
+    busy.run(loadSeconds * 1000);
+
+    g_stop = true;
+    for (QThread *t : std::as_const(clients)) {
+        t->wait();
+        delete t;
+    }
+    std::printf("GUI event-loop stall, idle 3 s:      max %lld ms, p99 %.1f ms (%lld ticks)\n",
+                qint64(idle.maxStallMs()), idle.p99StallMs(), qint64(idle.gapsUs.size()));
+    std::printf("GUI event-loop stall, busy %d s:     max %lld ms, p99 %.1f ms (%lld ticks)\n",
+                loadSeconds, qint64(busy.maxStallMs()), busy.p99StallMs(),
+                qint64(busy.gapsUs.size()));
+    std::printf("load: %d selftest jobs accepted, %d rows in the jobs table; 4 uploaders sent "
+                "%.0f MiB, 2 downloaders got %.0f MiB, %lld health checks\n",
+                accepted.load(), window.jobsPage()->model()->rowCount(),
+                double(g_bytesUp) / 1048576.0, double(g_bytesDown) / 1048576.0, qint64(g_health));
+    return 0;
+}
