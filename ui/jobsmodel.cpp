@@ -130,7 +130,7 @@ QVariant JobsModel::display(const JobRecord &job, int column) const
         return job.lastError.section(u'\n', 0, 0);
     case Expires:
         return job.resultExpiresAt.isValid()
-            ? QLocale().toString(job.resultExpiresAt.toLocalTime(), QLocale::ShortFormat)
+            ? job.resultExpiresAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm"_s)
             : QString();
     case Id:
         return job.id;

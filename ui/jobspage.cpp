@@ -98,7 +98,7 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     m_view->setItemDelegateForColumn(JobsModel::Progress,
                                      new ProgressDelegate(JobsModel::ProgressRole, m_view));
     const int charWidth = m_view->fontMetrics().horizontalAdvance(u'0');
-    const int widths[] = {12, 10, 10, 12, 9, 10, 10, 10, 8, 36, 16, 24};
+    const int widths[] = {12, 10, 10, 12, 9, 10, 10, 10, 8, 36, 18, 24};
     for (int c = 0; c < JobsModel::ColumnCount; ++c)
         m_view->setColumnWidth(c, widths[c] * charWidth);
 

@@ -70,7 +70,8 @@ int main(int argc, char **argv)
     };
     service::Service service(options, *loaded);
     ui::MainWindow window(service);
-    window.resize(1400, 900);
+    window.resize(1400, 1060);
+    window.dashboard()->setWindowIndex(0); // a fresh service: the last minute is full
     window.show();
     service.start();
     spin(500);

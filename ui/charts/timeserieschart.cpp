@@ -42,7 +42,8 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, Formatter formatValue, do
     m_timeAxis->setTickCount(5);
     m_timeAxis->setLabelsFont(font());
     m_valueAxis->setLabelsFont(font());
-    m_valueAxis->setTickCount(4);
+    m_valueAxis->setTickCount(3);
+    m_valueAxis->setLabelFormat(u"%g"_s);
     m_valueAxis->setRange(0, 1);
     if (!axisUnit.isEmpty()) {
         m_valueAxis->setTitleText(axisUnit);
@@ -50,14 +51,10 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, Formatter formatValue, do
     }
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
-    // Axis labels in the chart's own unit.
-    connect(m_valueAxis, &QValueAxis::rangeChanged, this, [this](qreal, qreal max) {
-        m_valueAxis->setLabelFormat(max >= 100 ? u"%.0f"_s : max >= 10 ? u"%.1f"_s : u"%.2f"_s);
-    });
 
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing);
-    m_view->setMinimumHeight(170);
+    m_view->setMinimumHeight(165);
     auto layout = new QVBoxLayout(this);
     layout->setContentsMargins({});
     layout->addWidget(m_view);
@@ -154,7 +151,8 @@ void TimeSeriesChart::rescaleValues()
     if (max > 0) {
         const double magnitude = std::pow(10.0, std::floor(std::log10(max * 1.1)));
         top = magnitude;
-        for (const double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        // Two intervals of 0.5, 1, 2, 2.5 or 5 times a power of ten.
+        for (const double step : {1.0, 2.0, 4.0, 5.0, 10.0}) {
             top = step * magnitude;
             if (top >= max * 1.1)
                 break;
