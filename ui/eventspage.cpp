@@ -78,7 +78,10 @@ void EventsPage::flush()
     // Offer the kinds seen so far.
     const QString current = m_kind->currentData().toString();
     const QStringList kinds = m_model->kinds();
-    if (m_kind->count() - 1 != kinds.size()) {
+    QStringList offered;
+    for (int i = 1; i < m_kind->count(); ++i)
+        offered << m_kind->itemData(i).toString();
+    if (offered != kinds) {
         const QSignalBlocker block(m_kind);
         m_kind->clear();
         m_kind->addItem(tr("All kinds"), QString());

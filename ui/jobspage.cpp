@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QMessageBox>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QTextBrowser>
@@ -201,7 +202,13 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
                 if (m_model->rowCount() != before)
                     m_choicesTimer->start();
                 updateActions();
-                updateDetail();
+                // Only when the job shown changed: re-rendering resets the pane's scrolling.
+                const QString shown = m_view->currentIndex().data(JobsModel::JobIdRole).toString();
+                const bool touched = removed.contains(shown)
+                    || std::any_of(changed.begin(), changed.end(),
+                                   [&shown](const JobRecord &j) { return j.id == shown; });
+                if (touched)
+                    updateDetail();
             });
     connect(&m_service, &service::ServiceFacade::jobCommandFinished, this,
             &JobsPage::onCommandFinished);
@@ -283,6 +290,7 @@ void JobsPage::updateDetail()
         ? m_model->find(current.data(JobsModel::JobIdRole).toString())
         : nullptr;
     if (!job) {
+        m_detailId.clear();
         m_detail->setPlainText(tr("Select a job to see its parameters, attempts and errors."));
         return;
     }
@@ -331,7 +339,11 @@ void JobsPage::updateDetail()
         }
         html += u"</table>"_s;
     }
+    // The same job again (it progressed): keep the reader's place.
+    const int scroll = job->id == m_detailId ? m_detail->verticalScrollBar()->value() : 0;
+    m_detailId = job->id;
     m_detail->setHtml(html);
+    m_detail->verticalScrollBar()->setValue(scroll);
 }
 
 void JobsPage::cancelSelected()

@@ -65,6 +65,7 @@ private:
     QAction *m_showInFolder = nullptr;
     QTimer *m_tick; // ages and runtimes move on without model changes
     QTimer *m_choicesTimer; // kind and owner lists, rebuilt at most twice a second
+    QString m_detailId; // the job the detail pane shows
     int m_total = 0;
     bool m_confirmDeletes = true;
 };

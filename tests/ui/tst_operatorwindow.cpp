@@ -165,6 +165,9 @@ void tst_OperatorWindow::cancelOnRunningJobCancelsIt()
     const QString id = f.submitSelftest({{u"steps"_s, 600}, {u"step_ms"_s, 50}});
     QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"running"_s, 10'000);
+    // The attempt's private folder, with its partial output.
+    const QDir attempt(f.dir.filePath(u"tmp/jobs/"_s + id + u"-1"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(!attempt.entryList(QDir::Files).isEmpty(), 5'000);
     QVERIFY(f.selectJob(id));
     auto *cancel = f.window->findChild<QAction *>(u"cancelJobsAction"_s);
     QVERIFY(cancel && cancel->isEnabled());
@@ -174,6 +177,8 @@ void tst_OperatorWindow::cancelOnRunningJobCancelsIt()
     QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"cancelled"_s, 10'000);
     QCOMPARE(f.storedState(id), u"cancelled"_s);
     QVERIFY(!cancel->isEnabled()); // nothing left to cancel in the selection
+    // The partial output goes with the attempt.
+    QTRY_VERIFY_WITH_TIMEOUT(!attempt.exists(), 5'000);
 }
 
 void tst_OperatorWindow::retryOnFailedJobRequeuesIt()
