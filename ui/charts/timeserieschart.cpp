@@ -106,8 +106,7 @@ void TimeSeriesChart::setPoints(const QString &key, const QList<QPointF> &points
 void TimeSeriesChart::appendPoint(const QString &key, qint64 timeMs, double value)
 {
     if (QLineSeries *series = m_series.value(key)) {
-        series->append(double(timeMs), value / m_scale);
-        rescaleValues();
+        series->append(double(timeMs), value / m_scale); // setTimeRange() rescales
     }
 }
 

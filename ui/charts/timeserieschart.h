@@ -37,6 +37,7 @@ public:
     void addSeries(const QString &key, const QString &label, const QColor &color);
     // Replaces all points of a series (x: ms since epoch, y: unscaled value).
     void setPoints(const QString &key, const QList<QPointF> &points);
+    // The value axis follows at the next setTimeRange(): one rescale per sample.
     void appendPoint(const QString &key, qint64 timeMs, double value);
     // The visible time range; points before fromMs are dropped.
     void setTimeRange(qint64 fromMs, qint64 toMs);
