@@ -19,6 +19,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
+#include <QShortcut>
 #include <QStatusBar>
 #include <QStyle>
 #include <QSystemTrayIcon>
@@ -171,6 +172,12 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     m_tabs->addTab(m_events, tr("&Events"));
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
+    // Ctrl+1 ... Ctrl+5 switch tabs (Alt + the underlined letter works too).
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        auto shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
+        connect(shortcut, &QShortcut::activated, m_tabs, [this, i] { m_tabs->setCurrentIndex(i); });
+        m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
+    }
     createTrayIcon();
 
     m_statusMessage = new QLabel(this);

@@ -206,6 +206,11 @@ void tst_Dashboard::remembersLastTab()
     ui::MainWindow again(service);
     QCOMPARE(again.tabs()->currentIndex(), 3);
     QCOMPARE(again.tabs()->tabText(3).remove(u'&'), u"Limits"_s);
+    // Ctrl+2 goes to Jobs.
+    again.show();
+    QVERIFY(QTest::qWaitForWindowActive(&again));
+    QTest::keyClick(&again, Qt::Key_2, Qt::ControlModifier);
+    QCOMPARE(again.tabs()->currentIndex(), 1);
 }
 
 QTEST_MAIN(tst_Dashboard)
