@@ -56,6 +56,15 @@ Expected<void> Config::save(const QString &path) const
     return writeFileDurably(path, json);
 }
 
+QStringList Config::defaultUploadTypes()
+{
+    // Text (CSV and JSON are text/plain's children), common images, PDF and
+    // archives. Arbitrary binary (application/octet-stream) is not accepted.
+    return {u"text/plain"_s,      u"application/json"_s, u"image/png"_s,
+            u"image/jpeg"_s,      u"image/gif"_s,        u"image/webp"_s,
+            u"application/pdf"_s, u"application/zip"_s,  u"application/gzip"_s};
+}
+
 const Account *Config::account(QStringView name) const
 {
     for (const Account &account : accounts) {

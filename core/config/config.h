@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -15,14 +16,14 @@ namespace sluice::config {
 // A bearer token is stored only as its SHA-256 digest.
 struct TokenRecord
 {
-    QByteArray sha256;   // 32 raw bytes (hex in the file)
-    QDateTime created;   // UTC
+    QByteArray sha256; // 32 raw bytes (hex in the file)
+    QDateTime created; // UTC
     bool operator==(const TokenRecord &) const = default;
 };
 
 struct Account
 {
-    QString name;        // [A-Za-z0-9._-]{1,64}
+    QString name; // [A-Za-z0-9._-]{1,64}
     bool admin = false;
     QList<TokenRecord> tokens;
     bool operator==(const Account &) const = default;
@@ -34,11 +35,16 @@ struct Config
     static constexpr auto DefaultListen = "127.0.0.1:8080";
     static constexpr auto DefaultAccount = "operator";
 
-    QString listen = QString::fromLatin1(DefaultListen);   // HOST:PORT
+    QString listen = QString::fromLatin1(DefaultListen); // HOST:PORT
+    // Media types an upload may have (declared and sniffed); a type is allowed
+    // when it or one of its parents in the shared MIME database is listed.
+    QStringList uploadTypes = defaultUploadTypes();
     Limits limits;
     QList<Account> accounts;
 
     bool operator==(const Config &) const = default;
+
+    static QStringList defaultUploadTypes();
 
     // Parses and validates. Errors read "FILE:LINE: reason" and name the key at
     // fault; a malformed file is never replaced.

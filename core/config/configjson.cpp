@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSet>
 #include <QStringBuilder>
 
@@ -126,6 +127,7 @@ private:
     }
 
     void readAccounts(const QJsonValue &value, QList<Account> &accounts);
+    void readUploadTypes(const QJsonValue &value, QStringList &types);
     std::optional<Account> readAccount(const QJsonValue &value, const QString &path);
     std::optional<TokenRecord> readToken(const QJsonValue &value, const QString &path);
 
@@ -137,7 +139,8 @@ private:
 Config ConfigReader::read(const QJsonObject &root)
 {
     Config config;
-    rejectUnknownKeys(root, {}, {"version"_L1, "listen"_L1, "limits"_L1, "accounts"_L1});
+    rejectUnknownKeys(root, {},
+                      {"version"_L1, "listen"_L1, "upload_types"_L1, "limits"_L1, "accounts"_L1});
 
     const QJsonValue version = root.value("version"_L1);
     if (version.isUndefined()) {
@@ -160,6 +163,9 @@ Config ConfigReader::read(const QJsonObject &root)
         }
     }
 
+    if (const QJsonValue types = root.value("upload_types"_L1); !types.isUndefined())
+        readUploadTypes(types, config.uploadTypes);
+
     if (const QJsonValue limits = root.value("limits"_L1); !limits.isUndefined()) {
         if (!limits.isObject()) {
             fail(u"limits"_s,
@@ -173,6 +179,32 @@ Config ConfigReader::read(const QJsonObject &root)
     if (const QJsonValue accounts = root.value("accounts"_L1); !accounts.isUndefined())
         readAccounts(accounts, config.accounts);
     return config;
+}
+
+void ConfigReader::readUploadTypes(const QJsonValue &value, QStringList &types)
+{
+    const QString path = u"upload_types"_s;
+    if (!value.isArray()) {
+        fail(path,
+             u"must be a list of media types like [\"text/csv\", \"image/png\"] (got "_s
+                 % detail::describeJsonValue(value) % u')');
+        return;
+    }
+    types.clear();
+    const QJsonArray array = value.toArray();
+    static const QRegularExpression mediaType(
+        u"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$"_s);
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QString type = array.at(i).toString();
+        if (!array.at(i).isString() || !mediaType.match(type).hasMatch()) {
+            fail(path,
+                 u"entry "_s % QString::number(i)
+                     % u" must be a media type like \"text/csv\" (got "_s
+                     % detail::describeJsonValue(array.at(i)) % u')');
+            continue;
+        }
+        types.append(type.toLower());
+    }
 }
 
 void ConfigReader::readAccounts(const QJsonValue &value, QList<Account> &accounts)
@@ -333,6 +365,11 @@ QByteArray Config::toJson() const
     out.line(0, {"{"});
     out.line(1, {"\"version\": ", QByteArray::number(CurrentVersion), ","});
     out.line(1, {"\"listen\": ", detail::jsonQuoted(listen), ","});
+    out.line(1, {"\"upload_types\": [", uploadTypes.isEmpty() ? "]," : ""});
+    for (qsizetype i = 0; i < uploadTypes.size(); ++i)
+        out.line(2, {detail::jsonQuoted(uploadTypes[i]), separator(i, uploadTypes.size())});
+    if (!uploadTypes.isEmpty())
+        out.line(1, {"],"});
 
     out.line(1, {"\"limits\": {"});
     const QList<LimitField> &fields = limitFields();

@@ -237,6 +237,15 @@ QList<LimitProblem> limitProblems(const Limits &limits)
                                     % u", max_concurrent_uploads is "_s
                                     % QString::number(limits.maxConcurrentUploads) % u')'));
     }
+    // The temp sweeper tells an orphan by its age: a receiving upload writes
+    // at least every body_idle_timeout_ms.
+    if (limits.tempFileTtlMs < limits.bodyIdleTimeoutMs) {
+        problems.append(problem(*findLimitField(u"temp_file_ttl_ms"),
+                                u"must not be shorter than body_idle_timeout_ms (got "_s
+                                    % QString::number(limits.tempFileTtlMs)
+                                    % u", body_idle_timeout_ms is "_s
+                                    % QString::number(limits.bodyIdleTimeoutMs) % u')'));
+    }
     if (limits.maxMultipartFileParts > limits.maxMultipartParts) {
         problems.append(problem(*findLimitField(u"max_multipart_file_parts"),
                                 u"must not exceed max_multipart_parts (got "_s

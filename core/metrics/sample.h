@@ -30,7 +30,7 @@ struct Sample
     // Traffic now, and per second over the last interval
     int connections = 0;
     int requestsInFlight = 0;
-    int uploadsInFlight = 0; // filled in once uploads exist
+    int uploadsInFlight = 0;
     int exportsInFlight = 0; // filled in once live exports exist
     double requestsPerSecond = 0;
     double bytesInPerSecond = 0;

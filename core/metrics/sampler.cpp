@@ -27,6 +27,8 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
 
     s.connections = input.server.connections;
     s.requestsInFlight = input.server.requestsInFlight;
+    s.uploadsInFlight = input.uploadsInFlight;
+    s.exportsInFlight = input.exportsInFlight;
 
     const jobs::EngineStats &e = input.engine;
     s.jobsByState = e.byState;

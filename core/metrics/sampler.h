@@ -16,6 +16,8 @@ struct SamplerInput
     // Disk readings taken elsewhere (the engine's thread); when absent the
     // sampler reads the disk itself, on its caller's thread.
     std::optional<DiskReading> disk;
+    int uploadsInFlight = 0; // admitted upload requests still receiving or storing
+    int exportsInFlight = 0; // live exports being sent
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates

@@ -4,6 +4,8 @@
 #include "jobs/jobengine.h"
 #include "jobs/selftestjob.h"
 #include "service/serviceruntime.h"
+#include "upload/uploadprocessjob.h"
+#include "upload/uploadstore.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -72,6 +74,8 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
         {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s, dataDir},
         m_config.limits);
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
+    m_engine->registerKind(std::make_unique<upload::UploadProcessJob>(dataDir + u"/uploads.db"_s,
+                                                                      dataDir + u"/uploads"_s));
     m_jobsThread.setObjectName(u"sluice-jobs"_s);
     m_engine->moveToThread(&m_jobsThread);
     connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
@@ -86,15 +90,30 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
         },
         Qt::DirectConnection);
 
+    // Stored uploads: their own thread, since storing waits for fsync.
+    m_uploadStore = new upload::UploadStore(
+        {dataDir + u"/uploads.db"_s, dataDir + u"/uploads"_s, dataDir + u"/tmp"_s}, m_engine,
+        m_config.limits.tempFileTtlMs);
+    m_uploadsThread.setObjectName(u"sluice-uploads"_s);
+    m_uploadStore->moveToThread(&m_uploadsThread);
+    connect(
+        m_uploadStore, &upload::UploadStore::event, m_uploadStore,
+        [events = m_events.get()](const QString &kind, const QString &id, const QString &detail) {
+            events->record(
+                {{}, kind, {}, {}, {}, {}, id.isEmpty() ? detail : id + u": "_s + detail});
+        },
+        Qt::DirectConnection);
+
     // The HTTP side: server, routes, sampler; its own thread too.
     m_httpThread.setObjectName(u"sluice-http"_s);
-    m_runtime = new ServiceRuntime(this, dataDir, m_engine, m_events.get());
+    m_runtime = new ServiceRuntime(this, dataDir, m_engine, m_events.get(), m_uploadStore);
     m_runtime->moveToThread(&m_httpThread);
     connect(&m_httpThread, &QThread::finished, m_runtime, &QObject::deleteLater);
     connect(m_engine, &jobs::JobEngine::statsPublished, m_runtime,
             [runtime = m_runtime](const jobs::EngineStats &s) { runtime->onEngineStats(s); });
     m_httpThread.start();
     m_jobsThread.start();
+    m_uploadsThread.start();
 
     // Once, at start-up, before anything is served: open the store and recover.
     QMetaObject::invokeMethod(
@@ -106,8 +125,17 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
         Qt::BlockingQueuedConnection);
     if (!m_engineError.isEmpty())
         qCWarning(lcService).noquote() << "job engine:" << m_engineError;
+    QMetaObject::invokeMethod(
+        m_uploadStore,
+        [this] {
+            if (auto started = m_uploadStore->start(); !started)
+                m_engineError = u"upload store: "_s + started.error().message;
+        },
+        Qt::BlockingQueuedConnection);
     QMetaObject::invokeMethod(m_runtime,
-                              [runtime = m_runtime, l = m_config.limits] { runtime->init(l); });
+                              [runtime = m_runtime, l = m_config.limits, t = m_config.uploadTypes] {
+                                  runtime->init(l, t);
+                              });
 
     // `sluiced token add` and hand edits change the file under a running
     // service: reload accounts and limits. The file is replaced by rename, so
@@ -128,9 +156,15 @@ Service::~Service()
     QMetaObject::invokeMethod(
         m_runtime, [runtime = m_runtime] { runtime->abortAll(); }, Qt::BlockingQueuedConnection);
     QMetaObject::invokeMethod(
+        m_uploadStore, [store = m_uploadStore] { store->shutdown(); },
+        Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
         m_engine, [engine = m_engine] { engine->shutdown(); }, Qt::BlockingQueuedConnection);
     m_jobsThread.quit();
     m_jobsThread.wait();
+    m_uploadsThread.quit();
+    m_uploadsThread.wait();
+    delete m_uploadStore; // its thread is over and its database closed
     m_httpThread.quit();
     m_httpThread.wait();
 }
@@ -198,13 +232,15 @@ void Service::onConfigFileChanged()
         qCWarning(lcService).noquote() << "config not reloaded:" << loaded.error().message;
         return;
     }
-    if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits)
+    if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits
+        && loaded->uploadTypes == m_config.uploadTypes)
         return;
     const bool limitsChanged = loaded->limits != m_config.limits;
     if (limitsChanged)
         recordLimitsChange(m_config.limits, loaded->limits, u"config file"_s);
     m_config.accounts = loaded->accounts;
     m_config.limits = loaded->limits;
+    m_config.uploadTypes = loaded->uploadTypes;
     qCInfo(lcService) << "config reloaded from" << m_options.configPath;
     applyConfig();
     if (limitsChanged)
@@ -339,10 +375,14 @@ void Service::applyConfig()
 {
     m_engine->setLimits(m_config.limits);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
-    QMetaObject::invokeMethod(m_runtime, [runtime = m_runtime, l = m_config.limits, authenticator] {
-        runtime->applyLimits(l);
-        runtime->applyAuthenticator(authenticator);
-    });
+    m_uploadStore->setTempFileTtl(m_config.limits.tempFileTtlMs);
+    QMetaObject::invokeMethod(
+        m_runtime,
+        [runtime = m_runtime, l = m_config.limits, t = m_config.uploadTypes, authenticator] {
+            runtime->applyLimits(l);
+            runtime->applyUploadTypes(t);
+            runtime->applyAuthenticator(authenticator);
+        });
 }
 
 } // namespace sluice::service

@@ -21,6 +21,9 @@ class Router;
 namespace sluice::jobs {
 class JobEngine;
 }
+namespace sluice::upload {
+class UploadStore;
+}
 
 namespace sluice::service {
 
@@ -97,6 +100,8 @@ private:
     ServiceRuntime *m_runtime = nullptr; // lives on m_httpThread
     QThread m_jobsThread;
     jobs::JobEngine *m_engine = nullptr; // lives on m_jobsThread
+    QThread m_uploadsThread;
+    upload::UploadStore *m_uploadStore = nullptr; // lives on m_uploadsThread; deleted last
     QString m_engineError; // why the job engine could not start
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;

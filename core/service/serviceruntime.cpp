@@ -6,6 +6,7 @@
 #include "service/jobroutes.h"
 #include "service/service.h"
 #include "service/systemroutes.h"
+#include "service/uploadroutes.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -15,11 +16,12 @@ using namespace Qt::StringLiterals;
 namespace sluice::service {
 
 ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine,
-                               metrics::EventLog *events)
+                               metrics::EventLog *events, upload::UploadStore *uploads)
     : m_service(service)
     , m_dataDir(dataDir)
     , m_engine(engine)
     , m_events(events)
+    , m_uploads(uploads)
     , m_statsTimer(this) // children, so that they move to the HTTP thread with us
     , m_sampleTimer(this)
     , m_transfersTimer(this)
@@ -38,9 +40,11 @@ ServiceRuntime::~ServiceRuntime()
     delete m_server;
 }
 
-void ServiceRuntime::init(const config::Limits &limits)
+void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploadTypes)
 {
     m_limits = limits;
+    m_uploadGate.setLimits(limits);
+    m_uploadPolicy = upload::ContentPolicy(uploadTypes);
     m_sampleTimer.start(std::chrono::milliseconds(m_limits.metricsIntervalMs));
     sample();
 }
@@ -62,6 +66,12 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
             "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });
+    addUploadRoutes(router,
+                    {&m_uploadGate, m_uploads, m_engine, this, m_dataDir + u"/tmp"_s,
+                     [this] { return m_limits; },
+                     [this] {
+                         return m_uploadPolicy;
+                     }});
     if (m_service->options().extraRoutes) // immutable after construction: safe to read here
         m_service->options().extraRoutes(router);
 
@@ -110,6 +120,7 @@ void ServiceRuntime::applyLimits(const config::Limits &limits)
 {
     const bool intervalChanged = limits.metricsIntervalMs != m_limits.metricsIntervalMs;
     m_limits = limits;
+    m_uploadGate.setLimits(limits);
     if (m_server)
         m_server->setLimits(limits);
     if (intervalChanged && m_sampleTimer.isActive())
@@ -120,6 +131,13 @@ void ServiceRuntime::applyAuthenticator(std::shared_ptr<const config::Authentica
 {
     if (m_server)
         m_server->setAuthenticator(std::move(authenticator));
+}
+
+void ServiceRuntime::onEngineStats(const jobs::EngineStats &stats)
+{
+    m_engineStats = stats;
+    if (stats.disk)
+        m_uploadGate.setFreeDiskBytes(stats.disk->freeBytes);
 }
 
 void ServiceRuntime::onStopped()
@@ -161,6 +179,7 @@ void ServiceRuntime::sample()
     input.traffic = &m_traffic;
     input.engine = m_engineStats;
     input.disk = m_engineStats.disk; // no disk I/O on the HTTP thread
+    input.uploadsInFlight = m_uploadGate.inFlight();
     m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
     QMetaObject::invokeMethod(

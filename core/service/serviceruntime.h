@@ -7,9 +7,15 @@
 #include "metrics/sample.h"
 #include "metrics/sampler.h"
 #include "service/servicefacade.h"
+#include "upload/contentpolicy.h"
+#include "upload/uploadgate.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
+
+namespace sluice::upload {
+class UploadStore;
+}
 
 namespace sluice::service {
 
@@ -24,18 +30,22 @@ class ServiceRuntime final : public QObject
 {
 public:
     ServiceRuntime(Service *service, QString dataDir, jobs::JobEngine *engine,
-                   metrics::EventLog *events);
+                   metrics::EventLog *events, upload::UploadStore *uploads);
     ~ServiceRuntime() override;
 
     // On the HTTP thread, once, after the move there.
-    void init(const config::Limits &limits);
+    void init(const config::Limits &limits, const QStringList &uploadTypes);
     void start(const ListenAddress &address, const config::Limits &limits,
                std::shared_ptr<const config::Authenticator> authenticator);
     void stop();
     void abortAll(); // at destruction: no grace left; abort with cleanup
     void applyLimits(const config::Limits &limits);
+    void applyUploadTypes(const QStringList &types)
+    {
+        m_uploadPolicy = upload::ContentPolicy(types);
+    }
     void applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator);
-    void onEngineStats(const jobs::EngineStats &stats) { m_engineStats = stats; }
+    void onEngineStats(const jobs::EngineStats &stats);
     QHash<QString, metrics::SeriesSnapshot> history(qint64 sinceMs,
                                                     const QStringList &names = {}) const;
     void abortTransfer(quint64 connectionId);
@@ -53,6 +63,9 @@ private:
     QString m_dataDir;
     jobs::JobEngine *m_engine;
     metrics::EventLog *m_events;
+    upload::UploadStore *m_uploads;
+    upload::UploadGate m_uploadGate;
+    upload::ContentPolicy m_uploadPolicy;
     config::Limits m_limits;
     http::HttpServer *m_server = nullptr;
     QTimer m_statsTimer;

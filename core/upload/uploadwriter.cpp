@@ -195,6 +195,20 @@ Expected<QString> UploadWriter::commit(const QString &finalPath)
     return finalPath;
 }
 
+QString UploadWriter::takeFile()
+{
+    if (m_stage != Stage::Finished)
+        return {};
+    {
+        QMutexLocker lock(&m_state->mutex);
+        m_state->ownsPath = false;
+    }
+    const QString path = m_tempPath;
+    m_tempPath.clear();
+    m_stage = Stage::Committed;
+    return path;
+}
+
 qint64 UploadWriter::queuedBytes() const
 {
     return m_state->queued;

@@ -79,6 +79,10 @@ public:
     // call; the temporary file stays owned when the rename itself failed.
     // This runs on the caller's thread and waits for one directory fsync.
     Expected<QString> commit(const QString &finalPath);
+    // After finished(): hands the finished temporary file to the caller (who
+    // moves it into place on a thread where a directory fsync may block, or
+    // deletes it); the writer no longer deletes it. Empty when not finished.
+    QString takeFile();
 
     // Bytes accepted by write() and not yet on disk, the piece being written
     // included. Thread-safe.

@@ -108,6 +108,7 @@ Config sampleConfig()
     config.listen = u"[::1]:9000"_s;
     config.limits.maxConnections = 2000;
     config.limits.shutdownGraceMs = 0;
+    config.uploadTypes = {u"text/csv"_s, u"image/png"_s};
     config.accounts = {
         Account {u"operator"_s,
                  true,
@@ -139,6 +140,7 @@ private slots:
     void saveRefusesInvalidConfig();
     void listenValidation_data();
     void listenValidation();
+    void uploadTypes();
 };
 
 void tst_Config::firstRunCreatesFileWithAdminToken()
@@ -224,7 +226,8 @@ void tst_Config::toJsonKeepsKeyOrder()
         return json.indexOf(a) >= 0 && json.indexOf(a) < json.indexOf(b);
     };
     QVERIFY(before("\"version\"", "\"listen\""));
-    QVERIFY(before("\"listen\"", "\"limits\""));
+    QVERIFY(before("\"listen\"", "\"upload_types\""));
+    QVERIFY(before("\"upload_types\"", "\"limits\""));
     QVERIFY(before("\"limits\"", "\"accounts\""));
     QVERIFY(before("\"header_deadline_ms\"", "\"body_idle_timeout_ms\""));
     QVERIFY(before("\"name\"", "\"admin\""));
@@ -400,6 +403,38 @@ void tst_Config::listenValidation()
         QVERIFY2(parsed.error().message.startsWith(u"config.json:3: listen: "_s),
                  qPrintable(parsed.error().message));
     }
+}
+
+void tst_Config::uploadTypes()
+{
+    // Absent: the defaults; present: exactly the list, lower-cased.
+    const auto defaults = Config::fromJson(R"({"version": 1})", u"memory"_s);
+    QVERIFY2(defaults, failureOf(defaults).constData());
+    QCOMPARE(defaults->uploadTypes, Config::defaultUploadTypes());
+    QVERIFY(!Config::defaultUploadTypes().contains(u"application/octet-stream"_s));
+
+    const auto listed
+        = Config::fromJson(R"({"version": 1, "upload_types": ["Text/CSV", "image/png"]})", u"m"_s);
+    QVERIFY2(listed, failureOf(listed).constData());
+    QCOMPARE(listed->uploadTypes, QStringList({u"text/csv"_s, u"image/png"_s}));
+
+    const auto empty = Config::fromJson(R"({"version": 1, "upload_types": []})", u"m"_s);
+    QVERIFY2(empty, failureOf(empty).constData());
+    QVERIFY(empty->uploadTypes.isEmpty());
+
+    const auto notList
+        = Config::fromJson("{\"version\": 1,\n\"upload_types\": \"text/csv\"}", u"c.json"_s);
+    QVERIFY(!notList);
+    QVERIFY2(notList.error().message.startsWith(u"c.json:2: upload_types: must be a list"_s),
+             qPrintable(notList.error().message));
+
+    const auto badEntry = Config::fromJson(
+        R"({"version": 1, "upload_types": ["text/csv", "csv", 5]})", u"c.json"_s);
+    QVERIFY(!badEntry);
+    QVERIFY2(badEntry.error().message.contains(u"entry 1 must be a media type"_s),
+             qPrintable(badEntry.error().message));
+    QVERIFY2(badEntry.error().message.contains(u"entry 2 must be a media type"_s),
+             qPrintable(badEntry.error().message));
 }
 
 QTEST_GUILESS_MAIN(tst_Config)

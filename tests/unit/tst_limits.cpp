@@ -47,6 +47,7 @@ void keepPerClientConsistent(Limits &limits, const LimitField &changed)
         {&Limits::maxConnectionsPerClient, &Limits::maxConnections},
         {&Limits::maxUploadsPerAccount, &Limits::maxConcurrentUploads},
         {&Limits::maxMultipartFileParts, &Limits::maxMultipartParts},
+        {&Limits::bodyIdleTimeoutMs, &Limits::tempFileTtlMs},
     };
     for (const auto &[part, whole] : pairs) {
         if (limits.*part <= limits.*whole)

@@ -1,0 +1,259 @@
+#include "upload/uploadprocessjob.h"
+
+#include "upload/sha256.h"
+#include "upload/uploadrecord.h"
+
+#include <QFile>
+#include <QImage>
+#include <QImageReader>
+#include <QJsonDocument>
+#include <QMimeDatabase>
+#include <QSaveFile>
+#include <QStringBuilder>
+#include <QStringDecoder>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::upload {
+
+void CsvShape::endField()
+{
+    ++m_fieldsInRecord;
+}
+
+void CsvShape::endRecord()
+{
+    endField();
+    if (!m_recordHasData && m_fieldsInRecord == 1) {
+        // An empty line: allowed only as the very end (handled by finish()).
+        m_fieldsInRecord = 0;
+        return;
+    }
+    ++m_records;
+    if (m_records == 1)
+        m_columns = m_fieldsInRecord;
+    else if (m_fieldsInRecord != m_columns && m_problem.isEmpty())
+        m_problem = u"record %1 has %2 fields; the first has %3"_s.arg(
+            QString::number(m_records), QString::number(m_fieldsInRecord),
+            QString::number(m_columns));
+    m_fieldsInRecord = 0;
+    m_recordHasData = false;
+}
+
+void CsvShape::feed(QByteArrayView data)
+{
+    for (const char c : data) {
+        switch (m_state) {
+        case State::AfterCr:
+            m_state = State::FieldStart;
+            if (c == '\n')
+                break;
+            [[fallthrough]];
+        case State::FieldStart:
+        case State::Unquoted:
+            if (c == ',') {
+                endField();
+                m_recordHasData = true;
+                m_state = State::FieldStart;
+            } else if (c == '\r' || c == '\n') {
+                endRecord();
+                m_state = c == '\r' ? State::AfterCr : State::FieldStart;
+            } else if (c == '"' && m_state == State::FieldStart) {
+                m_recordHasData = true;
+                m_state = State::Quoted;
+            } else {
+                m_recordHasData = true;
+                m_state = State::Unquoted;
+            }
+            break;
+        case State::Quoted:
+            if (c == '"')
+                m_state = State::QuoteInQuoted;
+            break;
+        case State::QuoteInQuoted:
+            if (c == '"') {
+                m_state = State::Quoted; // a doubled quote
+            } else if (c == ',') {
+                endField();
+                m_state = State::FieldStart;
+            } else if (c == '\r' || c == '\n') {
+                endRecord();
+                m_state = c == '\r' ? State::AfterCr : State::FieldStart;
+            } else {
+                if (m_problem.isEmpty())
+                    m_problem = u"record %1: a quoted field goes on after its closing quote"_s.arg(
+                        m_records + 1);
+                m_state = State::Unquoted;
+            }
+            break;
+        }
+    }
+}
+
+void CsvShape::finish()
+{
+    if (m_state == State::Quoted && m_problem.isEmpty())
+        m_problem = u"record %1: a quoted field is not closed"_s.arg(m_records + 1);
+    if (m_recordHasData || m_fieldsInRecord > 0)
+        endRecord();
+}
+
+UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir)
+    : m_databasePath(std::move(databasePath))
+    , m_uploadsDir(std::move(uploadsDir))
+{ }
+
+QString UploadProcessJob::validate(const QJsonObject &params) const
+{
+    if (params.size() != 1 || !isValidUploadId(params.value(u"upload"_s).toString()))
+        return u"expected {\"upload\": \"<upload id>\"}"_s;
+    return {};
+}
+
+namespace {
+
+constexpr qint64 ReadPiece = 1024 * 1024;
+constexpr int ThumbnailSide = 256;
+constexpr qint64 MaxImagePixels = 200LL * 1000 * 1000;
+
+struct Recorder
+{
+    QSqlDatabase db;
+    QString id;
+
+    jobs::JobOutcome fail(const QString &error, bool retryable)
+    {
+        (void)uploaddb::setOutcome(db, id, ProcessingState::Failed, {{u"error"_s, error}});
+        return jobs::JobOutcome::failure(u"upload %1: "_s.arg(id) % error, retryable);
+    }
+};
+
+// A thumbnail read at reduced size (the decoder scales, so a large image is
+// never decoded whole), written with QSaveFile: complete or absent.
+QString makeThumbnail(const QString &source, const QString &target, QJsonObject &outcome)
+{
+    QImageReader reader(source);
+    reader.setAutoTransform(true);
+    const QSize size = reader.size();
+    if (!size.isValid())
+        return u"not a readable image: "_s % reader.errorString();
+    if (qint64(size.width()) * size.height() > MaxImagePixels)
+        return u"the image has %1x%2 pixels, more than the %3 megapixels thumbnailed"_s.arg(
+            QString::number(size.width()), QString::number(size.height()),
+            QString::number(MaxImagePixels / 1'000'000));
+    outcome.insert(u"width"_s, size.width());
+    outcome.insert(u"height"_s, size.height());
+    reader.setScaledSize(size.scaled(ThumbnailSide, ThumbnailSide, Qt::KeepAspectRatio)
+                             .boundedTo(size)
+                             .expandedTo(QSize(1, 1)));
+    const QImage image = reader.read();
+    if (image.isNull())
+        return u"not a readable image: "_s % reader.errorString();
+    QSaveFile file(target);
+    if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit())
+        return u"cannot write the thumbnail: "_s % file.errorString();
+    outcome.insert(u"thumbnail"_s,
+                   QJsonObject {{u"width"_s, image.width()},
+                                {u"height"_s, image.height()},
+                                {u"bytes"_s, QFile(target).size()}});
+    return {};
+}
+
+} // namespace
+
+jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
+{
+    const QString id = context.job().params.value(u"upload"_s).toString();
+    Recorder recorder {context.database(u"QSQLITE"_s, m_databasePath), id};
+    if (auto opened = uploaddb::open(recorder.db); !opened)
+        return jobs::JobOutcome::failure(opened.error().message);
+    auto found = uploaddb::find(recorder.db, id);
+    if (!found)
+        return jobs::JobOutcome::failure(found.error().message);
+    if (!*found)
+        return jobs::JobOutcome::failure(u"upload %1 was deleted"_s.arg(id), false);
+    const UploadRecord record = **found;
+
+    QFile file(m_uploadsDir % u'/' % id);
+    if (!file.open(QIODevice::ReadOnly))
+        return recorder.fail(u"cannot read the stored file: "_s % file.errorString(), true);
+
+    const bool csv = record.mime == u"text/csv"_s;
+    Sha256 hash;
+    CsvShape shape;
+    QStringDecoder utf8(QStringDecoder::Utf8);
+    QByteArray head;
+    qint64 done = 0;
+    while (!file.atEnd()) {
+        if (context.isStopRequested())
+            return jobs::JobOutcome::failure(u"stopped"_s);
+        const QByteArray piece = file.read(ReadPiece);
+        if (piece.isEmpty() && file.error() != QFileDevice::NoError)
+            return recorder.fail(u"cannot read the stored file: "_s % file.errorString(), true);
+        hash.update(piece);
+        if (head.size() < 4096)
+            head.append(piece.first(std::min<qsizetype>(piece.size(), 4096 - head.size())));
+        if (csv) {
+            shape.feed(piece);
+            (void)utf8.decode(piece);
+        }
+        done += piece.size();
+        context.reportProgress(shape.records(), done,
+                               record.size > 0 ? double(done) / double(record.size) : 1.0);
+    }
+    if (done != record.size)
+        return recorder.fail(u"the stored file has %1 bytes; %2 were received"_s.arg(
+                                 QString::number(done), QString::number(record.size)),
+                             false);
+    const QByteArray digest = hash.finish();
+    if (digest.isEmpty())
+        return jobs::JobOutcome::failure(u"SHA-256 is not available (OpenSSL)"_s);
+    if (Sha256::toHex(digest).toLatin1() != record.sha256)
+        return recorder.fail(u"the stored file's SHA-256 no longer matches the one received"_s,
+                             false);
+
+    const QMimeDatabase mimes;
+    const QMimeType content = mimes.mimeTypeForData(head);
+    const QMimeType recorded = mimes.mimeTypeForName(record.mime);
+    if (!head.isEmpty() && recorded.isValid() && content != recorded
+        && !recorded.inherits(content.name()))
+        return recorder.fail(
+            u"recorded as %1 but the content is %2"_s.arg(record.mime, content.name()), false);
+
+    QJsonObject outcome {{u"sha256_verified"_s, true}};
+    if (csv) {
+        shape.finish();
+        if (utf8.hasError())
+            return recorder.fail(u"the CSV is not valid UTF-8"_s, false);
+        if (!shape.problem().isEmpty())
+            return recorder.fail(u"not a valid CSV: "_s % shape.problem(), false);
+        outcome.insert(u"rows"_s, std::max<qint64>(0, shape.records() - 1)); // after the header
+        outcome.insert(u"columns"_s, shape.columns());
+    } else if (record.mime.startsWith(u"image/"_s)) {
+        const QString problem
+            = makeThumbnail(file.fileName(), m_uploadsDir % u'/' % id % u".thumb.png"_s, outcome);
+        if (!problem.isEmpty())
+            return recorder.fail(problem, false);
+    }
+    auto recorded2 = uploaddb::setOutcome(recorder.db, id, ProcessingState::Done, outcome);
+    if (!recorded2)
+        return jobs::JobOutcome::failure(recorded2.error().message);
+    if (!*recorded2) { // deleted meanwhile
+        QFile::remove(m_uploadsDir % u'/' % id % u".thumb.png"_s);
+        return jobs::JobOutcome::failure(u"upload %1 was deleted"_s.arg(id), false);
+    }
+    // The job's result is the same outcome, as a small JSON report.
+    auto report = context.createTempFile(u".json"_s);
+    if (!report)
+        return jobs::JobOutcome::failure(report.error().message);
+    QFile out(*report);
+    outcome.insert(u"upload"_s, id);
+    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(outcome).toJson()) < 0
+        || !out.flush())
+        return jobs::JobOutcome::failure(u"cannot write the report: "_s % out.errorString());
+    out.close();
+    return jobs::JobOutcome::success(*report, record.name % u".report.json"_s,
+                                     u"application/json"_s);
+}
+
+} // namespace sluice::upload

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "jobs/jobkind.h"
+
+#include <QByteArrayView>
+
+namespace sluice::upload {
+
+// Counts the records of a CSV stream (RFC 4180: quoted fields may hold
+// commas, quotes doubled, and line breaks) and checks that every record has
+// as many fields as the first. Fed in pieces of any size.
+class CsvShape
+{
+public:
+    void feed(QByteArrayView data);
+    void finish();
+
+    qint64 records() const { return m_records; }
+    qint64 columns() const { return m_columns; }
+    // Empty while the shape is consistent.
+    QString problem() const { return m_problem; }
+
+private:
+    void endField();
+    void endRecord();
+
+    enum class State { FieldStart, Unquoted, Quoted, QuoteInQuoted, AfterCr };
+    State m_state = State::FieldStart;
+    qint64 m_fieldsInRecord = 0;
+    qint64 m_records = 0;
+    qint64 m_columns = 0;
+    bool m_recordHasData = false;
+    QString m_problem;
+};
+
+// Job kind "upload.process", queued for every stored upload (parameter
+// `upload`: its id). Hashes the stored file again and compares with the
+// record, checks the content type against the first bytes, counts the rows
+// and columns of a CSV, makes a PNG thumbnail of an image (at most 256 px a
+// side), and writes the outcome to the upload's row. Content problems fail
+// the job without automatic retry (the file will not change); a manual retry
+// runs it again.
+class UploadProcessJob final : public jobs::JobKind
+{
+public:
+    UploadProcessJob(QString databasePath, QString uploadsDir);
+    QString name() const override { return QStringLiteral("upload.process"); }
+    QString validate(const QJsonObject &params) const override;
+    jobs::JobOutcome run(jobs::JobContext &context) const override;
+
+private:
+    const QString m_databasePath;
+    const QString m_uploadsDir;
+};
+
+} // namespace sluice::upload

@@ -1,0 +1,208 @@
+#include "upload/uploadrecord.h"
+
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringBuilder>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::upload {
+
+QString toString(ProcessingState state)
+{
+    switch (state) {
+    case ProcessingState::Pending:
+        return u"pending"_s;
+    case ProcessingState::Done:
+        return u"done"_s;
+    case ProcessingState::Failed:
+        return u"failed"_s;
+    case ProcessingState::NotQueued:
+        return u"not_queued"_s;
+    }
+    return u"pending"_s;
+}
+
+std::optional<ProcessingState> processingStateFromString(QStringView text)
+{
+    for (ProcessingState s : {ProcessingState::Pending, ProcessingState::Done,
+                              ProcessingState::Failed, ProcessingState::NotQueued}) {
+        if (toString(s) == text)
+            return s;
+    }
+    return std::nullopt;
+}
+
+QJsonObject toJson(const UploadRecord &r)
+{
+    QJsonObject processing = r.outcome;
+    processing.insert(u"state"_s, toString(r.processing));
+    return QJsonObject {
+        {u"id"_s, r.id},
+        {u"name"_s, r.name},
+        {u"size"_s, r.size},
+        {u"sha256"_s, QString::fromLatin1(r.sha256)},
+        {u"mime"_s, r.mime},
+        {u"account"_s, r.account},
+        {u"created_at"_s, r.createdAt.toString(Qt::ISODateWithMs)},
+        {u"job"_s, r.jobId.isEmpty() ? QJsonValue() : QJsonValue(r.jobId)},
+        {u"processing"_s, processing},
+    };
+}
+
+QString newUploadId()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    return u"u"_s
+        % QString::fromLatin1(
+               QByteArray(reinterpret_cast<const char *>(words), sizeof(words)).toHex());
+}
+
+bool isValidUploadId(QStringView id)
+{
+    if (id.size() != 33 || id.front() != u'u')
+        return false;
+    for (QChar c : id.sliced(1)) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+namespace uploaddb {
+
+namespace {
+
+Error sqlError(const QString &what, const QSqlError &error)
+{
+    return Error {u"uploads database: "_s % what % u": "_s % error.text()};
+}
+
+Expected<void> exec(QSqlQuery &query, const QString &what)
+{
+    if (!query.exec())
+        return sqlError(what, query.lastError());
+    return {};
+}
+
+QByteArray outcomeText(const QJsonObject &outcome)
+{
+    return QJsonDocument(outcome).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+Expected<void> open(QSqlDatabase &db)
+{
+    if (!db.isOpen() && !db.open())
+        return sqlError(u"cannot open "_s % db.databaseName(), db.lastError());
+    QSqlQuery q(db);
+    for (const char *statement :
+         {"PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+          "CREATE TABLE IF NOT EXISTS uploads ("
+          " id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,"
+          " size INTEGER NOT NULL, sha256 TEXT NOT NULL, mime TEXT NOT NULL,"
+          " created_at INTEGER NOT NULL, job_id TEXT,"
+          " processing TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '{}')"}) {
+        if (!q.exec(QString::fromLatin1(statement)))
+            return sqlError(QString::fromLatin1(statement).left(40), q.lastError());
+    }
+    return {};
+}
+
+Expected<void> insert(QSqlDatabase &db, const UploadRecord &r)
+{
+    QSqlQuery q(db);
+    q.prepare(u"INSERT INTO uploads (id, account, name, size, sha256, mime, created_at, job_id,"
+              " processing, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
+    q.addBindValue(r.id);
+    q.addBindValue(r.account);
+    q.addBindValue(r.name);
+    q.addBindValue(r.size);
+    q.addBindValue(QString::fromLatin1(r.sha256));
+    q.addBindValue(r.mime);
+    q.addBindValue(r.createdAt.toMSecsSinceEpoch());
+    q.addBindValue(r.jobId);
+    q.addBindValue(toString(r.processing));
+    q.addBindValue(QString::fromUtf8(outcomeText(r.outcome)));
+    return exec(q, u"cannot record upload "_s % r.id);
+}
+
+Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT account, name, size, sha256, mime, created_at, job_id, processing, outcome"
+              " FROM uploads WHERE id = ?"_s);
+    q.addBindValue(id);
+    if (auto done = exec(q, u"cannot read upload "_s % id); !done)
+        return done.error();
+    if (!q.next())
+        return std::optional<UploadRecord>();
+    UploadRecord r;
+    r.id = id;
+    r.account = q.value(0).toString();
+    r.name = q.value(1).toString();
+    r.size = q.value(2).toLongLong();
+    r.sha256 = q.value(3).toString().toLatin1();
+    r.mime = q.value(4).toString();
+    r.createdAt = QDateTime::fromMSecsSinceEpoch(q.value(5).toLongLong(), Qt::UTC);
+    r.jobId = q.value(6).toString();
+    r.processing
+        = processingStateFromString(q.value(7).toString()).value_or(ProcessingState::Pending);
+    r.outcome = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
+    return std::optional<UploadRecord>(std::move(r));
+}
+
+Expected<bool> remove(QSqlDatabase &db, const QString &id)
+{
+    QSqlQuery q(db);
+    q.prepare(u"DELETE FROM uploads WHERE id = ?"_s);
+    q.addBindValue(id);
+    if (auto done = exec(q, u"cannot delete upload "_s % id); !done)
+        return done.error();
+    return q.numRowsAffected() > 0;
+}
+
+Expected<void> setJob(QSqlDatabase &db, const QString &id, const QString &jobId,
+                      ProcessingState state, const QJsonObject &outcome)
+{
+    QSqlQuery q(db);
+    q.prepare(u"UPDATE uploads SET job_id = ?, processing = ?, outcome = ? WHERE id = ?"_s);
+    q.addBindValue(jobId);
+    q.addBindValue(toString(state));
+    q.addBindValue(QString::fromUtf8(outcomeText(outcome)));
+    q.addBindValue(id);
+    return exec(q, u"cannot update upload "_s % id);
+}
+
+Expected<bool> setOutcome(QSqlDatabase &db, const QString &id, ProcessingState state,
+                          const QJsonObject &outcome)
+{
+    QSqlQuery q(db);
+    q.prepare(u"UPDATE uploads SET processing = ?, outcome = ? WHERE id = ?"_s);
+    q.addBindValue(toString(state));
+    q.addBindValue(QString::fromUtf8(outcomeText(outcome)));
+    q.addBindValue(id);
+    if (auto done = exec(q, u"cannot update upload "_s % id); !done)
+        return done.error();
+    return q.numRowsAffected() > 0;
+}
+
+Expected<QStringList> allIds(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(u"SELECT id FROM uploads"_s))
+        return sqlError(u"cannot list uploads"_s, q.lastError());
+    QStringList ids;
+    while (q.next())
+        ids.append(q.value(0).toString());
+    return ids;
+}
+
+} // namespace uploaddb
+
+} // namespace sluice::upload

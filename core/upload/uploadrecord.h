@@ -1,0 +1,60 @@
+#pragma once
+
+#include "util/expected.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <optional>
+
+namespace sluice::upload {
+
+// What happened after an upload was stored: its processing job checks type
+// and checksum again, counts the rows and columns of a CSV, thumbnails an
+// image, and records the outcome here.
+enum class ProcessingState { Pending, Done, Failed, NotQueued };
+QString toString(ProcessingState state);
+std::optional<ProcessingState> processingStateFromString(QStringView text);
+
+// One stored upload: the file at `<uploads dir>/<id>` and this row.
+struct UploadRecord
+{
+    QString id; // "u" + 32 lowercase hex digits
+    QString account;
+    QString name; // sanitized file name
+    qint64 size = 0;
+    QByteArray sha256; // lowercase hex
+    QString mime;
+    QDateTime createdAt; // UTC
+    QString jobId; // the processing job, empty when none could be queued
+    ProcessingState processing = ProcessingState::Pending;
+    QJsonObject outcome; // rows/columns, thumbnail, or {"error": ...}
+
+    bool operator==(const UploadRecord &) const = default;
+};
+
+QJsonObject toJson(const UploadRecord &record);
+QString newUploadId();
+bool isValidUploadId(QStringView id);
+
+// The uploads table, shared by the store's thread and the processing jobs'
+// threads (each with a connection of its own; WAL lets them read while one
+// writes). Every function is one statement or one transaction.
+namespace uploaddb {
+
+Expected<void> open(QSqlDatabase &db); // pragmas and schema
+Expected<void> insert(QSqlDatabase &db, const UploadRecord &record);
+Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id);
+Expected<bool> remove(QSqlDatabase &db, const QString &id);
+Expected<void> setJob(QSqlDatabase &db, const QString &id, const QString &jobId,
+                      ProcessingState state, const QJsonObject &outcome);
+Expected<bool> setOutcome(QSqlDatabase &db, const QString &id, ProcessingState state,
+                          const QJsonObject &outcome);
+Expected<QStringList> allIds(QSqlDatabase &db);
+
+} // namespace uploaddb
+
+} // namespace sluice::upload

@@ -1,0 +1,343 @@
+#include "upload/uploadstore.h"
+
+#include "util/durablefile.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QStringBuilder>
+
+#include <cerrno>
+#include <cstring>
+#include <stdio.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcUploadStore, "sluice.uploads", QtInfoMsg)
+
+namespace sluice::upload {
+
+UploadStore::UploadStore(Paths paths, jobs::JobEngine *engine, qint64 tempFileTtlMs,
+                         QObject *parent)
+    : QObject(parent)
+    , m_paths(std::move(paths))
+    , m_engine(engine)
+    , m_tempTtlMs(tempFileTtlMs)
+    , m_connection(u"uploads-%1"_s.arg(quintptr(this), 0, 16))
+    , m_sweepTimer(this)
+{
+    QObject::connect(&m_sweepTimer, &QTimer::timeout, this, [this] {
+        if (const int n = sweepTemp(m_tempTtlMs.load()); n > 0)
+            emit event(u"temp_swept"_s, {}, u"%1 orphaned upload temp files removed"_s.arg(n));
+    });
+}
+
+UploadStore::~UploadStore()
+{
+    if (QSqlDatabase::contains(m_connection)) {
+        QSqlDatabase::database(m_connection, false).close();
+        QSqlDatabase::removeDatabase(m_connection);
+    }
+}
+
+Expected<void> UploadStore::start()
+{
+    for (const QString &dir : {m_paths.uploadsDir, m_paths.tempDir}) {
+        if (auto made = createPrivateDirectories(dir); !made)
+            return made.error();
+    }
+    // Owner-only, like every data file (its -wal and -shm copy this mode).
+    if (!QFileInfo::exists(m_paths.database)) {
+        QFile file(m_paths.database);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                       QFileDevice::ReadOwner | QFileDevice::WriteOwner))
+            return Error {u"cannot create "_s % m_paths.database % u": "_s % file.errorString()};
+    }
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connection);
+    db.setDatabaseName(m_paths.database);
+    if (auto opened = uploaddb::open(db); !opened)
+        return opened.error();
+    const int swept = sweepTemp(0);
+    if (swept > 0)
+        emit event(u"temp_swept"_s, {},
+                   u"%1 upload temp files from an earlier run removed"_s.arg(swept));
+    reconcile();
+    // A tenth of the TTL: a file is gone at most 10 % after its time.
+    m_sweepTimer.start(std::chrono::milliseconds(std::max<qint64>(1000, m_tempTtlMs / 10)));
+    return {};
+}
+
+void UploadStore::shutdown()
+{
+    m_closed = true;
+    m_sweepTimer.stop();
+    if (QSqlDatabase::contains(m_connection)) {
+        QSqlDatabase::database(m_connection, false).close();
+        QSqlDatabase::removeDatabase(m_connection);
+    }
+}
+
+void UploadStore::setTempFileTtl(qint64 ms)
+{
+    m_tempTtlMs = ms;
+    QMetaObject::invokeMethod(this, [this, ms] {
+        if (!m_closed)
+            m_sweepTimer.start(std::chrono::milliseconds(std::max<qint64>(1000, ms / 10)));
+    });
+}
+
+int UploadStore::sweepTemp(qint64 olderThanMs)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    int removed = 0;
+    const QFileInfoList files
+        = QDir(m_paths.tempDir).entryInfoList({u"upload-*.part"_s}, QDir::Files | QDir::Hidden);
+    for (const QFileInfo &file : files) {
+        // A receiving upload writes at least every body_idle_timeout_ms, and
+        // temp_file_ttl_ms is never shorter: an old file has no owner left.
+        if (olderThanMs > 0 && file.lastModified().msecsTo(now) < olderThanMs)
+            continue;
+        if (QFile::remove(file.absoluteFilePath()))
+            ++removed;
+    }
+    return removed;
+}
+
+void UploadStore::reconcile()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    const auto ids = uploaddb::allIds(db);
+    if (!ids) {
+        qCWarning(lcUploadStore).noquote() << ids.error().message;
+        return;
+    }
+    const QSet<QString> known(ids->begin(), ids->end());
+    int orphans = 0;
+    for (const QFileInfo &file :
+         QDir(m_paths.uploadsDir).entryInfoList(QDir::Files | QDir::Hidden)) {
+        const QString id = file.fileName().section(u'.', 0, 0);
+        if (!known.contains(id) && QFile::remove(file.absoluteFilePath()))
+            ++orphans;
+    }
+    int missing = 0;
+    for (const QString &id : *ids) {
+        if (!QFileInfo::exists(filePath(id))) {
+            (void)uploaddb::remove(db, id);
+            ++missing;
+        }
+    }
+    if (orphans > 0)
+        emit event(
+            u"upload_orphans_removed"_s, {},
+            u"%1 stored files without a record removed (interrupted uploads)"_s.arg(orphans));
+    if (missing > 0)
+        emit event(u"upload_records_dropped"_s, {},
+                   u"%1 upload records whose file was gone dropped"_s.arg(missing));
+}
+
+QString UploadStore::filePath(const QString &id) const
+{
+    return m_paths.uploadsDir % u'/' % id;
+}
+
+QString UploadStore::thumbnailPath(const QString &id) const
+{
+    return m_paths.uploadsDir % u'/' % id % u".thumb.png"_s;
+}
+
+template<typename R>
+void UploadStore::post(QObject *replyTo, std::function<R()> work, std::function<void(R)> reply)
+{
+    QMetaObject::invokeMethod(
+        this, [this, replyTo, work = std::move(work), reply = std::move(reply)] {
+            if (m_closed)
+                return;
+            R result = work();
+            QMetaObject::invokeMethod(replyTo,
+                                      [reply, result = std::move(result)] { reply(result); });
+        });
+}
+
+void UploadStore::store(QList<PendingUpload> uploads, QObject *replyTo,
+                        std::function<void(Expected<QList<UploadRecord>>)> reply)
+{
+    QMetaObject::invokeMethod(this, [=, this] {
+        if (m_closed) {
+            for (const PendingUpload &u : uploads)
+                QFile::remove(u.tempPath);
+            return;
+        }
+        auto stored = doStore(uploads);
+        if (!stored) {
+            QMetaObject::invokeMethod(replyTo, [reply, stored] { reply(stored); });
+            return;
+        }
+        queueProcessing(*stored, replyTo, reply);
+    });
+}
+
+Expected<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload> &uploads)
+{
+    QList<UploadRecord> records;
+    QStringList placed;
+    const auto undo = [&] {
+        for (const QString &path : std::as_const(placed))
+            QFile::remove(path);
+        for (const PendingUpload &u : uploads)
+            QFile::remove(u.tempPath);
+    };
+    for (const PendingUpload &u : uploads) {
+        UploadRecord r;
+        r.id = newUploadId();
+        r.account = u.account;
+        r.name = u.name;
+        r.size = u.size;
+        r.sha256 = u.sha256;
+        r.mime = u.mime;
+        r.createdAt = QDateTime::currentDateTimeUtc();
+        const QString target = filePath(r.id);
+        if (::rename(QFile::encodeName(u.tempPath).constData(),
+                     QFile::encodeName(target).constData())
+            != 0) {
+            const int error = errno;
+            undo();
+            return Error {u"cannot move the upload into %1: %2"_s.arg(
+                m_paths.uploadsDir, QString::fromLocal8Bit(std::strerror(error)))};
+        }
+        placed.append(target);
+        records.append(r);
+    }
+    // Both directory entries (gone from tmp/, new in uploads/) must be durable
+    // before the rows say the files exist.
+    auto synced = fsyncDirectory(m_paths.uploadsDir);
+    if (synced)
+        synced = fsyncDirectory(m_paths.tempDir);
+    if (!synced) {
+        undo();
+        return synced.error();
+    }
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    db.transaction();
+    for (const UploadRecord &r : std::as_const(records)) {
+        if (auto inserted = uploaddb::insert(db, r); !inserted) {
+            db.rollback();
+            undo();
+            return inserted.error();
+        }
+    }
+    if (!db.commit()) {
+        db.rollback();
+        undo();
+        return Error {u"uploads database: cannot commit: "_s % db.lastError().text()};
+    }
+    for (const UploadRecord &r : std::as_const(records))
+        emit event(
+            u"upload_stored"_s, r.id,
+            u"%1 (%2 bytes, %3) for %4"_s.arg(r.name, QString::number(r.size), r.mime, r.account));
+    return records;
+}
+
+// One job per file, submitted one after the other; each answer comes back to
+// this thread, which records the job on its upload.
+struct UploadStore::Submission
+{
+    QList<UploadRecord> records;
+    qsizetype next = 0;
+    QObject *replyTo = nullptr;
+    std::function<void(Expected<QList<UploadRecord>>)> reply;
+};
+
+void UploadStore::queueProcessing(QList<UploadRecord> records, QObject *replyTo,
+                                  std::function<void(Expected<QList<UploadRecord>>)> reply)
+{
+    submitNext(std::make_shared<Submission>(
+        Submission {std::move(records), 0, replyTo, std::move(reply)}));
+}
+
+void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
+{
+    if (m_closed)
+        return;
+    if (s->next == s->records.size()) {
+        QMetaObject::invokeMethod(s->replyTo,
+                                  [reply = s->reply, records = s->records] { reply(records); });
+        return;
+    }
+    const UploadRecord &r = s->records[s->next];
+    m_engine->submit(
+        u"upload.process"_s, QJsonObject {{u"upload"_s, r.id}}, {r.account, false}, this,
+        [this, s](jobs::SubmitResult result) {
+            if (m_closed)
+                return;
+            UploadRecord &r = s->records[s->next++];
+            if (result.job) {
+                r.jobId = result.job->id;
+                r.processing = ProcessingState::Pending;
+            } else {
+                r.processing = ProcessingState::NotQueued;
+                r.outcome = QJsonObject {
+                    {u"error"_s,
+                     QString(u"processing was not queued: "_s
+                             % (result.refusal ? result.refusal->message : QString()))}};
+            }
+            QSqlDatabase db = QSqlDatabase::database(m_connection);
+            if (auto set = uploaddb::setJob(db, r.id, r.jobId, r.processing, r.outcome); !set)
+                qCWarning(lcUploadStore).noquote() << set.error().message;
+            submitNext(s);
+        });
+}
+
+void UploadStore::get(const QString &id, const jobs::Principal &who, QObject *replyTo,
+                      std::function<void(Expected<std::optional<UploadRecord>>)> reply)
+{
+    post<Expected<std::optional<UploadRecord>>>(
+        replyTo, [=, this] { return visible(id, who); }, std::move(reply));
+}
+
+Expected<std::optional<UploadRecord>> UploadStore::visible(const QString &id,
+                                                           const jobs::Principal &who)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    auto found = uploaddb::find(db, id);
+    if (!found)
+        return found.error();
+    // Another account's upload answers like an unknown one.
+    if (*found && !who.admin && (*found)->account != who.account)
+        return std::optional<UploadRecord>();
+    return found;
+}
+
+void UploadStore::remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
+                         std::function<void(Expected<bool>)> reply)
+{
+    post<Expected<bool>>(
+        replyTo, [=, this] { return doRemove(id, who); }, std::move(reply));
+}
+
+Expected<bool> UploadStore::doRemove(const QString &id, const jobs::Principal &who)
+{
+    auto found = visible(id, who);
+    if (!found)
+        return found.error();
+    if (!*found)
+        return false;
+    const UploadRecord &r = **found;
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    // Row first: a crash after it leaves an orphan file, removed at start-up.
+    auto removed = uploaddb::remove(db, id);
+    if (!removed)
+        return removed.error();
+    QFile::remove(filePath(id));
+    QFile::remove(thumbnailPath(id));
+    if (!r.jobId.isEmpty() && r.processing == ProcessingState::Pending)
+        m_engine->cancel(r.jobId, who, this, [](jobs::ControlResult) {});
+    emit event(u"upload_deleted"_s, id, r.name);
+    return true;
+}
+
+} // namespace sluice::upload

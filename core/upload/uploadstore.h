@@ -1,0 +1,101 @@
+#pragma once
+
+#include "jobs/jobengine.h"
+#include "upload/uploadrecord.h"
+#include "util/expected.h"
+
+#include <QObject>
+#include <QSqlDatabase>
+#include <QTimer>
+
+#include <atomic>
+#include <functional>
+
+namespace sluice::upload {
+
+// A received, flushed and checked upload file, not stored yet.
+struct PendingUpload
+{
+    QString tempPath; // handed over by UploadWriter::takeFile()
+    QString account;
+    QString name;
+    qint64 size = 0;
+    QByteArray sha256; // lowercase hex
+    QString mime;
+};
+
+// The stored uploads: files in `uploadsDir`, rows in an SQLite file. Lives on
+// a thread of its own, because storing waits for fsync of a directory and of
+// the database: never on the HTTP thread. Entry points are thread-safe; the
+// reply runs on the thread of `replyTo`, which must outlive the call.
+//
+// Crash safety: a file is renamed into place and its directory flushed
+// before its row is written, so after a crash a file may lack its row (it is
+// deleted at start-up), never a row its file.
+class UploadStore final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Paths
+    {
+        QString database;
+        QString uploadsDir;
+        QString tempDir; // where UploadWriter puts upload-XXXXXX.part files
+    };
+
+    UploadStore(Paths paths, jobs::JobEngine *engine, qint64 tempFileTtlMs,
+                QObject *parent = nullptr);
+    ~UploadStore() override;
+
+    // On the store's thread, once: opens the database, deletes every
+    // temporary upload file (no request can own one yet) and stored files
+    // without a row, and starts the temp-file sweeper.
+    Expected<void> start();
+    void setTempFileTtl(qint64 ms);
+    // On the store's thread, before the job engine goes: closes the database
+    // and ignores whatever is still queued.
+    void shutdown();
+
+    // Stores the files (all or none), records them, queues one processing
+    // job each, and replies with the records.
+    void store(QList<PendingUpload> uploads, QObject *replyTo,
+               std::function<void(Expected<QList<UploadRecord>>)> reply);
+    void get(const QString &id, const jobs::Principal &who, QObject *replyTo,
+             std::function<void(Expected<std::optional<UploadRecord>>)> reply);
+    // Deletes the row, the file and its thumbnail; cancels a pending job.
+    void remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
+                std::function<void(Expected<bool>)> reply);
+
+    // Path computation only; any thread.
+    QString filePath(const QString &id) const;
+    QString thumbnailPath(const QString &id) const;
+    const Paths &paths() const { return m_paths; }
+
+    // On the store's thread: deletes upload-*.part files older than the TTL
+    // (all of them when olderThanMs is 0). Returns how many.
+    int sweepTemp(qint64 olderThanMs);
+
+signals:
+    void event(const QString &kind, const QString &uploadId, const QString &detail);
+
+private:
+    template<typename R>
+    void post(QObject *replyTo, std::function<R()> work, std::function<void(R)> reply);
+    Expected<QList<UploadRecord>> doStore(const QList<PendingUpload> &uploads);
+    struct Submission;
+    void queueProcessing(QList<UploadRecord> records, QObject *replyTo,
+                         std::function<void(Expected<QList<UploadRecord>>)> reply);
+    void submitNext(const std::shared_ptr<Submission> &submission);
+    Expected<std::optional<UploadRecord>> visible(const QString &id, const jobs::Principal &who);
+    Expected<bool> doRemove(const QString &id, const jobs::Principal &who);
+    void reconcile();
+
+    const Paths m_paths;
+    jobs::JobEngine *m_engine;
+    std::atomic<qint64> m_tempTtlMs;
+    QString m_connection;
+    QTimer m_sweepTimer;
+    bool m_closed = false;
+};
+
+} // namespace sluice::upload

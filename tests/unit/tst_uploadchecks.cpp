@@ -1,0 +1,292 @@
+// The checks an upload passes through without a socket: media types
+// (declared and sniffed), checksum headers, CSV shape, and admission.
+#include "upload/contentpolicy.h"
+#include "upload/sha256.h"
+#include "upload/uploadgate.h"
+#include "upload/uploadprocessjob.h"
+
+#include <QTest>
+
+using namespace sluice;
+using namespace sluice::upload;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// The error of a result, or nothing (QVERIFY2 evaluates its message always).
+template<typename T> QByteArray why(const Expected<T> &result)
+{
+    return result ? QByteArray() : result.error().message.toUtf8();
+}
+
+} // namespace
+
+class tst_UploadChecks : public QObject
+{
+    Q_OBJECT
+private slots:
+    void declaredTypes_data();
+    void declaredTypes();
+    void contentTypes_data();
+    void contentTypes();
+    void digests_data();
+    void digests();
+    void csvShape_data();
+    void csvShape();
+    void csvShapeAnySplit();
+    void gateCapsAndReleases();
+    void gateBudgetAndDisk();
+};
+
+void tst_UploadChecks::declaredTypes_data()
+{
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<QString>("result"); // canonical type, or "!" for refused
+    QTest::addRow("absent") << QByteArray() << QString();
+    QTest::addRow("octet-stream says nothing")
+        << QByteArray("application/octet-stream") << QString();
+    QTest::addRow("csv is text/plain's child") << QByteArray("text/csv") << u"text/csv"_s;
+    QTest::addRow("parameters and case") << QByteArray("Text/CSV; charset=utf-8") << u"text/csv"_s;
+    QTest::addRow("alias") << QByteArray("text/x-csv") << u"text/csv"_s;
+    QTest::addRow("listed") << QByteArray("image/png") << u"image/png"_s;
+    QTest::addRow("not listed") << QByteArray("application/x-sharedlib") << u"!"_s;
+    QTest::addRow("unknown") << QByteArray("application/x-made-up") << u"!"_s;
+}
+
+void tst_UploadChecks::declaredTypes()
+{
+    QFETCH(QByteArray, contentType);
+    QFETCH(QString, result);
+    const ContentPolicy policy({u"text/plain"_s, u"image/png"_s});
+    const auto checked = policy.checkDeclared(contentType);
+    if (result == u"!"_s) {
+        QVERIFY(!checked);
+        QVERIFY2(checked.error().message.contains(u"text/plain, image/png"_s),
+                 qPrintable(checked.error().message)); // names what is allowed
+    } else {
+        QVERIFY2(checked, why(checked).constData());
+        QCOMPARE(*checked, result);
+    }
+}
+
+void tst_UploadChecks::contentTypes_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("declared");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("result");
+
+    const QByteArray png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+    const QByteArray csv("a,b\r\n1,2\r\n");
+    QTest::addRow("csv by name") << u"a.csv"_s << QString() << csv << u"text/csv"_s;
+    QTest::addRow("text by content") << u"notes"_s << QString() << csv << u"text/plain"_s;
+    QTest::addRow("declared csv, text content") << u"x"_s << u"text/csv"_s << csv << u"text/csv"_s;
+    QTest::addRow("png by content, any name") << u"a.csv"_s << QString() << png << u"image/png"_s;
+    QTest::addRow("declared png, text content") << u"a.png"_s << u"image/png"_s << csv << u"!"_s;
+    QTest::addRow("declared csv, png content") << u"a.csv"_s << u"text/csv"_s << png << u"!"_s;
+    QTest::addRow("binary") << u"a.txt"_s << QString() << QByteArray(64, '\x02') << u"!"_s;
+    QTest::addRow("pdf not listed")
+        << u"a.pdf"_s << QString() << QByteArray("%PDF-1.7\n") << u"!"_s;
+    QTest::addRow("empty, declared")
+        << u"e"_s << u"text/plain"_s << QByteArray() << u"text/plain"_s;
+    QTest::addRow("empty, by name") << u"e.csv"_s << QString() << QByteArray() << u"text/csv"_s;
+    QTest::addRow("empty, unknown") << u"e"_s << QString() << QByteArray() << u"!"_s;
+}
+
+void tst_UploadChecks::contentTypes()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, declared);
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, result);
+    const ContentPolicy policy({u"text/plain"_s, u"image/png"_s});
+    const auto checked = policy.checkContent(name, declared, bytes);
+    if (result == u"!"_s) {
+        QVERIFY(!checked);
+    } else {
+        QVERIFY2(checked, why(checked).constData());
+        QCOMPARE(*checked, result);
+    }
+    // Listing application/octet-stream accepts everything.
+    QVERIFY(ContentPolicy({u"application/octet-stream"_s})
+                .checkContent(u"x"_s, {}, QByteArray(64, '\x02')));
+}
+
+void tst_UploadChecks::digests_data()
+{
+    QTest::addColumn<QList<QByteArray>>("fields"); // name, value, name, value...
+    QTest::addColumn<QString>("result"); // hex, "" for none, "!" for an error
+
+    const QByteArray d = Sha256::digest("abc");
+    const QString hex = Sha256::toHex(d);
+    const QByteArray b64 = d.toBase64();
+    using L = QList<QByteArray>;
+    QTest::addRow("none") << L {"Content-Type", "text/plain"} << QString();
+    QTest::addRow("x-checksum hex") << L {"X-Checksum-Sha256", d.toHex()} << hex;
+    QTest::addRow("x-checksum HEX") << L {"x-checksum-sha256", d.toHex().toUpper()} << hex;
+    QTest::addRow("x-checksum base64") << L {"X-Checksum-Sha256", b64} << hex;
+    QTest::addRow("content-digest") << L {"Content-Digest", "sha-256=:" + b64 + ":"} << hex;
+    QTest::addRow("repr-digest among others")
+        << L {"Repr-Digest", "sha-512=:AAAA:, sha-256=:" + b64 + ":"} << hex;
+    QTest::addRow("unknown algorithms only") << L {"Content-Digest", "md5=:AAAA:"} << QString();
+    QTest::addRow("agreeing headers")
+        << L {"X-Checksum-Sha256", d.toHex(), "Content-Digest", "sha-256=:" + b64 + ":"} << hex;
+    QTest::addRow("disagreeing headers") << L {"X-Checksum-Sha256", d.toHex(), "Content-Digest",
+                                               "sha-256=:" + Sha256::digest("x").toBase64() + ":"}
+                                         << u"!"_s;
+    QTest::addRow("not a byte sequence") << L {"Content-Digest", "sha-256=" + b64} << u"!"_s;
+    QTest::addRow("wrong length") << L {"Content-Digest", "sha-256=:AAAA:"} << u"!"_s;
+    QTest::addRow("bad base64") << L {"Content-Digest", "sha-256=:!!!!:"} << u"!"_s;
+    QTest::addRow("no member name") << L {"Content-Digest", ":" + b64 + ":"} << u"!"_s;
+    QTest::addRow("x-checksum short") << L {"X-Checksum-Sha256", "abc"} << u"!"_s;
+}
+
+void tst_UploadChecks::digests()
+{
+    QFETCH(QList<QByteArray>, fields);
+    QFETCH(QString, result);
+    http::Headers headers;
+    for (qsizetype i = 0; i + 1 < fields.size(); i += 2)
+        headers.add(fields[i], fields[i + 1]);
+    const auto digest = expectedDigest(headers);
+    if (result == u"!"_s) {
+        QVERIFY(!digest);
+        return;
+    }
+    QVERIFY2(digest, why(digest).constData());
+    if (result.isEmpty())
+        QVERIFY(!digest->has_value());
+    else
+        QCOMPARE(Sha256::toHex((*digest)->sha256), result);
+}
+
+void tst_UploadChecks::csvShape_data()
+{
+    QTest::addColumn<QByteArray>("csv");
+    QTest::addColumn<qint64>("records");
+    QTest::addColumn<qint64>("columns");
+    QTest::addColumn<QString>("problem"); // a part of the message, or empty
+
+    QTest::addRow("plain crlf") << QByteArray("a,b\r\n1,2\r\n") << 2LL << 2LL << QString();
+    QTest::addRow("lf and no final newline") << QByteArray("a,b\n1,2") << 2LL << 2LL << QString();
+    QTest::addRow("quoted comma, quote, newline")
+        << QByteArray("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\"two\r\nlines\",z\r\n") << 3LL << 2LL
+        << QString();
+    QTest::addRow("empty fields") << QByteArray(",,\r\n,,\r\n") << 2LL << 3LL << QString();
+    QTest::addRow("blank line at the end")
+        << QByteArray("a\r\n1\r\n\r\n") << 2LL << 1LL << QString();
+    QTest::addRow("ragged") << QByteArray("a,b,c\n1,2\n") << 2LL << 3LL
+                            << u"record 2 has 2 fields"_s;
+    QTest::addRow("unclosed quote") << QByteArray("a\n\"open\n") << 2LL << 1LL << u"not closed"_s;
+    QTest::addRow("text after closing quote")
+        << QByteArray("\"a\"b\n") << 1LL << 1LL << u"after its closing quote"_s;
+    QTest::addRow("empty") << QByteArray() << 0LL << 0LL << QString();
+}
+
+void tst_UploadChecks::csvShape()
+{
+    QFETCH(QByteArray, csv);
+    QFETCH(qint64, records);
+    QFETCH(qint64, columns);
+    QFETCH(QString, problem);
+    CsvShape shape;
+    shape.feed(csv);
+    shape.finish();
+    QCOMPARE(shape.records(), records);
+    QCOMPARE(shape.columns(), columns);
+    if (problem.isEmpty())
+        QCOMPARE(shape.problem(), QString());
+    else
+        QVERIFY2(shape.problem().contains(problem), qPrintable(shape.problem()));
+}
+
+void tst_UploadChecks::csvShapeAnySplit()
+{
+    const QByteArray csv("id,note\r\n1,\"a,\r\nb\"\"c\"\r\n2,plain\r\n");
+    for (qsizetype split = 0; split <= csv.size(); ++split) {
+        CsvShape shape;
+        shape.feed(QByteArrayView(csv).first(split));
+        shape.feed(QByteArrayView(csv).sliced(split));
+        shape.finish();
+        QCOMPARE(shape.records(), 3);
+        QCOMPARE(shape.columns(), 2);
+        QCOMPARE(shape.problem(), QString());
+    }
+}
+
+void tst_UploadChecks::gateCapsAndReleases()
+{
+    UploadGate gate;
+    config::Limits limits;
+    limits.maxConcurrentUploads = 3;
+    limits.maxUploadsPerAccount = 2;
+    limits.maxUploadBytes = 1000;
+    gate.setLimits(limits);
+
+    using Ticket = std::unique_ptr<UploadTicket>;
+    const auto status = [](const auto &admitted) {
+        const auto *error = std::get_if<http::HttpError>(&admitted);
+        return error ? error->status : 0;
+    };
+    QCOMPARE(status(gate.admit(u"a"_s, 1001)), 413);
+    auto a1 = gate.admit(u"a"_s, 10);
+    auto a2 = gate.admit(u"a"_s, 10);
+    QCOMPARE(status(a1), 0);
+    QCOMPARE(status(a2), 0);
+    QCOMPARE(status(gate.admit(u"a"_s, 10)), 429);
+    auto b1 = gate.admit(u"b"_s, 10);
+    QCOMPARE(status(b1), 0);
+    const auto full = gate.admit(u"c"_s, 10);
+    QCOMPARE(status(full), 503);
+    QCOMPARE(std::get<http::HttpError>(full).limit, u"max_concurrent_uploads"_s);
+    QCOMPARE(gate.inFlight(), 3);
+    QCOMPARE(gate.reservedBytes(), 30);
+
+    std::get<Ticket>(a1).reset();
+    QCOMPARE(gate.inFlight(), 2);
+    QCOMPARE(gate.inFlight(u"a"_s), 1);
+    QCOMPARE(gate.reservedBytes(), 20);
+    QCOMPARE(status(gate.admit(u"a"_s, 10)), 0); // the freed slot, released again at once
+
+    // A ticket that outlives its gate does not touch it.
+    auto survivor = std::make_unique<UploadGate>();
+    survivor->setLimits(limits);
+    auto kept = survivor->admit(u"a"_s, 5);
+    survivor.reset();
+    std::get<Ticket>(kept).reset();
+}
+
+void tst_UploadChecks::gateBudgetAndDisk()
+{
+    UploadGate gate;
+    config::Limits limits;
+    limits.maxUploadTempBytes = 1000;
+    limits.minFreeDiskBytes = 100;
+    gate.setLimits(limits);
+
+    auto first = gate.admit(u"a"_s, 600);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(first));
+    const auto over = gate.admit(u"b"_s, 500);
+    QCOMPARE(std::get<http::HttpError>(over).status, 507);
+    QCOMPARE(std::get<http::HttpError>(over).limit, u"max_upload_temp_bytes"_s);
+
+    // Chunked bodies grow their reservation within the budget.
+    auto chunked = gate.admit(u"b"_s, 0);
+    auto &ticket = std::get<std::unique_ptr<UploadTicket>>(chunked);
+    QVERIFY(!ticket->growTo(300));
+    QCOMPARE(gate.reservedBytes(), 900);
+    const auto grown = ticket->growTo(500);
+    QVERIFY(grown);
+    QCOMPARE(grown->status, 507);
+    ticket.reset();
+    QCOMPARE(gate.reservedBytes(), 600);
+
+    // Free disk: what is free, minus what uploads in flight reserved, must
+    // leave min_free_disk_bytes.
+    gate.setFreeDiskBytes(1000);
+    QCOMPARE(std::get<http::HttpError>(gate.admit(u"c"_s, 301)).limit, u"min_free_disk_bytes"_s);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(gate.admit(u"c"_s, 300)));
+}
+
+QTEST_GUILESS_MAIN(tst_UploadChecks)
+#include "tst_uploadchecks.moc"
