@@ -145,6 +145,7 @@ private slots:
     void retryOnFailedJobRequeuesIt();
     void applyingLimitMakesServiceRejectOverIt();
     void abortClosesTransferAndRemovesTempFile();
+    void abortOfRealUploadLeavesNothing();
     void dashboardSeriesGainPointsAsSamplesArrive();
 
 private:
@@ -303,6 +304,41 @@ void tst_OperatorWindow::abortClosesTransferAndRemovesTempFile()
     QVERIFY(std::any_of(events.begin(), events.end(), [](const metrics::Event &e) {
         return e.kind == u"aborted"_s && e.detail.contains(u"aborted by the operator"_s);
     }));
+}
+
+// The same through the real upload route (PUT /uploads/{filename}).
+void tst_OperatorWindow::abortOfRealUploadLeavesNothing()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    const QString token = f.service->firstRunToken();
+    QVERIFY(!token.isEmpty());
+    ui::TransfersPage *page = f.window->transfersPage();
+    f.window->tabs()->setCurrentWidget(page);
+
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, f.port());
+    QVERIFY(client.waitForConnected(5'000));
+    client.write("PUT /uploads/orders.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                 + token.toLatin1() + "\r\nContent-Length: 20000000\r\n\r\n");
+    QByteArray text;
+    while (text.size() < 256 * 1024)
+        text += "date,amount,customer\n";
+    client.write(text);
+    const QDir tmp(f.dir.filePath(u"tmp"_s), u"upload-*.part"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(tmp.entryList(QDir::Files).size(), 1, 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 1, 5'000);
+    QCOMPARE(page->model()->transfer(0).route, u"/uploads/{filename}"_s);
+    QVERIFY(!page->model()->transfer(0).account.isEmpty());
+
+    QTableView *view = page->view();
+    const QRect cell = view->visualRect(page->model()->index(0, ui::TransfersModel::Abort));
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5'000);
+    QTRY_VERIFY_WITH_TIMEOUT(tmp.entryList(QDir::Files).isEmpty(), 5'000);
+    // Nothing stored either.
+    const QDir stored(f.dir.filePath(u"uploads"_s));
+    QVERIFY(stored.entryList(QDir::Files | QDir::NoDotAndDotDot).isEmpty());
 }
 
 void tst_OperatorWindow::dashboardSeriesGainPointsAsSamplesArrive()
