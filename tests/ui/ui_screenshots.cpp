@@ -97,10 +97,15 @@ int main(int argc, char **argv)
     QTcpSocket upload;
     upload.connectToHost(QHostAddress::LocalHost, port);
     upload.waitForConnected(2000);
-    upload.write("PUT /tempfile HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n");
+    // A real upload (PUT /uploads) that trickles in.
+    upload.write("PUT /uploads/orders-2026-11.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                 + loaded->firstRunToken.value_or(QString()).toLatin1()
+                 + "\r\nContent-Type: text/csv\r\nContent-Length: 50000000\r\n\r\n");
+    QByteArray rows = "date,order,customer,amount\n";
+    while (rows.size() < 96 * 1024)
+        rows += "2026-11-26,100234,ACME Corp,129.90\n";
     QTimer trickle;
-    QObject::connect(&trickle, &QTimer::timeout, &upload,
-                     [&upload] { upload.write(QByteArray(96 * 1024, 'u')); });
+    QObject::connect(&trickle, &QTimer::timeout, &upload, [&upload, rows] { upload.write(rows); });
     trickle.start(100);
     QTcpSocket download;
     download.connectToHost(QHostAddress::LocalHost, port);
