@@ -1,5 +1,11 @@
 #include "mainwindow.h"
 
+#include "dashboardpage.h"
+#include "eventspage.h"
+#include "jobspage.h"
+#include "limitseditor.h"
+#include "transferspage.h"
+
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QFontDatabase>
@@ -13,8 +19,11 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
+#include <QShortcut>
 #include <QStatusBar>
 #include <QStyle>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -32,6 +41,7 @@ namespace {
 const auto SettingsOrganization = u"Sluice"_s;
 const auto SettingsApplication = u"sluice"_s;
 const auto GeometryKey = u"mainWindow/geometry"_s;
+const auto TabKey = u"mainWindow/tab"_s;
 const auto NoValue = u"\u2014"_s; // em dash
 
 // listenAddress is "HOST:PORT"; an IPv6 host may come in brackets.
@@ -142,10 +152,33 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
 
     auto central = new QWidget(this);
     auto layout = new QVBoxLayout(central);
-    layout->addWidget(createServiceGroup());
-    layout->addWidget(createTrafficGroup());
-    layout->addStretch();
+    auto header = new QHBoxLayout;
+    header->addWidget(createServiceGroup(), 3);
+    header->addWidget(createTrafficGroup(), 1);
+    layout->addLayout(header);
+
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(u"tabs"_s);
+    m_tabs->setDocumentMode(true);
+    m_dashboard = new DashboardPage(m_service);
+    m_jobs = new JobsPage(m_service);
+    m_transfers = new TransfersPage(m_service);
+    m_limits = new LimitsEditor(m_service);
+    m_events = new EventsPage(m_service);
+    m_tabs->addTab(m_dashboard, tr("&Dashboard"));
+    m_tabs->addTab(m_jobs, tr("&Jobs"));
+    m_tabs->addTab(m_transfers, tr("T&ransfers"));
+    m_tabs->addTab(m_limits, tr("&Limits"));
+    m_tabs->addTab(m_events, tr("&Events"));
+    layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
+    // Ctrl+1 ... Ctrl+5 switch tabs (Alt + the underlined letter works too).
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        auto shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
+        connect(shortcut, &QShortcut::activated, m_tabs, [this, i] { m_tabs->setCurrentIndex(i); });
+        m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
+    }
+    createTrayIcon();
 
     m_statusMessage = new QLabel(this);
     m_statusMessage->setObjectName(u"statusMessage"_s);
@@ -157,7 +190,9 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     applyStatus(m_service.status());
 
     const QSettings settings(SettingsOrganization, SettingsApplication);
-    restoreGeometry(settings.value(GeometryKey).toByteArray());
+    if (!restoreGeometry(settings.value(GeometryKey).toByteArray()))
+        resize(1280, 860);
+    m_tabs->setCurrentIndex(std::clamp(settings.value(TabKey, 0).toInt(), 0, m_tabs->count() - 1));
 }
 
 MainWindow::~MainWindow() = default;
@@ -166,7 +201,23 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     QSettings settings(SettingsOrganization, SettingsApplication);
     settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(TabKey, m_tabs->currentIndex());
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::createTrayIcon()
+{
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    m_tray = new QSystemTrayIcon(this);
+    m_tray->setIcon(windowIcon().isNull() ? style()->standardIcon(QStyle::SP_ComputerIcon)
+                                          : windowIcon());
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    m_tray->show();
 }
 
 QGroupBox *MainWindow::createServiceGroup()
@@ -315,6 +366,8 @@ void MainWindow::applyStatus(const ServiceStatus &status)
     m_startButton->setEnabled(state == ServiceState::Stopped || failed);
     m_stopButton->setEnabled(state == ServiceState::Running || state == ServiceState::Starting);
     m_statusMessage->setText(statusMessage(status, m_url));
+    if (m_tray)
+        m_tray->setToolTip(tr("Sluice: %1").arg(service::toString(state)));
 
     // The service may create the first-run token when it first starts.
     if (stateChanged)

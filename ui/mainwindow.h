@@ -11,14 +11,23 @@ class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSystemTrayIcon;
+class QTabWidget;
 class QTimer;
 QT_END_NAMESPACE
 
 namespace sluice::ui {
 
+class DashboardPage;
+class EventsPage;
+class JobsPage;
+class LimitsEditor;
+class TransfersPage;
+
 // The operator's window: what the service is doing, where it listens, how to
-// authenticate, and the buttons to start and stop it. Everything it shows comes
-// from ServiceFacade::statusChanged; it never waits for the service.
+// authenticate, and the buttons to start and stop it; below, the dashboard,
+// jobs, transfers, limits and events tabs. Everything it shows comes from the
+// ServiceFacade's signals; it never waits for the service.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -26,6 +35,13 @@ class MainWindow final : public QMainWindow
 public:
     explicit MainWindow(service::ServiceFacade &service, QWidget *parent = nullptr);
     ~MainWindow() override;
+
+    QTabWidget *tabs() const { return m_tabs; }
+    DashboardPage *dashboard() const { return m_dashboard; }
+    JobsPage *jobsPage() const { return m_jobs; }
+    TransfersPage *transfersPage() const { return m_transfers; }
+    LimitsEditor *limitsEditor() const { return m_limits; }
+    EventsPage *eventsPage() const { return m_events; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -35,6 +51,7 @@ private:
     QGroupBox *createTrafficGroup();
     QWidget *createAddressRow();
     QWidget *createTokenRow();
+    void createTrayIcon();
 
     void applyStatus(const service::ServiceStatus &status);
     void updateAddress();
@@ -64,6 +81,13 @@ private:
     QPushButton *m_startButton = nullptr;
     QPushButton *m_stopButton = nullptr;
     QLabel *m_statusMessage = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    DashboardPage *m_dashboard = nullptr;
+    JobsPage *m_jobs = nullptr;
+    TransfersPage *m_transfers = nullptr;
+    LimitsEditor *m_limits = nullptr;
+    EventsPage *m_events = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
 };
 
 } // namespace sluice::ui

@@ -8,6 +8,7 @@
 #include "http/router.h"
 #include "metrics/eventlog.h"
 
+#include <QDateTime>
 #include <QTcpSocket>
 
 #include <sys/socket.h>
@@ -46,7 +47,9 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
     : QObject(parent)
     , m_socket(socket)
     , m_context(context)
+    , m_id(context.nextConnectionId++)
     , m_peer(socket->peerAddress())
+    , m_peerPort(socket->peerPort())
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(m_context.limits.socketReadBufferBytes);
@@ -68,6 +71,18 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
 Connection::~Connection()
 {
     teardownRequest(u"connection destroyed"_s);
+}
+
+std::optional<Transfer> Connection::transfer() const
+{
+    if (!m_inFlight || !m_exchange)
+        return std::nullopt;
+    Transfer t = m_progress;
+    t.account = m_exchange->request().account;
+    t.phase = m_state == State::ReadingBody ? Transfer::Phase::Receiving
+        : m_state == State::Writing         ? Transfer::Phase::Sending
+                                            : Transfer::Phase::Processing;
+    return t;
 }
 
 void Connection::recordEvent(const QString &kind, const QString &detail)
@@ -104,6 +119,8 @@ void Connection::onReadyRead()
 void Connection::onBytesWritten(qint64 bytes)
 {
     m_context.traffic->bytesOut += quint64(bytes);
+    if (m_inFlight)
+        m_progress.bytesOut += bytes;
     if (m_state == State::Writing) {
         if (m_socket->bytesToWrite() > 0)
             armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
@@ -230,6 +247,15 @@ void Connection::dispatch()
     const Router::Match match = m_context.router->match(request.method, request.path);
     m_method = request.method;
     m_route = match.route ? match.route->pattern : u"(unmatched)"_s;
+    m_progress = Transfer {};
+    m_progress.connectionId = m_id;
+    m_progress.requestId = id;
+    m_progress.client = m_peer.toString() + u':' + QString::number(m_peerPort);
+    m_progress.method = QString::fromLatin1(request.method);
+    m_progress.route = m_route;
+    m_progress.path = request.path;
+    m_progress.totalIn = request.chunked ? -1 : qint64(request.contentLength.value_or(0));
+    m_progress.startedMs = QDateTime::currentMSecsSinceEpoch();
     if (!match.route) {
         if (!match.allowedMethods.isEmpty()) {
             Response r = Response::error({405,
@@ -319,6 +345,7 @@ void Connection::bodyStep(bool *progressed)
         if (!m_readPaused) {
             m_readPaused = true;
             ++m_context.traffic->readPauses;
+            ++m_progress.readPauses;
             // Our own backlog is not the client's idleness, but the sink must drain in time.
             armTimer(m_context.limits.responseDeadlineMs);
         }
@@ -331,6 +358,7 @@ void Connection::bodyStep(bool *progressed)
     m_input.remove(0, used);
     *progressed = used > 0;
     const QByteArray piece = m_parser->takeBody();
+    m_progress.bytesIn += piece.size();
     if (!piece.isEmpty() && m_sink) {
         armTimer(m_context.limits.bodyIdleTimeoutMs);
         m_sink->write(piece);

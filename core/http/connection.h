@@ -4,6 +4,7 @@
 #include "config/limits.h"
 #include "http/httptypes.h"
 #include "http/trafficstats.h"
+#include "http/transfer.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -35,6 +36,7 @@ struct ServerContext
     config::Limits limits;
     bool shuttingDown = false;
     quint64 nextRequestId = 1;
+    quint64 nextConnectionId = 1;
 
     // Counters (read by the service for status and metrics)
     int requestsInFlight = 0;
@@ -62,6 +64,9 @@ public:
     Q_DISABLE_COPY_MOVE(Connection)
 
     QHostAddress peer() const { return m_peer; }
+    quint64 id() const { return m_id; } // unique within its server
+    // The request being served, if any (a request rejected before routing is not one).
+    std::optional<Transfer> transfer() const;
     bool isIdle() const { return m_state == State::Idle && m_input.isEmpty(); }
     // Graceful: close now if idle, otherwise after the current response.
     void shutdown();
@@ -107,7 +112,9 @@ private:
 
     QTcpSocket *m_socket;
     ServerContext &m_context;
+    const quint64 m_id;
     QHostAddress m_peer;
+    quint16 m_peerPort = 0;
     State m_state = State::Idle;
     QByteArray m_input;
     std::unique_ptr<RequestParser> m_parser;
@@ -133,6 +140,7 @@ private:
     bool m_closed = false;
     QTimer m_timer;
     QElapsedTimer m_requestClock;
+    Transfer m_progress; // of the exchange being served, for transfer()
 };
 
 } // namespace sluice::http

@@ -48,7 +48,11 @@ void Connection::respond(quint64 requestId, Response &&response)
     framing.keepAliveFor10 = version == 10;
     m_chunkedOut = framing.chunked;
     m_bytesLeft = framing.contentLength.value_or(-1);
-    m_socket->write(serializeResponseHead(response.status, response.headers, framing));
+    const QByteArray head = serializeResponseHead(response.status, response.headers, framing);
+    m_progress.totalOut = noBody || m_headOnly ? head.size()
+        : framing.contentLength                ? head.size() + *framing.contentLength
+                                               : -1;
+    m_socket->write(head);
 
     if (noBody || m_headOnly) {
         m_producer.reset();
@@ -125,6 +129,7 @@ void Connection::pumpOutput()
     if (!m_writePaused) {
         m_writePaused = true;
         ++m_context.traffic->writePauses;
+        ++m_progress.writePauses;
     }
 }
 

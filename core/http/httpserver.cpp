@@ -180,6 +180,27 @@ void HttpServer::checkStopped()
     }
 }
 
+QList<Transfer> HttpServer::transfers() const
+{
+    QList<Transfer> out;
+    for (const Connection *c : m_connections) {
+        if (auto t = c->transfer())
+            out.append(std::move(*t));
+    }
+    return out;
+}
+
+bool HttpServer::abortConnection(quint64 connectionId, const QString &reason)
+{
+    for (Connection *c : std::as_const(m_connections)) {
+        if (c->id() == connectionId) {
+            c->abort(reason); // closed() follows from inside: onConnectionClosed
+            return true;
+        }
+    }
+    return false;
+}
+
 ServerStats HttpServer::stats() const
 {
     ServerStats s;

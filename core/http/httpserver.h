@@ -47,6 +47,11 @@ public:
     void shutdown();
     bool isShuttingDown() const { return m_context.shuttingDown; }
     ServerStats stats() const;
+    // The requests in flight, oldest connection first.
+    QList<Transfer> transfers() const;
+    // Closes that connection at once; its body sink or response producer is
+    // aborted (and cleans up) as on a client disconnect. False when unknown.
+    bool abortConnection(quint64 connectionId, const QString &reason);
     const TrafficStats &traffic() const { return *m_context.traffic; }
     // Count into `stats` (which must outlive the server) instead of its own.
     void setTrafficStats(TrafficStats *stats) { m_context.traffic = stats; }

@@ -58,6 +58,13 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
 {
     qRegisterMetaType<ServiceStatus>();
     qRegisterMetaType<metrics::Sample>();
+    qRegisterMetaType<JobCommandResult>();
+    qRegisterMetaType<LimitsApplyResult>();
+    qRegisterMetaType<http::Transfer>();
+    qRegisterMetaType<QList<http::Transfer>>();
+    qRegisterMetaType<jobs::JobRecord>();
+    qRegisterMetaType<QList<jobs::JobRecord>>();
+    m_configWriter.setMaxThreadCount(1);
 
     // The job engine: its own thread, its own store connection.
     m_options.dataDir
@@ -78,6 +85,8 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_jobsThread.setObjectName(u"sluice-jobs"_s);
     m_engine->moveToThread(&m_jobsThread);
     connect(&m_jobsThread, &QThread::finished, m_engine, &QObject::deleteLater);
+    // Already batched by the engine; queued to this thread and passed on as they are.
+    connect(m_engine, &jobs::JobEngine::jobsChanged, this, &ServiceFacade::jobsChanged);
     // Direct: runs on the engine's thread; record() is thread-safe and never blocks on disk.
     connect(
         m_engine, &jobs::JobEngine::event, m_engine,
@@ -152,6 +161,7 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
 
 Service::~Service()
 {
+    m_configWriter.waitForDone(); // a save in progress finishes; its answer is dropped
     // Order matters: no request may reach the engine once it is gone, and no
     // engine answer may target a runtime that is gone.
     QMetaObject::invokeMethod(
@@ -237,21 +247,140 @@ void Service::onConfigFileChanged()
     if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits
         && loaded->uploadTypes == m_config.uploadTypes)
         return;
-    if (loaded->limits != m_config.limits) {
-        QStringList changed;
-        for (const config::LimitField &f : config::limitFields()) {
-            if (loaded->limits.*f.member != m_config.limits.*f.member)
-                changed << u"%1 %2 -> %3"_s.arg(QLatin1StringView(f.key))
-                               .arg(m_config.limits.*f.member)
-                               .arg(loaded->limits.*f.member);
-        }
-        m_events->record({{}, u"limits_changed"_s, {}, {}, {}, {}, changed.join(u", "_s)});
-    }
+    const bool limitsChanged = loaded->limits != m_config.limits;
+    if (limitsChanged)
+        recordLimitsChange(m_config.limits, loaded->limits, u"config file"_s);
     m_config.accounts = loaded->accounts;
     m_config.limits = loaded->limits;
     m_config.uploadTypes = loaded->uploadTypes;
     qCInfo(lcService) << "config reloaded from" << m_options.configPath;
     applyConfig();
+    if (limitsChanged)
+        emit ServiceFacade::limitsChanged(m_config.limits);
+}
+
+void Service::recordLimitsChange(const config::Limits &from, const config::Limits &to,
+                                 const QString &by)
+{
+    QStringList changed;
+    for (const config::LimitField &f : config::limitFields()) {
+        if (to.*f.member != from.*f.member)
+            changed << u"%1 %2 -> %3"_s.arg(QLatin1StringView(f.key))
+                           .arg(from.*f.member)
+                           .arg(to.*f.member);
+    }
+    if (!changed.isEmpty())
+        m_events->record({{},
+                          u"limits_changed"_s,
+                          {},
+                          {},
+                          {},
+                          {},
+                          changed.join(u", "_s) + u" (by "_s + by + u')'});
+}
+
+void Service::requestHistory(qint64 sinceMs, const QStringList &names)
+{
+    QMetaObject::invokeMethod(m_runtime, [this, runtime = m_runtime, sinceMs, names] {
+        HistorySnapshot history = runtime->history(sinceMs, names);
+        QMetaObject::invokeMethod(
+            this, [this, sinceMs, history] { emit historyReady(sinceMs, history); },
+            Qt::QueuedConnection);
+    });
+}
+
+namespace {
+// The person at the window: may see and control every account's jobs.
+const jobs::Principal kOperator {u"operator"_s, true};
+} // namespace
+
+void Service::requestJobs(int limit)
+{
+    jobs::JobQuery query;
+    query.limit = limit;
+    // The answer is queued to this thread after every jobsChanged batch flushed
+    // before the read, and before any flushed after it: order is preserved.
+    m_engine->list(query, kOperator, this, [this](Expected<jobs::JobPage> page) {
+        if (!page) {
+            qCWarning(lcService).noquote() << "job list:" << page.error().message;
+            emit jobsReset({}, 0);
+            return;
+        }
+        emit jobsReset(page->jobs, page->total);
+    });
+}
+
+void Service::cancelJobs(const QStringList &ids)
+{
+    for (const QString &id : ids) {
+        m_engine->cancel(id, kOperator, this, [this, id](const jobs::ControlResult &r) {
+            emit jobCommandFinished({JobCommandResult::Command::Cancel, id,
+                                     r.status == jobs::ControlResult::Status::Ok, r.message});
+        });
+    }
+}
+
+void Service::retryJobs(const QStringList &ids)
+{
+    for (const QString &id : ids) {
+        m_engine->retry(id, kOperator, this, [this, id](const jobs::ControlResult &r) {
+            emit jobCommandFinished({JobCommandResult::Command::Retry, id,
+                                     r.status == jobs::ControlResult::Status::Ok, r.message});
+        });
+    }
+}
+
+void Service::removeJobs(const QStringList &ids)
+{
+    for (const QString &id : ids) {
+        m_engine->remove(id, kOperator, this, [this, id](const jobs::ControlResult &r) {
+            emit jobCommandFinished({JobCommandResult::Command::Remove, id,
+                                     r.status == jobs::ControlResult::Status::Ok, r.message});
+        });
+    }
+}
+
+void Service::applyLimits(const config::Limits &limits)
+{
+    if (const QStringList errors = limits.validate(); !errors.isEmpty()) {
+        emit limitsApplyFinished({false, errors, m_config.limits});
+        return;
+    }
+    // The save syncs to disk: not on this (the GUI) thread. The file is read
+    // again first, so that accounts added meanwhile (sluiced token add) stay.
+    const config::Config fallback = m_config;
+    const QString path = m_options.configPath;
+    m_configWriter.start([this, fallback, path, limits] {
+        auto current = config::Config::load(path);
+        config::Config next = current ? *current : fallback;
+        next.limits = limits;
+        const auto saved = next.save(path);
+        const QString error = saved ? QString() : saved.error().message;
+        QMetaObject::invokeMethod(
+            this, [this, limits, error] { onLimitsSaved(limits, error); }, Qt::QueuedConnection);
+    });
+}
+
+void Service::onLimitsSaved(const config::Limits &limits, const QString &error)
+{
+    if (!error.isEmpty()) {
+        emit limitsApplyFinished({false, {error}, m_config.limits});
+        return;
+    }
+    // The file watcher may have applied the same change already; then there is nothing to do.
+    if (limits != m_config.limits) {
+        recordLimitsChange(m_config.limits, limits, u"operator"_s);
+        m_config.limits = limits;
+        applyConfig();
+        emit ServiceFacade::limitsChanged(m_config.limits);
+    }
+    emit limitsApplyFinished({true, {}, m_config.limits});
+}
+
+void Service::abortTransfer(quint64 connectionId)
+{
+    QMetaObject::invokeMethod(
+        m_runtime, [runtime = m_runtime, connectionId] { runtime->abortTransfer(connectionId); });
 }
 
 void Service::applyConfig()

@@ -7,9 +7,16 @@
 #include <QHostAddress>
 #include <QPointer>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 
+#include <functional>
+
 #include <memory>
+
+namespace sluice::http {
+class Router;
+}
 
 namespace sluice::jobs {
 class JobEngine;
@@ -47,6 +54,8 @@ public:
         QString dataDir;
         QString configPath;
         std::optional<ListenAddress> listen; // overrides the config file
+        // Tests: more routes, added on the HTTP thread at each start.
+        std::function<void(http::Router &)> extraRoutes;
     };
 
     Service(Options options, config::LoadedConfig loaded, QObject *parent = nullptr);
@@ -64,6 +73,14 @@ public:
     // Datasets, demo generation, live export threads and counters; thread-safe.
     std::shared_ptr<exports::ExportCatalog> exportCatalog() const { return m_exports; }
 
+    void requestHistory(qint64 sinceMs, const QStringList &names) override;
+    void requestJobs(int limit) override;
+    void cancelJobs(const QStringList &ids) override;
+    void retryJobs(const QStringList &ids) override;
+    void removeJobs(const QStringList &ids) override;
+    void applyLimits(const config::Limits &limits) override;
+    void abortTransfer(quint64 connectionId) override;
+
 public slots:
     void start() override;
     void stop() override;
@@ -71,6 +88,9 @@ public slots:
 private:
     friend class ServiceRuntime;
     void onSample(const metrics::Sample &sample);
+    void onLimitsSaved(const config::Limits &limits, const QString &error);
+    void recordLimitsChange(const config::Limits &from, const config::Limits &to,
+                            const QString &by);
     void setStatus(const ServiceStatus &status);
     void onConfigFileChanged();
     void applyConfig();
@@ -92,6 +112,7 @@ private:
     QString m_engineError; // why the job engine could not start
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
+    QThreadPool m_configWriter; // one thread: config saves (fsync) off the caller's thread
 };
 
 } // namespace sluice::service

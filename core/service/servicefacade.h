@@ -1,7 +1,10 @@
 #pragma once
 
 #include "config/limits.h"
+#include "http/transfer.h"
+#include "jobs/job.h"
 #include "metrics/eventlog.h"
+#include "metrics/history.h"
 #include "metrics/sample.h"
 
 #include <QDateTime>
@@ -26,6 +29,27 @@ struct ServiceStatus
     QDateTime startedAt; // UTC, invalid when stopped
 };
 
+// Series name ("resident_bytes", "jobs_queued", ... as in Sample::series()) -> its history.
+using HistorySnapshot = QHash<QString, metrics::SeriesSnapshot>;
+
+// The answer to one job command (cancel, retry, delete) for one job.
+struct JobCommandResult
+{
+    enum class Command { Cancel, Retry, Remove };
+    Command command = Command::Cancel;
+    QString jobId;
+    bool ok = false;
+    QString message; // why it was refused, naming the state or limit at fault
+};
+
+// The answer to applyLimits().
+struct LimitsApplyResult
+{
+    bool ok = false;
+    QStringList errors; // validation or persistence errors, each naming the field or file
+    config::Limits limits; // what is in effect afterwards
+};
+
 // The one interface the UI (and later a remote client) uses. Commands are
 // asynchronous and never block the caller; results arrive as signals.
 class ServiceFacade : public QObject
@@ -43,11 +67,36 @@ public:
     // The most recent events (rejections, timeouts, cancellations, ...), oldest first.
     virtual QList<metrics::Event> recentEvents(int max = -1) const = 0;
 
+    // Asynchronous queries: the answer comes by signal, on the caller's thread.
+    // History of the named series since sinceMs (all series when names is empty).
+    virtual void requestHistory(qint64 sinceMs, const QStringList &names) = 0; // historyReady
+    // The newest `limit` jobs of every account.
+    virtual void requestJobs(int limit) = 0; // jobsReset, then jobsChanged as they change
+
+    // Commands: each answers by signal and never blocks the caller.
+    virtual void cancelJobs(const QStringList &ids) = 0; // jobCommandFinished, one per id
+    virtual void retryJobs(const QStringList &ids) = 0;
+    virtual void removeJobs(const QStringList &ids) = 0;
+    // Validates, persists to the config file, then applies to the running service.
+    virtual void applyLimits(const config::Limits &limits) = 0; // limitsApplyFinished
+    // Closes a connection with its request in flight; its sink or producer cleans up.
+    virtual void abortTransfer(quint64 connectionId) = 0; // transfersChanged
+
 public slots:
     virtual void start() = 0;
     virtual void stop() = 0;
 
 signals:
+    void historyReady(qint64 sinceMs, const sluice::service::HistorySnapshot &history);
+    // A full list (replaces what the receiver had); `total` counts all stored jobs.
+    void jobsReset(const QList<sluice::jobs::JobRecord> &jobs, int total);
+    // Batched (a few times a second at most): changed or new jobs, and removed ids.
+    void jobsChanged(const QList<sluice::jobs::JobRecord> &changed, const QStringList &removed);
+    void jobCommandFinished(const sluice::service::JobCommandResult &result);
+    void limitsChanged(const sluice::config::Limits &limits); // applied, from any source
+    void limitsApplyFinished(const sluice::service::LimitsApplyResult &result);
+    // Requests in flight, once a second while there are any (and once when they end).
+    void transfersChanged(const QList<sluice::http::Transfer> &transfers);
     void statusChanged(const sluice::service::ServiceStatus &status);
     void metricsSampled(const sluice::metrics::Sample &sample);
     void eventRecorded(const sluice::metrics::Event &event);
@@ -56,3 +105,5 @@ signals:
 } // namespace sluice::service
 
 Q_DECLARE_METATYPE(sluice::service::ServiceStatus)
+Q_DECLARE_METATYPE(sluice::service::JobCommandResult)
+Q_DECLARE_METATYPE(sluice::service::LimitsApplyResult)

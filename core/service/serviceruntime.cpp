@@ -26,8 +26,11 @@ ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngin
     , m_uploads(uploads)
     , m_statsTimer(this) // children, so that they move to the HTTP thread with us
     , m_sampleTimer(this)
+    , m_transfersTimer(this)
     , m_sampler(std::move(dataDir))
 {
+    m_transfersTimer.setInterval(std::chrono::seconds(1));
+    QObject::connect(&m_transfersTimer, &QTimer::timeout, this, &ServiceRuntime::publishTransfers);
     m_statsTimer.setInterval(std::chrono::milliseconds(250));
     QObject::connect(&m_statsTimer, &QTimer::timeout, this, &ServiceRuntime::publishStats);
     QObject::connect(&m_sampleTimer, &QTimer::timeout, this, &ServiceRuntime::sample);
@@ -73,6 +76,8 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
                      }});
     addExportRoutes(router, m_service->exportCatalog(), m_engine, this,
                     [this] { return m_limits; });
+    if (m_service->options().extraRoutes) // immutable after construction: safe to read here
+        m_service->options().extraRoutes(router);
 
     m_server = new http::HttpServer(std::move(router));
     m_server->setLimits(limits);
@@ -93,6 +98,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     m_uptime.start();
     m_bound = ListenAddress {m_server->serverAddress(), m_server->serverPort()}.toString();
     m_statsTimer.start();
+    m_transfersTimer.start();
     report([bound = m_bound](ServiceStatus &s) {
         s.state = ServiceState::Running;
         s.listenAddress = bound;
@@ -143,8 +149,10 @@ void ServiceRuntime::onStopped()
     if (!m_server)
         return;
     m_statsTimer.stop();
+    m_transfersTimer.stop();
     m_server->deleteLater();
     m_server = nullptr;
+    publishTransfers(); // the last rows go
     m_last = {};
     report([](ServiceStatus &s) {
         s = ServiceStatus {};
@@ -187,9 +195,39 @@ void ServiceRuntime::sample()
         Qt::QueuedConnection);
 }
 
-QHash<QString, metrics::SeriesSnapshot> ServiceRuntime::history(qint64 sinceMs) const
+QHash<QString, metrics::SeriesSnapshot> ServiceRuntime::history(qint64 sinceMs,
+                                                                const QStringList &names) const
 {
-    return m_history.snapshot(sinceMs);
+    if (names.isEmpty())
+        return m_history.snapshot(sinceMs);
+    QHash<QString, metrics::SeriesSnapshot> out;
+    for (const QString &name : names) {
+        if (const metrics::SeriesHistory *series = m_history.series(name))
+            out.insert(name, series->snapshot(sinceMs));
+    }
+    return out;
+}
+
+// Once a second while anything is in flight, and once more when it ends, so
+// that an idle service sends nothing.
+void ServiceRuntime::publishTransfers()
+{
+    QList<http::Transfer> transfers = m_server ? m_server->transfers() : QList<http::Transfer> {};
+    if (transfers.isEmpty() && !m_hadTransfers)
+        return;
+    m_hadTransfers = !transfers.isEmpty();
+    QMetaObject::invokeMethod(
+        m_service,
+        [service = m_service, transfers = std::move(transfers)] {
+            emit service->transfersChanged(transfers);
+        },
+        Qt::QueuedConnection);
+}
+
+void ServiceRuntime::abortTransfer(quint64 connectionId)
+{
+    if (m_server && m_server->abortConnection(connectionId, u"aborted by the operator"_s))
+        publishTransfers(); // at once, so that the row goes away without waiting a second
 }
 
 QJsonObject ServiceRuntime::statusJson() const

@@ -46,12 +46,15 @@ public:
     }
     void applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator);
     void onEngineStats(const jobs::EngineStats &stats);
-    QHash<QString, metrics::SeriesSnapshot> history(qint64 sinceMs) const;
+    QHash<QString, metrics::SeriesSnapshot> history(qint64 sinceMs,
+                                                    const QStringList &names = {}) const;
+    void abortTransfer(quint64 connectionId);
 
 private:
     void onStopped();
     void publishStats();
     void sample();
+    void publishTransfers();
     QJsonObject statusJson() const;
     bool isReady(QJsonObject *why) const;
     template<typename Update> void report(Update update);
@@ -67,6 +70,8 @@ private:
     http::HttpServer *m_server = nullptr;
     QTimer m_statsTimer;
     QTimer m_sampleTimer;
+    QTimer m_transfersTimer;
+    bool m_hadTransfers = false;
     QElapsedTimer m_uptime;
     QString m_bound;
     http::ServerStats m_last;

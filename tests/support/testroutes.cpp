@@ -2,6 +2,7 @@
 
 #include "http/exchange.h"
 
+#include <QFile>
 #include <QJsonObject>
 #include <QTimer>
 
@@ -129,7 +130,43 @@ private:
     qint64 m_total = 0;
 };
 
+// Writes the body to <dir>/<request id>.part; abort() closes and removes it.
+class TempFileSink final : public http::BodySink
+{
+public:
+    TempFileSink(QPointer<http::Exchange> exchange, const QString &dir)
+        : m_exchange(std::move(exchange))
+        , m_file(dir + u'/' + QString::number(m_exchange->request().id) + u".part"_s)
+    {
+        m_file.open(QIODevice::WriteOnly);
+    }
+    void write(const QByteArray &piece) override { m_file.write(piece); }
+    bool isFull() const override { return false; }
+    void finish() override
+    {
+        ++probe().sinkFinishes;
+        m_file.close();
+        if (m_exchange)
+            m_exchange->respond(http::Response::text(201, "stored\n"));
+    }
+    void abort(const QString &) override
+    {
+        ++probe().sinkAborts;
+        m_file.remove();
+    }
+
+private:
+    QPointer<http::Exchange> m_exchange;
+    QFile m_file;
+};
+
 } // namespace
+
+void addTempFileRoute(http::Router &router, const QString &dir)
+{
+    router.add("PUT", u"/tempfile"_s, http::Access::Public,
+               [dir](http::Exchange &ex) { ex.receiveBody(new TempFileSink(&ex, dir)); });
+}
 
 void addTestRoutes(http::Router &router)
 {

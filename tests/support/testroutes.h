@@ -92,4 +92,8 @@ private:
 // PUT /limited (answers 413 from inside write() past 10 bytes)
 void addTestRoutes(http::Router &router);
 
+// PUT /tempfile: writes the body to a file in `dir` (as an upload does before
+// its rename) and removes that file when the request is aborted.
+void addTempFileRoute(http::Router &router, const QString &dir);
+
 } // namespace sluice::test

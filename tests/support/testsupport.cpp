@@ -83,6 +83,20 @@ http::ServerStats ServerThread::stats() const
     return s;
 }
 
+QList<http::Transfer> ServerThread::transfers() const
+{
+    QList<http::Transfer> t;
+    run([&] { t = m_server->transfers(); });
+    return t;
+}
+
+bool ServerThread::abortConnection(quint64 connectionId)
+{
+    bool found = false;
+    run([&] { found = m_server->abortConnection(connectionId, u"aborted by the test"_s); });
+    return found;
+}
+
 void ServerThread::setLimits(const config::Limits &limits)
 {
     run([&] { m_server->setLimits(limits); });

@@ -28,6 +28,8 @@ public:
 
     quint16 port() const { return m_port; }
     http::ServerStats stats() const;
+    QList<http::Transfer> transfers() const;
+    bool abortConnection(quint64 connectionId);
     void setLimits(const config::Limits &limits);
     // Graceful shutdown; returns once the server reports stopped (or after timeoutMs).
     bool shutdown(int timeoutMs = 10'000);

@@ -37,10 +37,43 @@ public:
     { }
 
     service::ServiceStatus status() const override { return m_status; }
-    config::Limits limits() const override { return {}; }
+    config::Limits limits() const override { return m_limits; }
     QString firstRunToken() const override { return m_token; }
-    metrics::Sample latestSample() const override { return {}; }
-    QList<metrics::Event> recentEvents(int) const override { return {}; }
+    metrics::Sample latestSample() const override { return m_sample; }
+    QList<metrics::Event> recentEvents(int) const override { return events; }
+
+    // Answers later, through the event loop, as the real service does.
+    void requestHistory(qint64 sinceMs, const QStringList &) override
+    {
+        ++historyRequests;
+        QTimer::singleShot(0, this, [this, sinceMs] { emit historyReady(sinceMs, history); });
+    }
+    void requestJobs(int) override
+    {
+        QTimer::singleShot(0, this, [this] { emit jobsReset(jobs, int(jobs.size())); });
+    }
+    void cancelJobs(const QStringList &ids) override { cancelled += ids; }
+    void retryJobs(const QStringList &ids) override { retried += ids; }
+    void removeJobs(const QStringList &ids) override { removed += ids; }
+    void applyLimits(const config::Limits &limits) override
+    {
+        applied.append(limits);
+        QTimer::singleShot(0, this, [this, limits] {
+            const QStringList errors = limits.validate();
+            if (errors.isEmpty()) {
+                m_limits = limits;
+                emit limitsChanged(m_limits);
+            }
+            emit limitsApplyFinished({errors.isEmpty(), errors, m_limits});
+        });
+    }
+    void abortTransfer(quint64 connectionId) override { aborted.append(connectionId); }
+
+    void sample(const metrics::Sample &s)
+    {
+        m_sample = s;
+        emit metricsSampled(s);
+    }
 
     void publish(const service::ServiceStatus &status)
     {
@@ -50,6 +83,13 @@ public:
 
     int startCalls = 0;
     int stopCalls = 0;
+    int historyRequests = 0;
+    service::HistorySnapshot history; // what requestHistory answers
+    QList<jobs::JobRecord> jobs; // what requestJobs answers
+    QList<metrics::Event> events;
+    QStringList cancelled, retried, removed;
+    QList<config::Limits> applied;
+    QList<quint64> aborted;
 
 public slots:
     void start() override
@@ -75,6 +115,8 @@ public slots:
 private:
     service::ServiceStatus m_status;
     QString m_token;
+    config::Limits m_limits;
+    metrics::Sample m_sample;
 };
 
 } // namespace sluice::testing

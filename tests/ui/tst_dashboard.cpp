@@ -1,0 +1,217 @@
+// The dashboard and window state against FakeService: history fills the
+// charts, samples extend them, tiles turn warning or critical when their
+// threshold is crossed, and the window remembers its tab.
+#include "charts/timeserieschart.h"
+#include "dashboardpage.h"
+#include "fakeservice.h"
+#include "mainwindow.h"
+
+#include <QImage>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace sluice;
+using namespace sluice::testing;
+using Level = ui::SummaryTile::Level;
+
+namespace {
+
+constexpr qint64 MiB = 1024 * 1024;
+
+ui::TimeSeriesChart *chartWith(const ui::DashboardPage &page, const QString &series)
+{
+    for (ui::TimeSeriesChart *chart : page.charts()) {
+        if (chart->seriesKeys().contains(series))
+            return chart;
+    }
+    return nullptr;
+}
+
+metrics::Sample sampleAt(qint64 timeMs, qint64 rss, int queued = 0, int succeeded = 0)
+{
+    metrics::Sample s;
+    s.timeMs = timeMs;
+    s.residentBytes = rss;
+    s.openFds = 10;
+    s.maxFds = 1024;
+    s.diskFreeBytes = 100LL * 1024 * MiB;
+    s.jobsByState = {{u"queued"_s, queued}, {u"succeeded"_s, succeeded}};
+    return s;
+}
+
+// The share of the tile's pixels painted in its level's background colour.
+double shareOfColour(QWidget *tile, const QColor &colour)
+{
+    const QImage image = tile->grab().toImage();
+    qint64 hits = 0;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x)
+            hits += image.pixelColor(x, y).rgb() == colour.rgb();
+    }
+    return double(hits) / double(image.width() * image.height());
+}
+
+} // namespace
+
+class tst_Dashboard : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void historyFillsChartsForTheWindow();
+    void samplesExtendChartsAndOldPointsScrollOut();
+    void memoryTileWarnsAboveBudget();
+    void queueTileTurnsCriticalWhenStuck();
+    void hoverDescribesPointAndImageSaves();
+    void remembersLastTab();
+
+private:
+    QTemporaryDir m_settingsDir;
+};
+
+void tst_Dashboard::initTestCase()
+{
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+}
+
+void tst_Dashboard::historyFillsChartsForTheWindow()
+{
+    FakeService service;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    metrics::SeriesSnapshot rss;
+    for (int i = 0; i < 30; ++i)
+        rss.points.append({now - 30'000 + i * 1000, double(100 * MiB + i)});
+    for (int m = 0; m < 5; ++m)
+        rss.minutes.append({now - (5 - m) * metrics::kMinuteMs, 1, 2, 3, 60});
+    service.history.insert(u"resident_bytes"_s, rss);
+
+    ui::DashboardPage page(service);
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QVERIFY(chart);
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 30);
+    QCOMPARE(page.windowMs(), 5 * 60'000); // the default window
+
+    page.setWindowIndex(4); // 24 h: the per-minute averages
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 5);
+    page.setWindowIndex(0); // 1 min: the raw points again
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 30);
+    QCOMPARE(service.historyRequests, 3);
+}
+
+void tst_Dashboard::samplesExtendChartsAndOldPointsScrollOut()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.setWindowIndex(0); // one minute
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QTRY_COMPARE(service.historyRequests, 2);
+    QTest::qWait(10); // the (empty) history answers
+    const qint64 t0 = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < 5; ++i)
+        service.sample(sampleAt(t0 + i * 1000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 5);
+    // A sample at 62 s pushes the first two (0 s and 1 s) out of the one-minute window.
+    service.sample(sampleAt(t0 + 62'000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 4);
+    // Paused: the chart holds still.
+    page.setPaused(true);
+    service.sample(sampleAt(t0 + 63'000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 4);
+}
+
+void tst_Dashboard::memoryTileWarnsAboveBudget()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.resize(1200, 800);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ui::DashboardThresholds t;
+    t.memoryBytes = 100 * MiB;
+    page.setThresholds(t);
+    ui::SummaryTile *tile = page.tile(u"memory"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+
+    service.sample(sampleAt(now, 60 * MiB));
+    QCOMPARE(tile->level(), Level::Normal);
+    QCOMPARE(tile->property("level").toString(), u"normal"_s);
+    QCOMPARE(tile->value(), u"60.0 MiB"_s);
+    const QColor warning = ui::SummaryTile::background(Level::Warning, tile->palette());
+    QVERIFY(shareOfColour(tile, warning) < 0.05);
+
+    service.sample(sampleAt(now + 1000, 140 * MiB));
+    QCOMPARE(tile->level(), Level::Warning);
+    QCOMPARE(tile->property("level").toString(), u"warning"_s);
+    // Painted, not just flagged.
+    QVERIFY2(shareOfColour(tile, warning) > 0.5, "the tile is not painted in its warning colour");
+
+    service.sample(sampleAt(now + 2000, 90 * MiB));
+    QCOMPARE(tile->level(), Level::Normal);
+}
+
+void tst_Dashboard::queueTileTurnsCriticalWhenStuck()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    ui::DashboardThresholds t;
+    t.queueStuckMs = 60'000;
+    page.setThresholds(t);
+    ui::SummaryTile *queue = page.tile(u"queue"_s);
+    const qint64 t0 = 1'700'000'000'000;
+
+    service.sample(sampleAt(t0, MiB, 3, 10));
+    QCOMPARE(queue->level(), Level::Normal);
+    service.sample(sampleAt(t0 + 59'000, MiB, 3, 10));
+    QCOMPARE(queue->level(), Level::Normal);
+    service.sample(sampleAt(t0 + 61'000, MiB, 3, 10)); // queued, nothing finished for 61 s
+    QCOMPARE(queue->level(), Level::Critical);
+    QVERIFY(queue->detail().contains(u"nothing finished"_s));
+    service.sample(sampleAt(t0 + 62'000, MiB, 3, 11)); // one finished
+    QCOMPARE(queue->level(), Level::Normal);
+    service.sample(sampleAt(t0 + 200'000, MiB, 0, 11)); // an empty queue is never stuck
+    QCOMPARE(queue->level(), Level::Normal);
+}
+
+void tst_Dashboard::hoverDescribesPointAndImageSaves()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.resize(1000, 700);
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    // The chart holds MiB on its axis; the tooltip shows the exact value.
+    const QDateTime at = QDateTime::fromString(u"2026-01-02T10:20:30"_s, Qt::ISODate);
+    QCOMPARE(chart->describe(u"resident_bytes"_s, QPointF(double(at.toMSecsSinceEpoch()), 1.5)),
+             u"RSS at 10:20:30: 1.50 MiB"_s);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"charts.png"_s);
+    QVERIFY(page.saveImage(path));
+    const QImage image(path);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() > 100 && image.height() > 100);
+}
+
+void tst_Dashboard::remembersLastTab()
+{
+    FakeService service;
+    {
+        ui::MainWindow window(service);
+        QCOMPARE(window.tabs()->count(), 5);
+        window.tabs()->setCurrentIndex(3);
+        window.close();
+    }
+    ui::MainWindow again(service);
+    QCOMPARE(again.tabs()->currentIndex(), 3);
+    QCOMPARE(again.tabs()->tabText(3).remove(u'&'), u"Limits"_s);
+    // Ctrl+2 goes to Jobs.
+    again.show();
+    QVERIFY(QTest::qWaitForWindowActive(&again));
+    QTest::keyClick(&again, Qt::Key_2, Qt::ControlModifier);
+    QCOMPARE(again.tabs()->currentIndex(), 1);
+}
+
+QTEST_MAIN(tst_Dashboard)
+#include "tst_dashboard.moc"

@@ -1,0 +1,371 @@
+// The operator window in front of the real Service on a temporary data dir:
+// each control is driven through the widgets, and its effect is checked on the
+// running service (job states, HTTP answers, files on disk).
+#include "charts/timeserieschart.h"
+#include "dashboardpage.h"
+#include "jobsmodel.h"
+#include "jobspage.h"
+#include "limitseditor.h"
+#include "mainwindow.h"
+#include "testroutes.h"
+#include "testsupport.h"
+#include "transfersmodel.h"
+#include "transferspage.h"
+
+#include "config/config.h"
+#include "jobs/jobengine.h"
+#include "service/service.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace sluice;
+using namespace sluice::test;
+
+namespace {
+
+// A service on port 0 with quick samples, one attempt per job, and the
+// PUT /tempfile test route writing into <data>/uploads-in-progress.
+struct Fixture
+{
+    QTemporaryDir dir;
+    QString configPath = dir.filePath(u"config.json"_s);
+    QString spoolDir = dir.filePath(u"uploads-in-progress"_s);
+    std::unique_ptr<service::Service> service;
+    std::unique_ptr<ui::MainWindow> window;
+
+    bool start()
+    {
+        auto loaded = config::loadOrCreate(configPath);
+        if (!loaded)
+            return false;
+        loaded->config.limits.metricsIntervalMs = 200;
+        loaded->config.limits.maxAttempts = 1;
+        if (!loaded->config.save(configPath) || !QDir().mkpath(spoolDir))
+            return false;
+        service::Service::Options options {
+            dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}, {}};
+        options.extraRoutes = [spool = spoolDir](http::Router &router) {
+            addTempFileRoute(router, spool);
+        };
+        service = std::make_unique<service::Service>(options, *loaded);
+        window = std::make_unique<ui::MainWindow>(*service);
+        window->show();
+        if (!QTest::qWaitForWindowExposed(window.get()))
+            return false;
+        service->start();
+        return QTest::qWaitFor(
+            [this] { return service->status().state == service::ServiceState::Running; }, 10'000);
+    }
+    quint16 port() const
+    {
+        return quint16(service->status().listenAddress.section(u':', -1).toUInt());
+    }
+
+    // Submits straight to the engine, as an HTTP client would through POST /jobs.
+    QString submitSelftest(const QJsonObject &params)
+    {
+        QString id;
+        QObject context;
+        service->jobEngine()->submit(u"selftest"_s, params, {u"tester"_s, true}, &context,
+                                     [&id](const jobs::SubmitResult &r) {
+                                         if (r.job)
+                                             id = r.job->id;
+                                     });
+        QTest::qWaitFor([&id] { return !id.isEmpty(); }, 5'000);
+        return id;
+    }
+
+    QString stateInWindow(const QString &id) const
+    {
+        const jobs::JobRecord *job = window->jobsPage()->model()->find(id);
+        return job ? jobs::toString(job->state) : QString();
+    }
+
+    // The state the engine has stored, asked on its own thread.
+    QString storedState(const QString &id)
+    {
+        QString state;
+        bool done = false;
+        QObject context;
+        service->jobEngine()->get(id, {u"tester"_s, true}, &context,
+                                  [&](const std::optional<jobs::JobRecord> &job) {
+                                      state = job ? jobs::toString(job->state) : u"none"_s;
+                                      done = true;
+                                  });
+        QTest::qWaitFor([&done] { return done; }, 5'000);
+        return state;
+    }
+
+    // Selects the job's row in the table (the row moves as the model sorts).
+    bool selectJob(const QString &id)
+    {
+        ui::JobsPage *page = window->jobsPage();
+        window->tabs()->setCurrentWidget(page);
+        const int sourceRow = page->model()->rowOf(id);
+        if (sourceRow < 0)
+            return false;
+        const QModelIndex proxy
+            = page->filterModel()->mapFromSource(page->model()->index(sourceRow, 0));
+        page->view()->selectionModel()->clear();
+        page->view()->selectRow(proxy.row());
+        return page->selectedIds() == QStringList {id};
+    }
+};
+
+QByteArray headWithHeaderBytes(int bytes)
+{
+    return "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + QByteArray(bytes, 'a')
+        + "\r\nConnection: close\r\n\r\n";
+}
+
+} // namespace
+
+class tst_OperatorWindow : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cancelOnRunningJobCancelsIt();
+    void retryOnFailedJobRequeuesIt();
+    void applyingLimitMakesServiceRejectOverIt();
+    void abortClosesTransferAndRemovesTempFile();
+    void abortOfRealUploadLeavesNothing();
+    void dashboardSeriesGainPointsAsSamplesArrive();
+
+private:
+    QTemporaryDir m_settingsDir;
+};
+
+void tst_OperatorWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+}
+
+void tst_OperatorWindow::cancelOnRunningJobCancelsIt()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    const QString id = f.submitSelftest({{u"steps"_s, 600}, {u"step_ms"_s, 50}});
+    QVERIFY(!id.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"running"_s, 10'000);
+    // The attempt's private folder, with its partial output.
+    const QDir attempt(f.dir.filePath(u"tmp/jobs/"_s + id + u"-1"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(!attempt.entryList(QDir::Files).isEmpty(), 5'000);
+    QVERIFY(f.selectJob(id));
+    auto *cancel = f.window->findChild<QAction *>(u"cancelJobsAction"_s);
+    QVERIFY(cancel && cancel->isEnabled());
+    // The keyboard shortcut, as the operator would.
+    f.window->jobsPage()->view()->setFocus();
+    QTest::keyClick(f.window->jobsPage()->view(), Qt::Key_K, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"cancelled"_s, 10'000);
+    QCOMPARE(f.storedState(id), u"cancelled"_s);
+    QVERIFY(!cancel->isEnabled()); // nothing left to cancel in the selection
+    // The partial output goes with the attempt.
+    QTRY_VERIFY_WITH_TIMEOUT(!attempt.exists(), 5'000);
+}
+
+void tst_OperatorWindow::retryOnFailedJobRequeuesIt()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    // Fails its first attempt on purpose; with max_attempts 1 it stays failed.
+    const QString id
+        = f.submitSelftest({{u"steps"_s, 2}, {u"step_ms"_s, 10}, {u"fail_attempts"_s, 1}});
+    QVERIFY(!id.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"failed"_s, 10'000);
+    QCOMPARE(f.storedState(id), u"failed"_s);
+
+    QSignalSpy answers(f.service.get(), &service::ServiceFacade::jobCommandFinished);
+    QVERIFY(f.selectJob(id));
+    auto *retry = f.window->findChild<QAction *>(u"retryJobsAction"_s);
+    QVERIFY(retry && retry->isEnabled());
+    retry->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 1, 5'000);
+    const auto answer = answers.first().first().value<service::JobCommandResult>();
+    QVERIFY2(answer.ok, qPrintable(answer.message));
+    QCOMPARE(answer.jobId, id);
+    // Its second attempt succeeds. (The engine's batches may fold queued and
+    // running into one update: the attempt log is the proof it ran again.)
+    QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"succeeded"_s, 10'000);
+    QCOMPARE(f.storedState(id), u"succeeded"_s);
+    const auto events = f.service->recentEvents();
+    QVERIFY(std::any_of(events.begin(), events.end(), [&id](const metrics::Event &e) {
+        return e.kind == u"retry"_s && e.jobId == id && e.detail.contains(u"manual"_s);
+    }));
+    const jobs::JobRecord *job = f.window->jobsPage()->model()->find(id);
+    QCOMPARE(job->attemptLog.size(), 2);
+}
+
+void tst_OperatorWindow::applyingLimitMakesServiceRejectOverIt()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    // 4 KiB of header passes the default max_header_bytes (16 KiB).
+    QCOMPARE(request(f.port(), headWithHeaderBytes(4096)).status, 200);
+
+    ui::LimitsEditor *editor = f.window->limitsEditor();
+    f.window->tabs()->setCurrentWidget(editor);
+    QLineEdit *field = editor->editor(u"max_header_bytes"_s);
+    auto *apply = editor->findChild<QPushButton *>(u"applyLimitsButton"_s);
+    auto *message = editor->findChild<QLabel *>(u"limitsMessage"_s);
+    QVERIFY(field && apply && message);
+    QVERIFY(!apply->isEnabled());
+
+    // Validation as you type: out of range, then not a number, then fine.
+    field->selectAll();
+    QTest::keyClicks(field, u"12"_s);
+    QVERIFY(!apply->isEnabled());
+    QVERIFY(message->text().contains(u"max_header_bytes"_s));
+    field->selectAll();
+    QTest::keyClicks(field, u"2k"_s);
+    QVERIFY(!apply->isEnabled());
+    field->selectAll();
+    QTest::keyClicks(field, u"2048"_s);
+    QVERIFY(apply->isEnabled());
+
+    QSignalSpy applied(f.service.get(), &service::ServiceFacade::limitsApplyFinished);
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QVERIFY(applied.wait(10'000));
+    QVERIFY(applied.first().first().value<service::LimitsApplyResult>().ok);
+    QCOMPARE(f.service->limits().maxHeaderBytes, 2048);
+
+    // The running service (same port, no restart) now refuses the same request.
+    const Reply refused = request(f.port(), headWithHeaderBytes(4096));
+    QCOMPARE(refused.status, 431);
+    QVERIFY(refused.body.contains("max_header_bytes"));
+    QCOMPARE(request(f.port(), headWithHeaderBytes(1000)).status, 200);
+
+    // Persisted, and recorded.
+    QFile file(f.configPath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject saved = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(saved.value(u"limits"_s).toObject().value(u"max_header_bytes"_s).toInteger(), 2048);
+    const auto events = f.service->recentEvents();
+    QVERIFY(std::any_of(events.begin(), events.end(), [](const metrics::Event &e) {
+        return e.kind == u"limits_changed"_s
+            && e.detail.contains(u"max_header_bytes 16384 -> 2048"_s);
+    }));
+    QVERIFY(!editor->isModified());
+    QVERIFY(!apply->isEnabled());
+}
+
+void tst_OperatorWindow::abortClosesTransferAndRemovesTempFile()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    ui::TransfersPage *page = f.window->transfersPage();
+    f.window->tabs()->setCurrentWidget(page);
+
+    // An upload that announces 10 MB and sends 64 KiB, then waits.
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, f.port());
+    QVERIFY(client.waitForConnected(5'000));
+    client.write("PUT /tempfile HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
+    client.write(QByteArray(64 * 1024, 'x'));
+    QDir spool(f.spoolDir);
+    QTRY_COMPARE_WITH_TIMEOUT(spool.entryList(QDir::Files).size(), 1, 5'000);
+    const QString part = spool.filePath(spool.entryList(QDir::Files).first());
+
+    // It shows up (once a second) with what it has sent so far.
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 1, 5'000);
+    const http::Transfer row = page->model()->transfer(0);
+    QCOMPARE(row.route, u"/tempfile"_s);
+    QCOMPARE(row.totalIn, 10'000'000);
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->transfer(0).bytesIn, 64 * 1024, 5'000);
+
+    // The row's Abort button.
+    QTableView *view = page->view();
+    const QRect cell = view->visualRect(page->model()->index(0, ui::TransfersModel::Abort));
+    QVERIFY(cell.isValid());
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(part), 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 0, 5'000);
+    const auto events = f.service->recentEvents();
+    QVERIFY(std::any_of(events.begin(), events.end(), [](const metrics::Event &e) {
+        return e.kind == u"aborted"_s && e.detail.contains(u"aborted by the operator"_s);
+    }));
+}
+
+// The same through the real upload route (PUT /uploads/{filename}).
+void tst_OperatorWindow::abortOfRealUploadLeavesNothing()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    const QString token = f.service->firstRunToken();
+    QVERIFY(!token.isEmpty());
+    ui::TransfersPage *page = f.window->transfersPage();
+    f.window->tabs()->setCurrentWidget(page);
+
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, f.port());
+    QVERIFY(client.waitForConnected(5'000));
+    client.write("PUT /uploads/orders.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                 + token.toLatin1() + "\r\nContent-Length: 20000000\r\n\r\n");
+    QByteArray text;
+    while (text.size() < 256 * 1024)
+        text += "date,amount,customer\n";
+    client.write(text);
+    const QDir tmp(f.dir.filePath(u"tmp"_s), u"upload-*.part"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(tmp.entryList(QDir::Files).size(), 1, 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), 1, 5'000);
+    QCOMPARE(page->model()->transfer(0).route, u"/uploads/{filename}"_s);
+    QVERIFY(!page->model()->transfer(0).account.isEmpty());
+
+    QTableView *view = page->view();
+    const QRect cell = view->visualRect(page->model()->index(0, ui::TransfersModel::Abort));
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5'000);
+    QTRY_VERIFY_WITH_TIMEOUT(tmp.entryList(QDir::Files).isEmpty(), 5'000);
+    // Nothing stored either.
+    const QDir stored(f.dir.filePath(u"uploads"_s));
+    QVERIFY(stored.entryList(QDir::Files | QDir::NoDotAndDotDot).isEmpty());
+}
+
+void tst_OperatorWindow::dashboardSeriesGainPointsAsSamplesArrive()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    ui::DashboardPage *dashboard = f.window->dashboard();
+    f.window->tabs()->setCurrentWidget(dashboard);
+    ui::TimeSeriesChart *memory = nullptr;
+    for (ui::TimeSeriesChart *chart : dashboard->charts()) {
+        if (chart->seriesKeys().contains(u"resident_bytes"_s))
+            memory = chart;
+    }
+    QVERIFY(memory);
+    // Samples come every 200 ms here.
+    QTRY_VERIFY_WITH_TIMEOUT(memory->pointCount(u"resident_bytes"_s) >= 2, 5'000);
+    const qsizetype before = memory->pointCount(u"resident_bytes"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(memory->pointCount(u"resident_bytes"_s) >= before + 3, 5'000);
+
+    // Paused: no new points; resumed: the gap is filled from the history.
+    dashboard->setPaused(true);
+    const qsizetype paused = memory->pointCount(u"resident_bytes"_s);
+    QTest::qWait(700);
+    QCOMPARE(memory->pointCount(u"resident_bytes"_s), paused);
+    dashboard->setPaused(false);
+    QTRY_VERIFY_WITH_TIMEOUT(memory->pointCount(u"resident_bytes"_s) >= paused + 3, 5'000);
+}
+
+QTEST_MAIN(tst_OperatorWindow)
+#include "tst_operatorwindow.moc"

@@ -1,0 +1,240 @@
+// The jobs, transfers and limits panes against FakeService: what each
+// control asks of the service, and how answers show up.
+#include "eventsmodel.h"
+#include "eventspage.h"
+#include "fakeservice.h"
+#include "jobsmodel.h"
+#include "jobspage.h"
+#include "limitseditor.h"
+#include "transfersmodel.h"
+#include "transferspage.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace sluice;
+using namespace sluice::testing;
+using jobs::JobRecord;
+using jobs::JobState;
+
+namespace {
+
+JobRecord job(const QString &id, JobState state, const QString &kind = u"selftest"_s)
+{
+    JobRecord j;
+    j.id = id;
+    j.kind = kind;
+    j.owner = u"alice"_s;
+    j.state = state;
+    j.createdAt = QDateTime::currentDateTimeUtc();
+    return j;
+}
+
+void selectIds(ui::JobsPage &page, const QStringList &ids)
+{
+    page.view()->selectionModel()->clear();
+    for (const QString &id : ids) {
+        const QModelIndex source = page.model()->index(page.model()->rowOf(id), 0);
+        page.view()->selectionModel()->select(page.filterModel()->mapFromSource(source),
+                                              QItemSelectionModel::Select
+                                                  | QItemSelectionModel::Rows);
+    }
+}
+
+} // namespace
+
+class tst_Panes : public QObject
+{
+    Q_OBJECT
+private slots:
+    void jobCommandsGoOnlyToJobsTheyApplyTo();
+    void jobCommandRefusalIsShown();
+    void jobFiltersOfferWhatIsThere();
+    void transferAbortAsksForThatConnection();
+    void limitsRevertAndDefaults();
+    void limitsFollowChangesMadeElsewhere();
+    void eventsArriveInBatchesAndFilter();
+};
+
+void tst_Panes::jobCommandsGoOnlyToJobsTheyApplyTo()
+{
+    FakeService service;
+    service.jobs = {job(u"q"_s, JobState::Queued), job(u"r"_s, JobState::Running),
+                    job(u"f"_s, JobState::Failed), job(u"s"_s, JobState::Succeeded)};
+    ui::JobsPage page(service);
+    page.setConfirmDeletes(false);
+    QTRY_COMPARE(page.model()->rowCount(), 4);
+    auto *cancel = page.findChild<QAction *>(u"cancelJobsAction"_s);
+    auto *retry = page.findChild<QAction *>(u"retryJobsAction"_s);
+    auto *remove = page.findChild<QAction *>(u"deleteJobsAction"_s);
+    QVERIFY(!cancel->isEnabled() && !retry->isEnabled() && !remove->isEnabled());
+
+    selectIds(page, {u"q"_s, u"r"_s, u"f"_s, u"s"_s});
+    QVERIFY(cancel->isEnabled() && retry->isEnabled() && remove->isEnabled());
+    // The context menu holds the same actions.
+    QVERIFY(page.view()->actions().contains(cancel));
+    QCOMPARE(page.view()->contextMenuPolicy(), Qt::ActionsContextMenu);
+
+    cancel->trigger();
+    retry->trigger();
+    remove->trigger();
+    QStringList cancelled = service.cancelled;
+    cancelled.sort();
+    QCOMPARE(cancelled, (QStringList {u"q"_s, u"r"_s}));
+    QCOMPARE(service.retried, QStringList {u"f"_s});
+    QStringList removed = service.removed;
+    removed.sort();
+    QCOMPARE(removed, (QStringList {u"f"_s, u"s"_s}));
+
+    // A change from the service updates the row and the actions.
+    service.jobsChanged({job(u"q"_s, JobState::Cancelled), job(u"r"_s, JobState::Cancelled)}, {});
+    selectIds(page, {u"q"_s, u"r"_s});
+    QVERIFY(!cancel->isEnabled());
+    QVERIFY(retry->isEnabled());
+    service.jobsChanged({}, {u"q"_s});
+    QCOMPARE(page.model()->rowCount(), 3);
+    QCOMPARE(page.selectedIds(), QStringList {u"r"_s});
+}
+
+void tst_Panes::jobCommandRefusalIsShown()
+{
+    FakeService service;
+    service.jobs = {job(u"f"_s, JobState::Failed)};
+    ui::JobsPage page(service);
+    QTRY_COMPARE(page.model()->rowCount(), 1);
+    service.jobCommandFinished({service::JobCommandResult::Command::Retry, u"f"_s, false,
+                                u"the queue is full (max_queue_depth 1000)"_s});
+    QCOMPARE(page.findChild<QLabel *>(u"jobsMessage"_s)->text(),
+             u"the queue is full (max_queue_depth 1000)"_s);
+}
+
+void tst_Panes::jobFiltersOfferWhatIsThere()
+{
+    FakeService service;
+    service.jobs = {job(u"a"_s, JobState::Queued, u"export"_s),
+                    job(u"b"_s, JobState::Failed, u"selftest"_s)};
+    ui::JobsPage page(service);
+    QTRY_COMPARE(page.model()->rowCount(), 2);
+    auto *kinds = page.findChild<QComboBox *>(u"kindFilter"_s);
+    QCOMPARE(kinds->count(), 3); // all, export, selftest
+    kinds->setCurrentIndex(kinds->findData(u"export"_s));
+    QCOMPARE(page.filterModel()->rowCount(), 1);
+    auto *states = page.findChild<QComboBox *>(u"stateFilter"_s);
+    states->setCurrentIndex(states->findData(u"failed"_s));
+    QCOMPARE(page.filterModel()->rowCount(), 0);
+    kinds->setCurrentIndex(0);
+    QCOMPARE(page.filterModel()->rowCount(), 1);
+    auto *search = page.findChild<QLineEdit *>(u"jobSearch"_s);
+    QTest::keyClicks(search, u"zzz"_s);
+    QCOMPARE(page.filterModel()->rowCount(), 0);
+}
+
+void tst_Panes::transferAbortAsksForThatConnection()
+{
+    FakeService service;
+    ui::TransfersPage page(service);
+    page.resize(1000, 300);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    http::Transfer a, b;
+    a.connectionId = 7;
+    a.requestId = 1;
+    b.connectionId = 9;
+    b.requestId = 2;
+    service.transfersChanged({a, b});
+    QCOMPARE(page.model()->rowCount(), 2);
+    const QRect cell = page.view()->visualRect(page.model()->index(1, ui::TransfersModel::Abort));
+    QTest::mouseClick(page.view()->viewport(), Qt::LeftButton, {}, cell.center());
+    QCOMPARE(service.aborted, QList<quint64> {9});
+    // Or select and press Delete.
+    page.view()->selectRow(0);
+    page.view()->setFocus();
+    QTest::keyClick(page.view(), Qt::Key_Delete);
+    QCOMPARE(service.aborted, (QList<quint64> {9, 7}));
+}
+
+void tst_Panes::limitsRevertAndDefaults()
+{
+    FakeService service;
+    config::Limits start;
+    start.maxQueueDepth = 50;
+    service.applyLimits(start);
+    QTRY_COMPARE(service.limits().maxQueueDepth, 50);
+    service.applied.clear();
+
+    ui::LimitsEditor editor(service);
+    QLineEdit *queue = editor.editor(u"max_queue_depth"_s);
+    auto *apply = editor.findChild<QPushButton *>(u"applyLimitsButton"_s);
+    auto *revert = editor.findChild<QPushButton *>(u"revertLimitsButton"_s);
+    QCOMPARE(queue->text(), u"50"_s);
+    QVERIFY(!editor.isModified());
+
+    queue->setText(u"75"_s);
+    QVERIFY(editor.isModified() && apply->isEnabled() && revert->isEnabled());
+    QTest::mouseClick(revert, Qt::LeftButton);
+    QCOMPARE(queue->text(), u"50"_s);
+    QVERIFY(!apply->isEnabled());
+
+    editor.restoreDefaults();
+    QCOMPARE(queue->text(), QString::number(config::Limits {}.maxQueueDepth));
+    QVERIFY(service.applied.isEmpty()); // nothing until Apply
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QCOMPARE(service.applied.size(), 1);
+    QCOMPARE(service.applied.first(), config::Limits {});
+    QTRY_VERIFY(!editor.isModified());
+    QCOMPARE(editor.findChild<QLabel *>(u"limitsMessage"_s)->text(), u"Applied and saved."_s);
+}
+
+void tst_Panes::limitsFollowChangesMadeElsewhere()
+{
+    FakeService service;
+    ui::LimitsEditor editor(service);
+    QLineEdit *workers = editor.editor(u"max_active_jobs"_s);
+    QLineEdit *attempts = editor.editor(u"max_attempts"_s);
+    config::Limits elsewhere;
+    elsewhere.maxActiveJobs = 5;
+    service.applyLimits(elsewhere); // e.g. the admin API or a hand edit of the file
+    QTRY_COMPARE(workers->text(), u"5"_s);
+
+    // With an edit in progress, the edit stays; the rest is compared with the new values.
+    attempts->setText(u"7"_s);
+    elsewhere.maxActiveJobs = 6;
+    service.applyLimits(elsewhere);
+    QTest::qWait(20);
+    QCOMPARE(attempts->text(), u"7"_s);
+    QCOMPARE(workers->text(), u"5"_s);
+    QVERIFY(editor.isModified());
+}
+
+void tst_Panes::eventsArriveInBatchesAndFilter()
+{
+    FakeService service;
+    metrics::Event old;
+    old.time = QDateTime::currentDateTimeUtc();
+    old.kind = u"retry"_s;
+    service.events = {old};
+    ui::EventsPage page(service);
+    QCOMPARE(page.model()->rowCount(), 1);
+    QSignalSpy inserted(page.model(), &QAbstractItemModel::rowsInserted);
+    for (int i = 0; i < 50; ++i) {
+        metrics::Event e = old;
+        e.kind = i % 5 ? u"rejected"_s : u"timeout"_s;
+        e.detail = u"#%1"_s.arg(i);
+        emit service.eventRecorded(e);
+    }
+    QTRY_COMPARE(page.model()->rowCount(), 51);
+    QCOMPARE(inserted.size(), 1); // one batch
+    auto *kinds = page.findChild<QComboBox *>(u"eventKindFilter"_s);
+    kinds->setCurrentIndex(kinds->findData(u"timeout"_s));
+    QCOMPARE(page.filterModel()->rowCount(), 10);
+}
+
+QTEST_MAIN(tst_Panes)
+#include "tst_panes.moc"

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QColor>
+#include <QHash>
+#include <QList>
+#include <QPointF>
+#include <QWidget>
+
+#include <functional>
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QDateTimeAxis;
+class QLineSeries;
+class QValueAxis;
+class QLabel;
+QT_END_NAMESPACE
+
+namespace sluice::ui {
+
+// A small line chart of time series on a wall-clock axis: the only place
+// that knows Qt Charts (deprecated from Qt 6.10), so that the dashboard can
+// move to Qt Graphs by replacing this adapter. Points are (ms since epoch, value).
+class TimeSeriesChart final : public QWidget
+{
+    Q_OBJECT
+public:
+    using Formatter = std::function<QString(double)>;
+
+    // Values are shown divided by `scale` on the axis (e.g. 1 MiB with axisUnit
+    // "MiB"); the tooltip formats the original value with formatValue.
+    TimeSeriesChart(const QString &title, Formatter formatValue, double scale = 1,
+                    const QString &axisUnit = {}, QWidget *parent = nullptr);
+    ~TimeSeriesChart() override;
+
+    void addSeries(const QString &key, const QString &label, const QColor &color);
+    // Replaces all points of a series (x: ms since epoch, y: unscaled value).
+    void setPoints(const QString &key, const QList<QPointF> &points);
+    // The value axis follows at the next setTimeRange(): one rescale per sample.
+    void appendPoint(const QString &key, qint64 timeMs, double value);
+    // The visible time range; points before fromMs are dropped.
+    void setTimeRange(qint64 fromMs, qint64 toMs);
+    qsizetype pointCount(const QString &key) const;
+    QStringList seriesKeys() const { return m_order; }
+    QString title() const { return m_title; }
+    // What the hover tooltip says for a point (also used by tests).
+    QString describe(const QString &key, const QPointF &point) const;
+
+private:
+    void rescaleValues();
+
+    QString m_title;
+    Formatter m_format;
+    double m_scale;
+    QChart *m_chart;
+    QChartView *m_view;
+    QDateTimeAxis *m_timeAxis;
+    QValueAxis *m_valueAxis;
+    QHash<QString, QLineSeries *> m_series;
+    QStringList m_order;
+    qint64 m_fromMs = 0;
+};
+
+} // namespace sluice::ui

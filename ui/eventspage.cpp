@@ -1,0 +1,96 @@
+#include "eventspage.h"
+
+#include "eventsmodel.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::ui {
+
+EventsPage::EventsPage(service::ServiceFacade &service, QWidget *parent)
+    : QWidget(parent)
+    , m_model(new EventsModel(EventsModel::DefaultCapacity, this))
+    , m_filter(new EventsFilterModel(this))
+    , m_view(new QTableView)
+    , m_kind(new QComboBox)
+    , m_search(new QLineEdit)
+    , m_flushTimer(new QTimer(this))
+{
+    m_filter->setSourceModel(m_model);
+    m_view->setObjectName(u"eventsView"_s);
+    m_view->setModel(m_filter);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setAlternatingRowColors(true);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    const int digit = m_view->fontMetrics().horizontalAdvance(u'0');
+    const int widths[] = {24, 14, 60, 24, 12, 18, 8};
+    for (int c = 0; c < EventsModel::ColumnCount; ++c)
+        m_view->setColumnWidth(c, widths[c] * digit);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+
+    m_kind->setObjectName(u"eventKindFilter"_s);
+    m_kind->addItem(tr("All kinds"), QString());
+    m_search->setObjectName(u"eventSearch"_s);
+    m_search->setPlaceholderText(tr("Search events\u2026"));
+    m_search->setClearButtonEnabled(true);
+    auto top = new QHBoxLayout;
+    top->addWidget(m_kind);
+    top->addWidget(m_search, 1);
+    auto layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_view, 1);
+
+    connect(m_kind, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setKind(m_kind->currentData().toString()); });
+    connect(m_search, &QLineEdit::textChanged, m_filter, &EventsFilterModel::setSearchText);
+
+    m_flushTimer->setSingleShot(true);
+    m_flushTimer->setInterval(std::chrono::milliseconds(200));
+    connect(m_flushTimer, &QTimer::timeout, this, &EventsPage::flush);
+    connect(&service, &service::ServiceFacade::eventRecorded, this,
+            [this](const metrics::Event &event) {
+                m_pending.append(event);
+                if (!m_flushTimer->isActive())
+                    m_flushTimer->start();
+            });
+    m_model->reset(service.recentEvents(EventsModel::DefaultCapacity));
+    m_pending.clear();
+    flush();
+}
+
+void EventsPage::flush()
+{
+    QScrollBar *bar = m_view->verticalScrollBar();
+    const bool atBottom = bar->value() >= bar->maximum() - 2;
+    m_model->append(m_pending);
+    m_pending.clear();
+    // Offer the kinds seen so far.
+    const QString current = m_kind->currentData().toString();
+    const QStringList kinds = m_model->kinds();
+    QStringList offered;
+    for (int i = 1; i < m_kind->count(); ++i)
+        offered << m_kind->itemData(i).toString();
+    if (offered != kinds) {
+        const QSignalBlocker block(m_kind);
+        m_kind->clear();
+        m_kind->addItem(tr("All kinds"), QString());
+        for (const QString &k : kinds)
+            m_kind->addItem(k, k);
+        m_kind->setCurrentIndex(std::max(0, m_kind->findData(current)));
+    }
+    if (atBottom)
+        m_view->scrollToBottom();
+}
+
+} // namespace sluice::ui

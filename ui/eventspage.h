@@ -1,0 +1,42 @@
+#pragma once
+
+#include "service/servicefacade.h"
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QLineEdit;
+class QTableView;
+class QTimer;
+QT_END_NAMESPACE
+
+namespace sluice::ui {
+
+class EventsFilterModel;
+class EventsModel;
+
+// The event log: newest at the bottom, follows the tail unless scrolled up;
+// filter by kind and free text. Events are appended in batches, at most
+// five times a second, whatever their rate.
+class EventsPage final : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit EventsPage(service::ServiceFacade &service, QWidget *parent = nullptr);
+    EventsModel *model() const { return m_model; }
+    EventsFilterModel *filterModel() const { return m_filter; }
+
+private:
+    void flush();
+
+    EventsModel *m_model;
+    EventsFilterModel *m_filter;
+    QTableView *m_view;
+    QComboBox *m_kind;
+    QLineEdit *m_search;
+    QTimer *m_flushTimer;
+    QList<metrics::Event> m_pending;
+};
+
+} // namespace sluice::ui

@@ -1,0 +1,352 @@
+#include "jobsmodel.h"
+
+#include "format.h"
+
+#include <QColor>
+#include <QLocale>
+#include <QSet>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::ui {
+
+using jobs::JobRecord;
+using jobs::JobState;
+
+JobsModel::JobsModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{ }
+
+int JobsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_jobs.size());
+}
+
+int JobsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QColor JobsModel::stateColor(JobState state)
+{
+    switch (state) {
+    case JobState::Queued:
+        return QColor(0x6c, 0x75, 0x7d);
+    case JobState::Running:
+        return QColor(0x1f, 0x77, 0xb4);
+    case JobState::Succeeded:
+        return QColor(0x2e, 0x9d, 0x46);
+    case JobState::Failed:
+        return QColor(0xd3, 0x2f, 0x2f);
+    case JobState::Cancelled:
+        return QColor(0xe0, 0x9b, 0x12);
+    case JobState::Expired:
+        return QColor(0x99, 0x99, 0x99);
+    }
+    return {};
+}
+
+QDateTime JobsModel::now() const
+{
+    return m_now.isValid() ? m_now : QDateTime::currentDateTimeUtc();
+}
+
+QVariant JobsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Kind:
+        return tr("Kind");
+    case Owner:
+        return tr("Owner");
+    case State:
+        return tr("State");
+    case Progress:
+        return tr("Progress");
+    case Rows:
+        return tr("Rows");
+    case Bytes:
+        return tr("Bytes");
+    case Age:
+        return tr("Age");
+    case Runtime:
+        return tr("Runtime");
+    case Attempts:
+        return tr("Attempts");
+    case LastError:
+        return tr("Last error");
+    case Expires:
+        return tr("Result expires");
+    case Id:
+        return tr("Id");
+    }
+    return {};
+}
+
+namespace {
+
+qint64 runtimeMs(const JobRecord &job, const QDateTime &now)
+{
+    if (!job.startedAt.isValid())
+        return -1;
+    if (job.state == JobState::Running)
+        return job.startedAt.msecsTo(now);
+    if (job.finishedAt.isValid() && job.finishedAt >= job.startedAt)
+        return job.startedAt.msecsTo(job.finishedAt);
+    return -1;
+}
+
+} // namespace
+
+QVariant JobsModel::display(const JobRecord &job, int column) const
+{
+    switch (column) {
+    case Kind:
+        return job.kind;
+    case Owner:
+        return job.owner;
+    case State:
+        return jobs::toString(job.state);
+    case Progress:
+        if (job.progressFraction >= 0)
+            return u"%1%"_s.arg(qRound(job.progressFraction * 100));
+        return job.state == JobState::Running ? tr("running") : QString();
+    case Rows:
+        return job.progressRows > 0 ? QLocale().toString(job.progressRows) : QString();
+    case Bytes:
+        return job.progressBytes > 0 ? formatBytes(double(job.progressBytes)) : QString();
+    case Age:
+        return formatDuration(job.createdAt.msecsTo(now()));
+    case Runtime: {
+        const qint64 ms = runtimeMs(job, now());
+        return ms >= 0 ? formatDuration(ms) : QString();
+    }
+    case Attempts:
+        return u"%1/%2"_s.arg(job.attempts).arg(job.maxAttempts);
+    case LastError:
+        return job.lastError.section(u'\n', 0, 0);
+    case Expires:
+        return job.resultExpiresAt.isValid()
+            ? job.resultExpiresAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm"_s)
+            : QString();
+    case Id:
+        return job.id;
+    }
+    return {};
+}
+
+QVariant JobsModel::sortValue(const JobRecord &job, int column) const
+{
+    switch (column) {
+    case State:
+        return int(job.state);
+    case Progress:
+        return job.progressFraction;
+    case Rows:
+        return job.progressRows;
+    case Bytes:
+        return job.progressBytes;
+    case Age:
+        return -job.createdAt.toMSecsSinceEpoch(); // older first when ascending by age
+    case Runtime:
+        return runtimeMs(job, now());
+    case Attempts:
+        return job.attempts;
+    case Expires:
+        return job.resultExpiresAt.isValid() ? job.resultExpiresAt.toMSecsSinceEpoch()
+                                             : std::numeric_limits<qint64>::max();
+    default:
+        return display(job, column);
+    }
+}
+
+QVariant JobsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const JobRecord &job = m_jobs.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(job, index.column());
+    case Qt::ToolTipRole:
+        if (index.column() == LastError && !job.lastError.isEmpty())
+            return job.lastError;
+        if (index.column() == Age)
+            return QLocale().toString(job.createdAt.toLocalTime(), QLocale::LongFormat);
+        return {};
+    case Qt::ForegroundRole:
+        if (index.column() == State)
+            return stateColor(job.state);
+        if (index.column() == LastError)
+            return QColor(0xb0, 0x20, 0x20);
+        return {};
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case Rows:
+        case Bytes:
+        case Age:
+        case Runtime:
+        case Attempts:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return {};
+        }
+    case SortRole:
+        return sortValue(job, index.column());
+    case JobIdRole:
+        return job.id;
+    case StateRole:
+        return jobs::toString(job.state);
+    case ProgressRole:
+        return job.state == JobState::Succeeded ? 1.0 : job.progressFraction;
+    }
+    return {};
+}
+
+const JobRecord *JobsModel::job(int row) const
+{
+    return row >= 0 && row < m_jobs.size() ? &m_jobs.at(row) : nullptr;
+}
+
+const JobRecord *JobsModel::find(const QString &id) const
+{
+    return job(rowOf(id));
+}
+
+void JobsModel::reindexFrom(int row)
+{
+    for (int r = row; r < m_jobs.size(); ++r)
+        m_rows.insert(m_jobs.at(r).id, r);
+}
+
+void JobsModel::reset(const QList<JobRecord> &jobs)
+{
+    beginResetModel();
+    m_jobs = jobs;
+    m_rows.clear();
+    m_rows.reserve(m_jobs.size());
+    reindexFrom(0);
+    endResetModel();
+}
+
+void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &removed)
+{
+    // Removals: one signal per contiguous run, from the bottom up.
+    QList<int> gone;
+    for (const QString &id : removed) {
+        if (const int row = m_rows.value(id, -1); row >= 0)
+            gone.append(row);
+    }
+    std::sort(gone.begin(), gone.end(), std::greater<>());
+    for (qsizetype i = 0; i < gone.size();) {
+        qsizetype j = i;
+        while (j + 1 < gone.size() && gone.at(j + 1) == gone.at(j) - 1)
+            ++j;
+        const int first = gone.at(j), last = gone.at(i);
+        beginRemoveRows({}, first, last);
+        for (int r = first; r <= last; ++r)
+            m_rows.remove(m_jobs.at(r).id);
+        m_jobs.remove(first, last - first + 1);
+        endRemoveRows();
+        i = j + 1;
+    }
+    if (!gone.isEmpty())
+        reindexFrom(gone.last());
+
+    // Updates in place, then one dataChanged per contiguous run; new jobs are appended at once.
+    QList<int> updated;
+    QList<JobRecord> added;
+    for (const JobRecord &job : changed) {
+        if (const int row = m_rows.value(job.id, -1); row >= 0) {
+            m_jobs[row] = job;
+            updated.append(row);
+        } else {
+            added.append(job);
+        }
+    }
+    std::sort(updated.begin(), updated.end());
+    for (qsizetype i = 0; i < updated.size();) {
+        qsizetype j = i;
+        while (j + 1 < updated.size() && updated.at(j + 1) <= updated.at(j) + 1)
+            ++j;
+        emit dataChanged(index(updated.at(i), 0), index(updated.at(j), ColumnCount - 1));
+        i = j + 1;
+    }
+    if (!added.isEmpty()) {
+        const int first = int(m_jobs.size());
+        beginInsertRows({}, first, first + int(added.size()) - 1);
+        m_jobs.append(added);
+        reindexFrom(first);
+        endInsertRows();
+    }
+}
+
+QStringList JobsModel::kinds() const
+{
+    QSet<QString> set;
+    for (const JobRecord &job : m_jobs)
+        set.insert(job.kind);
+    QStringList list(set.begin(), set.end());
+    list.sort();
+    return list;
+}
+
+QStringList JobsModel::owners() const
+{
+    QSet<QString> set;
+    for (const JobRecord &job : m_jobs)
+        set.insert(job.owner);
+    QStringList list(set.begin(), set.end());
+    list.sort();
+    return list;
+}
+
+void JobsFilterModel::setStateFilter(const QString &state)
+{
+    m_state = state;
+    invalidateFilter();
+}
+
+void JobsFilterModel::setKindFilter(const QString &kind)
+{
+    m_kind = kind;
+    invalidateFilter();
+}
+
+void JobsFilterModel::setOwnerFilter(const QString &owner)
+{
+    m_owner = owner;
+    invalidateFilter();
+}
+
+void JobsFilterModel::setSearchText(const QString &text)
+{
+    m_search = text.trimmed();
+    invalidateFilter();
+}
+
+bool JobsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &) const
+{
+    const auto *model = qobject_cast<const JobsModel *>(sourceModel());
+    const JobRecord *job = model ? model->job(sourceRow) : nullptr;
+    if (!job)
+        return false;
+    if (!m_state.isEmpty() && jobs::toString(job->state) != m_state)
+        return false;
+    if (!m_kind.isEmpty() && job->kind != m_kind)
+        return false;
+    if (!m_owner.isEmpty() && job->owner != m_owner)
+        return false;
+    if (m_search.isEmpty())
+        return true;
+    for (const QString *field : {&job->id, &job->kind, &job->owner, &job->lastError}) {
+        if (field->contains(m_search, Qt::CaseInsensitive))
+            return true;
+    }
+    return false;
+}
+
+} // namespace sluice::ui

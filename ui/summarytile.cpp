@@ -1,0 +1,91 @@
+#include "summarytile.h"
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::ui {
+
+SummaryTile::SummaryTile(const QString &title, QWidget *parent)
+    : QFrame(parent)
+    , m_title(new QLabel(title))
+    , m_value(new QLabel(u"\u2014"_s))
+    , m_detail(new QLabel)
+{
+    setFrameShape(QFrame::StyledPanel);
+    setAutoFillBackground(true);
+    setMinimumWidth(150);
+    for (QLabel *label : {m_title, m_value, m_detail})
+        label->setTextFormat(Qt::PlainText);
+    m_value->setObjectName(u"value"_s);
+    m_detail->setObjectName(u"detail"_s);
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 0.9);
+    m_title->setFont(titleFont);
+    QFont valueFont = m_value->font();
+    valueFont.setPointSizeF(valueFont.pointSizeF() * 1.5);
+    valueFont.setBold(true);
+    m_value->setFont(valueFont);
+    m_detail->setFont(titleFont);
+    auto layout = new QVBoxLayout(this);
+    layout->setContentsMargins(10, 6, 10, 6);
+    layout->setSpacing(1);
+    layout->addWidget(m_title);
+    layout->addWidget(m_value);
+    layout->addWidget(m_detail);
+    applyStyle();
+}
+
+void SummaryTile::setValue(const QString &value, const QString &detail)
+{
+    m_value->setText(value);
+    m_detail->setText(detail);
+}
+
+QString SummaryTile::value() const
+{
+    return m_value->text();
+}
+
+QString SummaryTile::detail() const
+{
+    return m_detail->text();
+}
+
+void SummaryTile::setLevel(Level level, const QString &why)
+{
+    setToolTip(why);
+    if (level == m_level)
+        return;
+    m_level = level;
+    applyStyle();
+}
+
+QColor SummaryTile::background(Level level, const QPalette &palette)
+{
+    switch (level) {
+    case Level::Warning:
+        return QColor(0xff, 0xf0, 0xc2);
+    case Level::Critical:
+        return QColor(0xfb, 0xd5, 0xd5);
+    case Level::Normal:
+        break;
+    }
+    return palette.color(QPalette::Base);
+}
+
+void SummaryTile::applyStyle()
+{
+    static const char *const names[] = {"normal", "warning", "critical"};
+    setProperty("level", QString::fromLatin1(names[int(m_level)]));
+    QPalette p = palette();
+    p.setColor(QPalette::Window, background(m_level, QPalette()));
+    const QColor text = m_level == Level::Critical ? QColor(0x9b, 0x1c, 0x1c)
+        : m_level == Level::Warning                ? QColor(0x7a, 0x55, 0x00)
+                                                   : QPalette().color(QPalette::WindowText);
+    p.setColor(QPalette::WindowText, text);
+    setPalette(p);
+}
+
+} // namespace sluice::ui
