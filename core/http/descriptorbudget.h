@@ -2,6 +2,8 @@
 
 #include <QtGlobal>
 
+#include <algorithm>
+
 namespace sluice::http {
 
 // The file descriptors the process has left under RLIMIT_NOFILE: counted in
@@ -16,8 +18,10 @@ public:
     // Counts again; false when there is nothing to count against (no
     // /proc/self/fd, no finite limit): then the budget is never low.
     bool recount();
-    // The server accepted n connections since the last count.
+    // The server accepted (took) or closed (released) n connections since
+    // the last count.
     void take(qint64 n) { m_free = m_free < 0 ? m_free : m_free - n; }
+    void release(qint64 n) { m_free = m_free < 0 ? m_free : std::min(m_limit, m_free + n); }
 
     bool isLow() const { return m_free >= 0 && m_free < reserve(); }
     // Free enough to accept again: the reserve and half of it more, so that

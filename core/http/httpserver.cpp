@@ -120,8 +120,8 @@ void HttpServer::onNewConnection()
     checkDescriptors(false);
 }
 
-// Between counts the budget is an estimate that only shrinks, so accepting
-// pauses at once and resumes only on a fresh count.
+// Between counts the budget is an estimate (connections accepted and
+// closed), so accepting pauses at once and resumes only on a fresh count.
 void HttpServer::checkDescriptors(bool recount)
 {
     if (!m_server->isListening() || m_context.shuttingDown)
@@ -186,6 +186,7 @@ void HttpServer::onAcceptError()
 void HttpServer::onConnectionClosed(Connection *connection)
 {
     m_connections.removeOne(connection);
+    m_descriptors.release(1);
     const QHostAddress peer = connection->peer();
     if (--m_perClient[peer] <= 0)
         m_perClient.remove(peer);
