@@ -24,14 +24,19 @@ HttpServer::HttpServer(Router router, QObject *parent)
         for (Connection *c : remaining)
             c->abort(u"shutdown grace period over"_s);
     });
-    // QTcpServer stops accepting when accept() fails (EMFILE, ENFILE, ENOBUFS)
-    // and never resumes by itself.
+    // QTcpServer stops accepting when accept() fails with an error it does
+    // not count as temporary, and never resumes by itself.
     m_resumeAcceptTimer.setSingleShot(true);
     m_resumeAcceptTimer.setInterval(std::chrono::milliseconds(250));
     connect(&m_resumeAcceptTimer, &QTimer::timeout, this, [this] {
-        if (m_server->isListening() && !m_context.shuttingDown)
+        if (m_server->isListening() && !m_context.shuttingDown && !m_pausedForDescriptors)
             m_server->resumeAccepting();
     });
+    // EMFILE it counts as temporary (Qt 6.4): the listening socket stays
+    // readable and accept() fails in a busy loop until a descriptor frees up.
+    // So accepting pauses before the process runs out (see DescriptorBudget).
+    m_descriptorTimer.setInterval(std::chrono::milliseconds(250));
+    connect(&m_descriptorTimer, &QTimer::timeout, this, [this] { checkDescriptors(true); });
 }
 
 HttpServer::~HttpServer()
@@ -53,6 +58,9 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
                          .arg(m_server->errorString());
         return false;
     }
+    m_pausedForDescriptors = false;
+    checkDescriptors(true);
+    m_descriptorTimer.start();
     return true;
 }
 
@@ -82,6 +90,7 @@ void HttpServer::setAuthenticator(std::shared_ptr<const config::Authenticator> a
 void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        m_descriptors.take(1);
         const QHostAddress peer = socket->peerAddress();
         if (m_context.shuttingDown) {
             rejectConnection(socket, {503, u"server is shutting down"_s});
@@ -107,6 +116,34 @@ void HttpServer::onNewConnection()
         ++m_perClient[peer];
         connect(connection, &Connection::closed, this,
                 [this, connection] { onConnectionClosed(connection); });
+    }
+    checkDescriptors(false);
+}
+
+// Between counts the budget is an estimate (connections accepted and
+// closed), so accepting pauses at once and resumes only on a fresh count.
+void HttpServer::checkDescriptors(bool recount)
+{
+    if (!m_server->isListening() || m_context.shuttingDown)
+        return;
+    if (recount)
+        m_descriptors.recount();
+    if (!m_pausedForDescriptors && m_descriptors.isLow()) {
+        m_pausedForDescriptors = true;
+        m_server->pauseAccepting();
+        const QString why = u"accepting paused: %1 of RLIMIT_NOFILE %2 file descriptors free, "
+                            "fewer than the %3 kept for %4 connections"_s.arg(m_descriptors.free())
+                                .arg(m_descriptors.limit())
+                                .arg(m_descriptors.reserve())
+                                .arg(m_connections.size());
+        qCWarning(lcHttp).noquote() << why;
+        if (m_context.events)
+            m_context.events->record({{}, u"rejected"_s, {}, {}, {}, {}, why});
+    } else if (m_pausedForDescriptors && recount && m_descriptors.isRecovered()) {
+        m_pausedForDescriptors = false;
+        m_server->resumeAccepting();
+        qCInfo(lcHttp).noquote() << u"accepting resumed: %1 file descriptors free"_s.arg(
+            m_descriptors.free());
     }
 }
 
@@ -149,6 +186,7 @@ void HttpServer::onAcceptError()
 void HttpServer::onConnectionClosed(Connection *connection)
 {
     m_connections.removeOne(connection);
+    m_descriptors.release(1);
     const QHostAddress peer = connection->peer();
     if (--m_perClient[peer] <= 0)
         m_perClient.remove(peer);
@@ -163,6 +201,7 @@ void HttpServer::shutdown()
     m_context.shuttingDown = true;
     m_server->close();
     m_resumeAcceptTimer.stop();
+    m_descriptorTimer.stop();
     const auto current = m_connections;
     for (Connection *c : current)
         c->shutdown();

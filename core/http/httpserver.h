@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/connection.h"
+#include "http/descriptorbudget.h"
 #include "http/router.h"
 
 #include <QHash>
@@ -63,6 +64,7 @@ signals:
 private:
     void onNewConnection();
     void onAcceptError();
+    void checkDescriptors(bool recount);
     void rejectConnection(class QTcpSocket *socket, const HttpError &error);
     void onConnectionClosed(Connection *connection);
     void checkStopped();
@@ -76,6 +78,9 @@ private:
     bool m_stopAnnounced = false;
     QTimer m_graceTimer;
     QTimer m_resumeAcceptTimer;
+    DescriptorBudget m_descriptors;
+    QTimer m_descriptorTimer;
+    bool m_pausedForDescriptors = false;
 };
 
 } // namespace sluice::http

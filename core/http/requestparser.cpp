@@ -47,6 +47,88 @@ QByteArray fromView(string_view v)
     return QByteArray(v.data(), qsizetype(v.size()));
 }
 
+// Beast waits for a whole trailer section before it looks at it and finds its
+// end by CRLF CRLF only, so a bare LF there would leave the request hanging
+// until a timeout. `pending` is what Beast has not consumed while it waits
+// for a chunk line: an optional CRLF ending the previous chunk's data, then
+// the line. After a last-chunk, the lines so far must hold no bare CR, bare
+// LF or other control character, as in the head (RFC 9112 §2.2, §7.1.2).
+bool trailerHasBadBytes(QByteArrayView pending)
+{
+    const qsizetype start = pending.startsWith("\r\n") ? 2 : 0;
+    const qsizetype eol = pending.indexOf("\r\n", start);
+    if (eol < 0)
+        return false;
+    // last-chunk = 1*("0") [ chunk-ext ] CRLF
+    qsizetype zeros = start;
+    while (zeros < eol && pending[zeros] == '0')
+        ++zeros;
+    if (zeros == start
+        || (zeros < eol && pending[zeros] != ';' && pending[zeros] != ' '
+            && pending[zeros] != '\t'))
+        return false;
+    for (qsizetype at = eol + 2; at < pending.size();) {
+        const qsizetype end = pending.indexOf("\r\n", at);
+        QByteArrayView line = pending.sliced(at, (end < 0 ? pending.size() : end) - at);
+        if (end < 0 && line.endsWith('\r'))
+            line.chop(1); // its LF has not arrived yet
+        if (std::any_of(line.begin(), line.end(),
+                        [](char c) { return isCtl(static_cast<unsigned char>(c)); }))
+            return true;
+        if (end < 0 || end == at)
+            break; // incomplete, or the empty line that ends the trailer
+        at = end + 2;
+    }
+    return false;
+}
+
+// tchar (RFC 9110 §5.6.2)
+bool isTokenChar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+}
+
+// Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2); an empty
+// value is allowed for targets without an authority.
+bool isValidHost(QByteArrayView v)
+{
+    const auto isHex = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    };
+    const auto isRegNameChar = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || QByteArrayView("-._~!$&'()*+,;=").contains(c);
+    };
+    qsizetype i = 0;
+    if (v.startsWith('[')) { // IP-literal: IPv6 or IPvFuture, checked for its characters only
+        const qsizetype close = v.indexOf(']');
+        if (close < 2)
+            return false;
+        for (i = 1; i < close; ++i) {
+            if (!isRegNameChar(v[i]) && v[i] != ':')
+                return false;
+        }
+        i = close + 1;
+    } else {
+        for (; i < v.size() && v[i] != ':'; ++i) {
+            if (v[i] == '%') {
+                if (i + 2 >= v.size() || !isHex(v[i + 1]) || !isHex(v[i + 2]))
+                    return false;
+                i += 2;
+            } else if (!isRegNameChar(v[i])) {
+                return false;
+            }
+        }
+    }
+    if (i == v.size())
+        return true;
+    if (v[i] != ':')
+        return false;
+    const QByteArrayView port = v.sliced(i + 1);
+    return std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 const QByteArrayView kSupportedMethods[]
     = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
 
@@ -87,8 +169,12 @@ private:
     int m_contentLengthFields = 0;
     int m_transferEncodingFields = 0;
     int m_hostFields = 0;
+    int m_authorizationFields = 0;
+    int m_contentTypeFields = 0;
     QByteArray m_contentLength;
     QByteArray m_transferEncoding;
+    QByteArray m_host;
+    bool m_chunked = false;
     qsizetype m_maxBody = 0;
 
     Status fail(HttpError error)
@@ -262,6 +348,26 @@ bool RequestParser::Impl::checkRequestLine(QByteArrayView line)
         fail(badRequest(u"malformed request line"_s));
         return false;
     }
+    // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); "HTTP/2" and
+    // "HTTP/3" also count as versions (505). Anything else is a malformed
+    // request line, not a version we could support.
+    const auto isDigit = [](char c) {
+        return c >= '0' && c <= '9';
+    };
+    const bool wellFormed = (version.size() == 6 && isDigit(version[5]))
+        || (version.size() == 8 && isDigit(version[5]) && version[6] == '.' && isDigit(version[7]));
+    if (!wellFormed) {
+        fail(badRequest(u"malformed HTTP version '%1' (RFC 9112 §2.3)"_s.arg(clip(version, 16))));
+        return false;
+    }
+    // method = token (RFC 9110 §9.1): a tab or a separator in it means the
+    // request line is not what it seems.
+    const qsizetype firstSpace = line.indexOf(' ');
+    const QByteArrayView method = line.first(std::max<qsizetype>(firstSpace, 0));
+    if (method.isEmpty() || !std::all_of(method.begin(), method.end(), isTokenChar)) {
+        fail(badRequest(u"malformed request line: the method is not a token"_s));
+        return false;
+    }
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
         HttpError e {505,
                      u"HTTP version '%1' is not supported; use HTTP/1.1"_s.arg(clip(version, 16)),
@@ -304,6 +410,11 @@ bool RequestParser::Impl::checkFieldLine(QByteArrayView line)
         m_transferEncoding = value.toByteArray();
     } else if (name.compare("host", Qt::CaseInsensitive) == 0) {
         ++m_hostFields;
+        m_host = value.toByteArray();
+    } else if (name.compare("authorization", Qt::CaseInsensitive) == 0) {
+        ++m_authorizationFields;
+    } else if (name.compare("content-type", Qt::CaseInsensitive) == 0) {
+        ++m_contentTypeFields;
     }
     return true;
 }
@@ -362,6 +473,7 @@ bool RequestParser::Impl::checkHead()
             }
         }
         r.chunked = true;
+        m_chunked = true;
     }
     if (m_contentLengthFields > 1) {
         fail(badRequest(u"more than one Content-Length field"_s));
@@ -380,6 +492,17 @@ bool RequestParser::Impl::checkHead()
     if (r.version == 11 ? m_hostFields != 1 : m_hostFields > 1) {
         fail(badRequest(m_hostFields == 0 ? u"missing Host field (RFC 9112 §3.2)"_s
                                           : u"more than one Host field (RFC 9112 §3.2)"_s));
+        return false;
+    }
+    // Singletons (RFC 9110 §5.3): with two, this server and a proxy in front
+    // could each act on a different one.
+    if (m_authorizationFields > 1 || m_contentTypeFields > 1) {
+        fail(badRequest(u"more than one %1 field (RFC 9110 §5.3)"_s.arg(
+            m_authorizationFields > 1 ? u"Authorization"_s : u"Content-Type"_s)));
+        return false;
+    }
+    if (m_hostFields == 1 && !isValidHost(m_host)) {
+        fail(badRequest(u"invalid Host '%1' (RFC 9112 §3.2)"_s.arg(clip(m_host))));
         return false;
     }
     QByteArray expect;
@@ -528,6 +651,11 @@ RequestParser::Status RequestParser::Impl::feed(QByteArrayView input, qsizetype 
         if (ec == beast_http::error::need_more) {
             ec = {};
             if (used == 0) {
+                if (m_chunked && trailerHasBadBytes(rest)) {
+                    *consumed = offset;
+                    return fail(badRequest(
+                        u"bare CR, bare LF or a control character in the chunked trailer (RFC 9112 §2.2)"_s));
+                }
                 // An incomplete chunk line or trailer that will not fit the limit.
                 if (rest.size() > maxPendingLineBytes()) {
                     *consumed = offset;

@@ -203,6 +203,20 @@ Expected<QStringList> allIds(QSqlDatabase &db)
     return ids;
 }
 
+Expected<QStringList> pendingWithoutJob(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(u"SELECT id FROM uploads WHERE processing = ? AND (job_id IS NULL OR job_id = '')"_s);
+    q.addBindValue(toString(ProcessingState::Pending));
+    if (auto done = exec(q, u"cannot list uploads without a job"_s); !done)
+        return done.error();
+    QStringList ids;
+    while (q.next())
+        ids.append(q.value(0).toString());
+    return ids;
+}
+
 } // namespace uploaddb
 
 } // namespace sluice::upload

@@ -54,6 +54,9 @@ Expected<void> setJob(QSqlDatabase &db, const QString &id, const QString &jobId,
 Expected<bool> setOutcome(QSqlDatabase &db, const QString &id, ProcessingState state,
                           const QJsonObject &outcome);
 Expected<QStringList> allIds(QSqlDatabase &db);
+// Uploads still pending that have no processing job (a crash came between
+// the row and its job).
+Expected<QStringList> pendingWithoutJob(QSqlDatabase &db);
 
 } // namespace uploaddb
 

@@ -67,6 +67,7 @@ Expected<void> UploadStore::start()
         emit event(u"temp_swept"_s, {},
                    u"%1 upload temp files from an earlier run removed"_s.arg(swept));
     reconcile();
+    queueMissingProcessing();
     // A tenth of the TTL: a file is gone at most 10 % after its time.
     m_sweepTimer.start(std::chrono::milliseconds(std::max<qint64>(1000, m_tempTtlMs / 10)));
     return {};
@@ -138,6 +139,30 @@ void UploadStore::reconcile()
     if (missing > 0)
         emit event(u"upload_records_dropped"_s, {},
                    u"%1 upload records whose file was gone dropped"_s.arg(missing));
+}
+
+// The row is committed before its processing job is submitted and recorded
+// on it; a crash in between leaves the upload pending for ever. Its job is
+// queued now, as storing would have done.
+void UploadStore::queueMissingProcessing()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    const auto ids = uploaddb::pendingWithoutJob(db);
+    if (!ids) {
+        qCWarning(lcUploadStore).noquote() << ids.error().message;
+        return;
+    }
+    QList<UploadRecord> records;
+    for (const QString &id : *ids) {
+        if (auto found = uploaddb::find(db, id); found && *found)
+            records.append(**found);
+    }
+    if (records.isEmpty())
+        return;
+    emit event(
+        u"processing_requeued"_s, {},
+        u"%1 uploads stored without a processing job (interrupted): queued"_s.arg(records.size()));
+    queueProcessing(std::move(records), this, [](Expected<QList<UploadRecord>>) {});
 }
 
 QString UploadStore::filePath(const QString &id) const

@@ -89,6 +89,7 @@ private:
     Expected<std::optional<UploadRecord>> visible(const QString &id, const jobs::Principal &who);
     Expected<bool> doRemove(const QString &id, const jobs::Principal &who);
     void reconcile();
+    void queueMissingProcessing();
 
     const Paths m_paths;
     jobs::JobEngine *m_engine;

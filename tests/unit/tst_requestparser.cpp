@@ -133,6 +133,36 @@ void tst_RequestParser::rejects_data()
     QTest::addRow("2.3 HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
     QTest::addRow("2.3 HTTP/1.2") << QByteArray("GET / HTTP/1.2\r\n" + host + "\r\n") << 505;
     QTest::addRow("2.3 HTTP/3") << QByteArray("GET / HTTP/3\r\n" + host + "\r\n") << 505;
+    QTest::addRow("2.3 malformed version 1.1x")
+        << QByteArray("GET / HTTP/1.1x\r\n" + host + "\r\n") << 400;
+    QTest::addRow("2.3 malformed version 01.1")
+        << QByteArray("GET / HTTP/01.1\r\n" + host + "\r\n") << 400;
+    QTest::addRow("9.1 method not a token")
+        << QByteArray("GE(T / HTTP/1.1\r\n" + host + "\r\n") << 400;
+    QTest::addRow("3 tab between method and target")
+        << QByteArray("GET\t/ HTTP/1.1\r\n" + host + "\r\n") << 400;
+    QTest::addRow("3.2 Host with a space")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a b\r\n\r\n") << 400;
+    QTest::addRow("3.2 Host with userinfo")
+        << QByteArray("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n") << 400;
+    QTest::addRow("3.2 Host with a bad port")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n") << 400;
+    QTest::addRow("3.2 Host with a bad percent escape")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n") << 400;
+    QTest::addRow("5.3 two Authorization fields") << QByteArray(
+        "GET / HTTP/1.1\r\n" + host + "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n")
+                                                  << 400;
+    QTest::addRow("5.3 two Content-Type fields") << QByteArray(
+        "GET / HTTP/1.1\r\n" + host + "Content-Type: text/plain\r\ncontent-type: text/csv\r\n\r\n")
+                                                 << 400;
+    QTest::addRow("7.1.2 bare LF in a trailer")
+        << QByteArray("PUT /x HTTP/1.1\r\n" + host
+                      + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-A: a\n\r\n")
+        << 400;
+    QTest::addRow("7.1.2 bare CR in a trailer")
+        << QByteArray("PUT /x HTTP/1.1\r\n" + host
+                      + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-A: a\rb\r\n\r\n")
+        << 400;
     QTest::addRow("2.3 HTTX") << QByteArray("GET / HTTX/1.1\r\n" + host + "\r\n") << 400;
     QTest::addRow("6.3 POST without length")
         << QByteArray("POST / HTTP/1.1\r\n" + host + "\r\n") << 411;
@@ -214,6 +244,11 @@ void tst_RequestParser::accepts_data()
     QTest::addRow("HTTP/1.0 without Host") << QByteArray("GET / HTTP/1.0\r\n\r\n") << QByteArray();
     QTest::addRow("absolute-form")
         << QByteArray("GET http://x/healthz?a=1 HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray();
+    QTest::addRow("Host IPv6 literal with port")
+        << QByteArray("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n") << QByteArray();
+    QTest::addRow("Host with sub-delims and escape")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a-b_c~d!$&'()*+,;=%41:80\r\n\r\n") << QByteArray();
+    QTest::addRow("empty Host") << QByteArray("GET / HTTP/1.1\r\nHost:\r\n\r\n") << QByteArray();
     QTest::addRow("leading CRLF") << QByteArray("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
                                   << QByteArray();
     QTest::addRow("CL body") << QByteArray(
