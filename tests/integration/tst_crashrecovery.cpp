@@ -37,6 +37,7 @@ QByteArray writeConfig(const QString &dataDir, const std::function<void(config::
     auto loaded = config::loadOrCreate(path);
     if (!loaded)
         return {};
+    loaded->config.datasets.clear(); // no demo database to generate here
     loaded->config.limits.minFreeDiskBytes = 0;
     tweak(loaded->config.limits);
     if (!loaded->config.save(path))

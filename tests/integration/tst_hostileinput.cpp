@@ -137,6 +137,7 @@ public:
         const QString path = m_dir.filePath(u"config.json"_s);
         auto loaded = config::loadOrCreate(path);
         QVERIFY(loaded);
+        loaded->config.datasets.clear(); // no demo database to generate here
         config::Limits &l = loaded->config.limits;
         l.minFreeDiskBytes = 0;
         l.headerDeadlineMs = 1000;

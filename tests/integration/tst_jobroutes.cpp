@@ -31,6 +31,7 @@ struct Fixture
     {
         const QString path = dir.filePath(u"config.json"_s);
         auto loaded = config::loadOrCreate(path);
+        loaded->config.datasets.clear(); // no demo database to generate here
         loaded->config.limits = limits;
         admin = *loaded->firstRunToken;
         alice = *loaded->config.addToken(u"alice"_s, false);

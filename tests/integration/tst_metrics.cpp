@@ -33,6 +33,7 @@ struct Fixture
     {
         configPath = dir.filePath(u"config.json"_s);
         auto loaded = config::loadOrCreate(configPath);
+        loaded->config.datasets.clear(); // no demo database to generate here
         loaded->config.limits = limits;
         loaded->config.save(configPath);
         token = *loaded->firstRunToken;

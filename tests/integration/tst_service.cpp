@@ -23,6 +23,7 @@ std::unique_ptr<service::Service> makeService(const QTemporaryDir &dir, quint16 
     auto loaded = config::loadOrCreate(configPath);
     if (!loaded)
         qFatal("%s", qPrintable(loaded.error().message));
+    loaded->config.datasets.clear(); // no demo database to generate here
     service::Service::Options options {dir.path(), configPath,
                                        service::ListenAddress {QHostAddress::LocalHost, port}};
     return std::make_unique<service::Service>(options, *loaded);

@@ -61,6 +61,7 @@ struct Fixture
         dataDir = dataDirOverride.isEmpty() ? dir.path() : dataDirOverride;
         const QString path = dataDir + u"/config.json"_s;
         auto loaded = config::loadOrCreate(path);
+        loaded->config.datasets.clear(); // no demo database to generate here
         loaded->config.limits = limits;
         admin = *loaded->firstRunToken;
         alice = *loaded->config.addToken(u"alice"_s, false);

@@ -54,6 +54,7 @@ struct Fixture
         auto loaded = config::loadOrCreate(configPath);
         if (!loaded)
             return false;
+        loaded->config.datasets.clear(); // no demo database to generate here
         loaded->config.limits.metricsIntervalMs = 200;
         loaded->config.limits.maxAttempts = 1;
         if (!loaded->config.save(configPath) || !QDir().mkpath(spoolDir))

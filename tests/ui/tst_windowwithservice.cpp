@@ -29,6 +29,7 @@ void tst_WindowWithService::showsAddressAndStopsAndStarts()
     const QString configPath = dir.filePath(QStringLiteral("config.json"));
     auto loaded = config::loadOrCreate(configPath);
     QVERIFY(loaded);
+    loaded->config.datasets.clear(); // no demo database to generate here
     service::Service service(
         {dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}}, *loaded);
     ui::MainWindow window(service);
