@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-"fuzz_requestparser fuzz_multipart fuzz_config fuzz_limits"}
+targets=${*:-"fuzz_requestparser fuzz_multipart fuzz_config fuzz_limits fuzz_exportquery"}
 
 command -v clang++ >/dev/null || { echo "clang is needed: apt-get install clang" >&2; exit 2; }
 cmake --preset fuzz >/dev/null
