@@ -645,6 +645,14 @@ RequestParser::Status RequestParser::Impl::feed(QByteArrayView input, qsizetype 
     // boundaries until the piece is full, the input is used up or the message ends.
     while (offset < input.size() && m_body.size() < m_maxBody && !is_done()) {
         const QByteArrayView rest = offerFrom(input.sliced(offset));
+        // Bytes of a trailer are judged before Beast sees the whole last
+        // chunk: byte by byte they would be refused as they arrive, before
+        // Beast checks the last chunk's extensions (found by fuzzing).
+        if (m_chunked && m_chunkLeft == 0 && trailerHasBadBytes(rest)) {
+            *consumed = offset;
+            return fail(badRequest(
+                u"bare CR, bare LF or a control character in the chunked trailer (RFC 9112 §2.2)"_s));
+        }
         const std::size_t used
             = put(boost::asio::const_buffer(rest.data(), std::size_t(rest.size())), ec);
         offset += qsizetype(used);

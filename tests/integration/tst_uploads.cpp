@@ -831,7 +831,9 @@ void tst_Uploads::diskFull()
         QTRY_VERIFY(f.tempFiles().isEmpty());
         QVERIFY(f.storedFiles().isEmpty());
         QCOMPARE(f.call("GET", "/healthz", {}).status, 200);
-        // Space is back (the partial file is gone): a small upload works.
+        // Space is back (the partial file is gone): once the once-a-second
+        // disk reading has seen it, a small upload works.
+        QTRY_VERIFY_WITH_TIMEOUT(f.service->latestSample().diskFreeBytes > 2 * 1024 * 1024, 5000);
         QCOMPARE(f.put("small.txt", "fits", f.alice).status, 201);
     }
 }
