@@ -222,36 +222,40 @@ QList<LimitProblem> limitProblems(const Limits &limits)
             problems.append(problem(field, outOfRange(field, QString::number(value))));
         }
     }
-    // A single client must not be allowed more than the whole server.
-    if (limits.maxConnectionsPerClient > limits.maxConnections) {
-        problems.append(problem(*findLimitField(u"max_connections_per_client"),
-                                u"must not exceed max_connections (got "_s
-                                    % QString::number(limits.maxConnectionsPerClient)
-                                    % u", max_connections is "_s
-                                    % QString::number(limits.maxConnections) % u')'));
-    }
-    if (limits.maxUploadsPerAccount > limits.maxConcurrentUploads) {
-        problems.append(problem(*findLimitField(u"max_uploads_per_account"),
-                                u"must not exceed max_concurrent_uploads (got "_s
-                                    % QString::number(limits.maxUploadsPerAccount)
-                                    % u", max_concurrent_uploads is "_s
-                                    % QString::number(limits.maxConcurrentUploads) % u')'));
-    }
-    // The temp sweeper tells an orphan by its age: a receiving upload writes
-    // at least every body_idle_timeout_ms.
-    if (limits.tempFileTtlMs < limits.bodyIdleTimeoutMs) {
-        problems.append(problem(*findLimitField(u"temp_file_ttl_ms"),
-                                u"must not be shorter than body_idle_timeout_ms (got "_s
-                                    % QString::number(limits.tempFileTtlMs)
-                                    % u", body_idle_timeout_ms is "_s
-                                    % QString::number(limits.bodyIdleTimeoutMs) % u')'));
-    }
-    if (limits.maxMultipartFileParts > limits.maxMultipartParts) {
-        problems.append(problem(*findLimitField(u"max_multipart_file_parts"),
-                                u"must not exceed max_multipart_parts (got "_s
-                                    % QString::number(limits.maxMultipartFileParts)
-                                    % u", max_multipart_parts is "_s
-                                    % QString::number(limits.maxMultipartParts) % u')'));
+    // Pairs where one limit must stay within another. The field named in the
+    // message is the first of the pair.
+    struct Bound
+    {
+        qint64 Limits::*field;
+        qint64 Limits::*bound;
+        bool atLeast; // field >= bound, else field <= bound
+    };
+    static constexpr Bound bounds[] = {
+        // A single client or account must not be allowed more than everyone.
+        {&Limits::maxConnectionsPerClient, &Limits::maxConnections, false},
+        {&Limits::maxUploadsPerAccount, &Limits::maxConcurrentUploads, false},
+        {&Limits::maxMultipartFileParts, &Limits::maxMultipartParts, false},
+        // The temp sweeper tells an orphan by its age: a receiving upload
+        // writes at least every body_idle_timeout_ms.
+        {&Limits::tempFileTtlMs, &Limits::bodyIdleTimeoutMs, true},
+    };
+    const auto fieldOf = [](qint64 Limits::*member) {
+        for (const LimitField &f : limitFields()) {
+            if (f.member == member)
+                return &f;
+        }
+        Q_UNREACHABLE();
+    };
+    for (const Bound &b : bounds) {
+        const qint64 value = limits.*b.field;
+        const qint64 bound = limits.*b.bound;
+        if (b.atLeast ? value >= bound : value <= bound)
+            continue;
+        const QString other = QLatin1StringView(fieldOf(b.bound)->key);
+        problems.append(problem(*fieldOf(b.field),
+                                (b.atLeast ? u"must not be shorter than "_s : u"must not exceed "_s)
+                                    % other % u" (got "_s % QString::number(value) % u", "_s % other
+                                    % u" is "_s % QString::number(bound) % u')'));
     }
     return problems;
 }

@@ -88,17 +88,10 @@ void submitJob(Exchange &ex, jobs::JobEngine *engine, QObject *replyTo,
         return;
     }
     QPointer<Exchange> p(&ex);
-    engine->submit(u"export"_s, request.toJobParams(), {ex.request().account, ex.request().admin},
-                   replyTo, [p](jobs::SubmitResult r) {
-                       if (!p)
-                           return;
-                       if (r.refusal) {
-                           p->respond(refusalResponse(*r.refusal));
-                           return;
-                       }
-                       Response resp = Response::json(202, jobs::toJson(*r.job));
-                       resp.headers.add("Location", "/jobs/" + r.job->id.toLatin1());
-                       p->respond(std::move(resp));
+    engine->submit(u"export"_s, request.toJobParams(), principalOf(ex), replyTo,
+                   [p](jobs::SubmitResult r) {
+                       if (p)
+                           respondSubmitted(*p, r);
                    });
 }
 

@@ -20,11 +20,6 @@ using http::Exchange;
 using http::HttpError;
 using http::Response;
 
-jobs::Principal principalOf(const Exchange &ex)
-{
-    return {ex.request().account, ex.request().admin};
-}
-
 // The id from the path, or an answer when it cannot be one.
 std::optional<QString> jobIdOf(Exchange &ex)
 {
@@ -128,6 +123,22 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
 
 } // namespace
 
+jobs::Principal principalOf(const http::Exchange &ex)
+{
+    return {ex.request().account, ex.request().admin};
+}
+
+void respondSubmitted(http::Exchange &ex, const jobs::SubmitResult &result)
+{
+    if (result.refusal) {
+        ex.respond(refusalResponse(*result.refusal));
+        return;
+    }
+    http::Response resp = http::Response::json(202, jobs::toJson(*result.job));
+    resp.headers.add("Location", "/jobs/" + result.job->id.toLatin1());
+    ex.respond(std::move(resp));
+}
+
 void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyTo,
                   std::function<config::Limits()> limits)
 {
@@ -170,15 +181,8 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
                 QPointer<Exchange> p(&ex);
                 engine->submit(kind, body.value(u"params"_s).toObject(), principalOf(ex), replyTo,
                                [p](jobs::SubmitResult r) {
-                                   if (!p)
-                                       return;
-                                   if (r.refusal) {
-                                       p->respond(refusalResponse(*r.refusal));
-                                       return;
-                                   }
-                                   Response resp = Response::json(202, jobs::toJson(*r.job));
-                                   resp.headers.add("Location", "/jobs/" + r.job->id.toLatin1());
-                                   p->respond(std::move(resp));
+                                   if (p)
+                                       respondSubmitted(*p, r);
                                });
             });
     });

@@ -1,5 +1,7 @@
 #include "service/uploadroutes.h"
 
+#include "service/jobroutes.h"
+
 #include "http/bodysink.h"
 #include "http/exchange.h"
 #include "http/fileresponse.h"
@@ -27,11 +29,6 @@ using http::HttpError;
 using http::Response;
 
 constexpr qsizetype SniffBytes = 4096;
-
-jobs::Principal principalOf(const Exchange &ex)
-{
-    return {ex.request().account, ex.request().admin};
-}
 
 // One file on its way in: size limit, type sniffing on its first bytes,
 // checksum; the bytes go to an UploadWriter (an I/O thread writes and hashes).
@@ -70,8 +67,9 @@ public:
         return std::nullopt;
     }
 
-    // False once the file is refused (failed() was emitted).
-    bool write(QByteArrayView data)
+    // False once the file is refused (failed() was emitted). A raw body's
+    // piece is shared with the writer's queue, not copied, on the socket thread.
+    bool write(const QByteArray &data)
     {
         if (m_done)
             return false;
@@ -87,7 +85,7 @@ public:
             if (m_head.size() == SniffBytes && !sniff())
                 return false;
         }
-        m_writer.write(data.toByteArray());
+        m_writer.write(data);
         return true;
     }
     bool isFull() const { return !m_done && m_writer.isFull(); }
@@ -442,7 +440,11 @@ private:
         m_files.append(m_current);
         return true;
     }
-    bool partData(QByteArrayView data) override { return !m_current || m_current->write(data); }
+    bool partData(QByteArrayView data) override
+    {
+        // The parser's view is into its own buffer: copied, bounded by the piece.
+        return !m_current || m_current->write(data.toByteArray());
+    }
     bool partEnd() override
     {
         if (m_current)
@@ -529,8 +531,7 @@ void addUploadRoutes(http::Router &router, UploadRoutesContext context)
         auto ticket = admit(ex, context);
         if (!ticket)
             return;
-        auto *sink
-            = new RawUploadSink(ex, context, std::move(ticket), {name, *declared, *digest});
+        auto *sink = new RawUploadSink(ex, context, std::move(ticket), {name, *declared, *digest});
         if (!sink->isOpen()) {
             delete sink; // it answered
             return;
