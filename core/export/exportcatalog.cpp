@@ -1,15 +1,12 @@
 #include "export/exportcatalog.h"
 
 #include "export/demodata.h"
+#include "util/threadpriority.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSet>
-
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -89,8 +86,7 @@ void ExportCatalog::startGeneration()
             todo.append(d);
     }
     m_generator = std::thread([this, todo] {
-        // Background work: let the service's own threads win any contention.
-        ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
+        runAsBulkWork();
         for (const config::Dataset &d : todo) {
             const QString path = databasePath(d);
             qCInfo(lcExport).noquote() << "generating the demo dataset" << d.name << "with"

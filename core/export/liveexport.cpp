@@ -3,6 +3,7 @@
 #include "export/exportcatalog.h"
 #include "export/gzipencoder.h"
 #include "export/rowreader.h"
+#include "util/threadpriority.h"
 
 #include <QMutex>
 #include <QPointer>
@@ -49,6 +50,7 @@ namespace {
 void runWorker(const std::shared_ptr<LivePipe> &pipe, const LiveExportSpec &spec,
                ExportStats *stats)
 {
+    runAsBulkWork();
     ++stats->liveInFlight;
     ++stats->liveStarted;
     const auto done = qScopeGuard([stats] { --stats->liveInFlight; });

@@ -1,6 +1,7 @@
 #include "jobs/attempt_p.h"
 
 #include "jobs/jobengine.h"
+#include "util/threadpriority.h"
 
 #include <QDir>
 #include <QLoggingCategory>
@@ -71,6 +72,7 @@ private:
 
 void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<EngineLink> &link)
 {
+    runAsBulkWork();
     JobOutcome outcome;
     {
         AttemptContext context(*attempt);

@@ -1,6 +1,7 @@
 // The I/O side of UploadWriter: runs on a pool thread, one task per writer at
 // a time (see uploadwriter_p.h).
 #include "upload/uploadwriter_p.h"
+#include "util/threadpriority.h"
 
 #include <QStringBuilder>
 #include <QThreadPool>
@@ -61,6 +62,7 @@ int WriterState::takeDescriptor()
 
 void WriterState::run()
 {
+    runAsBulkWork();
     qint64 budget = SliceBytes;
     for (;;) {
         QByteArray piece;
@@ -169,23 +171,27 @@ void WriterState::flushAndReport()
 
 void WriterState::fail(const QString &message, bool diskFull)
 {
-    int descriptor;
-    {
-        QMutexLocker lock(&mutex);
-        taskActive = false;
-        descriptor = std::exchange(fd, -1);
-        if (!stopped) {
-            stopped = true;
-            queue.clear();
-            queued = 0;
-            // Deleted before failed() is posted, as the contract promises.
-            unlinkLocked();
-            qCWarning(lcUpload).noquote() << message;
-            postLocked([owner = owner, message, diskFull] { owner->onFailed(message, diskFull); });
-        }
+    QMutexLocker lock(&mutex);
+    taskActive = false;
+    const int descriptor = std::exchange(fd, -1);
+    const bool report = !std::exchange(stopped, true);
+    if (report) {
+        queue.clear();
+        queued = 0;
+        // Deleted before failed() is posted, as the contract promises.
+        unlinkLocked();
     }
+    lock.unlock();
+    // Closed before failed() is posted too: the last close of the unlinked
+    // file gives its blocks back, so that whoever hears of the failure (a
+    // client answered 507) finds the space free again.
     if (descriptor >= 0)
         ::close(descriptor);
+    if (report) {
+        qCWarning(lcUpload).noquote() << message;
+        lock.relock();
+        postLocked([owner = owner, message, diskFull] { owner->onFailed(message, diskFull); });
+    }
 }
 
 } // namespace sluice::upload
