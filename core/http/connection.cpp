@@ -321,8 +321,10 @@ void Connection::startBody(quint64 requestId, BodySink *sink)
         return;
     }
     m_state = State::ReadingBody;
-    if (m_exchange && m_exchange->request().expectContinue)
+    if (m_exchange && m_exchange->request().expectContinue) {
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n"); // RFC 9110 §10.1.1
+        m_socket->flush(); // the client waits for it before sending the body
+    }
     armTimer(m_context.limits.bodyIdleTimeoutMs);
     QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
 }

@@ -139,14 +139,21 @@ void Connection::finishResponse()
     teardownRequest({});
     if (m_closeAfterResponse || m_context.shuttingDown) {
         close();
-        return;
+    } else {
+        m_state = State::Idle;
+        m_parser.reset();
+        armTimer(m_context.limits.keepAliveIdleTimeoutMs);
+        // Continue with a pipelined request from the event loop, not from
+        // inside this call chain (no re-entrancy into a handler).
+        QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
     }
-    m_state = State::Idle;
-    m_parser.reset();
-    armTimer(m_context.limits.keepAliveIdleTimeoutMs);
-    // Continue with a pipelined request from the event loop, not from inside
-    // this call chain (no re-entrancy into a handler).
-    QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
+    // Send the rest of the response now. Left to Qt, it goes out when the
+    // next poll() reports the socket writable, and on a busy HTTP thread that
+    // pass first serves every other ready socket (four uploads' 64 KiB reads,
+    // say): a /healthz answer waited behind them. Last, because flush() may
+    // report bytesWritten (and so finish a close) before it returns.
+    if (!m_closed)
+        m_socket->flush();
 }
 
 } // namespace sluice::http
