@@ -12,9 +12,15 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <QDir>
+#include <QFile>
+
 #include <algorithm>
 #include <cstdio>
+#include <random>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace sluice::bench;
 using namespace std::chrono_literals;
@@ -36,6 +42,13 @@ struct Settings
     qint64 warmupBytes = 8 * 1024 * 1024;
     bool verbose = false;
     int repeat = 1;
+    // Scenario 3 (faults): uploads cut off at random offsets, and stalled ones.
+    int aborts = 0;
+    int stalls = 0;
+    QString tempDir;
+    qint64 idleTimeoutMs = 0;
+    quint32 seed = 42;
+    QString rssCsvDir; // memory over time, for tests/bench/bench_plot
 };
 
 struct Upload
@@ -138,7 +151,29 @@ long medianIdleKiB(const RssWatch &watch)
     return kib[kib.size() / 2];
 }
 
+// Writes RSS over time (seconds from the start, MiB above idle) to
+// DIR/SCENARIO-SERVER.csv, replacing an earlier run's.
+void writeRssCsv(const Settings &s, const RssWatch &watch, Clock::time_point started, long idleKiB)
+{
+    if (s.rssCsvDir.isEmpty())
+        return;
+    QFile out(
+        QDir(s.rssCsvDir).filePath(QString::fromLatin1(s.scenario + '-' + s.server + ".csv")));
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        std::fprintf(stderr, "bench_uploads: cannot write %s\n", qPrintable(out.fileName()));
+        return;
+    }
+    out.write("seconds,rss_growth_mib\n");
+    for (const RssWatch::Sample &sample : watch.samples()) {
+        if (sample.at < started || sample.kib < 0)
+            continue;
+        out.write(QByteArray::number(seconds(sample.at - started), 'f', 3) + ','
+                  + QByteArray::number(double(sample.kib - idleKiB) / 1024, 'f', 2) + '\n');
+    }
+}
+
 int measure(const Settings &s, const LoopbackClient &client);
+int measureFaults(const Settings &s, const LoopbackClient &client);
 
 int run(const Settings &s)
 {
@@ -153,6 +188,8 @@ int run(const Settings &s)
         remove(client, warm.front());
         std::this_thread::sleep_for(1s);
     }
+    if (s.aborts > 0 || s.stalls > 0)
+        return measureFaults(s, client);
     for (int i = 0; i < s.repeat; ++i) {
         if (const int failed = measure(s, client))
             return failed;
@@ -196,6 +233,7 @@ int measure(const Settings &s, const LoopbackClient &client)
             processing = std::max(processing, waitForProcessing(client, u));
     }
     watch.stop();
+    writeRssCsv(s, watch, started, idleKiB);
     const long processingPeakKiB = watch.peakKiB(ended, Clock::now());
     for (const Upload &u : uploads) {
         if (u.reply && u.reply->status == 201)
@@ -230,6 +268,85 @@ int measure(const Settings &s, const LoopbackClient &client)
                 growth(sampledKiB), growth(hwmKiB), growth(processingPeakKiB),
                 watch.samples().size(), flushSeconds, cpuDuring / (total / MiB / 1024), processing,
                 health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs);
+    return 0;
+}
+
+qsizetype tempFiles(const QString &dir)
+{
+    return QDir(dir).entryList(QDir::Files | QDir::Hidden | QDir::System).size();
+}
+
+// Waits until the temp folder holds at most `target` files; the seconds that
+// took, or -1 when it did not happen before the deadline.
+double secondsUntilTempFiles(const QString &dir, qsizetype target, Clock::time_point from,
+                             Clock::time_point deadline)
+{
+    while (tempFiles(dir) > target) {
+        if (Clock::now() >= deadline)
+            return -1;
+        std::this_thread::sleep_for(10ms);
+    }
+    return seconds(Clock::now() - from);
+}
+
+// Scenario 3: `aborts` uploads of 64 MiB cut off at random offsets (fixed
+// seed; every other one with a reset instead of a close), then `stalls`
+// uploads that stop sending and keep their connection open. Measures how
+// long the server takes to remove the aborted uploads' temp files, and
+// whether the stalled ones are gone once the idle timeout has passed.
+int measureFaults(const Settings &s, const LoopbackClient &client)
+{
+    RssWatch watch(s.pid);
+    const long idleKiB = medianIdleKiB(watch);
+    watch.start(20ms);
+    constexpr qint64 Declared = 64 * 1024 * 1024;
+    std::mt19937 random(s.seed);
+    std::uniform_int_distribution<qint64> offsets(0, Declared - 1);
+
+    const auto abortsStarted = Clock::now();
+    for (int i = 0; i < s.aborts; ++i) {
+        const qint64 offset = offsets(random);
+        const int fd = client.putPartial("/uploads/abort-" + QByteArray::number(i) + ".csv",
+                                         Declared, offset);
+        if (fd < 0) {
+            std::fprintf(stderr, "bench_uploads: abort %d could not connect\n", i);
+            return 1;
+        }
+        if (i % 2) {
+            const linger reset {1, 0}; // close() sends RST
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        }
+        ::close(fd);
+    }
+    const auto abortsEnded = Clock::now();
+    const double abortCleanup = secondsUntilTempFiles(s.tempDir, 0, abortsEnded, abortsEnded + 30s);
+
+    std::vector<int> stalled;
+    for (int i = 0; i < s.stalls; ++i) {
+        const int fd = client.putPartial("/uploads/stall-" + QByteArray::number(i) + ".csv",
+                                         Declared, offsets(random));
+        if (fd >= 0)
+            stalled.push_back(fd);
+    }
+    const auto stallsStarted = Clock::now();
+    const qsizetype stalledFiles = tempFiles(s.tempDir);
+    // The idle timeout, then as long again for the clean-up.
+    const auto deadline = stallsStarted + std::chrono::milliseconds(2 * s.idleTimeoutMs) + 2s;
+    const double stallCleanup = secondsUntilTempFiles(s.tempDir, 0, stallsStarted, deadline);
+    const qsizetype left = tempFiles(s.tempDir);
+    for (const int fd : stalled)
+        ::close(fd);
+    const auto health = client.request("GET", "/healthz", {}, 5s);
+    watch.stop();
+    const long peakKiB = watch.peakKiB(abortsStarted, Clock::now());
+
+    std::printf("RESULT scenario=%s server=%s aborts=%d stalls=%d seed=%u abort_seconds=%.2f "
+                "abort_cleanup_s=%.2f stalled_files=%lld stall_cleanup_s=%.2f "
+                "idle_timeout_s=%.1f temp_files_left=%lld healthz_after=%d rss_growth_mib=%.1f\n",
+                s.scenario.constData(), s.server.constData(), s.aborts, int(stalled.size()), s.seed,
+                seconds(abortsEnded - abortsStarted), abortCleanup, qint64(stalledFiles),
+                stallCleanup, double(s.idleTimeoutMs) / 1000, qint64(left),
+                health ? health->status : 0, double(peakKiB - idleKiB) / 1024);
     return 0;
 }
 
@@ -269,8 +386,28 @@ int main(int argc, char **argv)
     const QCommandLineOption repeat(QStringLiteral("repeat"),
                                     QStringLiteral("Measurements in a row, one RESULT line each."),
                                     QStringLiteral("count"), QStringLiteral("1"));
-    parser.addOptions(
-        {port, pid, token, server, scenario, size, uploads, probeHz, warmup, verbose, repeat});
+    const QCommandLineOption aborts(
+        QStringLiteral("aborts"), QStringLiteral("Scenario 3: uploads cut off at random offsets."),
+        QStringLiteral("count"), QStringLiteral("0"));
+    const QCommandLineOption stalls(QStringLiteral("stalls"),
+                                    QStringLiteral("Scenario 3: uploads that stop sending."),
+                                    QStringLiteral("count"), QStringLiteral("0"));
+    const QCommandLineOption tempDir(QStringLiteral("temp-dir"),
+                                     QStringLiteral("Scenario 3: the server's temp folder."),
+                                     QStringLiteral("path"));
+    const QCommandLineOption idleTimeout(
+        QStringLiteral("idle-timeout-ms"),
+        QStringLiteral("Scenario 3: the server's body idle timeout (Sluice's configured one)."),
+        QStringLiteral("ms"), QStringLiteral("5000"));
+    const QCommandLineOption rssCsv(
+        QStringLiteral("rss-csv"),
+        QStringLiteral("Folder for RSS over time as SCENARIO-SERVER.csv (tests/bench/bench_plot)."),
+        QStringLiteral("dir"));
+    const QCommandLineOption seed(QStringLiteral("seed"),
+                                  QStringLiteral("Scenario 3: seed of the abort offsets."),
+                                  QStringLiteral("n"), QStringLiteral("42"));
+    parser.addOptions({port, pid, token, server, scenario, size, uploads, probeHz, warmup, verbose,
+                       repeat, aborts, stalls, tempDir, idleTimeout, seed, rssCsv});
     parser.process(app);
 
     Settings s;
@@ -285,6 +422,16 @@ int main(int argc, char **argv)
     s.warmupBytes = parser.value(warmup).toLongLong() * 1024 * 1024;
     s.verbose = parser.isSet(verbose);
     s.repeat = std::max(1, parser.value(repeat).toInt());
+    s.aborts = std::max(0, parser.value(aborts).toInt());
+    s.stalls = std::max(0, parser.value(stalls).toInt());
+    s.tempDir = parser.value(tempDir);
+    s.idleTimeoutMs = parser.value(idleTimeout).toLongLong();
+    s.seed = parser.value(seed).toUInt();
+    s.rssCsvDir = parser.value(rssCsv);
+    if ((s.aborts > 0 || s.stalls > 0) && s.tempDir.isEmpty()) {
+        std::fprintf(stderr, "bench_uploads: --aborts and --stalls need --temp-dir\n");
+        return 2;
+    }
     if (s.port == 0 || s.pid <= 0 || s.bytesPerUpload <= 0) {
         std::fprintf(stderr, "bench_uploads: --port, --pid and --mib are required\n");
         return 2;

@@ -95,6 +95,45 @@ std::optional<HttpReply> readReply(int fd, Clock::time_point deadline)
     return reply;
 }
 
+// Lines of LineBytes each, so that a block holds whole records, every size in
+// MiB ends on a record, and renumbering a block changes no length.
+QByteArray generatedBlock()
+{
+    QByteArray block;
+    block.reserve(BlockBytes);
+    for (int row = 0; block.size() < BlockBytes; ++row) {
+        char line[LineBytes + 1];
+        std::snprintf(line, sizeof line, "%010d,s-%02d,%09.3f,deg_c\n", row, row % 97,
+                      double(row % 100'000) / 7.0);
+        block.append(line, LineBytes);
+    }
+    return block;
+}
+
+// Sends the first `count` bytes of the generated body; false when the peer
+// stopped taking them (it may have answered early).
+bool sendGenerated(int fd, QByteArray &block, qint64 count)
+{
+    qint64 sent = 0;
+    for (qint64 blockNumber = 0; sent < count; ++blockNumber) {
+        char digits[24];
+        std::snprintf(digits, sizeof digits, "%010lld", static_cast<long long>(blockNumber));
+        std::copy(digits, digits + DigitsPerBlockNumber, block.data());
+        const qint64 n = std::min<qint64>(block.size(), count - sent);
+        if (!sendAll(fd, block.constData(), size_t(n)))
+            return false;
+        sent += n;
+    }
+    return true;
+}
+
+QByteArray putHead(const QByteArray &target, const QByteArray &token, qint64 size)
+{
+    return "PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+        + "\r\nContent-Type: text/csv\r\nContent-Length: " + QByteArray::number(size)
+        + "\r\nConnection: close\r\n\r\n";
+}
+
 } // namespace
 
 LoopbackClient::LoopbackClient(quint16 port, QByteArray token)
@@ -140,41 +179,34 @@ std::optional<HttpReply> LoopbackClient::request(const QByteArray &method, const
 
 std::optional<HttpReply> LoopbackClient::putGenerated(const QByteArray &target, qint64 size) const
 {
-    // Lines of LineBytes each, so that a block holds whole records, every size
-    // in MiB ends on a record, and renumbering a block changes no length.
-    QByteArray block;
-    block.reserve(BlockBytes);
-    for (int row = 0; block.size() < BlockBytes; ++row) {
-        char line[LineBytes + 1];
-        std::snprintf(line, sizeof line, "%010d,s-%02d,%09.3f,deg_c\n", row, row % 97,
-                      double(row % 100'000) / 7.0);
-        block.append(line, LineBytes);
-    }
-
+    QByteArray block = generatedBlock();
     Socket socket(connectSocket());
     if (socket.fd() < 0)
         return std::nullopt;
-    const QByteArray head = "PUT " + target
-        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + m_token
-        + "\r\nContent-Type: text/csv\r\nContent-Length: " + QByteArray::number(size)
-        + "\r\nConnection: close\r\n\r\n";
+    const QByteArray head = putHead(target, m_token, size);
     if (!sendAll(socket.fd(), head.constData(), size_t(head.size())))
         return std::nullopt;
-    qint64 sent = 0;
-    for (qint64 blockNumber = 0; sent < size; ++blockNumber) {
-        char digits[24];
-        std::snprintf(digits, sizeof digits, "%010lld", static_cast<long long>(blockNumber));
-        std::copy(digits, digits + DigitsPerBlockNumber, block.data());
-        const qint64 n = std::min<qint64>(block.size(), size - sent);
-        if (!sendAll(socket.fd(), block.constData(), size_t(n)))
-            break; // the server may have answered early; read what it said
-        sent += n;
-    }
+    sendGenerated(socket.fd(), block, size); // on failure, read what the server said
     const auto bodySentAt = Clock::now();
     auto reply = readReply(socket.fd(), bodySentAt + std::chrono::minutes(5));
     if (reply)
         reply->bodySentAt = bodySentAt;
     return reply;
+}
+
+int LoopbackClient::putPartial(const QByteArray &target, qint64 size, qint64 sent) const
+{
+    QByteArray block = generatedBlock();
+    const int fd = connectSocket();
+    if (fd < 0)
+        return -1;
+    const QByteArray head = putHead(target, m_token, size);
+    if (!sendAll(fd, head.constData(), size_t(head.size()))
+        || !sendGenerated(fd, block, std::min(sent, size))) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 } // namespace sluice::bench

@@ -38,6 +38,11 @@ public:
     // never held in memory and no two blocks are equal.
     std::optional<HttpReply> putGenerated(const QByteArray &target, qint64 size) const;
 
+    // Starts a PUT that declares `size` bytes but sends only the first `sent`
+    // of them, and returns the open socket (or -1): the caller either closes
+    // it (an abort) or keeps it open without sending (a stall).
+    int putPartial(const QByteArray &target, qint64 size, qint64 sent) const;
+
 private:
     int connectSocket() const;
 

@@ -16,10 +16,12 @@ NODE=${NODE:-node}
 PEER="$ROOT/tests/bench/peers/node-upload/server.js"
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j1 --target sluiced bench_uploads >/dev/null
+cmake --build "$BUILD" -j1 --target sluiced bench_uploads bench_plot >/dev/null
+PLOTS=${PLOTS_DIR:-$ROOT/docs/plots}
 
 WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-bench.XXXXXX")
 RESULTS="$WORK/results.txt"
+mkdir -p "$WORK/rss"
 SERVER_PID=
 DATA=
 
@@ -51,6 +53,7 @@ fi
 start_server() {
     DATA="$WORK/data-$1"
     mkdir -p "$DATA"
+    : >"$WORK/server.out" # exists before the server's own redirect does
     case "$1" in
     sluice)
         # A config without datasets: the first-run demo database (a one-off
@@ -61,6 +64,8 @@ import json, sys
 path = sys.argv[1]
 config = json.load(open(path))
 config["datasets"] = []
+# Scenario 3 waits for the idle timeout: 5 s rather than the default 30 s.
+config.setdefault("limits", {})["body_idle_timeout_ms"] = 5000
 json.dump(config, open(path, "w"), indent=4)
 PY
         "$BUILD/app/sluiced" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
@@ -108,8 +113,10 @@ echo "dd bs=1M count=2048, 2 GiB: page cache ${cached##*, }; with conv=fdatasync
 
 scenarios=(
     "single-256MiB --mib 256 --uploads 1 --repeat 3"
+    "single-1GiB --mib 1024 --uploads 1"
     "single-4GiB --mib 4096 --uploads 1"
     "concurrent-4x1GiB --mib 1024 --uploads 4 --probe-hz 20"
+    "faults-30aborts --aborts 30 --stalls 3 --idle-timeout-ms 5000 --seed 42"
 )
 # SCENARIOS="concurrent-4x1GiB" runs only the named ones (their table rows only).
 if [[ -n "${SCENARIOS:-}" ]]; then
@@ -129,7 +136,8 @@ for ((run = 1; run <= REPEATS; ++run)); do
             start_server "$server"
             # shellcheck disable=SC2086
             "$BUILD/tests/bench/bench_uploads" --port "$PORT" --pid "$SERVER_PID" --token "$TOKEN" \
-                --server "$server" --scenario "$scenario" $args | tee -a "$RESULTS"
+                --server "$server" --scenario "$scenario" --temp-dir "$DATA/tmp" --rss-csv "$WORK/rss" \
+                $args | tee -a "$RESULTS"
             stop_server
             sync
         done
@@ -148,6 +156,7 @@ echo "| scenario | server | MiB/s median (range) | last byte to 201, s | server 
 echo "|---|---|---|---|---|---|---|---|"
 for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
+    [[ "$scenario" == faults-* ]] && continue
     for server in sluice node; do
         health="–"
         if [[ "$scenario" == concurrent-* ]]; then
@@ -161,6 +170,29 @@ for entry in "${scenarios[@]}"; do
     done
 done
 
+if [[ " ${scenarios[*]} " == *" faults-30aborts "* ]]; then
+    echo
+    echo "| faults (30 aborted at random offsets, 3 stalled; idle timeout 5 s) | server | aborted files gone after, s (median) | stalled files gone after, s (median; -1: not within 12 s) | temp files left (worst run) | RSS growth MiB (worst) |"
+    echo "|---|---|---|---|---|---|"
+    for server in sluice node; do
+        echo "| faults-30aborts | $server | $(field faults-30aborts $server abort_cleanup_s | median) |" \
+            "$(field faults-30aborts $server stall_cleanup_s | median) | $(field faults-30aborts $server temp_files_left | sort -g | tail -1) |" \
+            "$(field faults-30aborts $server rss_growth_mib | sort -g | tail -1) |"
+    done
+fi
+
+# Memory over time, the last run of each scenario: one PNG per scenario.
+mkdir -p "$PLOTS"
+for entry in "${scenarios[@]}"; do
+    read -r scenario _ <<<"$entry"
+    csvs=("$WORK/rss/$scenario"-*.csv)
+    [[ -e "${csvs[0]}" ]] || continue
+    "$BUILD/tests/bench/bench_plot" --title "RSS during $scenario (last run)" \
+        --out "$PLOTS/uploads-$scenario.png" "${csvs[@]}"
+done
+echo
+echo "plots: $PLOTS/uploads-*.png"
+
 verdict() { awk -v v="$1" 'BEGIN { print (v ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
@@ -171,15 +203,27 @@ if [[ -z "${SCENARIOS:-}" ]]; then
     gcc=$(field concurrent-4x1GiB sluice rss_growth_mib | worst)
     echo "- RSS growth < 32 MiB: 256 MiB $g256, 4 GiB $g4g, 4x1 GiB $gcc:" \
         "$(verdict "$(awk -v a="$g256" -v b="$g4g" -v c="$gcc" 'BEGIN { print (a < 32 && b < 32 && c < 32) }')")"
+    for server in sluice node; do
+        a=$(field single-256MiB $server rss_growth_mib | worst)
+        b=$(field single-1GiB $server rss_growth_mib | worst)
+        c=$(field single-4GiB $server rss_growth_mib | worst)
+        echo "- $server RSS growth against size (worst runs): 256 MiB $a, 1 GiB $b, 4 GiB $c MiB;" \
+            "slope $(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.2f", (c - a) / 3.75 }') MiB per GiB"
+    done
     echo "- 4 GiB within 8 MiB of 256 MiB: $(verdict "$(awk -v a="$g256" -v b="$g4g" 'BEGIN { d = a - b; print (d <= 8 && d >= -8) }')")"
 fi
 for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
+    [[ "$scenario" == faults-* ]] && continue
     s=$(field "$scenario" sluice mib_s | median)
     n=$(field "$scenario" node mib_s | median)
     r=$(ratio "$s" "$n")
     echo "- throughput >= 1.2x Node, $scenario: ${r}x: $(verdict "$(awk -v r="$r" 'BEGIN { print (r >= 1.2) }')")"
 done
+if [[ " ${scenarios[*]} " == *" faults-30aborts "* ]]; then
+    left=$(field faults-30aborts sluice temp_files_left | sort -g | tail -1)
+    echo "- zero temp files left after the idle timeout (scenario 3): $left: $(verdict "$(awk -v l="$left" 'BEGIN { print (l == 0) }')")"
+fi
 [[ " ${scenarios[*]} " == *" concurrent-4x1GiB "* ]] || exit 0
 sp=$(field concurrent-4x1GiB sluice p99_ms | median)
 np=$(field concurrent-4x1GiB node p99_ms | median)
