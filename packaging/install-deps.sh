@@ -2,6 +2,8 @@
 # Installs every Debian 12 package Sluice needs to build, run and test.
 # Idempotent and non-interactive: packages already present are skipped, and
 # `apt-get update` runs at most once per call (only when something is missing).
+#   packaging/install-deps.sh           # build, run, test
+#   packaging/install-deps.sh --bench   # and the benchmarks' peers
 set -euo pipefail
 
 packages=(
@@ -23,6 +25,11 @@ packages=(
     # enabled on hosts running systemd.
     prometheus
 )
+if [[ "${1:-}" == --bench ]]; then
+    # Qt's QHttpServer peer (tests/bench/peers/qhttpserver). Its CMake package
+    # needs Qt6WebSockets, which the Debian package does not pull in.
+    packages+=(qt6-httpserver-dev qt6-websockets-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

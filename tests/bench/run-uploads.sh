@@ -15,9 +15,13 @@ REPEATS=${REPEATS:-3}
 NODE=${NODE:-node}
 PEER="$ROOT/tests/bench/peers/node-upload/server.js"
 
+"$ROOT/packaging/install-deps.sh" --bench >/dev/null
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j1 --target sluiced bench_uploads bench_plot >/dev/null
+cmake --build "$BUILD" -j1 --target sluiced bench_uploads bench_plot peer_qhttpserver >/dev/null
 PLOTS=${PLOTS_DIR:-$ROOT/docs/plots}
+# The peers: Node.js (stream.pipeline) and Qt's QHttpServer (whole body in memory).
+all_servers=(sluice node)
+[[ -x "$BUILD/tests/bench/peer_qhttpserver" ]] && all_servers+=(qhttpserver)
 
 WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-bench.XXXXXX")
 RESULTS="$WORK/results.txt"
@@ -70,6 +74,7 @@ json.dump(config, open(path, "w"), indent=4)
 PY
         "$BUILD/app/sluiced" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
     node) SLUICE_BENCH_TOKEN=bench-token "$NODE" "$PEER" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
+    qhttpserver) "$BUILD/tests/bench/peer_qhttpserver" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
     esac
     SERVER_PID=$!
     PORT=
@@ -127,12 +132,15 @@ if [[ -n "${SCENARIOS:-}" ]]; then
     scenarios=("${kept[@]}")
 fi
 for ((run = 1; run <= REPEATS; ++run)); do
-    # Alternate who goes first, so that neither always meets the warmer page cache.
-    servers=(sluice node)
-    ((run % 2 == 0)) && servers=(node sluice)
+    # Rotate who goes first, so that no one always meets the warmer page cache.
+    servers=("${all_servers[@]:run % ${#all_servers[@]}}" "${all_servers[@]:0:run % ${#all_servers[@]}}")
     for entry in "${scenarios[@]}"; do
         read -r scenario args <<<"$entry"
         for server in "${servers[@]}"; do
+            # QHttpServer holds a body in memory (about three times its size
+            # at the peak) and writes ~50 MiB/s: 4 GiB would take minutes and
+            # 12 GiB of RAM, and show nothing that 1 GiB does not.
+            [[ "$server/$scenario" == qhttpserver/single-4GiB ]] && continue
             start_server "$server"
             # shellcheck disable=SC2086
             "$BUILD/tests/bench/bench_uploads" --port "$PORT" --pid "$SERVER_PID" --token "$TOKEN" \
@@ -157,7 +165,7 @@ echo "|---|---|---|---|---|---|---|---|"
 for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
     [[ "$scenario" == faults-* ]] && continue
-    for server in sluice node; do
+    for server in "${all_servers[@]}"; do
         health="–"
         if [[ "$scenario" == concurrent-* ]]; then
             health="$(field "$scenario" $server p50_ms | median) / $(field "$scenario" $server p99_ms | median) / $(field "$scenario" $server max_ms | worst)"
@@ -174,7 +182,7 @@ if [[ " ${scenarios[*]} " == *" faults-30aborts "* ]]; then
     echo
     echo "| faults (30 aborted at random offsets, 3 stalled; idle timeout 5 s) | server | aborted files gone after, s (median) | stalled files gone after, s (median; -1: not within 12 s) | temp files left (worst run) | RSS growth MiB (worst) |"
     echo "|---|---|---|---|---|---|"
-    for server in sluice node; do
+    for server in "${all_servers[@]}"; do
         echo "| faults-30aborts | $server | $(field faults-30aborts $server abort_cleanup_s | median) |" \
             "$(field faults-30aborts $server stall_cleanup_s | median) | $(field faults-30aborts $server temp_files_left | sort -g | tail -1) |" \
             "$(field faults-30aborts $server rss_growth_mib | sort -g | tail -1) |"
@@ -203,7 +211,7 @@ if [[ -z "${SCENARIOS:-}" ]]; then
     gcc=$(field concurrent-4x1GiB sluice rss_growth_mib | worst)
     echo "- RSS growth < 32 MiB: 256 MiB $g256, 4 GiB $g4g, 4x1 GiB $gcc:" \
         "$(verdict "$(awk -v a="$g256" -v b="$g4g" -v c="$gcc" 'BEGIN { print (a < 32 && b < 32 && c < 32) }')")"
-    for server in sluice node; do
+    for server in "${all_servers[@]}"; do
         a=$(field single-256MiB $server rss_growth_mib | worst)
         b=$(field single-1GiB $server rss_growth_mib | worst)
         c=$(field single-4GiB $server rss_growth_mib | worst)
