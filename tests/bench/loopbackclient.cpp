@@ -159,7 +159,8 @@ int LoopbackClient::connectSocket() const
 
 std::optional<HttpReply> LoopbackClient::request(const QByteArray &method, const QByteArray &target,
                                                  const QByteArray &body,
-                                                 std::chrono::milliseconds timeout) const
+                                                 std::chrono::milliseconds timeout,
+                                                 const QByteArray &contentType) const
 {
     const auto deadline = Clock::now() + timeout;
     Socket socket(connectSocket());
@@ -170,6 +171,8 @@ std::optional<HttpReply> LoopbackClient::request(const QByteArray &method, const
         head += "Authorization: Bearer " + m_token + "\r\n";
     if (!body.isEmpty() || method == "PUT" || method == "POST")
         head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    if (!contentType.isEmpty())
+        head += "Content-Type: " + contentType + "\r\n";
     head += "Connection: close\r\n\r\n";
     head += body;
     if (!sendAll(socket.fd(), head.constData(), size_t(head.size())))

@@ -28,9 +28,10 @@ public:
 
     // One request with an optional small body; nullopt when the connection
     // fails or no complete answer comes within the timeout.
-    std::optional<HttpReply>
-    request(const QByteArray &method, const QByteArray &target, const QByteArray &body = {},
-            std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+    std::optional<HttpReply> request(const QByteArray &method, const QByteArray &target,
+                                     const QByteArray &body = {},
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                     const QByteArray &contentType = {}) const;
 
     // PUT of `size` bytes of CSV (no header, four columns) generated while
     // sending: one block of lines
