@@ -48,9 +48,17 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
     const auto path = context.createTempFile(gzip ? u".csv.gz"_s : u".csv"_s);
     if (!path)
         return JobOutcome::failure(path.error().message);
+    // Unbuffered: each batch is one write, and a failure is reported by the
+    // write that met it, with its reason.
     QFile out(*path);
-    if (!out.open(QIODevice::WriteOnly))
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
         return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
+    const auto writeFailure = [&] {
+        const QString why = u"cannot write %1: %2"_s.arg(*path, out.errorString());
+        // A failed write or flush is a ResourceError for ENOSPC only.
+        return JobOutcome::failure(
+            out.error() == QFileDevice::ResourceError ? u"the disk is full: "_s + why : why);
+    };
 
     RowReader reader(*dataset, m_catalog->databasePath(*dataset));
     if (auto opened = reader.open(); !opened)
@@ -76,8 +84,14 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
     qint64 rows = 0;
     qint64 bytes = 0;
     const auto write = [&](const QByteArray &data) {
-        if (out.write(data) != data.size())
-            return false;
+        // A write that fills the disk part-way returns short without an
+        // error; writing the rest fails with the reason (ENOSPC).
+        for (qsizetype done = 0; done < data.size();) {
+            const qint64 n = out.write(data.constData() + done, data.size() - done);
+            if (n <= 0)
+                return false;
+            done += n;
+        }
         bytes += data.size();
         return true;
     };
@@ -97,12 +111,12 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
                 piece += encoder->finish();
         }
         if (!write(piece))
-            return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
+            return writeFailure();
         context.reportProgress(rows, bytes,
                                *total ? std::min(1.0, double(rows) / double(*total)) : -1);
     }
     if (!out.flush())
-        return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
+        return writeFailure();
     out.close();
     return JobOutcome::success(*path, exportFileName(*request),
                                gzip ? u"application/gzip"_s : u"text/csv; charset=utf-8"_s);

@@ -186,6 +186,10 @@ void JobEngine::requeueUnspent(const QString &id, const QString &why)
 
 void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome)
 {
+    // Its outputs first: recording the verdict needs disk space of its own
+    // (the store's WAL), and an attempt that failed because it filled the
+    // disk would otherwise be recorded only as "could not be recorded".
+    QDir(attempt->tempDir).removeRecursively();
     const QString id = attempt->job.id;
     const auto current = m_store->find(id);
     if (!current || !current->has_value())

@@ -4,6 +4,7 @@
 // empty whatever happens.
 #include "multiparttesting.h"
 #include "testsupport.h"
+#include "tmpfsmount.h"
 
 #include "config/config.h"
 #include "service/service.h"
@@ -18,8 +19,6 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <sys/mount.h>
 
 using namespace sluice;
 using namespace sluice::test;
@@ -795,12 +794,11 @@ void tst_Uploads::diskFull()
 {
     // A small file system of its own; needs the right to mount (root, as in CI).
     QTemporaryDir mountPoint;
-    if (::mount("tmpfs", QFile::encodeName(mountPoint.path()).constData(), "tmpfs", 0, "size=4m")
-        != 0)
-        QSKIP("cannot mount a small tmpfs here (not root?): disk full is covered by "
-              "tst_uploadwriter_faults with an injected ENOSPC");
-    const auto unmount = qScopeGuard(
-        [&] { ::umount2(QFile::encodeName(mountPoint.path()).constData(), MNT_DETACH); });
+    const TmpfsMount disk(mountPoint.path(), 4 * 1024 * 1024);
+    if (!disk.isMounted())
+        QSKIP(qPrintable(disk.error()
+                         + u" (not root?): disk full is covered by tst_uploadwriter_faults with "
+                           "an injected ENOSPC"_s));
     {
         Fixture f(Fixture::defaultLimits(), mountPoint.path());
         QByteArray body;

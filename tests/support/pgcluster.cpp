@@ -76,19 +76,41 @@ QString PgCluster::start()
                          u"--encoding=UTF8"_s, u"--locale=C"_s, u"--no-sync"_s});
         !e.isEmpty())
         return e;
+    return startServer();
+}
+
+QString PgCluster::startServer()
+{
+    if (m_running)
+        return {};
     const QString options = u"-p %1 -k %2 -c listen_addresses=127.0.0.1 -c fsync=off "
                             "-c synchronous_commit=off -c full_page_writes=off"_s.arg(m_port)
                                 .arg(m_base);
     if (QString e = run(m_bin + u"/pg_ctl"_s,
-                        {u"-D"_s, data, u"-l"_s, m_base + u"/server.log"_s, u"-o"_s, options,
-                         u"-w"_s, u"-t"_s, u"60"_s, u"start"_s});
-        !e.isEmpty()) {
-        QFile log(m_base + u"/server.log"_s);
-        log.open(QIODevice::ReadOnly);
-        return e + u"\n"_s + QString::fromUtf8(log.readAll());
-    }
+                        {u"-D"_s, m_base + u"/data"_s, u"-l"_s, m_base + u"/server.log"_s, u"-o"_s,
+                         options, u"-w"_s, u"-t"_s, u"60"_s, u"start"_s});
+        !e.isEmpty())
+        return e + u"\n"_s + serverLog();
     m_running = true;
     return {};
+}
+
+QString PgCluster::stopServer()
+{
+    if (!m_running)
+        return {};
+    if (QString e = run(m_bin + u"/pg_ctl"_s,
+                        {u"-D"_s, m_base + u"/data"_s, u"-m"_s, u"fast"_s, u"-w"_s, u"stop"_s});
+        !e.isEmpty())
+        return e + u"\n"_s + serverLog();
+    m_running = false;
+    return {};
+}
+
+QString PgCluster::serverLog() const
+{
+    QFile log(m_base + u"/server.log"_s);
+    return log.open(QIODevice::ReadOnly) ? QString::fromUtf8(log.readAll()) : QString();
 }
 
 void PgCluster::stop()

@@ -23,7 +23,15 @@ public:
     static QString binDir();
     // Creates and starts the cluster; on failure, why (with the server's log).
     QString start();
+    // Stops the server and removes the cluster.
     void stop();
+
+    // Fault tests: stops the server but keeps the cluster ("pg_ctl stop -m
+    // fast", an administrator's shutdown: every session is ended), and starts
+    // it again on the same port. Both return why they failed, if they did.
+    QString stopServer();
+    QString startServer();
+    bool isRunning() const { return m_running; }
 
     quint16 port() const { return m_port; }
     QString user() const { return QStringLiteral("postgres"); }
@@ -31,6 +39,7 @@ public:
     QByteArray psqlCsv(const QString &sql) const;
 
 private:
+    QString serverLog() const;
     QString run(const QString &program, const QStringList &args, int timeoutMs = 60'000) const;
 
     QString m_base; // owned by the server's user

@@ -129,6 +129,7 @@ private slots:
     void cancelQueuedAndRunning();
     void cancelIgnoredIsStillCancelled();
     void retriesWithBackoffUntilCeiling();
+    void failedAttemptIsCleanedUpBeforeItsVerdict();
     void manualRetryByOwnerOrAdminOnly();
     void resultsExpireAfterTtl();
     void liveLimitChangeTakesEffect();
@@ -329,6 +330,37 @@ void tst_JobEngine::retriesWithBackoffUntilCeiling()
                  qPrintable(u"attempt %1 after %2 ms"_s.arg(n + 1).arg(finished.msecsTo(started))));
     }
     QCOMPARE(h.engine->stats().retries, quint64(2));
+}
+
+void tst_JobEngine::failedAttemptIsCleanedUpBeforeItsVerdict()
+{
+    // Recording a verdict writes to the store, which needs disk space: an
+    // export that filled the disk must give its partial file back first, or
+    // its failure cannot be recorded with its reason (tst_exportdiskfull).
+    config::Limits limits;
+    limits.maxAttempts = 2;
+    limits.retryBaseDelayMs = 50;
+    Harness h(limits);
+    QStringList leftAtVerdict;
+    int verdicts = 0;
+    connect(
+        h.engine.get(), &JobEngine::event, this,
+        [&](const QString &kind) {
+            if (kind == u"retry"_s || kind == u"failed"_s) {
+                ++verdicts;
+                leftAtVerdict += h.tempEntries();
+            }
+        },
+        Qt::DirectConnection);
+    const QString id = h.submit(u"selftest"_s,
+                                {{u"steps"_s, 2},
+                                 {u"step_ms"_s, 0},
+                                 {u"bytes_per_step"_s, 4096},
+                                 {u"fail_attempts"_s, 10}})
+                           .job->id;
+    QTRY_STATE(h, id, JobState::Failed);
+    QCOMPARE(verdicts, 2);
+    QVERIFY2(leftAtVerdict.isEmpty(), qPrintable(leftAtVerdict.join(u' ')));
 }
 
 void tst_JobEngine::manualRetryByOwnerOrAdminOnly()

@@ -1,10 +1,10 @@
 // The upload writer under a slow, stalled, full or failing disk.
+#include "tmpfsmount.h"
 #include "upload/uploadwriter.h"
 #include "uploadwritertesting.h"
 
 #include <QCryptographicHash>
 #include <QMutex>
-#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <sys/mount.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -164,13 +163,9 @@ void tst_UploadWriterFaults::diskErrors()
 
 void tst_UploadWriterFaults::realSmallFilesystemFills()
 {
-    const QByteArray mountPoint = QFile::encodeName(m_dir->path());
-    if (::mount("tmpfs", mountPoint.constData(), "tmpfs", MS_NOSUID | MS_NODEV, "size=2m") != 0) {
-        const QString why
-            = u"cannot mount a 2 MiB tmpfs: "_s + QString::fromLocal8Bit(std::strerror(errno));
-        QSKIP(qPrintable(why));
-    }
-    const auto unmount = qScopeGuard([&] { ::umount2(mountPoint.constData(), MNT_DETACH); });
+    const TmpfsMount disk(m_dir->path(), 2 * 1024 * 1024);
+    if (!disk.isMounted())
+        QSKIP(qPrintable(disk.error()));
 
     UploadWriter writer(m_dir->path());
     QSignalSpy drained(&writer, &UploadWriter::drained);
