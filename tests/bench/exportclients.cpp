@@ -235,9 +235,9 @@ SlowExport exportSlow(const ExportServer &server, const QByteArray &target, doub
     connection.send(getRequest(server, target));
     const auto started = Clock::now();
     auto nextStats = started;
-    for (auto tick = started; tick - started < std::chrono::seconds(seconds) && !body.done();
-         tick += 10ms) {
-        std::this_thread::sleep_until(tick);
+    const auto end = started + std::chrono::seconds(seconds);
+    for (auto tick = started; Clock::now() < end && !body.done(); tick += 10ms) {
+        std::this_thread::sleep_until(std::min(tick, end));
         // Paced by the clock: never more than bytesPerSecond times the time so far.
         const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
         const auto allowed = qint64(bytesPerSecond * elapsed) - received;
