@@ -1,13 +1,24 @@
 // Export throughput and memory (docs/benchmarks.md). Not a test: it prints
 // figures. Usage: bench_export [rows, default 1000000] [slow seconds, default 10]
+//                              [--node-peer server.js]
 //  1. the demo database: generation time;
 //  2. reading rows: the sqlite3 handle vs QSqlQuery values (no HTTP);
-//  3. a fast client exporting everything over HTTP vs `sqlite3 -csv` of the
-//     same query to /dev/null, in the same run;
-//  4. a slow client (1.5 MiB/s): RSS growth, rows read vs rows received, and
-//     /healthz latency meanwhile.
-#include "exporttesting.h"
+//  3. a slow client (1.5 MiB/s) on the first export of Sluice and of the
+//     Node.js peer (tests/bench/peers/node-export), on the same database file:
+//     RSS growth, rows read vs rows received, and /healthz latency meanwhile
+//     (HealthProbe, 20 Hz, fresh connections);
+//  4. a fast client exporting everything from each, vs `sqlite3 -csv` of the
+//     same query to /dev/null, run before and after them;
+//  5. the slow client again, now that each has exported everything once;
+//  6. PostgreSQL through Sluice's cursor;
+//  7. a table of 3-5 against the goals of issue 6.
+// Sluice runs in this process, so its RSS is the bench's (clients and probe
+// included); the Node.js peer's is its own process's.
+// tests/bench/run-exports.sh builds this, installs the peer's packages, runs it.
+#include "exportclients.h"
+#include "nodeexportpeer.h"
 #include "pgcluster.h"
+#include "rsswatch.h"
 #include "testsupport.h"
 
 #include "export/demodata.h"
@@ -17,10 +28,12 @@
 #include "service/exportroutes.h"
 #include "service/systemroutes.h"
 
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonObject>
+#include <QLocale>
 #include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -28,23 +41,25 @@
 #include <QTemporaryDir>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <thread>
+#include <optional>
+
+#include <unistd.h>
 
 using namespace sluice;
+using namespace sluice::bench;
 using namespace sluice::test;
 using namespace Qt::StringLiterals;
 
 namespace {
 
-qint64 rssBytes()
-{
-    QFile f(u"/proc/self/statm"_s);
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    return f.readAll().split(' ').value(1).toLongLong() * 4096;
-}
+constexpr double MiB = 1024.0 * 1024.0;
+constexpr double SlowBytesPerSecond = 1.5 * MiB;
+constexpr double ProbeHz = 20;
+// Issue 6's goals.
+constexpr double GoalShareOfShell = 0.70;
+constexpr double GoalSlowRssGrowthMiB = 16;
+constexpr double GoalHealthP99Ms = 10;
 
 double readerRate(const config::Dataset &d, const QString &db, bool qtValues, qint64 *rowsOut)
 {
@@ -67,141 +82,159 @@ double readerRate(const config::Dataset &d, const QString &db, bool qtValues, qi
     return double(rows) / (double(t.nsecsElapsed()) / 1e9);
 }
 
-} // namespace
-
-int main(int argc, char **argv)
+// The same query through the shell, to /dev/null; seconds.
+double shellExport(const QString &db)
 {
-    QCoreApplication app(argc, argv);
-    const qint64 rows = argc > 1 ? QByteArray(argv[1]).toLongLong() : 1'000'000;
-    const int slowSeconds = argc > 2 ? QByteArray(argv[2]).toInt() : 10;
-    QTemporaryDir dir;
-    const QString db = dir.filePath(u"orders.sqlite"_s);
-
-    QElapsedTimer t;
-    t.start();
-    if (!exports::generateDemoOrders(db, rows)) {
-        std::fprintf(stderr, "generation failed\n");
-        return 1;
-    }
-    std::printf("demo database: %lld rows generated in %.2f s (%.1f MiB)\n", rows,
-                double(t.elapsed()) / 1000.0, double(QFile(db).size()) / 1048576.0);
-
-    config::Dataset orders = config::Dataset::demoOrders();
-    orders.database = db;
-    orders.demoRows = 0;
-    qint64 n = 0;
-    const double handleRate = readerRate(orders, db, false, &n);
-    const double qtRate = readerRate(orders, db, true, &n);
-    std::printf("reading + CSV encoding, no HTTP: sqlite3 handle %.0f rows/s, QSqlQuery values "
-                "%.0f rows/s (%lld rows)\n",
-                handleRate, qtRate, n);
-
-    // The same query through the shell, to /dev/null.
     const QString sql = u"SELECT id, created_at, customer, status, amount, currency, note FROM "
                         "orders WHERE created_at >= '2025-01-01' AND created_at < '2026-07-01' "
                         "ORDER BY created_at"_s;
     QProcess shell;
     shell.setStandardOutputFile(QProcess::nullDevice());
-    t.restart();
+    QElapsedTimer t;
+    t.start();
     shell.start(u"sqlite3"_s, {u"-csv"_s, u"-header"_s, db, sql});
     shell.waitForFinished(600'000);
-    const double shellSeconds = double(t.elapsed()) / 1000.0;
+    return double(t.elapsed()) / 1000.0;
+}
+
+QByteArray grouped(double value)
+{
+    return QLocale(QLocale::English).toString(qint64(value + 0.5)).toLatin1();
+}
+
+const char *verdict(bool met)
+{
+    return met ? "met" : "NOT met";
+}
+
+struct Measured
+{
+    ExportServer server;
+    QByteArray rssOf; // whose RSS it is
+    std::optional<FastExport> fast;
+    // The slow client on the server's first export over HTTP, and again after the fast one.
+    std::optional<SlowExport> slowFirst;
+    std::optional<SlowExport> slowWarm;
+};
+
+constexpr const char *SlowFirst = "slow client, first export";
+constexpr const char *SlowWarm = "slow client, after the fast export";
+
+void printFast(const Measured &m, qint64 rows, double shellRate)
+{
+    const FastExport &f = *m.fast;
+    const double rate = double(rows) / f.seconds;
+    std::printf(
+        "[%s] fast client: %s rows, %.1f MiB of CSV in %.2f s = %s rows/s = %.0f %% of "
+        "sqlite3 -csv%s\n",
+        m.server.name.constData(), grouped(double(f.lines - 1)).constData(),
+        double(f.bodyBytes) / MiB, f.seconds, grouped(rate).constData(), 100.0 * rate / shellRate,
+        f.complete && f.status == 200 && f.lines - 1 == rows
+            ? ""
+            : qPrintable(u" (INCOMPLETE: status %1, expected %2 rows)"_s.arg(f.status).arg(rows)));
+    std::printf("[%s] fast client: RSS growth %.1f MiB (%s, sampled every 10 ms)\n",
+                m.server.name.constData(), f.rssGrowthMiB, m.rssOf.constData());
+}
+
+void printSlow(const Measured &m, const SlowExport &s, const char *which, int seconds)
+{
+    const char *name = m.server.name.constData();
+    std::printf("[%s] %s (1.5 MiB/s, %d s): received %.1f MiB, %s rows (status %d)\n", name, which,
+                seconds, double(s.bodyBytes) / MiB, grouped(double(s.rowsReceived)).constData(),
+                s.status);
+    std::printf("[%s] %s: rows read from the database %s, at most %s ahead of the client "
+                "(sampled every 50 ms)\n",
+                name, which, grouped(double(s.rowsRead)).constData(),
+                grouped(double(s.maxAhead)).constData());
+    std::printf("[%s] %s: RSS growth %.1f MiB (%.1f MiB before, peak %.1f MiB; %s)\n", name, which,
+                s.rssPeakMiB - s.rssBeforeMiB, s.rssBeforeMiB, s.rssPeakMiB, m.rssOf.constData());
+    std::printf("[%s] %s: /healthz at %.0f Hz on fresh connections: p50 %.2f ms, p99 %.2f ms, "
+                "max %.2f ms (due %.2f s in) over %d probes, %d failed\n",
+                name, which, ProbeHz, s.health.p50Ms, s.health.p99Ms, s.health.maxMs,
+                s.slowestProbeAtS, s.health.probes, s.health.failures);
+}
+
+void printTable(const QList<Measured> &servers, qint64 rows, double shellSeconds, int slowSeconds)
+{
     const double shellRate = double(rows) / shellSeconds;
-
-    config::Limits limits;
-    limits.liveExportMaxDays = 1000;
-    limits.liveExportMaxRows = 100'000'000;
-    const auto catalog
-        = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {orders}, dir.path());
-    ServerThread server(
-        [catalog, limits](http::Router &router) {
-            service::addSystemRoutes(router, [] { return QJsonObject(); });
-            service::addExportRoutes(router, catalog, nullptr, nullptr,
-                                     [limits] { return limits; });
+    std::printf("\n| %s rows, whole range | ", grouped(double(rows)).constData());
+    for (const Measured &m : servers)
+        std::printf("%s | ", m.server.name.constData());
+    std::printf("sqlite3 -csv | goal (issue 6) |\n|---|");
+    for (qsizetype i = 0; i < servers.size() + 2; ++i)
+        std::printf("---|");
+    std::printf("\n");
+    const auto row = [&](const char *what, auto cell, const char *shell, const char *goal) {
+        std::printf("| %s | ", what);
+        for (const Measured &m : servers)
+            std::printf("%s | ",
+                        m.fast && m.slowFirst && m.slowWarm ? cell(m).constData() : "not measured");
+        std::printf("%s | %s |\n", shell, goal);
+    };
+    row(
+        "fast client, rows/s",
+        [&](const Measured &m) -> QByteArray { return grouped(double(rows) / m.fast->seconds); },
+        grouped(shellRate).constData(), "");
+    row(
+        "share of sqlite3 -csv",
+        [&](const Measured &m) -> QByteArray {
+            const double share = double(rows) / m.fast->seconds / shellRate;
+            return QByteArray::number(100.0 * share, 'f', 0) + " % ("
+                + verdict(share >= GoalShareOfShell) + ")";
         },
-        limits);
-    const QByteArray target = "/exports/orders.csv?from=2025-01-01&to=2026-06-30";
-
-    // Fast client.
-    {
-        RawClient client(server.port(), 1 << 20);
-        t.restart();
-        client.send(test::get(target, bearer(viewerToken())));
-        qint64 bytes = 0;
-        QByteArray tail;
-        while (client.socket().waitForReadyRead(30'000)) {
-            const QByteArray piece = client.socket().readAll();
-            bytes += piece.size();
-            tail = QByteArray(tail + piece).right(16);
-            if (tail.endsWith("\r\n0\r\n\r\n"))
-                break;
-        }
-        const double seconds = double(t.elapsed()) / 1000.0;
-        const double rate = double(rows) / seconds;
-        std::printf("fast client: %lld rows, %.1f MiB in %.2f s = %.0f rows/s; sqlite3 -csv > "
-                    "/dev/null: %.2f s = %.0f rows/s; ratio %.0f%%\n",
-                    rows, double(bytes) / 1048576.0, seconds, rate, shellSeconds, shellRate,
-                    100.0 * rate / shellRate);
+        "100 %", "≥ 70 %");
+    row(
+        "fast client, RSS growth MiB",
+        [](const Measured &m) -> QByteArray {
+            return QByteArray::number(m.fast->rssGrowthMiB, 'f', 1);
+        },
+        "–", "");
+    for (const auto &[which, run] :
+         {std::pair {SlowFirst, &Measured::slowFirst}, std::pair {SlowWarm, &Measured::slowWarm}}) {
+        const QByteArray slow
+            = which + ", "_ba + QByteArray::number(slowSeconds) + " s at 1.5 MiB/s: ";
+        row(
+            QByteArray(slow + "RSS growth MiB").constData(),
+            [run](const Measured &m) -> QByteArray {
+                const SlowExport &s = *(m.*run);
+                const double growth = s.rssPeakMiB - s.rssBeforeMiB;
+                return QByteArray::number(growth, 'f', 1) + " ("
+                    + verdict(growth < GoalSlowRssGrowthMiB) + ")";
+            },
+            "–", "< 16 MiB");
+        row(
+            QByteArray(slow + "rows read / received (most ahead)").constData(),
+            [run](const Measured &m) -> QByteArray {
+                const SlowExport &s = *(m.*run);
+                return grouped(double(s.rowsRead)) + " / " + grouped(double(s.rowsReceived)) + " ("
+                    + grouped(double(s.maxAhead)) + ")";
+            },
+            "–", "");
+        row(
+            QByteArray(slow + "/healthz p50 / p99 / max ms").constData(),
+            [run](const Measured &m) -> QByteArray {
+                const HealthProbe::Summary &h = (m.*run)->health;
+                return QByteArray::number(h.p50Ms, 'f', 2) + " / "
+                    + QByteArray::number(h.p99Ms, 'f', 2) + " / "
+                    + QByteArray::number(h.maxMs, 'f', 1) + " ("
+                    + verdict(h.p99Ms <= GoalHealthP99Ms && h.failures == 0) + ")";
+            },
+            "–", "p99 ≤ 10 ms");
     }
+    std::printf("\nsqlite3 -csv: the faster of its two runs (%.2f s). Sluice's RSS is this "
+                "process's (the server runs in-process, after the bench generated and read the "
+                "database); the Node.js peer's is its own process's, from its start.\n",
+                shellSeconds);
+}
 
-    // Slow client at 1.5 MiB/s, with /healthz probed every 20 ms meanwhile.
-    {
-        const qint64 rssBefore = rssBytes();
-        const quint64 readBefore = catalog->stats().rowsRead;
-        std::atomic_bool done {false};
-        QList<double> latencies;
-        std::thread health([&] {
-            RawClient probe(server.port());
-            QElapsedTimer h;
-            while (!done) {
-                h.restart();
-                probe.send(test::get("/healthz"));
-                if (probe.read(5000).status != 200)
-                    latencies.append(5000);
-                else
-                    latencies.append(double(h.nsecsElapsed()) / 1e6);
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            }
-        });
-        RawClient client(server.port(), 64 * 1024);
-        client.send(test::get(target, bearer(viewerToken())));
-        const qint64 perTick = 1536 * 1024 / 100; // 1.5 MiB/s in 10 ms ticks
-        qint64 received = 0;
-        qint64 rowsReceived = 0;
-        qint64 peakRss = rssBefore;
-        qint64 maxAhead = 0;
-        QElapsedTimer wall;
-        wall.start();
-        while (wall.elapsed() < slowSeconds * 1000) {
-            client.socket().waitForReadyRead(10);
-            const QByteArray piece = client.socket().read(perTick);
-            received += piece.size();
-            rowsReceived += piece.count("\r\n");
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            peakRss = std::max(peakRss, rssBytes());
-            maxAhead
-                = std::max(maxAhead, qint64(catalog->stats().rowsRead - readBefore) - rowsReceived);
-        }
-        const quint64 rowsRead = catalog->stats().rowsRead - readBefore;
-        client.socket().abort();
-        done = true;
-        health.join();
-        std::sort(latencies.begin(), latencies.end());
-        const double p50 = latencies.value(latencies.size() / 2);
-        const double p99 = latencies.value(qsizetype(double(latencies.size()) * 0.99));
-        std::printf("slow client (1.5 MiB/s, %d s): received %.1f MiB, %lld rows; rows read "
-                    "from the database %llu (at most %lld ahead; batch %lld); RSS growth %.1f "
-                    "MiB; /healthz p50 %.2f ms, p99 %.2f ms over %lld probes\n",
-                    slowSeconds, double(received) / 1048576.0, rowsReceived, rowsRead, maxAhead,
-                    limits.exportBatchRows, double(peakRss - rssBefore) / 1048576.0, p50, p99,
-                    qint64(latencies.size()));
-    }
-
-    // PostgreSQL: the same rows in a table, exported live through the cursor.
+// The same rows in a PostgreSQL table, exported live through Sluice's cursor.
+void measurePostgres(const config::Dataset &orders, const config::Limits &limits, qint64 rows,
+                     const QString &dir)
+{
     PgCluster pg;
     if (const QString error = pg.start(); !error.isEmpty()) {
         std::printf("PostgreSQL: not measured (%s)\n", qPrintable(error));
-        return 0;
+        return;
     }
     {
         QSqlDatabase setup = QSqlDatabase::addDatabase(u"QPSQL"_s, u"setup"_s);
@@ -232,35 +265,133 @@ int main(int argc, char **argv)
     pgOrders.port = pg.port();
     pgOrders.user = pg.user();
     const auto pgCatalog
-        = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {pgOrders}, dir.path());
+        = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {pgOrders}, dir);
     ServerThread pgServer(
         [pgCatalog, limits](http::Router &router) {
             service::addExportRoutes(router, pgCatalog, nullptr, nullptr,
                                      [limits] { return limits; });
         },
         limits);
-    {
-        const qint64 rssBefore = rssBytes();
-        qint64 peakRss = rssBefore;
-        RawClient client(pgServer.port(), 1 << 20);
-        t.restart();
-        client.send(test::get("/exports/pgorders.csv?from=2025-01-01&to=2026-06-30",
-                              bearer(viewerToken())));
-        qint64 bytes = 0;
-        QByteArray tail;
-        while (client.socket().waitForReadyRead(60'000)) {
-            const QByteArray piece = client.socket().readAll();
-            bytes += piece.size();
-            tail = QByteArray(tail + piece).right(16);
-            peakRss = std::max(peakRss, rssBytes());
-            if (tail.endsWith("\r\n0\r\n\r\n"))
-                break;
-        }
-        const double seconds = double(t.elapsed()) / 1000.0;
-        std::printf("PostgreSQL cursor, fast client: %lld rows, %.1f MiB in %.2f s = %.0f rows/s; "
-                    "RSS growth during the export %.1f MiB (the result set is %.1f MiB of CSV)\n",
-                    rows, double(bytes) / 1048576.0, seconds, double(rows) / seconds,
-                    double(peakRss - rssBefore) / 1048576.0, double(bytes) / 1048576.0);
+    const ExportServer server {"sluice-pg", pgServer.port(), ::getpid(), bearer(viewerToken()), [] {
+                                   return qint64(-1);
+                               }};
+    const FastExport f = exportFast(server, "/exports/pgorders.csv?from=2025-01-01&to=2026-06-30");
+    std::printf("PostgreSQL cursor, fast client: %lld rows, %.1f MiB in %.2f s = %.0f rows/s; "
+                "RSS growth during the export %.1f MiB (the result set is %.1f MiB of CSV)\n",
+                f.lines - 1, double(f.bodyBytes) / MiB, f.seconds, double(rows) / f.seconds,
+                f.rssGrowthMiB, double(f.bodyBytes) / MiB);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addPositionalArgument(u"rows"_s, u"Rows of demo data, default 1000000."_s);
+    parser.addPositionalArgument(u"seconds"_s, u"Seconds of the slow client, default 10."_s);
+    parser.addOption({u"node-peer"_s, u"The Node.js peer's server.js; empty: not measured."_s,
+                      u"path"_s, QStringLiteral(SLUICE_NODE_EXPORT_PEER)});
+    parser.addHelpOption();
+    parser.process(app);
+    const QStringList args = parser.positionalArguments();
+    const qint64 rows = args.size() > 0 ? args[0].toLongLong() : 1'000'000;
+    const int slowSeconds = args.size() > 1 ? args[1].toInt() : 10;
+    QTemporaryDir dir;
+    const QString db = dir.filePath(u"orders.sqlite"_s);
+
+    QElapsedTimer t;
+    t.start();
+    if (!exports::generateDemoOrders(db, rows)) {
+        std::fprintf(stderr, "generation failed\n");
+        return 1;
     }
+    std::printf("demo database: %lld rows generated in %.2f s (%.1f MiB)\n", rows,
+                double(t.elapsed()) / 1000.0, double(QFile(db).size()) / MiB);
+
+    config::Dataset orders = config::Dataset::demoOrders();
+    orders.database = db;
+    orders.demoRows = 0;
+    qint64 n = 0;
+    const double handleRate = readerRate(orders, db, false, &n);
+    const double qtRate = readerRate(orders, db, true, &n);
+    std::printf("reading + CSV encoding, no HTTP: sqlite3 handle %.0f rows/s, QSqlQuery values "
+                "%.0f rows/s (%lld rows)\n",
+                handleRate, qtRate, n);
+
+    config::Limits limits;
+    limits.liveExportMaxDays = 1000;
+    limits.liveExportMaxRows = 100'000'000;
+    const auto catalog
+        = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {orders}, dir.path());
+    ServerThread server(
+        [catalog, limits](http::Router &router) {
+            service::addSystemRoutes(router, [] { return QJsonObject(); });
+            service::addExportRoutes(router, catalog, nullptr, nullptr,
+                                     [limits] { return limits; });
+        },
+        limits);
+    QList<Measured> servers;
+    const auto sluiceRowsRead = [catalog] {
+        return qint64(catalog->stats().rowsRead);
+    };
+    servers.append(
+        Measured {{"sluice", server.port(), ::getpid(), bearer(viewerToken()), sluiceRowsRead},
+                  "the bench process's: Sluice runs in it, with the clients and the probe",
+                  {},
+                  {},
+                  {}});
+
+    NodeExportPeer node;
+    const QString nodePeer = parser.value(u"node-peer"_s);
+    if (nodePeer.isEmpty()) {
+        std::printf("[node] not measured: no --node-peer\n");
+    } else if (const QString why = node.start(nodePeer, db); !why.isEmpty()) {
+        std::printf("[node] not measured: %s\n", qPrintable(why));
+    } else {
+        std::printf("[node] Node.js %s, better-sqlite3, pid %d, port %d\n",
+                    qPrintable(node.nodeVersion()), int(node.pid()), int(node.port()));
+        const auto nodeRowsRead = [&node] {
+            return node.rowsRead();
+        };
+        servers.append(Measured {
+            {"node", node.port(), node.pid(), {}, nodeRowsRead}, "the node process's", {}, {}, {}});
+    }
+    const QByteArray target = "/exports/orders.csv?from=2025-01-01&to=2026-06-30";
+    const auto slowClients = [&](std::optional<SlowExport> Measured::*run, const char *which) {
+        for (Measured &m : servers) {
+            m.*run = exportSlow(m.server, target, SlowBytesPerSecond, slowSeconds, ProbeHz);
+            printSlow(m, *(m.*run), which, slowSeconds);
+        }
+    };
+
+    // First a slow client on each server's first export: a process's memory
+    // grows most on its first export; the same again after the fast one.
+    slowClients(&Measured::slowFirst, SlowFirst);
+
+    // Fast clients, between two runs of the shell: the machine is shared, and
+    // the faster shell run is the one the servers are held to.
+    const double shellFirst = shellExport(db);
+    for (Measured &m : servers)
+        m.fast = exportFast(m.server, target);
+    const double shellSecond = shellExport(db);
+    const double shellSeconds = std::min(shellFirst, shellSecond);
+    std::printf("sqlite3 -csv -header > /dev/null: %.2f s and %.2f s = %s and %s rows/s\n",
+                shellFirst, shellSecond, grouped(double(rows) / shellFirst).constData(),
+                grouped(double(rows) / shellSecond).constData());
+    for (const Measured &m : servers)
+        printFast(m, rows, double(rows) / shellSeconds);
+    if (servers.size() > 1) {
+        const bool same = servers[0].fast->bodyBytes == servers[1].fast->bodyBytes;
+        std::printf("bodies: %s (%lld and %lld bytes)\n",
+                    same ? "the same size" : "DIFFERENT sizes", servers[0].fast->bodyBytes,
+                    servers[1].fast->bodyBytes);
+    }
+
+    slowClients(&Measured::slowWarm, SlowWarm);
+    node.stop();
+
+    measurePostgres(orders, limits, rows, dir.path());
+    printTable(servers, rows, shellSeconds, slowSeconds);
     return 0;
 }
