@@ -94,7 +94,9 @@ void ServiceLoad::uploadLoop()
 
 // GET `target` (Connection: close) and read the answer as fast as it comes,
 // counting body bytes into `counter`. Complete: a 200 whose body ended as
-// framed (Content-Length reached, or the last chunk), not cut by stop().
+// framed (Content-Length reached, or the last chunk), not cut by stop(). The
+// end of the framing ends the download: the server's close is not waited for
+// (a keep-alive client would not wait for it either).
 bool ServiceLoad::download(const QByteArray &target, std::atomic<qint64> &counter)
 {
     QTcpSocket s;
@@ -106,6 +108,9 @@ bool ServiceLoad::download(const QByteArray &target, std::atomic<qint64> &counte
     QByteArray head, tail;
     bool headDone = false;
     qint64 body = 0, length = -1;
+    const auto complete = [&] {
+        return headDone && (length >= 0 ? body >= length : tail == "\r\n0\r\n\r\n");
+    };
     const auto take = [&](QByteArray data) {
         if (!headDone) {
             head += data;
@@ -122,16 +127,18 @@ bool ServiceLoad::download(const QByteArray &target, std::atomic<qint64> &counte
         }
         body += data.size();
         counter += data.size();
-        tail += data.right(5); // the last chunk, "0\r\n\r\n", may come split
-        tail = tail.right(5);
+        // The previous chunk's CRLF and the last chunk, which may come split.
+        // (A CSV body always has its header row, so a chunk comes before.)
+        tail += data.right(7);
+        tail = tail.right(7);
     };
-    while (!m_stop && s.state() == QAbstractSocket::ConnectedState) {
+    while (!m_stop && !complete() && s.state() == QAbstractSocket::ConnectedState) {
         if (s.waitForReadyRead(500))
             take(s.readAll());
     }
-    take(s.readAll());
-    return !m_stop && head.startsWith("HTTP/1.1 200")
-        && (length >= 0 ? body == length : tail == "0\r\n\r\n");
+    if (!complete())
+        take(s.readAll());
+    return !m_stop && head.startsWith("HTTP/1.1 200") && complete();
 }
 
 void ServiceLoad::liveExportLoop()
