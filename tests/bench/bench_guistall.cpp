@@ -1,12 +1,14 @@
 // How long the GUI thread's event loop stalls while the service is busy: the
-// operator window (all tabs) in front of the real Service, with many selftest
-// jobs moving through the queue and heavy HTTP traffic on loopback. Prints the
+// operator window (all tabs) in front of the real Service, with selftest jobs
+// moving through the queue and heavy HTTP traffic on loopback. Prints the
 // longest and the 99th-percentile stall, idle and under load, in the same run.
 //
-// Uploads go through the real upload route (PUT /uploads/{name}: writer, hash,
-// store, processing job). Exports are not wired to routes yet: the "exports"
-// here are large generated GET bodies (tests/support/testroutes), which load
-// the HTTP thread and its backpressure but not the database.
+// The load: 4 large uploads through the real upload route (PUT /uploads/{name}:
+// writer, hash, store, processing job) and 2 exports of the whole `orders`
+// demo dataset (1,000,000 rows, generated into the data dir at the first
+// export request): one live GET /exports/orders.csv read by a fast client,
+// one export job (POST /exports, polled, its result downloaded, then
+// deleted), each in a loop; plus back-to-back health checks.
 //
 // The data dir is on /dev/shm when there is one: the job store syncs every
 // transaction, and what is measured here is the GUI thread, not the disk.
@@ -15,10 +17,10 @@
 #include "jobsmodel.h"
 #include "jobspage.h"
 #include "mainwindow.h"
-#include "testroutes.h"
-#include "testsupport.h"
+#include "serviceload.h"
 
 #include "config/config.h"
+#include "export/exportcatalog.h"
 #include "jobs/jobengine.h"
 #include "jobs/sqlitejobstore.h"
 #include "service/service.h"
@@ -26,18 +28,17 @@
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QMetaEnum>
+#include <QSet>
 #include <QSettings>
 #include <QTabWidget>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <ctime>
-#include <functional>
 
 using namespace Qt::StringLiterals;
 using namespace sluice;
@@ -85,7 +86,9 @@ struct StallProbe
 
 // Times every event the GUI thread delivers (outermost only): the longest
 // single piece of GUI work, told apart from time the thread spent waiting for
-// a CPU (on a loaded 2-core machine the scheduler causes stalls too).
+// a CPU (on a loaded 2-core machine the scheduler causes stalls too). Counts
+// the widgets' paint events (nested in the window's UpdateRequest) as proof
+// that the window keeps repainting.
 class TimedApplication final : public QApplication
 {
 public:
@@ -94,6 +97,8 @@ public:
     {
         if (QThread::currentThread() != thread()) // other threads' events: not ours to time
             return QApplication::notify(receiver, event);
+        if (event->type() == QEvent::Paint)
+            ++paints;
         if (m_depth > 0)
             return deliver(receiver, event);
         QElapsedTimer t;
@@ -107,11 +112,11 @@ public:
         ++events;
         if (us > longestUs) {
             longestUs = us;
-            longestWhat = QByteArray(cls) + " event " + QByteArray::number(type);
+            longestWhat = describe(cls, type);
         }
         if (cpuUs > longestCpuUs) {
             longestCpuUs = cpuUs;
-            longestCpuWhat = QByteArray(cls) + " event " + QByteArray::number(type);
+            longestCpuWhat = describe(cls, type);
         }
         return result;
     }
@@ -120,15 +125,21 @@ public:
         longestUs = longestCpuUs = 0;
         longestWhat.clear();
         longestCpuWhat.clear();
-        events = 0;
+        events = paints = 0;
     }
-    qint64 events = 0;
+    qint64 events = 0; // outermost ones
+    qint64 paints = 0;
     qint64 longestUs = 0; // wall time, preemption included
     QByteArray longestWhat;
     qint64 longestCpuUs = 0; // the GUI thread's own CPU time
     QByteArray longestCpuWhat;
 
 private:
+    static QByteArray describe(const char *cls, int type)
+    {
+        const char *name = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
+        return QByteArray(cls) + ' ' + (name ? QByteArray(name) : QByteArray::number(type));
+    }
     static double cpuNow()
     {
         timespec ts {};
@@ -152,50 +163,65 @@ double threadCpuSeconds()
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-std::atomic<bool> g_stop {false};
-std::atomic<qint64> g_bytesUp {0}, g_bytesDown {0}, g_health {0}, g_uploadsStored {0};
-
-// One blocking client on its own thread.
-QThread *client(quint16 port, QByteArray token, int kind)
+// Selftest jobs (4 steps of 25 ms) submitted straight to the engine, kept at
+// `inFlight` queued or running: the engine's change batches keep coming, and
+// the queue (first in, first out) stays short enough that an export job
+// submitted meanwhile starts at once instead of behind thousands of them.
+class SelftestFeeder final
 {
-    return QThread::create([port, token, kind] {
-        while (!g_stop) {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            if (!s.waitForConnected(2000))
-                continue;
-            if (kind == 0) { // upload: 32 MiB of text through the real upload path
-                constexpr qint64 total = 32LL * 1024 * 1024;
-                static std::atomic<int> n {0};
-                s.write("PUT /uploads/bench-" + QByteArray::number(++n)
-                        + ".txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
-                        + "\r\nContent-Length: " + QByteArray::number(total) + "\r\n\r\n");
-                QByteArray piece;
-                while (piece.size() < 256 * 1024)
-                    piece += "sluice,benchmark,line\n";
-                piece.truncate(256 * 1024);
-                for (qint64 sent = 0; sent < total && !g_stop; sent += piece.size()) {
-                    s.write(piece);
-                    while (s.bytesToWrite() > 1024 * 1024 && !g_stop)
-                        s.waitForBytesWritten(100);
-                    g_bytesUp += piece.size();
-                }
-                if (s.waitForReadyRead(10'000) && s.readAll().startsWith("HTTP/1.1 201"))
-                    ++g_uploadsStored;
-            } else if (kind == 1) { // export: 64 MiB generated download
-                s.write("GET /bytes/67108864 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                while (!g_stop && s.state() == QAbstractSocket::ConnectedState) {
-                    if (s.waitForReadyRead(500))
-                        g_bytesDown += s.readAll().size();
-                }
-            } else { // health checks, back to back
-                s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                s.waitForDisconnected(2000);
-                ++g_health;
-            }
+public:
+    SelftestFeeder(service::Service &service, int inFlight)
+        : m_service(service)
+        , m_inFlight(inFlight)
+    {
+        QObject::connect(&service, &service::ServiceFacade::jobsChanged, &m_context,
+                         [this](const QList<jobs::JobRecord> &changed, const QStringList &) {
+                             for (const jobs::JobRecord &job : changed) {
+                                 if (job.owner == kOwner && jobs::isTerminal(job.state)
+                                     && !m_open.remove(job.id))
+                                     m_endedEarly.insert(job.id); // before its answer came
+                             }
+                             topUp();
+                         });
+    }
+    void start()
+    {
+        m_running = true;
+        topUp();
+    }
+    void stop() { m_running = false; }
+    int accepted() const { return m_accepted; }
+    int refused() const { return m_refused; }
+
+private:
+    static inline const QString kOwner = u"bench"_s;
+    void topUp()
+    {
+        while (m_running && m_awaitingAnswer + m_open.size() < m_inFlight) {
+            ++m_awaitingAnswer;
+            m_service.jobEngine()->submit(u"selftest"_s, {{u"steps"_s, 4}, {u"step_ms"_s, 25}},
+                                          {kOwner, true}, &m_context,
+                                          [this](const jobs::SubmitResult &r) {
+                                              --m_awaitingAnswer;
+                                              if (r.job) {
+                                                  ++m_accepted;
+                                                  if (!m_endedEarly.remove(r.job->id))
+                                                      m_open.insert(r.job->id);
+                                              } else {
+                                                  ++m_refused;
+                                              }
+                                              topUp();
+                                          });
         }
-    });
-}
+    }
+    service::Service &m_service;
+    QObject m_context;
+    int m_inFlight;
+    bool m_running = false;
+    int m_awaitingAnswer = 0;
+    QSet<QString> m_open, m_endedEarly;
+    int m_accepted = 0, m_refused = 0;
+};
 
 } // namespace
 
@@ -215,7 +241,10 @@ int main(int argc, char **argv)
     l.maxQueueDepth = 100'000;
     l.maxJobsPerAccount = 100'000;
     l.maxActiveJobs = 8;
-    loaded->config.save(configPath);
+    // The whole demo range (546 days, 1,000,000 rows) served live too.
+    l.liveExportMaxDays = 3660;
+    l.liveExportMaxRows = 2'000'000;
+    loaded->config.save(configPath); // datasets: the default, the `orders` demo
 
     // 10,000 finished jobs already in the store: the table starts full.
     constexpr int storedJobs = 10'000;
@@ -242,11 +271,8 @@ int main(int argc, char **argv)
                 return 1;
         }
     }
-    service::Service::Options options {
+    const service::Service::Options options {
         dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}, {}};
-    options.extraRoutes = [](http::Router &router) {
-        test::addTestRoutes(router);
-    };
     service::Service service(options, *loaded);
     ui::MainWindow window(service);
     window.resize(1400, 900);
@@ -257,41 +283,20 @@ int main(int argc, char **argv)
     while (service.status().state != service::ServiceState::Running && wait.elapsed() < 10'000)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
     const quint16 port = quint16(service.status().listenAddress.section(u':', -1).toUInt());
+    const QByteArray token = loaded->firstRunToken->toLatin1();
+    const qint64 demoMs = bench::waitForDemoDataset(port, token);
+    if (demoMs < 0)
+        return 1;
 
     StallProbe idle;
+    app.resetLongest();
     idle.run(3000);
+    const qint64 idleEvents = app.events, idlePaints = app.paints;
 
-    // 2,000 quick jobs, kept flowing by 8 chains of submissions (each submits
-    // the next when the engine answers), so the engine's queue of requests
-    // stays short and its change batches keep coming.
-    constexpr int jobCount = 2000;
-    std::atomic<int> accepted {0};
-    int submitted = 0;
-    QObject context;
-    std::function<void()> submitNext = [&] {
-        if (submitted >= jobCount || g_stop)
-            return;
-        ++submitted;
-        service.jobEngine()->submit(u"selftest"_s, {{u"steps"_s, 4}, {u"step_ms"_s, 25}},
-                                    {u"bench"_s, true}, &context, [&](const jobs::SubmitResult &r) {
-                                        accepted += r.job ? 1 : 0;
-                                        submitNext();
-                                    });
-    };
-    for (int i = 0; i < 8; ++i)
-        submitNext();
-    const QByteArray token = loaded->firstRunToken->toLatin1();
-    QList<QThread *> clients;
-    for (int i = 0; i < 4; ++i)
-        clients << client(port, token, 0);
-    for (int i = 0; i < 2; ++i)
-        clients << client(port, token, 1);
-    for (int i = 0; i < 4; ++i)
-        clients << client(port, token, 2);
-    for (QThread *t : std::as_const(clients)) {
-        t->setObjectName(u"bench-client"_s); // out of the GUI thread's name in profiles
-        t->start();
-    }
+    SelftestFeeder feeder(service, 16);
+    feeder.start();
+    bench::ServiceLoad load(port, token);
+    load.start(4, 1, 1, 4); // uploads, live exports, export jobs, health checks
 
     // Half the time on the dashboard (charts repaint), half on the jobs table.
     window.tabs()->setCurrentIndex(0);
@@ -300,6 +305,7 @@ int main(int argc, char **argv)
     double cpu = threadCpuSeconds();
     busyDashboard.run(loadSeconds * 500);
     const double dashboardCpu = threadCpuSeconds() - cpu;
+    const qint64 dashboardEvents = app.events, dashboardPaints = app.paints;
     const qint64 dashboardLongest = app.longestUs;
     const QByteArray dashboardWhat = app.longestWhat;
     const qint64 dashboardLongestCpu = app.longestCpuUs;
@@ -311,21 +317,23 @@ int main(int argc, char **argv)
     busyJobs.run(loadSeconds * 500);
     const double jobsCpu = threadCpuSeconds() - cpu;
 
-    g_stop = true;
-    for (QThread *t : std::as_const(clients)) {
-        t->wait();
-        delete t;
-    }
-    std::printf("GUI event-loop stall, idle 3 s:      max %lld ms, p99 %.1f ms (%lld ticks)\n",
-                qint64(idle.maxStallMs()), idle.p99StallMs(), qint64(idle.gapsUs.size()));
+    feeder.stop();
+    load.stop();
+    const bench::ServiceLoad::Counters &done = load.counters();
+    std::printf("demo dataset ready after %.1f s (first export request to a 200)\n",
+                double(demoMs) / 1000.0);
+    std::printf("GUI event-loop stall, idle 3 s:      max %lld ms, p99 %.1f ms (%lld ticks, "
+                "%lld events, %lld paints)\n",
+                qint64(idle.maxStallMs()), idle.p99StallMs(), qint64(idle.gapsUs.size()),
+                idleEvents, idlePaints);
     std::printf("GUI event-loop stall, busy, dashboard tab, %.1f s: max %lld ms, p99 %.1f ms "
-                "(%lld ticks)\n",
+                "(%lld ticks, %lld events, %lld paints)\n",
                 loadSeconds / 2.0, qint64(busyDashboard.maxStallMs()), busyDashboard.p99StallMs(),
-                qint64(busyDashboard.gapsUs.size()));
+                qint64(busyDashboard.gapsUs.size()), dashboardEvents, dashboardPaints);
     std::printf("GUI event-loop stall, busy, jobs tab, %.1f s:      max %lld ms, p99 %.1f ms "
-                "(%lld ticks)\n",
+                "(%lld ticks, %lld events, %lld paints)\n",
                 loadSeconds / 2.0, qint64(busyJobs.maxStallMs()), busyJobs.p99StallMs(),
-                qint64(busyJobs.gapsUs.size()));
+                qint64(busyJobs.gapsUs.size()), app.events, app.paints);
     std::printf(
         "GUI thread work, dashboard tab: %.0f%% of a core; longest event %.1f ms wall (%s), "
         "%.1f ms CPU (%s)\n",
@@ -338,11 +346,17 @@ int main(int argc, char **argv)
         jobsCpu * 100.0 / (loadSeconds / 2.0), double(app.longestUs) / 1000.0,
         app.longestWhat.constData(), double(app.longestCpuUs) / 1000.0,
         app.longestCpuWhat.constData());
-    std::printf("load: %d stored jobs, %d selftest jobs accepted while measuring, %d rows in the "
-                "jobs table; 4 uploaders sent %.0f MiB (%lld uploads stored), 2 downloaders got "
-                "%.0f MiB, %lld health checks\n",
-                storedJobs, accepted.load(), window.jobsPage()->model()->rowCount(),
-                double(g_bytesUp) / 1048576.0, qint64(g_uploadsStored),
-                double(g_bytesDown) / 1048576.0, qint64(g_health));
+    std::printf("load: %d stored jobs, %d selftest jobs accepted (%d refused) while measuring, "
+                "%d rows in the jobs table; 4 uploaders sent %.0f MiB (%lld uploads stored), "
+                "%lld health checks\n",
+                storedJobs, feeder.accepted(), feeder.refused(),
+                window.jobsPage()->model()->rowCount(), double(done.uploadBytes) / 1048576.0,
+                qint64(done.uploadsStored), qint64(done.healthChecks));
+    std::printf("exports: live whole range %lld complete (%lld refused or cut), %.0f MiB read; "
+                "export jobs whole range %lld downloaded (%lld refused or failed), %.0f MiB; "
+                "%llu rows read from the database\n",
+                qint64(done.liveDone), qint64(done.liveRefused), double(done.liveBytes) / 1048576.0,
+                qint64(done.jobsDone), qint64(done.jobsRefused), double(done.jobBytes) / 1048576.0,
+                static_cast<unsigned long long>(service.exportCatalog()->stats().rowsRead));
     return 0;
 }

@@ -39,13 +39,7 @@ struct Fixture
         alice = *loaded->config.addToken(u"alice"_s, false);
         config::Dataset orders = config::Dataset::demoOrders();
         orders.demoRows = kRows;
-        config::Dataset slow = orders;
-        slow.name = u"slow"_s;
-        slow.demoRows = 0;
-        slow.database = orders.database;
-        slow.table.clear();
-        slow.query = u"SELECT * FROM orders WHERE sluice_probe(id) = 0"_s;
-        loaded->config.datasets = {orders, slow};
+        loaded->config.datasets = {orders, probedDataset(orders, u"slow"_s)};
         // Saved: the service reloads the file when its folder changes (the
         // demo database appears there).
         QVERIFY(loaded->config.save(path));
@@ -224,8 +218,8 @@ void tst_ExportJobs::accountCap()
     limits.maxActiveJobs = 1;
     Fixture f(limits);
     f.waitForDemo();
-    probe().slowEvery = 100;
-    probe().slowMs = 20; // ~8 s for the whole range: still running when the next comes
+    sqlProbe().slowEvery = 100;
+    sqlProbe().slowMs = 20; // ~8 s for the whole range: still running when the next comes
     const QJsonObject body {
         {u"dataset"_s, u"slow"_s}, {u"from"_s, u"2025-01-01"_s}, {u"to"_s, u"2026-06-30"_s}};
     const QString first = f.submit(body);
@@ -235,7 +229,7 @@ void tst_ExportJobs::accountCap()
     QCOMPARE(Fixture::json(second).value(u"limit"_s).toString(), u"max_export_jobs_per_account"_s);
     QCOMPARE(Fixture::json(second).value(u"value"_s).toInteger(), 1);
     QCOMPARE(f.call("POST", "/jobs/" + first.toLatin1() + "/cancel").status, 200);
-    probe().slowEvery = 0;
+    sqlProbe().slowEvery = 0;
     QTRY_COMPARE(f.state(first), u"cancelled"_s);
     // The slot is free again (a submission is not idempotent: no QTRY around it).
     const Reply third = f.call("POST", "/exports", QJsonDocument(body).toJson());
@@ -252,8 +246,8 @@ void tst_ExportJobs::cancelMidwayLeavesNothingThenRetry()
 {
     Fixture f(jobLimits());
     f.waitForDemo();
-    probe().slowEvery = 100;
-    probe().slowMs = 20;
+    sqlProbe().slowEvery = 100;
+    sqlProbe().slowMs = 20;
     const QString id = f.submit(
         {{u"dataset"_s, u"slow"_s}, {u"from"_s, u"2025-01-01"_s}, {u"to"_s, u"2026-06-30"_s}});
     QVERIFY(!id.isEmpty());
@@ -270,7 +264,7 @@ void tst_ExportJobs::cancelMidwayLeavesNothingThenRetry()
     QVERIFY(f.filesUnder(u"results"_s).isEmpty());
     QCOMPARE(f.call("GET", "/jobs/" + id.toLatin1() + "/result").status, 409);
 
-    probe().slowEvery = 0;
+    sqlProbe().slowEvery = 0;
     QCOMPARE(f.call("POST", "/jobs/" + id.toLatin1() + "/retry").status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(f.state(id), u"succeeded"_s, 20'000);
     const auto rows = parseCsv(f.call("GET", "/jobs/" + id.toLatin1() + "/result").body);

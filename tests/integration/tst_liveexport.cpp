@@ -76,12 +76,8 @@ void tst_LiveExport::initTestCase()
     config::Dataset plain = orders;
     plain.name = u"plain"_s;
     plain.neutralizeFormulas = false;
-    config::Dataset probed = plain;
-    probed.name = u"probed"_s;
-    probed.table.clear();
-    probed.query = u"SELECT * FROM orders WHERE sluice_probe(id) = 0"_s;
     m_catalog = std::make_shared<exports::ExportCatalog>(
-        QList<config::Dataset> {orders, plain, probed}, m_dir.path());
+        QList<config::Dataset> {orders, plain, probedDataset(plain, u"probed"_s)}, m_dir.path());
     m_server = std::make_unique<ServerThread>(
         [catalog = m_catalog](http::Router &router) {
             service::addExportRoutes(router, catalog, nullptr, nullptr,
@@ -92,7 +88,7 @@ void tst_LiveExport::initTestCase()
 
 void tst_LiveExport::cleanupTestCase()
 {
-    probe().release = true;
+    sqlProbe().release = true;
     m_server.reset();
     m_catalog.reset();
 }
@@ -319,8 +315,8 @@ void tst_LiveExport::stalledDatabaseTruncates()
               .split('\n')
               .value(1)
               .trimmed();
-    probe().release = false;
-    probe().stallId = first.toLongLong() + 5500;
+    sqlProbe().release = false;
+    sqlProbe().stallId = first.toLongLong() + 5500;
     const quint64 stalls = stats().stalls;
     QElapsedTimer timer;
     timer.start();
@@ -332,11 +328,11 @@ void tst_LiveExport::stalledDatabaseTruncates()
     QVERIFY(client.waitForClose(5000));
     QVERIFY(timer.elapsed() < 5000);
     QCOMPARE(stats().stalls.load(), stalls + 1);
-    QCOMPARE(probe().stalled.load(), 1);
-    probe().release = true;
+    QCOMPARE(sqlProbe().stalled.load(), 1);
+    sqlProbe().release = true;
     QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 3000);
-    QCOMPARE(probe().stalled.load(), 0);
-    probe().stallId = 0;
+    QCOMPARE(sqlProbe().stalled.load(), 0);
+    sqlProbe().stallId = 0;
 }
 
 QTEST_GUILESS_MAIN(tst_LiveExport)

@@ -4,6 +4,7 @@
 // sqlite3 command-line shell as an independent oracle, and SQLite user
 // functions (through RowReader's open hook) that stall or slow a query.
 
+#include "config/dataset.h"
 #include "export/rowreader.h"
 
 #include <QByteArray>
@@ -123,10 +124,24 @@ struct ProbeControl
     std::atomic_int slowMs {0};
 };
 
-inline ProbeControl &probe()
+// Not probe(): testroutes.h has one for its sinks and producers, and a test
+// of the window uses both headers.
+inline ProbeControl &sqlProbe()
 {
     static ProbeControl control;
     return control;
+}
+
+// `base` read through a query that calls sluice_probe(id) on every row, so
+// that ProbeControl can stall or slow it. It reads base's database and never
+// generates one; being a query, it gets no row count (no second full run).
+inline config::Dataset probedDataset(config::Dataset base, const QString &name)
+{
+    base.name = name;
+    base.demoRows = 0;
+    base.query = QStringLiteral("SELECT * FROM %1 WHERE sluice_probe(id) = 0").arg(base.table);
+    base.table.clear();
+    return base;
 }
 
 inline void installProbe()
@@ -137,7 +152,7 @@ inline void installProbe()
             db, "sluice_probe", 1, SQLITE_UTF8, seen,
             [](sqlite3_context *ctx, int, sqlite3_value **argv) {
                 const qint64 id = sqlite3_value_int64(argv[0]);
-                ProbeControl &c = probe();
+                ProbeControl &c = sqlProbe();
                 const qint64 every = c.slowEvery.load();
                 if (every > 0 && id % every == 0)
                     QThread::msleep(ulong(c.slowMs.load()));

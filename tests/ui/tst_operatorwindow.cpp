@@ -3,6 +3,7 @@
 // running service (job states, HTTP answers, files on disk).
 #include "charts/timeserieschart.h"
 #include "dashboardpage.h"
+#include "exporttesting.h"
 #include "jobsmodel.h"
 #include "jobspage.h"
 #include "limitseditor.h"
@@ -13,16 +14,21 @@
 #include "transferspage.h"
 
 #include "config/config.h"
+#include "export/exportcatalog.h"
 #include "jobs/jobengine.h"
 #include "service/service.h"
 
 #include <QAction>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -30,6 +36,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <memory>
 
@@ -40,7 +47,8 @@ using namespace sluice::test;
 namespace {
 
 // A service on port 0 with quick samples, one attempt per job, and the
-// PUT /tempfile test route writing into <data>/uploads-in-progress.
+// PUT /tempfile test route writing into <data>/uploads-in-progress. No
+// datasets unless a test passes some.
 struct Fixture
 {
     QTemporaryDir dir;
@@ -49,14 +57,15 @@ struct Fixture
     std::unique_ptr<service::Service> service;
     std::unique_ptr<ui::MainWindow> window;
 
-    bool start()
+    bool start(const QList<config::Dataset> &datasets = {})
     {
         auto loaded = config::loadOrCreate(configPath);
         if (!loaded)
             return false;
-        loaded->config.datasets.clear(); // no demo database to generate here
+        loaded->config.datasets = datasets; // by default no demo database to generate
         loaded->config.limits.metricsIntervalMs = 200;
         loaded->config.limits.maxAttempts = 1;
+        loaded->config.limits.exportBatchRows = 500; // a stop request is honoured per batch
         if (!loaded->config.save(configPath) || !QDir().mkpath(spoolDir))
             return false;
         service::Service::Options options {
@@ -96,6 +105,34 @@ struct Fixture
     {
         const jobs::JobRecord *job = window->jobsPage()->model()->find(id);
         return job ? jobs::toString(job->state) : QString();
+    }
+    qint64 rowsInWindow(const QString &id) const
+    {
+        const jobs::JobRecord *job = window->jobsPage()->model()->find(id);
+        return job ? job->progressRows : -1;
+    }
+
+    // The State cell the table shows for the job (through the view's own,
+    // sorted and filtered, model).
+    QString stateInView(const QString &id) const
+    {
+        const QAbstractItemModel *shown = window->jobsPage()->view()->model();
+        for (int row = 0; row < shown->rowCount(); ++row) {
+            const QModelIndex cell = shown->index(row, ui::JobsModel::State);
+            if (cell.data(ui::JobsModel::JobIdRole).toString() == id)
+                return cell.data().toString();
+        }
+        return {};
+    }
+
+    QStringList filesUnder(const QString &sub) const
+    {
+        QStringList files;
+        QDirIterator it(dir.filePath(sub), QDir::Files | QDir::Hidden,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext())
+            files << it.next();
+        return files;
     }
 
     // The state the engine has stored, asked on its own thread.
@@ -143,6 +180,7 @@ class tst_OperatorWindow : public QObject
 private slots:
     void initTestCase();
     void cancelOnRunningJobCancelsIt();
+    void cancelOnRunningExportRemovesPartialFile();
     void retryOnFailedJobRequeuesIt();
     void applyingLimitMakesServiceRejectOverIt();
     void abortClosesTransferAndRemovesTempFile();
@@ -155,6 +193,7 @@ private:
 
 void tst_OperatorWindow::initTestCase()
 {
+    installProbe(); // sluice_probe() for the slowed export dataset
     QStandardPaths::setTestModeEnabled(true);
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
@@ -181,6 +220,81 @@ void tst_OperatorWindow::cancelOnRunningJobCancelsIt()
     QVERIFY(!cancel->isEnabled()); // nothing left to cancel in the selection
     // The partial output goes with the attempt.
     QTRY_VERIFY_WITH_TIMEOUT(!attempt.exists(), 5'000);
+}
+
+// An export job (POST /exports) on the demo orders read through sluice_probe,
+// slowed to ~16 s for the whole range, cancelled with the Cancel button while
+// it runs: it ends cancelled after its current batch, and neither its partial
+// CSV nor a result is left on disk.
+void tst_OperatorWindow::cancelOnRunningExportRemovesPartialFile()
+{
+    constexpr qint64 demoRows = 40'000;
+    config::Dataset orders = config::Dataset::demoOrders();
+    orders.demoRows = demoRows;
+    Fixture f;
+    QVERIFY(f.start({orders, probedDataset(orders, u"slow"_s)}));
+    f.service->exportCatalog()->startGeneration();
+    QTRY_VERIFY_WITH_TIMEOUT(f.service->exportCatalog()->readiness(u"orders"_s)
+                                 == exports::ExportCatalog::Readiness::Ready,
+                             30'000);
+    sqlProbe().slowEvery = 50;
+    sqlProbe().slowMs = 20; // 200 ms per batch of 500 rows
+    const auto fast = qScopeGuard([] { sqlProbe().slowEvery = 0; });
+
+    const QByteArray body = QJsonDocument(QJsonObject {{u"dataset"_s, u"slow"_s},
+                                                       {u"from"_s, u"2025-01-01"_s},
+                                                       {u"to"_s, u"2026-06-30"_s}})
+                                .toJson(QJsonDocument::Compact);
+    const QByteArray auth = bearer(f.service->firstRunToken());
+    const Reply submitted = request(f.port(),
+                                    "POST /exports HTTP/1.1\r\nHost: x\r\n" + auth
+                                        + "Content-Type: application/json\r\nContent-Length: "
+                                        + QByteArray::number(body.size()) + "\r\n\r\n" + body,
+                                    10'000);
+    QCOMPARE(submitted.status, 202);
+    const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    QVERIFY(!id.isEmpty());
+
+    // Running, with rows written to the partial file in its attempt folder.
+    QTRY_VERIFY_WITH_TIMEOUT(f.rowsInWindow(id) >= 500, 10'000);
+    QCOMPARE(f.stateInWindow(id), u"running"_s);
+    QCOMPARE(f.window->jobsPage()->model()->find(id)->kind, u"export"_s);
+    const QStringList partial = f.filesUnder(u"tmp/jobs/"_s + id + u"-1"_s);
+    QCOMPARE(partial.size(), 1);
+    QVERIFY(partial.first().endsWith(u".csv"_s));
+    QVERIFY(QFileInfo(partial.first()).size() > 0);
+    QVERIFY(f.filesUnder(u"results"_s).isEmpty());
+
+    // The Cancel button of the jobs toolbar, clicked.
+    QVERIFY(f.selectJob(id));
+    QCOMPARE(f.stateInView(id), u"running"_s);
+    auto *cancel = f.window->findChild<QAction *>(u"cancelJobsAction"_s);
+    QVERIFY(cancel && cancel->isEnabled());
+    QToolButton *button = nullptr;
+    for (QToolButton *candidate : f.window->jobsPage()->findChildren<QToolButton *>()) {
+        if (candidate->defaultAction() == cancel)
+            button = candidate;
+    }
+    QVERIFY(button && button->isVisible());
+    QTest::mouseClick(button, Qt::LeftButton);
+
+    QTRY_COMPARE_WITH_TIMEOUT(f.stateInWindow(id), u"cancelled"_s, 10'000);
+    QCOMPARE(f.stateInView(id), u"cancelled"_s);
+    QCOMPARE(f.storedState(id), u"cancelled"_s);
+    QVERIFY(!cancel->isEnabled());
+    const Reply job = request(f.port(), get("/jobs/" + id.toLatin1(), auth));
+    QCOMPARE(QJsonDocument::fromJson(job.body).object().value(u"state"_s).toString(),
+             u"cancelled"_s);
+    QVERIFY(f.rowsInWindow(id) < demoRows);
+
+    // The attempt stops at its next batch (~200 ms); its folder and partial file
+    // go with it. One that ignored the stop would keep them until it had read
+    // the whole range (~16 s, longer on a loaded machine).
+    QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(partial.first()), 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(f.filesUnder(u"tmp/jobs"_s).isEmpty(), 5'000);
+    QVERIFY(!QDir(f.dir.filePath(u"tmp/jobs/"_s + id + u"-1"_s)).exists());
+    QVERIFY(f.filesUnder(u"results"_s).isEmpty());
+    QCOMPARE(request(f.port(), get("/jobs/" + id.toLatin1() + "/result", auth)).status, 409);
 }
 
 void tst_OperatorWindow::retryOnFailedJobRequeuesIt()
