@@ -9,6 +9,7 @@
 #include "metrics/eventlog.h"
 
 #include <QDateTime>
+#include <QScopedValueRollback>
 #include <QTcpSocket>
 
 #include <sys/socket.h>
@@ -118,6 +119,7 @@ void Connection::onReadyRead()
 
 void Connection::onBytesWritten(qint64 bytes)
 {
+    const QScopedValueRollback inSignal(m_inBytesWritten, true);
     m_context.traffic->bytesOut += quint64(bytes);
     if (m_inFlight)
         m_progress.bytesOut += bytes;

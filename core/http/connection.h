@@ -134,6 +134,7 @@ private:
     bool m_linger = false; // unread client bytes may follow: half-close, drain
     qint64 m_lingerDiscarded = 0;
     bool m_halfClosed = false;
+    bool m_inBytesWritten = false; // Qt does not report bytes flushed from inside bytesWritten
     bool m_headOnly = false;
     bool m_chunkedOut = false;
     bool m_inFlight = false;

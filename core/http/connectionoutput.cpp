@@ -151,8 +151,12 @@ void Connection::finishResponse()
     // next poll() reports the socket writable, and on a busy HTTP thread that
     // pass first serves every other ready socket (four uploads' 64 KiB reads,
     // say): a /healthz answer waited behind them. Last, because flush() may
-    // report bytesWritten (and so finish a close) before it returns.
-    if (!m_closed)
+    // report bytesWritten (and so finish a close) before it returns. Not from
+    // inside bytesWritten: Qt would not report what this flush writes, so a
+    // close waiting for the buffer to empty would never hear that it did
+    // (it waited for body_idle_timeout_ms), and bytesOut would miss it. There
+    // Qt writes the rest itself, and reports it.
+    if (!m_closed && !m_inBytesWritten)
         m_socket->flush();
 }
 

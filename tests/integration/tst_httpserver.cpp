@@ -28,6 +28,7 @@ private slots:
     void badRequestAfterGoodOnePipelined();
     void slowlorisGets408AtDeadline();
     void idleKeepAliveConnectionIsClosed();
+    void connectionCloseAfterLargeResponseIsPrompt();
     void bodyIdleTimeoutAbortsSink();
     void auth_data();
     void auth();
@@ -231,6 +232,29 @@ void tst_HttpServer::idleKeepAliveConnectionIsClosed()
     QCOMPARE(c.read().status, 200);
     QVERIFY(c.waitForClose(5000));
     QTRY_COMPARE(server.stats().connections, 0);
+}
+
+// "Connection: close" after a response large enough to finish inside Qt's
+// bytesWritten signal: the close must follow the last byte, not wait for
+// body_idle_timeout_ms (it did, once finishResponse() flushed from inside
+// that signal, where Qt does not report what a flush writes).
+void tst_HttpServer::connectionCloseAfterLargeResponseIsPrompt()
+{
+    config::Limits limits;
+    limits.bodyIdleTimeoutMs = 20'000;
+    ServerThread server(addTestRoutes, limits);
+    constexpr qint64 Bytes = 8 * 1024 * 1024;
+    for (int i = 0; i < 10; ++i) {
+        RawClient c(server.port(), 256 * 1024);
+        c.send(get("/bytes/" + QByteArray::number(Bytes), "Connection: close\r\n"));
+        const Reply r = c.read(10'000);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body.size(), Bytes);
+        QElapsedTimer afterBody;
+        afterBody.start();
+        QVERIFY2(c.waitForClose(5'000), "the server kept the connection after its response");
+        QVERIFY2(afterBody.elapsed() < 2'000, QByteArray::number(afterBody.elapsed()).constData());
+    }
 }
 
 void tst_HttpServer::bodyIdleTimeoutAbortsSink()
