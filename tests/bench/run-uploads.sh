@@ -154,7 +154,7 @@ done
 echo "at end: $(load)"
 
 # Aggregation: field SCENARIO SERVER NAME prints one value per run.
-field() { grep "scenario=$1 server=$2 " "$RESULTS" | tr ' ' '\n' | sed -n "s/^$3=//p"; }
+field() { grep "scenario=$1 server=$2 " "$RESULTS" | tr ' ' '\n' | sed -n "s/^$3=//p" || true; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 worst() { sort -g | tail -1; }
 best() { sort -g | head -1; }
@@ -166,6 +166,10 @@ for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
     [[ "$scenario" == faults-* ]] && continue
     for server in "${all_servers[@]}"; do
+        if [[ -z "$(field "$scenario" $server mib_s)" ]]; then
+            echo "| $scenario | $server | not run | | | | | |"
+            continue
+        fi
         health="–"
         if [[ "$scenario" == concurrent-* ]]; then
             health="$(field "$scenario" $server p50_ms | median) / $(field "$scenario" $server p99_ms | median) / $(field "$scenario" $server max_ms | worst)"
@@ -196,7 +200,7 @@ for entry in "${scenarios[@]}"; do
     csvs=("$WORK/rss/$scenario"-*.csv)
     [[ -e "${csvs[0]}" ]] || continue
     "$BUILD/tests/bench/bench_plot" --title "RSS during $scenario (last run)" \
-        --out "$PLOTS/uploads-$scenario.png" "${csvs[@]}"
+        --out "$PLOTS/uploads-$scenario.png" "${csvs[@]}" 2> >(grep -v XDG_RUNTIME_DIR >&2)
 done
 echo
 echo "plots: $PLOTS/uploads-*.png"
@@ -215,8 +219,11 @@ if [[ -z "${SCENARIOS:-}" ]]; then
         a=$(field single-256MiB $server rss_growth_mib | worst)
         b=$(field single-1GiB $server rss_growth_mib | worst)
         c=$(field single-4GiB $server rss_growth_mib | worst)
-        echo "- $server RSS growth against size (worst runs): 256 MiB $a, 1 GiB $b, 4 GiB $c MiB;" \
-            "slope $(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.2f", (c - a) / 3.75 }') MiB per GiB"
+        # The slope from 256 MiB to the largest size the server ran.
+        slope=$(awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN {
+            if (c != "") printf "%.2f", (c - a) / 3.75; else if (b != "") printf "%.2f", (b - a) / 0.75; else print "?" }')
+        echo "- $server RSS growth against size (worst runs): 256 MiB $a, 1 GiB $b, 4 GiB ${c:-not run} MiB;" \
+            "slope $slope MiB per GiB"
     done
     echo "- 4 GiB within 8 MiB of 256 MiB: $(verdict "$(awk -v a="$g256" -v b="$g4g" 'BEGIN { d = a - b; print (d <= 8 && d >= -8) }')")"
 fi
