@@ -1,7 +1,9 @@
 // Draws memory-over-time plots for docs/benchmarks.md with Qt Charts,
 // offscreen: one line per CSV (as bench_uploads --rss-csv writes them:
 // "seconds,rss_growth_mib"), named after the part of the file name after the
-// last '-' (the server). Not a test.
+// last '-' (the server). The y axis is logarithmic, because the peers differ
+// by three orders of magnitude (QHttpServer holds whole bodies); growth
+// under 0.1 MiB is drawn at 0.1 (none). Not a test.
 //
 //   bench_plot --title "4 x 1 GiB uploads" --out plot.png a-sluice.csv a-node.csv
 #include <QApplication>
@@ -11,6 +13,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -18,7 +21,9 @@
 
 namespace {
 
-QLineSeries *readSeries(const QString &path, double *maxX, double *minY, double *maxY)
+constexpr double MinMiB = 0.1;
+
+QLineSeries *readSeries(const QString &path, double *maxX, double *maxY)
 {
     QFile in(path);
     if (!in.open(QIODevice::ReadOnly | QIODevice::Text))
@@ -32,10 +37,9 @@ QLineSeries *readSeries(const QString &path, double *maxX, double *minY, double 
         if (fields.size() != 2)
             continue;
         const double x = fields[0].toDouble();
-        const double y = fields[1].toDouble();
+        const double y = std::max(MinMiB, fields[1].toDouble());
         series->append(x, y);
         *maxX = std::max(*maxX, x);
-        *minY = std::min(*minY, y);
         *maxY = std::max(*maxY, y);
     }
     return series;
@@ -67,15 +71,16 @@ int main(int argc, char **argv)
     chart->setTitle(parser.value(title));
     auto *x = new QValueAxis;
     x->setTitleText(QStringLiteral("seconds from the start of the uploads"));
-    auto *y = new QValueAxis;
-    y->setTitleText(QStringLiteral("RSS above idle, MiB"));
+    auto *y = new QLogValueAxis;
+    y->setBase(10);
+    y->setLabelFormat(QStringLiteral("%g"));
+    y->setTitleText(QStringLiteral("RSS above idle, MiB (log; 0.1 = none)"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     double maxX = 1;
-    double minY = 0; // below idle when the kernel reclaims pages, or a cache shrinks
     double maxY = 1;
     for (const QString &path : parser.positionalArguments()) {
-        QLineSeries *series = readSeries(path, &maxX, &minY, &maxY);
+        QLineSeries *series = readSeries(path, &maxX, &maxY);
         if (!series) {
             std::fprintf(stderr, "bench_plot: cannot read %s\n", qPrintable(path));
             return 1;
@@ -85,9 +90,8 @@ int main(int argc, char **argv)
         series->attachAxis(y);
     }
     x->setRange(0, maxX);
-    y->setRange(std::min(0.0, minY * 1.1), std::max(8.0, maxY * 1.1));
+    y->setRange(MinMiB, std::max(100.0, maxY * 2));
     x->applyNiceNumbers();
-    y->applyNiceNumbers();
 
     QChartView view(chart);
     view.setRenderHint(QPainter::Antialiasing);

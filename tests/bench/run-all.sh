@@ -11,13 +11,13 @@
 # plus the page-cache and disk write rates (dd) and the RSS plots
 # (docs/plots/uploads-*.png). Installs what the peers need, builds what it
 # runs, prints each part's table and then the goals. About 12 minutes on 2
-# cores. Everything it creates is deleted, except the plots.
+# cores. Everything it creates is deleted, except the plots and their CSVs.
 #
-#   tests/bench/run-all.sh          # REPEATS=1 (uploads), BUILD_DIR=build, BENCH_DIR=/var/tmp
+#   tests/bench/run-all.sh          # REPEATS=3 (uploads), BUILD_DIR=build, BENCH_DIR=/var/tmp
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-export REPEATS=${REPEATS:-1}
+export REPEATS=${REPEATS:-3}
 LOG=$(mktemp "${BENCH_DIR:-/var/tmp}/sluice-bench-all.XXXXXX")
 trap 'rm -f "$LOG"' EXIT
 started=$(date +%s)

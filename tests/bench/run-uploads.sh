@@ -132,8 +132,11 @@ if [[ -n "${SCENARIOS:-}" ]]; then
     scenarios=("${kept[@]}")
 fi
 for ((run = 1; run <= REPEATS; ++run)); do
-    # Rotate who goes first, so that no one always meets the warmer page cache.
-    servers=("${all_servers[@]:run % ${#all_servers[@]}}" "${all_servers[@]:0:run % ${#all_servers[@]}}")
+    # Sluice and Node.js take turns going first; QHttpServer always goes last,
+    # so that the gigabytes it allocates and frees do not land on their runs.
+    servers=(sluice node)
+    ((run % 2 == 0)) && servers=(node sluice)
+    [[ " ${all_servers[*]} " == *" qhttpserver "* ]] && servers+=(qhttpserver)
     for entry in "${scenarios[@]}"; do
         read -r scenario args <<<"$entry"
         for server in "${servers[@]}"; do
@@ -147,7 +150,10 @@ for ((run = 1; run <= REPEATS; ++run)); do
                 --server "$server" --scenario "$scenario" --temp-dir "$DATA/tmp" --rss-csv "$WORK/rss" \
                 $args | tee -a "$RESULTS"
             stop_server
+            # Everyone starts with the page cache empty and written back (as
+            # root; elsewhere only the sync).
             sync
+            echo 3 2>/dev/null >/proc/sys/vm/drop_caches || true
         done
     done
 done
@@ -199,6 +205,7 @@ for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
     csvs=("$WORK/rss/$scenario"-*.csv)
     [[ -e "${csvs[0]}" ]] || continue
+    cp "${csvs[@]}" "$PLOTS/" # kept beside the PNG, so the plot can be drawn again
     "$BUILD/tests/bench/bench_plot" --title "RSS during $scenario (last run)" \
         --out "$PLOTS/uploads-$scenario.png" "${csvs[@]}" 2> >(grep -v XDG_RUNTIME_DIR >&2)
 done
