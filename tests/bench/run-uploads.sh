@@ -17,10 +17,11 @@ PEER="$ROOT/tests/bench/peers/node-upload/server.js"
 
 "$ROOT/packaging/install-deps.sh" --bench >/dev/null
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j1 --target sluiced bench_uploads bench_plot peer_qhttpserver >/dev/null
+cmake --build "$BUILD" -j1 --target sluiced bench_uploads bench_plot peer_qhttpserver peer_sink >/dev/null
 PLOTS=${PLOTS_DIR:-$ROOT/docs/plots}
-# The peers: Node.js (stream.pipeline) and Qt's QHttpServer (whole body in memory).
-all_servers=(sluice node)
+# The peers: Node.js (stream.pipeline), the loopback limit (a sink that
+# discards) and Qt's QHttpServer (whole body in memory).
+all_servers=(sluice node sink)
 [[ -x "$BUILD/tests/bench/peer_qhttpserver" ]] && all_servers+=(qhttpserver)
 
 WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-bench.XXXXXX")
@@ -74,6 +75,7 @@ json.dump(config, open(path, "w"), indent=4)
 PY
         "$BUILD/app/sluiced" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
     node) SLUICE_BENCH_TOKEN=bench-token "$NODE" "$PEER" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
+    sink) "$BUILD/tests/bench/peer_sink" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
     qhttpserver) "$BUILD/tests/bench/peer_qhttpserver" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" & ;;
     esac
     SERVER_PID=$!
@@ -136,6 +138,7 @@ for ((run = 1; run <= REPEATS; ++run)); do
     # so that the gigabytes it allocates and frees do not land on their runs.
     servers=(sluice node)
     ((run % 2 == 0)) && servers=(node sluice)
+    servers+=(sink)
     [[ " ${all_servers[*]} " == *" qhttpserver "* ]] && servers+=(qhttpserver)
     for entry in "${scenarios[@]}"; do
         read -r scenario args <<<"$entry"
@@ -144,6 +147,7 @@ for ((run = 1; run <= REPEATS; ++run)); do
             # at the peak) and writes ~50 MiB/s: 4 GiB would take minutes and
             # 12 GiB of RAM, and show nothing that 1 GiB does not.
             [[ "$server/$scenario" == qhttpserver/single-4GiB ]] && continue
+            [[ "$server/$scenario" == sink/faults-* ]] && continue # it writes no files
             start_server "$server"
             # shellcheck disable=SC2086
             "$BUILD/tests/bench/bench_uploads" --port "$PORT" --pid "$SERVER_PID" --token "$TOKEN" \
@@ -193,6 +197,7 @@ if [[ " ${scenarios[*]} " == *" faults-30aborts "* ]]; then
     echo "| faults (30 aborted at random offsets, 3 stalled; idle timeout 5 s) | server | aborted files gone after, s (median) | stalled files gone after, s (median; -1: not within 12 s) | temp files left (worst run) | RSS growth MiB (worst) |"
     echo "|---|---|---|---|---|---|"
     for server in "${all_servers[@]}"; do
+        [[ -z "$(field faults-30aborts $server abort_cleanup_s)" ]] && continue
         echo "| faults-30aborts | $server | $(field faults-30aborts $server abort_cleanup_s | median) |" \
             "$(field faults-30aborts $server stall_cleanup_s | median) | $(field faults-30aborts $server temp_files_left | sort -g | tail -1) |" \
             "$(field faults-30aborts $server rss_growth_mib | sort -g | tail -1) |"
