@@ -7,22 +7,9 @@
 #
 #   tests/bench/run-slowdb.sh        # BUILD_DIR=build BENCH_DIR=/var/tmp
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${BUILD_DIR:-$ROOT/build}
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j1 --target sluiced bench_slowdb >/dev/null
-
-WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-slowdb.XXXXXX")
-PID=
-cleanup() {
-    [[ -n "$PID" ]] && { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-DATA="$WORK/data"
-mkdir -p "$DATA"
+# shellcheck source=tests/bench/sluiced.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sluiced.sh"
+bench_setup slowdb bench_slowdb
 sqlite3 "$DATA/slow.sqlite" <<'SQL'
 CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT);
 CREATE INDEX t_at ON t (at);
@@ -36,7 +23,6 @@ CREATE TABLE pad_big (v INTEGER);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
 INSERT INTO pad_big SELECT i FROM n;
 SQL
-TOKEN=$("$BUILD/app/sluiced" --data-dir "$DATA" token add bench --admin | tail -1)
 python3 - "$DATA/config.json" <<'PY'
 import json, sys
 path = sys.argv[1]
@@ -51,15 +37,6 @@ limits["export_batch_rows"] = 1000
 limits["export_stall_timeout_ms"] = 2000
 json.dump(config, open(path, "w"), indent=4)
 PY
-: >"$WORK/server.out"
-"$BUILD/app/sluiced" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-PID=$!
-PORT=
-for _ in $(seq 150); do
-    PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$WORK/server.out")
-    [[ -n "$PORT" ]] && break
-    sleep 0.1
-done
-[[ -n "$PORT" ]] || { echo "run-slowdb: sluiced did not start" >&2; cat "$WORK/server.err" >&2; exit 1; }
+bench_start
 "$BUILD/tests/bench/bench_slowdb" --port "$PORT" --token "$TOKEN" --temp-dir "$DATA/tmp" \
     --range "from=2025-01-01&to=2025-01-31"

@@ -89,35 +89,36 @@ int main(int argc, char **argv)
     server.route(QStringLiteral("/healthz"), [] {
         return QHttpServerResponse(QJsonObject {{QStringLiteral("status"), QStringLiteral("ok")}});
     });
-    server.route(
-        QStringLiteral("/uploads/<arg>"), QHttpServerRequest::Method::Put,
-        [tmp, store](const QString &name, const QHttpServerRequest &request) {
-            const QByteArray body = request.body();
-            const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
-            const QString part = tmp + u"/upload-" + id + u".part";
-            if (!writeDurably(part, body))
-                return error(QStringLiteral("cannot write the upload"), Status::InternalServerError);
-            const QByteArray sha256
-                = QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex();
-            if (!QFile::rename(part, store + u'/' + id)) {
-                QFile::remove(part);
-                return error(QStringLiteral("cannot store the upload"), Status::InternalServerError);
-            }
-            return QHttpServerResponse(QJsonObject {{QStringLiteral("id"), id},
-                                                    {QStringLiteral("name"), name},
-                                                    {QStringLiteral("size"), body.size()},
-                                                    {QStringLiteral("sha256"),
-                                                     QString::fromLatin1(sha256)},
-                                                    {QStringLiteral("job"), QJsonValue()}},
-                                       Status::Created);
-        });
+    server.route(QStringLiteral("/uploads/<arg>"), QHttpServerRequest::Method::Put,
+                 [tmp, store](const QString &name, const QHttpServerRequest &request) {
+                     const QByteArray body = request.body();
+                     const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+                     const QString part = tmp + u"/upload-" + id + u".part";
+                     if (!writeDurably(part, body))
+                         return error(QStringLiteral("cannot write the upload"),
+                                      Status::InternalServerError);
+                     const QByteArray sha256
+                         = QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex();
+                     if (!QFile::rename(part, store + u'/' + id)) {
+                         QFile::remove(part);
+                         return error(QStringLiteral("cannot store the upload"),
+                                      Status::InternalServerError);
+                     }
+                     return QHttpServerResponse(
+                         QJsonObject {{QStringLiteral("id"), id},
+                                      {QStringLiteral("name"), name},
+                                      {QStringLiteral("size"), body.size()},
+                                      {QStringLiteral("sha256"), QString::fromLatin1(sha256)},
+                                      {QStringLiteral("job"), QJsonValue()}},
+                         Status::Created);
+                 });
     server.route(QStringLiteral("/uploads/<arg>"), QHttpServerRequest::Method::Get,
                  [store](const QString &id) {
                      const QFileInfo info(store + u'/' + id);
                      if (id.contains(u'/') || !info.isFile())
                          return error(QStringLiteral("no such upload"), Status::NotFound);
-                     return QHttpServerResponse(QJsonObject {{QStringLiteral("id"), id},
-                                                             {QStringLiteral("size"), info.size()}});
+                     return QHttpServerResponse(QJsonObject {
+                         {QStringLiteral("id"), id}, {QStringLiteral("size"), info.size()}});
                  });
     server.route(QStringLiteral("/uploads/<arg>"), QHttpServerRequest::Method::Delete,
                  [store](const QString &id) {
@@ -127,38 +128,40 @@ int main(int argc, char **argv)
                  });
 
     const QString dbPath = parser.value(db);
-    server.route(QStringLiteral("/exports/orders.csv"), [dbPath](const QHttpServerRequest &request) {
-        if (dbPath.isEmpty())
-            return error(QStringLiteral("no --db given"), Status::NotFound);
-        QSqlDatabase database = QSqlDatabase::database(QStringLiteral("orders"));
-        if (!database.isValid()) {
-            database = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("orders"));
-            database.setDatabaseName(dbPath);
-            database.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-        }
-        if (!database.isOpen() && !database.open())
-            return error(database.lastError().text(), Status::InternalServerError);
-        const QUrlQuery query = request.query();
-        QSqlQuery rows(database);
-        rows.setForwardOnly(true);
-        rows.prepare(QStringLiteral(
-            "SELECT id, created_at, customer, status, amount, currency, note FROM orders "
-            "WHERE created_at >= ? AND created_at < date(?, '+1 day') ORDER BY created_at"));
-        rows.addBindValue(query.queryItemValue(QStringLiteral("from")));
-        rows.addBindValue(query.queryItemValue(QStringLiteral("to")));
-        if (!rows.exec())
-            return error(rows.lastError().text(), Status::InternalServerError);
-        QByteArray csv = "id,created_at,customer,status,amount,currency,note\r\n";
-        while (rows.next()) {
-            for (int column = 0; column < 7; ++column) {
-                if (column > 0)
-                    csv += ',';
-                appendField(csv, rows.value(column).toString().toUtf8());
+    server.route(
+        QStringLiteral("/exports/orders.csv"), [dbPath](const QHttpServerRequest &request) {
+            if (dbPath.isEmpty())
+                return error(QStringLiteral("no --db given"), Status::NotFound);
+            QSqlDatabase database = QSqlDatabase::database(QStringLiteral("orders"));
+            if (!database.isValid()) {
+                database = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                     QStringLiteral("orders"));
+                database.setDatabaseName(dbPath);
+                database.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
             }
-            csv += "\r\n";
-        }
-        return QHttpServerResponse(QByteArrayLiteral("text/csv"), std::move(csv));
-    });
+            if (!database.isOpen() && !database.open())
+                return error(database.lastError().text(), Status::InternalServerError);
+            const QUrlQuery query = request.query();
+            QSqlQuery rows(database);
+            rows.setForwardOnly(true);
+            rows.prepare(QStringLiteral(
+                "SELECT id, created_at, customer, status, amount, currency, note FROM orders "
+                "WHERE created_at >= ? AND created_at < date(?, '+1 day') ORDER BY created_at"));
+            rows.addBindValue(query.queryItemValue(QStringLiteral("from")));
+            rows.addBindValue(query.queryItemValue(QStringLiteral("to")));
+            if (!rows.exec())
+                return error(rows.lastError().text(), Status::InternalServerError);
+            QByteArray csv = "id,created_at,customer,status,amount,currency,note\r\n";
+            while (rows.next()) {
+                for (int column = 0; column < 7; ++column) {
+                    if (column > 0)
+                        csv += ',';
+                    appendField(csv, rows.value(column).toString().toUtf8());
+                }
+                csv += "\r\n";
+            }
+            return QHttpServerResponse(QByteArrayLiteral("text/csv"), std::move(csv));
+        });
 
     const QStringList address = parser.value(listen).split(u':');
     const quint16 port = server.listen(QHostAddress(address.value(0)), address.value(1).toUShort());
