@@ -94,14 +94,21 @@ void WriterState::run()
         if (firstBytes.size() < sniffBytes)
             firstBytes.append(piece.first(std::min(piece.size(), sniffBytes - firstBytes.size())));
 
-        QMutexLocker lock(&mutex);
-        if (stopped)
-            continue; // abort() emptied the queue; the loop's top closes the file
-        queued -= piece.size();
-        if (drainWanted && queued < lowWaterBytes) {
-            drainWanted = false;
-            postLocked([owner = owner] { owner->onDrained(); });
+        // No system call with mutex held (see ownerMutex): the wake-ups of
+        // the owner and of the pool come after it is released.
+        bool drained = false;
+        {
+            QMutexLocker lock(&mutex);
+            if (stopped)
+                continue; // abort() emptied the queue; the loop's top closes the file
+            queued -= piece.size();
+            if (drainWanted && queued < lowWaterBytes) {
+                drainWanted = false;
+                drained = true;
+            }
         }
+        if (drained)
+            post([](UploadWriter *owner) { owner->onDrained(); });
         budget -= piece.size();
         if (budget <= 0) {
             // Still taskActive: the next slice continues where this one ends.
@@ -164,7 +171,7 @@ void WriterState::flushAndReport()
     taskActive = false;
     if (stopped)
         return;
-    postLocked([owner = owner, bytes = written.load(), digest, prefix = firstBytes] {
+    post([bytes = written.load(), digest, prefix = firstBytes](UploadWriter *owner) {
         owner->onFinished(bytes, digest, prefix);
     });
 }
@@ -190,7 +197,7 @@ void WriterState::fail(const QString &message, bool diskFull)
     if (report) {
         qCWarning(lcUpload).noquote() << message;
         lock.relock();
-        postLocked([owner = owner, message, diskFull] { owner->onFailed(message, diskFull); });
+        post([message, diskFull](UploadWriter *owner) { owner->onFailed(message, diskFull); });
     }
 }
 

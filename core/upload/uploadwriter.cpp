@@ -61,7 +61,7 @@ UploadWriter::UploadWriter(QString tempDir, Options options, QObject *parent)
 UploadWriter::~UploadWriter()
 {
     abort();
-    QMutexLocker lock(&m_state->mutex);
+    QMutexLocker lock(&m_state->ownerMutex);
     m_state->owner = nullptr;
 }
 

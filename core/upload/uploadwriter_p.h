@@ -37,12 +37,18 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     // With mutex held.
     void scheduleLocked();
     void unlinkLocked();
-    template<typename Function> void postLocked(Function function)
+
+    // Calls function(owner) on the owner's thread, unless the owner is gone.
+    // With or without mutex held (the lock order is mutex, then ownerMutex).
+    template<typename Function> void post(Function function)
     {
         // Queued events to a destroyed owner are discarded by ~QObject; owner
-        // is cleared under the mutex before that, so it is never dangling here.
+        // is cleared under ownerMutex before that, so it is never dangling here.
+        QMutexLocker lock(&ownerMutex);
         if (owner)
-            QMetaObject::invokeMethod(owner, std::move(function), Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                owner, [owner = owner, function = std::move(function)] { function(owner); },
+                Qt::QueuedConnection);
     }
 
     static constexpr qint64 SliceBytes = 1024 * 1024;
@@ -57,10 +63,18 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     QString path;
     QByteArray nativePath;
 
+    // Posting to the owner makes system calls (allocation, the event loop's
+    // wake-up), and a bulk-priority thread that is preempted inside one keeps
+    // its mutex for milliseconds. So the owner pointer has its own mutex,
+    // which the owner's thread takes only when the owner is destroyed, and the
+    // I/O task posts progress without holding mutex, which write() on the
+    // HTTP thread takes for every piece (decision 0011).
+    QMutex ownerMutex;
+    UploadWriter *owner = nullptr; // guarded by ownerMutex
+
     QMutex mutex;
     // Guarded by mutex.
     std::deque<QByteArray> queue;
-    UploadWriter *owner = nullptr;
     bool taskActive = false;
     bool finishRequested = false;
     bool stopped = false; // aborted or failed: nothing more is written
