@@ -49,6 +49,7 @@ struct Settings
     qint64 idleTimeoutMs = 0;
     quint32 seed = 42;
     QString rssCsvDir; // memory over time, for tests/bench/bench_plot
+    QString probesOut; // every probe's latency appended, one per line, for pooled percentiles
 };
 
 struct Upload
@@ -172,6 +173,21 @@ void writeRssCsv(const Settings &s, const RssWatch &watch, Clock::time_point sta
     }
 }
 
+// Appends each probe's latency in ms, one per line: the runner pools the
+// probes of all its repeats (a run has ~100, so its own p99 is its maximum).
+void appendProbes(const Settings &s, const HealthProbe &probe)
+{
+    if (s.probesOut.isEmpty())
+        return;
+    QFile out(s.probesOut);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Append)) {
+        std::fprintf(stderr, "bench_uploads: cannot write %s\n", qPrintable(out.fileName()));
+        return;
+    }
+    for (const auto &[at, ms] : probe.probes())
+        out.write(QByteArray::number(ms, 'f', 3) + '\n');
+}
+
 int measure(const Settings &s, const LoopbackClient &client);
 int measureFaults(const Settings &s, const LoopbackClient &client);
 
@@ -249,6 +265,7 @@ int measure(const Settings &s, const LoopbackClient &client)
         return kib < 0 ? -1.0 : double(kib - idleKiB) / 1024;
     };
     const HealthProbe::Summary health = probe.summary();
+    appendProbes(s, probe);
     if (s.verbose) {
         for (const Upload &u : uploads)
             std::fprintf(stderr, "upload answered at %.3f s\n", seconds(u.answeredAt - started));
@@ -403,11 +420,15 @@ int main(int argc, char **argv)
         QStringLiteral("rss-csv"),
         QStringLiteral("Folder for RSS over time as SCENARIO-SERVER.csv (tests/bench/bench_plot)."),
         QStringLiteral("dir"));
+    const QCommandLineOption probesOut(
+        QStringLiteral("probes-out"),
+        QStringLiteral("File to append every health probe's latency to (ms, one per line)."),
+        QStringLiteral("file"));
     const QCommandLineOption seed(QStringLiteral("seed"),
                                   QStringLiteral("Scenario 3: seed of the abort offsets."),
                                   QStringLiteral("n"), QStringLiteral("42"));
     parser.addOptions({port, pid, token, server, scenario, size, uploads, probeHz, warmup, verbose,
-                       repeat, aborts, stalls, tempDir, idleTimeout, seed, rssCsv});
+                       repeat, aborts, stalls, tempDir, idleTimeout, seed, rssCsv, probesOut});
     parser.process(app);
 
     Settings s;
@@ -428,6 +449,7 @@ int main(int argc, char **argv)
     s.idleTimeoutMs = parser.value(idleTimeout).toLongLong();
     s.seed = parser.value(seed).toUInt();
     s.rssCsvDir = parser.value(rssCsv);
+    s.probesOut = parser.value(probesOut);
     if ((s.aborts > 0 || s.stalls > 0) && s.tempDir.isEmpty()) {
         std::fprintf(stderr, "bench_uploads: --aborts and --stalls need --temp-dir\n");
         return 2;
