@@ -1,10 +1,11 @@
 // Export throughput and memory (docs/benchmarks.md). Not a test: it prints
 // figures. Usage: bench_export [rows, default 1000000] [slow seconds, default 10]
-//                              [--node-peer server.js]
+//                              [--node-peer server.js] [--qhttpserver-peer peer_qhttpserver]
 //  1. the demo database: generation time;
 //  2. reading rows: the sqlite3 handle vs QSqlQuery values (no HTTP);
-//  3. a slow client (1.5 MiB/s) on the first export of Sluice and of the
-//     Node.js peer (tests/bench/peers/node-export), on the same database file:
+//  3. a slow client (1.5 MiB/s) on the first export of Sluice, of the
+//     Node.js peer (tests/bench/peers/node-export) and of the QHttpServer peer
+//     (tests/bench/peers/qhttpserver), on the same database file:
 //     RSS growth, rows read vs rows received, and /healthz latency meanwhile
 //     (HealthProbe, 20 Hz, fresh connections);
 //  4. a fast client exporting everything from each, vs `sqlite3 -csv` of the
@@ -13,10 +14,10 @@
 //  6. PostgreSQL through Sluice's cursor;
 //  7. a table of 3-5 against the goals of issue 6.
 // Sluice runs in this process, so its RSS is the bench's (clients and probe
-// included); the Node.js peer's is its own process's.
+// included); each peer's is its own process's.
 // tests/bench/run-exports.sh builds this, installs the peer's packages, runs it.
 #include "exportclients.h"
-#include "nodeexportpeer.h"
+#include "peerprocess.h"
 #include "pgcluster.h"
 #include "rsswatch.h"
 #include "testsupport.h"
@@ -102,6 +103,12 @@ QByteArray grouped(double value)
     return QLocale(QLocale::English).toString(qint64(value + 0.5)).toLatin1();
 }
 
+// A count a server reports, or "unknown" (-1: QHttpServer says nothing).
+QByteArray known(qint64 count)
+{
+    return count < 0 ? "unknown" : grouped(double(count));
+}
+
 const char *verdict(bool met)
 {
     return met ? "met" : "NOT met";
@@ -144,8 +151,7 @@ void printSlow(const Measured &m, const SlowExport &s, const char *which, int se
                 s.status);
     std::printf("[%s] %s: rows read from the database %s, at most %s ahead of the client "
                 "(sampled every 50 ms)\n",
-                name, which, grouped(double(s.rowsRead)).constData(),
-                grouped(double(s.maxAhead)).constData());
+                name, which, known(s.rowsRead).constData(), known(s.maxAhead).constData());
     std::printf("[%s] %s: RSS growth %.1f MiB (%.1f MiB before, peak %.1f MiB; %s)\n", name, which,
                 s.rssPeakMiB - s.rssBeforeMiB, s.rssBeforeMiB, s.rssPeakMiB, m.rssOf.constData());
     std::printf("[%s] %s: /healthz at %.0f Hz on fresh connections: p50 %.2f ms, p99 %.2f ms, "
@@ -206,8 +212,8 @@ void printTable(const QList<Measured> &servers, qint64 rows, double shellSeconds
             QByteArray(slow + "rows read / received (most ahead)").constData(),
             [run](const Measured &m) -> QByteArray {
                 const SlowExport &s = *(m.*run);
-                return grouped(double(s.rowsRead)) + " / " + grouped(double(s.rowsReceived)) + " ("
-                    + grouped(double(s.maxAhead)) + ")";
+                return known(s.rowsRead) + " / " + grouped(double(s.rowsReceived)) + " ("
+                    + known(s.maxAhead) + ")";
             },
             "–", "");
         row(
@@ -223,7 +229,7 @@ void printTable(const QList<Measured> &servers, qint64 rows, double shellSeconds
     }
     std::printf("\nsqlite3 -csv: the faster of its two runs (%.2f s). Sluice's RSS is this "
                 "process's (the server runs in-process, after the bench generated and read the "
-                "database); the Node.js peer's is its own process's, from its start.\n",
+                "database); each peer's is its own process's, from its start.\n",
                 shellSeconds);
 }
 
@@ -290,6 +296,10 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.addPositionalArgument(u"rows"_s, u"Rows of demo data, default 1000000."_s);
     parser.addPositionalArgument(u"seconds"_s, u"Seconds of the slow client, default 10."_s);
+    parser.addOption(
+        {u"qhttpserver-peer"_s,
+         u"The QHttpServer peer's executable (peer_qhttpserver); empty: not measured."_s,
+         u"path"_s});
     parser.addOption({u"node-peer"_s, u"The Node.js peer's server.js; empty: not measured."_s,
                       u"path"_s, QStringLiteral(SLUICE_NODE_EXPORT_PEER)});
     parser.addHelpOption();
@@ -357,6 +367,33 @@ int main(int argc, char **argv)
         servers.append(Measured {
             {"node", node.port(), node.pid(), {}, nodeRowsRead}, "the node process's", {}, {}, {}});
     }
+    // Qt's QHttpServer (tests/bench/peers/qhttpserver): the export is built
+    // in memory as one QByteArray and sent as one response; it does not say
+    // how many rows it has read.
+    PeerProcess qhttp;
+    const QString qhttpPeer = parser.value(u"qhttpserver-peer"_s);
+    if (qhttpPeer.isEmpty()) {
+        std::printf("[qhttpserver] not measured: no --qhttpserver-peer\n");
+    } else if (const QString why = qhttp.start(
+                   qhttpPeer,
+                   {u"--data-dir"_s, dir.path(), u"--db"_s, db, u"--listen"_s, u"127.0.0.1:0"_s});
+               !why.isEmpty()) {
+        std::printf("[qhttpserver] not measured: %s\n", qPrintable(why));
+    } else {
+        std::printf("[qhttpserver] QHttpServer (Qt %s), pid %d, port %d\n", qVersion(),
+                    int(qhttp.pid()), int(qhttp.port()));
+        servers.append(Measured {{"qhttpserver",
+                                  qhttp.port(),
+                                  qhttp.pid(),
+                                  {},
+                                  [] {
+                                      return -1LL;
+                                  }},
+                                 "its own process's",
+                                 {},
+                                 {},
+                                 {}});
+    }
     const QByteArray target = "/exports/orders.csv?from=2025-01-01&to=2026-06-30";
     const auto slowClients = [&](std::optional<SlowExport> Measured::*run, const char *which) {
         for (Measured &m : servers) {
@@ -381,15 +418,17 @@ int main(int argc, char **argv)
                 grouped(double(rows) / shellSecond).constData());
     for (const Measured &m : servers)
         printFast(m, rows, double(rows) / shellSeconds);
-    if (servers.size() > 1) {
-        const bool same = servers[0].fast->bodyBytes == servers[1].fast->bodyBytes;
-        std::printf("bodies: %s (%lld and %lld bytes)\n",
+    for (qsizetype i = 1; i < servers.size(); ++i) {
+        const bool same = servers[0].fast->bodyBytes == servers[i].fast->bodyBytes;
+        std::printf("bodies of %s and %s: %s (%lld and %lld bytes)\n",
+                    servers[0].server.name.constData(), servers[i].server.name.constData(),
                     same ? "the same size" : "DIFFERENT sizes", servers[0].fast->bodyBytes,
-                    servers[1].fast->bodyBytes);
+                    servers[i].fast->bodyBytes);
     }
 
     slowClients(&Measured::slowWarm, SlowWarm);
     node.stop();
+    qhttp.stop();
 
     measurePostgres(orders, limits, rows, dir.path());
     printTable(servers, rows, shellSeconds, slowSeconds);

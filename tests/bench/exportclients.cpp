@@ -138,9 +138,19 @@ void ChunkedBody::feed(const char *p, qint64 size)
             if (m_status == 0) {
                 m_status = m_line.startsWith("HTTP/1.1 ") ? m_line.mid(9, 3).toInt() : -1;
             } else if (m_line.isEmpty()) {
-                m_state = m_chunked ? State::Size : State::Failed;
+                // Chunked, or (a peer that sends the body in one piece) Content-Length.
+                m_state = m_chunked ? State::Size
+                    : m_length > 0  ? State::Identity
+                    : m_length == 0 ? State::Done
+                                    : State::Failed;
+                m_chunkLeft = m_length;
             } else if (m_line.toLower().startsWith("transfer-encoding:")) {
                 m_chunked = m_line.toLower().contains("chunked");
+            } else if (m_line.toLower().startsWith("content-length:")) {
+                bool ok = false;
+                m_length = m_line.mid(15).trimmed().toLongLong(&ok);
+                if (!ok)
+                    m_length = -1;
             }
             m_line.clear();
             break;
@@ -165,6 +175,15 @@ void ChunkedBody::feed(const char *p, qint64 size)
                 m_state = State::DataEnd;
                 m_crlfLeft = 2;
             }
+            break;
+        }
+        case State::Identity: {
+            const qint64 n = std::min<qint64>(m_chunkLeft, end - p);
+            body(p, n);
+            p += n;
+            m_chunkLeft -= n;
+            if (m_chunkLeft == 0)
+                m_state = State::Done;
             break;
         }
         case State::DataEnd:

@@ -21,9 +21,10 @@ struct ExportServer
     std::function<qint64()> rowsRead; // -1 when unknown
 };
 
-// A chunked HTTP/1.1 response decoded as it arrives: counts the body's bytes
-// and its CRLF-ended lines (the CSV header and rows; a bare LF inside a quoted
-// note is not one), whatever size the server's chunks are.
+// A chunked HTTP/1.1 response (or one with Content-Length, as QHttpServer
+// sends) decoded as it arrives: counts the body's bytes and its CRLF-ended
+// lines (the CSV header and rows; a bare LF inside a quoted note is not one),
+// whatever size the server's chunks are.
 class ChunkedBody
 {
 public:
@@ -35,7 +36,7 @@ public:
     qint64 lines() const { return m_lines; }
 
 private:
-    enum class State { Head, Size, Data, DataEnd, Trailer, Done, Failed };
+    enum class State { Head, Size, Data, DataEnd, Trailer, Identity, Done, Failed };
     bool takeLine(const char *&p, const char *end);
     void body(const char *p, qint64 n);
 
@@ -43,7 +44,8 @@ private:
     QByteArray m_line;
     bool m_chunked = false;
     int m_status = 0;
-    qint64 m_chunkLeft = 0;
+    qint64 m_chunkLeft = 0; // of the chunk, or of a Content-Length body
+    qint64 m_length = -1; // Content-Length, when there is one
     int m_crlfLeft = 0;
     qint64 m_bytes = 0;
     qint64 m_lines = 0;

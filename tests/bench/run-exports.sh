@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Export benchmark: Sluice (in bench_export's process) and the Node.js peer
-# (tests/bench/peers/node-export/server.js, better-sqlite3) against the same
+# Export benchmark: Sluice (in bench_export's process), the Node.js peer
+# (tests/bench/peers/node-export/server.js, better-sqlite3) and the QHttpServer
+# peer (tests/bench/peers/qhttpserver) against the same
 # generated demo database, in one run of bench_export, with `sqlite3 -csv` of
 # the same query as the yardstick. Builds bench_export (niced, -j1), installs
 # the peer's packages when they are missing, prints the machine and its load
@@ -17,6 +18,14 @@ PEER_DIR="$ROOT/tests/bench/peers/node-export"
 
 nice -n 19 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 nice -n 19 cmake --build "$BUILD" -j1 --target bench_export >/dev/null
+# Qt's QHttpServer peer, where Debian's qt6-httpserver-dev is installed
+# (packaging/install-deps.sh --bench; tests/bench/run-all.sh runs that).
+QHTTP_PEER=()
+if nice -n 19 cmake --build "$BUILD" -j1 --target peer_qhttpserver >/dev/null 2>&1; then
+    QHTTP_PEER=(--qhttpserver-peer "$BUILD/tests/bench/peer_qhttpserver")
+else
+    echo "run-exports: peer_qhttpserver cannot be built (no qt6-httpserver-dev?): the QHttpServer peer is skipped"
+fi
 
 if ! command -v node >/dev/null; then
     echo "run-exports: node is not installed: the Node.js peer is skipped"
@@ -44,5 +53,5 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)," \
     "sqlite3 $(sqlite3 --version | cut -d' ' -f1), node $(node --version 2>/dev/null || echo none)"
 echo "at start: $(load)"
-"$BUILD/tests/bench/bench_export" --node-peer "$PEER_DIR/server.js" "$@"
+"$BUILD/tests/bench/bench_export" --node-peer "$PEER_DIR/server.js" "${QHTTP_PEER[@]}" "$@"
 echo "at end: $(load)"

@@ -1,4 +1,4 @@
-#include "nodeexportpeer.h"
+#include "peerprocess.h"
 
 #include "loopbackclient.h"
 
@@ -31,13 +31,17 @@ QString NodeExportPeer::start(const QString &serverJs, const QString &database)
     version.start(node, {u"--version"_s});
     version.waitForFinished(10'000);
     m_nodeVersion = QString::fromLatin1(version.readAllStandardOutput()).trimmed();
+    return PeerProcess::start(
+        node, {script.absoluteFilePath(), u"--db"_s, database, u"--listen"_s, u"127.0.0.1:0"_s});
+}
 
-    m_process.setProgram(node);
-    m_process.setArguments(
-        {script.absoluteFilePath(), u"--db"_s, database, u"--listen"_s, u"127.0.0.1:0"_s});
+QString PeerProcess::start(const QString &program, const QStringList &arguments)
+{
+    m_process.setProgram(program);
+    m_process.setArguments(arguments);
     m_process.start();
     if (!m_process.waitForStarted(10'000))
-        return u"node did not start: %1"_s.arg(m_process.errorString());
+        return u"%1 did not start: %2"_s.arg(program, m_process.errorString());
     static const QRegularExpression listening(u"listening on http://127\\.0\\.0\\.1:(\\d+)"_s);
     QByteArray out;
     const QDeadlineTimer deadline(15'000);
@@ -52,10 +56,11 @@ QString NodeExportPeer::start(const QString &serverJs, const QString &database)
     }
     const QString said = QString::fromLocal8Bit(out + m_process.readAllStandardError()).trimmed();
     stop();
-    return u"server.js did not start listening: %1"_s.arg(said.isEmpty() ? u"(no output)"_s : said);
+    return u"%1 did not start listening: %2"_s.arg(QFileInfo(program).fileName(),
+                                                   said.isEmpty() ? u"(no output)"_s : said);
 }
 
-void NodeExportPeer::stop()
+void PeerProcess::stop()
 {
     if (m_process.state() == QProcess::NotRunning)
         return;
@@ -70,7 +75,7 @@ void NodeExportPeer::stop()
 qint64 NodeExportPeer::rowsRead() const
 {
     const auto reply
-        = LoopbackClient(m_port, {}).request("GET", "/stats", {}, std::chrono::seconds(5));
+        = LoopbackClient(port(), {}).request("GET", "/stats", {}, std::chrono::seconds(5));
     if (!reply || reply->status != 200)
         return -1;
     const QJsonValue rows = QJsonDocument::fromJson(reply->body).object().value(u"rowsRead"_s);
