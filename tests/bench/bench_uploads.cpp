@@ -173,6 +173,18 @@ void writeRssCsv(const Settings &s, const RssWatch &watch, Clock::time_point sta
     }
 }
 
+// The machine's steal time so far (all CPUs, /proc/stat), in ms: time the
+// hypervisor ran something else while this machine's CPUs had work.
+double stealMs()
+{
+    QFile stat(QStringLiteral("/proc/stat"));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = stat.readLine().simplified().split(' ');
+    // cpu user nice system idle iowait irq softirq steal ...
+    return fields.size() > 8 ? fields[8].toDouble() * 1000.0 / double(::sysconf(_SC_CLK_TCK)) : 0;
+}
+
 // Appends each probe's latency in ms, one per line: the runner pools the
 // probes of all its repeats (a run has ~100, so its own p99 is its maximum).
 void appendProbes(const Settings &s, const HealthProbe &probe)
@@ -184,8 +196,11 @@ void appendProbes(const Settings &s, const HealthProbe &probe)
         std::fprintf(stderr, "bench_uploads: cannot write %s\n", qPrintable(out.fileName()));
         return;
     }
-    for (const auto &[at, ms] : probe.probes())
-        out.write(QByteArray::number(ms, 'f', 3) + '\n');
+    // Latency, then how late the probe's own thread woke for it.
+    const auto probes = probe.probes();
+    for (size_t i = 0; i < probes.size(); ++i)
+        out.write(QByteArray::number(probes[i].second, 'f', 3) + ' '
+                  + QByteArray::number(probe.startLatenessMs()[i], 'f', 3) + '\n');
 }
 
 int measure(const Settings &s, const LoopbackClient &client);
@@ -226,6 +241,7 @@ int measure(const Settings &s, const LoopbackClient &client)
         probe.start();
 
     const double cpuBefore = watch.cpuSeconds();
+    const double stealBefore = stealMs();
     const auto started = Clock::now();
     const auto uploads = uploadAll(client, s.uploads, s.bytesPerUpload, "bench");
     Clock::time_point ended = started;
@@ -236,6 +252,7 @@ int measure(const Settings &s, const LoopbackClient &client)
             flushSeconds = std::max(flushSeconds, seconds(u.answeredAt - u.reply->bodySentAt));
     }
     const double cpuDuring = watch.cpuSeconds() - cpuBefore;
+    const double stealDuring = stealMs() - stealBefore;
     probe.stop();
     const long hwmKiB = hwmReset ? watch.highWaterKiB() : -1;
     const long sampledKiB = watch.peakKiB(started, ended);
@@ -279,12 +296,14 @@ int measure(const Settings &s, const LoopbackClient &client)
                 "rss_growth_processing_mib=%.1f rss_samples=%zu after_last_byte_s=%.2f "
                 "server_cpu_s_per_gib=%.2f "
                 "processing_s=%.2f probes=%d "
-                "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+                "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probes_started_late=%d "
+                "max_start_late_ms=%.2f steal_ms=%.0f\n",
                 s.scenario.constData(), s.server.constData(), mibPerSecond,
                 seconds(ended - started), double(idleKiB) / 1024, growth(peakKiB),
                 growth(sampledKiB), growth(hwmKiB), growth(processingPeakKiB),
                 watch.samples().size(), flushSeconds, cpuDuring / (total / MiB / 1024), processing,
-                health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs);
+                health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs,
+                health.startedLate, health.maxStartLateMs, stealDuring);
     return 0;
 }
 

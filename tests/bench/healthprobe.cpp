@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <pthread.h>
+
 namespace sluice::bench {
 
 void HealthProbe::start()
@@ -10,15 +12,19 @@ void HealthProbe::start()
     stop();
     m_latenciesMs.clear();
     m_offsetsS.clear();
+    m_startLateMs.clear();
     m_failures = 0;
     m_running = true;
     m_thread = std::thread([this] {
+        ::pthread_setname_np(::pthread_self(), "health-probe"); // for perf sched and top
         const auto period = std::chrono::duration_cast<Clock::duration>(
             std::chrono::duration<double>(1.0 / m_hz));
         const auto first = Clock::now();
         for (long i = 0; m_running; ++i) {
             const auto scheduled = first + i * period;
             std::this_thread::sleep_until(scheduled); // returns at once when late
+            const double late
+                = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
             const auto reply = m_client.request("GET", "/healthz", {}, std::chrono::seconds(5));
             const double ms
                 = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
@@ -26,6 +32,7 @@ void HealthProbe::start()
                 ++m_failures;
             m_latenciesMs.push_back(ms);
             m_offsetsS.push_back(std::chrono::duration<double>(scheduled - first).count());
+            m_startLateMs.push_back(late);
         }
     });
 }
@@ -62,6 +69,10 @@ HealthProbe::Summary HealthProbe::summary() const
     s.p50Ms = rank(50);
     s.p99Ms = rank(99);
     s.maxMs = sorted.back();
+    for (const double late : m_startLateMs) {
+        s.startedLate += late > LateMs ? 1 : 0;
+        s.maxStartLateMs = std::max(s.maxStartLateMs, late);
+    }
     return s;
 }
 

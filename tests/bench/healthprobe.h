@@ -31,10 +31,18 @@ public:
         double p50Ms = 0;
         double p99Ms = 0;
         double maxMs = 0;
+        // Probes whose own thread woke more than LateMs after their
+        // scheduled start: time the server had no part in (the client's
+        // timer, or its virtual CPU not running), though still counted.
+        int startedLate = 0;
+        double maxStartLateMs = 0;
     };
+    static constexpr double LateMs = 5;
     Summary summary() const;
     // Each probe: seconds from start() to its scheduled time, and its latency in ms.
     std::vector<std::pair<double, double>> probes() const;
+    // Each probe: how late its thread woke for it, in ms.
+    const std::vector<double> &startLatenessMs() const { return m_startLateMs; }
 
 private:
     LoopbackClient m_client;
@@ -43,6 +51,7 @@ private:
     std::atomic<bool> m_running {false};
     std::vector<double> m_latenciesMs; // written by the thread until stop()
     std::vector<double> m_offsetsS;
+    std::vector<double> m_startLateMs;
     int m_failures = 0;
 };
 

@@ -185,6 +185,16 @@ pooled() {
         i = int(p / 100 * NR); if (i < p / 100 * NR) i++; if (i < 1) i = 1; printf "%.2f", v[i] }'
 }
 probes() { [[ -s "$WORK/probes-$1-$2.txt" ]] && wc -l <"$WORK/probes-$1-$2.txt" || echo 0; }
+# ontime SCENARIO SERVER: p99 of the probes whose own thread woke within 5 ms
+# of their scheduled start (information only: the goal counts every probe).
+ontime() {
+    local file="$WORK/probes-$1-$2.txt"
+    [[ -s "$file" ]] || { echo "?"; return; }
+    awk '$2 <= 5 { print $1 }' "$file" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "?"; exit }
+        i = int(0.99 * NR); if (i < 0.99 * NR) i++; if (i < 1) i = 1; printf "%.2f", v[i] }'
+}
+sum() { awk '{ s += $1 } END { printf "%.0f", s }'; }
 
 echo
 echo "| scenario | server | MiB/s median (range) | last byte to 201, s | server CPU s/GiB | RSS growth MiB, worst run | health p50 / p99 / max ms (all probes of all runs) | processing after 201, s |"
@@ -199,7 +209,7 @@ for entry in "${scenarios[@]}"; do
         fi
         health="–"
         if [[ "$scenario" == concurrent-* ]]; then
-            health="$(pooled "$scenario" $server 50) / $(pooled "$scenario" $server 99) / $(pooled "$scenario" $server 100) ($(probes "$scenario" $server) probes; p99 per run: $(field "$scenario" $server p99_ms | tr '\n' ' ' | sed 's/ $//'))"
+            health="$(pooled "$scenario" $server 50) / $(pooled "$scenario" $server 99) / $(pooled "$scenario" $server 100) ($(probes "$scenario" $server) probes; p99 per run: $(field "$scenario" $server p99_ms | tr '\n' ' ' | sed 's/ $//'); $(field "$scenario" $server probes_started_late | sum) woke > 5 ms late, p99 without them $(ontime "$scenario" $server); steal $(field "$scenario" $server steal_ms | sum) ms)"
         fi
         processing="–"
         [[ $server == sluice ]] && processing=$(field "$scenario" $server processing_s | median)
