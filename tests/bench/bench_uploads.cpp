@@ -49,7 +49,8 @@ struct Settings
     qint64 idleTimeoutMs = 0;
     quint32 seed = 42;
     QString rssCsvDir; // memory over time, for tests/bench/bench_plot
-    QString probesOut; // every probe's latency appended, one per line, for pooled percentiles
+    QString
+        probesOut; // a line per probe appended (latency, start lateness), for pooled percentiles
 };
 
 struct Upload
@@ -185,8 +186,9 @@ double stealMs()
     return fields.size() > 8 ? fields[8].toDouble() * 1000.0 / double(::sysconf(_SC_CLK_TCK)) : 0;
 }
 
-// Appends each probe's latency in ms, one per line: the runner pools the
-// probes of all its repeats (a run has ~100, so its own p99 is its maximum).
+// Appends a line per probe, its latency and how late its own thread woke for
+// it (ms): the runner pools the probes of all its repeats (a run has ~100, so
+// its own p99 is its maximum).
 void appendProbes(const Settings &s, const HealthProbe &probe)
 {
     if (s.probesOut.isEmpty())
@@ -196,7 +198,6 @@ void appendProbes(const Settings &s, const HealthProbe &probe)
         std::fprintf(stderr, "bench_uploads: cannot write %s\n", qPrintable(out.fileName()));
         return;
     }
-    // Latency, then how late the probe's own thread woke for it.
     const auto probes = probe.probes();
     for (size_t i = 0; i < probes.size(); ++i)
         out.write(QByteArray::number(probes[i].second, 'f', 3) + ' '
@@ -441,7 +442,8 @@ int main(int argc, char **argv)
         QStringLiteral("dir"));
     const QCommandLineOption probesOut(
         QStringLiteral("probes-out"),
-        QStringLiteral("File to append every health probe's latency to (ms, one per line)."),
+        QStringLiteral("File to append a line per health probe to: its latency and how late "
+                       "it started (ms)."),
         QStringLiteral("file"));
     const QCommandLineOption seed(QStringLiteral("seed"),
                                   QStringLiteral("Scenario 3: seed of the abort offsets."),

@@ -166,24 +166,18 @@ void ChunkedBody::feed(const char *p, qint64 size)
             m_state = !ok ? State::Failed : m_chunkLeft == 0 ? State::Trailer : State::Data;
             break;
         }
-        case State::Data: {
+        case State::Data: // a chunk's data
+        case State::Identity: { // a Content-Length body
             const qint64 n = std::min<qint64>(m_chunkLeft, end - p);
             body(p, n);
             p += n;
             m_chunkLeft -= n;
-            if (m_chunkLeft == 0) {
+            if (m_chunkLeft == 0 && m_state == State::Identity) {
+                m_state = State::Done;
+            } else if (m_chunkLeft == 0) {
                 m_state = State::DataEnd;
                 m_crlfLeft = 2;
             }
-            break;
-        }
-        case State::Identity: {
-            const qint64 n = std::min<qint64>(m_chunkLeft, end - p);
-            body(p, n);
-            p += n;
-            m_chunkLeft -= n;
-            if (m_chunkLeft == 0)
-                m_state = State::Done;
             break;
         }
         case State::DataEnd:
