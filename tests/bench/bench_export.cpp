@@ -155,9 +155,10 @@ void printSlow(const Measured &m, const SlowExport &s, const char *which, int se
     std::printf("[%s] %s: RSS growth %.1f MiB (%.1f MiB before, peak %.1f MiB; %s)\n", name, which,
                 s.rssPeakMiB - s.rssBeforeMiB, s.rssBeforeMiB, s.rssPeakMiB, m.rssOf.constData());
     std::printf("[%s] %s: /healthz at %.0f Hz on fresh connections: p50 %.2f ms, p99 %.2f ms, "
-                "max %.2f ms (due %.2f s in) over %d probes, %d failed\n",
+                "max %.2f ms (due %.2f s in) over %d probes, %d failed; probe thread %s\n",
                 name, which, ProbeHz, s.health.p50Ms, s.health.p99Ms, s.health.maxMs,
-                s.slowestProbeAtS, s.health.probes, s.health.failures);
+                s.slowestProbeAtS, s.health.probes, s.health.failures,
+                s.health.realtime ? "SCHED_FIFO" : "at normal priority");
 }
 
 void printTable(const QList<Measured> &servers, qint64 rows, double shellSeconds, int slowSeconds)

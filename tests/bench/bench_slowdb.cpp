@@ -102,10 +102,11 @@ int main(int argc, char **argv)
             std::this_thread::sleep_for(50ms);
         std::printf("RESULT scenario=slowdb-%s server=sluice status=%d complete=%d seconds=%.2f "
                     "body_lines=%lld stalls_counted=%lld temp_files_after=%lld probes=%d "
-                    "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+                    "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probe_realtime=%d\n",
                     dataset, reply ? reply->status : 0, complete ? 1 : 0, took, qint64(rows),
                     stalls, qint64(tempFiles(parser.value(tempDir))), health.probes,
-                    health.failures, health.p50Ms, health.p99Ms, health.maxMs);
+                    health.failures, health.p50Ms, health.p99Ms, health.maxMs,
+                    health.realtime ? 1 : 0);
         // `slow` must complete, `stalled` must not pretend to.
         if (complete != (qstrcmp(dataset, "slow") == 0))
             ++failures;

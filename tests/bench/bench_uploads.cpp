@@ -298,13 +298,13 @@ int measure(const Settings &s, const LoopbackClient &client)
                 "server_cpu_s_per_gib=%.2f "
                 "processing_s=%.2f probes=%d "
                 "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probes_started_late=%d "
-                "max_start_late_ms=%.2f steal_ms=%.0f\n",
+                "max_start_late_ms=%.2f probe_realtime=%d steal_ms=%.0f\n",
                 s.scenario.constData(), s.server.constData(), mibPerSecond,
                 seconds(ended - started), double(idleKiB) / 1024, growth(peakKiB),
                 growth(sampledKiB), growth(hwmKiB), growth(processingPeakKiB),
                 watch.samples().size(), flushSeconds, cpuDuring / (total / MiB / 1024), processing,
                 health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs,
-                health.startedLate, health.maxStartLateMs, stealDuring);
+                health.startedLate, health.maxStartLateMs, health.realtime ? 1 : 0, stealDuring);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <pthread.h>
+#include <sched.h>
 
 namespace sluice::bench {
 
@@ -14,9 +15,15 @@ void HealthProbe::start()
     m_offsetsS.clear();
     m_startLateMs.clear();
     m_failures = 0;
+    m_realtime = false;
     m_running = true;
     m_thread = std::thread([this] {
         ::pthread_setname_np(::pthread_self(), "health-probe"); // for perf sched and top
+        // Low among real-time priorities: below the kernel's interrupt
+        // threads (50), above every normal thread.
+        sched_param param {};
+        param.sched_priority = 10;
+        m_realtime = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &param) == 0;
         const auto period = std::chrono::duration_cast<Clock::duration>(
             std::chrono::duration<double>(1.0 / m_hz));
         const auto first = Clock::now();
@@ -59,6 +66,7 @@ HealthProbe::Summary HealthProbe::summary() const
     std::sort(sorted.begin(), sorted.end());
     s.probes = int(sorted.size());
     s.failures = m_failures;
+    s.realtime = m_realtime;
     if (sorted.empty())
         return s;
     // Nearest rank: the smallest value with at least p% of the probes at or below it.

@@ -12,6 +12,13 @@ namespace sluice::bench {
 // moment it was scheduled rather than from when it was sent: when the server
 // stalls, the probes queued behind the stall all count as slow (no
 // coordinated omission). A probe that fails counts as its time-out.
+//
+// The probing thread asks for SCHED_FIFO (root or CAP_SYS_NICE): it stands
+// for a health checker on another machine, so it should not queue for a core
+// behind this benchmark's own sending threads. It sleeps between probes and
+// works ~0.1 ms per probe, so it takes nothing measurable from the server.
+// Without the permission it runs at normal priority and says so
+// (Summary::realtime). See docs/decisions/0012-realtime-health-probe.md.
 class HealthProbe
 {
 public:
@@ -36,6 +43,7 @@ public:
         // timer, or its virtual CPU not running), though still counted.
         int startedLate = 0;
         double maxStartLateMs = 0;
+        bool realtime = false; // the probing thread ran as SCHED_FIFO
     };
     static constexpr double LateMs = 5;
     Summary summary() const;
@@ -49,6 +57,7 @@ private:
     double m_hz;
     std::thread m_thread;
     std::atomic<bool> m_running {false};
+    bool m_realtime = false; // written by the thread until stop()
     std::vector<double> m_latenciesMs; // written by the thread until stop()
     std::vector<double> m_offsetsS;
     std::vector<double> m_startLateMs;

@@ -209,7 +209,7 @@ for entry in "${scenarios[@]}"; do
         fi
         health="–"
         if [[ "$scenario" == concurrent-* ]]; then
-            health="$(pooled "$scenario" $server 50) / $(pooled "$scenario" $server 99) / $(pooled "$scenario" $server 100) ($(probes "$scenario" $server) probes; p99 per run: $(field "$scenario" $server p99_ms | tr '\n' ' ' | sed 's/ $//'); $(field "$scenario" $server probes_started_late | sum) woke > 5 ms late, p99 without them $(ontime "$scenario" $server); steal $(field "$scenario" $server steal_ms | sum) ms)"
+            health="$(pooled "$scenario" $server 50) / $(pooled "$scenario" $server 99) / $(pooled "$scenario" $server 100) ($(probes "$scenario" $server) probes; p99 per run: $(field "$scenario" $server p99_ms | tr '\n' ' ' | sed 's/ $//'); $(field "$scenario" $server probes_started_late | sum) woke > 5 ms late, p99 without them $(ontime "$scenario" $server); steal $(field "$scenario" $server steal_ms | sum) ms; probe thread SCHED_FIFO in $(field "$scenario" $server probe_realtime | sum) of $(field "$scenario" $server probe_realtime | wc -l) runs)"
         fi
         processing="–"
         [[ $server == sluice ]] && processing=$(field "$scenario" $server processing_s | median)
