@@ -50,7 +50,7 @@ struct Settings
     quint32 seed = 42;
     QString rssCsvDir; // memory over time, for tests/bench/bench_plot
     QString
-        probesOut; // a line per probe appended (latency, start lateness), for pooled percentiles
+        probesOut; // a line per probe appended (latency, start lateness, steal), for pooled percentiles
 };
 
 struct Upload
@@ -176,19 +176,9 @@ void writeRssCsv(const Settings &s, const RssWatch &watch, Clock::time_point sta
 
 // The machine's steal time so far (all CPUs, /proc/stat), in ms: time the
 // hypervisor ran something else while this machine's CPUs had work.
-double stealMs()
-{
-    QFile stat(QStringLiteral("/proc/stat"));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QList<QByteArray> fields = stat.readLine().simplified().split(' ');
-    // cpu user nice system idle iowait irq softirq steal ...
-    return fields.size() > 8 ? fields[8].toDouble() * 1000.0 / double(::sysconf(_SC_CLK_TCK)) : 0;
-}
-
-// Appends a line per probe, its latency and how late its own thread woke for
-// it (ms): the runner pools the probes of all its repeats (a run has ~100, so
-// its own p99 is its maximum).
+// Appends a line per probe: its latency, how late its own thread woke for it
+// and the steal time during it (ms). The runner pools the probes of all its
+// repeats (a run has ~100, so its own p99 is its maximum).
 void appendProbes(const Settings &s, const HealthProbe &probe)
 {
     if (s.probesOut.isEmpty())
@@ -201,7 +191,8 @@ void appendProbes(const Settings &s, const HealthProbe &probe)
     const auto probes = probe.probes();
     for (size_t i = 0; i < probes.size(); ++i)
         out.write(QByteArray::number(probes[i].second, 'f', 3) + ' '
-                  + QByteArray::number(probe.startLatenessMs()[i], 'f', 3) + '\n');
+                  + QByteArray::number(probe.startLatenessMs()[i], 'f', 3) + ' '
+                  + QByteArray::number(probe.stealMsDuring()[i], 'f', 0) + '\n');
 }
 
 int measure(const Settings &s, const LoopbackClient &client);
@@ -298,13 +289,14 @@ int measure(const Settings &s, const LoopbackClient &client)
                 "server_cpu_s_per_gib=%.2f "
                 "processing_s=%.2f probes=%d "
                 "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probes_started_late=%d "
-                "max_start_late_ms=%.2f probe_realtime=%d steal_ms=%.0f\n",
+                "max_start_late_ms=%.2f probes_stolen=%d probe_realtime=%d steal_ms=%.0f\n",
                 s.scenario.constData(), s.server.constData(), mibPerSecond,
                 seconds(ended - started), double(idleKiB) / 1024, growth(peakKiB),
                 growth(sampledKiB), growth(hwmKiB), growth(processingPeakKiB),
                 watch.samples().size(), flushSeconds, cpuDuring / (total / MiB / 1024), processing,
                 health.probes, health.failures, health.p50Ms, health.p99Ms, health.maxMs,
-                health.startedLate, health.maxStartLateMs, health.realtime ? 1 : 0, stealDuring);
+                health.startedLate, health.maxStartLateMs, health.stolen, health.realtime ? 1 : 0,
+                stealDuring);
     return 0;
 }
 
@@ -442,8 +434,8 @@ int main(int argc, char **argv)
         QStringLiteral("dir"));
     const QCommandLineOption probesOut(
         QStringLiteral("probes-out"),
-        QStringLiteral("File to append a line per health probe to: its latency and how late "
-                       "it started (ms)."),
+        QStringLiteral("File to append a line per health probe to: its latency, how late it "
+                       "started and the hypervisor's steal time during it (ms)."),
         QStringLiteral("file"));
     const QCommandLineOption seed(QStringLiteral("seed"),
                                   QStringLiteral("Scenario 3: seed of the abort offsets."),

@@ -1,12 +1,25 @@
 #include "healthprobe.h"
 
+#include <QFile>
+
 #include <algorithm>
 #include <cmath>
 
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 namespace sluice::bench {
+
+double stealMs()
+{
+    QFile stat(QStringLiteral("/proc/stat"));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = stat.readLine().simplified().split(' ');
+    // cpu user nice system idle iowait irq softirq steal ...
+    return fields.size() > 8 ? fields[8].toDouble() * 1000.0 / double(::sysconf(_SC_CLK_TCK)) : 0;
+}
 
 void HealthProbe::start()
 {
@@ -14,6 +27,7 @@ void HealthProbe::start()
     m_latenciesMs.clear();
     m_offsetsS.clear();
     m_startLateMs.clear();
+    m_stealMs.clear();
     m_failures = 0;
     m_realtime = false;
     m_running = true;
@@ -29,6 +43,10 @@ void HealthProbe::start()
         const auto first = Clock::now();
         for (long i = 0; m_running; ++i) {
             const auto scheduled = first + i * period;
+            // Steal is read just before the scheduled start, so that its
+            // reading is not timed and the sleep before it is not counted.
+            std::this_thread::sleep_until(scheduled - std::chrono::milliseconds(1));
+            const double stealBefore = stealMs();
             std::this_thread::sleep_until(scheduled); // returns at once when late
             const double late
                 = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
@@ -40,6 +58,7 @@ void HealthProbe::start()
             m_latenciesMs.push_back(ms);
             m_offsetsS.push_back(std::chrono::duration<double>(scheduled - first).count());
             m_startLateMs.push_back(late);
+            m_stealMs.push_back(stealMs() - stealBefore);
         }
     });
 }
@@ -81,6 +100,8 @@ HealthProbe::Summary HealthProbe::summary() const
         s.startedLate += late > LateMs ? 1 : 0;
         s.maxStartLateMs = std::max(s.maxStartLateMs, late);
     }
+    for (const double stolen : m_stealMs)
+        s.stolen += stolen >= StolenMs ? 1 : 0;
     return s;
 }
 

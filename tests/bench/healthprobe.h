@@ -8,6 +8,12 @@
 
 namespace sluice::bench {
 
+// Time the hypervisor took from this machine's CPUs since boot, all CPUs
+// together (the steal column of /proc/stat), in ms; counted in clock ticks
+// (10 ms), so only a difference of two ticks or more says much. 0 where
+// /proc/stat cannot be read.
+double stealMs();
+
 // GET /healthz at a fixed rate, each on a fresh connection, timed from the
 // moment it was scheduled rather than from when it was sent: when the server
 // stalls, the probes queued behind the stall all count as slow (no
@@ -43,14 +49,20 @@ public:
         // timer, or its virtual CPU not running), though still counted.
         int startedLate = 0;
         double maxStartLateMs = 0;
+        // Probes during which the machine lost at least StolenMs to steal.
+        int stolen = 0;
         bool realtime = false; // the probing thread ran as SCHED_FIFO
     };
     static constexpr double LateMs = 5;
+    static constexpr double StolenMs = 20; // two ticks: more than one tick's worth for sure
     Summary summary() const;
     // Each probe: seconds from start() to its scheduled time, and its latency in ms.
     std::vector<std::pair<double, double>> probes() const;
     // Each probe: how late its thread woke for it, in ms.
     const std::vector<double> &startLatenessMs() const { return m_startLateMs; }
+    // Each probe: steal time (stealMs()) from its scheduled start to its
+    // answer: the virtual CPUs not running at all, for server and client alike.
+    const std::vector<double> &stealMsDuring() const { return m_stealMs; }
 
 private:
     LoopbackClient m_client;
@@ -61,6 +73,7 @@ private:
     std::vector<double> m_latenciesMs; // written by the thread until stop()
     std::vector<double> m_offsetsS;
     std::vector<double> m_startLateMs;
+    std::vector<double> m_stealMs;
     int m_failures = 0;
 };
 

@@ -27,7 +27,8 @@ all_servers=(sluice node sink)
 WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-bench.XXXXXX")
 RESULTS="$WORK/results.txt"
 # probe_file SCENARIO SERVER: where bench_uploads appends a line per health
-# probe of every repeat: its latency and how late its own thread woke (ms).
+# probe of every repeat: its latency, how late its own thread woke and the
+# steal time during it (ms).
 probe_file() { echo "$WORK/probes-$1-$2.txt"; }
 mkdir -p "$WORK/rss"
 SERVER_PID=
@@ -194,6 +195,9 @@ probes() { probes_of "$1" "$2" | wc -l; }
 # ontime SCENARIO SERVER: p99 of the probes whose own thread woke within 5 ms
 # of their scheduled start (information only: the goal counts every probe).
 ontime() { probes_of "$1" "$2" '$2 <= 5' | rank 99; }
+# unstolen SCENARIO SERVER: p99 of the probes during which the hypervisor took
+# less than 20 ms (two ticks) from the machine (information only, too).
+unstolen() { probes_of "$1" "$2" '$3 < 20' | rank 99; }
 sum() { awk '{ s += $1 } END { printf "%.0f", s }'; }
 
 echo
@@ -209,7 +213,7 @@ for entry in "${scenarios[@]}"; do
         fi
         health="–"
         if [[ "$scenario" == concurrent-* ]]; then
-            health="$(pooled "$scenario" $server 50) / $(pooled "$scenario" $server 99) / $(pooled "$scenario" $server 100) ($(probes "$scenario" $server) probes; p99 per run: $(field "$scenario" $server p99_ms | tr '\n' ' ' | sed 's/ $//'); $(field "$scenario" $server probes_started_late | sum) woke > 5 ms late, p99 without them $(ontime "$scenario" $server); steal $(field "$scenario" $server steal_ms | sum) ms; probe thread SCHED_FIFO in $(field "$scenario" $server probe_realtime | sum) of $(field "$scenario" $server probe_realtime | wc -l) runs)"
+            health="$(pooled "$scenario" $server 50) / $(pooled "$scenario" $server 99) / $(pooled "$scenario" $server 100) ($(probes "$scenario" $server) probes; p99 per run: $(field "$scenario" $server p99_ms | tr '\n' ' ' | sed 's/ $//'); $(field "$scenario" $server probes_started_late | sum) woke > 5 ms late, p99 without them $(ontime "$scenario" $server); steal $(field "$scenario" $server steal_ms | sum) ms, $(field "$scenario" $server probes_stolen | sum) probes during >= 20 ms of it, p99 without them $(unstolen "$scenario" $server); probe thread SCHED_FIFO in $(field "$scenario" $server probe_realtime | sum) of $(field "$scenario" $server probe_realtime | wc -l) runs)"
         fi
         processing="–"
         [[ $server == sluice ]] && processing=$(field "$scenario" $server processing_s | median)
