@@ -174,8 +174,6 @@ void writeRssCsv(const Settings &s, const RssWatch &watch, Clock::time_point sta
     }
 }
 
-// The machine's steal time so far (all CPUs, /proc/stat), in ms: time the
-// hypervisor ran something else while this machine's CPUs had work.
 // Appends a line per probe: its latency, how late its own thread woke for it
 // and the steal time during it (ms). The runner pools the probes of all its
 // repeats (a run has ~100, so its own p99 is its maximum).
