@@ -49,8 +49,8 @@ struct Settings
     qint64 idleTimeoutMs = 0;
     quint32 seed = 42;
     QString rssCsvDir; // memory over time, for tests/bench/bench_plot
-    QString
-        probesOut; // a line per probe appended (latency, start lateness, steal), for pooled percentiles
+    // A line per probe appended (latency, start lateness, steal), for pooled percentiles.
+    QString probesOut;
 };
 
 struct Upload
@@ -186,11 +186,10 @@ void appendProbes(const Settings &s, const HealthProbe &probe)
         std::fprintf(stderr, "bench_uploads: cannot write %s\n", qPrintable(out.fileName()));
         return;
     }
-    const auto probes = probe.probes();
-    for (size_t i = 0; i < probes.size(); ++i)
-        out.write(QByteArray::number(probes[i].second, 'f', 3) + ' '
-                  + QByteArray::number(probe.startLatenessMs()[i], 'f', 3) + ' '
-                  + QByteArray::number(probe.stealMsDuring()[i], 'f', 0) + '\n');
+    for (const HealthProbe::Probe &p : probe.probes())
+        out.write(QByteArray::number(p.latencyMs, 'f', 3) + ' '
+                  + QByteArray::number(p.startLateMs, 'f', 3) + ' '
+                  + QByteArray::number(p.stealMs, 'f', 0) + '\n');
 }
 
 int measure(const Settings &s, const LoopbackClient &client);
@@ -276,9 +275,9 @@ int measure(const Settings &s, const LoopbackClient &client)
     if (s.verbose) {
         for (const Upload &u : uploads)
             std::fprintf(stderr, "upload answered at %.3f s\n", seconds(u.answeredAt - started));
-        for (const auto &[at, ms] : probe.probes()) {
-            if (ms > 10)
-                std::fprintf(stderr, "probe at %.3f s took %.1f ms\n", at, ms);
+        for (const HealthProbe::Probe &p : probe.probes()) {
+            if (p.latencyMs > 10)
+                std::fprintf(stderr, "probe at %.3f s took %.1f ms\n", p.offsetS, p.latencyMs);
         }
     }
     std::printf("RESULT scenario=%s server=%s mib_s=%.1f seconds=%.2f rss_idle_mib=%.1f "

@@ -283,10 +283,10 @@ SlowExport exportSlow(const ExportServer &server, const QByteArray &target, doub
     result.rssPeakMiB = result.rssBeforeMiB + peakGrowthMiB(watch, before);
     result.health = probe.summary();
     double slowest = -1;
-    for (const auto &[offsetS, ms] : probe.probes()) {
-        if (ms > slowest) {
-            slowest = ms;
-            result.slowestProbeAtS = offsetS;
+    for (const HealthProbe::Probe &p : probe.probes()) {
+        if (p.latencyMs > slowest) {
+            slowest = p.latencyMs;
+            result.slowestProbeAtS = p.offsetS;
         }
     }
     return result;

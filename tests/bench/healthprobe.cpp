@@ -24,10 +24,7 @@ double stealMs()
 void HealthProbe::start()
 {
     stop();
-    m_latenciesMs.clear();
-    m_offsetsS.clear();
-    m_startLateMs.clear();
-    m_stealMs.clear();
+    m_probes.clear();
     m_failures = 0;
     m_realtime = false;
     m_running = true;
@@ -55,10 +52,8 @@ void HealthProbe::start()
                 = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
             if (!reply || reply->status != 200)
                 ++m_failures;
-            m_latenciesMs.push_back(ms);
-            m_offsetsS.push_back(std::chrono::duration<double>(scheduled - first).count());
-            m_startLateMs.push_back(late);
-            m_stealMs.push_back(stealMs() - stealBefore);
+            m_probes.push_back({std::chrono::duration<double>(scheduled - first).count(), ms, late,
+                                stealMs() - stealBefore});
         }
     });
 }
@@ -70,18 +65,13 @@ void HealthProbe::stop()
         m_thread.join();
 }
 
-std::vector<std::pair<double, double>> HealthProbe::probes() const
-{
-    std::vector<std::pair<double, double>> all;
-    for (size_t i = 0; i < m_latenciesMs.size(); ++i)
-        all.emplace_back(m_offsetsS[i], m_latenciesMs[i]);
-    return all;
-}
-
 HealthProbe::Summary HealthProbe::summary() const
 {
     Summary s;
-    std::vector<double> sorted = m_latenciesMs;
+    std::vector<double> sorted;
+    sorted.reserve(m_probes.size());
+    for (const Probe &p : m_probes)
+        sorted.push_back(p.latencyMs);
     std::sort(sorted.begin(), sorted.end());
     s.probes = int(sorted.size());
     s.failures = m_failures;
@@ -96,12 +86,11 @@ HealthProbe::Summary HealthProbe::summary() const
     s.p50Ms = rank(50);
     s.p99Ms = rank(99);
     s.maxMs = sorted.back();
-    for (const double late : m_startLateMs) {
-        s.startedLate += late > LateMs ? 1 : 0;
-        s.maxStartLateMs = std::max(s.maxStartLateMs, late);
+    for (const Probe &p : m_probes) {
+        s.startedLate += p.startLateMs > LateMs ? 1 : 0;
+        s.maxStartLateMs = std::max(s.maxStartLateMs, p.startLateMs);
+        s.stolen += p.stealMs >= StolenMs ? 1 : 0;
     }
-    for (const double stolen : m_stealMs)
-        s.stolen += stolen >= StolenMs ? 1 : 0;
     return s;
 }
 

@@ -56,24 +56,27 @@ public:
     static constexpr double LateMs = 5;
     static constexpr double StolenMs = 20; // two ticks: more than one tick's worth for sure
     Summary summary() const;
-    // Each probe: seconds from start() to its scheduled time, and its latency in ms.
-    std::vector<std::pair<double, double>> probes() const;
-    // Each probe: how late its thread woke for it, in ms.
-    const std::vector<double> &startLatenessMs() const { return m_startLateMs; }
-    // Each probe: steal time (stealMs()) from its scheduled start to its
-    // answer: the virtual CPUs not running at all, for server and client alike.
-    const std::vector<double> &stealMsDuring() const { return m_stealMs; }
+
+    struct Probe
+    {
+        double offsetS = 0; // from start() to its scheduled time
+        double latencyMs = 0; // from its scheduled time to its answer
+        double startLateMs = 0; // how late its thread woke for it
+        // Steal (stealMs()) from just before its scheduled time to its answer:
+        // the virtual CPUs not running at all, for server and client alike.
+        double stealMs = 0;
+    };
+    // Read after stop().
+    const std::vector<Probe> &probes() const { return m_probes; }
 
 private:
     LoopbackClient m_client;
     double m_hz;
     std::thread m_thread;
     std::atomic<bool> m_running {false};
-    bool m_realtime = false; // written by the thread until stop()
-    std::vector<double> m_latenciesMs; // written by the thread until stop()
-    std::vector<double> m_offsetsS;
-    std::vector<double> m_startLateMs;
-    std::vector<double> m_stealMs;
+    // Written by the thread until stop().
+    bool m_realtime = false;
+    std::vector<Probe> m_probes;
     int m_failures = 0;
 };
 

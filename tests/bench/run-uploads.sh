@@ -193,10 +193,12 @@ probes_of() { awk "${3:-1} { print \$1 }" "$(probe_file "$1" "$2")" 2>/dev/null 
 pooled() { probes_of "$1" "$2" | rank "$3"; }
 probes() { probes_of "$1" "$2" | wc -l; }
 # ontime SCENARIO SERVER: p99 of the probes whose own thread woke within 5 ms
-# of their scheduled start (information only: the goal counts every probe).
+# of their scheduled start (HealthProbe::LateMs; information only: the goal
+# counts every probe).
 ontime() { probes_of "$1" "$2" '$2 <= 5' | rank 99; }
 # unstolen SCENARIO SERVER: p99 of the probes during which the hypervisor took
-# less than 20 ms (two ticks) from the machine (information only, too).
+# less than 20 ms (two ticks; HealthProbe::StolenMs) from the machine
+# (information only, too).
 unstolen() { probes_of "$1" "$2" '$3 < 20' | rank 99; }
 sum() { awk '{ s += $1 } END { printf "%.0f", s }'; }
 
