@@ -168,6 +168,34 @@ wanted() {
     [[ "$1" == concurrent-* && ("$2" == sluice || "$2" == node) ]] || return 1
     (($3 <= 3 * REPEATS && $(probes_so_far "$1" "$2") < PROBES_WANTED))
 }
+# bench SERVER SCENARIO ARGS PROBES RSS_DIR: one run against a fresh server
+# (its RESULT line in $WORK/run.out), then the page cache dropped, so that
+# everyone starts with it empty and written back (as root; elsewhere only the
+# sync). Not in a pipeline: the EXIT trap must see SERVER_PID.
+bench() {
+    start_server "$1"
+    # shellcheck disable=SC2086
+    "$BUILD/tests/bench/bench_uploads" --port "$PORT" --pid "$SERVER_PID" --token "$TOKEN" \
+        --server "$1" --scenario "$2" --temp-dir "$DATA/tmp" --rss-csv "$5" \
+        --probes-out "$4" $3 ${BENCH_ARGS:-} >"$WORK/run.out"
+    stop_server
+    sync
+    echo 3 2>/dev/null >/proc/sys/vm/drop_caches || true
+}
+# The first four concurrent uploads of a session had the worst health tail
+# of their scenario, whichever server ran them (decision 0013). In odd
+# rounds that was always Sluice. So that scenario starts with one run per
+# server that is printed but not counted.
+for entry in "${scenarios[@]}"; do
+    read -r scenario args <<<"$entry"
+    [[ "$scenario" == concurrent-* ]] || continue
+    mkdir -p "$WORK/warm-up"
+    while read -r server; do
+        bench "$server" "$scenario" "$args" "$WORK/warm-up/probes" "$WORK/warm-up"
+        sed 's/^RESULT /warm-up, not counted: /' "$WORK/run.out"
+    done < <(only "${SERVERS:-}" sluice node)
+    rm -rf "$WORK/warm-up"
+done
 for ((run = 1; ; ++run)); do
     ran=0
     # Sluice and Node.js take turns going first; QHttpServer always goes last,
@@ -183,16 +211,8 @@ for ((run = 1; ; ++run)); do
         for server in "${servers[@]}"; do
             wanted "$scenario" "$server" "$run" || continue
             ran=1
-            start_server "$server"
-            # shellcheck disable=SC2086
-            "$BUILD/tests/bench/bench_uploads" --port "$PORT" --pid "$SERVER_PID" --token "$TOKEN" \
-                --server "$server" --scenario "$scenario" --temp-dir "$DATA/tmp" --rss-csv "$WORK/rss" \
-                --probes-out "$(probe_file "$scenario" "$server")" $args ${BENCH_ARGS:-} | tee -a "$RESULTS"
-            stop_server
-            # Everyone starts with the page cache empty and written back (as
-            # root; elsewhere only the sync).
-            sync
-            echo 3 2>/dev/null >/proc/sys/vm/drop_caches || true
+            bench "$server" "$scenario" "$args" "$(probe_file "$scenario" "$server")" "$WORK/rss"
+            tee -a "$RESULTS" <"$WORK/run.out"
         done
     done
     ((ran)) || break
