@@ -175,8 +175,9 @@ void writeRssCsv(const Settings &s, const RssWatch &watch, Clock::time_point sta
 }
 
 // Appends a line per probe: its latency, how late its own thread woke for it
-// and the steal time during it (ms). The runner pools the probes of all its
-// repeats (a run has ~100, so its own p99 is its maximum).
+// and the steal time during it (ms), then whether it woke late and whether it
+// was stolen (1 or 0, by HealthProbe's thresholds). The runner pools the
+// probes of all its repeats (a run has ~100, so its own p99 is its maximum).
 void appendProbes(const Settings &s, const HealthProbe &probe)
 {
     if (s.probesOut.isEmpty())
@@ -189,7 +190,8 @@ void appendProbes(const Settings &s, const HealthProbe &probe)
     for (const HealthProbe::Probe &p : probe.probes())
         out.write(QByteArray::number(p.latencyMs, 'f', 3) + ' '
                   + QByteArray::number(p.startLateMs, 'f', 3) + ' '
-                  + QByteArray::number(p.stealMs, 'f', 0) + '\n');
+                  + QByteArray::number(p.stealMs, 'f', 0) + ' ' + (p.wokeLate() ? '1' : '0') + ' '
+                  + (p.stolen() ? '1' : '0') + '\n');
 }
 
 int measure(const Settings &s, const LoopbackClient &client);

@@ -87,9 +87,9 @@ HealthProbe::Summary HealthProbe::summary() const
     s.p99Ms = rank(99);
     s.maxMs = sorted.back();
     for (const Probe &p : m_probes) {
-        s.startedLate += p.startLateMs > LateMs ? 1 : 0;
+        s.startedLate += p.wokeLate() ? 1 : 0;
         s.maxStartLateMs = std::max(s.maxStartLateMs, p.startLateMs);
-        s.stolen += p.stealMs >= StolenMs ? 1 : 0;
+        s.stolen += p.stolen() ? 1 : 0;
     }
     return s;
 }

@@ -65,6 +65,9 @@ public:
         // Steal (stealMs()) from just before its scheduled time to its answer:
         // the virtual CPUs not running at all, for server and client alike.
         double stealMs = 0;
+
+        bool wokeLate() const { return startLateMs > LateMs; }
+        bool stolen() const { return stealMs >= StolenMs; }
     };
     // Read after stop().
     const std::vector<Probe> &probes() const { return m_probes; }
