@@ -30,6 +30,11 @@ RESULTS="$WORK/results.txt"
 # probe of every repeat: its latency, how late its own thread woke and the
 # steal time during it (ms), then 1 or 0 for woke late and for stolen.
 probe_file() { echo "$WORK/probes-$1-$2.txt"; }
+# probes_of SCENARIO SERVER [AWK-CONDITION]: the latencies of its probes (none
+# when that server did not run).
+probes_of() { awk "${3:-1} { print \$1 }" "$(probe_file "$1" "$2")" 2>/dev/null || true; }
+# probes SCENARIO SERVER: how many there are.
+probes() { probes_of "$1" "$2" | wc -l; }
 mkdir -p "$WORK/rss"
 SERVER_PID=
 DATA=
@@ -149,12 +154,6 @@ mapfile -t scenarios < <(only "${SCENARIOS:-}" "${scenarios[@]}")
 # PROBES_WANTED probes (30 s under load at 20 Hz), at most 3 x REPEATS runs
 # (decision 0013).
 PROBES_WANTED=${PROBES_WANTED:-600}
-# probes_so_far SCENARIO SERVER: how many probes its runs have made.
-probes_so_far() {
-    local file
-    file=$(probe_file "$1" "$2")
-    if [[ -e "$file" ]]; then wc -l <"$file"; else echo 0; fi
-}
 # wanted SCENARIO SERVER RUN: whether SERVER runs SCENARIO in round RUN.
 wanted() {
     # QHttpServer holds a body in memory (about three times its size at the
@@ -166,7 +165,7 @@ wanted() {
     [[ "$2/$1" == sink/faults-* ]] && return 1 # it writes no files
     (($3 <= REPEATS)) && return 0
     [[ "$1" == concurrent-* && ("$2" == sluice || "$2" == node) ]] || return 1
-    (($3 <= 3 * REPEATS && $(probes_so_far "$1" "$2") < PROBES_WANTED))
+    (($3 <= 3 * REPEATS && $(probes "$1" "$2") < PROBES_WANTED))
 }
 # bench SERVER SCENARIO ARGS PROBES RSS_DIR: one run against a fresh server
 # (its RESULT line in $WORK/run.out), then the page cache dropped, so that
@@ -233,12 +232,8 @@ rank() {
 }
 # One run has ~100 probes, so its own p99 is its slowest probe; the
 # percentiles below pool the probes of every repeat (probe_file).
-# probes_of SCENARIO SERVER [AWK-CONDITION]: the latencies of its probes (none
-# when that server did not run).
-probes_of() { awk "${3:-1} { print \$1 }" "$(probe_file "$1" "$2")" 2>/dev/null || true; }
 # pooled SCENARIO SERVER P
 pooled() { probes_of "$1" "$2" | rank "$3"; }
-probes() { probes_of "$1" "$2" | wc -l; }
 # ontime SCENARIO SERVER: p99 of the probes whose own thread woke within 5 ms
 # of their scheduled start (column 4, HealthProbe::LateMs; information only:
 # the goal counts every probe).
@@ -297,6 +292,13 @@ done
 echo
 echo "plots: $PLOTS/uploads-*.png"
 
+# compared SCENARIO: whether both Sluice and Node.js ran it (SERVERS may
+# leave one out), else says so for GOAL.
+compared() {
+    [[ -n "$(field "$1" sluice mib_s)" && -n "$(field "$1" node mib_s)" ]] && return 0
+    echo "- $2, $1: not compared (SERVERS left out Sluice or Node.js)"
+    return 1
+}
 verdict() { awk -v v="$1" 'BEGIN { print (v ? "met" : "NOT met") }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
@@ -322,12 +324,9 @@ fi
 for entry in "${scenarios[@]}"; do
     read -r scenario _ <<<"$entry"
     [[ "$scenario" == faults-* ]] && continue
+    compared "$scenario" "throughput >= 1.2x Node" || continue
     s=$(field "$scenario" sluice mib_s | median)
     n=$(field "$scenario" node mib_s | median)
-    if [[ -z "$(field "$scenario" sluice mib_s)" || -z "$(field "$scenario" node mib_s)" ]]; then
-        echo "- throughput >= 1.2x Node, $scenario: not compared (SERVERS left out Sluice or Node.js)"
-        continue
-    fi
     r=$(ratio "$s" "$n")
     echo "- throughput >= 1.2x Node, $scenario: ${r}x: $(verdict "$(awk -v r="$r" 'BEGIN { print (r >= 1.2) }')")"
 done
@@ -336,10 +335,7 @@ if [[ " ${scenarios[*]} " == *" faults-30aborts "* ]]; then
     echo "- zero temp files left after the idle timeout (scenario 3): $left: $(verdict "$(awk -v l="$left" 'BEGIN { print (l == 0) }')")"
 fi
 [[ " ${scenarios[*]} " == *" concurrent-4x1GiB "* ]] || exit 0
-if [[ -z "$(field concurrent-4x1GiB sluice mib_s)" || -z "$(field concurrent-4x1GiB node mib_s)" ]]; then
-    echo "- health p99 <= 10 ms and <= Node's: not compared (SERVERS left out Sluice or Node.js)"
-    exit 0
-fi
+compared concurrent-4x1GiB "health p99 <= 10 ms and <= Node's" || exit 0
 sp=$(pooled concurrent-4x1GiB sluice 99)
 np=$(pooled concurrent-4x1GiB node 99)
 runs_of() { field concurrent-4x1GiB "$1" mib_s | wc -l; }
