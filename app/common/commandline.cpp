@@ -108,23 +108,33 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         err << "sluiced: " << loaded.error().message << Qt::endl;
         return 2;
     }
-    config::Config &cfg = loaded->config;
+    const config::Config &cfg = loaded->config;
     switch (cmd.command) {
     case CommandLine::Command::TokenAdd: {
-        const bool existed = cfg.account(cmd.account) != nullptr;
-        auto token = cfg.addToken(cmd.account, cmd.admin);
-        if (!token) {
-            err << "sluiced: " << token.error().message << Qt::endl;
-            return 2;
-        }
-        if (auto saved = cfg.save(cmd.configPath); !saved) {
+        // Read, change and save under the config's lock: of twenty `token
+        // add` at once, every one lands and every printed token works.
+        bool existed = false;
+        bool badName = false;
+        QString token;
+        const auto saved = config::updateConfigFile(
+            cmd.configPath, [&](config::Config &current) -> Expected<void> {
+                existed = current.account(cmd.account) != nullptr;
+                auto added = current.addToken(cmd.account, cmd.admin);
+                if (!added) {
+                    badName = true;
+                    return added.error();
+                }
+                token = *added;
+                return {};
+            });
+        if (!saved) {
             err << "sluiced: " << saved.error().message << Qt::endl;
-            return 1;
+            return badName ? 2 : 1;
         }
-        const config::Account *a = cfg.account(cmd.account);
+        const config::Account *a = saved->account(cmd.account);
         out << (existed ? "added a token to account '" : "created account '") << cmd.account << "'"
             << (a && a->admin ? " (admin)" : "") << "; the token is shown once:" << Qt::endl;
-        out << *token << Qt::endl;
+        out << token << Qt::endl;
         return 0;
     }
     case CommandLine::Command::TokenList:
@@ -147,14 +157,17 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         }
         return 0;
     case CommandLine::Command::TokenRevoke: {
-        const config::Account *a = cfg.account(cmd.account);
-        if (!a) {
-            err << "sluiced: no account named '" << cmd.account << "'" << Qt::endl;
-            return 1;
-        }
-        const auto count = a->tokens.size();
-        cfg.revokeAccount(cmd.account);
-        if (auto saved = cfg.save(cmd.configPath); !saved) {
+        qsizetype count = 0;
+        const auto saved = config::updateConfigFile(
+            cmd.configPath, [&](config::Config &current) -> Expected<void> {
+                const config::Account *a = current.account(cmd.account);
+                if (!a)
+                    return Error {u"no account named '%1'"_s.arg(cmd.account)};
+                count = a->tokens.size();
+                current.revokeAccount(cmd.account);
+                return {};
+            });
+        if (!saved) {
             err << "sluiced: " << saved.error().message << Qt::endl;
             return 1;
         }
@@ -172,10 +185,14 @@ prepareService(const CommandLine &cmd)
 {
     if (!QDir().mkpath(cmd.dataDir))
         return Error {u"cannot create data directory %1"_s.arg(cmd.dataDir)};
+    // Before the config is read or created: a second instance touches nothing.
+    auto lock = service::Service::lockDataDir(cmd.dataDir);
+    if (!lock)
+        return lock.error();
     auto loaded = config::loadOrCreate(cmd.configPath);
     if (!loaded)
         return loaded.error();
-    service::Service::Options options {cmd.dataDir, cmd.configPath, cmd.listen};
+    service::Service::Options options {cmd.dataDir, cmd.configPath, cmd.listen, {}, *lock};
     return std::pair {std::move(options), std::move(*loaded)};
 }
 

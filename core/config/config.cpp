@@ -1,5 +1,6 @@
 #include "config/config.h"
 #include "util/durablefile.h"
+#include "util/lockfile.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -107,11 +108,67 @@ bool Config::revokeAccount(QStringView name)
     return accounts.removeIf([name](const Account &account) { return account.name == name; }) > 0;
 }
 
-Expected<LoadedConfig> loadOrCreate(const QString &path)
+namespace {
+
+// Writers wait this long for each other; a save takes milliseconds.
+constexpr int ConfigLockWaitMs = 10'000;
+
+bool configExists(const QString &path)
 {
     // A dangling symlink counts as existing: it is not ours to replace.
     const QFileInfo info(path);
-    if (info.exists() || info.isSymLink()) {
+    return info.exists() || info.isSymLink();
+}
+
+Expected<std::unique_ptr<LockFile>> lockConfig(const QString &path)
+{
+    if (auto directory = createPrivateDirectories(QFileInfo(path).path()); !directory)
+        return directory.error();
+    auto lock = LockFile::lock(path + u".lock"_s, QDeadlineTimer(ConfigLockWaitMs));
+    if (!lock)
+        return Error {u"cannot change the config file "_s % path
+                      % u": another writer did not finish within "_s
+                      % QString::number(ConfigLockWaitMs / 1000) % u" s ("_s % lock.error().message
+                      % u')'};
+    return lock;
+}
+
+} // namespace
+
+Expected<Config> updateConfigFile(const QString &path,
+                                  const std::function<Expected<void>(Config &)> &change)
+{
+    auto lock = lockConfig(path);
+    if (!lock)
+        return lock.error();
+    Config config;
+    if (configExists(path)) {
+        auto current = Config::load(path);
+        if (!current)
+            return Error {
+                u"the config file no longer parses, so it was left as it is; fix it first:\n"_s
+                % current.error().message};
+        config = std::move(*current);
+    }
+    if (auto changed = change(config); !changed)
+        return changed.error();
+    if (auto saved = config.save(path); !saved)
+        return saved.error();
+    return config;
+}
+
+Expected<LoadedConfig> loadOrCreate(const QString &path)
+{
+    if (configExists(path)) {
+        Expected<Config> config = Config::load(path);
+        if (!config)
+            return config.error();
+        return LoadedConfig {std::move(*config), std::nullopt};
+    }
+    auto lock = lockConfig(path);
+    if (!lock)
+        return lock.error();
+    if (configExists(path)) { // created by another first run while we waited
         Expected<Config> config = Config::load(path);
         if (!config)
             return config.error();

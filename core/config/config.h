@@ -10,6 +10,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 namespace sluice::config {
@@ -78,8 +79,18 @@ struct LoadedConfig
 };
 
 // Loads the file, or on first run creates it with defaults and one admin
-// account with a fresh token.
+// account with a fresh token (under the file's lock: of two first runs at
+// once, one creates and the other loads).
 Expected<LoadedConfig> loadOrCreate(const QString &path);
+
+// The one way to change the config file on disk: takes its lock
+// ("PATH.lock", shared by `sluiced token`, the window's Apply and the admin
+// API), reads the file as it is now, applies `change` and saves, so that
+// concurrent writers never lose each other's changes. A file that no longer
+// parses is never replaced: the update fails naming the file and why.
+// Returns the config as saved.
+Expected<Config> updateConfigFile(const QString &path,
+                                  const std::function<Expected<void>(Config &)> &change);
 
 // 256 bits from QRandomGenerator::system(), base64url, prefixed "sluice_".
 QString generateToken();

@@ -8,6 +8,7 @@
 #include "service/serviceruntime.h"
 #include "upload/uploadprocessjob.h"
 #include "upload/uploadstore.h"
+#include "util/lockfile.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -70,6 +71,16 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_options.dataDir
         = QDir(m_options.dataDir).absolutePath(); // workers resolve paths on other threads
     const QString dataDir = m_options.dataDir;
+    // Before anything reads, recovers or sweeps: a second process on the same
+    // data dir would re-queue the first one's running jobs and delete their
+    // temp folders (crash recovery assumes nobody else is there).
+    if (!m_options.dataDirLock) {
+        if (auto locked = lockDataDir(dataDir))
+            m_options.dataDirLock = *locked;
+        else
+            m_startError = locked.error().message;
+    }
+    const bool mayTouchDataDir = m_startError.isEmpty();
     m_events = std::make_unique<metrics::EventLog>(dataDir + u"/logs"_s);
     connect(m_events.get(), &metrics::EventLog::recorded, this, &ServiceFacade::eventRecorded);
     m_engine = new jobs::JobEngine(
@@ -122,27 +133,33 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_uploadsThread.start();
 
     // Once, at start-up, before anything is served: open the store and recover.
-    QMetaObject::invokeMethod(
-        m_engine,
-        [this] {
-            if (auto started = m_engine->start(); !started)
-                m_engineError = started.error().message;
-        },
-        Qt::BlockingQueuedConnection);
-    if (!m_engineError.isEmpty())
-        qCWarning(lcService).noquote() << "job engine:" << m_engineError;
-    QMetaObject::invokeMethod(
-        m_uploadStore,
-        [this] {
-            if (auto started = m_uploadStore->start(); !started)
-                m_engineError = u"upload store: "_s + started.error().message;
-        },
-        Qt::BlockingQueuedConnection);
+    if (mayTouchDataDir) {
+        QMetaObject::invokeMethod(
+            m_engine,
+            [this] {
+                if (auto started = m_engine->start(); !started)
+                    m_startError = u"job engine: "_s + started.error().message;
+            },
+            Qt::BlockingQueuedConnection);
+    }
+    if (mayTouchDataDir && m_startError.isEmpty()) {
+        QMetaObject::invokeMethod(
+            m_uploadStore,
+            [this] {
+                if (auto started = m_uploadStore->start(); !started)
+                    m_startError = u"upload store: "_s + started.error().message;
+            },
+            Qt::BlockingQueuedConnection);
+    }
+    if (!m_startError.isEmpty())
+        qCWarning(lcService).noquote() << m_startError;
     // A missing demo database is generated a little after start-up (a service
     // that only lives for a moment never pays for it), or at the first export
     // request that needs it, whichever comes first.
-    QTimer::singleShot(std::chrono::seconds(2), this,
-                       [exports = m_exports] { exports->startGeneration(); });
+    if (mayTouchDataDir) {
+        QTimer::singleShot(std::chrono::seconds(2), this,
+                           [exports = m_exports] { exports->startGeneration(); });
+    }
     QMetaObject::invokeMethod(m_runtime,
                               [runtime = m_runtime, l = m_config.limits, t = m_config.uploadTypes] {
                                   runtime->init(l, t);
@@ -181,6 +198,23 @@ Service::~Service()
     m_httpThread.wait();
 }
 
+Expected<std::shared_ptr<LockFile>> Service::lockDataDir(const QString &dataDir)
+{
+    const QString path = QDir(dataDir).absoluteFilePath(u"sluice.lock"_s);
+    bool heldByOther = false;
+    auto locked = LockFile::tryLock(path, &heldByOther);
+    if (!locked && !heldByOther)
+        return locked.error();
+    if (!locked) {
+        const qint64 holder = LockFile::recordedHolder(path);
+        return Error {
+            u"the data directory %1 is in use by %2 (another sluice or sluiced); one process per data directory: stop it or choose another --data-dir"_s
+                .arg(QDir(dataDir).absolutePath(),
+                     holder > 0 ? u"process %1"_s.arg(holder) : u"another process"_s)};
+    }
+    return std::shared_ptr<LockFile>(std::move(*locked));
+}
+
 QList<metrics::Event> Service::recentEvents(int max) const
 {
     return m_events->recent(max);
@@ -211,10 +245,10 @@ void Service::start()
         setStatus(s);
         return;
     }
-    if (!m_engineError.isEmpty()) {
+    if (!m_startError.isEmpty()) {
         ServiceStatus failed;
         failed.state = ServiceState::Failed;
-        failed.error = u"job engine: %1"_s.arg(m_engineError);
+        failed.error = m_startError;
         setStatus(failed);
         return;
     }
@@ -347,14 +381,14 @@ void Service::applyLimits(const config::Limits &limits)
         return;
     }
     // The save syncs to disk: not on this (the GUI) thread. The file is read
-    // again first, so that accounts added meanwhile (sluiced token add) stay.
-    const config::Config fallback = m_config;
+    // again under its lock, so that accounts added meanwhile (sluiced token
+    // add) stay; a file that no longer parses is left alone and the apply fails.
     const QString path = m_options.configPath;
-    m_configWriter.start([this, fallback, path, limits] {
-        auto current = config::Config::load(path);
-        config::Config next = current ? *current : fallback;
-        next.limits = limits;
-        const auto saved = next.save(path);
+    m_configWriter.start([this, path, limits] {
+        const auto saved = config::updateConfigFile(path, [&](config::Config &next) {
+            next.limits = limits;
+            return Expected<void> {};
+        });
         const QString error = saved ? QString() : saved.error().message;
         QMetaObject::invokeMethod(
             this, [this, limits, error] { onLimitsSaved(limits, error); }, Qt::QueuedConnection);

@@ -14,6 +14,9 @@
 
 #include <memory>
 
+namespace sluice {
+class LockFile;
+}
 namespace sluice::http {
 class Router;
 }
@@ -56,7 +59,14 @@ public:
         std::optional<ListenAddress> listen; // overrides the config file
         // Tests: more routes, added on the HTTP thread at each start.
         std::function<void(http::Router &)> extraRoutes;
+        // One process per data directory. The programs take it before they
+        // read or create anything there (lockDataDir); when absent, the
+        // Service takes it itself and, refused, touches nothing and fails.
+        std::shared_ptr<LockFile> dataDirLock;
     };
+
+    // The data directory's lock ("DIR/sluice.lock"), or why it is held.
+    static Expected<std::shared_ptr<LockFile>> lockDataDir(const QString &dataDir);
 
     Service(Options options, config::LoadedConfig loaded, QObject *parent = nullptr);
     ~Service() override;
@@ -109,7 +119,7 @@ private:
     jobs::JobEngine *m_engine = nullptr; // lives on m_jobsThread
     QThread m_uploadsThread;
     upload::UploadStore *m_uploadStore = nullptr; // lives on m_uploadsThread; deleted last
-    QString m_engineError; // why the job engine could not start
+    QString m_startError; // why the service cannot start (data dir in use, job engine)
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
     QThreadPool m_configWriter; // one thread: config saves (fsync) off the caller's thread

@@ -18,6 +18,7 @@ class tst_JobCrash : public QObject
     Q_OBJECT
 private slots:
     void killedWhileRunningThenRecovered();
+    void secondInstanceLeavesTheFirstOnesJobsAlone();
 };
 
 namespace {
@@ -61,6 +62,47 @@ void tst_JobCrash::killedWhileRunningThenRecovered()
     QCOMPARE(done.value(u"result"_s).toObject().value(u"size"_s).toInt(), 40 * 4096);
     QTRY_VERIFY(QDir(dir.filePath(u"tmp/jobs"_s)).isEmpty());
     QCOMPARE(QDir(dir.filePath(u"results"_s)).entryList(QDir::Files).size(), 1);
+}
+
+// A second sluiced on the same data dir used to run crash recovery before it
+// found the port taken: it re-queued the first one's running job and deleted
+// its temp folder, and the job then ran twice. Now it exits at once, naming
+// the holder, and the first instance's job runs once, undisturbed.
+void tst_JobCrash::secondInstanceLeavesTheFirstOnesJobsAlone()
+{
+    QTemporaryDir dir;
+    Daemon first;
+    QVERIFY2(first.start(dir.path()), first.output.constData());
+    const QString token = first.token;
+    const QByteArray body
+        = R"({"kind":"selftest","params":{"steps":40,"step_ms":50,"bytes_per_step":4096}})";
+    const Reply submitted = request(first.port,
+                                    "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(token)
+                                        + "Content-Type: application/json\r\nContent-Length: "
+                                        + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QCOMPARE(submitted.status, 202);
+    const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        jobOf(first.port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt() >= 3,
+        10000);
+    const QString attemptDir = dir.filePath(u"tmp/jobs/"_s + id + u"-1"_s);
+    QVERIFY(QDir(attemptDir).exists());
+
+    const Run second = runSluiced({u"--data-dir"_s, dir.path(), u"--listen"_s, u"127.0.0.1:0"_s});
+    QCOMPARE(second.exitCode, 2);
+    QVERIFY2(second.err.contains(u"process %1"_s.arg(first.process.processId())),
+             qPrintable(second.err));
+    QVERIFY2(!second.out.contains(u"listening"_s), qPrintable(second.out));
+
+    // Untouched: still its first attempt, its folder still there, then done once.
+    const QJsonObject running = jobOf(first.port, token, id);
+    QCOMPARE(running.value(u"attempts"_s).toInt(), 1);
+    QVERIFY(QDir(attemptDir).exists() || running.value(u"state"_s).toString() == u"succeeded"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(jobOf(first.port, token, id).value(u"state"_s).toString(),
+                              u"succeeded"_s, 20000);
+    const QJsonObject done = jobOf(first.port, token, id);
+    QCOMPARE(done.value(u"attempts"_s).toInt(), 1);
+    QCOMPARE(done.value(u"result"_s).toObject().value(u"size"_s).toInt(), 40 * 4096);
 }
 
 QTEST_GUILESS_MAIN(tst_JobCrash)

@@ -4,6 +4,7 @@
 
 #include "config/config.h"
 #include "service/service.h"
+#include "util/lockfile.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -43,6 +44,8 @@ private slots:
     void startServeStopRestart();
     void reloadsAccountsWhenConfigChanges();
     void failedStartNamesTheAddress();
+    void secondServiceOnOneDataDirTouchesNothing();
+    void applyLeavesAConfigThatNoLongerParses();
 };
 
 void tst_Service::startServeStopRestart()
@@ -118,6 +121,80 @@ void tst_Service::failedStartNamesTheAddress()
     QTRY_COMPARE(service::toString(service->status().state), QStringLiteral("failed"));
     QVERIFY2(service->status().error.contains(QString::number(occupier.serverPort())),
              qPrintable(service->status().error));
+}
+
+// Another process holds the data dir (here: this test holds its lock): the
+// Service neither opens nor creates the job store, recovers nothing, and its
+// start fails naming the holder.
+void tst_Service::secondServiceOnOneDataDirTouchesNothing()
+{
+    QTemporaryDir dir;
+    const QString configPath = dir.filePath(QStringLiteral("config.json"));
+    auto loaded = config::loadOrCreate(configPath);
+    QVERIFY(loaded);
+    loaded->config.datasets.clear();
+    auto held = LockFile::tryLock(dir.filePath(QStringLiteral("sluice.lock")));
+    QVERIFY(held);
+    QVERIFY(!service::Service::lockDataDir(dir.path()));
+
+    {
+        service::Service service(
+            service::Service::Options {dir.path(), configPath,
+                                       service::ListenAddress {QHostAddress::LocalHost, 0}},
+            *loaded);
+        service.start();
+        QTRY_COMPARE(service::toString(service.status().state), QStringLiteral("failed"));
+        const QString error = service.status().error;
+        QVERIFY2(
+            error.contains(QStringLiteral("process %1").arg(QCoreApplication::applicationPid()))
+                && error.contains(dir.path()),
+            qPrintable(error));
+    }
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("jobs.db"))));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("uploads.db"))));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("tmp"))));
+
+    // Once the holder lets go, the same data dir starts normally.
+    held->reset();
+    auto service = makeService(dir);
+    service->start();
+    QTRY_COMPARE(service::toString(service->status().state), QStringLiteral("running"));
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("jobs.db"))));
+}
+
+// Apply used to write the in-memory config over a file that no longer
+// parsed (a hand edit in progress, say). Now it fails, naming the file and
+// the fault, and the file stays as the person left it.
+void tst_Service::applyLeavesAConfigThatNoLongerParses()
+{
+    QTemporaryDir dir;
+    auto service = makeService(dir);
+    const QString path = dir.filePath(QStringLiteral("config.json"));
+    QByteArray broken;
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        broken = f.readAll();
+    }
+    broken.replace("\"limits\"", "\"limits\" oops");
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(broken);
+    }
+    QSignalSpy done(service.get(), &service::ServiceFacade::limitsApplyFinished);
+    config::Limits limits = service->limits();
+    limits.maxQueueDepth += 1;
+    service->applyLimits(limits);
+    QVERIFY(done.wait(10'000));
+    const auto result = done.first().first().value<service::LimitsApplyResult>();
+    QVERIFY(!result.ok);
+    QVERIFY2(result.errors.join(u' ').contains(path + QStringLiteral(":")),
+             qPrintable(result.errors.join(u' ')));
+    QCOMPARE(service->limits().maxQueueDepth, limits.maxQueueDepth - 1);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), broken);
 }
 
 QTEST_GUILESS_MAIN(tst_Service)

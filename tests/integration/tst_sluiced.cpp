@@ -21,6 +21,7 @@ private slots:
     void hostileInputGetsPreciseStatus_data();
     void hostileInputGetsPreciseStatus();
     void tokenCommands();
+    void concurrentTokenAddsAllLand();
     void malformedConfigIsRefused();
     void sigtermAbortsStragglersAfterGrace();
     void cleanupTestCase() { m_shared.reset(); }
@@ -138,6 +139,42 @@ void tst_Sluiced::tokenCommands()
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains(QLatin1String("bad name!")));
     QCOMPARE(runSluiced(base + QStringList {QStringLiteral("frobnicate")}).exitCode, 2);
+}
+
+// Twenty `token add` at once used to leave about six accounts: each read the
+// file, added its own, and renamed its copy over the others'. Under the
+// config's lock, every account lands and every printed token works.
+void tst_Sluiced::concurrentTokenAddsAllLand()
+{
+    QTemporaryDir dir;
+    QVERIFY(runSluiced({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token"),
+                        QStringLiteral("list")})
+                .exitCode
+            == 0); // the config exists before the race starts
+    constexpr int Writers = 20;
+    std::vector<std::unique_ptr<QProcess>> writers;
+    for (int i = 0; i < Writers; ++i) {
+        auto p = std::make_unique<QProcess>();
+        p->start(sluicedPath(),
+                 {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token"),
+                  QStringLiteral("add"), QStringLiteral("user%1").arg(i)});
+        writers.push_back(std::move(p));
+    }
+    QStringList tokens;
+    for (auto &p : writers) {
+        QVERIFY(p->waitForFinished(30'000));
+        QCOMPARE(p->exitCode(), 0);
+        tokens << QString::fromUtf8(p->readAllStandardOutput()).trimmed().section(u'\n', -1);
+    }
+    const Run list = runSluiced({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token"),
+                                 QStringLiteral("list")});
+    for (int i = 0; i < Writers; ++i)
+        QVERIFY2(list.out.contains(QStringLiteral("user%1 ").arg(i)), qPrintable(list.out));
+
+    Daemon d;
+    QVERIFY2(d.start(dir.path()), d.output.constData());
+    for (const QString &token : std::as_const(tokens))
+        QCOMPARE(request(d.port, get("/api/status", bearer(token))).status, 200);
 }
 
 void tst_Sluiced::malformedConfigIsRefused()
