@@ -35,6 +35,32 @@ struct OpenedFile
 // size, time and inode belong to the file we will read, even if the path is
 // replaced meanwhile. O_NONBLOCK keeps a FIFO at that path from blocking the
 // server thread in open(); it does nothing for regular files.
+std::variant<OpenedFile, HttpError> adoptRegularFile(const Request &request, int fd,
+                                                     const QString &pathForLog,
+                                                     const QString &shownName)
+{
+    struct stat st
+    {
+    };
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        qCWarning(lcHttp).nospace() << request.peer.toString() << " #" << request.id << ' '
+                                    << pathForLog << " is not a readable regular file";
+        return HttpError(500, u"%1 is not a regular file"_s.arg(shownName));
+    }
+    OpenedFile opened;
+    opened.file = std::make_unique<QFile>();
+    if (!opened.file->open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered,
+                           QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return HttpError(500, u"cannot open %1"_s.arg(shownName));
+    }
+    opened.size = st.st_size;
+    opened.modifiedMs = qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+    opened.inode = quint64(st.st_ino);
+    return opened;
+}
+
 std::variant<OpenedFile, HttpError> openRegularFile(const Request &request, const QString &path,
                                                     const QString &shownName)
 {
@@ -51,26 +77,7 @@ std::variant<OpenedFile, HttpError> openRegularFile(const Request &request, cons
                                     << " cannot open " << path << ": " << std::strerror(error);
         return HttpError(500, u"cannot open %1"_s.arg(shownName));
     }
-    struct stat st
-    {
-    };
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        qCWarning(lcHttp).nospace() << request.peer.toString() << " #" << request.id << ' ' << path
-                                    << " is not a readable regular file";
-        return HttpError(500, u"%1 is not a regular file"_s.arg(shownName));
-    }
-    OpenedFile opened;
-    opened.file = std::make_unique<QFile>();
-    if (!opened.file->open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered,
-                           QFileDevice::AutoCloseHandle)) {
-        ::close(fd);
-        return HttpError(500, u"cannot open %1"_s.arg(shownName));
-    }
-    opened.size = st.st_size;
-    opened.modifiedMs = qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
-    opened.inode = quint64(st.st_ino);
-    return opened;
+    return adoptRegularFile(request, fd, path, shownName);
 }
 
 // entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text
@@ -125,13 +132,35 @@ bool ifNoneMatchMatches(const Headers &headers, QByteArrayView currentETag)
     return false;
 }
 
+namespace {
+Response respondWithFile(const Request &request, std::variant<OpenedFile, HttpError> opened,
+                         const QString &downloadName, const FileResponseOptions &options);
+} // namespace
+
 Response fileResponse(const Request &request, const QString &path,
                       const FileResponseOptions &options)
 {
     const QString downloadName
         = options.downloadName.isEmpty() ? QFileInfo(path).fileName() : options.downloadName;
     // Error messages name the download, never the server's path.
-    auto opened = openRegularFile(request, path, safeDownloadName(downloadName));
+    return respondWithFile(request, openRegularFile(request, path, safeDownloadName(downloadName)),
+                           downloadName, options);
+}
+
+Response fileResponse(const Request &request, int fd, const FileResponseOptions &options)
+{
+    const QString downloadName
+        = options.downloadName.isEmpty() ? u"download"_s : options.downloadName;
+    return respondWithFile(
+        request,
+        adoptRegularFile(request, fd, u"descriptor %1"_s.arg(fd), safeDownloadName(downloadName)),
+        downloadName, options);
+}
+
+namespace {
+Response respondWithFile(const Request &request, std::variant<OpenedFile, HttpError> opened,
+                         const QString &downloadName, const FileResponseOptions &options)
+{
     if (auto *error = std::get_if<HttpError>(&opened))
         return Response::error(*error);
     OpenedFile &file = std::get<OpenedFile>(opened);
@@ -189,5 +218,6 @@ Response fileResponse(const Request &request, const QString &path,
     r.producer = std::make_shared<FileProducer>(std::move(file.file), range.first, range.length());
     return r;
 }
+} // namespace
 
 } // namespace sluice::http

@@ -25,6 +25,9 @@ struct FileResponseOptions
 // gets the same response; the connection drops the body.
 Response fileResponse(const Request &request, const QString &path,
                       const FileResponseOptions &options = {});
+// The same for a file its owner has opened already (read-only), so that what
+// it checked is what is sent; takes the descriptor and closes it.
+Response fileResponse(const Request &request, int fd, const FileResponseOptions &options);
 
 // Weak comparison of If-None-Match against our entity tag (RFC 9110 §13.1.2):
 // "*", or any listed tag whose opaque part equals ours (W/ ignored).

@@ -13,6 +13,9 @@
 #include <QSet>
 
 #include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -165,6 +168,41 @@ void JobEngine::get(const QString &id, const Principal &who, QObject *replyTo,
 {
     post<std::optional<JobRecord>>(
         replyTo, [=, this] { return visible(id, who); }, std::move(reply));
+}
+
+void JobEngine::openResult(const QString &id, const Principal &who, QObject *replyTo,
+                           std::function<void(ResultLookup)> reply)
+{
+    post<ResultLookup>(
+        replyTo, [=, this] { return doOpenResult(id, who); }, std::move(reply));
+}
+
+OwnedFd::~OwnedFd()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+ResultLookup JobEngine::doOpenResult(const QString &id, const Principal &who)
+{
+    ResultLookup lookup;
+    lookup.job = visible(id, who);
+    if (!lookup.job || lookup.job->state != JobState::Succeeded || lookup.job->resultPath.isEmpty())
+        return lookup;
+    // O_NONBLOCK: nothing but a regular file belongs here, and a FIFO must not
+    // block the engine in open().
+    const int fd = ::open(QFile::encodeName(lookup.job->resultPath).constData(),
+                          O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0) {
+        lookup.file = std::make_shared<OwnedFd>(fd);
+    } else {
+        const int error = errno;
+        qCWarning(lcJobs).noquote() << "cannot open the result of job" << id << "at"
+                                    << lookup.job->resultPath << ":" << strerror(error);
+        lookup.openError = u"the result file of job %1 cannot be opened (%2)"_s.arg(
+            id, QString::fromLocal8Bit(strerror(error)));
+    }
+    return lookup;
 }
 
 void JobEngine::list(JobQuery query, const Principal &who, QObject *replyTo,
@@ -362,9 +400,11 @@ ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
                 u"job %1 is %2; only failed, cancelled or expired jobs can be retried"_s.arg(
                     id, toString(job->state)),
                 job};
-    if (m_attempts.contains(id))
+    if (m_attempts.contains(id) || isStopping(id))
         return {ControlResult::Status::Conflict,
-                u"job %1 is still stopping; retry in a moment"_s.arg(id), job};
+                u"job %1 is still stopping (its last attempt has not returned); retry in a moment"_s
+                    .arg(id),
+                job};
     if (auto refusal = admissionRefusal(job->owner))
         return {ControlResult::Status::Refused, refusal->message, job, refusal};
     if (auto refusal = kindRefusal(job->kind, job->owner))
@@ -396,6 +436,12 @@ ControlResult JobEngine::doRemove(const QString &id, const Principal &who)
     if (!isTerminal(job->state) || m_attempts.contains(id))
         return {ControlResult::Status::Conflict,
                 u"job %1 is %2; cancel it first"_s.arg(id, toString(job->state)), job};
+    if (isStopping(id))
+        return {
+            ControlResult::Status::Conflict,
+            u"job %1 is still stopping (its last attempt has not returned); delete it in a moment"_s
+                .arg(id),
+            job};
     // The row first: a crash in between leaves an unreferenced file, which
     // start-up removes, never a row pointing at nothing.
     if (const auto removed = m_store->remove(id); !removed)

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace sluice::jobs {
 
@@ -32,6 +33,31 @@ struct Refusal
     QString message;
     QString limit;
     qint64 value = 0;
+};
+
+// A descriptor that closes itself unless taken.
+class OwnedFd final
+{
+public:
+    explicit OwnedFd(int fd)
+        : m_fd(fd)
+    { }
+    ~OwnedFd();
+    Q_DISABLE_COPY_MOVE(OwnedFd)
+    int take() { return std::exchange(m_fd, -1); }
+
+private:
+    int m_fd;
+};
+
+// A job, and its result file opened on the engine's thread, where the expiry
+// sweep and delete run too: a result found is a result that can be sent, even
+// when the file is removed a moment later.
+struct ResultLookup
+{
+    std::optional<JobRecord> job;
+    std::shared_ptr<OwnedFd> file; // with a succeeded job whose file opened
+    QString openError; // a succeeded job whose file did not open (logged; no path)
 };
 
 struct SubmitResult
@@ -118,6 +144,8 @@ public:
                 QObject *replyTo, std::function<void(SubmitResult)> reply);
     void get(const QString &id, const Principal &who, QObject *replyTo,
              std::function<void(std::optional<JobRecord>)> reply);
+    void openResult(const QString &id, const Principal &who, QObject *replyTo,
+                    std::function<void(ResultLookup)> reply);
     void list(JobQuery query, const Principal &who, QObject *replyTo,
               std::function<void(Expected<JobPage>)> reply);
     void cancel(const QString &id, const Principal &who, QObject *replyTo,
@@ -149,15 +177,19 @@ private:
 
     SubmitResult doSubmit(const QString &kind, const QJsonObject &params, const Principal &owner);
     std::optional<JobRecord> visible(const QString &id, const Principal &who);
+    ResultLookup doOpenResult(const QString &id, const Principal &who);
     ControlResult doCancel(const QString &id, const Principal &who);
     ControlResult doRetry(const QString &id, const Principal &who);
     ControlResult doRemove(const QString &id, const Principal &who);
     void schedule();
     void startAttempt(const JobRecord &job);
     void onAttemptFinished(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
-    // Moves a running attempt whose verdict is recorded out of the active set:
-    // it no longer holds a max_active_jobs slot while its worker winds down.
+    // Moves a running attempt whose verdict is recorded out of the active set.
+    // It keeps its max_active_jobs slot until its worker has returned.
     void detach(const QString &id);
+    // An attempt of this job was asked to stop and has not returned yet: no
+    // retry or delete may start a second copy beside it.
+    bool isStopping(const QString &id) const;
     void reconcile();
     std::optional<Refusal> admissionRefusal(const QString &owner);
     std::optional<Refusal> kindRefusal(const QString &kind, const QString &owner);

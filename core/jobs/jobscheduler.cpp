@@ -51,11 +51,12 @@ void JobEngine::schedule()
 {
     if (!m_started || m_shuttingDown)
         return;
-    // Stopped attempts still winding down do not hold a slot, but they do
-    // hold a pool thread: never start more than the pool can run.
-    const qsizetype threadsLeft = m_pool->maxThreadCount() - m_attempts.size() - m_draining.size();
+    // A stopped attempt still winding down holds its slot until it returns:
+    // max_active_jobs bounds what really runs (CPU, memory, connections),
+    // and a cancelled decode still decoding is running whatever its row says.
+    const qsizetype busy = m_attempts.size() + m_draining.size();
     const qsizetype free
-        = std::min<qsizetype>(m_limits.maxActiveJobs - m_attempts.size(), threadsLeft);
+        = std::min<qsizetype>(m_limits.maxActiveJobs, m_pool->maxThreadCount()) - busy;
     if (free <= 0)
         return;
     const auto due = m_store->due(now(), int(free));
@@ -115,6 +116,12 @@ void JobEngine::startAttempt(const JobRecord &queued)
     noteDurations(std::max<qint64>(0, queued.queuedAt.msecsTo(started->startedAt)), -1);
     noteChanged(*started);
     m_pool->start([attempt, link = m_link] { runAttempt(attempt, link); });
+}
+
+bool JobEngine::isStopping(const QString &id) const
+{
+    return std::any_of(m_draining.cbegin(), m_draining.cend(),
+                       [&](const std::shared_ptr<Attempt> &a) { return a->job.id == id; });
 }
 
 void JobEngine::detach(const QString &id)

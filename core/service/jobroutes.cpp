@@ -223,30 +223,34 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
         if (!id)
             return;
         QPointer<Exchange> p(&ex);
-        engine->get(
-            *id, principalOf(ex), replyTo, [p, id = *id](std::optional<jobs::JobRecord> job) {
-                if (!p)
-                    return;
-                if (!job) {
-                    p->respond(HttpError {404, u"no job %1"_s.arg(id)});
-                } else if (job->state == jobs::JobState::Expired) {
-                    p->respond(HttpError {
-                        410, u"the result of job %1 has expired (%2)"_s.arg(id, job->lastError)});
-                } else if (job->state != jobs::JobState::Succeeded || job->resultPath.isEmpty()) {
-                    p->respond(HttpError {
-                        409,
-                        u"job %1 is %2; it has no result"_s.arg(id, jobs::toString(job->state))});
-                } else {
-                    http::FileResponseOptions options;
-                    options.downloadName = job->resultName;
-                    options.mimeType = job->resultMime.toUtf8();
-                    // Distinct for every publication, even of a same-size result.
-                    options.etag = "\"" + job->id.toLatin1() + '-'
-                        + QByteArray::number(job->finishedAt.toMSecsSinceEpoch()) + '-'
-                        + QByteArray::number(job->resultSize) + "\"";
-                    p->respond(http::fileResponse(p->request(), job->resultPath, options));
-                }
-            });
+        // The engine opens the file where the sweep and delete run: a result
+        // it finds cannot vanish before it is sent (it answered 404 when the
+        // sweep came between the look-up and the open).
+        engine->openResult(*id, principalOf(ex), replyTo, [p, id = *id](jobs::ResultLookup lookup) {
+            if (!p)
+                return;
+            const auto &job = lookup.job;
+            if (!job) {
+                p->respond(HttpError {404, u"no job %1"_s.arg(id)});
+            } else if (job->state == jobs::JobState::Expired) {
+                p->respond(HttpError {
+                    410, u"the result of job %1 has expired (%2)"_s.arg(id, job->lastError)});
+            } else if (job->state == jobs::JobState::Succeeded && !lookup.file) {
+                p->respond(HttpError {500, lookup.openError});
+            } else if (job->state != jobs::JobState::Succeeded || job->resultPath.isEmpty()) {
+                p->respond(HttpError {
+                    409, u"job %1 is %2; it has no result"_s.arg(id, jobs::toString(job->state))});
+            } else {
+                http::FileResponseOptions options;
+                options.downloadName = job->resultName;
+                options.mimeType = job->resultMime.toUtf8();
+                // Distinct for every publication, even of a same-size result.
+                options.etag = "\"" + job->id.toLatin1() + '-'
+                    + QByteArray::number(job->finishedAt.toMSecsSinceEpoch()) + '-'
+                    + QByteArray::number(job->resultSize) + "\"";
+                p->respond(http::fileResponse(p->request(), lookup.file->take(), options));
+            }
+        });
     });
 }
 

@@ -53,6 +53,23 @@ public:
     }
 };
 
+// Ignores stop requests: returns only when released (a decode or a driver
+// call that cannot be interrupted).
+std::atomic<bool> g_hangRelease {false};
+
+class HangJob final : public JobKind
+{
+public:
+    QString name() const override { return u"hang"_s; }
+    QString validate(const QJsonObject &) const override { return {}; }
+    JobOutcome run(JobContext &) const override
+    {
+        while (!g_hangRelease)
+            QThread::msleep(2);
+        return JobOutcome::failure(u"released"_s);
+    }
+};
+
 struct Harness
 {
     QTemporaryDir dir;
@@ -64,6 +81,7 @@ struct Harness
         g_probe.running = 0;
         g_probe.maxRunning = 0;
         g_probe.release = false;
+        g_hangRelease = false;
         create(limits);
     }
     void create(const config::Limits &limits)
@@ -74,6 +92,7 @@ struct Harness
             limits);
         engine->registerKind(std::make_unique<SelftestJob>());
         engine->registerKind(std::make_unique<ProbeJob>());
+        engine->registerKind(std::make_unique<HangJob>());
         const auto started = engine->start();
         if (!started)
             qFatal("%s", qPrintable(started.error().message));
@@ -137,8 +156,9 @@ private slots:
     void shutdownRequeuesRunningJobs();
     void changesAreBatched();
     void retryRespectsAdmissionCaps();
-    void stuckJobDoesNotHoldItsSlot();
+    void stoppingJobHoldsItsSlotUntilItReturns();
     void relativePathsWork();
+    void openedResultOutlivesItsDeletion();
 };
 
 void tst_JobEngine::runsToSuccessAndPublishesResult()
@@ -514,21 +534,36 @@ void tst_JobEngine::retryRespectsAdmissionCaps()
     g_probe.release = true;
 }
 
-void tst_JobEngine::stuckJobDoesNotHoldItsSlot()
+// A cancelled attempt that has not returned still runs: it keeps its
+// max_active_jobs slot, and neither retry nor delete may start a second copy
+// beside it (they used to: two attempts of one job at once).
+void tst_JobEngine::stoppingJobHoldsItsSlotUntilItReturns()
 {
     config::Limits limits;
     limits.maxActiveJobs = 1;
     Harness h(limits);
-    const QString stuck
-        = h.submit(u"selftest"_s, {{u"steps"_s, 60}, {u"step_ms"_s, 20}, {u"ignore_stop"_s, true}})
-              .job->id;
-    QTRY_STATE(h, stuck, JobState::Running);
-    QCOMPARE(h.control(&JobEngine::cancel, stuck).status, ControlResult::Status::Ok);
+    const auto releaseAll = qScopeGuard([] { g_hangRelease = g_probe.release = true; });
+    const QString hung = h.submit(u"hang"_s).job->id;
+    QTRY_STATE(h, hung, JobState::Running);
+    QCOMPARE(h.control(&JobEngine::cancel, hung).status, ControlResult::Status::Ok);
+    QCOMPARE(toString(h.state(hung)), toString(JobState::Cancelled));
+
+    const ControlResult retried = h.control(&JobEngine::retry, hung);
+    QCOMPARE(int(retried.status), int(ControlResult::Status::Conflict));
+    QVERIFY2(retried.message.contains(u"still stopping"_s), qPrintable(retried.message));
+    QCOMPARE(int(h.control(&JobEngine::remove, hung).status), int(ControlResult::Status::Conflict));
+    QCOMPARE(toString(h.state(hung)), toString(JobState::Cancelled));
+
+    // submit() returns after the engine has scheduled once: the slot is taken.
     const QString next = h.submit(u"probe"_s).job->id;
-    QTRY_STATE(h, next, JobState::Running); // while the cancelled one still winds down
-    QCOMPARE(h.engine->stats().running, 2);
-    QCOMPARE(h.control(&JobEngine::remove, stuck).status,
-             ControlResult::Status::Ok); // no need to wait for it
+    QCOMPARE(toString(h.state(next)), toString(JobState::Queued));
+    QCOMPARE(h.engine->stats().running, 1);
+
+    g_hangRelease = true; // it returns at last: its slot goes to the next job
+    QTRY_STATE(h, next, JobState::Running);
+    QCOMPARE(h.engine->stats().running, 1);
+    QCOMPARE(toString(h.state(hung)), toString(JobState::Cancelled)); // its failure was discarded
+    QCOMPARE(h.control(&JobEngine::remove, hung).status, ControlResult::Status::Ok);
     g_probe.release = true;
     QTRY_STATE(h, next, JobState::Succeeded);
     QTRY_COMPARE_WITH_TIMEOUT(h.engine->stats().running, 0, 10000);
@@ -555,6 +590,36 @@ void tst_JobEngine::relativePathsWork()
                               10000);
     QVERIFY(QFile::exists(dir.filePath(
         u"results/"_s + QFileInfo(engine.store()->find(id)->value().resultPath).fileName())));
+}
+
+// GET /jobs/{id}/result used to look the job up, then open the path on the
+// HTTP thread: a sweep or delete in between turned a 200 into a 404. The
+// engine now opens the file where sweeps and deletes run, and what it opened
+// reads in full whatever happens to the path afterwards.
+void tst_JobEngine::openedResultOutlivesItsDeletion()
+{
+    Harness h;
+    const QString id
+        = h.submit(u"selftest"_s, {{u"steps"_s, 3}, {u"step_ms"_s, 1}, {u"bytes_per_step"_s, 1000}})
+              .job->id;
+    QTRY_STATE(h, id, JobState::Succeeded);
+    std::optional<ResultLookup> lookup;
+    h.engine->openResult(id, {u"alice"_s, false}, &h.replyTo,
+                         [&](ResultLookup r) { lookup = std::move(r); });
+    QTRY_VERIFY(lookup.has_value());
+    QVERIFY(lookup->job && lookup->file);
+    QCOMPARE(h.control(&JobEngine::remove, id).status, ControlResult::Status::Ok);
+    QVERIFY(h.resultFiles().isEmpty());
+    QFile file;
+    QVERIFY(file.open(lookup->file->take(), QIODevice::ReadOnly, QFileDevice::AutoCloseHandle));
+    QCOMPARE(file.readAll().size(), 3000);
+
+    // Someone else's job, or one with no result: no descriptor at all.
+    std::optional<ResultLookup> other;
+    h.engine->openResult(id, {u"bob"_s, false}, &h.replyTo,
+                         [&](ResultLookup r) { other = std::move(r); });
+    QTRY_VERIFY(other.has_value());
+    QVERIFY(!other->job && !other->file);
 }
 
 QTEST_GUILESS_MAIN(tst_JobEngine)
