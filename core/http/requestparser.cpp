@@ -522,17 +522,9 @@ bool RequestParser::Impl::checkHead()
         }
         r.expectContinue = true;
     }
-    if ((r.method == "POST" || r.method == "PUT" || r.method == "PATCH") && !r.chunked
-        && !r.contentLength) {
-        HttpError e {411,
-                     u"%1 needs Content-Length or chunked Transfer-Encoding"_s.arg(
-                         QString::fromLatin1(r.method)),
-                     {},
-                     QJsonValue::Undefined,
-                     true};
-        fail(std::move(e));
-        return false;
-    }
+    // RFC 9112 §6.3: with neither Content-Length nor Transfer-Encoding the
+    // body is empty, whatever the method (curl -X POST sends neither). A
+    // route that needs a body of known length says so itself (411).
 
     // request-target: origin-form only ("*" for OPTIONS); RFC 9112 §3.2
     if (r.target == "*" && r.method == "OPTIONS") {

@@ -517,6 +517,13 @@ void withUpload(Exchange &ex, const UploadRoutesContext &context,
 void addUploadRoutes(http::Router &router, UploadRoutesContext context)
 {
     router.add("PUT", u"/uploads/{filename}"_s, Access::Account, [context](Exchange &ex) {
+        // Without either, the body is empty (RFC 9112 §6.3): almost surely a
+        // client that meant to stream one of unknown length.
+        if (!ex.request().contentLength && !ex.request().chunked) {
+            ex.respond(HttpError {
+                411, u"PUT /uploads needs Content-Length or Transfer-Encoding: chunked"_s});
+            return;
+        }
         const QString name = upload::sanitizeFileName(ex.pathParam(u"filename"_s));
         auto declared = context.policy().checkDeclared(ex.request().headers.value("Content-Type"));
         if (!declared) {

@@ -286,6 +286,11 @@ void tst_HostileInput::addFraming()
     row("RFC9112 6.3 CL with an inner space", job("Content-Length: 1 0\r\n"), {400}, closed);
     row("RFC9112 6.3 CL of 18 digits is syntax, refused by max_upload_bytes",
         putHead("big.txt") + "Content-Length: 999999999999999999\r\n\r\n", {413}, After::Either);
+    // No CL and no TE: an empty body (curl -X POST), answered by the route;
+    // an upload says it needs a length.
+    row("RFC9112 6.3 POST without a length is an empty body", job({}, {}), {400}, After::Usable);
+    row("RFC9112 6.3 PUT /uploads without a length", putHead("empty.txt") + "\r\n", {411},
+        After::Usable);
     row("RFC9112 6.1 TE gzip alone", job("Transfer-Encoding: gzip\r\n"), {400}, closed);
     row("RFC9112 6.1 TE chunked twice", job("Transfer-Encoding: chunked, chunked\r\n"), {400},
         closed);

@@ -33,6 +33,7 @@ private slots:
     void auth_data();
     void auth();
     void expectContinueAccepted();
+    void bodylessPostIsAnEmptyBody();
     void expectContinueRefused_data();
     void expectContinueRefused();
     void connectionCapPerClient();
@@ -98,7 +99,6 @@ void tst_HttpServer::badInput_data()
                                << 413;
     QTest::addRow("unknown method") << QByteArray("BREW / HTTP/1.1\r\n" + h + "\r\n") << 501;
     QTest::addRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
-    QTest::addRow("no length") << QByteArray("PUT /sink HTTP/1.1\r\n" + h + "\r\n") << 411;
     QTest::addRow("bare CR") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\rX: y\r\n\r\n") << 400;
     QTest::addRow("bare LF") << QByteArray("GET /healthz HTTP/1.1\nHost: t\n\n") << 400;
     QTest::addRow("CRLF CR X") << QByteArray("GET /healthz HTTP/1.1\r\nHost: t\r\n\rX") << 400;
@@ -300,6 +300,23 @@ void tst_HttpServer::auth()
     QCOMPARE(r.status, status);
     if (status == 401)
         QVERIFY(r.header("www-authenticate").startsWith("Bearer"));
+}
+
+// RFC 9112 §6.3: curl -X POST sends neither Content-Length nor
+// Transfer-Encoding, which means an empty body, not 411; the connection stays
+// in sync for the next pipelined request.
+void tst_HttpServer::bodylessPostIsAnEmptyBody()
+{
+    ServerThread server(addTestRoutes);
+    RawClient c(server.port());
+    c.send("PUT /sink HTTP/1.1\r\nHost: t\r\n" + bearer(adminToken())
+           + "\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    const Reply first = c.read();
+    QCOMPARE(first.status, 201);
+    QCOMPARE(QJsonDocument::fromJson(first.body).object().value(QLatin1String("bytes")).toInt(-1),
+             0);
+    QCOMPARE(c.read().status, 200);
+    QCOMPARE(probe().sinkFinishes, 1);
 }
 
 void tst_HttpServer::expectContinueAccepted()
