@@ -226,8 +226,10 @@ QString UploadWriter::tempPath() const
 
 void UploadWriter::onDrained()
 {
-    // After finish() nobody is waiting to feed more.
-    if (m_stage == Stage::Writing)
+    // After finish() too: a caller that feeds several writers (the parts of a
+    // multipart form) counts a finishing writer that is full as full, and
+    // waits for this before it reads on.
+    if (m_stage == Stage::Writing || m_stage == Stage::Finishing)
         emit drained();
 }
 

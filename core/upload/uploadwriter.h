@@ -93,7 +93,9 @@ public:
     QString tempPath() const;
 
 signals:
-    // The queue fell below the low-water mark after isFull() had been true.
+    // The queue fell below the low-water mark after isFull() had been true;
+    // also after finish() (before finished()), since isFull() stays true
+    // until then. Not after failed() or abort().
     void drained();
     void finished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes);
     // A write or flush failed; diskFull for ENOSPC and EDQUOT.

@@ -5,10 +5,12 @@
 #include "multiparttesting.h"
 #include "testsupport.h"
 #include "tmpfsmount.h"
+#include "uploadwritertesting.h"
 
 #include "config/config.h"
 #include "service/service.h"
 #include "upload/sha256.h"
+#include "upload/uploadwriter.h"
 
 #include <QBuffer>
 #include <QDir>
@@ -19,6 +21,7 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 using namespace sluice;
 using namespace sluice::test;
@@ -127,6 +130,33 @@ struct Fixture
         return files;
     }
     int inFlight() const { return service->latestSample().uploadsInFlight; }
+    // Times a full body sink stopped socket reads (live, from /metrics).
+    int readPauses()
+    {
+        const QByteArray text = call("GET", "/metrics", admin).body;
+        const QByteArray key = "sluice_backpressure_pauses_total{direction=\"read\"} ";
+        const qsizetype at = text.indexOf(key);
+        return at < 0 ? -1 : text.mid(at + key.size()).split('\n').first().toInt();
+    }
+};
+
+// Holds every thread of the upload writers' pool, so that no queued byte
+// reaches the disk until the test opens the gate.
+struct StalledUploadDisk
+{
+    std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+    GateOpener opener {gate};
+
+    StalledUploadDisk()
+    {
+        QThreadPool *io = upload::UploadWriter::sharedPool();
+        for (int i = 0; i < io->maxThreadCount(); ++i)
+            io->start([gate = gate] { gate->pass(); });
+    }
+    bool isStalled() const
+    {
+        return gate->entered() == upload::UploadWriter::sharedPool()->maxThreadCount();
+    }
 };
 
 // A form in the shape curl -F sends.
@@ -181,6 +211,7 @@ private slots:
     void slowClientSucceeds();
     void multipartFilesAndFields();
     void multipartSplitAcrossReads();
+    void multipartPartFinishedWhileFullDoesNotStall();
     void multipartRefusals_data();
     void multipartRefusals();
     void imageGetsAThumbnail();
@@ -604,6 +635,45 @@ void tst_Uploads::multipartSplitAcrossReads()
             f.json(r).value(u"uploads"_s).toArray()[0].toObject().value(u"sha256"_s).toString(),
             hexSha256(Csv.repeated(50)));
     }
+}
+
+// Part A's last piece fills A's queue and comes with the delimiter: A is
+// finished but full, so the connection stops reading, and only A's writer
+// draining can wake it (issue 17, item 4: a 503 at response_deadline_ms).
+void tst_Uploads::multipartPartFinishedWhileFullDoesNotStall()
+{
+    config::Limits limits = Fixture::defaultLimits();
+    limits.uploadBufferBytes = 64 * 1024; // the minimum: one connection piece
+    limits.responseDeadlineMs = 3000; // a stall answers 503 after this
+    Fixture f(limits);
+    StalledUploadDisk disk;
+    QTRY_VERIFY(disk.isStalled());
+
+    // The first body piece (64 KiB) holds A's head and most of A, so A is not
+    // full yet; the second holds A's end, the delimiter and less than 64 KiB
+    // of B: A is full and finished, B is not full.
+    const QByteArray a(limits.uploadBufferBytes, 'a');
+    const QByteArray b = QByteArray("b line\n").repeated(40'000);
+    MultipartBuilder form;
+    form.file("a", "a.txt", "text/plain", a);
+    form.file("b", "b.txt", "text/plain", b);
+    const QByteArray body = form.body();
+    RawClient client(f.port);
+    client.send(f.head("POST", "/uploads", f.alice,
+                       "Content-Type: " + form.contentType()
+                           + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
+                + body);
+    QTRY_COMPARE(f.readPauses(), 1); // paused behind the full, finished A
+    disk.gate->open();
+
+    const Reply r = client.read(15'000);
+    QVERIFY2(r.status == 201, r.body.constData());
+    const QJsonArray uploads = f.json(r).value(u"uploads"_s).toArray();
+    QCOMPARE(uploads.size(), 2);
+    QCOMPARE(uploads[0].toObject().value(u"sha256"_s).toString(), hexSha256(a));
+    QCOMPARE(uploads[1].toObject().value(u"sha256"_s).toString(), hexSha256(b));
+    QTRY_COMPARE(f.inFlight(), 0);
+    QVERIFY(f.tempFiles().isEmpty());
 }
 
 void tst_Uploads::multipartRefusals_data()
