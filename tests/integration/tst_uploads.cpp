@@ -202,6 +202,7 @@ private slots:
     void refusedBeforeTheBody_data();
     void refusedBeforeTheBody();
     void concurrencyCaps();
+    void countersReturnToZeroAfterManyConcurrentUploads();
     void sniffedTypeMustMatch_data();
     void sniffedTypeMustMatch();
     void checksums_data();
@@ -417,6 +418,61 @@ void tst_Uploads::concurrencyCaps()
     QCOMPARE(bobs.read().status, 201);
     QTRY_COMPARE(f.inFlight(), 0);
     QCOMPARE(f.put("e.txt", "again", f.alice).status, 201);
+}
+
+// Every ticket is released on the HTTP thread, once: the gate's thread check
+// is fatal under ctest (SLUICE_THREAD_CHECKS=fatal), and a lost or doubled
+// release would show in the counters or refuse an account with 429 (issue 17,
+// item 5).
+void tst_Uploads::countersReturnToZeroAfterManyConcurrentUploads()
+{
+    config::Limits limits = Fixture::defaultLimits();
+    limits.maxConcurrentUploads = 48;
+    limits.maxUploadsPerAccount = 16;
+    limits.maxConnectionsPerClient = 512; // each round's clients close as the next one starts
+    Fixture f(limits);
+    const QList<QString> tokens {f.alice, f.bob, f.admin};
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 48; ++i) {
+            const QByteArray body = "upload " + QByteArray::number(round * 100 + i) + "\n";
+            MultipartBuilder form;
+            form.file("a", "a.txt", "text/plain", body.repeated(100));
+            form.file("b", "b.txt", "text/plain", body.repeated(50));
+            const QByteArray multipart = form.body();
+            auto client = std::make_unique<RawClient>(f.port);
+            client->send(i % 2
+                             ? f.head("PUT", "/uploads/raw.txt", tokens[i % 3],
+                                      "Content-Length: " + QByteArray::number(body.size()) + "\r\n")
+                                 + body
+                             : f.head("POST", "/uploads", tokens[i % 3],
+                                      "Content-Type: " + form.contentType() + "\r\nContent-Length: "
+                                          + QByteArray::number(multipart.size()) + "\r\n")
+                                 + multipart);
+            clients.push_back(std::move(client));
+        }
+        for (auto &client : clients) {
+            const Reply r = client->read(20'000);
+            QVERIFY2(r.status == 201, r.body.constData());
+        }
+    }
+    QTRY_COMPARE(f.inFlight(), 0);
+    // Every account has all its slots back: as many uploads at once as before.
+    for (const QString &token : tokens) {
+        std::vector<std::unique_ptr<RawClient>> held;
+        for (int i = 0; i < limits.maxUploadsPerAccount; ++i) {
+            held.push_back(std::make_unique<RawClient>(f.port));
+            held.back()->send(f.head("PUT", "/uploads/held.txt", token, "Content-Length: 2\r\n")
+                              + "h");
+        }
+        QTRY_COMPARE(f.inFlight(), limits.maxUploadsPerAccount);
+        for (auto &client : held) {
+            client->send("i");
+            QCOMPARE(client->read().status, 201);
+        }
+        QTRY_COMPARE(f.inFlight(), 0);
+    }
+    QVERIFY(f.tempFiles().isEmpty());
 }
 
 void tst_Uploads::sniffedTypeMustMatch_data()
