@@ -43,13 +43,14 @@ public:
         std::optional<upload::ExpectedDigest> digest;
     };
 
-    IncomingFile(const QString &tempDir, qint64 bufferBytes, qint64 maxBytes,
-                 upload::ContentPolicy policy, Spec spec, QObject *parent)
+    IncomingFile(const QString &tempDir, std::shared_ptr<upload::TempFileRegistry> liveFiles,
+                 qint64 bufferBytes, qint64 maxBytes, upload::ContentPolicy policy, Spec spec,
+                 QObject *parent)
         : QObject(parent)
         , m_spec(std::move(spec))
         , m_maxBytes(maxBytes)
         , m_policy(std::move(policy))
-        , m_writer(tempDir, options(bufferBytes), this)
+        , m_writer(tempDir, options(bufferBytes, std::move(liveFiles)), this)
     {
         connect(&m_writer, &upload::UploadWriter::drained, this, &IncomingFile::drained);
         connect(&m_writer, &upload::UploadWriter::finished, this, &IncomingFile::onWritten);
@@ -108,12 +109,14 @@ public:
 
     upload::PendingUpload take(const QString &account)
     {
-        return {m_writer.takeFile(),
-                account,
-                m_spec.name,
-                m_received,
-                upload::Sha256::toHex(m_sha256).toLatin1(),
-                m_type};
+        upload::PendingUpload pending;
+        pending.tempPath = m_writer.takeFile(&pending.tempLease);
+        pending.account = account;
+        pending.name = m_spec.name;
+        pending.size = m_received;
+        pending.sha256 = upload::Sha256::toHex(m_sha256).toLatin1();
+        pending.mime = m_type;
+        return pending;
     }
 
 signals:
@@ -122,9 +125,11 @@ signals:
     void failed(const HttpError &error);
 
 private:
-    static upload::UploadWriterOptions options(qint64 bufferBytes)
+    static upload::UploadWriterOptions options(qint64 bufferBytes,
+                                               std::shared_ptr<upload::TempFileRegistry> liveFiles)
     {
         upload::UploadWriterOptions o;
+        o.liveFiles = std::move(liveFiles);
         o.highWaterBytes = bufferBytes;
         o.lowWaterBytes = bufferBytes / 4;
         o.sniffBytes = 0; // sniffed here, as the bytes arrive
@@ -228,8 +233,9 @@ protected:
 
     IncomingFile *newFile(IncomingFile::Spec spec)
     {
-        auto *file = new IncomingFile(m_context.tempDir, m_limits.uploadBufferBytes,
-                                      m_limits.maxUploadBytes, m_policy, std::move(spec), this);
+        auto *file = new IncomingFile(m_context.tempDir, m_context.store->liveTempFiles(),
+                                      m_limits.uploadBufferBytes, m_limits.maxUploadBytes, m_policy,
+                                      std::move(spec), this);
         connect(file, &IncomingFile::drained, this, &BodySink::drained);
         connect(file, &IncomingFile::failed, this, &UploadSinkBase::reject);
         if (auto error = file->open()) {

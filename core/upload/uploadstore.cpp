@@ -99,8 +99,11 @@ int UploadStore::sweepTemp(qint64 olderThanMs)
     const QFileInfoList files
         = QDir(m_paths.tempDir).entryInfoList({u"upload-*.part"_s}, QDir::Files | QDir::Hidden);
     for (const QFileInfo &file : files) {
-        // A receiving upload writes at least every body_idle_timeout_ms, and
-        // temp_file_ttl_ms is never shorter: an old file has no owner left.
+        // Age alone does not tell: a finished file part is not written again
+        // while the rest of its form arrives, for as long as that takes.
+        if (m_liveTempFiles->isLive(file.absoluteFilePath()))
+            continue;
+        // The TTL covers a file just created and not registered yet.
         if (olderThanMs > 0 && file.lastModified().msecsTo(now) < olderThanMs)
             continue;
         if (QFile::remove(file.absoluteFilePath()))

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/jobengine.h"
+#include "upload/tempfileregistry.h"
 #include "upload/uploadrecord.h"
 #include "util/expected.h"
 
@@ -17,6 +18,7 @@ namespace sluice::upload {
 struct PendingUpload
 {
     QString tempPath; // handed over by UploadWriter::takeFile()
+    TempFileRegistry::Lease tempLease; // keeps the sweeper away until it is stored
     QString account;
     QString name;
     qint64 size = 0;
@@ -66,13 +68,17 @@ public:
     void remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
                 std::function<void(Expected<bool>)> reply);
 
+    // The temp files live requests own, which the sweeper skips; any thread.
+    std::shared_ptr<TempFileRegistry> liveTempFiles() const { return m_liveTempFiles; }
+
     // Path computation only; any thread.
     QString filePath(const QString &id) const;
     QString thumbnailPath(const QString &id) const;
     const Paths &paths() const { return m_paths; }
 
     // On the store's thread: deletes upload-*.part files older than the TTL
-    // (all of them when olderThanMs is 0). Returns how many.
+    // (all of them when olderThanMs is 0) that no live request owns (see
+    // liveTempFiles()). Returns how many.
     int sweepTemp(qint64 olderThanMs);
 
 signals:
@@ -94,6 +100,7 @@ private:
     const Paths m_paths;
     jobs::JobEngine *m_engine;
     std::atomic<qint64> m_tempTtlMs;
+    const std::shared_ptr<TempFileRegistry> m_liveTempFiles = std::make_shared<TempFileRegistry>();
     QString m_connection;
     QTimer m_sweepTimer;
     bool m_closed = false;

@@ -219,6 +219,7 @@ private slots:
     void invalidCsvFailsProcessingVisibly();
     void otherAccountsUploadsAreNotFound();
     void tempFilesAreSweptAtStartAndAfterTtl();
+    void sweeperSparesFinishedPartsOfALiveUpload();
     void shutdownDuringUploadCleansUp();
     void diskFull();
     void cleanupTestCase()
@@ -899,6 +900,64 @@ void tst_Uploads::tempFilesAreSweptAtStartAndAfterTtl()
     oldFile.close();
     QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(old), 10'000);
     QVERIFY(QFileInfo::exists(fresh));
+}
+
+// Part A is finished and not written again while part B trickles in for
+// longer than temp_file_ttl_ms: A is old but owned (issue 17, item 9; it was
+// deleted, and the upload failed with 500).
+void tst_Uploads::sweeperSparesFinishedPartsOfALiveUpload()
+{
+    config::Limits limits = Fixture::defaultLimits();
+    limits.tempFileTtlMs = 60'000; // the minimum; swept every 6 s
+    Fixture f(limits);
+    const QByteArray a = QByteArray("a line\n").repeated(1000);
+    const QByteArray b = QByteArray("b line\n").repeated(2000);
+    MultipartBuilder form;
+    form.file("a", "a.txt", "text/plain", a);
+    form.file("b", "b.txt", "text/plain", b);
+    const QByteArray body = form.body();
+    const qsizetype cut = body.indexOf(b) + 1000; // A whole, B begun
+    RawClient client(f.port);
+    client.send(f.head("POST", "/uploads", f.alice,
+                       "Content-Type: " + form.contentType()
+                           + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
+                + body.first(cut));
+
+    const QString tmp = f.dataDir + u"/tmp/"_s;
+    const auto fileOfA = [&]() -> QString {
+        for (const QString &name : f.tempFiles()) {
+            if (QFileInfo(tmp + name).size() == a.size())
+                return tmp + name;
+        }
+        return QString();
+    };
+    QTRY_VERIFY(!fileOfA().isEmpty());
+    const QString partA = fileOfA();
+    // Older than the TTL, as if B had trickled for minutes; and an orphan as
+    // old, whose removal shows that a sweep ran.
+    const QString orphan = tmp + u"upload-Orphan.part"_s;
+    {
+        QFile file(orphan);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("left behind");
+    }
+    for (const QString &path : {partA, orphan}) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.setFileTime(QDateTime::currentDateTime().addSecs(-120),
+                                 QFileDevice::FileModificationTime));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(orphan), 15'000);
+    QVERIFY(QFileInfo::exists(partA));
+
+    client.send(body.sliced(cut));
+    const Reply r = client.read(15'000);
+    QVERIFY2(r.status == 201, r.body.constData());
+    const QJsonArray uploads = f.json(r).value(u"uploads"_s).toArray();
+    QCOMPARE(uploads.size(), 2);
+    QCOMPARE(uploads[0].toObject().value(u"sha256"_s).toString(), hexSha256(a));
+    QCOMPARE(uploads[1].toObject().value(u"sha256"_s).toString(), hexSha256(b));
+    QVERIFY(f.tempFiles().isEmpty());
 }
 
 void tst_Uploads::shutdownDuringUploadCleansUp()
