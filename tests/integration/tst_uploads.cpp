@@ -23,6 +23,9 @@
 #include <QTest>
 #include <QThreadPool>
 
+#include <csignal>
+#include <sys/resource.h>
+
 using namespace sluice;
 using namespace sluice::test;
 using namespace Qt::StringLiterals;
@@ -222,6 +225,8 @@ private slots:
     void sweeperSparesFinishedPartsOfALiveUpload();
     void shutdownDuringUploadCleansUp();
     void diskFull();
+    void serverFaultsNameNoServerPath_data();
+    void serverFaultsNameNoServerPath();
     void cleanupTestCase()
     {
         m_refusals.reset();
@@ -1020,6 +1025,57 @@ void tst_Uploads::diskFull()
         const Reply small = f.put("small.txt", "fits", f.alice);
         QVERIFY2(small.status == 201, small.body.constData());
     }
+}
+
+void tst_Uploads::serverFaultsNameNoServerPath_data()
+{
+    QTest::addColumn<QString>("fault");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("error");
+
+    QTest::addRow("temp folder gone")
+        << u"tmp"_s << 507 << u"cannot create a temp file for x.txt"_s;
+    QTest::addRow("uploads folder gone")
+        << u"uploads"_s << 500
+        << u"cannot move x.txt into the uploads folder: No such file or directory"_s;
+    QTest::addRow("write fails") << u"fsize"_s << 500
+                                 << u"cannot store x.txt: writing its temp file failed"_s;
+}
+
+// The server's own failures tell the client what failed, never where on the
+// server (issue 17, item 10); the log has the detail.
+void tst_Uploads::serverFaultsNameNoServerPath()
+{
+    QFETCH(QString, fault);
+    QFETCH(int, status);
+    QFETCH(QString, error);
+
+    Fixture f;
+    QByteArray body;
+    for (int i = 0; body.size() < 2 * 1024 * 1024; ++i)
+        body += "line " + QByteArray::number(i) + "\n";
+    rlimit saved {};
+    QVERIFY(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    if (fault == u"fsize"_s) {
+        // Writes past 1 MiB fail with EFBIG: an I/O error that is not ENOSPC.
+        std::signal(SIGXFSZ, SIG_IGN);
+        rlimit small = saved;
+        small.rlim_cur = 1024 * 1024;
+        QVERIFY(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    } else {
+        QVERIFY(QDir(f.dataDir).rename(fault, fault + u".gone"_s));
+    }
+    const Reply r = f.put("x.txt", body, f.alice);
+    QVERIFY(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
+    if (fault != u"fsize"_s)
+        QVERIFY(QDir(f.dataDir).rename(fault + u".gone"_s, fault));
+
+    QCOMPARE(r.status, status);
+    const QString message = f.json(r).value(u"error"_s).toString();
+    QCOMPARE(message, error);
+    QVERIFY2(!r.body.contains(f.dataDir.toUtf8()) && !message.contains(u'/'), r.body.constData());
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+    QVERIFY(f.storedFiles().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Uploads)
