@@ -24,6 +24,7 @@ ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngin
     , m_engine(engine)
     , m_events(events)
     , m_uploads(uploads)
+    , m_uploadGate(this) // moves to the HTTP thread with us
     , m_statsTimer(this) // children, so that they move to the HTTP thread with us
     , m_sampleTimer(this)
     , m_transfersTimer(this)

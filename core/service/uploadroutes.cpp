@@ -14,10 +14,13 @@
 #include "upload/uploadwriter.h"
 
 #include <QJsonArray>
+#include <QLoggingCategory>
 #include <QPointer>
 #include <QStringBuilder>
 
 using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcUploadRoutes, "sluice.upload", QtInfoMsg)
 
 namespace sluice::service {
 
@@ -29,6 +32,22 @@ using http::HttpError;
 using http::Response;
 
 constexpr qsizetype SniffBytes = 4096;
+
+// A failure of the server, not of the request: the client learns what failed
+// (never a server path), the log has the detail under the request's id.
+void logServerFault(const Exchange &ex, const QString &what, const QString &detail)
+{
+    qCWarning(lcUploadRoutes).noquote().nospace()
+        << ex.request().peer.toString() << " #" << ex.request().id << ' ' << what << ": " << detail;
+}
+
+void respondStoreError(Exchange &ex, const upload::StoreError &error)
+{
+    const bool unavailable = error.kind == upload::StoreError::Kind::Unavailable;
+    if (!error.detail.isEmpty())
+        logServerFault(ex, error.message, error.detail);
+    ex.respond(HttpError {unavailable ? 503 : 500, error.message});
+}
 
 // One file on its way in: size limit, type sniffing on its first bytes,
 // checksum; the bytes go to an UploadWriter (an I/O thread writes and hashes).
@@ -43,27 +62,36 @@ public:
         std::optional<upload::ExpectedDigest> digest;
     };
 
-    IncomingFile(const QString &tempDir, qint64 bufferBytes, qint64 maxBytes,
-                 upload::ContentPolicy policy, Spec spec, QObject *parent)
+    IncomingFile(const QString &tempDir, std::shared_ptr<upload::TempFileRegistry> liveFiles,
+                 qint64 bufferBytes, qint64 maxBytes, upload::ContentPolicy policy, Spec spec,
+                 QObject *parent)
         : QObject(parent)
         , m_spec(std::move(spec))
         , m_maxBytes(maxBytes)
         , m_policy(std::move(policy))
-        , m_writer(tempDir, options(bufferBytes), this)
+        , m_writer(tempDir, options(bufferBytes, std::move(liveFiles)), this)
     {
         connect(&m_writer, &upload::UploadWriter::drained, this, &IncomingFile::drained);
         connect(&m_writer, &upload::UploadWriter::finished, this, &IncomingFile::onWritten);
-        connect(&m_writer, &upload::UploadWriter::failed, this,
-                [this](const QString &error, bool diskFull) {
-                    fail(diskFull ? HttpError {507, u"the disk is full: "_s % error}
-                                  : HttpError {500, u"cannot store the upload: "_s % error});
-                });
+        connect(
+            &m_writer, &upload::UploadWriter::failed, this,
+            [this](const QString &error, bool diskFull) {
+                fail(diskFull
+                         ? HttpError {507, u"the disk is full: cannot store %1"_s.arg(m_spec.name)}
+                         : HttpError {500,
+                                      u"cannot store %1: writing its temp file failed"_s.arg(
+                                          m_spec.name)},
+                     error);
+            });
     }
 
-    std::optional<HttpError> open()
+    // The error for the client; *detail (with the temp folder) for the log.
+    std::optional<HttpError> open(QString *detail)
     {
-        if (auto opened = m_writer.open(); !opened)
-            return HttpError {507, u"cannot create a temp file: "_s % opened.error().message};
+        if (auto opened = m_writer.open(); !opened) {
+            *detail = opened.error().message;
+            return HttpError {507, u"cannot create a temp file for %1"_s.arg(m_spec.name)};
+        }
         return std::nullopt;
     }
 
@@ -108,23 +136,28 @@ public:
 
     upload::PendingUpload take(const QString &account)
     {
-        return {m_writer.takeFile(),
-                account,
-                m_spec.name,
-                m_received,
-                upload::Sha256::toHex(m_sha256).toLatin1(),
-                m_type};
+        upload::PendingUpload pending;
+        pending.tempPath = m_writer.takeFile(&pending.tempLease);
+        pending.account = account;
+        pending.name = m_spec.name;
+        pending.size = m_received;
+        pending.sha256 = upload::Sha256::toHex(m_sha256).toLatin1();
+        pending.mime = m_type;
+        return pending;
     }
 
 signals:
     void drained();
     void finished();
-    void failed(const HttpError &error);
+    // detail: for the server log only (it may name server paths).
+    void failed(const HttpError &error, const QString &detail);
 
 private:
-    static upload::UploadWriterOptions options(qint64 bufferBytes)
+    static upload::UploadWriterOptions options(qint64 bufferBytes,
+                                               std::shared_ptr<upload::TempFileRegistry> liveFiles)
     {
         upload::UploadWriterOptions o;
+        o.liveFiles = std::move(liveFiles);
         o.highWaterBytes = bufferBytes;
         o.lowWaterBytes = bufferBytes / 4;
         o.sniffBytes = 0; // sniffed here, as the bytes arrive
@@ -164,12 +197,12 @@ private:
         emit finished();
     }
 
-    void fail(const HttpError &error)
+    void fail(const HttpError &error, const QString &detail = {})
     {
         if (m_done)
             return;
         abort();
-        emit failed(error);
+        emit failed(error, detail);
     }
 
     Spec m_spec;
@@ -201,14 +234,17 @@ public:
     { }
 
 protected:
-    // Refuses the request: every file goes, the slot is given back.
-    void reject(const HttpError &error)
+    // Refuses the request: every file goes, the slot is given back. A
+    // detail (the server's side of a failure) is logged, not sent.
+    void reject(const HttpError &error, const QString &detail = {})
     {
         if (m_over)
             return;
         m_over = true;
         dropFiles();
         m_ticket.reset();
+        if (m_exchange && !detail.isEmpty())
+            logServerFault(*m_exchange, error.message, detail);
         if (m_exchange)
             m_exchange->respond(error);
     }
@@ -228,13 +264,15 @@ protected:
 
     IncomingFile *newFile(IncomingFile::Spec spec)
     {
-        auto *file = new IncomingFile(m_context.tempDir, m_limits.uploadBufferBytes,
-                                      m_limits.maxUploadBytes, m_policy, std::move(spec), this);
+        auto *file = new IncomingFile(m_context.tempDir, m_context.store->liveTempFiles(),
+                                      m_limits.uploadBufferBytes, m_limits.maxUploadBytes, m_policy,
+                                      std::move(spec), this);
         connect(file, &IncomingFile::drained, this, &BodySink::drained);
         connect(file, &IncomingFile::failed, this, &UploadSinkBase::reject);
-        if (auto error = file->open()) {
+        QString detail;
+        if (auto error = file->open(&detail)) {
             delete file;
-            reject(*error);
+            reject(*error, detail);
             return nullptr;
         }
         return file;
@@ -254,11 +292,12 @@ protected:
         auto ticket = std::shared_ptr<upload::UploadTicket>(std::move(m_ticket));
         m_context.store->store(
             pending, m_context.replyTo,
-            [p, multipart, fields, ticket](Expected<QList<upload::UploadRecord>> stored) {
+            [p, multipart, fields,
+             ticket](upload::StoreResult<QList<upload::UploadRecord>> stored) {
                 if (!p)
                     return;
                 if (!stored) {
-                    p->respond(HttpError {500, stored.error().message});
+                    respondStoreError(*p, stored.error());
                     return;
                 }
                 QJsonArray list;
@@ -499,17 +538,18 @@ void withUpload(Exchange &ex, const UploadRoutesContext &context,
     if (!id)
         return;
     QPointer<Exchange> p(&ex);
-    context.store->get(*id, principalOf(ex), context.replyTo,
-                       [p, id = *id, then](Expected<std::optional<upload::UploadRecord>> found) {
-                           if (!p)
-                               return;
-                           if (!found)
-                               p->respond(HttpError {500, found.error().message});
-                           else if (!*found)
-                               p->respond(HttpError {404, u"no upload %1"_s.arg(id)});
-                           else
-                               then(*p, **found);
-                       });
+    context.store->get(
+        *id, principalOf(ex), context.replyTo,
+        [p, id = *id, then](upload::StoreResult<std::optional<upload::UploadRecord>> found) {
+            if (!p)
+                return;
+            if (!found)
+                respondStoreError(*p, found.error());
+            else if (!*found)
+                p->respond(HttpError {404, u"no upload %1"_s.arg(id)});
+            else
+                then(*p, **found);
+        });
 }
 
 } // namespace
@@ -620,11 +660,11 @@ void addUploadRoutes(http::Router &router, UploadRoutesContext context)
             return;
         QPointer<Exchange> p(&ex);
         context.store->remove(*id, principalOf(ex), context.replyTo,
-                              [p, id = *id](Expected<bool> removed) {
+                              [p, id = *id](upload::StoreResult<bool> removed) {
                                   if (!p)
                                       return;
                                   if (!removed)
-                                      p->respond(HttpError {500, removed.error().message});
+                                      respondStoreError(*p, removed.error());
                                   else if (!*removed)
                                       p->respond(HttpError {404, u"no upload %1"_s.arg(id)});
                                   else

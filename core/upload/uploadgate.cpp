@@ -1,10 +1,21 @@
 #include "upload/uploadgate.h"
 
+#include "util/threadcheck.h"
+
+#include <QThread>
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::upload {
 
-UploadTicket::UploadTicket(std::shared_ptr<UploadGate *> gate, QString account, qint64 reserved)
+// What tickets hold of their gate: null once the gate is gone.
+struct UploadGateLink
+{
+    QMutex mutex;
+    UploadGate *gate = nullptr; // guarded by mutex
+};
+
+UploadTicket::UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, qint64 reserved)
     : m_gate(std::move(gate))
     , m_account(std::move(account))
     , m_reserved(reserved)
@@ -12,28 +23,87 @@ UploadTicket::UploadTicket(std::shared_ptr<UploadGate *> gate, QString account, 
 
 UploadTicket::~UploadTicket()
 {
-    if (*m_gate)
-        (*m_gate)->release(m_account, m_reserved);
+    QMutexLocker lock(&m_gate->mutex);
+    UploadGate *gate = m_gate->gate;
+    if (!gate)
+        return;
+    if (gate->m_anchor.thread() == QThread::currentThread()) {
+        gate->release(m_account, m_reserved);
+        return;
+    }
+    // The last copy of a ticket shared with a reply can die on the store's
+    // thread. The gate's counters are its own thread's; the anchor is alive
+    // while the link names the gate (the mutex is held).
+    QMetaObject::invokeMethod(
+        &gate->m_anchor,
+        [link = m_gate, account = m_account, reserved = m_reserved] {
+            QMutexLocker lock(&link->mutex);
+            if (link->gate)
+                link->gate->release(account, reserved);
+        },
+        Qt::QueuedConnection);
 }
 
 std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
 {
-    if (total <= m_reserved || !*m_gate)
+    // On the gate's thread (the request's), which alone destroys the gate.
+    UploadGate *gate = m_gate->gate;
+    if (total <= m_reserved || !gate)
         return std::nullopt;
-    if (auto refused = (*m_gate)->budgetFor(total - m_reserved))
+    gate->checkThread("UploadTicket::growTo");
+    if (auto refused = gate->budgetFor(total - m_reserved))
         return refused;
-    (*m_gate)->m_reserved += total - m_reserved;
+    gate->m_reserved += total - m_reserved;
     m_reserved = total;
     return std::nullopt;
 }
 
-UploadGate::UploadGate()
-    : m_self(std::make_shared<UploadGate *>(this))
-{ }
+UploadGate::UploadGate(QObject *home)
+    : m_anchor(home)
+    , m_self(std::make_shared<UploadGateLink>())
+{
+    m_self->gate = this;
+}
 
 UploadGate::~UploadGate()
 {
-    *m_self = nullptr;
+    QMutexLocker lock(&m_self->mutex);
+    m_self->gate = nullptr;
+}
+
+void UploadGate::checkThread(const char *what) const
+{
+    sluice::checkThread(m_anchor, what);
+}
+
+void UploadGate::setLimits(const config::Limits &limits)
+{
+    checkThread("UploadGate::setLimits");
+    m_limits = limits;
+}
+
+void UploadGate::setFreeDiskBytes(qint64 bytes)
+{
+    checkThread("UploadGate::setFreeDiskBytes");
+    m_freeDisk = bytes;
+}
+
+int UploadGate::inFlight() const
+{
+    checkThread("UploadGate::inFlight");
+    return m_inFlight;
+}
+
+int UploadGate::inFlight(const QString &account) const
+{
+    checkThread("UploadGate::inFlight");
+    return m_perAccount.value(account);
+}
+
+qint64 UploadGate::reservedBytes() const
+{
+    checkThread("UploadGate::reservedBytes");
+    return m_reserved;
 }
 
 std::optional<http::HttpError> UploadGate::budgetFor(qint64 extra) const
@@ -69,6 +139,7 @@ std::optional<http::HttpError> UploadGate::roomFor(qint64 extra) const
 std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
 UploadGate::admit(const QString &account, qint64 declared)
 {
+    checkThread("UploadGate::admit");
     if (declared > m_limits.maxUploadBytes)
         return http::HttpError::limitExceeded(
             413, u"the body has %1 bytes, more than max_upload_bytes"_s.arg(declared),
@@ -93,6 +164,7 @@ UploadGate::admit(const QString &account, qint64 declared)
 
 void UploadGate::release(const QString &account, qint64 reserved)
 {
+    checkThread("UploadGate::release");
     --m_inFlight;
     if (--m_perAccount[account] <= 0)
         m_perAccount.remove(account);

@@ -4,6 +4,8 @@
 #include "http/httptypes.h"
 
 #include <QHash>
+#include <QMutex>
+#include <QObject>
 #include <QString>
 
 #include <memory>
@@ -12,9 +14,11 @@
 namespace sluice::upload {
 
 class UploadGate;
+struct UploadGateLink;
 
 // An admitted upload's place: its slot (global and per account) and the
-// temp bytes it reserved. Released when destroyed.
+// temp bytes it reserved. Released when destroyed, on any thread: the release
+// itself runs on the gate's thread.
 class UploadTicket
 {
 public:
@@ -29,9 +33,9 @@ public:
 
 private:
     friend class UploadGate;
-    UploadTicket(std::shared_ptr<UploadGate *> gate, QString account, qint64 reserved);
+    UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, qint64 reserved);
 
-    std::shared_ptr<UploadGate *> m_gate; // null inside once the gate is gone
+    std::shared_ptr<UploadGateLink> m_gate;
     QString m_account;
     qint64 m_reserved;
 };
@@ -39,32 +43,39 @@ private:
 // Admission of uploads, on the HTTP thread, before a body byte is read:
 // concurrent uploads (503 all accounts, 429 one account, with Retry-After),
 // the temp-bytes budget and free disk (507). Answers name the limit.
+//
+// The counters have no lock: every call, and every ticket's release, runs on
+// the gate's thread (checked, see util/threadcheck.h).
 class UploadGate
 {
 public:
-    UploadGate();
+    // The gate belongs to home's thread and follows home when it moves;
+    // without home, to the constructing thread.
+    explicit UploadGate(QObject *home = nullptr);
     ~UploadGate();
     Q_DISABLE_COPY_MOVE(UploadGate)
 
-    void setLimits(const config::Limits &limits) { m_limits = limits; }
+    void setLimits(const config::Limits &limits);
     // Free bytes of the data dir's file system (a recent reading), or -1.
-    void setFreeDiskBytes(qint64 bytes) { m_freeDisk = bytes; }
+    void setFreeDiskBytes(qint64 bytes);
 
     // `declared` is the body's length, or 0 when unknown.
     std::variant<std::unique_ptr<UploadTicket>, http::HttpError> admit(const QString &account,
                                                                        qint64 declared);
 
-    int inFlight() const { return m_inFlight; }
-    int inFlight(const QString &account) const { return m_perAccount.value(account); }
-    qint64 reservedBytes() const { return m_reserved; }
+    int inFlight() const;
+    int inFlight(const QString &account) const;
+    qint64 reservedBytes() const;
 
 private:
     friend class UploadTicket;
     std::optional<http::HttpError> budgetFor(qint64 extra) const;
     std::optional<http::HttpError> roomFor(qint64 extra) const;
     void release(const QString &account, qint64 reserved);
+    void checkThread(const char *what) const;
 
-    std::shared_ptr<UploadGate *> m_self;
+    QObject m_anchor; // a child of home: on the gate's thread, where releases are posted
+    std::shared_ptr<UploadGateLink> m_self;
     config::Limits m_limits;
     qint64 m_freeDisk = -1;
     int m_inFlight = 0;

@@ -99,8 +99,11 @@ int UploadStore::sweepTemp(qint64 olderThanMs)
     const QFileInfoList files
         = QDir(m_paths.tempDir).entryInfoList({u"upload-*.part"_s}, QDir::Files | QDir::Hidden);
     for (const QFileInfo &file : files) {
-        // A receiving upload writes at least every body_idle_timeout_ms, and
-        // temp_file_ttl_ms is never shorter: an old file has no owner left.
+        // Age alone does not tell: a finished file part is not written again
+        // while the rest of its form arrives, for as long as that takes.
+        if (m_liveTempFiles->isLive(file.absoluteFilePath()))
+            continue;
+        // The TTL covers a file just created and not registered yet.
         if (olderThanMs > 0 && file.lastModified().msecsTo(now) < olderThanMs)
             continue;
         if (QFile::remove(file.absoluteFilePath()))
@@ -162,7 +165,7 @@ void UploadStore::queueMissingProcessing()
     emit event(
         u"processing_requeued"_s, {},
         u"%1 uploads stored without a processing job (interrupted): queued"_s.arg(records.size()));
-    queueProcessing(std::move(records), this, [](Expected<QList<UploadRecord>>) {});
+    queueProcessing(std::move(records), this, [](StoreResult<QList<UploadRecord>>) {});
 }
 
 QString UploadStore::filePath(const QString &id) const
@@ -175,26 +178,32 @@ QString UploadStore::thumbnailPath(const QString &id) const
     return m_paths.uploadsDir % u'/' % id % u".thumb.png"_s;
 }
 
+StoreError UploadStore::unavailable()
+{
+    return {StoreError::Kind::Unavailable,
+            u"the upload store has shut down: the service is stopping"_s,
+            {}};
+}
+
 template<typename R>
 void UploadStore::post(QObject *replyTo, std::function<R()> work, std::function<void(R)> reply)
 {
     QMetaObject::invokeMethod(
         this, [this, replyTo, work = std::move(work), reply = std::move(reply)] {
-            if (m_closed)
-                return;
-            R result = work();
+            R result = m_closed ? R(unavailable()) : work();
             QMetaObject::invokeMethod(replyTo,
                                       [reply, result = std::move(result)] { reply(result); });
         });
 }
 
 void UploadStore::store(QList<PendingUpload> uploads, QObject *replyTo,
-                        std::function<void(Expected<QList<UploadRecord>>)> reply)
+                        std::function<void(StoreResult<QList<UploadRecord>>)> reply)
 {
     QMetaObject::invokeMethod(this, [=, this] {
         if (m_closed) {
             for (const PendingUpload &u : uploads)
                 QFile::remove(u.tempPath);
+            QMetaObject::invokeMethod(replyTo, [reply] { reply(unavailable()); });
             return;
         }
         auto stored = doStore(uploads);
@@ -206,7 +215,7 @@ void UploadStore::store(QList<PendingUpload> uploads, QObject *replyTo,
     });
 }
 
-Expected<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload> &uploads)
+StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload> &uploads)
 {
     QList<UploadRecord> records;
     QStringList placed;
@@ -231,8 +240,10 @@ Expected<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload> &u
             != 0) {
             const int error = errno;
             undo();
-            return Error {u"cannot move the upload into %1: %2"_s.arg(
-                m_paths.uploadsDir, QString::fromLocal8Bit(std::strerror(error)))};
+            const QString why = QString::fromLocal8Bit(std::strerror(error));
+            return StoreError {StoreError::Kind::Failed,
+                               u"cannot move %1 into the uploads folder: %2"_s.arg(u.name, why),
+                               u"cannot rename %1 to %2: %3"_s.arg(u.tempPath, target, why)};
         }
         placed.append(target);
         records.append(r);
@@ -244,21 +255,33 @@ Expected<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload> &u
         synced = fsyncDirectory(m_paths.tempDir);
     if (!synced) {
         undo();
-        return synced.error();
+        return StoreError {StoreError::Kind::Failed, u"cannot flush the uploads folder"_s,
+                           synced.error().message};
     }
     QSqlDatabase db = QSqlDatabase::database(m_connection);
-    db.transaction();
+    // Without a transaction each insert would commit on its own, and a
+    // failure halfway would leave rows whose files undo() deletes.
+    if (!db.transaction()) {
+        undo();
+        return StoreError {
+            StoreError::Kind::Failed, u"uploads database: cannot begin a transaction"_s,
+            u"uploads database: cannot begin a transaction: "_s % db.lastError().text()};
+    }
     for (const UploadRecord &r : std::as_const(records)) {
         if (auto inserted = uploaddb::insert(db, r); !inserted) {
             db.rollback();
             undo();
-            return inserted.error();
+            return StoreError {StoreError::Kind::Failed,
+                               u"uploads database: cannot record %1"_s.arg(r.name),
+                               inserted.error().message};
         }
     }
     if (!db.commit()) {
+        const QString why = db.lastError().text();
         db.rollback();
         undo();
-        return Error {u"uploads database: cannot commit: "_s % db.lastError().text()};
+        return StoreError {StoreError::Kind::Failed, u"uploads database: cannot commit"_s,
+                           u"uploads database: cannot commit: "_s % why};
     }
     for (const UploadRecord &r : std::as_const(records))
         emit event(
@@ -274,11 +297,11 @@ struct UploadStore::Submission
     QList<UploadRecord> records;
     qsizetype next = 0;
     QObject *replyTo = nullptr;
-    std::function<void(Expected<QList<UploadRecord>>)> reply;
+    std::function<void(StoreResult<QList<UploadRecord>>)> reply;
 };
 
 void UploadStore::queueProcessing(QList<UploadRecord> records, QObject *replyTo,
-                                  std::function<void(Expected<QList<UploadRecord>>)> reply)
+                                  std::function<void(StoreResult<QList<UploadRecord>>)> reply)
 {
     submitNext(std::make_shared<Submission>(
         Submission {std::move(records), 0, replyTo, std::move(reply)}));
@@ -286,9 +309,9 @@ void UploadStore::queueProcessing(QList<UploadRecord> records, QObject *replyTo,
 
 void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
 {
-    if (m_closed)
-        return;
-    if (s->next == s->records.size()) {
+    // Closed: the files and rows are in place and their jobs are queued at
+    // the next start (queueMissingProcessing()), so the upload is stored.
+    if (m_closed || s->next == s->records.size()) {
         QMetaObject::invokeMethod(s->replyTo,
                                   [reply = s->reply, records = s->records] { reply(records); });
         return;
@@ -297,8 +320,10 @@ void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
     m_engine->submit(
         u"upload.process"_s, QJsonObject {{u"upload"_s, r.id}}, {r.account, false}, this,
         [this, s](jobs::SubmitResult result) {
-            if (m_closed)
+            if (m_closed) {
+                submitNext(s); // replies
                 return;
+            }
             UploadRecord &r = s->records[s->next++];
             if (result.job) {
                 r.jobId = result.job->id;
@@ -318,33 +343,35 @@ void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
 }
 
 void UploadStore::get(const QString &id, const jobs::Principal &who, QObject *replyTo,
-                      std::function<void(Expected<std::optional<UploadRecord>>)> reply)
+                      std::function<void(StoreResult<std::optional<UploadRecord>>)> reply)
 {
-    post<Expected<std::optional<UploadRecord>>>(
+    post<StoreResult<std::optional<UploadRecord>>>(
         replyTo, [=, this] { return visible(id, who); }, std::move(reply));
 }
 
-Expected<std::optional<UploadRecord>> UploadStore::visible(const QString &id,
-                                                           const jobs::Principal &who)
+StoreResult<std::optional<UploadRecord>> UploadStore::visible(const QString &id,
+                                                              const jobs::Principal &who)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection);
     auto found = uploaddb::find(db, id);
     if (!found)
-        return found.error();
+        return StoreError {StoreError::Kind::Failed,
+                           u"uploads database: cannot read upload %1"_s.arg(id),
+                           found.error().message};
     // Another account's upload answers like an unknown one.
     if (*found && !who.admin && (*found)->account != who.account)
         return std::optional<UploadRecord>();
-    return found;
+    return *found;
 }
 
 void UploadStore::remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
-                         std::function<void(Expected<bool>)> reply)
+                         std::function<void(StoreResult<bool>)> reply)
 {
-    post<Expected<bool>>(
+    post<StoreResult<bool>>(
         replyTo, [=, this] { return doRemove(id, who); }, std::move(reply));
 }
 
-Expected<bool> UploadStore::doRemove(const QString &id, const jobs::Principal &who)
+StoreResult<bool> UploadStore::doRemove(const QString &id, const jobs::Principal &who)
 {
     auto found = visible(id, who);
     if (!found)
@@ -356,7 +383,9 @@ Expected<bool> UploadStore::doRemove(const QString &id, const jobs::Principal &w
     // Row first: a crash after it leaves an orphan file, removed at start-up.
     auto removed = uploaddb::remove(db, id);
     if (!removed)
-        return removed.error();
+        return StoreError {StoreError::Kind::Failed,
+                           u"uploads database: cannot delete upload %1"_s.arg(id),
+                           removed.error().message};
     QFile::remove(filePath(id));
     QFile::remove(thumbnailPath(id));
     if (!r.jobId.isEmpty() && r.processing == ProcessingState::Pending)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/jobengine.h"
+#include "upload/tempfileregistry.h"
 #include "upload/uploadrecord.h"
 #include "util/expected.h"
 
@@ -17,12 +18,28 @@ namespace sluice::upload {
 struct PendingUpload
 {
     QString tempPath; // handed over by UploadWriter::takeFile()
+    TempFileRegistry::Lease tempLease; // keeps the sweeper away until it is stored
     QString account;
     QString name;
     qint64 size = 0;
     QByteArray sha256; // lowercase hex
     QString mime;
 };
+
+// Why the store could not do what it was asked. The message goes to the
+// client and names what failed, never a server path; the detail (paths,
+// system and SQLite errors) is for the server log.
+struct StoreError
+{
+    enum class Kind {
+        Failed, // 500
+        Unavailable, // the store has shut down (the service is stopping): 503
+    };
+    Kind kind = Kind::Failed;
+    QString message;
+    QString detail;
+};
+template<typename T> using StoreResult = Expected<T, StoreError>;
 
 // The stored uploads: files in `uploadsDir`, rows in an SQLite file. Lives on
 // a thread of its own, because storing waits for fsync of a directory and of
@@ -57,14 +74,21 @@ public:
     void shutdown();
 
     // Stores the files (all or none), records them, queues one processing
-    // job each, and replies with the records.
+    // job each, and replies with the records. Every call gets a reply, an
+    // Unavailable one once the store has shut down.
     void store(QList<PendingUpload> uploads, QObject *replyTo,
-               std::function<void(Expected<QList<UploadRecord>>)> reply);
+               std::function<void(StoreResult<QList<UploadRecord>>)> reply);
     void get(const QString &id, const jobs::Principal &who, QObject *replyTo,
-             std::function<void(Expected<std::optional<UploadRecord>>)> reply);
+             std::function<void(StoreResult<std::optional<UploadRecord>>)> reply);
     // Deletes the row, the file and its thumbnail; cancels a pending job.
     void remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
-                std::function<void(Expected<bool>)> reply);
+                std::function<void(StoreResult<bool>)> reply);
+
+    // The temp files live requests own, which the sweeper skips; any thread.
+    std::shared_ptr<TempFileRegistry> liveTempFiles() const { return m_liveTempFiles; }
+
+    // Tests: the name of the store's database connection (its thread's).
+    QString connectionName() const { return m_connection; }
 
     // Path computation only; any thread.
     QString filePath(const QString &id) const;
@@ -72,7 +96,8 @@ public:
     const Paths &paths() const { return m_paths; }
 
     // On the store's thread: deletes upload-*.part files older than the TTL
-    // (all of them when olderThanMs is 0). Returns how many.
+    // (all of them when olderThanMs is 0) that no live request owns (see
+    // liveTempFiles()). Returns how many.
     int sweepTemp(qint64 olderThanMs);
 
 signals:
@@ -81,19 +106,21 @@ signals:
 private:
     template<typename R>
     void post(QObject *replyTo, std::function<R()> work, std::function<void(R)> reply);
-    Expected<QList<UploadRecord>> doStore(const QList<PendingUpload> &uploads);
+    StoreResult<QList<UploadRecord>> doStore(const QList<PendingUpload> &uploads);
     struct Submission;
     void queueProcessing(QList<UploadRecord> records, QObject *replyTo,
-                         std::function<void(Expected<QList<UploadRecord>>)> reply);
+                         std::function<void(StoreResult<QList<UploadRecord>>)> reply);
     void submitNext(const std::shared_ptr<Submission> &submission);
-    Expected<std::optional<UploadRecord>> visible(const QString &id, const jobs::Principal &who);
-    Expected<bool> doRemove(const QString &id, const jobs::Principal &who);
+    StoreResult<std::optional<UploadRecord>> visible(const QString &id, const jobs::Principal &who);
+    StoreResult<bool> doRemove(const QString &id, const jobs::Principal &who);
+    static StoreError unavailable();
     void reconcile();
     void queueMissingProcessing();
 
     const Paths m_paths;
     jobs::JobEngine *m_engine;
     std::atomic<qint64> m_tempTtlMs;
+    const std::shared_ptr<TempFileRegistry> m_liveTempFiles = std::make_shared<TempFileRegistry>();
     QString m_connection;
     QTimer m_sweepTimer;
     bool m_closed = false;

@@ -52,6 +52,7 @@ void WriterState::unlinkLocked()
         return;
     if (::unlink(nativePath.constData()) != 0 && errno != ENOENT)
         qCWarning(lcUpload).noquote() << "cannot delete" << path << "-" << qt_error_string(errno);
+    liveLease.reset(); // after the unlink: the sweeper never deletes a name we still hold
 }
 
 int WriterState::takeDescriptor()

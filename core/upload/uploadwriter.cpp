@@ -90,11 +90,16 @@ Expected<void> UploadWriter::open()
         return systemError(u"cannot set the permissions of", path, error);
     }
 
+    // Registered only now, but the sweeper spares a file this young anyway.
+    TempFileRegistry::Lease lease;
+    if (m_state->options.liveFiles)
+        lease = m_state->options.liveFiles->lease(path);
     QMutexLocker lock(&m_state->mutex);
     m_state->path = path;
     m_state->nativePath = nativePath;
     m_state->fd = fd;
     m_state->ownsPath = true;
+    m_state->liveLease = std::move(lease);
     m_tempPath = path;
     m_stage = Stage::Writing;
     return {};
@@ -175,6 +180,7 @@ Expected<QString> UploadWriter::commit(const QString &finalPath)
     {
         QMutexLocker lock(&m_state->mutex);
         m_state->ownsPath = false;
+        m_state->liveLease.reset();
     }
     m_tempPath.clear();
     m_stage = Stage::Committed;
@@ -195,13 +201,16 @@ Expected<QString> UploadWriter::commit(const QString &finalPath)
     return finalPath;
 }
 
-QString UploadWriter::takeFile()
+QString UploadWriter::takeFile(TempFileRegistry::Lease *lease)
 {
     if (m_stage != Stage::Finished)
         return {};
     {
         QMutexLocker lock(&m_state->mutex);
         m_state->ownsPath = false;
+        TempFileRegistry::Lease taken = std::move(m_state->liveLease);
+        if (lease)
+            *lease = std::move(taken);
     }
     const QString path = m_tempPath;
     m_tempPath.clear();
@@ -226,8 +235,10 @@ QString UploadWriter::tempPath() const
 
 void UploadWriter::onDrained()
 {
-    // After finish() nobody is waiting to feed more.
-    if (m_stage == Stage::Writing)
+    // After finish() too: a caller that feeds several writers (the parts of a
+    // multipart form) counts a finishing writer that is full as full, and
+    // waits for this before it reads on.
+    if (m_stage == Stage::Writing || m_stage == Stage::Finishing)
         emit drained();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "upload/tempfileregistry.h"
 #include "util/expected.h"
 
 #include <QByteArray>
@@ -35,6 +36,10 @@ struct UploadWriterOptions
     std::function<int(int fd)> syncFunction;
     // Where the I/O runs; nullptr means UploadWriter::sharedPool().
     QThreadPool *pool = nullptr;
+    // Where the temporary file is registered as live while the writer (or
+    // whoever takeFile() hands it to) owns it, so that the temp sweeper skips
+    // it; nullptr: not registered.
+    std::shared_ptr<TempFileRegistry> liveFiles;
 };
 
 // Writes one upload's bytes to a temporary file without blocking the thread
@@ -82,7 +87,9 @@ public:
     // After finished(): hands the finished temporary file to the caller (who
     // moves it into place on a thread where a directory fsync may block, or
     // deletes it); the writer no longer deletes it. Empty when not finished.
-    QString takeFile();
+    // lease receives the file's registration as live (see
+    // Options::liveFiles), to keep until the file is moved or deleted.
+    QString takeFile(TempFileRegistry::Lease *lease = nullptr);
 
     // Bytes accepted by write() and not yet on disk, the piece being written
     // included. Thread-safe.
@@ -93,7 +100,9 @@ public:
     QString tempPath() const;
 
 signals:
-    // The queue fell below the low-water mark after isFull() had been true.
+    // The queue fell below the low-water mark after isFull() had been true;
+    // also after finish() (before finished()), since isFull() stays true
+    // until then. Not after failed() or abort().
     void drained();
     void finished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes);
     // A write or flush failed; diskFull for ENOSPC and EDQUOT.

@@ -80,6 +80,7 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     bool stopped = false; // aborted or failed: nothing more is written
     bool drainWanted = false; // the queue reached high water since the last drained()
     bool ownsPath = false; // the name at path is this writer's to rename or unlink
+    TempFileRegistry::Lease liveLease; // held while ownsPath
     int fd = -1; // set by open(), then used only by the active task
 
     // Used only by the active task.

@@ -5,10 +5,12 @@
 #include "multiparttesting.h"
 #include "testsupport.h"
 #include "tmpfsmount.h"
+#include "uploadwritertesting.h"
 
 #include "config/config.h"
 #include "service/service.h"
 #include "upload/sha256.h"
+#include "upload/uploadwriter.h"
 
 #include <QBuffer>
 #include <QDir>
@@ -19,6 +21,10 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
+
+#include <csignal>
+#include <sys/resource.h>
 
 using namespace sluice;
 using namespace sluice::test;
@@ -127,6 +133,33 @@ struct Fixture
         return files;
     }
     int inFlight() const { return service->latestSample().uploadsInFlight; }
+    // Times a full body sink stopped socket reads (live, from /metrics).
+    int readPauses()
+    {
+        const QByteArray text = call("GET", "/metrics", admin).body;
+        const QByteArray key = "sluice_backpressure_pauses_total{direction=\"read\"} ";
+        const qsizetype at = text.indexOf(key);
+        return at < 0 ? -1 : text.mid(at + key.size()).split('\n').first().toInt();
+    }
+};
+
+// Holds every thread of the upload writers' pool, so that no queued byte
+// reaches the disk until the test opens the gate.
+struct StalledUploadDisk
+{
+    std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+    GateOpener opener {gate};
+
+    StalledUploadDisk()
+    {
+        QThreadPool *io = upload::UploadWriter::sharedPool();
+        for (int i = 0; i < io->maxThreadCount(); ++i)
+            io->start([gate = gate] { gate->pass(); });
+    }
+    bool isStalled() const
+    {
+        return gate->entered() == upload::UploadWriter::sharedPool()->maxThreadCount();
+    }
 };
 
 // A form in the shape curl -F sends.
@@ -172,6 +205,7 @@ private slots:
     void refusedBeforeTheBody_data();
     void refusedBeforeTheBody();
     void concurrencyCaps();
+    void countersReturnToZeroAfterManyConcurrentUploads();
     void sniffedTypeMustMatch_data();
     void sniffedTypeMustMatch();
     void checksums_data();
@@ -181,14 +215,18 @@ private slots:
     void slowClientSucceeds();
     void multipartFilesAndFields();
     void multipartSplitAcrossReads();
+    void multipartPartFinishedWhileFullDoesNotStall();
     void multipartRefusals_data();
     void multipartRefusals();
     void imageGetsAThumbnail();
     void invalidCsvFailsProcessingVisibly();
     void otherAccountsUploadsAreNotFound();
     void tempFilesAreSweptAtStartAndAfterTtl();
+    void sweeperSparesFinishedPartsOfALiveUpload();
     void shutdownDuringUploadCleansUp();
     void diskFull();
+    void serverFaultsNameNoServerPath_data();
+    void serverFaultsNameNoServerPath();
     void cleanupTestCase()
     {
         m_refusals.reset();
@@ -386,6 +424,61 @@ void tst_Uploads::concurrencyCaps()
     QCOMPARE(bobs.read().status, 201);
     QTRY_COMPARE(f.inFlight(), 0);
     QCOMPARE(f.put("e.txt", "again", f.alice).status, 201);
+}
+
+// Every ticket is released on the HTTP thread, once: the gate's thread check
+// is fatal under ctest (SLUICE_THREAD_CHECKS=fatal), and a lost or doubled
+// release would show in the counters or refuse an account with 429 (issue 17,
+// item 5).
+void tst_Uploads::countersReturnToZeroAfterManyConcurrentUploads()
+{
+    config::Limits limits = Fixture::defaultLimits();
+    limits.maxConcurrentUploads = 48;
+    limits.maxUploadsPerAccount = 16;
+    limits.maxConnectionsPerClient = 512; // each round's clients close as the next one starts
+    Fixture f(limits);
+    const QList<QString> tokens {f.alice, f.bob, f.admin};
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 48; ++i) {
+            const QByteArray body = "upload " + QByteArray::number(round * 100 + i) + "\n";
+            MultipartBuilder form;
+            form.file("a", "a.txt", "text/plain", body.repeated(100));
+            form.file("b", "b.txt", "text/plain", body.repeated(50));
+            const QByteArray multipart = form.body();
+            auto client = std::make_unique<RawClient>(f.port);
+            client->send(i % 2
+                             ? f.head("PUT", "/uploads/raw.txt", tokens[i % 3],
+                                      "Content-Length: " + QByteArray::number(body.size()) + "\r\n")
+                                 + body
+                             : f.head("POST", "/uploads", tokens[i % 3],
+                                      "Content-Type: " + form.contentType() + "\r\nContent-Length: "
+                                          + QByteArray::number(multipart.size()) + "\r\n")
+                                 + multipart);
+            clients.push_back(std::move(client));
+        }
+        for (auto &client : clients) {
+            const Reply r = client->read(20'000);
+            QVERIFY2(r.status == 201, r.body.constData());
+        }
+    }
+    QTRY_COMPARE(f.inFlight(), 0);
+    // Every account has all its slots back: as many uploads at once as before.
+    for (const QString &token : tokens) {
+        std::vector<std::unique_ptr<RawClient>> held;
+        for (int i = 0; i < limits.maxUploadsPerAccount; ++i) {
+            held.push_back(std::make_unique<RawClient>(f.port));
+            held.back()->send(f.head("PUT", "/uploads/held.txt", token, "Content-Length: 2\r\n")
+                              + "h");
+        }
+        QTRY_COMPARE(f.inFlight(), limits.maxUploadsPerAccount);
+        for (auto &client : held) {
+            client->send("i");
+            QCOMPARE(client->read().status, 201);
+        }
+        QTRY_COMPARE(f.inFlight(), 0);
+    }
+    QVERIFY(f.tempFiles().isEmpty());
 }
 
 void tst_Uploads::sniffedTypeMustMatch_data()
@@ -606,6 +699,45 @@ void tst_Uploads::multipartSplitAcrossReads()
     }
 }
 
+// Part A's last piece fills A's queue and comes with the delimiter: A is
+// finished but full, so the connection stops reading, and only A's writer
+// draining can wake it (issue 17, item 4: a 503 at response_deadline_ms).
+void tst_Uploads::multipartPartFinishedWhileFullDoesNotStall()
+{
+    config::Limits limits = Fixture::defaultLimits();
+    limits.uploadBufferBytes = 64 * 1024; // the minimum: one connection piece
+    limits.responseDeadlineMs = 3000; // a stall answers 503 after this
+    Fixture f(limits);
+    StalledUploadDisk disk;
+    QTRY_VERIFY(disk.isStalled());
+
+    // The first body piece (64 KiB) holds A's head and most of A, so A is not
+    // full yet; the second holds A's end, the delimiter and less than 64 KiB
+    // of B: A is full and finished, B is not full.
+    const QByteArray a(limits.uploadBufferBytes, 'a');
+    const QByteArray b = QByteArray("b line\n").repeated(40'000);
+    MultipartBuilder form;
+    form.file("a", "a.txt", "text/plain", a);
+    form.file("b", "b.txt", "text/plain", b);
+    const QByteArray body = form.body();
+    RawClient client(f.port);
+    client.send(f.head("POST", "/uploads", f.alice,
+                       "Content-Type: " + form.contentType()
+                           + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
+                + body);
+    QTRY_COMPARE(f.readPauses(), 1); // paused behind the full, finished A
+    disk.gate->open();
+
+    const Reply r = client.read(15'000);
+    QVERIFY2(r.status == 201, r.body.constData());
+    const QJsonArray uploads = f.json(r).value(u"uploads"_s).toArray();
+    QCOMPARE(uploads.size(), 2);
+    QCOMPARE(uploads[0].toObject().value(u"sha256"_s).toString(), hexSha256(a));
+    QCOMPARE(uploads[1].toObject().value(u"sha256"_s).toString(), hexSha256(b));
+    QTRY_COMPARE(f.inFlight(), 0);
+    QVERIFY(f.tempFiles().isEmpty());
+}
+
 void tst_Uploads::multipartRefusals_data()
 {
     QTest::addColumn<QByteArray>("contentType");
@@ -775,6 +907,64 @@ void tst_Uploads::tempFilesAreSweptAtStartAndAfterTtl()
     QVERIFY(QFileInfo::exists(fresh));
 }
 
+// Part A is finished and not written again while part B trickles in for
+// longer than temp_file_ttl_ms: A is old but owned (issue 17, item 9; it was
+// deleted, and the upload failed with 500).
+void tst_Uploads::sweeperSparesFinishedPartsOfALiveUpload()
+{
+    config::Limits limits = Fixture::defaultLimits();
+    limits.tempFileTtlMs = 60'000; // the minimum; swept every 6 s
+    Fixture f(limits);
+    const QByteArray a = QByteArray("a line\n").repeated(1000);
+    const QByteArray b = QByteArray("b line\n").repeated(2000);
+    MultipartBuilder form;
+    form.file("a", "a.txt", "text/plain", a);
+    form.file("b", "b.txt", "text/plain", b);
+    const QByteArray body = form.body();
+    const qsizetype cut = body.indexOf(b) + 1000; // A whole, B begun
+    RawClient client(f.port);
+    client.send(f.head("POST", "/uploads", f.alice,
+                       "Content-Type: " + form.contentType()
+                           + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
+                + body.first(cut));
+
+    const QString tmp = f.dataDir + u"/tmp/"_s;
+    const auto fileOfA = [&]() -> QString {
+        for (const QString &name : f.tempFiles()) {
+            if (QFileInfo(tmp + name).size() == a.size())
+                return tmp + name;
+        }
+        return QString();
+    };
+    QTRY_VERIFY(!fileOfA().isEmpty());
+    const QString partA = fileOfA();
+    // Older than the TTL, as if B had trickled for minutes; and an orphan as
+    // old, whose removal shows that a sweep ran.
+    const QString orphan = tmp + u"upload-Orphan.part"_s;
+    {
+        QFile file(orphan);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("left behind");
+    }
+    for (const QString &path : {partA, orphan}) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.setFileTime(QDateTime::currentDateTime().addSecs(-120),
+                                 QFileDevice::FileModificationTime));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(orphan), 15'000);
+    QVERIFY(QFileInfo::exists(partA));
+
+    client.send(body.sliced(cut));
+    const Reply r = client.read(15'000);
+    QVERIFY2(r.status == 201, r.body.constData());
+    const QJsonArray uploads = f.json(r).value(u"uploads"_s).toArray();
+    QCOMPARE(uploads.size(), 2);
+    QCOMPARE(uploads[0].toObject().value(u"sha256"_s).toString(), hexSha256(a));
+    QCOMPARE(uploads[1].toObject().value(u"sha256"_s).toString(), hexSha256(b));
+    QVERIFY(f.tempFiles().isEmpty());
+}
+
 void tst_Uploads::shutdownDuringUploadCleansUp()
 {
     config::Limits limits = Fixture::defaultLimits();
@@ -835,6 +1025,57 @@ void tst_Uploads::diskFull()
         const Reply small = f.put("small.txt", "fits", f.alice);
         QVERIFY2(small.status == 201, small.body.constData());
     }
+}
+
+void tst_Uploads::serverFaultsNameNoServerPath_data()
+{
+    QTest::addColumn<QString>("fault");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("error");
+
+    QTest::addRow("temp folder gone")
+        << u"tmp"_s << 507 << u"cannot create a temp file for x.txt"_s;
+    QTest::addRow("uploads folder gone")
+        << u"uploads"_s << 500
+        << u"cannot move x.txt into the uploads folder: No such file or directory"_s;
+    QTest::addRow("write fails") << u"fsize"_s << 500
+                                 << u"cannot store x.txt: writing its temp file failed"_s;
+}
+
+// The server's own failures tell the client what failed, never where on the
+// server (issue 17, item 10); the log has the detail.
+void tst_Uploads::serverFaultsNameNoServerPath()
+{
+    QFETCH(QString, fault);
+    QFETCH(int, status);
+    QFETCH(QString, error);
+
+    Fixture f;
+    QByteArray body;
+    for (int i = 0; body.size() < 2 * 1024 * 1024; ++i)
+        body += "line " + QByteArray::number(i) + "\n";
+    rlimit saved {};
+    QVERIFY(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    if (fault == u"fsize"_s) {
+        // Writes past 1 MiB fail with EFBIG: an I/O error that is not ENOSPC.
+        std::signal(SIGXFSZ, SIG_IGN);
+        rlimit small = saved;
+        small.rlim_cur = 1024 * 1024;
+        QVERIFY(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    } else {
+        QVERIFY(QDir(f.dataDir).rename(fault, fault + u".gone"_s));
+    }
+    const Reply r = f.put("x.txt", body, f.alice);
+    QVERIFY(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
+    if (fault != u"fsize"_s)
+        QVERIFY(QDir(f.dataDir).rename(fault + u".gone"_s, fault));
+
+    QCOMPARE(r.status, status);
+    const QString message = f.json(r).value(u"error"_s).toString();
+    QCOMPARE(message, error);
+    QVERIFY2(!r.body.contains(f.dataDir.toUtf8()) && !message.contains(u'/'), r.body.constData());
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+    QVERIFY(f.storedFiles().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Uploads)

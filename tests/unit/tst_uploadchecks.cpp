@@ -6,6 +6,7 @@
 #include "upload/uploadprocessjob.h"
 
 #include <QTest>
+#include <QThread>
 
 using namespace sluice;
 using namespace sluice::upload;
@@ -36,6 +37,7 @@ private slots:
     void csvShapeAnySplit();
     void gateCapsAndReleases();
     void gateBudgetAndDisk();
+    void ticketDyingOnAnotherThreadReleasesOnTheGatesThread();
 };
 
 void tst_UploadChecks::declaredTypes_data()
@@ -286,6 +288,47 @@ void tst_UploadChecks::gateBudgetAndDisk()
     gate.setFreeDiskBytes(1000);
     QCOMPARE(std::get<http::HttpError>(gate.admit(u"c"_s, 301)).limit, u"min_free_disk_bytes"_s);
     QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(gate.admit(u"c"_s, 300)));
+}
+
+// A ticket travels in the store's reply, whose last copy may die on the
+// store's thread (issue 17, item 5). The gate's counters have no lock, so the
+// release must happen on the gate's thread; the gate's thread check (fatal
+// under SLUICE_THREAD_CHECKS=fatal, as ctest runs it) aborts otherwise.
+void tst_UploadChecks::ticketDyingOnAnotherThreadReleasesOnTheGatesThread()
+{
+    UploadGate gate;
+    config::Limits limits;
+    limits.maxConcurrentUploads = 100;
+    limits.maxUploadsPerAccount = 100;
+    gate.setLimits(limits);
+
+    std::vector<std::unique_ptr<UploadTicket>> tickets;
+    for (int i = 0; i < 40; ++i) {
+        auto admitted = gate.admit(i % 2 ? u"a"_s : u"b"_s, 10);
+        tickets.push_back(std::move(std::get<std::unique_ptr<UploadTicket>>(admitted)));
+    }
+    QCOMPARE(gate.inFlight(), 40);
+
+    std::unique_ptr<QThread> store(QThread::create([&tickets] { tickets.clear(); }));
+    store->setObjectName(u"sluice-uploads"_s);
+    store->start();
+    QVERIFY(store->wait(10'000));
+    QVERIFY(tickets.empty());
+    // Posted to this thread: counted once its events run, all of them.
+    QTRY_COMPARE(gate.inFlight(), 0);
+    QCOMPARE(gate.inFlight(u"a"_s), 0);
+    QCOMPARE(gate.inFlight(u"b"_s), 0);
+    QCOMPARE(gate.reservedBytes(), 0);
+
+    // A release posted to a gate that is gone by the time it would run.
+    auto survivor = std::make_unique<UploadGate>();
+    survivor->setLimits(limits);
+    auto kept = survivor->admit(u"a"_s, 5);
+    std::unique_ptr<QThread> late(QThread::create([&kept] { kept = {}; }));
+    late->start();
+    QVERIFY(late->wait(10'000));
+    survivor.reset();
+    QCoreApplication::processEvents();
 }
 
 QTEST_GUILESS_MAIN(tst_UploadChecks)

@@ -27,6 +27,7 @@ class tst_UploadWriterFaults : public QObject
 private slots:
     void init();
     void backpressureStopsAtHighWater();
+    void fullWhenFinishedStillDrains();
     void diskErrors_data();
     void diskErrors();
     void realSmallFilesystemFills();
@@ -86,6 +87,35 @@ void tst_UploadWriterFaults::backpressureStopsAtHighWater()
     QTRY_COMPARE(finished.count(), 1);
     QCOMPARE(finished.first().at(0).toLongLong(), (pieces + 1) * piece);
     QCOMPARE(drained.count(), 1);
+}
+
+// A multipart body finishes a file part with its last piece while the writer
+// is full, and the connection waits for that writer before it reads the next
+// part: drained() must come after finish() too, or the upload stalls until
+// response_deadline_ms (issue 17, item 4).
+void tst_UploadWriterFaults::fullWhenFinishedStillDrains()
+{
+    auto gate = std::make_shared<Gate>();
+    const GateOpener opener {gate};
+    UploadWriter::Options options;
+    options.highWaterBytes = 64 * 1024;
+    options.lowWaterBytes = 16 * 1024;
+    options.writeFunction = gatedWrite(gate);
+
+    UploadWriter writer(m_dir->path(), options);
+    QSignalSpy drained(&writer, &UploadWriter::drained);
+    QSignalSpy finished(&writer, &UploadWriter::finished);
+    QVERIFY(writer.open());
+    // The part's last piece fills the queue exactly; the disk takes nothing yet.
+    writer.write(QByteArray(options.highWaterBytes, 'a'));
+    writer.finish();
+    QVERIFY(writer.isFull());
+    QTRY_COMPARE(gate->entered(), 1);
+
+    gate->open();
+    QVERIFY(finished.wait(10000));
+    QVERIFY(!writer.isFull());
+    QCOMPARE(drained.count(), 1); // before finished(): the queue emptied first
 }
 
 void tst_UploadWriterFaults::diskErrors_data()
