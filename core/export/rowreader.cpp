@@ -1,6 +1,7 @@
 #include "export/rowreader.h"
 
 #include <QAtomicInteger>
+#include <QMutex>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
@@ -39,56 +40,6 @@ bool isNumeric(QMetaType type)
 }
 
 } // namespace
-
-// --- QueryInterrupter
-
-QueryInterrupter::~QueryInterrupter()
-{
-    detach();
-}
-
-void QueryInterrupter::interrupt()
-{
-    QMutexLocker lock(&m_mutex);
-    m_interrupted = true;
-    if (m_sqlite)
-        sqlite3_interrupt(m_sqlite); // documented as safe from any thread
-    if (m_pgCancel) {
-        char error[256];
-        PQcancel(m_pgCancel, error, sizeof error); // thread-safe by design
-    }
-}
-
-bool QueryInterrupter::isInterrupted() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_interrupted;
-}
-
-void QueryInterrupter::attachSqlite(sqlite3 *db)
-{
-    QMutexLocker lock(&m_mutex);
-    m_sqlite = db;
-    if (m_interrupted)
-        sqlite3_interrupt(db);
-}
-
-void QueryInterrupter::attachPostgres(pg_cancel *cancel)
-{
-    QMutexLocker lock(&m_mutex);
-    if (m_pgCancel)
-        PQfreeCancel(m_pgCancel);
-    m_pgCancel = cancel;
-}
-
-void QueryInterrupter::detach()
-{
-    QMutexLocker lock(&m_mutex);
-    m_sqlite = nullptr;
-    if (m_pgCancel)
-        PQfreeCancel(m_pgCancel);
-    m_pgCancel = nullptr;
-}
 
 // --- RowReader
 

@@ -3,9 +3,9 @@
 #include "config/dataset.h"
 #include "export/csvwriter.h"
 #include "export/exportrequest.h"
+#include "export/queryinterrupter.h"
 #include "util/expected.h"
 
-#include <QMutex>
 #include <QSqlDatabase>
 
 #include <functional>
@@ -13,32 +13,8 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
-struct pg_cancel;
 
 namespace sluice::exports {
-
-// Lets another thread stop a statement that is running on a reader's
-// thread: sqlite3_interrupt() for SQLite, PQcancel() for PostgreSQL. Shared
-// between the reader and whoever may need to stop it (a live export's
-// producer); once the reader is gone it does nothing.
-class QueryInterrupter final
-{
-public:
-    ~QueryInterrupter();
-    void interrupt(); // thread-safe; sticky: a later attach is interrupted at once
-    bool isInterrupted() const;
-
-private:
-    friend class RowReader;
-    void attachSqlite(sqlite3 *db);
-    void attachPostgres(pg_cancel *cancel); // takes ownership
-    void detach();
-
-    mutable QMutex m_mutex;
-    sqlite3 *m_sqlite = nullptr;
-    pg_cancel *m_pgCancel = nullptr;
-    bool m_interrupted = false;
-};
 
 // Reads an export's rows in batches, on the thread that created it (its own
 // connection; Qt SQL connections are per thread). SQLite rows are read
