@@ -164,8 +164,17 @@ QString RowReader::inlined(const QString &sql, const QVariantList &bindings) con
     return out;
 }
 
+Error RowReader::stoppedError() const
+{
+    return Error {u"dataset %1: the export was stopped"_s.arg(m_dataset.name)};
+}
+
 Expected<qint64> RowReader::count(const ExportQuery &query)
 {
+    // A PostgreSQL cancel reaches only the statement running when it
+    // arrives: one asked for earlier must not let the next one start.
+    if (m_interrupter->isInterrupted())
+        return stoppedError();
     if (m_sqlite && !isPostgres()) {
         sqlite3_stmt *stmt = nullptr;
         auto prepared = prepareSqlite(query.count, query.bindings, &stmt);
@@ -195,6 +204,8 @@ Expected<qint64> RowReader::count(const ExportQuery &query)
 Expected<void> RowReader::start(const ExportQuery &query)
 {
     m_atEnd = false;
+    if (m_interrupter->isInterrupted())
+        return stoppedError();
     if (isPostgres()) {
         if (!m_db.transaction())
             return Error {u"dataset %1: cannot begin a transaction: %2"_s.arg(
@@ -228,7 +239,7 @@ Expected<qint64> RowReader::readBatch(CsvWriter &out, qint64 maxRows)
     if (m_atEnd || maxRows <= 0)
         return 0;
     if (m_interrupter->isInterrupted())
-        return Error {u"dataset %1: the export was stopped"_s.arg(m_dataset.name)};
+        return stoppedError();
     if (m_stmt)
         return readSqlite(out, maxRows);
     return readQt(out, maxRows);

@@ -53,6 +53,7 @@ private:
     Expected<qint64> readQt(CsvWriter &out, qint64 maxRows);
     QString inlined(const QString &sql, const QVariantList &bindings) const;
     Error sqliteError(const QString &what) const;
+    Error stoppedError() const;
 
     config::Dataset m_dataset;
     QString m_path;

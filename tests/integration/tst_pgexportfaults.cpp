@@ -54,7 +54,8 @@ struct Fixture
     QString alice;
 
     // dbPort: where the datasets connect (a proxy's), the cluster's by default.
-    Fixture(const PgCluster &pg, int maxAttempts, quint16 dbPort = 0, qint64 stallMs = 30'000)
+    Fixture(const PgCluster &pg, int maxAttempts, quint16 dbPort = 0,
+            const std::function<void(config::Limits &)> &adjust = {})
     {
         const QString path = dir.filePath(u"config.json"_s);
         auto loaded = config::loadOrCreate(path);
@@ -67,7 +68,8 @@ struct Fixture
         l.maxAttempts = maxAttempts;
         l.retryBaseDelayMs = kRetryBaseMs;
         l.retryMaxDelayMs = kRetryMaxMs;
-        l.exportStallTimeoutMs = stallMs;
+        if (adjust)
+            adjust(l);
         alice = *loaded->config.addToken(u"alice"_s, false);
         config::Dataset big;
         big.name = u"big"_s;
@@ -154,6 +156,8 @@ private slots:
     void jobIsRetriedUntilTheServerIsBack_data();
     void jobIsRetriedUntilTheServerIsBack();
     void hungCancelDoesNotBlockHttp();
+    void stoppedJobEndsItsStatement_data();
+    void stoppedJobEndsItsStatement();
 
 private:
     PgCluster m_pg;
@@ -355,7 +359,7 @@ void tst_PgExportFaults::hungCancelDoesNotBlockHttp()
     PgProxy proxy(m_pg.port());
     QVERIFY(proxy.port() != 0);
     constexpr qint64 stallMs = 1000;
-    Fixture f(m_pg, 3, proxy.port(), stallMs);
+    Fixture f(m_pg, 3, proxy.port(), [](config::Limits &l) { l.exportStallTimeoutMs = stallMs; });
     if (QTest::currentTestFailed())
         return;
     const QString holderName = u"holder"_s;
@@ -394,6 +398,53 @@ void tst_PgExportFaults::hungCancelDoesNotBlockHttp()
     proxy.releaseCancels();
     QTRY_COMPARE(QueryInterrupter::pendingCancels(), 0);
     QCOMPARE(f.call("GET", "/healthz").status, 200);
+}
+
+void tst_PgExportFaults::stoppedJobEndsItsStatement_data()
+{
+    QTest::addColumn<bool>("cancel");
+
+    QTest::addRow("cancelled") << true;
+    QTest::addRow("over job_max_runtime_ms") << false;
+}
+
+// Issue 17, item 6: a job's cancel or timeout interrupts the statement it is
+// waiting in, instead of leaving a worker and a connection to a hung database.
+void tst_PgExportFaults::stoppedJobEndsItsStatement()
+{
+    QFETCH(bool, cancel);
+
+    constexpr qint64 runtimeMs = 2000;
+    Fixture f(m_pg, 1, 0, [&](config::Limits &l) {
+        if (!cancel)
+            l.jobMaxRuntimeMs = runtimeMs;
+    });
+    if (QTest::currentTestFailed())
+        return;
+    const QString holderName = u"holder"_s;
+    const auto removeHolder = qScopeGuard([&] { QSqlDatabase::removeDatabase(holderName); });
+    QSqlDatabase holder = session(m_pg, holderName);
+    QVERIFY2(holder.isOpen(), qPrintable(holder.lastError().text()));
+    QSqlQuery lock(holder);
+    QVERIFY(lock.exec(u"SELECT pg_advisory_lock(%1)"_s.arg(kLockKey)));
+    const auto unlock
+        = qScopeGuard([&] { QSqlQuery(holder).exec(u"SELECT pg_advisory_unlock_all()"_s); });
+    const QString waiting
+        = u"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"_s;
+
+    const Reply submitted = f.call("POST", "/exports",
+                                   R"({"dataset":"locked","from":"2025-01-01","to":"2025-02-28"})");
+    QCOMPARE(submitted.status, 202);
+    const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    QTRY_COMPARE_WITH_TIMEOUT(m_pg.psqlCsv(waiting), QByteArray("count\n1\n"), 15'000);
+    if (cancel)
+        QCOMPARE(f.call("POST", "/jobs/" + id.toLatin1() + "/cancel").status, 200);
+
+    // The lock is still held: only a cancelled statement stops waiting. The
+    // attempt then returns and its partial file goes.
+    QTRY_COMPARE_WITH_TIMEOUT(m_pg.psqlCsv(waiting), QByteArray("count\n0\n"), 10'000);
+    QCOMPARE(f.state(id), cancel ? u"cancelled"_s : u"failed"_s);
+    QTRY_VERIFY(f.filesUnder(u"tmp/jobs"_s).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_PgExportFaults)
