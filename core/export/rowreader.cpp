@@ -110,8 +110,10 @@ Expected<void> RowReader::open()
     } else if (isPostgres() && handle.isValid()
                && (qstrcmp(handle.typeName(), "PGconn*") == 0
                    || qstrcmp(handle.typeName(), "pg_conn*") == 0)) {
-        PGconn *conn = *static_cast<PGconn *const *>(handle.constData());
-        m_interrupter->attachPostgres(PQgetCancel(conn));
+        m_pg = *static_cast<PGconn *const *>(handle.constData());
+        m_interrupter->attachPostgres(PQgetCancel(m_pg));
+        if (auto set = setUpPostgresSession(); !set)
+            return set;
     }
     return {};
 }
@@ -216,9 +218,6 @@ Expected<void> RowReader::start(const ExportQuery &query)
                           % inlined(query.select, query.bindings)))
             return Error {u"dataset %1: the query failed: %2"_s.arg(m_dataset.name,
                                                                     declare.lastError().text())};
-        m_query = std::make_unique<QSqlQuery>(m_db);
-        m_query->setForwardOnly(true);
-        m_query->setNumericalPrecisionPolicy(QSql::HighPrecision); // NUMERIC as exact text
         return {};
     }
     if (m_sqlite && !m_qtValues)
@@ -242,6 +241,8 @@ Expected<qint64> RowReader::readBatch(CsvWriter &out, qint64 maxRows)
         return stoppedError();
     if (m_stmt)
         return readSqlite(out, maxRows);
+    if (m_pg && isPostgres())
+        return readPostgres(out, maxRows);
     return readQt(out, maxRows);
 }
 
@@ -284,13 +285,7 @@ Expected<qint64> RowReader::readSqlite(CsvWriter &out, qint64 maxRows)
 
 Expected<qint64> RowReader::readQt(CsvWriter &out, qint64 maxRows)
 {
-    if (isPostgres()) {
-        if (!m_query->exec(u"FETCH FORWARD %1 FROM sluice_export"_s.arg(maxRows)))
-            return Error {u"dataset %1: fetching rows failed: %2"_s.arg(
-                m_dataset.name, m_query->lastError().text())};
-    }
     qint64 rows = 0;
-    const bool pg = isPostgres();
     const QSqlRecord record = m_query->record();
     QList<bool> numeric;
     for (int c = 0; c < record.count(); ++c)
@@ -300,7 +295,7 @@ Expected<qint64> RowReader::readQt(CsvWriter &out, qint64 maxRows)
             const QVariant v = m_query->value(c);
             if (v.isNull()) {
                 out.null();
-            } else if (!pg && v.metaType().id() == QMetaType::Double) {
+            } else if (v.metaType().id() == QMetaType::Double) {
                 // As sqlite3 prints a REAL ("%!.15g"): 487.0, not 487.
                 QByteArray text = QByteArray::number(v.toDouble(), 'g', 15);
                 if (!text.contains('.') && !text.contains('e') && !text.contains('n'))
@@ -323,7 +318,7 @@ Expected<qint64> RowReader::readQt(CsvWriter &out, qint64 maxRows)
         return Error {u"dataset %1: reading rows failed: %2"_s.arg(m_dataset.name,
                                                                    m_query->lastError().text())};
     if (rows < maxRows)
-        m_atEnd = true; // PostgreSQL: a short FETCH is the cursor's end
+        m_atEnd = true;
     return rows;
 }
 

@@ -13,6 +13,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct pg_conn;
 
 namespace sluice::exports {
 
@@ -20,7 +21,9 @@ namespace sluice::exports {
 // connection; Qt SQL connections are per thread). SQLite rows are read
 // through the driver's sqlite3 handle (no QVariant per value: see decision
 // 0008); PostgreSQL rows through a server-side cursor (DECLARE ... CURSOR in
-// a transaction, FETCH FORWARD n), so the client never holds the result set.
+// a transaction, FETCH FORWARD n), so the client never holds the result set,
+// each FETCH through the driver's libpq connection, so that values keep the
+// server's text (QDateTime would cut microseconds to milliseconds).
 class RowReader final
 {
 public:
@@ -51,6 +54,8 @@ private:
                                  sqlite3_stmt **stmt);
     Expected<qint64> readSqlite(CsvWriter &out, qint64 maxRows);
     Expected<qint64> readQt(CsvWriter &out, qint64 maxRows);
+    Expected<void> setUpPostgresSession(); // rowreader_pg.cpp
+    Expected<qint64> readPostgres(CsvWriter &out, qint64 maxRows);
     QString inlined(const QString &sql, const QVariantList &bindings) const;
     Error sqliteError(const QString &what) const;
     Error stoppedError() const;
@@ -62,8 +67,8 @@ private:
     QSqlDatabase m_db;
     sqlite3 *m_sqlite = nullptr;
     sqlite3_stmt *m_stmt = nullptr;
+    pg_conn *m_pg = nullptr; // the driver's connection: FETCH through libpq
     std::unique_ptr<class QSqlQuery> m_query; // generic path
-    QString m_fetchSql; // PostgreSQL: FETCH FORWARD n FROM the cursor
     bool m_cursorOpen = false;
     bool m_qtValues = false;
     bool m_atEnd = false;
