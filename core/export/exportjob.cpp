@@ -60,7 +60,12 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
             out.error() == QFileDevice::ResourceError ? u"the disk is full: "_s + why : why);
     };
 
-    RowReader reader(*dataset, m_catalog->databasePath(*dataset));
+    // A cancel, timeout or shutdown also interrupts the statement that is
+    // running, not only the loop between batches: a hung database would
+    // otherwise keep this worker and its connection for good.
+    const auto interrupter = std::make_shared<QueryInterrupter>();
+    context.setStopHandler([interrupter] { interrupter->interrupt(); });
+    RowReader reader(*dataset, m_catalog->databasePath(*dataset), interrupter);
     if (auto opened = reader.open(); !opened)
         return JobOutcome::failure(opened.error().message);
     const ExportQuery query

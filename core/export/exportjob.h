@@ -11,8 +11,9 @@ class ExportCatalog;
 // The `export` job kind: the same query as a live export, read in batches of
 // export_batch_rows on a job worker, written (CSV or gzipped CSV) to the
 // attempt's temp file, with rows and bytes reported as progress. A stop
-// request (cancel, runtime limit, shutdown) is honoured between batches; the
-// engine then removes the partial file with the attempt's folder. On success
+// request (cancel, runtime limit, shutdown) interrupts the running statement
+// (sqlite3_interrupt, PQcancel) and is checked between batches; the engine
+// then removes the partial file with the attempt's folder. On success
 // the engine publishes the file (fsync, atomic rename) for GET /jobs/{id}/result.
 // Parameters: {"dataset", "from", "to", "filters", "limit", "format"}.
 class ExportJob final : public jobs::JobKind

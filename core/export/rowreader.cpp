@@ -1,6 +1,7 @@
 #include "export/rowreader.h"
 
 #include <QAtomicInteger>
+#include <QMutex>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlField>
@@ -39,56 +40,6 @@ bool isNumeric(QMetaType type)
 }
 
 } // namespace
-
-// --- QueryInterrupter
-
-QueryInterrupter::~QueryInterrupter()
-{
-    detach();
-}
-
-void QueryInterrupter::interrupt()
-{
-    QMutexLocker lock(&m_mutex);
-    m_interrupted = true;
-    if (m_sqlite)
-        sqlite3_interrupt(m_sqlite); // documented as safe from any thread
-    if (m_pgCancel) {
-        char error[256];
-        PQcancel(m_pgCancel, error, sizeof error); // thread-safe by design
-    }
-}
-
-bool QueryInterrupter::isInterrupted() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_interrupted;
-}
-
-void QueryInterrupter::attachSqlite(sqlite3 *db)
-{
-    QMutexLocker lock(&m_mutex);
-    m_sqlite = db;
-    if (m_interrupted)
-        sqlite3_interrupt(db);
-}
-
-void QueryInterrupter::attachPostgres(pg_cancel *cancel)
-{
-    QMutexLocker lock(&m_mutex);
-    if (m_pgCancel)
-        PQfreeCancel(m_pgCancel);
-    m_pgCancel = cancel;
-}
-
-void QueryInterrupter::detach()
-{
-    QMutexLocker lock(&m_mutex);
-    m_sqlite = nullptr;
-    if (m_pgCancel)
-        PQfreeCancel(m_pgCancel);
-    m_pgCancel = nullptr;
-}
 
 // --- RowReader
 
@@ -159,8 +110,10 @@ Expected<void> RowReader::open()
     } else if (isPostgres() && handle.isValid()
                && (qstrcmp(handle.typeName(), "PGconn*") == 0
                    || qstrcmp(handle.typeName(), "pg_conn*") == 0)) {
-        PGconn *conn = *static_cast<PGconn *const *>(handle.constData());
-        m_interrupter->attachPostgres(PQgetCancel(conn));
+        m_pg = *static_cast<PGconn *const *>(handle.constData());
+        m_interrupter->attachPostgres(PQgetCancel(m_pg));
+        if (auto set = setUpPostgresSession(); !set)
+            return set;
     }
     return {};
 }
@@ -213,8 +166,17 @@ QString RowReader::inlined(const QString &sql, const QVariantList &bindings) con
     return out;
 }
 
+Error RowReader::stoppedError() const
+{
+    return Error {u"dataset %1: the export was stopped"_s.arg(m_dataset.name)};
+}
+
 Expected<qint64> RowReader::count(const ExportQuery &query)
 {
+    // A PostgreSQL cancel reaches only the statement running when it
+    // arrives: one asked for earlier must not let the next one start.
+    if (m_interrupter->isInterrupted())
+        return stoppedError();
     if (m_sqlite && !isPostgres()) {
         sqlite3_stmt *stmt = nullptr;
         auto prepared = prepareSqlite(query.count, query.bindings, &stmt);
@@ -244,6 +206,8 @@ Expected<qint64> RowReader::count(const ExportQuery &query)
 Expected<void> RowReader::start(const ExportQuery &query)
 {
     m_atEnd = false;
+    if (m_interrupter->isInterrupted())
+        return stoppedError();
     if (isPostgres()) {
         if (!m_db.transaction())
             return Error {u"dataset %1: cannot begin a transaction: %2"_s.arg(
@@ -254,9 +218,6 @@ Expected<void> RowReader::start(const ExportQuery &query)
                           % inlined(query.select, query.bindings)))
             return Error {u"dataset %1: the query failed: %2"_s.arg(m_dataset.name,
                                                                     declare.lastError().text())};
-        m_query = std::make_unique<QSqlQuery>(m_db);
-        m_query->setForwardOnly(true);
-        m_query->setNumericalPrecisionPolicy(QSql::HighPrecision); // NUMERIC as exact text
         return {};
     }
     if (m_sqlite && !m_qtValues)
@@ -277,9 +238,11 @@ Expected<qint64> RowReader::readBatch(CsvWriter &out, qint64 maxRows)
     if (m_atEnd || maxRows <= 0)
         return 0;
     if (m_interrupter->isInterrupted())
-        return Error {u"dataset %1: the export was stopped"_s.arg(m_dataset.name)};
+        return stoppedError();
     if (m_stmt)
         return readSqlite(out, maxRows);
+    if (m_pg && isPostgres())
+        return readPostgres(out, maxRows);
     return readQt(out, maxRows);
 }
 
@@ -322,13 +285,7 @@ Expected<qint64> RowReader::readSqlite(CsvWriter &out, qint64 maxRows)
 
 Expected<qint64> RowReader::readQt(CsvWriter &out, qint64 maxRows)
 {
-    if (isPostgres()) {
-        if (!m_query->exec(u"FETCH FORWARD %1 FROM sluice_export"_s.arg(maxRows)))
-            return Error {u"dataset %1: fetching rows failed: %2"_s.arg(
-                m_dataset.name, m_query->lastError().text())};
-    }
     qint64 rows = 0;
-    const bool pg = isPostgres();
     const QSqlRecord record = m_query->record();
     QList<bool> numeric;
     for (int c = 0; c < record.count(); ++c)
@@ -338,7 +295,7 @@ Expected<qint64> RowReader::readQt(CsvWriter &out, qint64 maxRows)
             const QVariant v = m_query->value(c);
             if (v.isNull()) {
                 out.null();
-            } else if (!pg && v.metaType().id() == QMetaType::Double) {
+            } else if (v.metaType().id() == QMetaType::Double) {
                 // As sqlite3 prints a REAL ("%!.15g"): 487.0, not 487.
                 QByteArray text = QByteArray::number(v.toDouble(), 'g', 15);
                 if (!text.contains('.') && !text.contains('e') && !text.contains('n'))
@@ -361,7 +318,7 @@ Expected<qint64> RowReader::readQt(CsvWriter &out, qint64 maxRows)
         return Error {u"dataset %1: reading rows failed: %2"_s.arg(m_dataset.name,
                                                                    m_query->lastError().text())};
     if (rows < maxRows)
-        m_atEnd = true; // PostgreSQL: a short FETCH is the cursor's end
+        m_atEnd = true;
     return rows;
 }
 

@@ -3,9 +3,9 @@
 #include "config/dataset.h"
 #include "export/csvwriter.h"
 #include "export/exportrequest.h"
+#include "export/queryinterrupter.h"
 #include "util/expected.h"
 
-#include <QMutex>
 #include <QSqlDatabase>
 
 #include <functional>
@@ -13,38 +13,17 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
-struct pg_cancel;
+struct pg_conn;
 
 namespace sluice::exports {
-
-// Lets another thread stop a statement that is running on a reader's
-// thread: sqlite3_interrupt() for SQLite, PQcancel() for PostgreSQL. Shared
-// between the reader and whoever may need to stop it (a live export's
-// producer); once the reader is gone it does nothing.
-class QueryInterrupter final
-{
-public:
-    ~QueryInterrupter();
-    void interrupt(); // thread-safe; sticky: a later attach is interrupted at once
-    bool isInterrupted() const;
-
-private:
-    friend class RowReader;
-    void attachSqlite(sqlite3 *db);
-    void attachPostgres(pg_cancel *cancel); // takes ownership
-    void detach();
-
-    mutable QMutex m_mutex;
-    sqlite3 *m_sqlite = nullptr;
-    pg_cancel *m_pgCancel = nullptr;
-    bool m_interrupted = false;
-};
 
 // Reads an export's rows in batches, on the thread that created it (its own
 // connection; Qt SQL connections are per thread). SQLite rows are read
 // through the driver's sqlite3 handle (no QVariant per value: see decision
 // 0008); PostgreSQL rows through a server-side cursor (DECLARE ... CURSOR in
-// a transaction, FETCH FORWARD n), so the client never holds the result set.
+// a transaction, FETCH FORWARD n), so the client never holds the result set,
+// each FETCH through the driver's libpq connection, so that values keep the
+// server's text (QDateTime would cut microseconds to milliseconds).
 class RowReader final
 {
 public:
@@ -75,8 +54,11 @@ private:
                                  sqlite3_stmt **stmt);
     Expected<qint64> readSqlite(CsvWriter &out, qint64 maxRows);
     Expected<qint64> readQt(CsvWriter &out, qint64 maxRows);
+    Expected<void> setUpPostgresSession(); // rowreader_pg.cpp
+    Expected<qint64> readPostgres(CsvWriter &out, qint64 maxRows);
     QString inlined(const QString &sql, const QVariantList &bindings) const;
     Error sqliteError(const QString &what) const;
+    Error stoppedError() const;
 
     config::Dataset m_dataset;
     QString m_path;
@@ -85,8 +67,8 @@ private:
     QSqlDatabase m_db;
     sqlite3 *m_sqlite = nullptr;
     sqlite3_stmt *m_stmt = nullptr;
+    pg_conn *m_pg = nullptr; // the driver's connection: FETCH through libpq
     std::unique_ptr<class QSqlQuery> m_query; // generic path
-    QString m_fetchSql; // PostgreSQL: FETCH FORWARD n FROM the cursor
     bool m_cursorOpen = false;
     bool m_qtValues = false;
     bool m_atEnd = false;

@@ -127,6 +127,8 @@ QByteArray reasonPhrase(int status)
         return "Expectation Failed";
     case 422:
         return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
     case 429:
         return "Too Many Requests";
     case 431:

@@ -71,10 +71,16 @@ QByteArray serializeResponseHead(int status, const Headers &headers, const Respo
         head += "Content-Length: " + QByteArray::number(*framing.contentLength) + "\r\n";
     else if (framing.chunked)
         head += "Transfer-Encoding: chunked\r\n";
-    if (framing.close)
-        head += "Connection: close\r\n";
-    else if (framing.keepAliveFor10)
-        head += "Connection: keep-alive\r\n";
+    // RFC 9110 §7.8: whoever sends Upgrade (a 426, say) names it in Connection.
+    const bool upgrade = headers.contains("Upgrade");
+    QByteArray connection = upgrade ? "upgrade" : "";
+    if (framing.close || framing.keepAliveFor10) {
+        if (upgrade)
+            connection += ", ";
+        connection += framing.close ? "close" : "keep-alive";
+    }
+    if (!connection.isEmpty())
+        head += "Connection: " + connection + "\r\n";
     head += "\r\n";
     return head;
 }

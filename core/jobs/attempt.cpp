@@ -29,6 +29,7 @@ public:
     { }
     ~AttemptContext() override
     {
+        m_attempt.setStopHandler({}); // it may refer to what run() has destroyed
         for (const QString &name : std::as_const(m_connections)) {
             QSqlDatabase::database(name, false).close();
             QSqlDatabase::removeDatabase(name);
@@ -37,6 +38,10 @@ public:
 
     const JobRecord &job() const override { return m_attempt.job; }
     bool isStopRequested() const override { return m_attempt.stopRequested.load(); }
+    void setStopHandler(std::function<void()> handler) override
+    {
+        m_attempt.setStopHandler(std::move(handler));
+    }
     void reportProgress(qint64 rows, qint64 bytes, double fraction) override
     {
         m_attempt.rows = rows;
@@ -70,6 +75,30 @@ private:
 };
 
 } // namespace
+
+void Attempt::requestStop()
+{
+    stopRequested = true;
+    std::function<void()> handler;
+    {
+        QMutexLocker lock(&m_stopMutex);
+        handler = m_stopHandler;
+    }
+    // Outside the lock: the handler is the job's code; a copy keeps what it
+    // captured alive even if the attempt drops it meanwhile.
+    if (handler)
+        handler();
+}
+
+void Attempt::setStopHandler(std::function<void()> handler)
+{
+    {
+        QMutexLocker lock(&m_stopMutex);
+        m_stopHandler = handler;
+    }
+    if (handler && stopRequested.load())
+        handler();
+}
 
 void runAttempt(const std::shared_ptr<Attempt> &attempt, const std::shared_ptr<EngineLink> &link)
 {

@@ -26,10 +26,14 @@ struct Attempt
     JobRecord job; // as started
     std::shared_ptr<const JobKind> kind;
     QString tempDir;
-    std::atomic<bool> stopRequested {false};
+    std::atomic<bool> stopRequested {false}; // set through requestStop()
     std::atomic<qint64> rows {0};
     std::atomic<qint64> bytes {0};
     std::atomic<double> fraction {-1};
+
+    // Sets stopRequested, then runs the job's stop handler, if it set one.
+    void requestStop();
+    void setStopHandler(std::function<void()> handler);
 
     // Engine thread only
     QElapsedTimer clock;
@@ -39,6 +43,10 @@ struct Attempt
     bool reportedStuck = false;
     qint64 lastRows = 0, lastBytes = 0;
     double lastFraction = -1;
+
+private:
+    QMutex m_stopMutex;
+    std::function<void()> m_stopHandler; // guarded by m_stopMutex
 };
 
 inline QDateTime now()

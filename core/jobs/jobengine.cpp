@@ -63,7 +63,7 @@ JobEngine::~JobEngine()
         m_link->engine = nullptr;
     }
     for (const auto &attempt : std::as_const(m_attempts))
-        attempt->stopRequested = true;
+        attempt->requestStop();
     // After shutdown() the workers have had their grace already.
     if (m_pool->waitForDone(m_shuttingDown ? 0 : int(m_limits.cancelGraceMs)))
         delete m_pool;
@@ -381,7 +381,7 @@ ControlResult JobEngine::doCancel(const QString &id, const Principal &who)
         attempt->stopReason = u"cancelled"_s;
         attempt->stopRequestedAtMs = attempt->clock.elapsed();
         attempt->alreadyRecorded = true;
-        attempt->stopRequested = true;
+        attempt->requestStop();
         detach(id);
     }
     noteChanged(*moved);

@@ -7,6 +7,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace sluice::jobs {
@@ -21,6 +22,13 @@ public:
     // True once the job should stop: cancelled, timed out, or shutting down.
     // Check it at least once per batch of work.
     virtual bool isStopRequested() const = 0;
+    // For work that does not return to check isStopRequested() (a statement
+    // waiting on a hung database): `handler` runs when the stop is requested,
+    // on the thread that requests it (the engine's), or at once if it was
+    // requested already. It must be thread-safe, idempotent (a race may run it
+    // twice) and return at once (QueryInterrupter::interrupt, say). Dropped
+    // when the attempt ends.
+    virtual void setStopHandler(std::function<void()> handler) = 0;
     virtual void reportProgress(qint64 rows, qint64 bytes, double fraction = -1) = 0;
     // A new empty file in this attempt's private temp folder, which is removed
     // whatever the outcome; a result is handed back as one of these files.

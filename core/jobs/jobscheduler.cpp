@@ -273,7 +273,7 @@ void JobEngine::tick()
             attempt->stopReason = u"timeout"_s;
             attempt->stopRequestedAtMs = attempt->clock.elapsed();
             attempt->alreadyRecorded = true;
-            attempt->stopRequested = true;
+            attempt->requestStop();
             ++m_counters.timeouts;
             noteChanged(*moved);
             emit event(u"timeout"_s, id, why);
@@ -394,7 +394,7 @@ void JobEngine::shutdown()
     for (const auto &attempt : std::as_const(m_attempts)) {
         attempt->stopReason = u"shutdown"_s;
         attempt->stopRequestedAtMs = attempt->clock.elapsed();
-        attempt->stopRequested = true;
+        attempt->requestStop();
     }
     // Give the workers their grace, handling their outcomes as they come.
     QDeadlineTimer deadline(m_limits.cancelGraceMs);

@@ -95,20 +95,41 @@ void submitJob(Exchange &ex, jobs::JobEngine *engine, QObject *replyTo,
                    });
 }
 
-// 413: too large to serve live. Says what to do instead.
-Response tooLarge(const QString &message, const QString &limit, qint64 value,
-                  const exports::ExportRequest &request, const QJsonObject &extra)
+// A refusal to serve live that says how to get the export as a job instead.
+Response notLive(int status, const QString &message, const exports::ExportRequest &request,
+                 const QJsonObject &extra)
 {
     QJsonObject o {
         {u"error"_s, message},
-        {u"limit"_s, limit},
-        {u"value"_s, value},
         {u"as_job"_s,
          u"repeat this request with the header 'Prefer: respond-async', or POST /exports with the body in 'job_request'"_s},
         {u"job_request"_s, request.toJobParams()}};
     for (auto it = extra.begin(); it != extra.end(); ++it)
         o.insert(it.key(), it.value());
-    return Response::json(413, o);
+    return Response::json(status, o);
+}
+
+// 413: too large to serve live.
+Response tooLarge(const QString &message, const QString &limit, qint64 value,
+                  const exports::ExportRequest &request, QJsonObject extra)
+{
+    extra.insert(u"limit"_s, limit);
+    extra.insert(u"value"_s, value);
+    return notLive(413, message, request, extra);
+}
+
+// 426: a live export is sent with chunked coding, which HTTP/1.0 lacks. Its
+// body would end with the connection, and a client could not tell an export
+// that the database cut short from a complete file (RFC 9112 §6.3: a
+// close-delimited body has no end of its own). A job's result has a length.
+Response needsHttp11(const exports::ExportRequest &request)
+{
+    Response r = notLive(
+        426,
+        u"a live export needs HTTP/1.1 (chunked transfer coding): over HTTP/1.0 a body cut short by a database error could not be told from a complete file"_s,
+        request, {{u"http_version"_s, u"HTTP/1.0"_s}});
+    r.headers.add("Upgrade", "HTTP/1.1"); // RFC 9110 §15.5.22
+    return r;
 }
 
 void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
@@ -139,6 +160,13 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
         ex.respond(tooLarge(u"%1 days is more than a live export serves"_s.arg(request->days()),
                             u"live_export_max_days"_s, limits.liveExportMaxDays, *request,
                             {{u"days"_s, request->days()}}));
+        return;
+    }
+
+    if (ex.request().version == 10) {
+        if (async)
+            return submitJob(ex, engine, replyTo, *request);
+        ex.respond(needsHttp11(*request));
         return;
     }
 

@@ -51,6 +51,7 @@ private slots:
     void slowReaderBoundsReadAhead();
     void disconnectStopsQuery();
     void stalledDatabaseTruncates();
+    void http10IsRefused();
 
 private:
     Reply get(const QByteArray &target, const QByteArray &extra = {})
@@ -333,6 +334,28 @@ void tst_LiveExport::stalledDatabaseTruncates()
     QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 3000);
     QCOMPARE(sqlProbe().stalled.load(), 0);
     sqlProbe().stallId = 0;
+}
+
+// Issue 17, item 11: HTTP/1.0 has no chunked coding, so a live export would
+// end with the close and a failed one would look complete. Refused, naming
+// why and what to do, before any query runs.
+void tst_LiveExport::http10IsRefused()
+{
+    const quint64 started = stats().liveStarted;
+    QByteArray raw
+        = test::get("/exports/orders.csv?from=2025-03-01&to=2025-03-02", bearer(viewerToken()));
+    raw.replace("HTTP/1.1", "HTTP/1.0");
+    const Reply r = request(m_server->port(), raw, 30'000);
+    QCOMPARE(r.status, 426);
+    QCOMPARE(r.header("upgrade"), QByteArray("HTTP/1.1"));
+    QVERIFY(r.header("connection").toLower().contains("upgrade"));
+    const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+    QVERIFY2(o.value(u"error"_s).toString().contains(u"HTTP/1.1"_s), r.body.constData());
+    QCOMPARE(o.value(u"http_version"_s).toString(), u"HTTP/1.0"_s);
+    QCOMPARE(o.value(u"job_request"_s).toObject().value(u"from"_s).toString(), u"2025-03-01"_s);
+    QCOMPARE(stats().liveStarted.load(), started);
+    // HTTP/1.1 still streams it.
+    QCOMPARE(get("/exports/orders.csv?from=2025-03-01&to=2025-03-02").status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_LiveExport)

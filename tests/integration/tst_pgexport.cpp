@@ -1,6 +1,7 @@
 // PostgreSQL datasets against a real server started for the test: a
 // server-side cursor read in batches (a table larger than the batch), the
-// live route over it compared with psql's own CSV, and a cancelled statement.
+// live route over it compared with psql's own CSV, a cancelled statement,
+// and UTC days with fractional seconds on a server that is not in UTC.
 #include "exporttesting.h"
 #include "pgcluster.h"
 #include "testsupport.h"
@@ -40,6 +41,8 @@ private slots:
     void cursorReadsInBatches();
     void liveRouteEqualsPsql();
     void interruptCancelsStatement();
+    void utcDaysAndFractionalSeconds_data();
+    void utcDaysAndFractionalSeconds();
 
 private:
     config::Dataset dataset() const
@@ -89,6 +92,11 @@ void tst_PgExport::initTestCase()
                "NULL])[1 + n % 7], (n % 1000 - 500) / 4.0 FROM generate_series(1, %1) AS n"_s.arg(
                    kRows)),
         qPrintable(q.lastError().text()));
+    // A database whose sessions default to New York time: export days must
+    // still be UTC days, whatever the server's or database's zone.
+    for (const QString &sql :
+         {u"CREATE DATABASE tz"_s, u"ALTER DATABASE tz SET timezone TO 'America/New_York'"_s})
+        QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
     q.finish();
     db.close();
     db = QSqlDatabase();
@@ -192,6 +200,72 @@ void tst_PgExport::interruptCancelsStatement()
     QVERIFY(!result);
     qInfo() << "after cancel:" << result.error().message;
     QVERIFY2(timer.elapsed() < 10'000, "the statement was not cancelled");
+}
+
+void tst_PgExport::utcDaysAndFractionalSeconds_data()
+{
+    QTest::addColumn<QString>("timeColumn");
+
+    QTest::addRow("timestamptz") << u"at"_s;
+    QTest::addRow("timestamp") << u"naive"_s;
+}
+
+// Issue 17, item 7: from/to are UTC days for timestamp and timestamptz
+// columns alike, and timestamps keep the digits the database has.
+void tst_PgExport::utcDaysAndFractionalSeconds()
+{
+    QFETCH(QString, timeColumn);
+
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, u"tzsetup"_s);
+        db.setHostName(u"127.0.0.1"_s);
+        db.setPort(m_pg.port());
+        db.setUserName(m_pg.user());
+        db.setDatabaseName(u"tz"_s);
+        QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+        QSqlQuery q(db);
+        // `naive` holds the UTC wall-clock time of `at`.
+        for (const QString &sql :
+             {u"DROP TABLE IF EXISTS events"_s,
+              u"CREATE TABLE events (id int, at timestamptz, naive timestamp)"_s,
+              u"INSERT INTO events SELECT n, t, t AT TIME ZONE 'UTC' FROM (VALUES "
+              "(1, timestamptz '2024-12-31 23:59:59.999999+00'), "
+              "(2, '2025-01-01 00:00:00+00'), (3, '2025-01-01 02:00:00.5+00'), "
+              "(4, '2025-01-31 23:59:59.987654+00'), (5, '2025-02-01 00:00:00+00'), "
+              "(6, '2025-02-01 03:00:00+00')) AS v(n, t)"_s})
+            QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"tzsetup"_s);
+
+    config::Dataset d = dataset();
+    d.name = u"events"_s;
+    d.database = u"tz"_s;
+    d.table = u"events"_s;
+    d.timeColumn = timeColumn;
+    d.columns = {u"id"_s, u"at"_s, u"naive"_s};
+    d.filterColumns.clear();
+    const auto catalog
+        = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {d}, QDir::tempPath());
+    config::Limits limits;
+    ServerThread server(
+        [catalog, limits](http::Router &router) {
+            service::addExportRoutes(router, catalog, nullptr, nullptr,
+                                     [limits] { return limits; });
+        },
+        limits);
+    const Reply r = request(
+        server.port(),
+        test::get("/exports/events.csv?from=2025-01-01&to=2025-01-31", bearer(viewerToken())),
+        30'000);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body,
+             QByteArray("id,at,naive\r\n"
+                        "2,2025-01-01 00:00:00,2025-01-01 00:00:00\r\n"
+                        "3,2025-01-01 02:00:00.5,2025-01-01 02:00:00.5\r\n"
+                        "4,2025-01-31 23:59:59.987654,2025-01-31 23:59:59.987654\r\n"));
+    QTRY_COMPARE(catalog->stats().liveInFlight.load(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_PgExport)

@@ -4,13 +4,16 @@
 // sent is correct as far as it goes. An export job stopped inside a FETCH
 // fails, is retried with backoff (decision 0004) and succeeds once the
 // server is back, or fails naming the cause when its attempts run out
-// first, and then succeeds on a manual retry.
+// first, and then succeeds on a manual retry. A cancel request that a proxy
+// swallows neither freezes the HTTP thread nor delays the export's 503.
 #include "exporttesting.h"
 #include "pgcluster.h"
+#include "pgproxy.h"
 #include "testsupport.h"
 
 #include "config/config.h"
 #include "export/exportcatalog.h"
+#include "export/queryinterrupter.h"
 #include "service/service.h"
 
 #include <QDirIterator>
@@ -30,6 +33,7 @@
 
 using namespace sluice;
 using namespace sluice::test;
+using sluice::exports::QueryInterrupter;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -49,7 +53,9 @@ struct Fixture
     quint16 port = 0;
     QString alice;
 
-    Fixture(const PgCluster &pg, int maxAttempts)
+    // dbPort: where the datasets connect (a proxy's), the cluster's by default.
+    Fixture(const PgCluster &pg, int maxAttempts, quint16 dbPort = 0,
+            const std::function<void(config::Limits &)> &adjust = {})
     {
         const QString path = dir.filePath(u"config.json"_s);
         auto loaded = config::loadOrCreate(path);
@@ -62,13 +68,15 @@ struct Fixture
         l.maxAttempts = maxAttempts;
         l.retryBaseDelayMs = kRetryBaseMs;
         l.retryMaxDelayMs = kRetryMaxMs;
+        if (adjust)
+            adjust(l);
         alice = *loaded->config.addToken(u"alice"_s, false);
         config::Dataset big;
         big.name = u"big"_s;
         big.driver = u"QPSQL"_s;
         big.database = u"postgres"_s;
         big.host = u"127.0.0.1"_s;
-        big.port = pg.port();
+        big.port = dbPort ? dbPort : pg.port();
         big.user = pg.user();
         big.table = u"big"_s;
         big.timeColumn = u"at"_s;
@@ -147,6 +155,9 @@ private slots:
     void liveExportIsTruncated();
     void jobIsRetriedUntilTheServerIsBack_data();
     void jobIsRetriedUntilTheServerIsBack();
+    void hungCancelDoesNotBlockHttp();
+    void stoppedJobEndsItsStatement_data();
+    void stoppedJobEndsItsStatement();
 
 private:
     PgCluster m_pg;
@@ -338,6 +349,102 @@ void tst_PgExportFaults::jobIsRetriedUntilTheServerIsBack()
     QCOMPARE(*got, *expected);
     QTRY_VERIFY(f.filesUnder(u"tmp/jobs"_s).isEmpty());
     QCOMPARE(f.filesUnder(u"results"_s).size(), 1);
+}
+
+// Issue 17, item 1: PQcancel() opens a connection of its own with no
+// timeout. A proxy that swallows it must not freeze the HTTP thread (which
+// asks for the cancel when a live export stalls) nor delay the export's 503.
+void tst_PgExportFaults::hungCancelDoesNotBlockHttp()
+{
+    PgProxy proxy(m_pg.port());
+    QVERIFY(proxy.port() != 0);
+    constexpr qint64 stallMs = 1000;
+    Fixture f(m_pg, 3, proxy.port(), [](config::Limits &l) { l.exportStallTimeoutMs = stallMs; });
+    if (QTest::currentTestFailed())
+        return;
+    const QString holderName = u"holder"_s;
+    const auto removeHolder = qScopeGuard([&] { QSqlDatabase::removeDatabase(holderName); });
+    QSqlDatabase holder = session(m_pg, holderName);
+    QVERIFY2(holder.isOpen(), qPrintable(holder.lastError().text()));
+    QSqlQuery lock(holder);
+    QVERIFY(lock.exec(u"SELECT pg_advisory_lock(%1)"_s.arg(kLockKey)));
+    // Whatever fails below: the export's statement and the trapped cancel
+    // end before the service shuts down.
+    const auto release = qScopeGuard([&] {
+        QSqlQuery(holder).exec(u"SELECT pg_advisory_unlock_all()"_s);
+        proxy.releaseCancels();
+    });
+
+    // Counting the rows waits for the lock: the count stalls, the service
+    // cancels the statement, the proxy holds the cancel.
+    QElapsedTimer timer;
+    timer.start();
+    RawClient client(f.port);
+    client.send(get("/exports/locked.csv?from=2025-01-01&to=2025-01-31", bearer(f.alice)));
+    QTRY_VERIFY_WITH_TIMEOUT(proxy.trappedCancels() == 1, 15'000);
+    QCOMPARE(request(f.port, get("/healthz"), 2000).status, 200);
+    const Reply r = client.read(5000);
+    QCOMPARE(r.status, 503);
+    QVERIFY2(r.body.contains("export_stall_timeout_ms"), r.body.constData());
+    qInfo("503 after %lld ms (export_stall_timeout_ms %lld)", timer.elapsed(), stallMs);
+    QVERIFY(timer.elapsed() < stallMs + 4000);
+    QCOMPARE(QueryInterrupter::pendingCancels(), 1);
+
+    // The statement ends (the lock goes), the reader with it; the cancel's
+    // thread still holds its PGcancel and frees it when the proxy lets go.
+    QVERIFY(QSqlQuery(holder).exec(u"SELECT pg_advisory_unlock_all()"_s));
+    QTRY_COMPARE(f.exportStats().liveInFlight.load(), 0);
+    QCOMPARE(QueryInterrupter::pendingCancels(), 1);
+    proxy.releaseCancels();
+    QTRY_COMPARE(QueryInterrupter::pendingCancels(), 0);
+    QCOMPARE(f.call("GET", "/healthz").status, 200);
+}
+
+void tst_PgExportFaults::stoppedJobEndsItsStatement_data()
+{
+    QTest::addColumn<bool>("cancel");
+
+    QTest::addRow("cancelled") << true;
+    QTest::addRow("over job_max_runtime_ms") << false;
+}
+
+// Issue 17, item 6: a job's cancel or timeout interrupts the statement it is
+// waiting in, instead of leaving a worker and a connection to a hung database.
+void tst_PgExportFaults::stoppedJobEndsItsStatement()
+{
+    QFETCH(bool, cancel);
+
+    constexpr qint64 runtimeMs = 2000;
+    Fixture f(m_pg, 1, 0, [&](config::Limits &l) {
+        if (!cancel)
+            l.jobMaxRuntimeMs = runtimeMs;
+    });
+    if (QTest::currentTestFailed())
+        return;
+    const QString holderName = u"holder"_s;
+    const auto removeHolder = qScopeGuard([&] { QSqlDatabase::removeDatabase(holderName); });
+    QSqlDatabase holder = session(m_pg, holderName);
+    QVERIFY2(holder.isOpen(), qPrintable(holder.lastError().text()));
+    QSqlQuery lock(holder);
+    QVERIFY(lock.exec(u"SELECT pg_advisory_lock(%1)"_s.arg(kLockKey)));
+    const auto unlock
+        = qScopeGuard([&] { QSqlQuery(holder).exec(u"SELECT pg_advisory_unlock_all()"_s); });
+    const QString waiting
+        = u"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"_s;
+
+    const Reply submitted = f.call("POST", "/exports",
+                                   R"({"dataset":"locked","from":"2025-01-01","to":"2025-02-28"})");
+    QCOMPARE(submitted.status, 202);
+    const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    QTRY_COMPARE_WITH_TIMEOUT(m_pg.psqlCsv(waiting), QByteArray("count\n1\n"), 15'000);
+    if (cancel)
+        QCOMPARE(f.call("POST", "/jobs/" + id.toLatin1() + "/cancel").status, 200);
+
+    // The lock is still held: only a cancelled statement stops waiting. The
+    // attempt then returns and its partial file goes.
+    QTRY_COMPARE_WITH_TIMEOUT(m_pg.psqlCsv(waiting), QByteArray("count\n0\n"), 10'000);
+    QCOMPARE(f.state(id), cancel ? u"cancelled"_s : u"failed"_s);
+    QTRY_VERIFY(f.filesUnder(u"tmp/jobs"_s).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_PgExportFaults)
