@@ -51,6 +51,7 @@ private slots:
     void applyLeavesAConfigThatNoLongerParses();
     void refusedServiceSweepsNothingAfterAConfigReload();
     void applyKeepsAccountsWhenTheConfigFileIsMissing();
+    void startsInADataDirThatDoesNotExistYet();
 };
 
 void tst_Service::startServeStopRestart()
@@ -281,6 +282,29 @@ void tst_Service::applyKeepsAccountsWhenTheConfigFileIsMissing()
                  "Apply wrote a config file without the accounts the service runs with");
     }
     QCOMPARE(request(port, get("/api/status", bearer(token))).status, 200);
+}
+
+// Review of issue 17: the Service used to create its data dir (the job
+// engine's mkpath); now its own lockDataDir() opens DIR/sluice.lock first,
+// which fails with ENOENT when DIR does not exist yet, and the service fails
+// ("cannot open the lock file"). Only the programs create the dir first.
+void tst_Service::startsInADataDirThatDoesNotExistYet()
+{
+    QTemporaryDir parent;
+    const QString dataDir = parent.filePath(QStringLiteral("new/data"));
+    const QString configPath = parent.filePath(QStringLiteral("config.json"));
+    auto loaded = config::loadOrCreate(configPath);
+    QVERIFY(loaded);
+    loaded->config.datasets.clear();
+    service::Service service(
+        service::Service::Options {dataDir, configPath,
+                                   service::ListenAddress {QHostAddress::LocalHost, 0}},
+        *loaded);
+    service.start();
+    QTRY_VERIFY(service.status().state == service::ServiceState::Running
+                || service.status().state == service::ServiceState::Failed);
+    QVERIFY2(service.status().state == service::ServiceState::Running,
+             qPrintable(service.status().error));
 }
 
 QTEST_GUILESS_MAIN(tst_Service)
