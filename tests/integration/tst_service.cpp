@@ -6,6 +6,9 @@
 #include "service/service.h"
 #include "util/lockfile.h"
 
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -46,6 +49,9 @@ private slots:
     void failedStartNamesTheAddress();
     void secondServiceOnOneDataDirTouchesNothing();
     void applyLeavesAConfigThatNoLongerParses();
+    void refusedServiceSweepsNothingAfterAConfigReload();
+    void applyKeepsAccountsWhenTheConfigFileIsMissing();
+    void startsInADataDirThatDoesNotExistYet();
 };
 
 void tst_Service::startServeStopRestart()
@@ -195,6 +201,110 @@ void tst_Service::applyLeavesAConfigThatNoLongerParses()
     QFile f(path);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), broken);
+}
+
+// Review of issue 17: a Service refused its data dir (another process holds
+// it) still follows the config file. A reload calls applyConfig(), which
+// starts the upload store's temp sweeper on a store that never started, and
+// the sweeper deletes the other process's upload temp files (its registry of
+// live files is in the other process).
+void tst_Service::refusedServiceSweepsNothingAfterAConfigReload()
+{
+    QTemporaryDir dir;
+    const QString configPath = dir.filePath(QStringLiteral("config.json"));
+    auto loaded = config::loadOrCreate(configPath);
+    QVERIFY(loaded);
+    loaded->config.datasets.clear();
+    // "The other process": its lock, and a temp file one of its requests owns
+    // (a finished part waiting for the rest of its form, an hour old).
+    auto held = LockFile::tryLock(dir.filePath(QStringLiteral("sluice.lock")));
+    QVERIFY(held);
+    QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("tmp"))));
+    const QString part = dir.filePath(QStringLiteral("tmp/upload-abcdef.part"));
+    {
+        QFile f(part);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("owned by the other process");
+        QVERIFY(f.flush()); // or closing would make it new again
+        QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-3600),
+                              QFileDevice::FileModificationTime));
+    }
+
+    service::Service service(
+        service::Service::Options {dir.path(), configPath,
+                                   service::ListenAddress {QHostAddress::LocalHost, 0}},
+        *loaded);
+    service.start();
+    QTRY_COMPARE(service::toString(service.status().state), QStringLiteral("failed"));
+
+    // The other process (or `sluiced token add`) changes the config file.
+    QSignalSpy changed(&service, &service::ServiceFacade::limitsChanged);
+    QVERIFY(config::updateConfigFile(configPath, [](config::Config &c) {
+        c.limits.tempFileTtlMs = 60'000; // the sweeper runs every 6 s
+        return Expected<void> {};
+    }));
+    QVERIFY(changed.wait(5'000));
+    QTest::qWait(8'000); // longer than one sweep interval
+    QVERIFY2(QFile::exists(part), "a Service refused the data dir deleted another process's file");
+    QVERIFY2(!QFile::exists(dir.filePath(QStringLiteral("logs"))),
+             "a Service refused the data dir wrote into its logs folder");
+}
+
+// Review of issue 17: Apply used to fall back on the in-memory config when
+// the file could not be read; updateConfigFile() starts from a default
+// Config when the file is missing, so Apply writes a config with no
+// accounts, and the reload that follows locks every client out.
+void tst_Service::applyKeepsAccountsWhenTheConfigFileIsMissing()
+{
+    QTemporaryDir dir;
+    auto service = makeService(dir);
+    const QString token = service->firstRunToken();
+    service->start();
+    QTRY_COMPARE(service::toString(service->status().state), QStringLiteral("running"));
+    const quint16 port = portOf(service->status());
+    QCOMPARE(request(port, get("/api/status", bearer(token))).status, 200);
+
+    const QString path = dir.filePath(QStringLiteral("config.json"));
+    QVERIFY(QFile::remove(path)); // moved aside by an operator, a config tool...
+    QTest::qWait(500); // the reload that fails ("config not reloaded")
+
+    QSignalSpy done(service.get(), &service::ServiceFacade::limitsApplyFinished);
+    config::Limits limits = service->limits();
+    limits.maxQueueDepth += 1;
+    service->applyLimits(limits);
+    QVERIFY(done.wait(10'000));
+    QTest::qWait(1'000); // the reload of what Apply wrote
+
+    if (QFile::exists(path)) {
+        auto written = config::Config::load(path);
+        QVERIFY(written);
+        QVERIFY2(written->account(QString::fromLatin1(config::Config::DefaultAccount)),
+                 "Apply wrote a config file without the accounts the service runs with");
+    }
+    QCOMPARE(request(port, get("/api/status", bearer(token))).status, 200);
+}
+
+// Review of issue 17: the Service used to create its data dir (the job
+// engine's mkpath); now its own lockDataDir() opens DIR/sluice.lock first,
+// which fails with ENOENT when DIR does not exist yet, and the service fails
+// ("cannot open the lock file"). Only the programs create the dir first.
+void tst_Service::startsInADataDirThatDoesNotExistYet()
+{
+    QTemporaryDir parent;
+    const QString dataDir = parent.filePath(QStringLiteral("new/data"));
+    const QString configPath = parent.filePath(QStringLiteral("config.json"));
+    auto loaded = config::loadOrCreate(configPath);
+    QVERIFY(loaded);
+    loaded->config.datasets.clear();
+    service::Service service(
+        service::Service::Options {dataDir, configPath,
+                                   service::ListenAddress {QHostAddress::LocalHost, 0}},
+        *loaded);
+    service.start();
+    QTRY_VERIFY(service.status().state == service::ServiceState::Running
+                || service.status().state == service::ServiceState::Failed);
+    QVERIFY2(service.status().state == service::ServiceState::Running,
+             qPrintable(service.status().error));
 }
 
 QTEST_GUILESS_MAIN(tst_Service)

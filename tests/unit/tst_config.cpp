@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -141,6 +142,8 @@ private slots:
     void listenValidation_data();
     void listenValidation();
     void uploadTypes();
+    void updateThroughASymlinkKeepsTheLink();
+    void updateThatCannotLockSaysWhy();
 };
 
 void tst_Config::firstRunCreatesFileWithAdminToken()
@@ -435,6 +438,52 @@ void tst_Config::uploadTypes()
              qPrintable(badEntry.error().message));
     QVERIFY2(badEntry.error().message.contains(u"entry 2 must be a media type"_s),
              qPrintable(badEntry.error().message));
+}
+
+// Review of issue 17: updateConfigFile() (token add/revoke, Apply) on a
+// config reached through a symlink (/etc/sluice/config.json -> a managed
+// file) replaced the link with a regular file, so the real file never saw
+// the change; and its lock sits beside the link, so a writer using the
+// target's own path did not exclude it.
+void tst_Config::updateThroughASymlinkKeepsTheLink()
+{
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(u"real"_s));
+    QVERIFY(QDir(dir.path()).mkpath(u"etc"_s));
+    const QString real = dir.filePath(u"real/config.json"_s);
+    const QString link = dir.filePath(u"etc/config.json"_s);
+    QVERIFY(sluice::config::loadOrCreate(real));
+    QVERIFY(QFile::link(real, link));
+
+    const auto saved
+        = sluice::config::updateConfigFile(link, [](Config &c) -> sluice::Expected<void> {
+              if (!c.addToken(u"alice"_s, false))
+                  return sluice::Error {u"addToken"_s};
+              return {};
+          });
+    QVERIFY2(saved, failureOf(saved).constData());
+    QVERIFY2(QFileInfo(link).isSymLink(), "the symlink was replaced by a regular file");
+    const auto reread = Config::load(real);
+    QVERIFY(reread);
+    QVERIFY2(reread->account(u"alice"), "the change never reached the link's target");
+}
+
+// Review of issue 17: a lock file that cannot be opened (a read-only
+// config directory, a lock created by root with mode 0600; here: a
+// directory in its place) fails at once, but the error says another writer
+// held it for 10 s, which sends the operator looking for a process.
+void tst_Config::updateThatCannotLockSaysWhy()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"config.json"_s);
+    QVERIFY(sluice::config::loadOrCreate(path));
+    QVERIFY(QFile::remove(path + u".lock"_s)); // left by the first run
+    QVERIFY(QDir(dir.path()).mkdir(u"config.json.lock"_s));
+    const auto saved
+        = sluice::config::updateConfigFile(path, [](Config &) { return sluice::Expected<void> {}; });
+    QVERIFY(!saved);
+    QVERIFY2(!saved.error().message.contains(u"did not finish"_s),
+             qPrintable(saved.error().message));
 }
 
 QTEST_GUILESS_MAIN(tst_Config)
