@@ -120,29 +120,58 @@ bool configExists(const QString &path)
     return info.exists() || info.isSymLink();
 }
 
+// The file a config path stands for: a symlink (/etc/sluice/config.json to a
+// managed file) is followed, so that the link stays and every writer, by
+// whichever path, locks and replaces the same file.
+Expected<QString> configTarget(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.isSymLink())
+        return path;
+    const QString target = info.canonicalFilePath();
+    if (target.isEmpty())
+        return Error {u"the config file "_s % path % u" is a symbolic link to "_s
+                      % info.symLinkTarget() % u", which does not exist"_s};
+    return target;
+}
+
 Expected<std::unique_ptr<LockFile>> lockConfig(const QString &path)
 {
     if (auto directory = createPrivateDirectories(QFileInfo(path).path()); !directory)
         return directory.error();
-    auto lock = LockFile::lock(path + u".lock"_s, QDeadlineTimer(ConfigLockWaitMs));
-    if (!lock)
+    bool heldByOther = false;
+    auto lock = LockFile::lock(path + u".lock"_s, QDeadlineTimer(ConfigLockWaitMs), &heldByOther);
+    if (!lock && heldByOther)
         return Error {u"cannot change the config file "_s % path
                       % u": another writer did not finish within "_s
                       % QString::number(ConfigLockWaitMs / 1000) % u" s ("_s % lock.error().message
                       % u')'};
+    if (!lock)
+        return Error {u"cannot change the config file "_s % path % u": "_s % lock.error().message};
     return lock;
 }
 
 } // namespace
 
-Expected<Config> updateConfigFile(const QString &path,
-                                  const std::function<Expected<void>(Config &)> &change)
+Expected<Config> updateConfigFile(const QString &linkOrPath,
+                                  const std::function<Expected<void>(Config &)> &change,
+                                  const std::optional<Config> &whenMissing)
 {
+    const auto target = configTarget(linkOrPath);
+    if (!target)
+        return target.error();
+    const QString &path = *target;
     auto lock = lockConfig(path);
     if (!lock)
         return lock.error();
     Config config;
-    if (configExists(path)) {
+    if (!configExists(path)) {
+        // Never a default in its place: that would drop every account.
+        if (!whenMissing)
+            return Error {u"the config file "_s % path
+                          % u" is missing; run the service once to create it"_s};
+        config = *whenMissing;
+    } else {
         auto current = Config::load(path);
         if (!current)
             return Error {
@@ -165,6 +194,8 @@ Expected<LoadedConfig> loadOrCreate(const QString &path)
             return config.error();
         return LoadedConfig {std::move(*config), std::nullopt};
     }
+    if (QFileInfo(path).isSymLink()) // dangling: not ours to replace
+        return configTarget(path).error();
     auto lock = lockConfig(path);
     if (!lock)
         return lock.error();

@@ -87,10 +87,13 @@ Expected<LoadedConfig> loadOrCreate(const QString &path);
 // ("PATH.lock", shared by `sluiced token`, the window's Apply and the admin
 // API), reads the file as it is now, applies `change` and saves, so that
 // concurrent writers never lose each other's changes. A file that no longer
-// parses is never replaced: the update fails naming the file and why.
+// parses is never replaced: the update fails naming the file and why. A
+// missing file is rebuilt from `whenMissing` (the service's own config), or
+// the update fails. A symlink is followed: its target is locked and replaced.
 // Returns the config as saved.
 Expected<Config> updateConfigFile(const QString &path,
-                                  const std::function<Expected<void>(Config &)> &change);
+                                  const std::function<Expected<void>(Config &)> &change,
+                                  const std::optional<Config> &whenMissing = std::nullopt);
 
 // 256 bits from QRandomGenerator::system(), base64url, prefixed "sluice_".
 QString generateToken();

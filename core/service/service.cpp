@@ -8,6 +8,7 @@
 #include "service/serviceruntime.h"
 #include "upload/uploadprocessjob.h"
 #include "upload/uploadstore.h"
+#include "util/durablefile.h"
 #include "util/lockfile.h"
 
 #include <QDir>
@@ -168,10 +169,17 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     // `sluiced token add` and hand edits change the file under a running
     // service: reload accounts and limits. The file is replaced by rename, so
     // the directory is what is watched.
+    // A Service refused its data dir reloads nothing: applying limits would
+    // start sweeps and log events in another process's data dir.
+    if (!mayTouchDataDir)
+        return;
     m_reloadDebounce.setSingleShot(true);
     m_reloadDebounce.setInterval(std::chrono::milliseconds(200));
     connect(&m_reloadDebounce, &QTimer::timeout, this, &Service::onConfigFileChanged);
-    m_watcher.addPath(QFileInfo(m_options.configPath).absolutePath());
+    const QFileInfo config(m_options.configPath);
+    m_watcher.addPath(config.absolutePath());
+    if (config.isSymLink() && !config.canonicalFilePath().isEmpty()) // writers replace the target
+        m_watcher.addPath(QFileInfo(config.canonicalFilePath()).absolutePath());
     connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadDebounce,
             qOverload<>(&QTimer::start));
 }
@@ -200,6 +208,8 @@ Service::~Service()
 
 Expected<std::shared_ptr<LockFile>> Service::lockDataDir(const QString &dataDir)
 {
+    if (auto made = createPrivateDirectories(dataDir); !made)
+        return made.error();
     const QString path = QDir(dataDir).absoluteFilePath(u"sluice.lock"_s);
     bool heldByOther = false;
     auto locked = LockFile::tryLock(path, &heldByOther);
@@ -376,6 +386,10 @@ void Service::removeJobs(const QStringList &ids)
 
 void Service::applyLimits(const config::Limits &limits)
 {
+    if (m_options.dataDirLock == nullptr) { // refused its data dir: not ours to change
+        emit limitsApplyFinished({false, {m_startError}, m_config.limits});
+        return;
+    }
     if (const QStringList errors = limits.validate(); !errors.isEmpty()) {
         emit limitsApplyFinished({false, errors, m_config.limits});
         return;
@@ -384,11 +398,16 @@ void Service::applyLimits(const config::Limits &limits)
     // again under its lock, so that accounts added meanwhile (sluiced token
     // add) stay; a file that no longer parses is left alone and the apply fails.
     const QString path = m_options.configPath;
-    m_configWriter.start([this, path, limits] {
-        const auto saved = config::updateConfigFile(path, [&](config::Config &next) {
-            next.limits = limits;
-            return Expected<void> {};
-        });
+    // A missing file is rebuilt from what the service runs with, never from
+    // defaults (which hold no accounts).
+    m_configWriter.start([this, path, limits, current = m_config] {
+        const auto saved = config::updateConfigFile(
+            path,
+            [&](config::Config &next) {
+                next.limits = limits;
+                return Expected<void> {};
+            },
+            current);
         const QString error = saved ? QString() : saved.error().message;
         QMetaObject::invokeMethod(
             this, [this, limits, error] { onLimitsSaved(limits, error); }, Qt::QueuedConnection);

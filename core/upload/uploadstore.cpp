@@ -87,7 +87,9 @@ void UploadStore::setTempFileTtl(qint64 ms)
 {
     m_tempTtlMs = ms;
     QMetaObject::invokeMethod(this, [this, ms] {
-        if (!m_closed)
+        // Only once start() has succeeded: a store that never started (its data
+        // dir belongs to another process) sweeps nothing.
+        if (m_sweepTimer.isActive())
             m_sweepTimer.start(std::chrono::milliseconds(std::max<qint64>(1000, ms / 10)));
     });
 }

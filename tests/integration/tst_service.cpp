@@ -155,6 +155,19 @@ void tst_Service::secondServiceOnOneDataDirTouchesNothing()
             error.contains(QStringLiteral("process %1").arg(QCoreApplication::applicationPid()))
                 && error.contains(dir.path()),
             qPrintable(error));
+        // Nor does it write the other process's config.
+        QFile before(configPath);
+        QVERIFY(before.open(QIODevice::ReadOnly));
+        const QByteArray original = before.readAll();
+        QSignalSpy applied(&service, &service::ServiceFacade::limitsApplyFinished);
+        config::Limits limits = service.limits();
+        limits.maxQueueDepth += 1;
+        service.applyLimits(limits);
+        QVERIFY(!applied.isEmpty() || applied.wait(5'000));
+        QVERIFY(!applied.first().first().value<service::LimitsApplyResult>().ok);
+        QFile after(configPath);
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QCOMPARE(after.readAll(), original);
     }
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("jobs.db"))));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("uploads.db"))));
@@ -207,7 +220,8 @@ void tst_Service::applyLeavesAConfigThatNoLongerParses()
 // it) still follows the config file. A reload calls applyConfig(), which
 // starts the upload store's temp sweeper on a store that never started, and
 // the sweeper deletes the other process's upload temp files (its registry of
-// live files is in the other process).
+// live files is in the other process). Now a refused Service neither reloads
+// nor applies limits, and a store that never started never sweeps.
 void tst_Service::refusedServiceSweepsNothingAfterAConfigReload()
 {
     QTemporaryDir dir;
@@ -243,8 +257,10 @@ void tst_Service::refusedServiceSweepsNothingAfterAConfigReload()
         c.limits.tempFileTtlMs = 60'000; // the sweeper runs every 6 s
         return Expected<void> {};
     }));
-    QVERIFY(changed.wait(5'000));
-    QTest::qWait(8'000); // longer than one sweep interval
+    // It does not follow the file at all (it used to, and its sweeper ran):
+    // nothing to wait for but one sweep interval and the reload debounce.
+    QTest::qWait(7'000);
+    QVERIFY2(changed.isEmpty(), "a Service refused the data dir applied a config change");
     QVERIFY2(QFile::exists(part), "a Service refused the data dir deleted another process's file");
     QVERIFY2(!QFile::exists(dir.filePath(QStringLiteral("logs"))),
              "a Service refused the data dir wrote into its logs folder");

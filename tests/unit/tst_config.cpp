@@ -479,8 +479,8 @@ void tst_Config::updateThatCannotLockSaysWhy()
     QVERIFY(sluice::config::loadOrCreate(path));
     QVERIFY(QFile::remove(path + u".lock"_s)); // left by the first run
     QVERIFY(QDir(dir.path()).mkdir(u"config.json.lock"_s));
-    const auto saved
-        = sluice::config::updateConfigFile(path, [](Config &) { return sluice::Expected<void> {}; });
+    const auto saved = sluice::config::updateConfigFile(
+        path, [](Config &) { return sluice::Expected<void> {}; });
     QVERIFY(!saved);
     QVERIFY2(!saved.error().message.contains(u"did not finish"_s),
              qPrintable(saved.error().message));
