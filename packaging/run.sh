@@ -5,7 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/packaging/install-deps.sh"
-"$root/packaging/build.sh"
+# Only the two programs: the test command builds the tests and benchmarks.
+"$root/packaging/build.sh" --target sluice --target sluiced
 build="${SLUICE_BUILD_DIR:-$root/build}"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     exec "$build/app/sluice" "$@"

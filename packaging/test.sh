@@ -3,7 +3,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/packaging/install-deps.sh"
-"$root/packaging/build.sh"
+# Warnings are errors here, so that a new one cannot land.
+"$root/packaging/build.sh" -DSLUICE_WERROR=ON
 build="${SLUICE_BUILD_DIR:-$root/build}"
 export QT_QPA_PLATFORM=offscreen
 cd "$build"

@@ -58,11 +58,11 @@ public:
         QString configPath;
         std::optional<ListenAddress> listen; // overrides the config file
         // Tests: more routes, added on the HTTP thread at each start.
-        std::function<void(http::Router &)> extraRoutes;
+        std::function<void(http::Router &)> extraRoutes {};
         // One process per data directory. The programs take it before they
         // read or create anything there (lockDataDir); when absent, the
         // Service takes it itself and, refused, touches nothing and fails.
-        std::shared_ptr<LockFile> dataDirLock;
+        std::shared_ptr<LockFile> dataDirLock {};
     };
 
     // The data directory's lock ("DIR/sluice.lock"), or why it is held.

@@ -97,7 +97,8 @@ struct Fixture
                                          if (r.job)
                                              id = r.job->id;
                                      });
-        QTest::qWaitFor([&id] { return !id.isEmpty(); }, 5'000);
+        if (!QTest::qWaitFor([&id] { return !id.isEmpty(); }, 5'000))
+            qWarning("the job engine did not answer the submission within 5 s");
         return id;
     }
 
@@ -146,7 +147,8 @@ struct Fixture
                                       state = job ? jobs::toString(job->state) : u"none"_s;
                                       done = true;
                                   });
-        QTest::qWaitFor([&done] { return done; }, 5'000);
+        if (!QTest::qWaitFor([&done] { return done; }, 5'000))
+            qWarning("the job engine did not answer the look-up within 5 s");
         return state;
     }
 
