@@ -147,7 +147,7 @@ void tst_FdExhaustion::acceptingPausesAndResumes()
     QVERIFY(d.process.waitForFinished(10'000));
     QCOMPARE(d.process.exitStatus(), QProcess::NormalExit);
     QCOMPARE(d.process.exitCode(), 0);
-    const QByteArray errors = d.process.readAllStandardError();
+    const QByteArray errors = d.standardError();
     QVERIFY2(errors.contains("accepting paused:") && errors.contains("accepting resumed"),
              errors.constData());
 }

@@ -22,6 +22,7 @@ private slots:
     void hostileInputGetsPreciseStatus();
     void tokenCommands();
     void concurrentTokenAddsAllLand();
+    void chattyDaemonNeverBlocksOnItsOutput();
     void malformedConfigIsRefused();
     void sigtermAbortsStragglersAfterGrace();
     void cleanupTestCase() { m_shared.reset(); }
@@ -55,7 +56,7 @@ void tst_Sluiced::firstRunServesAndStopsOnSigterm()
     QVERIFY(d.process.waitForFinished(10'000));
     QCOMPARE(d.process.exitStatus(), QProcess::NormalExit);
     QCOMPARE(d.process.exitCode(), 0);
-    QVERIFY(d.process.readAllStandardOutput().contains("stopped"));
+    QVERIFY(d.standardOutput().contains("stopped"));
 
     // A second start on the same data dir reuses the config and its token.
     Daemon again;
@@ -85,7 +86,8 @@ void tst_Sluiced::hostileInputGetsPreciseStatus_data()
     QTest::addRow("431") << QByteArray("GET / HTTP/1.1\r\nHost: t\r\nX: " + QByteArray(20000, 'a')
                                        + "\r\n\r\n")
                          << 431;
-    QTest::addRow("bodyless POST: 404, not 411") << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\n\r\n") << 404;
+    QTest::addRow("bodyless POST: 404, not 411")
+        << QByteArray("POST /x HTTP/1.1\r\nHost: t\r\n\r\n") << 404;
     QTest::addRow("501") << QByteArray("TRACE / HTTP/1.1\r\nHost: t\r\n\r\n") << 501;
     QTest::addRow("missing Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << 400;
 }
@@ -175,6 +177,26 @@ void tst_Sluiced::concurrentTokenAddsAllLand()
     QVERIFY2(d.start(dir.path()), d.output.constData());
     for (const QString &token : std::as_const(tokens))
         QCOMPARE(request(d.port, get("/api/status", bearer(token))).status, 200);
+}
+
+// With every request logged (sluice.http debug), a few thousand requests
+// print far more than a pipe holds. The test thread blocks on its sockets and
+// runs no event loop, so a piped child used to stall on a full pipe and stop
+// answering; the Daemon now sends its output to files.
+void tst_Sluiced::chattyDaemonNeverBlocksOnItsOutput()
+{
+    QTemporaryDir dir;
+    Daemon d;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("sluice.http.debug=true"));
+    d.process.setProcessEnvironment(env);
+    QVERIFY2(d.start(dir.path()), d.output.constData());
+    for (int i = 0; i < 2000; ++i) {
+        const Reply r = request(d.port, get("/healthz?padding=" + QByteArray(64, 'x')), 5'000);
+        QVERIFY2(r.status == 200,
+                 qPrintable(QStringLiteral("request %1 got %2").arg(i).arg(r.status)));
+    }
+    QVERIFY(d.standardError().size() > 128 * 1024); // well past a pipe's 64 KiB
 }
 
 void tst_Sluiced::malformedConfigIsRefused()

@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QRegularExpression>
 
 #include <csignal>
@@ -12,12 +13,35 @@ QString sluicedPath()
     return qEnvironmentVariable("SLUICE_BIN_DIR", QStringLiteral(".")) + QStringLiteral("/sluiced");
 }
 
+namespace {
+
+QByteArray contentOf(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+QByteArray Daemon::standardOutput() const
+{
+    return contentOf(m_logs.filePath(QStringLiteral("stdout")));
+}
+
+QByteArray Daemon::standardError() const
+{
+    return contentOf(m_logs.filePath(QStringLiteral("stderr")));
+}
+
 bool Daemon::start(const QString &dataDir, const QStringList &extraArgs)
 {
     output.clear();
     port = 0;
     token.clear();
-    process.setProcessChannelMode(QProcess::SeparateChannels);
+    // A restart of the same Daemon appends, so earlier lines stay readable.
+    process.setStandardOutputFile(m_logs.filePath(QStringLiteral("stdout")), QIODevice::Append);
+    process.setStandardErrorFile(m_logs.filePath(QStringLiteral("stderr")), QIODevice::Append);
+    const qint64 skip = standardOutput().size();
     process.start(sluicedPath(),
                   QStringList {QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
                                QStringLiteral("127.0.0.1:0")}
@@ -29,17 +53,20 @@ bool Daemon::start(const QString &dataDir, const QStringList &extraArgs)
     static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"),
                                               QRegularExpression::MultilineOption);
     QDeadlineTimer deadline(15'000);
-    while (!deadline.hasExpired() && process.state() == QProcess::Running) {
-        process.waitForReadyRead(100);
-        output += process.readAllStandardOutput();
+    while (!deadline.hasExpired()) {
+        const bool running = process.state() == QProcess::Running;
+        output = standardOutput().mid(skip);
         const auto m = listening.match(QString::fromUtf8(output));
         if (m.hasMatch()) {
             port = quint16(m.captured(1).toUInt());
             token = tokenLine.match(QString::fromUtf8(output)).captured(1);
             return true;
         }
+        if (!running)
+            break;
+        process.waitForFinished(20); // a short pause that also notices an early exit
     }
-    output += process.readAllStandardError();
+    output += standardError();
     return false;
 }
 
