@@ -6,8 +6,11 @@
 #include "fakeservice.h"
 #include "mainwindow.h"
 
+#include <QChartView>
 #include <QImage>
+#include <QLineSeries>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -67,6 +70,7 @@ private slots:
     void queueTileTurnsCriticalWhenStuck();
     void hoverDescribesPointAndImageSaves();
     void remembersLastTab();
+    void hiddenChartsLeaveQtChartsAlone();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -211,6 +215,44 @@ void tst_Dashboard::remembersLastTab()
     QVERIFY(QTest::qWaitForWindowActive(&again));
     QTest::keyClick(&again, Qt::Key_2, Qt::ControlModifier);
     QCOMPARE(again.tabs()->currentIndex(), 1);
+}
+
+// While another tab is shown, samples go into the chart's own lists only:
+// every QLineSeries::append used to recompute the hidden series' geometry,
+// the largest GUI cost while the Jobs tab was up. Shown again, the chart
+// gets everything in one replace() per series.
+void tst_Dashboard::hiddenChartsLeaveQtChartsAlone()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.setWindowIndex(0);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QVERIFY(chart);
+    QTRY_COMPARE(service.historyRequests, 2);
+    auto *series = qobject_cast<QLineSeries *>(
+        chart->findChild<QChartView *>()->chart()->series().constFirst());
+    QVERIFY(series);
+    const qint64 t0 = QDateTime::currentMSecsSinceEpoch();
+    service.sample(sampleAt(t0, 50 * MiB));
+    QCOMPARE(series->count(), 1); // shown: straight in
+
+    page.hide();
+    QSignalSpy added(series, &QXYSeries::pointAdded);
+    QSignalSpy removed(series, &QXYSeries::pointsRemoved);
+    for (int i = 1; i <= 70; ++i) // past the one-minute window: some scroll out
+        service.sample(sampleAt(t0 + i * 1000, 50 * MiB));
+    QCOMPARE(added.count(), 0);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(series->count(), 1);
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 61); // 10 s .. 70 s
+
+    QSignalSpy replaced(series, &QXYSeries::pointsReplaced);
+    page.show();
+    QCOMPARE(replaced.count(), 1);
+    QCOMPARE(series->count(), 61);
+    QCOMPARE(series->at(0).x(), double(t0 + 10'000));
 }
 
 QTEST_MAIN(tst_Dashboard)

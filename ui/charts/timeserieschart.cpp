@@ -80,6 +80,7 @@ void TimeSeriesChart::addSeries(const QString &key, const QString &label, const 
             QToolTip::hideText();
     });
     m_series.insert(key, series);
+    m_points.insert(key, {});
     m_order.append(key);
 }
 
@@ -94,46 +95,71 @@ QString TimeSeriesChart::describe(const QString &key, const QPointF &point) cons
 
 void TimeSeriesChart::setPoints(const QString &key, const QList<QPointF> &points)
 {
-    if (QLineSeries *series = m_series.value(key)) {
-        QList<QPointF> scaled = points;
-        for (QPointF &p : scaled)
-            p.setY(p.y() / m_scale);
-        series->replace(scaled);
+    const auto it = m_points.find(key);
+    if (it == m_points.end())
+        return;
+    *it = points;
+    for (QPointF &p : *it)
+        p.setY(p.y() / m_scale);
+    if (isShown()) {
+        m_series.value(key)->replace(*it);
         rescaleValues();
     }
 }
 
 void TimeSeriesChart::appendPoint(const QString &key, qint64 timeMs, double value)
 {
-    if (QLineSeries *series = m_series.value(key)) {
-        series->append(double(timeMs), value / m_scale); // setTimeRange() rescales
-    }
+    const auto it = m_points.find(key);
+    if (it == m_points.end())
+        return;
+    it->append(QPointF(double(timeMs), value / m_scale)); // setTimeRange() rescales
+    if (isShown())
+        m_series.value(key)->append(it->constLast());
 }
 
 void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
 {
     m_fromMs = fromMs;
-    for (QLineSeries *series : std::as_const(m_series)) {
+    m_toMs = toMs;
+    for (auto it = m_points.begin(); it != m_points.end(); ++it) {
         // Points are in time order: drop the ones that scrolled out.
-        int stale = 0;
-        const int count = int(series->count());
-        while (stale < count && series->at(stale).x() < double(fromMs))
+        qsizetype stale = 0;
+        while (stale < it->size() && it->at(stale).x() < double(fromMs))
             ++stale;
-        if (stale > 0)
-            series->removePoints(0, stale);
+        if (stale == 0)
+            continue;
+        it->remove(0, stale);
+        if (isShown())
+            m_series.value(it.key())->removePoints(0, int(stale));
     }
-    m_timeAxis->setFormat(toMs - fromMs > 3 * 3'600'000 ? u"HH:mm"_s
-                              : toMs - fromMs > 120'000 ? u"HH:mm"_s
-                                                        : u"HH:mm:ss"_s);
-    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(fromMs),
-                         QDateTime::fromMSecsSinceEpoch(toMs));
+    if (isShown()) {
+        applyTimeAxis();
+        rescaleValues();
+    }
+}
+
+void TimeSeriesChart::applyTimeAxis()
+{
+    const qint64 span = m_toMs - m_fromMs;
+    m_timeAxis->setFormat(span > 120'000 ? u"HH:mm"_s : u"HH:mm:ss"_s);
+    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs),
+                         QDateTime::fromMSecsSinceEpoch(m_toMs));
+}
+
+void TimeSeriesChart::showEvent(QShowEvent *event)
+{
+    // What happened while hidden, in one go per series.
+    for (auto it = m_points.cbegin(); it != m_points.cend(); ++it)
+        m_series.value(it.key())->replace(*it);
+    if (m_toMs > m_fromMs)
+        applyTimeAxis();
     rescaleValues();
+    QWidget::showEvent(event);
 }
 
 qsizetype TimeSeriesChart::pointCount(const QString &key) const
 {
-    const QLineSeries *series = m_series.value(key);
-    return series ? series->count() : 0;
+    return m_points.value(key).size();
 }
 
 // From zero to a little above the largest visible value, rounded to a "nice"
@@ -141,8 +167,7 @@ qsizetype TimeSeriesChart::pointCount(const QString &key) const
 void TimeSeriesChart::rescaleValues()
 {
     double max = 0;
-    for (const QLineSeries *series : std::as_const(m_series)) {
-        const auto points = series->points();
+    for (const QList<QPointF> &points : std::as_const(m_points)) {
         for (const QPointF &p : points)
             max = std::max(max, p.y());
     }

@@ -47,8 +47,13 @@ public:
     // What the hover tooltip says for a point (also used by tests).
     QString describe(const QString &key, const QPointF &point) const;
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void rescaleValues();
+    void applyTimeAxis();
+    bool isShown() const { return isVisible(); }
 
     QString m_title;
     Formatter m_format;
@@ -58,8 +63,13 @@ private:
     QDateTimeAxis *m_timeAxis;
     QValueAxis *m_valueAxis;
     QHash<QString, QLineSeries *> m_series;
+    // The points themselves (scaled), kept here: a hidden chart (another tab)
+    // does not touch Qt Charts at all, whose every append recomputes the
+    // series' geometry; showEvent() hands them over in one replace().
+    QHash<QString, QList<QPointF>> m_points;
     QStringList m_order;
     qint64 m_fromMs = 0;
+    qint64 m_toMs = 0;
 };
 
 } // namespace sluice::ui
