@@ -5,6 +5,8 @@
 
 #include <QTest>
 
+#include <sys/socket.h>
+
 using namespace sluice;
 using namespace sluice::test;
 
@@ -21,6 +23,7 @@ private slots:
     void headThenBadRequestHasBody();
     void earlyRejectReachesClientStillSending();
     void absoluteFormTargetIsServed();
+    void halfClosedClientIsTreatedAsGone();
 };
 
 void tst_ConnectionFaults::producerFailingInsideReadTruncates()
@@ -129,6 +132,29 @@ void tst_ConnectionFaults::absoluteFormTargetIsServed()
     const Reply r = request(server.port(), "GET http://t/fast/7 HTTP/1.1\r\nHost: t\r\n\r\n");
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, QByteArray("fast 7"));
+}
+
+// Decision 0015: a client that shuts down its sending side is treated as
+// gone once the server reads the end of its stream (QTcpSocket closes the
+// connection there). An answer written before that still arrives; a handler
+// that answers later finds no connection, and its request is cleaned up.
+void tst_ConnectionFaults::halfClosedClientIsTreatedAsGone()
+{
+    ServerThread server(addTestRoutes);
+    {
+        RawClient c(server.port());
+        c.send(get("/healthz"));
+        ::shutdown(int(c.socket().socketDescriptor()), SHUT_WR);
+        QCOMPARE(c.read().status, 200); // answered within the read that saw the request
+    }
+    RawClient late(server.port());
+    late.send(get("/slow/300"));
+    ::shutdown(int(late.socket().socketDescriptor()), SHUT_WR);
+    QVERIFY(late.waitForClose(2000)); // closed at once, not after the handler
+    QTRY_COMPARE(server.stats().connections, 0);
+    QCOMPARE(server.stats().requestsInFlight, 0);
+    QTest::qWait(400); // the handler's answer comes to nothing, harmlessly
+    QCOMPARE(request(server.port(), get("/healthz")).status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_ConnectionFaults)
