@@ -2,9 +2,9 @@
 
 #include "export/exportcatalog.h"
 #include "http/exchange.h"
-#include "metrics/exposition.h"
 #include "metrics/processinfo.h"
 #include "service/exportroutes.h"
+#include "service/exposition.h"
 #include "service/jobroutes.h"
 #include "service/service.h"
 #include "service/systemroutes.h"
@@ -65,7 +65,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     });
     router.add("GET", u"/metrics"_s, http::Access::Account, [this](http::Exchange &ex) {
         ex.respond(http::Response::text(
-            200, metrics::renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
+            200, renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
             "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });
@@ -179,7 +179,7 @@ void ServiceRuntime::publishStats()
 
 void ServiceRuntime::sample()
 {
-    metrics::SamplerInput input;
+    SamplerInput input;
     input.server = m_server ? m_server->stats() : http::ServerStats {};
     input.traffic = &m_traffic;
     input.engine = m_engineStats;

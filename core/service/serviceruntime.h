@@ -5,7 +5,7 @@
 #include "jobs/jobengine.h"
 #include "metrics/history.h"
 #include "metrics/sample.h"
-#include "metrics/sampler.h"
+#include "service/sampler.h"
 #include "service/servicefacade.h"
 #include "upload/contentpolicy.h"
 #include "upload/uploadgate.h"
@@ -77,7 +77,7 @@ private:
     http::ServerStats m_last;
     http::TrafficStats m_traffic;
     jobs::EngineStats m_engineStats;
-    metrics::Sampler m_sampler;
+    Sampler m_sampler;
     metrics::Sample m_latest;
     metrics::MetricsHistory m_history;
     double m_processStart = 0;

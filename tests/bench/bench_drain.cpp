@@ -5,11 +5,11 @@
 // Not a test: it prints one RESULT line.
 #include "loopbackclient.h"
 #include "rsswatch.h"
+#include "tempfolder.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QDirIterator>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -31,25 +31,6 @@ double seconds(Clock::duration d)
 QJsonObject json(const std::optional<HttpReply> &reply)
 {
     return reply ? QJsonDocument::fromJson(reply->body).object() : QJsonObject();
-}
-
-struct TempUse
-{
-    qsizetype files = 0;
-    qint64 bytes = 0;
-};
-
-TempUse tempUse(const QString &dir)
-{
-    TempUse use;
-    // Uploads write to the folder itself, export jobs to tmp/jobs/ATTEMPT/.
-    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        it.next();
-        ++use.files;
-        use.bytes += it.fileInfo().size();
-    }
-    return use;
 }
 
 // Jobs queued or running, over the admin's view of every job.

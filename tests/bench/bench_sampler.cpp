@@ -1,6 +1,6 @@
 // What sampling costs: CPU time per sample, and the share of one core at the
 // default 1 Hz. Not a test: it prints figures (docs/benchmarks.md).
-#include "metrics/sampler.h"
+#include "service/sampler.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -35,9 +35,9 @@ int main(int argc, char **argv)
         f.open(QIODevice::WriteOnly);
         f.write("x");
     }
-    metrics::Sampler sampler(dir.path());
+    service::Sampler sampler(dir.path());
     http::TrafficStats traffic;
-    metrics::SamplerInput input;
+    service::SamplerInput input;
     input.traffic = &traffic;
     const int n = 2000;
     const double start = cpuNow();

@@ -8,10 +8,10 @@
 // connections. Prints one RESULT line per dataset. Not a test.
 #include "healthprobe.h"
 #include "loopbackclient.h"
+#include "tempfolder.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QDirIterator>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -26,17 +26,6 @@ namespace {
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
-}
-
-qsizetype tempFiles(const QString &dir)
-{
-    qsizetype n = 0;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        it.next();
-        ++n;
-    }
-    return n;
 }
 
 qint64 stallsCounted(const LoopbackClient &client)
@@ -104,7 +93,7 @@ int main(int argc, char **argv)
                     "body_lines=%lld stalls_counted=%lld temp_files_after=%lld probes=%d "
                     "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probe_realtime=%d\n",
                     dataset, reply ? reply->status : 0, complete ? 1 : 0, took, qint64(rows),
-                    stalls, qint64(tempFiles(parser.value(tempDir))), health.probes,
+                    stalls, qint64(tempUse(parser.value(tempDir)).files), health.probes,
                     health.failures, health.p50Ms, health.p99Ms, health.maxMs,
                     health.realtime ? 1 : 0);
         // `slow` must complete, `stalled` must not pretend to.

@@ -6,6 +6,7 @@
 #include "healthprobe.h"
 #include "loopbackclient.h"
 #include "rsswatch.h"
+#include "tempfolder.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -299,17 +300,12 @@ int measure(const Settings &s, const LoopbackClient &client)
     return 0;
 }
 
-qsizetype tempFiles(const QString &dir)
-{
-    return QDir(dir).entryList(QDir::Files | QDir::Hidden | QDir::System).size();
-}
-
 // Waits until the temp folder holds at most `target` files; the seconds that
 // took, or -1 when it did not happen before the deadline.
 double secondsUntilTempFiles(const QString &dir, qsizetype target, Clock::time_point from,
                              Clock::time_point deadline)
 {
-    while (tempFiles(dir) > target) {
+    while (tempUse(dir).files > target) {
         if (Clock::now() >= deadline)
             return -1;
         std::this_thread::sleep_for(10ms);
@@ -357,11 +353,11 @@ int measureFaults(const Settings &s, const LoopbackClient &client)
             stalled.push_back(fd);
     }
     const auto stallsStarted = Clock::now();
-    const qsizetype stalledFiles = tempFiles(s.tempDir);
+    const qsizetype stalledFiles = tempUse(s.tempDir).files;
     // The idle timeout, then as long again for the clean-up.
     const auto deadline = stallsStarted + std::chrono::milliseconds(2 * s.idleTimeoutMs) + 2s;
     const double stallCleanup = secondsUntilTempFiles(s.tempDir, 0, stallsStarted, deadline);
-    const qsizetype left = tempFiles(s.tempDir);
+    const qsizetype left = tempUse(s.tempDir).files;
     for (const int fd : stalled)
         ::close(fd);
     const auto health = client.request("GET", "/healthz", {}, 5s);

@@ -36,29 +36,15 @@ const QString kSelect = u"SELECT id, at, label FROM t ORDER BY at"_s; // what th
 // The dataset's database: t(id, at, label) with an index on `at`, and `pad`.
 QString createSource(const QString &path)
 {
-    QString error;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"source"_s);
-        db.setDatabaseName(path);
-        if (!db.open())
-            return db.lastError().text();
-        QSqlQuery q(db);
-        for (const QString &sql :
-             {u"CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT)"_s,
-              u"CREATE INDEX t_at ON t (at)"_s, u"CREATE TABLE pad (v INTEGER)"_s,
-              u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
-              "INSERT INTO t SELECT i, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || "
-              "' minutes'), 'row ' || i || ', \"quoted\"' FROM n"_s.arg(kRows),
-              u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
-              "INSERT INTO pad SELECT i FROM n"_s.arg(kPadRows)}) {
-            if (!q.exec(sql)) {
-                error = q.lastError().text();
-                break;
-            }
-        }
-    }
-    QSqlDatabase::removeDatabase(u"source"_s);
-    return error;
+    return createSqliteDatabase(
+        path,
+        {u"CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT)"_s,
+         u"CREATE INDEX t_at ON t (at)"_s, u"CREATE TABLE pad (v INTEGER)"_s,
+         u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
+         "INSERT INTO t SELECT i, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || "
+         "' minutes'), 'row ' || i || ', \"quoted\"' FROM n"_s.arg(kRows),
+         u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
+         "INSERT INTO pad SELECT i FROM n"_s.arg(kPadRows)});
 }
 
 // One statement on a SQLite file (the source, or jobs.db beside a stopped sluiced).
@@ -106,42 +92,13 @@ QByteArray writeConfig(const QString &dataDir, const QString &source, int maxAtt
     return loaded->firstRunToken ? loaded->firstRunToken->toLatin1() : QByteArray();
 }
 
-struct Client
+// Submits an export job; its id, or "" (with the answer in the log).
+QString submit(const JobClient &client, const QByteArray &body)
 {
-    quint16 port;
-    QByteArray token;
-    Reply call(const QByteArray &method, const QByteArray &path, const QByteArray &body = {}) const
-    {
-        return request(port,
-                       method + ' ' + path + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
-                           + token + "\r\n"
-                           + (method == "POST" ? "Content-Type: application/json\r\n"
-                                                 "Content-Length: "
-                                      + QByteArray::number(body.size()) + "\r\n"
-                                               : QByteArray())
-                           + "\r\n" + body,
-                       15'000);
-    }
-    QJsonObject job(const QString &id) const
-    {
-        return QJsonDocument::fromJson(call("GET", "/jobs/" + id.toLatin1()).body).object();
-    }
-    QString submit(const QByteArray &body) const
-    {
-        const Reply r = call("POST", "/exports", body);
-        if (r.status != 202)
-            qWarning() << r.status << r.body;
-        return QJsonDocument::fromJson(r.body).object().value(u"id"_s).toString();
-    }
-};
-
-QStringList filesUnder(const QString &dir)
-{
-    QStringList out;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        out << it.next();
-    return out;
+    const Reply r = client.call("POST", "/exports", body);
+    if (r.status != 202)
+        qWarning() << r.status << r.body;
+    return QJsonDocument::fromJson(r.body).object().value(u"id"_s).toString();
 }
 
 qint64 rowsOf(const QJsonObject &job)
@@ -189,8 +146,8 @@ void tst_ExportCrash::killedDuringExportJob()
     {
         Daemon first;
         QVERIFY2(first.start(dir.path()), first.output.constData());
-        const Client client {first.port, token};
-        id = client.submit(body);
+        const JobClient client {first.port, QString::fromLatin1(token)};
+        id = submit(client, body);
         QVERIFY(!id.isEmpty());
         // Mid-way: running, some batches written, a partial file in its attempt folder.
         QTRY_VERIFY_WITH_TIMEOUT(rowsOf(client.job(id)) >= 2 * kBatch, 15'000);
@@ -221,7 +178,7 @@ void tst_ExportCrash::killedDuringExportJob()
     Daemon second;
     QVERIFY2(second.start(dir.path()), second.output.constData());
     QVERIFY2(!second.output.contains("job engine:"), second.output.constData());
-    const Client client {second.port, token};
+    const JobClient client {second.port, QString::fromLatin1(token)};
     // Start-up recovered before it listened: the partial file is gone already.
     QVERIFY2(!QFileInfo::exists(partial.first()), qPrintable(partial.first()));
 
@@ -268,7 +225,7 @@ void tst_ExportCrash::killedDuringExportJob()
 
     // The store takes new work.
     const QString next
-        = client.submit(R"({"dataset":"slow","from":"2025-01-02","to":"2025-01-02"})");
+        = submit(client, R"({"dataset":"slow","from":"2025-01-02","to":"2025-01-02"})");
     QVERIFY(!next.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(client.job(next).value(u"state"_s).toString(), u"succeeded"_s,
                               20'000);

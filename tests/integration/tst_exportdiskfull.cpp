@@ -37,33 +37,18 @@ constexpr int kRows = 40'000; // about 4 MiB of CSV, one row a minute from 2025-
 
 QString createSource(const QString &path)
 {
-    QString error;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"source"_s);
-        db.setDatabaseName(path);
-        if (!db.open())
-            return db.lastError().text();
-        QSqlQuery q(db);
-        for (const QString &sql :
-             {u"CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT)"_s,
-              u"CREATE INDEX t_at ON t (at)"_s,
-              u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
-              "INSERT INTO t SELECT i, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || "
-              "' minutes'), printf('row %d, \"%.60c\"', i, 'x') FROM n"_s.arg(kRows)}) {
-            if (!q.exec(sql)) {
-                error = q.lastError().text();
-                break;
-            }
-        }
-    }
-    QSqlDatabase::removeDatabase(u"source"_s);
-    return error;
+    return createSqliteDatabase(
+        path,
+        {u"CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT)"_s,
+         u"CREATE INDEX t_at ON t (at)"_s,
+         u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
+         "INSERT INTO t SELECT i, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || "
+         "' minutes'), printf('row %d, \"%.60c\"', i, 'x') FROM n"_s.arg(kRows)});
 }
 
-struct Fixture
+struct Fixture : JobClient
 {
     std::unique_ptr<service::Service> service;
-    quint16 port = 0;
     QString alice;
 
     Fixture(const QString &dataDir, const QString &source)
@@ -78,6 +63,7 @@ struct Fixture
         l.retryBaseDelayMs = 100;
         l.retryMaxDelayMs = 200;
         alice = *loaded->config.addToken(u"alice"_s, false);
+        token = alice;
         config::Dataset d;
         d.name = u"rows"_s;
         d.database = source;
@@ -95,30 +81,7 @@ struct Fixture
         QTRY_VERIFY(service->status().state == service::ServiceState::Running);
         port = quint16(service->status().listenAddress.section(u':', -1).toUInt());
     }
-
-    Reply call(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
-    {
-        QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(alice);
-        if (method == "POST")
-            raw += "Content-Type: application/json\r\nContent-Length: "
-                + QByteArray::number(body.size()) + "\r\n";
-        return request(port, raw + "\r\n" + body, 15'000);
-    }
-    QJsonObject job(const QString &id)
-    {
-        return QJsonDocument::fromJson(call("GET", "/jobs/" + id.toLatin1()).body).object();
-    }
-    QString state(const QString &id) { return job(id).value(u"state"_s).toString(); }
 };
-
-QStringList filesUnder(const QString &dir)
-{
-    QStringList out;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        out << it.next();
-    return out;
-}
 
 qint64 freeBytes(const QString &path)
 {

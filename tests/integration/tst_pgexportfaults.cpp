@@ -46,11 +46,10 @@ constexpr qint64 kRetryBaseMs = 250;
 constexpr qint64 kRetryMaxMs = 2000;
 const QString kOracle = u"SELECT id, at, label FROM big ORDER BY at"_s;
 
-struct Fixture
+struct Fixture : JobClient
 {
     QTemporaryDir dir;
     std::unique_ptr<service::Service> service;
-    quint16 port = 0;
     QString alice;
 
     // dbPort: where the datasets connect (a proxy's), the cluster's by default.
@@ -71,6 +70,8 @@ struct Fixture
         if (adjust)
             adjust(l);
         alice = *loaded->config.addToken(u"alice"_s, false);
+        token = alice;
+        timeoutMs = 30'000;
         config::Dataset big;
         big.name = u"big"_s;
         big.driver = u"QPSQL"_s;
@@ -101,28 +102,7 @@ struct Fixture
         port = quint16(service->status().listenAddress.section(u':', -1).toUInt());
     }
 
-    Reply call(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
-    {
-        QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(alice);
-        if (method == "POST")
-            raw += "Content-Type: application/json\r\nContent-Length: "
-                + QByteArray::number(body.size()) + "\r\n";
-        return request(port, raw + "\r\n" + body, 30'000);
-    }
-    QJsonObject job(const QString &id)
-    {
-        return QJsonDocument::fromJson(call("GET", "/jobs/" + id.toLatin1()).body).object();
-    }
-    QString state(const QString &id) { return job(id).value(u"state"_s).toString(); }
-    QStringList filesUnder(const QString &sub) const
-    {
-        QStringList out;
-        QDirIterator it(dir.filePath(sub), QDir::Files | QDir::Hidden,
-                        QDirIterator::Subdirectories);
-        while (it.hasNext())
-            out << it.next();
-        return out;
-    }
+    QStringList filesUnder(const QString &sub) const { return test::filesUnder(dir.filePath(sub)); }
     exports::ExportStats &exportStats() const { return service->exportCatalog()->stats(); }
 };
 

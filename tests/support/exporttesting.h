@@ -1,15 +1,25 @@
 #pragma once
 
 // Helpers for the export tests: a quote-aware CSV reader, gunzip, the
-// sqlite3 command-line shell as an independent oracle, and SQLite user
-// functions (through RowReader's open hook) that stall or slow a query.
+// sqlite3 command-line shell as an independent oracle, SQLite user
+// functions (through RowReader's open hook) that stall or slow a query, and
+// for the fault tests a source database, a client of the job routes and the
+// files an export left behind.
+
+#include "testsupport.h"
 
 #include "config/dataset.h"
 #include "export/rowreader.h"
 
 #include <QByteArray>
+#include <QDirIterator>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QList>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QStringList>
 #include <QThread>
 
@@ -110,6 +120,66 @@ inline QByteArray sqliteShellCsv(const QString &database, const QString &sql)
     p.waitForFinished(60'000);
     return p.readAllStandardOutput();
 }
+
+// Runs `statements` in order on the SQLite file `path` (created if need be),
+// through Qt SQL as the service reads it; returns the first error, or "".
+inline QString createSqliteDatabase(const QString &path, const QStringList &statements)
+{
+    const QString connection = QStringLiteral("source");
+    QString error;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(path);
+        if (!db.open())
+            return db.lastError().text();
+        QSqlQuery q(db);
+        for (const QString &sql : statements) {
+            if (!q.exec(sql)) {
+                error = q.lastError().text();
+                break;
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return error;
+}
+
+// Every file below `dir`, hidden ones and those in subfolders included: what
+// an export job left in tmp/jobs/ or results/.
+inline QStringList filesUnder(const QString &dir)
+{
+    QStringList out;
+    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out << it.next();
+    return out;
+}
+
+// The HTTP API as one account: a request with its bearer token (a POST
+// carries a JSON body), and a job's JSON and state, polled by the tests.
+struct JobClient
+{
+    quint16 port = 0;
+    QString token;
+    int timeoutMs = 15'000;
+
+    Reply call(const QByteArray &method, const QByteArray &path, const QByteArray &body = {}) const
+    {
+        QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token);
+        if (method == "POST")
+            raw += "Content-Type: application/json\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n";
+        return request(port, raw + "\r\n" + body, timeoutMs);
+    }
+    QJsonObject job(const QString &id) const
+    {
+        return QJsonDocument::fromJson(call("GET", "/jobs/" + id.toLatin1()).body).object();
+    }
+    QString state(const QString &id) const
+    {
+        return job(id).value(QStringLiteral("state")).toString();
+    }
+};
 
 // User functions registered on every export connection:
 // sluice_probe(id) returns 0; when id == stallId it blocks on its second

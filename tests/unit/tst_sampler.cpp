@@ -1,6 +1,6 @@
 // The sampler's readings move when what they measure moves.
 #include "metrics/processinfo.h"
-#include "metrics/sampler.h"
+#include "service/sampler.h"
 
 #include <QDir>
 #include <QFile>
@@ -27,7 +27,7 @@ private slots:
 void tst_Sampler::openFilesRaiseFdCount()
 {
     QTemporaryDir dir;
-    metrics::Sampler sampler(dir.path());
+    service::Sampler sampler(dir.path());
     const qint64 before = sampler.take(1000, {}).openFds;
     std::vector<std::unique_ptr<QFile>> files;
     for (int i = 0; i < 20; ++i) {
@@ -42,7 +42,7 @@ void tst_Sampler::openFilesRaiseFdCount()
 void tst_Sampler::tempFilesAreCounted()
 {
     QTemporaryDir dir;
-    metrics::Sampler sampler(dir.path());
+    service::Sampler sampler(dir.path());
     QCOMPARE(sampler.take(1000, {}).tempFiles, 0);
     QDir().mkpath(dir.filePath(u"tmp/jobs/x-1"_s));
     QFile a(dir.filePath(u"tmp/jobs/x-1/part"_s));
@@ -62,9 +62,9 @@ void tst_Sampler::tempFilesAreCounted()
 void tst_Sampler::ratesFromTotals()
 {
     QTemporaryDir dir;
-    metrics::Sampler sampler(dir.path());
+    service::Sampler sampler(dir.path());
     http::TrafficStats traffic;
-    metrics::SamplerInput input;
+    service::SamplerInput input;
     input.traffic = &traffic;
     QCOMPARE(sampler.take(10'000, input).bytesInPerSecond, 0.0); // no interval yet
     traffic.bytesIn = 4000;
@@ -94,8 +94,8 @@ void tst_Sampler::ratesFromTotals()
 void tst_Sampler::jobFiguresPassThrough()
 {
     QTemporaryDir dir;
-    metrics::Sampler sampler(dir.path());
-    metrics::SamplerInput input;
+    service::Sampler sampler(dir.path());
+    service::SamplerInput input;
     input.engine.byState = {{u"queued"_s, 3}, {u"running"_s, 1}};
     input.engine.oldestQueuedAgeMs = 4200;
     input.engine.resultBytes = 77;

@@ -1,10 +1,15 @@
-#include "metrics/sampler.h"
+#include "service/sampler.h"
 
 #include "metrics/processinfo.h"
 
 using namespace Qt::StringLiterals;
 
-namespace sluice::metrics {
+namespace sluice::service {
+
+using metrics::DiskReading;
+using metrics::ProcessInfo;
+using metrics::readDisk;
+using metrics::Sample;
 
 Sampler::Sampler(QString dataDir)
     : m_dataDir(std::move(dataDir))
@@ -76,4 +81,4 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     return s;
 }
 
-} // namespace sluice::metrics
+} // namespace sluice::service

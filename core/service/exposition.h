@@ -6,12 +6,12 @@
 
 #include <QByteArray>
 
-namespace sluice::metrics {
+namespace sluice::service {
 
 // The Prometheus text exposition of the service (GET /metrics): the standard
 // process_* metrics, then sluice_* gauges and counters, and the request
 // duration histogram by route, method and status.
-QByteArray renderExposition(const Sample &sample, double processStartSeconds,
+QByteArray renderExposition(const metrics::Sample &sample, double processStartSeconds,
                             const http::TrafficStats &traffic, const jobs::EngineStats &engine);
 
-} // namespace sluice::metrics
+} // namespace sluice::service

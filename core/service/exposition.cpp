@@ -1,10 +1,13 @@
-#include "metrics/exposition.h"
+#include "service/exposition.h"
 
 #include "metrics/prometheus.h"
 
 using namespace Qt::StringLiterals;
 
-namespace sluice::metrics {
+namespace sluice::service {
+
+using metrics::PrometheusWriter;
+using metrics::Sample;
 
 QByteArray renderExposition(const Sample &s, double processStartSeconds,
                             const http::TrafficStats &t, const jobs::EngineStats &e)
@@ -105,4 +108,4 @@ QByteArray renderExposition(const Sample &s, double processStartSeconds,
     return w.finish();
 }
 
-} // namespace sluice::metrics
+} // namespace sluice::service

@@ -5,7 +5,7 @@
 #include "metrics/processinfo.h"
 #include "metrics/sample.h"
 
-namespace sluice::metrics {
+namespace sluice::service {
 
 // What the sampler reads, gathered by its owner on the HTTP thread.
 struct SamplerInput
@@ -15,7 +15,7 @@ struct SamplerInput
     jobs::EngineStats engine; // the latest the engine published
     // Disk readings taken elsewhere (the engine's thread); when absent the
     // sampler reads the disk itself, on its caller's thread.
-    std::optional<DiskReading> disk;
+    std::optional<metrics::DiskReading> disk;
     int uploadsInFlight = 0; // admitted upload requests still receiving or storing
     int exportsInFlight = 0; // live exports holding a query
     quint64 rowsExported = 0; // rows read from datasets so far, live and jobs
@@ -29,7 +29,7 @@ class Sampler
 {
 public:
     explicit Sampler(QString dataDir);
-    Sample take(qint64 nowMs, const SamplerInput &input);
+    metrics::Sample take(qint64 nowMs, const SamplerInput &input);
 
 private:
     QString m_dataDir;
@@ -43,4 +43,4 @@ private:
     quint64 m_lastRowsExported = 0;
 };
 
-} // namespace sluice::metrics
+} // namespace sluice::service

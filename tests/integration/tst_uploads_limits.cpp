@@ -1,0 +1,254 @@
+// Upload limits and clients against the real service: every refusal before
+// the body (with and without 100-continue), the concurrency caps and their
+// counters, and clients that leave, stall or crawl; the temp folder is left
+// empty whatever happens.
+#include "uploadtesting.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTest>
+
+using namespace sluice;
+using namespace sluice::test;
+using namespace Qt::StringLiterals;
+
+class tst_UploadsLimits : public QObject
+{
+    Q_OBJECT
+private slots:
+    void refusedBeforeTheBody_data();
+    void refusedBeforeTheBody();
+    void concurrencyCaps();
+    void countersReturnToZeroAfterManyConcurrentUploads();
+    void disconnectAtRandomOffsetsLeavesNothing();
+    void stalledClientIsCutAndCleanedUp();
+    void slowClientSucceeds();
+    void cleanupTestCase() { m_refusals.reset(); }
+
+private:
+    // One service for each data-driven catalogue.
+    std::unique_ptr<UploadFixture> m_refusals;
+};
+
+void tst_UploadsLimits::refusedBeforeTheBody_data()
+{
+    QTest::addColumn<bool>("expectContinue");
+    QTest::addColumn<QByteArray>("headers");
+    QTest::addColumn<bool>("authenticated");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("limit");
+
+    for (const bool expect : {false, true}) {
+        const char *suffix = expect ? " with 100-continue" : "";
+        QTest::addRow("no token%s", suffix)
+            << expect << QByteArray("Content-Length: 1000\r\n") << false << 401 << QString();
+        QTest::addRow("declared length over max_upload_bytes%s", suffix)
+            << expect << QByteArray("Content-Length: 2000000\r\n") << true << 413
+            << u"max_upload_bytes"_s;
+        QTest::addRow("declared length over the temp budget%s", suffix)
+            << expect << QByteArray("Content-Length: 1500000\r\n") << true << 507
+            << u"max_upload_temp_bytes"_s;
+        QTest::addRow("declared type not allowed%s", suffix)
+            << expect
+            << QByteArray("Content-Length: 1000\r\nContent-Type: application/x-sharedlib\r\n")
+            << true << 415 << QString();
+        QTest::addRow("malformed checksum%s", suffix)
+            << expect << QByteArray("Content-Length: 1000\r\nX-Checksum-Sha256: abc\r\n") << true
+            << 400 << QString();
+        QTest::addRow("multipart without boundary%s", suffix)
+            << expect << QByteArray("Content-Length: 1000\r\nContent-Type: multipart/form-data\r\n")
+            << true << 400 << QString();
+    }
+}
+
+void tst_UploadsLimits::refusedBeforeTheBody()
+{
+    QFETCH(bool, expectContinue);
+    QFETCH(QByteArray, headers);
+    QFETCH(bool, authenticated);
+    QFETCH(int, status);
+    QFETCH(QString, limit);
+
+    std::unique_ptr<UploadFixture> &shared = m_refusals;
+    if (!shared) {
+        config::Limits limits = UploadFixture::defaultLimits();
+        limits.maxUploadBytes = 1'800'000;
+        limits.maxUploadTempBytes = 1024 * 1024;
+        shared = std::make_unique<UploadFixture>(limits);
+    }
+    UploadFixture &f = *shared;
+    const QByteArray path = headers.contains("multipart") ? "/uploads" : "/uploads/x.txt";
+    const QByteArray method = headers.contains("multipart") ? "POST" : "PUT";
+
+    RawClient client(f.port);
+    client.send(f.head(method, path, authenticated ? f.alice : QString(),
+                       headers + (expectContinue ? "Expect: 100-continue\r\n" : "")));
+    // No body byte is sent: the answer must come without it, and never be
+    // "100 Continue".
+    const Reply r = client.read();
+    QCOMPARE(r.status, status);
+    if (!limit.isEmpty())
+        QCOMPARE(f.json(r).value(u"limit"_s).toString(), limit);
+    QVERIFY2(!f.json(r).value(u"error"_s).toString().isEmpty(), r.body.constData());
+    QVERIFY(f.tempFiles().isEmpty());
+    QVERIFY(f.storedFiles().isEmpty());
+    QCOMPARE(f.call("GET", "/healthz", {}).status, 200);
+}
+
+void tst_UploadsLimits::concurrencyCaps()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxConcurrentUploads = 2;
+    limits.maxUploadsPerAccount = 1;
+    UploadFixture f(limits);
+
+    // Alice holds one upload open (its body half sent).
+    RawClient first(f.port);
+    first.send(f.head("PUT", "/uploads/a.txt", f.alice, "Content-Length: 10\r\n") + "hello");
+    QTRY_COMPARE(f.inFlight(), 1);
+    QVERIFY(f.tempFiles().size() == 1);
+
+    RawClient second(f.port);
+    second.send(
+        f.head("PUT", "/uploads/b.txt", f.alice, "Content-Length: 10\r\nExpect: 100-continue\r\n"));
+    const Reply busy = second.read();
+    QCOMPARE(busy.status, 429);
+    QCOMPARE(f.json(busy).value(u"limit"_s).toString(), u"max_uploads_per_account"_s);
+    QCOMPARE(busy.header("retry-after"), QByteArray("5"));
+
+    // Bob takes the second global slot; the admin then finds none.
+    RawClient bobs(f.port);
+    bobs.send(f.head("PUT", "/uploads/c.txt", f.bob, "Content-Length: 10\r\n") + "12345");
+    QTRY_COMPARE(f.inFlight(), 2);
+    RawClient third(f.port);
+    third.send(
+        f.head("PUT", "/uploads/d.txt", f.admin, "Content-Length: 10\r\nExpect: 100-continue\r\n"));
+    const Reply full = third.read();
+    QCOMPARE(full.status, 503);
+    QCOMPARE(f.json(full).value(u"limit"_s).toString(), u"max_concurrent_uploads"_s);
+    QCOMPARE(full.header("retry-after"), QByteArray("5"));
+
+    // Finishing frees the slots.
+    first.send("world");
+    QCOMPARE(first.read().status, 201);
+    bobs.send("67890");
+    QCOMPARE(bobs.read().status, 201);
+    QTRY_COMPARE(f.inFlight(), 0);
+    QCOMPARE(f.put("e.txt", "again", f.alice).status, 201);
+}
+
+void tst_UploadsLimits::countersReturnToZeroAfterManyConcurrentUploads()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxConcurrentUploads = 48;
+    limits.maxUploadsPerAccount = 16;
+    limits.maxConnectionsPerClient = 512; // each round's clients close as the next one starts
+    UploadFixture f(limits);
+    const QList<QString> tokens {f.alice, f.bob, f.admin};
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 48; ++i) {
+            const QByteArray body = "upload " + QByteArray::number(round * 100 + i) + "\n";
+            MultipartBuilder form;
+            form.file("a", "a.txt", "text/plain", body.repeated(100));
+            form.file("b", "b.txt", "text/plain", body.repeated(50));
+            const QByteArray multipart = form.body();
+            auto client = std::make_unique<RawClient>(f.port);
+            client->send(i % 2
+                             ? f.head("PUT", "/uploads/raw.txt", tokens[i % 3],
+                                      "Content-Length: " + QByteArray::number(body.size()) + "\r\n")
+                                 + body
+                             : f.head("POST", "/uploads", tokens[i % 3],
+                                      "Content-Type: " + form.contentType() + "\r\nContent-Length: "
+                                          + QByteArray::number(multipart.size()) + "\r\n")
+                                 + multipart);
+            clients.push_back(std::move(client));
+        }
+        for (auto &client : clients) {
+            const Reply r = client->read(20'000);
+            QVERIFY2(r.status == 201, r.body.constData());
+        }
+    }
+    QTRY_COMPARE(f.inFlight(), 0);
+    // Every account has all its slots back: as many uploads at once as before.
+    for (const QString &token : tokens) {
+        std::vector<std::unique_ptr<RawClient>> held;
+        for (int i = 0; i < limits.maxUploadsPerAccount; ++i) {
+            held.push_back(std::make_unique<RawClient>(f.port));
+            held.back()->send(f.head("PUT", "/uploads/held.txt", token, "Content-Length: 2\r\n")
+                              + "h");
+        }
+        QTRY_COMPARE(f.inFlight(), limits.maxUploadsPerAccount);
+        for (auto &client : held) {
+            client->send("i");
+            QCOMPARE(client->read().status, 201);
+        }
+        QTRY_COMPARE(f.inFlight(), 0);
+    }
+    QVERIFY(f.tempFiles().isEmpty());
+}
+
+void tst_UploadsLimits::disconnectAtRandomOffsetsLeavesNothing()
+{
+    UploadFixture f;
+    QByteArray body;
+    for (int i = 0; body.size() < 3 * 1024 * 1024; ++i)
+        body += "row " + QByteArray::number(i) + ",some text\n";
+    QRandomGenerator random(20261126); // fixed seed: the same offsets every run
+    for (int i = 0; i < 12; ++i) {
+        const qsizetype offset = random.bounded(qsizetype(body.size()));
+        RawClient client(f.port);
+        client.send(f.head("PUT", "/uploads/cut.csv", f.alice,
+                           "Content-Length: " + QByteArray::number(body.size()) + "\r\n")
+                    + body.first(offset));
+        client.socket().waitForBytesWritten(2000);
+        client.socket().abort();
+    }
+    QTRY_COMPARE(f.inFlight(), 0);
+    QTRY_VERIFY2(f.tempFiles().isEmpty(), qPrintable(f.tempFiles().join(u' ')));
+    QVERIFY(f.storedFiles().isEmpty());
+    QCOMPARE(f.call("GET", "/healthz", {}).status, 200);
+}
+
+void tst_UploadsLimits::stalledClientIsCutAndCleanedUp()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.bodyIdleTimeoutMs = 300;
+    UploadFixture f(limits);
+    RawClient client(f.port);
+    client.send(f.head("PUT", "/uploads/stall.txt", f.alice, "Content-Length: 100000\r\n")
+                + QByteArray(5000, 'a'));
+    QTRY_COMPARE(f.tempFiles().size(), 1);
+    // Nothing more is sent: the idle timeout ends the request.
+    QVERIFY(client.waitForClose(5000));
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+    QTRY_COMPARE(f.inFlight(), 0);
+    QVERIFY(f.storedFiles().isEmpty());
+}
+
+void tst_UploadsLimits::slowClientSucceeds()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.bodyIdleTimeoutMs = 1000;
+    UploadFixture f(limits);
+    QByteArray body;
+    for (int i = 0; i < 400; ++i)
+        body += "slow line " + QByteArray::number(i) + "\n";
+    RawClient client(f.port);
+    client.send(f.head("PUT", "/uploads/slow.txt", f.alice,
+                       "Content-Length: " + QByteArray::number(body.size()) + "\r\n"));
+    // Pieces far apart, each within the idle timeout.
+    for (qsizetype at = 0; at < body.size(); at += body.size() / 8 + 1) {
+        client.send(body.mid(at, body.size() / 8 + 1));
+        client.socket().waitForBytesWritten(1000);
+        QTest::qWait(150);
+    }
+    const Reply r = client.read(10'000);
+    QCOMPARE(r.status, 201);
+    QCOMPARE(f.json(r).value(u"sha256"_s).toString(), hexSha256(body));
+}
+
+QTEST_GUILESS_MAIN(tst_UploadsLimits)
+#include "tst_uploads_limits.moc"

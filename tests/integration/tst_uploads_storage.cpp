@@ -1,0 +1,234 @@
+// Upload storage and its faults against the real service: the temp sweeper
+// (at start, after the TTL, sparing a live upload's finished parts), shutdown
+// mid-upload, a full disk, and server faults whose answers name no server
+// path.
+#include "tmpfsmount.h"
+#include "uploadtesting.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include <csignal>
+#include <sys/resource.h>
+
+using namespace sluice;
+using namespace sluice::test;
+using namespace Qt::StringLiterals;
+
+class tst_UploadsStorage : public QObject
+{
+    Q_OBJECT
+private slots:
+    void tempFilesAreSweptAtStartAndAfterTtl();
+    void sweeperSparesFinishedPartsOfALiveUpload();
+    void shutdownDuringUploadCleansUp();
+    void diskFull();
+    void serverFaultsNameNoServerPath_data();
+    void serverFaultsNameNoServerPath();
+};
+
+void tst_UploadsStorage::tempFilesAreSweptAtStartAndAfterTtl()
+{
+    QTemporaryDir dir;
+    QDir(dir.path()).mkpath(u"tmp"_s);
+    QDir(dir.path()).mkpath(u"uploads"_s);
+    const auto touch = [](const QString &path) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("left behind");
+    };
+    touch(dir.filePath(u"tmp/upload-AbC123.part"_s)); // a crash mid-upload
+    touch(dir.filePath(u"uploads/u0123456789abcdef0123456789abcdef"_s)); // renamed, no row
+    touch(dir.filePath(u"tmp/unrelated.txt"_s));
+
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.tempFileTtlMs = 60'000;
+    UploadFixture f(limits, dir.path());
+    QVERIFY(f.tempFiles().isEmpty());
+    QVERIFY(f.storedFiles().isEmpty());
+    QVERIFY(QFileInfo::exists(dir.filePath(u"tmp/unrelated.txt"_s)));
+
+    // While running: an orphan older than the TTL goes within a tenth of it.
+    const QString old = dir.filePath(u"tmp/upload-Old000.part"_s);
+    const QString fresh = dir.filePath(u"tmp/upload-New000.part"_s);
+    touch(old);
+    touch(fresh);
+    QFile oldFile(old);
+    QVERIFY(oldFile.open(QIODevice::ReadWrite));
+    QVERIFY(oldFile.setFileTime(QDateTime::currentDateTime().addSecs(-120),
+                                QFileDevice::FileModificationTime));
+    oldFile.close();
+    QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(old), 10'000);
+    QVERIFY(QFileInfo::exists(fresh));
+}
+
+void tst_UploadsStorage::sweeperSparesFinishedPartsOfALiveUpload()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.tempFileTtlMs = 60'000; // the minimum; swept every 6 s
+    UploadFixture f(limits);
+    const QByteArray a = QByteArray("a line\n").repeated(1000);
+    const QByteArray b = QByteArray("b line\n").repeated(2000);
+    MultipartBuilder form;
+    form.file("a", "a.txt", "text/plain", a);
+    form.file("b", "b.txt", "text/plain", b);
+    const QByteArray body = form.body();
+    const qsizetype cut = body.indexOf(b) + 1000; // A whole, B begun
+    RawClient client(f.port);
+    client.send(f.head("POST", "/uploads", f.alice,
+                       "Content-Type: " + form.contentType()
+                           + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
+                + body.first(cut));
+
+    const QString tmp = f.dataDir + u"/tmp/"_s;
+    const auto fileOfA = [&]() -> QString {
+        for (const QString &name : f.tempFiles()) {
+            if (QFileInfo(tmp + name).size() == a.size())
+                return tmp + name;
+        }
+        return QString();
+    };
+    QTRY_VERIFY(!fileOfA().isEmpty());
+    const QString partA = fileOfA();
+    // Older than the TTL, as if B had trickled for minutes; and an orphan as
+    // old, whose removal shows that a sweep ran.
+    const QString orphan = tmp + u"upload-Orphan.part"_s;
+    {
+        QFile file(orphan);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("left behind");
+    }
+    for (const QString &path : {partA, orphan}) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.setFileTime(QDateTime::currentDateTime().addSecs(-120),
+                                 QFileDevice::FileModificationTime));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(orphan), 15'000);
+    QVERIFY(QFileInfo::exists(partA));
+
+    client.send(body.sliced(cut));
+    const Reply r = client.read(15'000);
+    QVERIFY2(r.status == 201, r.body.constData());
+    const QJsonArray uploads = f.json(r).value(u"uploads"_s).toArray();
+    QCOMPARE(uploads.size(), 2);
+    QCOMPARE(uploads[0].toObject().value(u"sha256"_s).toString(), hexSha256(a));
+    QCOMPARE(uploads[1].toObject().value(u"sha256"_s).toString(), hexSha256(b));
+    QVERIFY(f.tempFiles().isEmpty());
+}
+
+void tst_UploadsStorage::shutdownDuringUploadCleansUp()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.shutdownGraceMs = 200;
+    UploadFixture f(limits);
+    RawClient client(f.port);
+    client.send(f.head("PUT", "/uploads/long.txt", f.alice, "Content-Length: 1000000\r\n")
+                + QByteArray(10'000, 'z'));
+    QTRY_COMPARE(f.tempFiles().size(), 1);
+    f.service->stop();
+    QTRY_VERIFY(f.service->status().state == service::ServiceState::Stopped);
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+    QVERIFY(f.storedFiles().isEmpty());
+}
+
+void tst_UploadsStorage::diskFull()
+{
+    // A small file system of its own; needs the right to mount (root, as in CI).
+    QTemporaryDir mountPoint;
+    const TmpfsMount disk(mountPoint.path(), 4 * 1024 * 1024);
+    if (!disk.isMounted())
+        QSKIP(qPrintable(disk.error()
+                         + u" (not root?): disk full is covered by tst_uploadwriter_faults with "
+                           "an injected ENOSPC"_s));
+    {
+        UploadFixture f(UploadFixture::defaultLimits(), mountPoint.path());
+        QByteArray body;
+        for (int i = 0; body.size() < 6 * 1024 * 1024; ++i)
+            body += "a line of text number " + QByteArray::number(i) + "\n";
+
+        // Declared: refused before the body, naming the free space. With
+        // "Expect: 100-continue", as curl sends for a large body: a client
+        // that pushes 6 MiB regardless may see the connection reset once
+        // the lingering close has discarded its 4 MiB.
+        RawClient client(f.port);
+        client.send(f.head("PUT", "/uploads/big.txt", f.alice,
+                           "Content-Length: " + QByteArray::number(body.size())
+                               + "\r\nExpect: 100-continue\r\n"));
+        const Reply early = client.read();
+        QCOMPARE(early.status, 507);
+        QCOMPARE(f.json(early).value(u"limit"_s).toString(), u"min_free_disk_bytes"_s);
+
+        // Chunked: the disk fills mid-stream; 507, the partial file is removed.
+        const Reply late
+            = request(f.port,
+                      f.head("PUT", "/uploads/big.txt", f.alice, "Transfer-Encoding: chunked\r\n")
+                          + chunked(body, 64 * 1024),
+                      15'000);
+        QCOMPARE(late.status, 507);
+        QVERIFY2(f.json(late).value(u"error"_s).toString().contains(u"disk is full"_s),
+                 late.body.constData());
+        QTRY_VERIFY(f.tempFiles().isEmpty());
+        QVERIFY(f.storedFiles().isEmpty());
+        QCOMPARE(f.call("GET", "/healthz", {}).status, 200);
+        // Space is back (the partial file is gone): once the once-a-second
+        // disk reading has seen it, a small upload works.
+        QTRY_VERIFY_WITH_TIMEOUT(f.service->latestSample().diskFreeBytes > 2 * 1024 * 1024, 5000);
+        const Reply small = f.put("small.txt", "fits", f.alice);
+        QVERIFY2(small.status == 201, small.body.constData());
+    }
+}
+
+void tst_UploadsStorage::serverFaultsNameNoServerPath_data()
+{
+    QTest::addColumn<QString>("fault");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("error");
+
+    QTest::addRow("temp folder gone")
+        << u"tmp"_s << 507 << u"cannot create a temp file for x.txt"_s;
+    QTest::addRow("uploads folder gone")
+        << u"uploads"_s << 500
+        << u"cannot move x.txt into the uploads folder: No such file or directory"_s;
+    QTest::addRow("write fails") << u"fsize"_s << 500
+                                 << u"cannot store x.txt: writing its temp file failed"_s;
+}
+
+void tst_UploadsStorage::serverFaultsNameNoServerPath()
+{
+    QFETCH(QString, fault);
+    QFETCH(int, status);
+    QFETCH(QString, error);
+
+    UploadFixture f;
+    QByteArray body;
+    for (int i = 0; body.size() < 2 * 1024 * 1024; ++i)
+        body += "line " + QByteArray::number(i) + "\n";
+    rlimit saved {};
+    QVERIFY(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    if (fault == u"fsize"_s) {
+        // Writes past 1 MiB fail with EFBIG: an I/O error that is not ENOSPC.
+        std::signal(SIGXFSZ, SIG_IGN);
+        rlimit small = saved;
+        small.rlim_cur = 1024 * 1024;
+        QVERIFY(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    } else {
+        QVERIFY(QDir(f.dataDir).rename(fault, fault + u".gone"_s));
+    }
+    const Reply r = f.put("x.txt", body, f.alice);
+    QVERIFY(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
+    if (fault != u"fsize"_s)
+        QVERIFY(QDir(f.dataDir).rename(fault + u".gone"_s, fault));
+
+    QCOMPARE(r.status, status);
+    const QString message = f.json(r).value(u"error"_s).toString();
+    QCOMPARE(message, error);
+    QVERIFY2(!r.body.contains(f.dataDir.toUtf8()) && !message.contains(u'/'), r.body.constData());
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+    QVERIFY(f.storedFiles().isEmpty());
+}
+
+QTEST_GUILESS_MAIN(tst_UploadsStorage)
+#include "tst_uploads_storage.moc"
