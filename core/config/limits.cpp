@@ -94,7 +94,8 @@ constexpr std::array Fields {
                 "How often the service samples itself for the dashboards and /metrics.",
                 &Limits::metricsIntervalMs},
     LimitField {"min_free_disk_bytes", "bytes", 0, 1024 * 1024 * MiB, Defaults.minFreeDiskBytes,
-                "Free disk in the data dir below which /readyz reports not ready.",
+                "Free disk in the data dir kept free: below it /readyz reports not ready, and "
+                "uploads and export jobs are refused or wait.",
                 &Limits::minFreeDiskBytes},
     LimitField {"max_upload_bytes", "bytes", KiB, 1024 * 1024 * MiB, Defaults.maxUploadBytes,
                 "Largest file one upload may carry; larger ones are refused (413).",

@@ -45,7 +45,7 @@ struct Limits
 
     // Observability
     qint64 metricsIntervalMs = 1'000; // sampling period of the dashboards and /metrics
-    qint64 minFreeDiskBytes = 1024LL * 1024 * 1024; // /readyz fails below this in the data dir
+    qint64 minFreeDiskBytes = 1024LL * 1024 * 1024; // kept free in the data dir (uploads, exports)
 
     // Uploads
     qint64 maxUploadBytes = 16LL * 1024 * 1024 * 1024; // one file (raw body or multipart part)

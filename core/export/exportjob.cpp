@@ -4,7 +4,7 @@
 #include "export/gzipencoder.h"
 #include "export/rowreader.h"
 
-#include <QFile>
+#include "util/outputfile.h"
 
 using namespace Qt::StringLiterals;
 
@@ -44,21 +44,19 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
         return JobOutcome::failure(why); // retried with backoff
     }
 
+    // Not started below the floor (the engine holds such a job in the queue;
+    // this catches a disk that filled in between).
+    if (auto room = context.checkFreeDisk(); !room)
+        return JobOutcome::failure(room.error().message);
     const bool gzip = request->format == Format::CsvGzip;
     const auto path = context.createTempFile(gzip ? u".csv.gz"_s : u".csv"_s);
     if (!path)
         return JobOutcome::failure(path.error().message);
-    // Unbuffered: each batch is one write, and a failure is reported by the
-    // write that met it, with its reason.
-    QFile out(*path);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
-        return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
-    const auto writeFailure = [&] {
-        const QString why = u"cannot write %1: %2"_s.arg(*path, out.errorString());
-        // A failed write or flush is a ResourceError for ENOSPC only.
-        return JobOutcome::failure(
-            out.error() == QFileDevice::ResourceError ? u"the disk is full: "_s + why : why);
-    };
+    // Each batch is one write, and a failure is reported by the write that
+    // met it, with its reason (ENOSPC, EIO, a short write).
+    OutputFile out;
+    if (auto opened = out.open(*path, *path); !opened)
+        return JobOutcome::failure(opened.error().message);
 
     // A cancel, timeout or shutdown also interrupts the statement that is
     // running, not only the loop between batches: a hung database would
@@ -88,18 +86,6 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
     const qint64 batchRows = std::max<qint64>(1, m_batchRows());
     qint64 rows = 0;
     qint64 bytes = 0;
-    const auto write = [&](const QByteArray &data) {
-        // A write that fills the disk part-way returns short without an
-        // error; writing the rest fails with the reason (ENOSPC).
-        for (qsizetype done = 0; done < data.size();) {
-            const qint64 n = out.write(data.constData() + done, data.size() - done);
-            if (n <= 0)
-                return false;
-            done += n;
-        }
-        bytes += data.size();
-        return true;
-    };
     context.reportProgress(0, 0, *total ? 0.0 : -1);
     while (!reader.atEnd()) {
         if (context.isStopRequested())
@@ -115,14 +101,18 @@ jobs::JobOutcome ExportJob::run(jobs::JobContext &context) const
             if (reader.atEnd())
                 piece += encoder->finish();
         }
-        if (!write(piece))
-            return writeFailure();
+        if (auto written = out.write(piece); !written)
+            return JobOutcome::failure(written.error().message);
+        bytes += piece.size();
         context.reportProgress(rows, bytes,
                                *total ? std::min(1.0, double(rows) / double(*total)) : -1);
+        // The floor, between batches: an export stops at most one batch
+        // past it, leaving the rest for uploads, the job store and the log.
+        if (auto room = context.checkFreeDisk(); !room)
+            return JobOutcome::failure(room.error().message);
     }
-    if (!out.flush())
-        return writeFailure();
-    out.close();
+    if (auto closed = out.close(); !closed)
+        return JobOutcome::failure(closed.error().message);
     return JobOutcome::success(*path, exportFileName(*request),
                                gzip ? u"application/gzip"_s : u"text/csv; charset=utf-8"_s);
 }

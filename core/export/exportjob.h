@@ -29,6 +29,9 @@ public:
         return AccountCap {QStringLiteral("max_export_jobs_per_account"),
                            limits.maxExportJobsPerAccount};
     }
+    // An export's size is known only once written: it keeps
+    // min_free_disk_bytes free, checked between batches.
+    bool needsFreeDisk() const override { return true; }
 
 private:
     std::shared_ptr<ExportCatalog> m_catalog;

@@ -1,6 +1,7 @@
 #include "jobs/attempt_p.h"
 
 #include "jobs/jobengine.h"
+#include "metrics/processinfo.h"
 #include "util/threadpriority.h"
 
 #include <QDir>
@@ -48,6 +49,12 @@ public:
         m_attempt.bytes = bytes;
         m_attempt.fraction = fraction;
     }
+    Expected<void> checkFreeDisk() const override
+    {
+        if (auto problem = diskFloorProblem(m_attempt.dataDir, m_attempt.minFreeDiskBytes))
+            return Error {*problem};
+        return {};
+    }
     Expected<QString> createTempFile(const QString &suffix) override
     {
         QTemporaryFile file(m_attempt.tempDir + u"/part-XXXXXX"_s + suffix);
@@ -75,6 +82,18 @@ private:
 };
 
 } // namespace
+
+std::optional<QString> diskFloorProblem(const QString &dataDir, qint64 minFree)
+{
+    if (dataDir.isEmpty())
+        return std::nullopt;
+    const qint64 free = metrics::ProcessInfo::freeDiskBytes(dataDir);
+    if (free < 0 || free >= minFree)
+        return std::nullopt;
+    return u"disk below min_free_disk_bytes: the data dir's disk has %1 bytes free, and %2 "
+           "must stay free"_s.arg(free)
+               .arg(minFree);
+}
 
 void Attempt::requestStop()
 {

@@ -26,6 +26,8 @@ struct Attempt
     JobRecord job; // as started
     std::shared_ptr<const JobKind> kind;
     QString tempDir;
+    QString dataDir; // its disk keeps minFreeDiskBytes free; empty: not checked
+    qint64 minFreeDiskBytes = 0; // min_free_disk_bytes when the attempt started
     std::atomic<bool> stopRequested {false}; // set through requestStop()
     std::atomic<qint64> rows {0};
     std::atomic<qint64> bytes {0};
@@ -64,6 +66,11 @@ inline QJsonObject logEntry(const JobRecord &job, const QString &outcome, const 
                         {u"outcome"_s, outcome},
                         {u"error"_s, error}};
 }
+
+// "disk below min_free_disk_bytes: …" when the disk of dataDir has less than
+// minFree bytes free; nothing when it has enough, or dataDir is empty or
+// cannot be read (a reading that fails does not stop work).
+std::optional<QString> diskFloorProblem(const QString &dataDir, qint64 minFree);
 
 // Runs the attempt on the calling (worker) thread and reports the outcome to
 // the engine through the link.

@@ -276,13 +276,28 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
     return refusal;
 }
 
-// A kind's own per-account cap (export jobs: max_export_jobs_per_account).
+// A job that could fill the disk is not taken while the disk is below its
+// floor: it would only fail, or wait in the queue for space.
+std::optional<Refusal> JobEngine::diskRefusal(const JobKind &kind)
+{
+    if (!kind.needsFreeDisk())
+        return std::nullopt;
+    auto problem = diskFloorProblem(m_paths.dataDir, m_limits.minFreeDiskBytes);
+    if (!problem)
+        return std::nullopt;
+    ++m_counters.refused;
+    return Refusal {Refusal::Reason::DiskSpace, *problem, u"min_free_disk_bytes"_s,
+                    m_limits.minFreeDiskBytes};
+}
+
+// A kind's own per-account cap (export jobs: max_export_jobs_per_account),
+// and its need of free disk.
 std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QString &owner)
 {
     const auto kind = m_kinds.value(kindName);
     const auto cap = kind ? kind->accountCap(m_limits) : std::nullopt;
     if (!cap)
-        return std::nullopt;
+        return kind ? diskRefusal(*kind) : std::nullopt;
     int active = 0;
     for (const JobState state : {JobState::Queued, JobState::Running}) {
         JobQuery query;
@@ -296,7 +311,7 @@ std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QSt
         active += page->total;
     }
     if (active < cap->value)
-        return std::nullopt;
+        return diskRefusal(*kind);
     ++m_counters.refused;
     return Refusal {
         Refusal::Reason::AccountBusy,

@@ -28,7 +28,7 @@ struct Principal
 // Why a submission was refused, naming the limit (mapped to 429/503/507).
 struct Refusal
 {
-    enum class Reason { QueueFull, AccountBusy, ResultSpace, BadRequest, Unavailable };
+    enum class Reason { QueueFull, AccountBusy, ResultSpace, DiskSpace, BadRequest, Unavailable };
     Reason reason = Reason::Unavailable;
     QString message;
     QString limit;
@@ -191,8 +191,13 @@ private:
     // retry or delete may start a second copy beside it.
     bool isStopping(const QString &id) const;
     void reconcile();
+    // A message for the job's owner (lastError, attempt_log): paths in the
+    // data dir relative to it, so that accounts do not learn the server's
+    // layout. The event log and sluice.jobs keep the full text.
+    QString forAccounts(const QString &message) const;
     std::optional<Refusal> admissionRefusal(const QString &owner);
     std::optional<Refusal> kindRefusal(const QString &kind, const QString &owner);
+    std::optional<Refusal> diskRefusal(const JobKind &kind);
     void onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
     void requeueUnspent(const QString &id, const QString &why);
     void tick();

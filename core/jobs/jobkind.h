@@ -30,6 +30,11 @@ public:
     // when the attempt ends.
     virtual void setStopHandler(std::function<void()> handler) = 0;
     virtual void reportProgress(qint64 rows, qint64 bytes, double fraction = -1) = 0;
+    // Fails, naming min_free_disk_bytes ("disk below min_free_disk_bytes"),
+    // once the data dir's disk has less free space than that limit (as it was
+    // when this attempt started). For jobs that write a lot: check it between
+    // batches, so that a job stops before it fills the disk.
+    virtual Expected<void> checkFreeDisk() const = 0;
     // A new empty file in this attempt's private temp folder, which is removed
     // whatever the outcome; a result is handed back as one of these files.
     virtual Expected<QString> createTempFile(const QString &suffix) = 0;
@@ -91,6 +96,10 @@ public:
     {
         return std::nullopt;
     }
+    // True for kinds whose output can fill the data disk (exports): while
+    // the disk is below min_free_disk_bytes, such a job is refused (507) and
+    // a queued one, a retry included, waits for space rather than start.
+    virtual bool needsFreeDisk() const { return false; }
 };
 
 } // namespace sluice::jobs

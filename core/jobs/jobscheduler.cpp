@@ -59,13 +59,24 @@ void JobEngine::schedule()
         = std::min<qsizetype>(m_limits.maxActiveJobs, m_pool->maxThreadCount()) - busy;
     if (free <= 0)
         return;
-    const auto due = m_store->due(now(), int(free));
+    // Below min_free_disk_bytes, jobs that could fill the disk wait, a retry
+    // after a full disk included, whatever their retry delay: starting them
+    // would fail again at once. Others may pass them, so look further ahead.
+    const bool diskLow = diskFloorProblem(m_paths.dataDir, m_limits.minFreeDiskBytes).has_value();
+    const auto due = m_store->due(now(), int(diskLow ? free + 64 : free));
     if (!due) {
         qCWarning(lcJobs).noquote() << due.error().message;
         return;
     }
-    for (const JobRecord &job : *due)
+    qsizetype started = 0;
+    for (const JobRecord &job : *due) {
+        const auto kind = m_kinds.value(job.kind);
+        if (diskLow && kind && kind->needsFreeDisk())
+            continue;
+        if (started++ == free)
+            break;
         startAttempt(job);
+    }
 }
 
 void JobEngine::startAttempt(const JobRecord &queued)
@@ -80,16 +91,18 @@ void JobEngine::startAttempt(const JobRecord &queued)
                                                     j.startedAt = now();
                                                 });
         if (failed) {
-            const QString why = kind ? u"cannot create %1"_s.arg(tempDir)
+            const QString why = kind ? u"cannot create the job's temp folder %1"_s.arg(tempDir)
                                      : u"unknown job kind '%1'"_s.arg(queued.kind);
             if (auto done = m_store->transition(
                     queued.id, JobState::Running, JobState::Failed, [&](JobRecord &j) {
                         j.finishedAt = now();
-                        j.lastError = why;
+                        j.lastError = forAccounts(why);
                         j.errorReason = u"error"_s;
-                        j.attemptLog.append(logEntry(j, u"failed"_s, why));
-                    }))
+                        j.attemptLog.append(logEntry(j, u"failed"_s, j.lastError));
+                    })) {
                 noteChanged(*done);
+                emit event(u"failed"_s, queued.id, why);
+            }
         }
         return;
     }
@@ -110,6 +123,8 @@ void JobEngine::startAttempt(const JobRecord &queued)
     attempt->job = *started;
     attempt->kind = kind;
     attempt->tempDir = tempDir;
+    attempt->dataDir = m_paths.dataDir;
+    attempt->minFreeDiskBytes = m_limits.minFreeDiskBytes;
     attempt->clock.start();
     m_attempts.insert(started->id, attempt);
     ++m_counters.started;
@@ -206,9 +221,9 @@ void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const J
     const qint64 delay = again ? backoffMs((**current).attempts) : 0;
     const auto moved = m_store->transition(
         id, JobState::Running, again ? JobState::Queued : JobState::Failed, [&](JobRecord &j) {
-            j.lastError = outcome.error;
+            j.lastError = forAccounts(outcome.error);
             j.errorReason = u"error"_s;
-            j.attemptLog.append(logEntry(j, u"failed"_s, outcome.error));
+            j.attemptLog.append(logEntry(j, u"failed"_s, j.lastError));
             if (again) {
                 j.queuedAt = now();
                 j.notBefore = now().addMSecs(delay);
@@ -228,6 +243,19 @@ void JobEngine::onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const J
     } else {
         emit event(u"failed"_s, id, outcome.error);
     }
+}
+
+QString JobEngine::forAccounts(const QString &message) const
+{
+    if (m_paths.dataDir.isEmpty())
+        return message;
+    const QString root = QRegularExpression::escape(m_paths.dataDir);
+    // A path inside the data dir, then the data dir itself (followed by
+    // nothing that would make it a longer name). Failures are rare: no cache.
+    QString text = message;
+    text.replace(QRegularExpression(root + u"/+"_s), QString());
+    text.replace(QRegularExpression(root + u"(?=$|[\\s:;,'\")\\]])"_s), u"the data dir"_s);
+    return text;
 }
 
 // Temp file -> fdatasync -> rename into the results folder -> fsync of the folder.

@@ -1,6 +1,7 @@
 #include "jobs/selftestjob.h"
 
-#include <QFile>
+#include "util/outputfile.h"
+
 #include <QThread>
 
 using namespace Qt::StringLiterals;
@@ -73,9 +74,9 @@ JobOutcome SelftestJob::run(JobContext &context) const
     const auto path = context.createTempFile(u".txt"_s);
     if (!path)
         return JobOutcome::failure(path.error().message);
-    QFile out(*path);
-    if (!out.open(QIODevice::WriteOnly))
-        return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
+    OutputFile out;
+    if (auto opened = out.open(*path, *path); !opened)
+        return JobOutcome::failure(opened.error().message);
     const QByteArray line
         = QByteArray("selftest ").append(context.job().id.toLatin1()).append('\n');
     qint64 written = 0;
@@ -85,15 +86,14 @@ JobOutcome SelftestJob::run(JobContext &context) const
         QThread::msleep(quint64(stepMs)); // stands for a batch of real work
         for (qint64 n = 0; n < bytesPerStep; n += line.size()) {
             const QByteArray piece = line.left(bytesPerStep - n);
-            if (out.write(piece) != piece.size())
-                return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
+            if (auto done = out.write(piece); !done)
+                return JobOutcome::failure(done.error().message);
             written += piece.size();
         }
         context.reportProgress(step, written, double(step) / double(steps));
     }
-    if (!out.flush())
-        return JobOutcome::failure(u"cannot write %1: %2"_s.arg(*path, out.errorString()));
-    out.close();
+    if (auto closed = out.close(); !closed)
+        return JobOutcome::failure(closed.error().message);
     if (context.job().attempts <= param(params, "fail_attempts")) {
         return JobOutcome::failure(
             u"failing attempt %1 on purpose (fail_attempts = %2)"_s.arg(context.job().attempts)

@@ -80,6 +80,21 @@ bool checkReady(Exchange &ex, ExportCatalog &catalog, const QString &name)
     return false;
 }
 
+// 507 when the last reading of the disk is below its floor. Early, from a
+// reading up to a second old; the engine checks the disk again on admission.
+std::optional<HttpError> diskRefusal(const std::function<qint64()> &freeDiskBytes,
+                                     qint64 minFreeDiskBytes)
+{
+    const qint64 free = freeDiskBytes ? freeDiskBytes() : -1;
+    if (free < 0 || free >= minFreeDiskBytes)
+        return std::nullopt;
+    return HttpError::limitExceeded(
+        507,
+        u"disk below min_free_disk_bytes: the data dir's disk has %1 bytes free, too little "
+        "for an export job"_s.arg(free),
+        u"min_free_disk_bytes"_s, minFreeDiskBytes);
+}
+
 void submitJob(Exchange &ex, jobs::JobEngine *engine, QObject *replyTo,
                const exports::ExportRequest &request)
 {
@@ -133,7 +148,8 @@ Response needsHttp11(const exports::ExportRequest &request)
 }
 
 void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
-                jobs::JobEngine *engine, QObject *replyTo, const config::Limits &limits)
+                jobs::JobEngine *engine, QObject *replyTo, const config::Limits &limits,
+                const std::function<qint64()> &freeDiskBytes)
 {
     const QString file = ex.pathParam(u"file"_s);
     if (!file.endsWith(u".csv"_s)) {
@@ -154,9 +170,16 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
     if (!checkReady(ex, *catalog, dataset->name))
         return;
     const bool async = prefersAsync(ex.request());
+    // A live export writes nothing to disk: only the job it may turn into
+    // is refused below the floor.
+    const auto submitIfRoom = [=](Exchange &to, const exports::ExportRequest &job) {
+        if (auto refused = diskRefusal(freeDiskBytes, limits.minFreeDiskBytes))
+            return to.respond(*refused);
+        submitJob(to, engine, replyTo, job);
+    };
     if (request->days() > limits.liveExportMaxDays) {
         if (async)
-            return submitJob(ex, engine, replyTo, *request);
+            return submitIfRoom(ex, *request);
         ex.respond(tooLarge(u"%1 days is more than a live export serves"_s.arg(request->days()),
                             u"live_export_max_days"_s, limits.liveExportMaxDays, *request,
                             {{u"days"_s, request->days()}}));
@@ -165,7 +188,7 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
 
     if (ex.request().version == 10) {
         if (async)
-            return submitJob(ex, engine, replyTo, *request);
+            return submitIfRoom(ex, *request);
         ex.respond(needsHttp11(*request));
         return;
     }
@@ -208,7 +231,7 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
             if (*counted > maxRows) {
                 live.cancel();
                 if (async)
-                    return submitJob(*p, engine, replyTo, req);
+                    return submitIfRoom(*p, req);
                 p->respond(
                     tooLarge(u"about %1 rows match; more than a live export serves"_s.arg(*counted),
                              u"live_export_max_rows"_s, maxRows, req,
@@ -239,12 +262,17 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
 
 void addExportRoutes(http::Router &router, std::shared_ptr<ExportCatalog> catalog,
                      jobs::JobEngine *engine, QObject *replyTo,
-                     std::function<config::Limits()> limits)
+                     std::function<config::Limits()> limits, std::function<qint64()> freeDiskBytes)
 {
-    router.add("GET", u"/exports/{file}"_s, Access::Account,
-               [=](Exchange &ex) { handleLive(ex, catalog, engine, replyTo, limits()); });
+    router.add("GET", u"/exports/{file}"_s, Access::Account, [=](Exchange &ex) {
+        handleLive(ex, catalog, engine, replyTo, limits(), freeDiskBytes);
+    });
 
     router.add("POST", u"/exports"_s, Access::Account, [=](Exchange &ex) {
+        if (auto refused = diskRefusal(freeDiskBytes, limits().minFreeDiskBytes)) {
+            ex.respond(*refused); // before reading the body
+            return;
+        }
         http::JsonBodySink::receive(
             ex, limits().maxJsonBodyBytes, [=](Exchange &ex, const QJsonObject &body) {
                 const QJsonValue name = body.value(u"dataset"_s);

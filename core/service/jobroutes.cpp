@@ -61,6 +61,9 @@ Response refusalResponse(const jobs::Refusal &r)
     case jobs::Refusal::Reason::BadRequest:
         status = 400;
         break;
+    case jobs::Refusal::Reason::DiskSpace:
+        status = 507;
+        break;
     case jobs::Refusal::Reason::QueueFull:
     case jobs::Refusal::Reason::ResultSpace:
     case jobs::Refusal::Reason::Unavailable:

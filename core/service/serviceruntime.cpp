@@ -75,8 +75,9 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
                      [this] {
                          return m_uploadPolicy;
                      }});
-    addExportRoutes(router, m_service->exportCatalog(), m_engine, this,
-                    [this] { return m_limits; });
+    addExportRoutes(
+        router, m_service->exportCatalog(), m_engine, this, [this] { return m_limits; },
+        [this] { return m_engineStats.disk ? m_engineStats.disk->freeBytes : qint64(-1); });
     if (m_service->options().extraRoutes) // immutable after construction: safe to read here
         m_service->options().extraRoutes(router);
 

@@ -2,6 +2,7 @@
 
 #include "upload/sha256.h"
 #include "upload/uploadrecord.h"
+#include "util/outputfile.h"
 
 #include <QFile>
 #include <QImage>
@@ -246,12 +247,15 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
     auto report = context.createTempFile(u".json"_s);
     if (!report)
         return jobs::JobOutcome::failure(report.error().message);
-    QFile out(*report);
     outcome.insert(u"upload"_s, id);
-    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(outcome).toJson()) < 0
-        || !out.flush())
-        return jobs::JobOutcome::failure(u"cannot write the report: "_s % out.errorString());
-    out.close();
+    OutputFile out;
+    auto written = out.open(*report, u"the report of upload "_s % id);
+    if (written)
+        written = out.write(QJsonDocument(outcome).toJson());
+    if (written)
+        written = out.close();
+    if (!written)
+        return jobs::JobOutcome::failure(written.error().message);
     return jobs::JobOutcome::success(*report, record.name % u".report.json"_s,
                                      u"application/json"_s);
 }

@@ -1,6 +1,7 @@
 // The I/O side of UploadWriter: runs on a pool thread, one task per writer at
 // a time (see uploadwriter_p.h).
 #include "upload/uploadwriter_p.h"
+#include "util/outputfile.h"
 #include "util/threadpriority.h"
 
 #include <QStringBuilder>
@@ -86,8 +87,8 @@ void WriterState::run()
             queue.pop_front();
         }
 
-        if (const int error = writePiece(piece); error != 0) {
-            fail(u"cannot write "_s % path % u": "_s % qt_error_string(error), isDiskFull(error));
+        if (const auto failed = writePiece(piece)) {
+            fail(u"cannot write "_s % path % u": "_s % failed->describe(), failed->isDiskFull());
             return;
         }
         if (computeSha256)
@@ -120,28 +121,13 @@ void WriterState::run()
     flushAndReport();
 }
 
-// Returns 0 or the errno of the failed call. Short writes are continued and
-// EINTR retried; a write that makes no progress is an I/O error rather than
-// a reason to spin.
-int WriterState::writePiece(const QByteArray &piece)
+// Short writes are continued and EINTR retried (util/outputfile.h); the
+// progress counter follows what reached the file, even on a failure.
+std::optional<WriteFailure> WriterState::writePiece(const QByteArray &piece)
 {
-    const char *next = piece.constData();
-    size_t remaining = size_t(piece.size());
-    while (remaining > 0) {
-        const ssize_t count = options.writeFunction ? options.writeFunction(fd, next, remaining)
-                                                    : ::write(fd, next, remaining);
-        if (count < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (count == 0)
-            return EIO;
-        next += count;
-        remaining -= size_t(count);
-        written += count;
-    }
-    return 0;
+    const auto failed = writeFully(fd, piece, options.writeFunction);
+    written += failed ? failed->written : piece.size();
+    return failed;
 }
 
 void WriterState::flushAndReport()
@@ -152,14 +138,14 @@ void WriterState::flushAndReport()
     } while (result != 0 && errno == EINTR);
     if (result != 0) {
         const int error = errno;
-        fail(u"cannot flush "_s % path % u": "_s % qt_error_string(error), isDiskFull(error));
+        fail(u"cannot flush "_s % path % u": "_s % describeSystemError(error), isDiskFull(error));
         return;
     }
     // On Linux the descriptor is released even when close() fails, so it is
     // never retried; EINTR there does not mean lost data.
     if (::close(takeDescriptor()) != 0 && errno != EINTR) {
         const int error = errno;
-        fail(u"cannot close "_s % path % u": "_s % qt_error_string(error), isDiskFull(error));
+        fail(u"cannot close "_s % path % u": "_s % describeSystemError(error), isDiskFull(error));
         return;
     }
     const QByteArray digest = computeSha256 ? sha256.finish() : QByteArray();

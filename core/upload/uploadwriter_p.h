@@ -2,6 +2,7 @@
 
 #include "upload/sha256.h"
 #include "upload/uploadwriter.h"
+#include "util/outputfile.h"
 
 #include <QLoggingCategory>
 #include <QMetaObject>
@@ -91,7 +92,7 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     std::atomic<qint64> written {0};
 
 private:
-    int writePiece(const QByteArray &piece);
+    std::optional<WriteFailure> writePiece(const QByteArray &piece);
     void flushAndReport();
     void fail(const QString &message, bool diskFull);
     int takeDescriptor();

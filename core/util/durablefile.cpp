@@ -1,5 +1,7 @@
 #include "util/durablefile.h"
 
+#include "util/outputfile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -20,7 +22,7 @@ namespace {
 
 Error systemError(QStringView what, const QString &path, int errorCode)
 {
-    return Error {what % u' ' % path % u": "_s % qt_error_string(errorCode)};
+    return Error {what % u' ' % path % u": "_s % describeSystemError(errorCode)};
 }
 
 // Owns a descriptor so that every early return closes it.
@@ -66,23 +68,6 @@ private:
     QByteArray m_path;
 };
 
-bool writeAll(int fd, QByteArrayView data)
-{
-    const char *next = data.data();
-    qsizetype remaining = data.size();
-    while (remaining > 0) {
-        const ssize_t written = ::write(fd, next, size_t(remaining));
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        next += written;
-        remaining -= written;
-    }
-    return true;
-}
-
 template<typename Call> int retryOnInterrupt(Call call)
 {
     int result;
@@ -113,8 +98,8 @@ Expected<void> writeFileDurably(const QString &path, QByteArrayView data)
     // mkostemp() creates 0600 minus the umask; make the mode exact.
     if (::fchmod(fd.get(), S_IRUSR | S_IWUSR) != 0)
         return systemError(u"cannot set the permissions of the temporary file for", path, errno);
-    if (!writeAll(fd.get(), data))
-        return systemError(u"cannot write", path, errno);
+    if (const auto failed = writeFully(fd.get(), data))
+        return Error {u"cannot write "_s % path % u": "_s % failed->describe()};
     if (retryOnInterrupt([&] { return ::fdatasync(fd.get()); }) != 0)
         return systemError(u"cannot flush", path, errno);
     if (fd.close() != 0 && errno != EINTR)

@@ -2,6 +2,7 @@
 #include "tmpfsmount.h"
 #include "upload/uploadwriter.h"
 #include "uploadwritertesting.h"
+#include "util/outputfile.h"
 
 #include <QCryptographicHash>
 #include <QMutex>
@@ -126,7 +127,7 @@ void tst_UploadWriterFaults::diskErrors_data()
     QTest::addColumn<QString>("reason");
 
     const auto reason = [](int error) {
-        return QString::fromLocal8Bit(std::strerror(error));
+        return sluice::describeSystemError(error);
     };
     QTest::addRow("ENOSPC in write") << false << ENOSPC << true << reason(ENOSPC);
     QTest::addRow("EDQUOT in write") << false << EDQUOT << true << reason(EDQUOT);
