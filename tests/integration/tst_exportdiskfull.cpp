@@ -48,6 +48,7 @@ private slots:
     void exportJobOnFullDisk();
     void refusedBelowFloor();
     void floorStopsExportAndHoldsItsRetry();
+    void heldExportsDoNotBlockOtherKinds();
 
 private:
     QTemporaryDir m_sourceDir; // the dataset's database is not on the small disk
@@ -236,6 +237,45 @@ void tst_ExportDiskFull::floorStopsExportAndHoldsItsRetry()
     QCOMPARE(f.job(id).value(u"attempts"_s).toInt(), 2);
     QCOMPARE(parseCsv(f.call("GET", "/jobs/" + id.toLatin1() + "/result").body),
              parseCsv(m_expected));
+}
+
+// Below the floor, queued exports wait, and jobs of other kinds pass them
+// however many exports wait ahead (review 19: the scheduler looked only 64
+// jobs past the free slots, so a selftest or an upload's processing queued
+// behind 65 held exports never started).
+void tst_ExportDiskFull::heldExportsDoNotBlockOtherKinds()
+{
+    constexpr qint64 floor = 4 * MiB;
+    constexpr int kHeldExports = 70;
+    const QString ballast = m_dataDir->filePath(u"ballast"_s);
+    DiskService f(m_dataDir->path(), m_source, [](config::Limits &l) {
+        l.minFreeDiskBytes = floor;
+        l.maxActiveJobs = 1;
+        l.maxJobsPerAccount = 1'000;
+        l.maxExportJobsPerAccount = 1'000;
+    });
+    if (QTest::currentTestFailed())
+        return;
+    const auto selftest = [&](int steps) {
+        const QByteArray body = R"({"kind":"selftest","params":{"steps":)"
+            + QByteArray::number(steps) + R"(,"step_ms":50,"bytes_per_step":10}})";
+        const Reply r = f.callAs(f.root, "POST", "/jobs", body);
+        return r.status == 202 ? json(r).value(u"id"_s).toString() : QString();
+    };
+    // The one worker is busy while the exports are queued above the floor.
+    const QString busy = selftest(2'000);
+    QVERIFY(!busy.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(f.state(busy), u"running"_s, 5'000);
+    for (int i = 0; i < kHeldExports; ++i)
+        QCOMPARE(f.call("POST", "/exports", kAllRows.toByteArray()).status, 202);
+
+    // The disk goes below the floor: the exports are held; a selftest
+    // (no disk needed) queued after them must still run once the worker is free.
+    QVERIFY(writeBallast(ballast, floor / 2));
+    const QString other = selftest(1);
+    QVERIFY(!other.isEmpty());
+    QCOMPARE(f.callAs(f.root, "POST", "/jobs/" + busy.toLatin1() + "/cancel").status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(f.state(other), u"succeeded"_s, 10'000);
 }
 
 QTEST_GUILESS_MAIN(tst_ExportDiskFull)
