@@ -1,6 +1,7 @@
 #include "export/rowreader.h"
 
 #include <QAtomicInteger>
+#include <QLoggingCategory>
 #include <QMutex>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -13,6 +14,8 @@
 #include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
+
+Q_DECLARE_LOGGING_CATEGORY(lcExport)
 
 namespace sluice::exports {
 
@@ -97,9 +100,14 @@ Expected<void> RowReader::open()
                                     : options % u";QSQLITE_OPEN_READONLY"_s;
     }
     m_db.setConnectOptions(options);
-    if (!m_db.open())
-        return Error {u"dataset %1: cannot open the database: %2"_s.arg(m_dataset.name,
-                                                                        m_db.lastError().text())};
+    if (!m_db.open()) {
+        // The driver's reason names hosts, ports and socket paths: the
+        // service's log keeps it, accounts (job errors, 503 bodies) do not see it.
+        qCWarning(lcExport).noquote() << "dataset" << m_dataset.name
+                                      << ": cannot open the database:" << m_db.lastError().text();
+        return Error {u"dataset %1: cannot open the database (the service's log says why)"_s.arg(
+            m_dataset.name)};
+    }
     const QVariant handle = m_db.driver()->handle();
     if (!isPostgres() && handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0) {
         m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());

@@ -61,22 +61,22 @@ void JobEngine::schedule()
         return;
     // Below min_free_disk_bytes, jobs that could fill the disk wait, a retry
     // after a full disk included, whatever their retry delay: starting them
-    // would fail again at once. Others may pass them, so look further ahead.
-    const bool diskLow = diskFloorProblem(m_paths.dataDir, m_limits.minFreeDiskBytes).has_value();
-    const auto due = m_store->due(now(), int(diskLow ? free + 64 : free));
+    // would fail again at once. The query leaves them out, so that however
+    // many wait, the other kinds pass them (a window over the queue did not).
+    QStringList waiting;
+    if (diskFloorProblem(m_paths.dataDir, m_limits.minFreeDiskBytes)) {
+        for (auto it = m_kinds.cbegin(); it != m_kinds.cend(); ++it) {
+            if (it.value()->needsFreeDisk())
+                waiting.append(it.key());
+        }
+    }
+    const auto due = m_store->due(now(), int(free), waiting);
     if (!due) {
         qCWarning(lcJobs).noquote() << due.error().message;
         return;
     }
-    qsizetype started = 0;
-    for (const JobRecord &job : *due) {
-        const auto kind = m_kinds.value(job.kind);
-        if (diskLow && kind && kind->needsFreeDisk())
-            continue;
-        if (started++ == free)
-            break;
+    for (const JobRecord &job : *due)
         startAttempt(job);
-    }
 }
 
 void JobEngine::startAttempt(const JobRecord &queued)
@@ -251,10 +251,13 @@ QString JobEngine::forAccounts(const QString &message) const
         return message;
     const QString root = QRegularExpression::escape(m_paths.dataDir);
     // A path inside the data dir, then the data dir itself (followed by
-    // nothing that would make it a longer name). Failures are rare: no cache.
+    // nothing that would make it a longer name), each only where a path
+    // starts (/var/tmp/d is not inside /tmp/d). Failures are rare: no cache.
+    const QString start = u"(?<![^\\s:;,'\"(=])"_s;
     QString text = message;
-    text.replace(QRegularExpression(root + u"/+"_s), QString());
-    text.replace(QRegularExpression(root + u"(?=$|[\\s:;,'\")\\]])"_s), u"the data dir"_s);
+    text.replace(QRegularExpression(start + root + u"/+"_s), QString());
+    text.replace(QRegularExpression(start + root + u"(?=$|[\\s:;,'\")\\]])"_s),
+                 u"the data dir"_s);
     return text;
 }
 

@@ -62,8 +62,11 @@ public:
 
     virtual Expected<JobPage> list(const JobQuery &query) = 0;
     virtual Expected<JobCounts> counts() = 0;
-    // Queued jobs whose notBefore is unset or <= now, oldest queuedAt first.
-    virtual Expected<QList<JobRecord>> due(const QDateTime &now, int limit) = 0;
+    // Queued jobs whose notBefore is unset or <= now, oldest queuedAt first,
+    // leaving out the kinds named in skipKinds (those that must wait).
+    virtual Expected<QList<JobRecord>> due(const QDateTime &now, int limit,
+                                           const QStringList &skipKinds = {})
+        = 0;
     // Earliest notBefore among queued jobs that are not due yet.
     virtual Expected<std::optional<QDateTime>> nextDue(const QDateTime &now) = 0;
     virtual Expected<QList<JobRecord>> inState(JobState state) = 0;

@@ -283,16 +283,26 @@ Expected<JobCounts> SqliteJobStore::counts()
     return counts;
 }
 
-Expected<QList<JobRecord>> SqliteJobStore::due(const QDateTime &now, int limit)
+Expected<QList<JobRecord>> SqliteJobStore::due(const QDateTime &now, int limit,
+                                               const QStringList &skipKinds)
 {
     Transaction transaction(m_db, u"find due jobs"_s);
     if (auto begun = transaction.begin(Mode::Read); !begun)
         return begun.error();
+    QVariantList bindings {detail::timeValue(now)};
+    QString skip;
+    for (const QString &kind : skipKinds) {
+        skip += skip.isEmpty() ? u" AND kind NOT IN (?"_s : u", ?"_s;
+        bindings.append(kind);
+    }
+    if (!skip.isEmpty())
+        skip += u')';
+    bindings.append(qMax(limit, 0));
     Expected<QList<JobRecord>> jobs
         = selectRecords(transaction, m_db,
-                        u"WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)"
-                        " ORDER BY queued_at ASC, created_at ASC, id ASC LIMIT ?"_s,
-                        {detail::timeValue(now), qMax(limit, 0)});
+                        u"WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)"_s
+                            + skip + u" ORDER BY queued_at ASC, created_at ASC, id ASC LIMIT ?"_s,
+                        bindings);
     if (!jobs)
         return jobs;
     if (auto committed = transaction.commit(); !committed)

@@ -45,7 +45,8 @@ public:
 
     Expected<JobPage> list(const JobQuery &query) override;
     Expected<JobCounts> counts() override;
-    Expected<QList<JobRecord>> due(const QDateTime &now, int limit) override;
+    Expected<QList<JobRecord>> due(const QDateTime &now, int limit,
+                                   const QStringList &skipKinds = {}) override;
     Expected<std::optional<QDateTime>> nextDue(const QDateTime &now) override;
     Expected<QList<JobRecord>> inState(JobState state) override;
     Expected<QList<JobRecord>> withResults() override;

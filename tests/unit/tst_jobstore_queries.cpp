@@ -217,6 +217,16 @@ void tst_JobStoreQueries::dueOrderAndNotBefore()
     QCOMPARE(labelsOf(*store->due(atMinute(105), 10)),
              QStringList({u"q3"_s, u"q2"_s, u"q5"_s, u"q1"_s, u"q4"_s}));
     QCOMPARE(labelsOf(*store->due(atMinute(99).addMSecs(-1), 10)), QStringList({u"q5"_s, u"q1"_s}));
+
+    // Kinds that must wait (exports below the disk floor) are left out by
+    // the query itself, however many there are ahead of the others.
+    JobRecord other = queued(u"s1"_s, 99, std::nullopt, 99);
+    other.kind = u"selftest"_s;
+    QVERIFY(insertAll(store, {other}));
+    QCOMPARE(labelsOf(*store->due(now, 1, {u"export"_s})), QStringList({u"s1"_s}));
+    QCOMPARE(labelsOf(*store->due(now, 10, {u"export"_s, u"upload.process"_s})),
+             QStringList({u"s1"_s}));
+    QCOMPARE(labelsOf(*store->due(now, 1)), QStringList({u"q2"_s}));
 }
 
 void tst_JobStoreQueries::nextDue()
