@@ -18,27 +18,13 @@ namespace sluice::test {
 
 QString createRowsSource(const QString &path)
 {
-    QString error;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"source"_s);
-        db.setDatabaseName(path);
-        if (!db.open())
-            return db.lastError().text();
-        QSqlQuery q(db);
-        for (const QString &sql :
-             {u"CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT)"_s,
-              u"CREATE INDEX t_at ON t (at)"_s,
-              u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
-              "INSERT INTO t SELECT i, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || "
-              "' minutes'), printf('row %d, \"%.60c\"', i, 'x') FROM n"_s.arg(kSourceRows)}) {
-            if (!q.exec(sql)) {
-                error = q.lastError().text();
-                break;
-            }
-        }
-    }
-    QSqlDatabase::removeDatabase(u"source"_s);
-    return error;
+    return createSqliteDatabase(
+        path,
+        {u"CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL, label TEXT)"_s,
+         u"CREATE INDEX t_at ON t (at)"_s,
+         u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
+         "INSERT INTO t SELECT i, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || "
+         "' minutes'), printf('row %d, \"%.60c\"', i, 'x') FROM n"_s.arg(kSourceRows)});
 }
 
 qint64 freeBytes(const QString &path)
@@ -57,15 +43,6 @@ bool writeBallast(const QString &path, qint64 leave)
             return false;
     }
     return true;
-}
-
-QStringList filesUnder(const QString &dir)
-{
-    QStringList out;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        out << it.next();
-    return out;
 }
 
 DiskService::DiskService(const QString &dataDir, const QString &source,

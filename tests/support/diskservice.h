@@ -6,6 +6,7 @@
 // 4 MiB of CSV) in a database that is not on the small disk. For the tests
 // of a full disk and of the errors it causes. Mounting needs root, as in CI.
 
+#include "exporttesting.h"
 #include "testsupport.h"
 
 #include "config/limits.h"
@@ -25,8 +26,7 @@ QString createRowsSource(const QString &path);
 
 // Fills `path` until about `leave` bytes are free on its file system.
 bool writeBallast(const QString &path, qint64 leave);
-qint64 freeBytes(const QString &path);
-QStringList filesUnder(const QString &dir);
+qint64 freeBytes(const QString &path); // filesUnder(): exporttesting.h
 
 struct DiskService
 {
