@@ -177,12 +177,6 @@ void JobEngine::openResult(const QString &id, const Principal &who, QObject *rep
         replyTo, [=, this] { return doOpenResult(id, who); }, std::move(reply));
 }
 
-OwnedFd::~OwnedFd()
-{
-    if (m_fd >= 0)
-        ::close(m_fd);
-}
-
 ResultLookup JobEngine::doOpenResult(const QString &id, const Principal &who)
 {
     ResultLookup lookup;
@@ -194,7 +188,7 @@ ResultLookup JobEngine::doOpenResult(const QString &id, const Principal &who)
     const int fd = ::open(QFile::encodeName(lookup.job->resultPath).constData(),
                           O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0) {
-        lookup.file = std::make_shared<OwnedFd>(fd);
+        lookup.file = std::make_shared<FileDescriptor>(fd);
     } else {
         const int error = errno;
         qCWarning(lcJobs).noquote() << "cannot open the result of job" << id << "at"

@@ -4,6 +4,7 @@
 #include "jobs/jobkind.h"
 #include "jobs/jobstore.h"
 #include "metrics/processinfo.h"
+#include "util/filedescriptor.h"
 
 #include <QHash>
 #include <QObject>
@@ -12,7 +13,6 @@
 
 #include <functional>
 #include <memory>
-#include <utility>
 
 namespace sluice::jobs {
 
@@ -35,28 +35,13 @@ struct Refusal
     qint64 value = 0;
 };
 
-// A descriptor that closes itself unless taken.
-class OwnedFd final
-{
-public:
-    explicit OwnedFd(int fd)
-        : m_fd(fd)
-    { }
-    ~OwnedFd();
-    Q_DISABLE_COPY_MOVE(OwnedFd)
-    int take() { return std::exchange(m_fd, -1); }
-
-private:
-    int m_fd;
-};
-
 // A job, and its result file opened on the engine's thread, where the expiry
 // sweep and delete run too: a result found is a result that can be sent, even
 // when the file is removed a moment later.
 struct ResultLookup
 {
     std::optional<JobRecord> job;
-    std::shared_ptr<OwnedFd> file; // with a succeeded job whose file opened
+    std::shared_ptr<FileDescriptor> file; // with a succeeded job whose file opened
     QString openError; // a succeeded job whose file did not open (logged; no path)
 };
 

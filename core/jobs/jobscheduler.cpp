@@ -256,8 +256,7 @@ QString JobEngine::forAccounts(const QString &message) const
     const QString start = u"(?<![^\\s:;,'\"(=])"_s;
     QString text = message;
     text.replace(QRegularExpression(start + root + u"/+"_s), QString());
-    text.replace(QRegularExpression(start + root + u"(?=$|[\\s:;,'\")\\]])"_s),
-                 u"the data dir"_s);
+    text.replace(QRegularExpression(start + root + u"(?=$|[\\s:;,'\")\\]])"_s), u"the data dir"_s);
     return text;
 }
 

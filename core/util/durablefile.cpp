@@ -1,5 +1,6 @@
 #include "util/durablefile.h"
 
+#include "util/filedescriptor.h"
 #include "util/outputfile.h"
 
 #include <QDir>
@@ -24,29 +25,6 @@ Error systemError(QStringView what, const QString &path, int errorCode)
 {
     return Error {what % u' ' % path % u": "_s % describeSystemError(errorCode)};
 }
-
-// Owns a descriptor so that every early return closes it.
-class FileDescriptor final
-{
-public:
-    explicit FileDescriptor(int fd)
-        : m_fd(fd)
-    { }
-    ~FileDescriptor()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    Q_DISABLE_COPY_MOVE(FileDescriptor)
-
-    int get() const { return m_fd; }
-    // Closes now and reports the result; on Linux the descriptor is released
-    // even when close() fails, so it is never retried.
-    int close() { return ::close(std::exchange(m_fd, -1)); }
-
-private:
-    int m_fd;
-};
 
 // Removes the temporary file on every path that does not end in the rename.
 class TemporaryFileGuard final
