@@ -85,14 +85,9 @@ private:
 
 std::optional<QString> diskFloorProblem(const QString &dataDir, qint64 minFree)
 {
-    if (dataDir.isEmpty())
+    if (dataDir.isEmpty() || minFree <= 0) // no floor: no statvfs either
         return std::nullopt;
-    const qint64 free = metrics::ProcessInfo::freeDiskBytes(dataDir);
-    if (free < 0 || free >= minFree)
-        return std::nullopt;
-    return u"disk below min_free_disk_bytes: the data dir's disk has %1 bytes free, and %2 "
-           "must stay free"_s.arg(free)
-               .arg(minFree);
+    return metrics::diskFloorProblem(metrics::ProcessInfo::freeDiskBytes(dataDir), minFree);
 }
 
 void Attempt::requestStop()

@@ -138,4 +138,14 @@ FolderUsage folderUsage(const QString &path, qint64 maxEntries)
     return usage;
 }
 
+std::optional<QString> diskFloorProblem(qint64 freeBytes, qint64 minFree)
+{
+    if (freeBytes < 0 || freeBytes >= minFree)
+        return std::nullopt;
+    return QStringLiteral("disk below min_free_disk_bytes: the data dir's disk has %1 bytes free, "
+                          "and %2 must stay free")
+        .arg(freeBytes)
+        .arg(minFree);
+}
+
 } // namespace sluice::metrics

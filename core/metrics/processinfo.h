@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 namespace sluice::metrics {
 
 // Readings of this process and its disk, from /proc and statvfs (Linux).
@@ -35,5 +37,11 @@ struct DiskReading
     qint64 tempBytes = 0;
 };
 DiskReading readDisk(const QString &dataDir);
+
+// "disk below min_free_disk_bytes: …" when a reading of the data dir's free
+// bytes is under minFree; nothing when it is not, or there is no reading
+// (freeBytes < 0: a reading that fails does not stop work). The one wording
+// of the job engine's and the export routes' refusals.
+std::optional<QString> diskFloorProblem(qint64 freeBytes, qint64 minFree);
 
 } // namespace sluice::metrics

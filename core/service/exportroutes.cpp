@@ -7,6 +7,7 @@
 #include "http/jsonbodysink.h"
 #include "jobs/jobengine.h"
 #include "jobs/jobjson.h"
+#include "metrics/processinfo.h"
 #include "service/jobroutes.h"
 
 #include <QJsonObject>
@@ -85,14 +86,11 @@ bool checkReady(Exchange &ex, ExportCatalog &catalog, const QString &name)
 std::optional<HttpError> diskRefusal(const std::function<qint64()> &freeDiskBytes,
                                      qint64 minFreeDiskBytes)
 {
-    const qint64 free = freeDiskBytes ? freeDiskBytes() : -1;
-    if (free < 0 || free >= minFreeDiskBytes)
+    const auto problem
+        = metrics::diskFloorProblem(freeDiskBytes ? freeDiskBytes() : -1, minFreeDiskBytes);
+    if (!problem)
         return std::nullopt;
-    return HttpError::limitExceeded(
-        507,
-        u"disk below min_free_disk_bytes: the data dir's disk has %1 bytes free, too little "
-        "for an export job"_s.arg(free),
-        u"min_free_disk_bytes"_s, minFreeDiskBytes);
+    return HttpError::limitExceeded(507, *problem, u"min_free_disk_bytes"_s, minFreeDiskBytes);
 }
 
 void submitJob(Exchange &ex, jobs::JobEngine *engine, QObject *replyTo,
