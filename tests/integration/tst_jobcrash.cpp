@@ -29,8 +29,9 @@ QJsonObject jobOf(quint16 port, const QString &token, const QString &id)
         .object();
 }
 
-// A selftest job of 40 steps of 50 ms (2 s), 4 KiB a step; its id, or empty.
-QString submitSelftest(quint16 port, const QString &token)
+// A selftest job of 40 steps of 50 ms (2 s), 4 KiB a step, once it has made
+// some progress (its attempt folder holds a partial file); its id, or empty.
+QString startSelftest(quint16 port, const QString &token)
 {
     const QByteArray body
         = R"({"kind":"selftest","params":{"steps":40,"step_ms":50,"bytes_per_step":4096}})";
@@ -40,7 +41,14 @@ QString submitSelftest(quint16 port, const QString &token)
                                         + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     if (submitted.status != 202)
         return {};
-    return QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    const QString id = QJsonDocument::fromJson(submitted.body).object().value(u"id"_s).toString();
+    const bool progressed = QTest::qWaitFor(
+        [&] {
+            return jobOf(port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt()
+                >= 3;
+        },
+        10'000);
+    return progressed ? id : QString();
 }
 
 } // namespace
@@ -51,12 +59,8 @@ void tst_JobCrash::killedWhileRunningThenRecovered()
     Daemon first;
     QVERIFY2(first.start(dir.path()), first.output.constData());
     const QString token = first.token;
-    const QString id = submitSelftest(first.port, token);
+    const QString id = startSelftest(first.port, token);
     QVERIFY(!id.isEmpty());
-    // Wait until it has made some progress, so its attempt folder holds a partial file.
-    QTRY_VERIFY_WITH_TIMEOUT(
-        jobOf(first.port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt() >= 3,
-        10000);
     QCOMPARE(jobOf(first.port, token, id).value(u"state"_s).toString(), u"running"_s);
     QVERIFY(!QDir(dir.filePath(u"tmp/jobs"_s)).isEmpty());
     first.kill9();
@@ -82,11 +86,8 @@ void tst_JobCrash::secondInstanceLeavesTheFirstOnesJobsAlone()
     Daemon first;
     QVERIFY2(first.start(dir.path()), first.output.constData());
     const QString token = first.token;
-    const QString id = submitSelftest(first.port, token);
+    const QString id = startSelftest(first.port, token);
     QVERIFY(!id.isEmpty());
-    QTRY_VERIFY_WITH_TIMEOUT(
-        jobOf(first.port, token, id).value(u"progress"_s).toObject().value(u"rows"_s).toInt() >= 3,
-        10000);
     const QString attemptDir = dir.filePath(u"tmp/jobs/"_s + id + u"-1"_s);
     QVERIFY(QDir(attemptDir).exists());
 
