@@ -80,6 +80,8 @@ public:
     const Options &options() const { return m_options; }
     // Lives on its own thread: call its thread-safe methods only.
     jobs::JobEngine *jobEngine() const { return m_engine; }
+    // Lives on its own thread: call its thread-safe methods only.
+    upload::UploadStore *uploadStore() const { return m_uploadStore; }
     // Datasets, demo generation, live export threads and counters; thread-safe.
     std::shared_ptr<exports::ExportCatalog> exportCatalog() const { return m_exports; }
 

@@ -117,14 +117,17 @@ constexpr qint64 ReadPiece = 1024 * 1024;
 constexpr int ThumbnailSide = 256;
 constexpr qint64 MaxImagePixels = 200LL * 1000 * 1000;
 
+// Records what the attempt found on the upload; the upload's state follows
+// the job's once the engine has recorded it (UploadStore::followJob()).
 struct Recorder
 {
     QSqlDatabase db;
     QString id;
+    QString jobId;
 
     jobs::JobOutcome fail(const QString &error, bool retryable)
     {
-        (void)uploaddb::setOutcome(db, id, ProcessingState::Failed, {{u"error"_s, error}});
+        (void)uploaddb::recordFindings(db, id, jobId, {{u"error"_s, error}});
         return jobs::JobOutcome::failure(u"upload %1: "_s.arg(id) % error, retryable);
     }
 };
@@ -165,7 +168,7 @@ QString makeThumbnail(const QString &source, const QString &target, QJsonObject 
 jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
 {
     const QString id = context.job().params.value(u"upload"_s).toString();
-    Recorder recorder {context.database(u"QSQLITE"_s, m_databasePath), id};
+    Recorder recorder {context.database(u"QSQLITE"_s, m_databasePath), id, context.job().id};
     if (auto opened = uploaddb::open(recorder.db); !opened)
         return jobs::JobOutcome::failure(opened.error().message);
     auto found = uploaddb::find(recorder.db, id);
@@ -236,12 +239,14 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         if (!problem.isEmpty())
             return recorder.fail(problem, false);
     }
-    auto recorded2 = uploaddb::setOutcome(recorder.db, id, ProcessingState::Done, outcome);
+    auto recorded2 = uploaddb::recordFindings(recorder.db, id, recorder.jobId, outcome);
     if (!recorded2)
         return jobs::JobOutcome::failure(recorded2.error().message);
-    if (!*recorded2) { // deleted meanwhile
-        QFile::remove(m_uploadsDir % u'/' % id % u".thumb.png"_s);
-        return jobs::JobOutcome::failure(u"upload %1 was deleted"_s.arg(id), false);
+    if (!*recorded2) { // deleted meanwhile, or handed to another job (a restart requeued it)
+        if (auto still = uploaddb::find(recorder.db, id); still && !*still)
+            QFile::remove(m_uploadsDir % u'/' % id % u".thumb.png"_s);
+        return jobs::JobOutcome::failure(
+            u"upload %1 was deleted or is processed by another job"_s.arg(id), false);
     }
     // The job's result is the same outcome, as a small JSON report.
     auto report = context.createTempFile(u".json"_s);

@@ -44,7 +44,8 @@ class UploadProcessJob final : public jobs::JobKind
 {
 public:
     UploadProcessJob(QString databasePath, QString uploadsDir);
-    QString name() const override { return QStringLiteral("upload.process"); }
+    static QString kindName() { return QStringLiteral("upload.process"); }
+    QString name() const override { return kindName(); }
     QString validate(const QJsonObject &params) const override;
     jobs::JobOutcome run(jobs::JobContext &context) const override;
 

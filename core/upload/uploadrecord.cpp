@@ -166,26 +166,57 @@ Expected<bool> remove(QSqlDatabase &db, const QString &id)
     return q.numRowsAffected() > 0;
 }
 
-Expected<void> setJob(QSqlDatabase &db, const QString &id, const QString &jobId,
-                      ProcessingState state, const QJsonObject &outcome)
+Expected<bool> setJob(QSqlDatabase &db, const QString &id, const QString &jobId)
 {
     QSqlQuery q(db);
-    q.prepare(u"UPDATE uploads SET job_id = ?, processing = ?, outcome = ? WHERE id = ?"_s);
+    q.prepare(u"UPDATE uploads SET job_id = ? WHERE id = ? AND processing = ?"
+              " AND (job_id IS NULL OR job_id = '')"_s);
     q.addBindValue(jobId);
-    q.addBindValue(toString(state));
-    q.addBindValue(QString::fromUtf8(outcomeText(outcome)));
     q.addBindValue(id);
-    return exec(q, u"cannot update upload "_s % id);
+    q.addBindValue(toString(ProcessingState::Pending));
+    if (auto done = exec(q, u"cannot update upload "_s % id); !done)
+        return done.error();
+    return q.numRowsAffected() > 0;
 }
 
-Expected<bool> setOutcome(QSqlDatabase &db, const QString &id, ProcessingState state,
-                          const QJsonObject &outcome)
+Expected<bool> recordFindings(QSqlDatabase &db, const QString &id, const QString &jobId,
+                              const QJsonObject &outcome)
 {
     QSqlQuery q(db);
-    q.prepare(u"UPDATE uploads SET processing = ?, outcome = ? WHERE id = ?"_s);
-    q.addBindValue(toString(state));
+    q.prepare(u"UPDATE uploads SET outcome = ? WHERE id = ?"
+              " AND (job_id IS NULL OR job_id = '' OR job_id = ?)"_s);
     q.addBindValue(QString::fromUtf8(outcomeText(outcome)));
     q.addBindValue(id);
+    q.addBindValue(jobId);
+    if (auto done = exec(q, u"cannot update upload "_s % id); !done)
+        return done.error();
+    return q.numRowsAffected() > 0;
+}
+
+Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
+                      ProcessingState state, const std::optional<QJsonObject> &outcome)
+{
+    QSqlQuery q(db);
+    q.prepare(u"UPDATE uploads SET job_id = ?, processing = ?, outcome = COALESCE(?, outcome)"
+              " WHERE id = ? AND (job_id IS NULL OR job_id = '' OR job_id = ?)"_s);
+    q.addBindValue(jobId);
+    q.addBindValue(toString(state));
+    q.addBindValue(outcome ? QVariant(QString::fromUtf8(outcomeText(*outcome)))
+                           : QVariant(QMetaType(QMetaType::QString)));
+    q.addBindValue(id);
+    q.addBindValue(jobId);
+    if (auto done = exec(q, u"cannot update upload "_s % id); !done)
+        return done.error();
+    return q.numRowsAffected() > 0;
+}
+
+Expected<bool> clearJob(QSqlDatabase &db, const QString &id, const QString &jobId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"UPDATE uploads SET job_id = '' WHERE id = ? AND job_id = ? AND processing = ?"_s);
+    q.addBindValue(id);
+    q.addBindValue(jobId);
+    q.addBindValue(toString(ProcessingState::Pending));
     if (auto done = exec(q, u"cannot update upload "_s % id); !done)
         return done.error();
     return q.numRowsAffected() > 0;
@@ -215,6 +246,20 @@ Expected<QStringList> pendingWithoutJob(QSqlDatabase &db)
     while (q.next())
         ids.append(q.value(0).toString());
     return ids;
+}
+
+Expected<QList<std::pair<QString, QString>>> pendingWithJob(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(u"SELECT id, job_id FROM uploads WHERE processing = ? AND job_id <> ''"_s);
+    q.addBindValue(toString(ProcessingState::Pending));
+    if (auto done = exec(q, u"cannot list uploads being processed"_s); !done)
+        return done.error();
+    QList<std::pair<QString, QString>> rows;
+    while (q.next())
+        rows.append({q.value(0).toString(), q.value(1).toString()});
+    return rows;
 }
 
 } // namespace uploaddb

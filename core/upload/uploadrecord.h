@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace sluice::upload {
 
@@ -49,14 +50,25 @@ Expected<void> open(QSqlDatabase &db); // pragmas and schema
 Expected<void> insert(QSqlDatabase &db, const UploadRecord &record);
 Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id);
 Expected<bool> remove(QSqlDatabase &db, const QString &id);
-Expected<void> setJob(QSqlDatabase &db, const QString &id, const QString &jobId,
-                      ProcessingState state, const QJsonObject &outcome);
-Expected<bool> setOutcome(QSqlDatabase &db, const QString &id, ProcessingState state,
-                          const QJsonObject &outcome);
+// Who writes what: the store's thread records the job and settles the
+// state, following the job engine's verdict (the upload is done only once
+// its job has succeeded); the job's thread records what it found. Each
+// update touches only an upload handled by that job or by none yet, so a
+// late or stray writer changes nothing (false).
+Expected<bool> setJob(QSqlDatabase &db, const QString &id, const QString &jobId);
+Expected<bool> recordFindings(QSqlDatabase &db, const QString &id, const QString &jobId,
+                              const QJsonObject &outcome);
+// `outcome` empty: the findings stay as recorded.
+Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
+                      ProcessingState state, const std::optional<QJsonObject> &outcome);
+// A pending upload whose job is gone loses it, to be queued again.
+Expected<bool> clearJob(QSqlDatabase &db, const QString &id, const QString &jobId);
 Expected<QStringList> allIds(QSqlDatabase &db);
 // Uploads still pending that have no processing job (a crash came between
 // the row and its job).
 Expected<QStringList> pendingWithoutJob(QSqlDatabase &db);
+// (upload id, job id) of the uploads waiting for their job's verdict.
+Expected<QList<std::pair<QString, QString>>> pendingWithJob(QSqlDatabase &db);
 
 } // namespace uploaddb
 

@@ -1,5 +1,6 @@
 #include "upload/uploadstore.h"
 
+#include "upload/uploadprocessjob.h"
 #include "util/durablefile.h"
 
 #include <QDateTime>
@@ -68,6 +69,10 @@ Expected<void> UploadStore::start()
                    u"%1 upload temp files from an earlier run removed"_s.arg(swept));
     reconcile();
     queueMissingProcessing();
+    // Queued: the engine's batches arrive on this thread, in order.
+    connect(m_engine, &jobs::JobEngine::jobsChanged, this, &UploadStore::followJobs,
+            Qt::UniqueConnection);
+    catchUpWithJobs();
     // A tenth of the TTL: a file is gone at most 10 % after its time.
     m_sweepTimer.start(std::chrono::milliseconds(std::max<qint64>(1000, m_tempTtlMs / 10)));
     return {};
@@ -168,6 +173,114 @@ void UploadStore::queueMissingProcessing()
         u"processing_requeued"_s, {},
         u"%1 uploads stored without a processing job (interrupted): queued"_s.arg(records.size()));
     queueProcessing(std::move(records), this, [](StoreResult<QList<UploadRecord>>) {});
+}
+
+namespace {
+
+// What an upload's processing state becomes when its job is in `job`'s
+// state; nothing for a job whose result merely expired.
+std::optional<ProcessingState> processingFor(const jobs::JobRecord &job)
+{
+    switch (job.state) {
+    case jobs::JobState::Queued:
+    case jobs::JobState::Running:
+        return ProcessingState::Pending; // also after a retry of a failed one
+    case jobs::JobState::Succeeded:
+        return ProcessingState::Done;
+    case jobs::JobState::Failed:
+    case jobs::JobState::Cancelled:
+        return ProcessingState::Failed;
+    case jobs::JobState::Expired:
+        break;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+void UploadStore::followJobs(const QList<jobs::JobRecord> &changed, const QStringList &removed)
+{
+    if (m_closed)
+        return;
+    for (const jobs::JobRecord &job : changed) {
+        if (job.kind == UploadProcessJob::kindName())
+            followJob(job);
+    }
+    // A job deleted in the same batch as its verdict: the upload (if it still
+    // waits for that job) is processed again rather than left pending.
+    if (removed.isEmpty())
+        return;
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    const auto waiting = uploaddb::pendingWithJob(db);
+    if (!waiting)
+        return;
+    for (const auto &[uploadId, jobId] : *waiting) {
+        if (removed.contains(jobId))
+            requeue(uploadId, jobId);
+    }
+}
+
+// The upload's processing state follows its job, and only its own job.
+void UploadStore::followJob(const jobs::JobRecord &job)
+{
+    const QString id = job.params.value(u"upload"_s).toString();
+    const auto state = processingFor(job);
+    if (!state)
+        return;
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    const auto found = uploaddb::find(db, id);
+    if (!found || !*found)
+        return; // deleted
+    const UploadRecord &r = **found;
+    if ((!r.jobId.isEmpty() && r.jobId != job.id) || r.processing == *state
+        || r.processing == ProcessingState::NotQueued)
+        return;
+    std::optional<QJsonObject> outcome; // the job's findings stay
+    if (*state == ProcessingState::Failed && !r.outcome.contains(u"error"_s))
+        outcome = QJsonObject {{u"error"_s,
+                                job.state == jobs::JobState::Cancelled
+                                    ? u"processing job %1 was cancelled"_s.arg(job.id)
+                                    : job.lastError}};
+    if (auto set = uploaddb::settle(db, id, job.id, *state, outcome); !set)
+        qCWarning(lcUploadStore).noquote() << set.error().message;
+}
+
+// At start-up: a verdict recorded just before a crash may not have reached
+// the upload. Each upload still pending asks for its job.
+void UploadStore::catchUpWithJobs()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    const auto waiting = uploaddb::pendingWithJob(db);
+    if (!waiting) {
+        qCWarning(lcUploadStore).noquote() << waiting.error().message;
+        return;
+    }
+    for (const auto &[uploadId, jobId] : *waiting) {
+        m_engine->get(jobId, {{}, true}, this,
+                      [this, uploadId, jobId](std::optional<jobs::JobRecord> job) {
+                          if (m_closed)
+                              return;
+                          if (job)
+                              followJob(*job);
+                          else
+                              requeue(uploadId, jobId);
+                      });
+    }
+}
+
+void UploadStore::requeue(const QString &uploadId, const QString &jobId)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    const auto cleared = uploaddb::clearJob(db, uploadId, jobId);
+    if (!cleared || !*cleared)
+        return;
+    const auto found = uploaddb::find(db, uploadId);
+    if (!found || !*found)
+        return;
+    emit event(u"processing_requeued"_s, uploadId,
+               u"processing job %1 is gone before its verdict reached the upload: queued again"_s
+                   .arg(jobId));
+    queueProcessing({**found}, this, [](StoreResult<QList<UploadRecord>>) {});
 }
 
 QString UploadStore::filePath(const QString &id) const
@@ -320,26 +433,28 @@ void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
     }
     const UploadRecord &r = s->records[s->next];
     m_engine->submit(
-        u"upload.process"_s, QJsonObject {{u"upload"_s, r.id}}, {r.account, false}, this,
+        UploadProcessJob::kindName(), QJsonObject {{u"upload"_s, r.id}}, {r.account, false}, this,
         [this, s](jobs::SubmitResult result) {
             if (m_closed) {
                 submitNext(s); // replies
                 return;
             }
             UploadRecord &r = s->records[s->next++];
+            QSqlDatabase db = QSqlDatabase::database(m_connection);
             if (result.job) {
+                // Only the job: its verdict may have been followed already.
                 r.jobId = result.job->id;
-                r.processing = ProcessingState::Pending;
+                if (auto set = uploaddb::setJob(db, r.id, r.jobId); !set)
+                    qCWarning(lcUploadStore).noquote() << set.error().message;
             } else {
                 r.processing = ProcessingState::NotQueued;
                 r.outcome = QJsonObject {
                     {u"error"_s,
                      QString(u"processing was not queued: "_s
                              % (result.refusal ? result.refusal->message : QString()))}};
+                if (auto set = uploaddb::settle(db, r.id, {}, r.processing, r.outcome); !set)
+                    qCWarning(lcUploadStore).noquote() << set.error().message;
             }
-            QSqlDatabase db = QSqlDatabase::database(m_connection);
-            if (auto set = uploaddb::setJob(db, r.id, r.jobId, r.processing, r.outcome); !set)
-                qCWarning(lcUploadStore).noquote() << set.error().message;
             submitNext(s);
         });
 }

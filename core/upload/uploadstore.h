@@ -116,6 +116,10 @@ private:
     static StoreError unavailable();
     void reconcile();
     void queueMissingProcessing();
+    void followJobs(const QList<jobs::JobRecord> &changed, const QStringList &removed);
+    void followJob(const jobs::JobRecord &job);
+    void catchUpWithJobs();
+    void requeue(const QString &uploadId, const QString &jobId);
 
     const Paths m_paths;
     jobs::JobEngine *m_engine;

@@ -1,9 +1,13 @@
-// Upload storage and its faults against the real service: the temp sweeper
+// Upload storage and its faults, and the processing state of stored uploads
+// following their jobs against the real service: the temp sweeper
 // (at start, after the TTL, sparing a live upload's finished parts), shutdown
 // mid-upload, a full disk, and server faults whose answers name no server
 // path.
 #include "tmpfsmount.h"
 #include "uploadtesting.h"
+
+#include "jobs/jobengine.h"
+#include "upload/uploadstore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -27,6 +31,8 @@ private slots:
     void diskFull();
     void serverFaultsNameNoServerPath_data();
     void serverFaultsNameNoServerPath();
+    void processingIsDoneOnlyOnceItsJobIs();
+    void lateJobRecordDoesNotUndoAVerdict();
 };
 
 void tst_UploadsStorage::tempFilesAreSweptAtStartAndAfterTtl()
@@ -228,6 +234,105 @@ void tst_UploadsStorage::serverFaultsNameNoServerPath()
     QVERIFY2(!r.body.contains(f.dataDir.toUtf8()) && !message.contains(u'/'), r.body.constData());
     QTRY_VERIFY(f.tempFiles().isEmpty());
     QVERIFY(f.storedFiles().isEmpty());
+}
+
+namespace {
+
+QByteArray bigCsv(qsizetype atLeast)
+{
+    QByteArray csv = "n,text\r\n";
+    for (int i = 0; csv.size() < atLeast; ++i)
+        csv += QByteArray::number(i) + ",some words of text in a field\r\n";
+    return csv;
+}
+
+} // namespace
+
+// An upload says its processing is done only once the engine has recorded
+// its job as succeeded: a client that sees "done" and then reads, or
+// deletes, the job never finds it still running (tst_crashrecovery got 409
+// from DELETE /jobs/{id} that way).
+void tst_UploadsStorage::processingIsDoneOnlyOnceItsJobIs()
+{
+    UploadFixture f;
+    const QByteArray csv = bigCsv(24 * 1024 * 1024); // processing takes a while
+    const Reply r = f.put("big.csv", csv, f.alice);
+    QCOMPARE(r.status, 201);
+    const QString id = f.json(r).value(u"id"_s).toString();
+    const QByteArray job = f.json(r).value(u"job"_s).toString().toLatin1();
+    const auto jobState = [&] {
+        return f.json(f.call("GET", "/jobs/" + job, f.alice)).value(u"state"_s).toString();
+    };
+    QString state;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            state = jobState();
+            return state != u"queued"_s;
+        },
+        10'000));
+    QCOMPARE(state, u"running"_s);
+
+    // The engine cannot record the outcome while held; the job finishes its
+    // work on its worker meanwhile and records what it found.
+    ThreadHold engine(f.service->jobEngine());
+    QJsonObject row;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            row = uploadRow(f.dataDir, id);
+            return row.value(u"outcome"_s).toObject().contains(u"rows"_s);
+        },
+        15'000));
+    QCOMPARE(row.value(u"processing"_s).toString(), u"pending"_s);
+    engine.release();
+
+    QTRY_COMPARE(f.processing(id), u"done"_s);
+    QCOMPARE(jobState(), u"succeeded"_s);
+    QCOMPARE(f.upload(id, f.alice).value(u"processing"_s).toObject().value(u"rows"_s).toInteger(),
+             csv.count("\r\n") - 1);
+    QCOMPARE(f.call("DELETE", "/jobs/" + job, f.alice).status, 204);
+}
+
+// The store records an upload's job when the engine answers its submission.
+// If the job has run before that answer is handled, recording it must not
+// undo what the job found (it used to set the upload back to pending for
+// ever).
+void tst_UploadsStorage::lateJobRecordDoesNotUndoAVerdict()
+{
+    UploadFixture f;
+    std::optional<ThreadHold> engine(std::in_place, f.service->jobEngine());
+    RawClient client(f.port);
+    const QByteArray csv = "a,b\r\n1,2\r\n";
+    client.send(f.head("PUT", "/uploads/small.csv", f.alice,
+                       "Content-Length: " + QByteArray::number(csv.size()) + "\r\n")
+                + csv);
+    // The row is in (the store then waits for the engine's answer).
+    QString id;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            QDir uploads(f.dataDir + u"/uploads"_s);
+            const QStringList files = uploads.entryList(QDir::Files);
+            id = files.isEmpty() ? QString() : files.first();
+            return !id.isEmpty() && !uploadRow(f.dataDir, id).isEmpty();
+        },
+        10'000));
+    // The store is held before the engine answers, then the engine runs the job.
+    std::optional<ThreadHold> store(std::in_place, f.service->uploadStore());
+    engine.reset();
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s);
+        },
+        10'000));
+    store.reset();
+
+    const Reply r = client.read(10'000);
+    QCOMPARE(r.status, 201);
+    const QByteArray job = f.json(r).value(u"job"_s).toString().toLatin1();
+    QVERIFY(!job.isEmpty());
+    QTRY_COMPARE(f.processing(id), u"done"_s);
+    QCOMPARE(uploadRow(f.dataDir, id).value(u"job"_s).toString(), QString::fromLatin1(job));
+    QCOMPARE(f.json(f.call("GET", "/jobs/" + job, f.alice)).value(u"state"_s).toString(),
+             u"succeeded"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_UploadsStorage)

@@ -20,9 +20,13 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QSemaphore>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QThreadPool>
 
 #include <memory>
+#include <utility>
 
 namespace sluice::test {
 
@@ -140,6 +144,57 @@ struct UploadFixture
         return at < 0 ? -1 : text.mid(at + key.size()).split('\n').first().toInt();
     }
 };
+
+// Holds the thread `object` lives on (the job engine's, the upload store's)
+// in a call of its own until release(), so that whatever that thread would
+// do next waits.
+class ThreadHold
+{
+public:
+    explicit ThreadHold(QObject *object)
+    {
+        QMetaObject::invokeMethod(object, [this] {
+            m_entered.release();
+            m_released.acquire();
+        });
+        m_entered.acquire();
+    }
+    ~ThreadHold() { release(); }
+    void release()
+    {
+        if (!std::exchange(m_done, true))
+            m_released.release();
+    }
+
+private:
+    QSemaphore m_entered;
+    QSemaphore m_released;
+    bool m_done = false;
+};
+
+// One upload's row read beside the service (WAL), not through its threads.
+inline QJsonObject uploadRow(const QString &dataDir, const QString &id)
+{
+    QJsonObject row;
+    const QString connection = u"row-%1"_s.arg(quintptr(&row));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
+        db.setDatabaseName(dataDir + u"/uploads.db"_s);
+        db.setConnectOptions(u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"_s);
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.prepare(u"SELECT job_id, processing, outcome FROM uploads WHERE id = ?"_s);
+            q.addBindValue(id);
+            if (q.exec() && q.next())
+                row = {{u"job"_s, q.value(0).toString()},
+                       {u"processing"_s, q.value(1).toString()},
+                       {u"outcome"_s,
+                        QJsonDocument::fromJson(q.value(2).toString().toUtf8()).object()}};
+        }
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return row;
+}
 
 // Holds every thread of the upload writers' pool, so that no queued byte
 // reaches the disk until the test opens the gate.
