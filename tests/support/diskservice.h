@@ -44,7 +44,7 @@ struct DiskService
     Reply callAs(const QString &token, const QByteArray &method, const QByteArray &path,
                  const QByteArray &body = {}, const QByteArray &extraHeaders = {});
     QJsonObject job(const QString &id);
-    QString state(const QString &id) { return job(id).value(QStringLiteral("state")).toString(); }
+    QString state(const QString &id) { return JobClient {port, root}.state(id); }
 };
 
 } // namespace sluice::test
