@@ -146,6 +146,7 @@ private slots:
     void retriedJobDeletedInTheSameBatchLeavesNoStaleVerdict();
     void retriedUploadShowsNoErrorOfTheEarlierAttempt();
     void cancelledJobsLateFindingsDoNotReplaceTheVerdict();
+    void jobCancelledAndDeletedInTheSameBatchIsNotQueuedAgain();
 };
 
 // Finding 1. The store shuts down before the engine: a job that the engine
@@ -377,6 +378,58 @@ void tst_UploadsJobFollow::cancelledJobsLateFindingsDoNotReplaceTheVerdict()
     // The cancelled job's verdict keeps its error.
     QVERIFY2(row.value(u"outcome"_s).toObject().value(u"error"_s).toString().contains(
                  u"cancelled"_s),
+             QJsonDocument(row).toJson(QJsonDocument::Compact).constData());
+}
+
+// Finding 2, second form. Cancelling an upload's queued job and deleting
+// it ("cancel, then clean up") within one jobsChanged batch: the batch
+// carries only "removed", the upload is still pending with that job, and
+// followJobs() requeues it: a new job processes the upload the owner
+// stopped. With 250 ms between the two calls the same requests leave it
+// "failed" (cancelled). The outcome depends on the timing of the batch.
+void tst_UploadsJobFollow::jobCancelledAndDeletedInTheSameBatchIsNotQueuedAgain()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxActiveJobs = 1;
+    UploadFixture f(limits);
+    const QByteArray body = R"({"kind":"selftest","params":{"steps":300,"step_ms":100}})";
+    const QByteArray selftest = f.json(request(f.port, f.head("POST", "/jobs", f.admin,
+                                                              "Content-Type: application/json\r\n"
+                                                              "Content-Length: "
+                                                                  + QByteArray::number(body.size())
+                                                                  + "\r\n")
+                                                           + body))
+                                    .value(u"id"_s)
+                                    .toString()
+                                    .toLatin1();
+    QVERIFY(!selftest.isEmpty());
+    QTRY_COMPARE(jobState(f, selftest), u"running"_s);
+
+    const Reply r = f.put("small.csv", "a,b\r\n1,2\r\n", f.alice);
+    QCOMPARE(r.status, 201);
+    const QString id = f.json(r).value(u"id"_s).toString();
+    const QByteArray job = f.json(r).value(u"job"_s).toString().toLatin1();
+    QTest::qWait(500); // its "queued" batch has been followed
+    QCOMPARE(jobState(f, job), u"queued"_s);
+
+    // Cancel, then delete: both handled by the engine before its next batch.
+    std::optional<ThreadHold> engine(std::in_place, f.service->jobEngine());
+    RawClient cancel(f.port);
+    cancel.send(f.head("POST", "/jobs/" + job + "/cancel", f.alice, {}));
+    QTest::qWait(200);
+    RawClient remove(f.port);
+    remove.send(f.head("DELETE", "/jobs/" + job, f.alice, {}));
+    QTest::qWait(200);
+    engine.reset();
+    QCOMPARE(cancel.read(10'000).status, 200);
+    QCOMPARE(remove.read(10'000).status, 204);
+
+    // Its job was cancelled: the upload is failed, and no job processes it.
+    QTest::qWait(1000);
+    const QJsonObject row = uploadRow(f.dataDir, id);
+    (void)f.call("POST", "/jobs/" + selftest + "/cancel", f.admin);
+    QVERIFY2(row.value(u"processing"_s).toString() == u"failed"_s
+                 && row.value(u"job"_s).toString() == QString::fromLatin1(job),
              QJsonDocument(row).toJson(QJsonDocument::Compact).constData());
 }
 
