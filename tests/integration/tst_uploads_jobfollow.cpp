@@ -43,10 +43,15 @@ class QueuedHold
 public:
     // thenSendPosted: once released, the held thread handles what was queued
     // to `object` meanwhile before its timers can fire.
-    explicit QueuedHold(QObject *object, bool thenSendPosted = false)
+    // firstSendPosted: before it holds, the thread handles what was queued to
+    // `object` by the calls before it (the engine's queued schedule()).
+    explicit QueuedHold(QObject *object, bool thenSendPosted = false, bool firstSendPosted = false)
         : m_state(std::make_shared<State>())
     {
-        QMetaObject::invokeMethod(object, [state = m_state, object, thenSendPosted] {
+        QMetaObject::invokeMethod(object, [state = m_state, object, thenSendPosted,
+                                           firstSendPosted] {
+            if (firstSendPosted)
+                QCoreApplication::sendPostedEvents(object);
             state->entered.release();
             state->released.acquire();
             if (thenSendPosted)
@@ -147,6 +152,7 @@ private slots:
     void retriedUploadShowsNoErrorOfTheEarlierAttempt();
     void cancelledJobsLateFindingsDoNotReplaceTheVerdict();
     void jobCancelledAndDeletedInTheSameBatchIsNotQueuedAgain();
+    void thumbnailIsServedOnlyOnceProcessingIsDone();
 };
 
 // Finding 1. The store shuts down before the engine: a job that the engine
@@ -431,6 +437,49 @@ void tst_UploadsJobFollow::jobCancelledAndDeletedInTheSameBatchIsNotQueuedAgain(
     QVERIFY2(row.value(u"processing"_s).toString() == u"failed"_s
                  && row.value(u"job"_s).toString() == QString::fromLatin1(job),
              QJsonDocument(row).toJson(QJsonDocument::Compact).constData());
+}
+
+// Finding 5 (docs/api.md). GET /uploads/{id}/thumbnail answers "404 ...
+// before processing is done", and checks only that the outcome names a
+// thumbnail. Now that the job records its findings before the engine
+// records its verdict (and the store follows it up to a batch later), the
+// thumbnail is served while the upload is still pending (and, with finding
+// 4, for a cancelled one).
+void tst_UploadsJobFollow::thumbnailIsServedOnlyOnceProcessingIsDone()
+{
+    UploadFixture f;
+    const QByteArray png = pngBytes(64, 48);
+    std::optional<ThreadHold> engine(std::in_place, f.service->jobEngine());
+    RawClient client(f.port);
+    client.send(f.head("PUT", "/uploads/small.png", f.alice,
+                       "Content-Type: image/png\r\nContent-Length: "
+                           + QByteArray::number(png.size()) + "\r\n")
+                + png);
+    QString id;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const QStringList files = QDir(f.dataDir + u"/uploads"_s).entryList(QDir::Files);
+            id = files.isEmpty() ? QString() : files.first();
+            return !id.isEmpty() && !uploadRow(f.dataDir, id).isEmpty();
+        },
+        10'000));
+    QTest::qWait(200); // the store's submission is queued to the engine
+    // The engine takes the job and starts it, then is held: the job runs,
+    // records what it found, and its outcome waits for the engine.
+    QueuedHold started(f.service->jobEngine(), false, true);
+    engine.reset();
+    QVERIFY(started.waitEntered(10'000));
+    QCOMPARE(client.read(10'000).status, 201);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(
+                u"thumbnail"_s);
+        },
+        10'000));
+    QCOMPARE(uploadRow(f.dataDir, id).value(u"processing"_s).toString(), u"pending"_s);
+    const Reply thumbnail = f.call("GET", "/uploads/" + id.toLatin1() + "/thumbnail", f.alice);
+    started.release();
+    QCOMPARE(thumbnail.status, 404); // processing is not done
 }
 
 QTEST_GUILESS_MAIN(tst_UploadsJobFollow)
