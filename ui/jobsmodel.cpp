@@ -260,6 +260,8 @@ void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &remove
     QList<int> updated;
     QList<JobRecord> added;
     for (const JobRecord &job : changed) {
+        if (removed.contains(job.id))
+            continue; // its last state, sent with its removal
         if (const int row = m_rows.value(job.id, -1); row >= 0) {
             m_jobs[row] = job;
             updated.append(row);

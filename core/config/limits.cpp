@@ -90,6 +90,16 @@ constexpr std::array Fields {
     LimitField {"cancel_grace_ms", "ms", 100, Hour, Defaults.cancelGraceMs,
                 "Time a cancelled or timed-out job has to stop before it is reported stuck.",
                 &Limits::cancelGraceMs},
+    LimitField {"max_account_result_bytes", "bytes", MiB, 16 * 1024 * 1024 * MiB,
+                Defaults.maxAccountResultBytes,
+                "Job results on disk of one account; its new jobs are refused (507) past it.",
+                &Limits::maxAccountResultBytes},
+    LimitField {"max_results_per_account", "count", 1, 1'000'000, Defaults.maxResultsPerAccount,
+                "Job results on disk of one account; its new jobs are refused (507) past it.",
+                &Limits::maxResultsPerAccount},
+    LimitField {"result_eviction_floor_ms", "ms", 0, 7 * 24 * Hour, Defaults.resultEvictionFloorMs,
+                "Age under which a result is never evicted to make room (expiry still applies).",
+                &Limits::resultEvictionFloorMs},
     LimitField {"metrics_interval_ms", "ms", 100, Minute, Defaults.metricsIntervalMs,
                 "How often the service samples itself for the dashboards and /metrics.",
                 &Limits::metricsIntervalMs},
@@ -110,6 +120,14 @@ constexpr std::array Fields {
                 Defaults.maxUploadTempBytes,
                 "Bytes that uploads in flight may hold in the temp folder (507 past it).",
                 &Limits::maxUploadTempBytes},
+    LimitField {"max_account_upload_temp_bytes", "bytes", MiB, 1024 * 1024 * MiB,
+                Defaults.maxAccountUploadTempBytes,
+                "Bytes that one account's uploads in flight may hold in the temp folder (507).",
+                &Limits::maxAccountUploadTempBytes},
+    LimitField {"max_account_stored_upload_bytes", "bytes", MiB, 1024 * 1024 * 1024 * MiB,
+                Defaults.maxAccountStoredUploadBytes,
+                "Stored uploads of one account, with those in flight; more are refused (507).",
+                &Limits::maxAccountStoredUploadBytes},
     LimitField {"temp_file_ttl_ms", "ms", Minute, 7 * 24 * Hour, Defaults.tempFileTtlMs,
                 "Age after which a temp file no request owns is deleted.", &Limits::tempFileTtlMs},
     LimitField {"upload_buffer_bytes", "bytes", 64 * KiB, 256 * MiB, Defaults.uploadBufferBytes,
@@ -141,6 +159,9 @@ constexpr std::array Fields {
     LimitField {"max_export_jobs_per_account", "count", 1, 1'000, Defaults.maxExportJobsPerAccount,
                 "Queued and running export jobs of one account; more are refused (429).",
                 &Limits::maxExportJobsPerAccount},
+    LimitField {"max_live_exports_per_account", "count", 1, 16, Defaults.maxLiveExportsPerAccount,
+                "Live exports of one account at once, of the 16 the service runs; more get 429.",
+                &Limits::maxLiveExportsPerAccount},
 };
 
 // Every member is a qint64 and needs its row above.
@@ -235,6 +256,7 @@ QList<LimitProblem> limitProblems(const Limits &limits)
         // A single client or account must not be allowed more than everyone.
         {&Limits::maxConnectionsPerClient, &Limits::maxConnections, false},
         {&Limits::maxUploadsPerAccount, &Limits::maxConcurrentUploads, false},
+
         {&Limits::maxMultipartFileParts, &Limits::maxMultipartParts, false},
         // The temp sweeper tells an orphan by its age: a receiving upload
         // writes at least every body_idle_timeout_ms.

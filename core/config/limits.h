@@ -42,6 +42,10 @@ struct Limits
     qint64 maxResultBytes = 10LL * 1024 * 1024 * 1024; // finished results on disk
     qint64 expirySweepIntervalMs = 60'000;
     qint64 cancelGraceMs = 10'000; // a cancelled job has this long to return
+    // Fair share of results (docs/decisions/0016): a quarter of the whole each.
+    qint64 maxAccountResultBytes = maxResultBytes / 4;
+    qint64 maxResultsPerAccount = 250; // result files one account holds
+    qint64 resultEvictionFloorMs = 15 * 60'000; // a younger result is never evicted
 
     // Observability
     qint64 metricsIntervalMs = 1'000; // sampling period of the dashboards and /metrics
@@ -52,6 +56,8 @@ struct Limits
     qint64 maxConcurrentUploads = 16; // upload requests receiving at once, all accounts
     qint64 maxUploadsPerAccount = 4; // upload requests receiving at once, one account
     qint64 maxUploadTempBytes = 64LL * 1024 * 1024 * 1024; // declared bytes of uploads in flight
+    qint64 maxAccountUploadTempBytes = maxUploadTempBytes / 4; // the same, one account
+    qint64 maxAccountStoredUploadBytes = 256LL * 1024 * 1024 * 1024; // stored uploads, one account
     qint64 tempFileTtlMs = 60 * 60'000; // orphaned temp files older than this are removed
     qint64 uploadBufferBytes = 1024 * 1024; // bytes waiting for the disk before reading pauses
     qint64 maxMultipartParts = 20; // files and fields together
@@ -66,6 +72,7 @@ struct Limits
     qint64 exportBatchRows = 2'000; // rows fetched from the database at a time
     qint64 exportStallTimeoutMs = 30'000; // a batch taking longer ends the export
     qint64 maxExportJobsPerAccount = 2; // queued and running export jobs of one account
+    qint64 maxLiveExportsPerAccount = 4; // of the 16 live exports at once, one account's
 
     bool operator==(const Limits &) const = default;
 

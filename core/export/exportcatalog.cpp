@@ -34,6 +34,43 @@ ExportCatalog::~ExportCatalog()
     m_livePool.waitForDone();
 }
 
+namespace {
+
+// Gives its place back when the last copy of the live export's handle goes.
+class LiveSlot
+{
+public:
+    explicit LiveSlot(std::function<void()> release)
+        : m_release(std::move(release))
+    { }
+    ~LiveSlot() { m_release(); }
+    Q_DISABLE_COPY_MOVE(LiveSlot)
+
+private:
+    std::function<void()> m_release;
+};
+
+} // namespace
+
+std::shared_ptr<const void> ExportCatalog::takeLiveSlot(const QString &account, qint64 perAccount)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_liveByAccount.value(account) >= perAccount)
+        return {};
+    ++m_liveByAccount[account];
+    return std::make_shared<const LiveSlot>([this, account] {
+        QMutexLocker lock(&m_mutex);
+        if (--m_liveByAccount[account] <= 0)
+            m_liveByAccount.remove(account);
+    });
+}
+
+int ExportCatalog::liveExportsOf(const QString &account) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_liveByAccount.value(account);
+}
+
 std::optional<config::Dataset> ExportCatalog::dataset(const QString &name) const
 {
     for (const config::Dataset &d : m_datasets) {

@@ -9,6 +9,7 @@
 #include <QThreadPool>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -55,6 +56,11 @@ public:
 
     ExportStats &stats() { return m_stats; }
     QThreadPool *livePool() { return &m_livePool; }
+    // A live export's place among its account's (max_live_exports_per_account),
+    // free again when the last copy goes; null when the account has
+    // `perAccount` already. Keep it no longer than the catalog.
+    std::shared_ptr<const void> takeLiveSlot(const QString &account, qint64 perAccount);
+    int liveExportsOf(const QString &account) const;
 
 private:
     QList<config::Dataset> m_datasets;
@@ -62,6 +68,7 @@ private:
     mutable QMutex m_mutex;
     QHash<QString, QString> m_generationErrors; // dataset -> why it failed
     QSet<QString> m_generating;
+    QHash<QString, int> m_liveByAccount; // guarded by m_mutex
     std::atomic_bool m_stopGeneration {false};
     std::thread m_generator;
     ExportStats m_stats;

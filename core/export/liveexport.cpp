@@ -118,9 +118,17 @@ void runWorker(const std::shared_ptr<LivePipe> &pipe, const LiveExportSpec &spec
 
 } // namespace
 
-Expected<void> LiveExport::start(ExportCatalog &catalog, LiveExportSpec spec, QObject *context,
-                                 Counted counted)
+Expected<void, http::HttpError> LiveExport::start(ExportCatalog &catalog, LiveExportSpec spec,
+                                                  QObject *context, Counted counted)
 {
+    auto slot = catalog.takeLiveSlot(spec.account, spec.maxPerAccount);
+    if (!slot)
+        return http::HttpError::limitExceeded(
+            429,
+            u"account %1 already runs %2 live exports; try again shortly or submit a job "
+            "(Prefer: respond-async)"_s.arg(spec.account)
+                .arg(spec.maxPerAccount),
+            u"max_live_exports_per_account"_s, spec.maxPerAccount);
     auto pipe = std::make_shared<LivePipe>();
     pipe->stallTimeoutMs = spec.stallTimeoutMs;
     pipe->stats = &catalog.stats();
@@ -154,11 +162,14 @@ Expected<void> LiveExport::start(ExportCatalog &catalog, LiveExportSpec spec, QO
 
     ExportStats *stats = &catalog.stats();
     QRunnable *runnable = QRunnable::create(
-        [pipe, spec = std::move(spec), stats] { runWorker(pipe, spec, stats); });
+        [pipe, spec = std::move(spec), stats, slot = std::move(slot)] {
+            runWorker(pipe, spec, stats);
+        });
     if (!catalog.livePool()->tryStart(runnable)) {
         delete runnable;
-        return Error {u"%1 live exports are running; try again shortly or submit a job"_s.arg(
-            ExportCatalog::MaxLiveExports)};
+        return http::HttpError {
+            503, u"%1 live exports are running; try again shortly or submit a job"_s.arg(
+                     ExportCatalog::MaxLiveExports)};
     }
     return {};
 }

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "config/dataset.h"
+#include "export/exportcatalog.h"
 #include "export/exportrequest.h"
+#include "http/httptypes.h"
 #include "http/responseproducer.h"
 #include "util/expected.h"
 
@@ -13,7 +15,6 @@
 
 namespace sluice::exports {
 
-class ExportCatalog;
 struct ExportStats;
 struct LivePipe;
 
@@ -25,6 +26,8 @@ struct LiveExportSpec
     bool gzip = false;
     qint64 batchRows = 2000;
     qint64 stallTimeoutMs = 30'000;
+    QString account; // whose export: max_live_exports_per_account
+    qint64 maxPerAccount = ExportCatalog::MaxLiveExports;
 };
 
 // A live export: its query runs on a thread of the catalog's live pool (its
@@ -41,10 +44,11 @@ public:
 
     // `counted` runs once on `context`'s thread: with the count, or an error
     // (database unreachable, or no count within stallTimeoutMs). If `context`
-    // is destroyed before stream(), the worker is stopped. Refused (an error)
-    // when MaxLiveExports queries already run.
-    static Expected<void> start(ExportCatalog &catalog, LiveExportSpec spec, QObject *context,
-                                Counted counted);
+    // is destroyed before stream(), the worker is stopped. Refused with 429
+    // when the account runs spec.maxPerAccount already, 503 when
+    // MaxLiveExports queries run.
+    static Expected<void, http::HttpError> start(ExportCatalog &catalog, LiveExportSpec spec,
+                                                 QObject *context, Counted counted);
 
     // The response body; lets the worker go on with the query.
     std::shared_ptr<http::ResponseProducer> stream() const;

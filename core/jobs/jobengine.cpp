@@ -261,6 +261,21 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
         refusal = Refusal {Refusal::Reason::AccountBusy,
                            u"account '%1' has too many queued and running jobs"_s.arg(owner),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
+    } else if (const qint64 held = counts->resultBytesByOwner.value(owner);
+               held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
+        refusal = Refusal {Refusal::Reason::AccountResults,
+                           u"account '%1' holds %2 bytes of job results; delete some "
+                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(owner)
+                               .arg(held),
+                           u"max_account_result_bytes"_s,
+                           std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)};
+    } else if (const qint64 files = counts->resultFilesByOwner.value(owner);
+               files >= m_limits.maxResultsPerAccount) {
+        refusal = Refusal {Refusal::Reason::AccountResults,
+                           u"account '%1' holds %2 job results; delete some "
+                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(owner)
+                               .arg(files),
+                           u"max_results_per_account"_s, m_limits.maxResultsPerAccount};
     } else if (counts->resultBytes >= m_limits.maxResultBytes) {
         refusal = Refusal {Refusal::Reason::ResultSpace, u"job results fill their disk budget"_s,
                            u"max_result_bytes"_s, m_limits.maxResultBytes};
@@ -550,7 +565,7 @@ void JobEngine::noteChanged(const JobRecord &job)
 
 void JobEngine::noteRemoved(const QString &id)
 {
-    m_pendingChanged.remove(id);
+    // A last state not sent yet stays in the batch (jobsChanged()).
     if (!m_pendingRemoved.contains(id))
         m_pendingRemoved.append(id);
     if (!m_flushTimer.isActive())

@@ -28,7 +28,15 @@ struct Principal
 // Why a submission was refused, naming the limit (mapped to 429/503/507).
 struct Refusal
 {
-    enum class Reason { QueueFull, AccountBusy, ResultSpace, DiskSpace, BadRequest, Unavailable };
+    enum class Reason {
+        QueueFull,
+        AccountBusy,
+        ResultSpace, // all results together (503)
+        AccountResults, // one account's results (507)
+        DiskSpace,
+        BadRequest,
+        Unavailable
+    };
     Reason reason = Reason::Unavailable;
     QString message;
     QString limit;
@@ -150,7 +158,9 @@ signals:
     // Once a second, for the sampler.
     void statsPublished(const sluice::jobs::EngineStats &stats);
     // Batched (at most a few times a second): snapshots of changed jobs and
-    // ids of removed ones.
+    // ids of removed ones. A job removed in this batch may also be in
+    // `changed`, with its last state (a verdict followed by a delete within
+    // one batch): readers that care apply `changed` first.
     void jobsChanged(const QList<sluice::jobs::JobRecord> &changed, const QStringList &removed);
     void event(const QString &kind, const QString &jobId, const QString &detail);
 
@@ -187,6 +197,7 @@ private:
     void requeueUnspent(const QString &id, const QString &why);
     void tick();
     void sweep();
+    void sweepIfOverShare(const QString &owner);
     void recover();
     void noteChanged(const JobRecord &job);
     void noteDurations(qint64 waitMs, qint64 runMs);

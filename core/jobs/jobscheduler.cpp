@@ -2,6 +2,7 @@
 // expiry sweep. Everything here runs on the engine's thread.
 #include "jobs/attempt_p.h"
 #include "jobs/jobengine.h"
+#include "jobs/resultsweep.h"
 #include "util/durablefile.h"
 
 #include <QCoreApplication>
@@ -181,6 +182,7 @@ void JobEngine::onAttemptFinished(const std::shared_ptr<Attempt> &attempt,
                         j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
                     })) {
                 noteChanged(*done);
+                sweepIfOverShare(done->owner);
                 return;
             }
             QFile::remove(*published);
@@ -377,7 +379,7 @@ void JobEngine::sweepNow()
     sweep();
 }
 
-// Deletes expired results, then the oldest ones while results are at or over their budget.
+// Deletes expired results, then evicts by fair share (planResultSweep()).
 void JobEngine::sweep()
 {
     if (!m_store)
@@ -385,33 +387,36 @@ void JobEngine::sweep()
     const auto withResults = m_store->withResults();
     if (!withResults)
         return;
-    qint64 total = 0;
-    for (const JobRecord &job : *withResults)
-        total += std::max<qint64>(0, job.resultSize);
-    const QDateTime t = now();
-    for (const JobRecord &job : *withResults) {
-        const bool expired = job.resultExpiresAt.isValid() && job.resultExpiresAt <= t;
-        const bool overBudget = total >= m_limits.maxResultBytes;
-        if ((!expired && !overBudget) || job.state != JobState::Succeeded)
-            continue;
-        const QString why = expired ? u"result older than result_ttl_ms"_s
-                                    : u"evicted: results over max_result_bytes"_s;
+    for (const ResultRemoval &r : planResultSweep(*withResults, m_limits, now())) {
         // The row first, then the file (start-up removes files nothing refers to).
         const auto moved = m_store->transition(
-            job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
+            r.job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
                 j.resultPath.clear();
                 j.resultSize = -1;
-                j.lastError = why;
-                j.errorReason = expired ? u"expired"_s : u"evicted"_s;
+                j.lastError = r.why;
+                j.errorReason = r.expired ? u"expired"_s : u"evicted"_s;
             });
         if (!moved)
             continue;
-        removeResultFile(job);
-        total -= std::max<qint64>(0, job.resultSize);
+        removeResultFile(r.job);
         ++m_counters.expired;
         noteChanged(*moved);
-        emit event(u"expire"_s, job.id, why);
+        emit event(r.expired ? u"expire"_s : u"evict"_s, r.job.id, r.why);
     }
+}
+
+// After a result is recorded: evicts at once when its account, or all
+// results together, went past their share.
+void JobEngine::sweepIfOverShare(const QString &owner)
+{
+    const auto counts = m_store->counts();
+    if (!counts)
+        return;
+    if (counts->resultBytes >= m_limits.maxResultBytes
+        || counts->resultBytesByOwner.value(owner)
+            > std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)
+        || counts->resultFilesByOwner.value(owner) > m_limits.maxResultsPerAccount)
+        sweep();
 }
 
 void JobEngine::shutdown()

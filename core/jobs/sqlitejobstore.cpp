@@ -278,6 +278,16 @@ Expected<JobCounts> SqliteJobStore::counts()
     if (!files)
         return files.error();
     counts.resultFiles = files->toLongLong();
+    if (!detail::execute(query,
+                         u"SELECT owner, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
+                         " WHERE result_path <> '' GROUP BY owner"_s)) {
+        return transaction.fail(query);
+    }
+    while (query.next()) {
+        counts.resultBytesByOwner.insert(query.value(0).toString(), query.value(1).toLongLong());
+        counts.resultFilesByOwner.insert(query.value(0).toString(), query.value(2).toLongLong());
+    }
+    query.finish();
     if (auto committed = transaction.commit(); !committed)
         return committed.error();
     return counts;

@@ -201,6 +201,8 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
     spec.gzip = gzip;
     spec.batchRows = limits.exportBatchRows;
     spec.stallTimeoutMs = limits.exportStallTimeoutMs;
+    spec.account = principalOf(ex).account;
+    spec.maxPerAccount = limits.maxLiveExportsPerAccount;
     if (request->format == exports::Format::CsvGzip)
         request->format = exports::Format::Csv;
     const exports::ExportRequest req = *request;
@@ -250,7 +252,7 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
             p->respond(std::move(r));
         });
     if (!started) {
-        Response r = Response::error({503, started.error().message});
+        Response r = Response::error(started.error());
         r.headers.add("Retry-After", "2");
         ex.respond(std::move(r));
     }

@@ -62,6 +62,7 @@ Response refusalResponse(const jobs::Refusal &r)
         status = 400;
         break;
     case jobs::Refusal::Reason::DiskSpace:
+    case jobs::Refusal::Reason::AccountResults:
         status = 507;
         break;
     case jobs::Refusal::Reason::QueueFull:

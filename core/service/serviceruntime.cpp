@@ -9,6 +9,7 @@
 #include "service/service.h"
 #include "service/systemroutes.h"
 #include "service/uploadroutes.h"
+#include "upload/uploadstore.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -47,6 +48,8 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
 {
     m_limits = limits;
     m_uploadGate.setLimits(limits);
+    if (m_uploads)
+        m_uploadGate.setStoredBytes(m_uploads->storedBytes());
     m_uploadPolicy = upload::ContentPolicy(uploadTypes);
     m_sampleTimer.start(std::chrono::milliseconds(m_limits.metricsIntervalMs));
     sample();

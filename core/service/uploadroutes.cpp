@@ -167,7 +167,9 @@ void addUploadRoutes(http::Router &router, UploadRoutesContext context)
 
     router.add("GET", u"/uploads/{id}/thumbnail"_s, Access::Account, [context](Exchange &ex) {
         withUpload(ex, context, [context](Exchange &ex, const upload::UploadRecord &record) {
-            if (!record.outcome.contains(u"thumbnail"_s)) {
+            // Only once processing is done: the findings of an attempt come before its verdict.
+            if (record.processing != upload::ProcessingState::Done
+                || !record.outcome.contains(u"thumbnail"_s)) {
                 ex.respond(
                     HttpError {404,
                                u"upload %1 has no thumbnail (%2, processing %3)"_s.arg(

@@ -51,9 +51,10 @@ std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
     if (total <= m_reserved || !gate)
         return std::nullopt;
     gate->checkThread("UploadTicket::growTo");
-    if (auto refused = gate->budgetFor(total - m_reserved))
+    if (auto refused = gate->budgetFor(m_account, total - m_reserved))
         return refused;
     gate->m_reserved += total - m_reserved;
+    gate->m_reservedByAccount[m_account] += total - m_reserved;
     m_reserved = total;
     return std::nullopt;
 }
@@ -106,7 +107,15 @@ qint64 UploadGate::reservedBytes() const
     return m_reserved;
 }
 
-std::optional<http::HttpError> UploadGate::budgetFor(qint64 extra) const
+void UploadGate::setStoredBytes(std::shared_ptr<const StoredBytes> stored)
+{
+    checkThread("UploadGate::setStoredBytes");
+    m_stored = std::move(stored);
+}
+
+// The temp-bytes budget (all accounts, and the account's share of it) and
+// the account's stored bytes, with `extra` more.
+std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qint64 extra) const
 {
     if (m_reserved + extra > m_limits.maxUploadTempBytes)
         return http::HttpError::limitExceeded(
@@ -114,15 +123,34 @@ std::optional<http::HttpError> UploadGate::budgetFor(qint64 extra) const
             u"uploads in flight would hold %1 bytes in the temp folder, more than "
             "max_upload_temp_bytes"_s.arg(m_reserved + extra),
             u"max_upload_temp_bytes"_s, m_limits.maxUploadTempBytes);
+    const qint64 own = m_reservedByAccount.value(account) + extra;
+    if (own > m_limits.maxAccountUploadTempBytes)
+        return http::HttpError::limitExceeded(
+            507,
+            u"uploads in flight of account %1 would hold %2 bytes in the temp folder, more than "
+            "max_account_upload_temp_bytes"_s.arg(account)
+                .arg(own),
+            u"max_account_upload_temp_bytes"_s, m_limits.maxAccountUploadTempBytes);
+    if (const qint64 stored = m_stored ? m_stored->of(account) : 0;
+        stored + own > m_limits.maxAccountStoredUploadBytes)
+        return http::HttpError::limitExceeded(
+            507,
+            u"account %1 stores %2 bytes of uploads and has %3 in flight; %4 more would pass "
+            "max_account_stored_upload_bytes (delete uploads with DELETE /uploads/{id})"_s
+                .arg(account)
+                .arg(stored)
+                .arg(own - extra)
+                .arg(extra),
+            u"max_account_stored_upload_bytes"_s, m_limits.maxAccountStoredUploadBytes);
     return std::nullopt;
 }
 
 // At admission only: the reading already counts what uploads in flight have
 // written, so their reservations make this conservative. A body of unknown
 // length that outgrows the disk meets ENOSPC, answered 507 as well.
-std::optional<http::HttpError> UploadGate::roomFor(qint64 extra) const
+std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint64 extra) const
 {
-    if (auto refused = budgetFor(extra))
+    if (auto refused = budgetFor(account, extra))
         return refused;
     // Keep min_free_disk_bytes free once every reservation is written.
     if (m_freeDisk >= 0 && m_freeDisk - m_reserved - extra < m_limits.minFreeDiskBytes)
@@ -154,11 +182,12 @@ UploadGate::admit(const QString &account, qint64 declared)
         return http::HttpError::limitExceeded(503, u"%1 uploads are in flight"_s.arg(m_inFlight),
                                               u"max_concurrent_uploads"_s,
                                               m_limits.maxConcurrentUploads);
-    if (auto refused = roomFor(declared))
+    if (auto refused = roomFor(account, declared))
         return *refused;
     ++m_inFlight;
     ++m_perAccount[account];
     m_reserved += declared;
+    m_reservedByAccount[account] += declared;
     return std::unique_ptr<UploadTicket>(new UploadTicket(m_self, account, declared));
 }
 
@@ -169,6 +198,8 @@ void UploadGate::release(const QString &account, qint64 reserved)
     if (--m_perAccount[account] <= 0)
         m_perAccount.remove(account);
     m_reserved -= reserved;
+    if ((m_reservedByAccount[account] -= reserved) <= 0)
+        m_reservedByAccount.remove(account);
 }
 
 } // namespace sluice::upload

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/limits.h"
+#include "upload/storedbytes.h"
 #include "http/httptypes.h"
 
 #include <QHash>
@@ -58,6 +59,8 @@ public:
     void setLimits(const config::Limits &limits);
     // Free bytes of the data dir's file system (a recent reading), or -1.
     void setFreeDiskBytes(qint64 bytes);
+    // Each account's stored uploads, for max_account_stored_upload_bytes.
+    void setStoredBytes(std::shared_ptr<const StoredBytes> stored);
 
     // `declared` is the body's length, or 0 when unknown.
     std::variant<std::unique_ptr<UploadTicket>, http::HttpError> admit(const QString &account,
@@ -69,8 +72,8 @@ public:
 
 private:
     friend class UploadTicket;
-    std::optional<http::HttpError> budgetFor(qint64 extra) const;
-    std::optional<http::HttpError> roomFor(qint64 extra) const;
+    std::optional<http::HttpError> budgetFor(const QString &account, qint64 extra) const;
+    std::optional<http::HttpError> roomFor(const QString &account, qint64 extra) const;
     void release(const QString &account, qint64 reserved);
     void checkThread(const char *what) const;
 
@@ -78,6 +81,8 @@ private:
     std::shared_ptr<UploadGateLink> m_self;
     config::Limits m_limits;
     qint64 m_freeDisk = -1;
+    std::shared_ptr<const StoredBytes> m_stored;
+    QHash<QString, qint64> m_reservedByAccount;
     int m_inFlight = 0;
     QHash<QString, int> m_perAccount;
     qint64 m_reserved = 0;

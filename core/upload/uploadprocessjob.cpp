@@ -124,10 +124,11 @@ struct Recorder
     QSqlDatabase db;
     QString id;
     QString jobId;
+    int attempt = 0;
 
     jobs::JobOutcome fail(const QString &error, bool retryable)
     {
-        (void)uploaddb::recordFindings(db, id, jobId, {{u"error"_s, error}});
+        (void)uploaddb::recordFindings(db, id, jobId, attempt, {{u"error"_s, error}});
         return jobs::JobOutcome::failure(u"upload %1: "_s.arg(id) % error, retryable);
     }
 };
@@ -168,7 +169,8 @@ QString makeThumbnail(const QString &source, const QString &target, QJsonObject 
 jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
 {
     const QString id = context.job().params.value(u"upload"_s).toString();
-    Recorder recorder {context.database(u"QSQLITE"_s, m_databasePath), id, context.job().id};
+    Recorder recorder {context.database(u"QSQLITE"_s, m_databasePath), id, context.job().id,
+                       context.job().attempts};
     if (auto opened = uploaddb::open(recorder.db); !opened)
         return jobs::JobOutcome::failure(opened.error().message);
     auto found = uploaddb::find(recorder.db, id);
@@ -239,14 +241,21 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         if (!problem.isEmpty())
             return recorder.fail(problem, false);
     }
-    auto recorded2 = uploaddb::recordFindings(recorder.db, id, recorder.jobId, outcome);
+    if (context.isStopRequested())
+        return jobs::JobOutcome::failure(u"stopped"_s);
+    auto recorded2
+        = uploaddb::recordFindings(recorder.db, id, recorder.jobId, recorder.attempt, outcome);
     if (!recorded2)
         return jobs::JobOutcome::failure(recorded2.error().message);
-    if (!*recorded2) { // deleted meanwhile, or handed to another job (a restart requeued it)
+    // Deleted meanwhile, handed to another job (a restart requeued it), or
+    // this attempt's verdict is in already (it was cancelled).
+    if (!*recorded2) {
         if (auto still = uploaddb::find(recorder.db, id); still && !*still)
             QFile::remove(m_uploadsDir % u'/' % id % u".thumb.png"_s);
         return jobs::JobOutcome::failure(
-            u"upload %1 was deleted or is processed by another job"_s.arg(id), false);
+            u"upload %1 was deleted, is processed by another job, or this attempt was stopped"_s
+                .arg(id),
+            false);
     }
     // The job's result is the same outcome, as a small JSON report.
     auto report = context.createTempFile(u".json"_s);

@@ -106,9 +106,20 @@ Expected<void> open(QSqlDatabase &db)
           " id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,"
           " size INTEGER NOT NULL, sha256 TEXT NOT NULL, mime TEXT NOT NULL,"
           " created_at INTEGER NOT NULL, job_id TEXT,"
-          " processing TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '{}')"}) {
+          " processing TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '{}',"
+          " findings_attempt INTEGER NOT NULL DEFAULT 0,"
+          " settled_attempt INTEGER NOT NULL DEFAULT 0)"}) {
         if (!q.exec(QString::fromLatin1(statement)))
             return sqlError(QString::fromLatin1(statement).left(40), q.lastError());
+    }
+    // Files from before the attempt columns get them (each upload settled as it is).
+    if (!q.exec(u"SELECT findings_attempt FROM uploads LIMIT 0"_s)) {
+        for (const char *statement :
+             {"ALTER TABLE uploads ADD COLUMN findings_attempt INTEGER NOT NULL DEFAULT 0",
+              "ALTER TABLE uploads ADD COLUMN settled_attempt INTEGER NOT NULL DEFAULT 0"}) {
+            if (!q.exec(QString::fromLatin1(statement)))
+                return sqlError(u"cannot add the attempt columns"_s, q.lastError());
+        }
     }
     return {};
 }
@@ -134,8 +145,8 @@ Expected<void> insert(QSqlDatabase &db, const UploadRecord &r)
 Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id)
 {
     QSqlQuery q(db);
-    q.prepare(u"SELECT account, name, size, sha256, mime, created_at, job_id, processing, outcome"
-              " FROM uploads WHERE id = ?"_s);
+    q.prepare(u"SELECT account, name, size, sha256, mime, created_at, job_id, processing, outcome,"
+              " findings_attempt, settled_attempt FROM uploads WHERE id = ?"_s);
     q.addBindValue(id);
     if (auto done = exec(q, u"cannot read upload "_s % id); !done)
         return done.error();
@@ -153,6 +164,8 @@ Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id)
     r.processing
         = processingStateFromString(q.value(7).toString()).value_or(ProcessingState::Pending);
     r.outcome = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
+    r.findingsAttempt = q.value(9).toInt();
+    r.settledAttempt = q.value(10).toInt();
     return std::optional<UploadRecord>(std::move(r));
 }
 
@@ -169,8 +182,9 @@ Expected<bool> remove(QSqlDatabase &db, const QString &id)
 Expected<bool> setJob(QSqlDatabase &db, const QString &id, const QString &jobId)
 {
     QSqlQuery q(db);
-    q.prepare(u"UPDATE uploads SET job_id = ? WHERE id = ? AND processing = ?"
-              " AND (job_id IS NULL OR job_id = '')"_s);
+    // Attempt numbers count per job: a new job starts from none.
+    q.prepare(u"UPDATE uploads SET job_id = ?, findings_attempt = 0, settled_attempt = 0"
+              " WHERE id = ? AND processing = ? AND (job_id IS NULL OR job_id = '')"_s);
     q.addBindValue(jobId);
     q.addBindValue(id);
     q.addBindValue(toString(ProcessingState::Pending));
@@ -180,12 +194,33 @@ Expected<bool> setJob(QSqlDatabase &db, const QString &id, const QString &jobId)
 }
 
 Expected<bool> recordFindings(QSqlDatabase &db, const QString &id, const QString &jobId,
-                              const QJsonObject &outcome)
+                              int attempt, const QJsonObject &outcome)
 {
     QSqlQuery q(db);
-    q.prepare(u"UPDATE uploads SET outcome = ? WHERE id = ?"
-              " AND (job_id IS NULL OR job_id = '' OR job_id = ?)"_s);
+    q.prepare(u"UPDATE uploads SET outcome = ?, findings_attempt = ? WHERE id = ?"
+              " AND (job_id IS NULL OR job_id = '' OR job_id = ?) AND settled_attempt < ?"_s);
     q.addBindValue(QString::fromUtf8(outcomeText(outcome)));
+    q.addBindValue(attempt);
+    q.addBindValue(id);
+    q.addBindValue(jobId);
+    q.addBindValue(attempt);
+    if (auto done = exec(q, u"cannot update upload "_s % id); !done)
+        return done.error();
+    return q.numRowsAffected() > 0;
+}
+
+Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
+                      ProcessingState state, int attempt, const std::optional<QJsonObject> &outcome)
+{
+    QSqlQuery q(db);
+    q.prepare(u"UPDATE uploads SET job_id = ?, processing = ?, settled_attempt = ?,"
+              " outcome = COALESCE(?, outcome)"
+              " WHERE id = ? AND (job_id IS NULL OR job_id = '' OR job_id = ?)"_s);
+    q.addBindValue(jobId);
+    q.addBindValue(toString(state));
+    q.addBindValue(attempt);
+    q.addBindValue(outcome ? QVariant(QString::fromUtf8(outcomeText(*outcome)))
+                           : QVariant(QMetaType(QMetaType::QString)));
     q.addBindValue(id);
     q.addBindValue(jobId);
     if (auto done = exec(q, u"cannot update upload "_s % id); !done)
@@ -193,16 +228,12 @@ Expected<bool> recordFindings(QSqlDatabase &db, const QString &id, const QString
     return q.numRowsAffected() > 0;
 }
 
-Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
-                      ProcessingState state, const std::optional<QJsonObject> &outcome)
+Expected<bool> reopen(QSqlDatabase &db, const QString &id, const QString &jobId)
 {
     QSqlQuery q(db);
-    q.prepare(u"UPDATE uploads SET job_id = ?, processing = ?, outcome = COALESCE(?, outcome)"
-              " WHERE id = ? AND (job_id IS NULL OR job_id = '' OR job_id = ?)"_s);
-    q.addBindValue(jobId);
-    q.addBindValue(toString(state));
-    q.addBindValue(outcome ? QVariant(QString::fromUtf8(outcomeText(*outcome)))
-                           : QVariant(QMetaType(QMetaType::QString)));
+    q.prepare(u"UPDATE uploads SET processing = ?, outcome = CASE WHEN findings_attempt"
+              " <= settled_attempt THEN '{}' ELSE outcome END WHERE id = ? AND job_id = ?"_s);
+    q.addBindValue(toString(ProcessingState::Pending));
     q.addBindValue(id);
     q.addBindValue(jobId);
     if (auto done = exec(q, u"cannot update upload "_s % id); !done)
@@ -213,7 +244,8 @@ Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
 Expected<bool> clearJob(QSqlDatabase &db, const QString &id, const QString &jobId)
 {
     QSqlQuery q(db);
-    q.prepare(u"UPDATE uploads SET job_id = '' WHERE id = ? AND job_id = ? AND processing = ?"_s);
+    q.prepare(u"UPDATE uploads SET job_id = '', findings_attempt = 0, settled_attempt = 0"
+              " WHERE id = ? AND job_id = ? AND processing = ?"_s);
     q.addBindValue(id);
     q.addBindValue(jobId);
     q.addBindValue(toString(ProcessingState::Pending));
@@ -232,6 +264,18 @@ Expected<QStringList> allIds(QSqlDatabase &db)
     while (q.next())
         ids.append(q.value(0).toString());
     return ids;
+}
+
+Expected<QHash<QString, qint64>> bytesByAccount(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(u"SELECT account, SUM(size) FROM uploads GROUP BY account"_s))
+        return sqlError(u"cannot sum uploads per account"_s, q.lastError());
+    QHash<QString, qint64> bytes;
+    while (q.next())
+        bytes.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return bytes;
 }
 
 Expected<QStringList> pendingWithoutJob(QSqlDatabase &db)

@@ -3,6 +3,7 @@
 #include "util/expected.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QSqlDatabase>
@@ -33,6 +34,8 @@ struct UploadRecord
     QString jobId; // the processing job, empty when none could be queued
     ProcessingState processing = ProcessingState::Pending;
     QJsonObject outcome; // rows/columns, thumbnail, or {"error": ...}
+    int findingsAttempt = 0; // the job attempt that recorded `outcome`
+    int settledAttempt = 0; // the job attempt whose verdict `processing` is
 
     bool operator==(const UploadRecord &) const = default;
 };
@@ -56,14 +59,20 @@ Expected<bool> remove(QSqlDatabase &db, const QString &id);
 // update touches only an upload handled by that job or by none yet, so a
 // late or stray writer changes nothing (false).
 Expected<bool> setJob(QSqlDatabase &db, const QString &id, const QString &jobId);
+// Findings of an attempt whose verdict is settled already (a cancelled one
+// that went on) are refused.
 Expected<bool> recordFindings(QSqlDatabase &db, const QString &id, const QString &jobId,
-                              const QJsonObject &outcome);
+                              int attempt, const QJsonObject &outcome);
+// The verdict of the job's attempt `attempt` (done, failed or not_queued);
 // `outcome` empty: the findings stay as recorded.
 Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
-                      ProcessingState state, const std::optional<QJsonObject> &outcome);
+                      ProcessingState state, int attempt, const std::optional<QJsonObject> &outcome);
+// Pending again (the job was retried): findings of settled attempts go.
+Expected<bool> reopen(QSqlDatabase &db, const QString &id, const QString &jobId);
 // A pending upload whose job is gone loses it, to be queued again.
 Expected<bool> clearJob(QSqlDatabase &db, const QString &id, const QString &jobId);
 Expected<QStringList> allIds(QSqlDatabase &db);
+Expected<QHash<QString, qint64>> bytesByAccount(QSqlDatabase &db);
 // Uploads still pending that have no processing job (a crash came between
 // the row and its job).
 Expected<QStringList> pendingWithoutJob(QSqlDatabase &db);

@@ -68,6 +68,10 @@ Expected<void> UploadStore::start()
         emit event(u"temp_swept"_s, {},
                    u"%1 upload temp files from an earlier run removed"_s.arg(swept));
     reconcile();
+    if (auto bytes = uploaddb::bytesByAccount(db); bytes)
+        m_storedBytes->reset(*bytes);
+    else
+        return bytes.error();
     queueMissingProcessing();
     // Queued: the engine's batches arrive on this thread, in order.
     connect(m_engine, &jobs::JobEngine::jobsChanged, this, &UploadStore::followJobs,
@@ -186,12 +190,11 @@ std::optional<ProcessingState> processingFor(const jobs::JobRecord &job)
     case jobs::JobState::Running:
         return ProcessingState::Pending; // also after a retry of a failed one
     case jobs::JobState::Succeeded:
+    case jobs::JobState::Expired: // only ever after Succeeded: its result went, not the upload
         return ProcessingState::Done;
     case jobs::JobState::Failed:
     case jobs::JobState::Cancelled:
         return ProcessingState::Failed;
-    case jobs::JobState::Expired:
-        break;
     }
     return std::nullopt;
 }
@@ -232,16 +235,26 @@ void UploadStore::followJob(const jobs::JobRecord &job)
     if (!found || !*found)
         return; // deleted
     const UploadRecord &r = **found;
-    if ((!r.jobId.isEmpty() && r.jobId != job.id) || r.processing == *state
-        || r.processing == ProcessingState::NotQueued)
+    if ((!r.jobId.isEmpty() && r.jobId != job.id) || r.processing == ProcessingState::NotQueued)
         return;
-    std::optional<QJsonObject> outcome; // the job's findings stay
-    if (*state == ProcessingState::Failed && !r.outcome.contains(u"error"_s))
+    if (*state == ProcessingState::Pending) {
+        if (r.processing == ProcessingState::Pending)
+            return;
+        // Retried: what the settled attempts found goes, not what a newer one found.
+        if (auto set = uploaddb::reopen(db, id, job.id); !set)
+            qCWarning(lcUploadStore).noquote() << set.error().message;
+        return;
+    }
+    if (r.processing == *state && r.settledAttempt == job.attempts)
+        return;
+    std::optional<QJsonObject> outcome; // the findings of this attempt stay
+    const bool ownFindings = r.findingsAttempt == job.attempts;
+    if (*state == ProcessingState::Failed && !(ownFindings && r.outcome.contains(u"error"_s)))
         outcome = QJsonObject {{u"error"_s,
                                 job.state == jobs::JobState::Cancelled
                                     ? u"processing job %1 was cancelled"_s.arg(job.id)
                                     : job.lastError}};
-    if (auto set = uploaddb::settle(db, id, job.id, *state, outcome); !set)
+    if (auto set = uploaddb::settle(db, id, job.id, *state, job.attempts, outcome); !set)
         qCWarning(lcUploadStore).noquote() << set.error().message;
 }
 
@@ -399,6 +412,8 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
                            u"uploads database: cannot commit: "_s % why};
     }
     for (const UploadRecord &r : std::as_const(records))
+        m_storedBytes->add(r.account, r.size);
+    for (const UploadRecord &r : std::as_const(records))
         emit event(
             u"upload_stored"_s, r.id,
             u"%1 (%2 bytes, %3) for %4"_s.arg(r.name, QString::number(r.size), r.mime, r.account));
@@ -452,7 +467,7 @@ void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
                     {u"error"_s,
                      QString(u"processing was not queued: "_s
                              % (result.refusal ? result.refusal->message : QString()))}};
-                if (auto set = uploaddb::settle(db, r.id, {}, r.processing, r.outcome); !set)
+                if (auto set = uploaddb::settle(db, r.id, {}, r.processing, 0, r.outcome); !set)
                     qCWarning(lcUploadStore).noquote() << set.error().message;
             }
             submitNext(s);
@@ -503,6 +518,7 @@ StoreResult<bool> UploadStore::doRemove(const QString &id, const jobs::Principal
         return StoreError {StoreError::Kind::Failed,
                            u"uploads database: cannot delete upload %1"_s.arg(id),
                            removed.error().message};
+    m_storedBytes->add(r.account, -r.size);
     QFile::remove(filePath(id));
     QFile::remove(thumbnailPath(id));
     if (!r.jobId.isEmpty() && r.processing == ProcessingState::Pending)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobs/jobengine.h"
+#include "upload/storedbytes.h"
 #include "upload/tempfileregistry.h"
 #include "upload/uploadrecord.h"
 #include "util/expected.h"
@@ -86,6 +87,8 @@ public:
 
     // The temp files live requests own, which the sweeper skips; any thread.
     std::shared_ptr<TempFileRegistry> liveTempFiles() const { return m_liveTempFiles; }
+    // Stored bytes per account, kept up to date from start(); any thread.
+    std::shared_ptr<const StoredBytes> storedBytes() const { return m_storedBytes; }
 
     // Tests: the name of the store's database connection (its thread's).
     QString connectionName() const { return m_connection; }
@@ -125,6 +128,7 @@ private:
     jobs::JobEngine *m_engine;
     std::atomic<qint64> m_tempTtlMs;
     const std::shared_ptr<TempFileRegistry> m_liveTempFiles = std::make_shared<TempFileRegistry>();
+    const std::shared_ptr<StoredBytes> m_storedBytes = std::make_shared<StoredBytes>();
     QString m_connection;
     QTimer m_sweepTimer;
     bool m_closed = false;

@@ -30,6 +30,7 @@ struct Fixture
     std::unique_ptr<service::Service> service;
     quint16 port = 0;
     QString alice;
+    QString bob;
 
     explicit Fixture(config::Limits limits)
     {
@@ -37,6 +38,7 @@ struct Fixture
         auto loaded = config::loadOrCreate(path);
         loaded->config.limits = limits;
         alice = *loaded->config.addToken(u"alice"_s, false);
+        bob = *loaded->config.addToken(u"bob"_s, false);
         config::Dataset orders = config::Dataset::demoOrders();
         orders.demoRows = kRows;
         loaded->config.datasets = {orders, probedDataset(orders, u"slow"_s)};
@@ -55,7 +57,12 @@ struct Fixture
     Reply call(const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
                const QByteArray &extra = {})
     {
-        QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(alice) + extra;
+        return callAs(alice, method, path, body, extra);
+    }
+    Reply callAs(const QString &token, const QByteArray &method, const QByteArray &path,
+                 const QByteArray &body = {}, const QByteArray &extra = {})
+    {
+        QByteArray raw = method + ' ' + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token) + extra;
         if (method == "POST")
             raw += "Content-Type: application/json\r\nContent-Length: "
                 + QByteArray::number(body.size()) + "\r\n";
@@ -108,6 +115,7 @@ private slots:
     void accountCap();
     void cancelMidwayLeavesNothingThenRetry();
     void resultExpires();
+    void resultShareBetweenAccounts();
 };
 
 void tst_ExportJobs::demoIsGeneratedWhileRoutesSay503()
@@ -291,6 +299,52 @@ void tst_ExportJobs::resultExpires()
     QTRY_COMPARE_WITH_TIMEOUT(f.state(id), u"expired"_s, 10'000);
     QCOMPARE(f.call("GET", "/jobs/" + id.toLatin1() + "/result").status, 410);
     QVERIFY(f.filesUnder(u"results"_s).isEmpty());
+}
+
+// Issue 18, finding 2: one account's exports filled max_result_bytes, every
+// other account's POST /exports got 503, and the sweep evicted another
+// account's older result. Now the account stops at its own share (507) and
+// nobody else's result goes.
+void tst_ExportJobs::resultShareBetweenAccounts()
+{
+    config::Limits limits = jobLimits();
+    limits.maxResultsPerAccount = 2;
+    Fixture f(limits);
+    f.waitForDemo();
+    const QByteArray body = QJsonDocument(QJsonObject {{u"dataset"_s, u"orders"_s},
+                                                       {u"from"_s, u"2025-01-01"_s},
+                                                       {u"to"_s, u"2025-01-01"_s}})
+                                .toJson();
+    const auto exportAs = [&](const QString &token) {
+        const Reply r = f.callAs(token, "POST", "/exports", body);
+        return std::pair {r.status, Fixture::json(r)};
+    };
+    const auto succeeded = [&](const QString &token, const QString &id) {
+        return QTest::qWaitFor(
+            [&] {
+                return Fixture::json(f.callAs(token, "GET", "/jobs/" + id.toLatin1()))
+                           .value(u"state"_s)
+                           .toString()
+                    == u"succeeded"_s;
+            },
+            15'000);
+    };
+    const auto [bobStatus, bobsJob] = exportAs(f.bob);
+    QCOMPARE(bobStatus, 202);
+    const QString bobsId = bobsJob.value(u"id"_s).toString();
+    QVERIFY(succeeded(f.bob, bobsId));
+    for (int i = 0; i < 2; ++i) {
+        const auto [status, job] = exportAs(f.alice);
+        QCOMPARE(status, 202);
+        QVERIFY(succeeded(f.alice, job.value(u"id"_s).toString()));
+    }
+    const auto [refused, why] = exportAs(f.alice);
+    QCOMPARE(refused, 507);
+    QCOMPARE(why.value(u"limit"_s).toString(), u"max_results_per_account"_s);
+    QCOMPARE(why.value(u"value"_s).toInteger(), 2);
+    // Bob still exports, and his older result is still there.
+    QCOMPARE(f.callAs(f.bob, "GET", "/jobs/" + bobsId.toLatin1() + "/result").status, 200);
+    QCOMPARE(exportAs(f.bob).first, 202);
 }
 
 QTEST_GUILESS_MAIN(tst_ExportJobs)

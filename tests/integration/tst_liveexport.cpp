@@ -52,6 +52,7 @@ private slots:
     void disconnectStopsQuery();
     void stalledDatabaseTruncates();
     void http10IsRefused();
+    void oneAccountLeavesLiveExportsToOthers();
 
 private:
     Reply get(const QByteArray &target, const QByteArray &extra = {})
@@ -356,6 +357,43 @@ void tst_LiveExport::http10IsRefused()
     QCOMPARE(stats().liveStarted.load(), started);
     // HTTP/1.1 still streams it.
     QCOMPARE(get("/exports/orders.csv?from=2025-03-01&to=2025-03-02").status, 200);
+}
+
+// Finding 4 of issue 18: sixteen slow readers of one account took every
+// live-export thread and everyone else got 503. An account runs at most
+// max_live_exports_per_account of them; the others keep theirs.
+void tst_LiveExport::oneAccountLeavesLiveExportsToOthers()
+{
+    const qint64 share = exportLimits().maxLiveExportsPerAccount;
+    QCOMPARE(share, 4); // the default
+    std::vector<std::unique_ptr<RawClient>> readers;
+    for (qint64 i = 0; i < share; ++i) {
+        readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
+        readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
+                                                 32 * 1024);
+        readers.back()->send(
+            test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31", bearer(viewerToken())));
+        // It reads nothing: it holds its query. One at a time, so that the
+        // counts do not run into export_stall_timeout_ms on a busy machine.
+        QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), int(i + 1), 20'000);
+    }
+    const Reply refused = get("/exports/plain.csv?from=2025-01-01&to=2025-01-02");
+    QCOMPARE(refused.status, 429);
+    const QJsonObject o = QJsonDocument::fromJson(refused.body).object();
+    QCOMPARE(o.value(u"limit"_s).toString(), u"max_live_exports_per_account"_s);
+    QCOMPARE(o.value(u"value"_s).toInteger(), share);
+    QVERIFY(!refused.header("Retry-After").isEmpty());
+    // Another account is served.
+    const Reply other = request(
+        m_server->port(),
+        test::get("/exports/plain.csv?from=2025-01-01&to=2025-01-02", bearer(adminToken())),
+        30'000);
+    QCOMPARE(other.status, 200);
+    QVERIFY(parseCsv(other.body)->size() > 1);
+    // The readers leave: their places come free.
+    readers.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 10'000);
+    QCOMPARE(get("/exports/plain.csv?from=2025-01-01&to=2025-01-02").status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_LiveExport)

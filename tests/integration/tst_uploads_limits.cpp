@@ -1,6 +1,7 @@
 // Upload limits and clients against the real service: every refusal before
 // the body (with and without 100-continue), the concurrency caps and their
-// counters, and clients that leave, stall or crawl; the temp folder is left
+// counters, each account's share of the temp and stored bytes, and clients
+// that leave, stall or crawl; the temp folder is left
 // empty whatever happens.
 #include "uploadtesting.h"
 
@@ -25,6 +26,8 @@ private slots:
     void disconnectAtRandomOffsetsLeavesNothing();
     void stalledClientIsCutAndCleanedUp();
     void slowClientSucceeds();
+    void accountShareOfTempBytes();
+    void accountShareOfStoredBytes();
     void cleanupTestCase() { m_refusals.reset(); }
 
 private:
@@ -248,6 +251,70 @@ void tst_UploadsLimits::slowClientSucceeds()
     const Reply r = client.read(10'000);
     QCOMPARE(r.status, 201);
     QCOMPARE(f.json(r).value(u"sha256"_s).toString(), hexSha256(body));
+}
+
+// Issue 18, finding 3: uploads declaring huge bodies and trickling held the
+// whole max_upload_temp_bytes, and every other account got 507. One
+// account's uploads in flight hold at most its share.
+void tst_UploadsLimits::accountShareOfTempBytes()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxUploadTempBytes = 80 * 1024 * 1024;
+    limits.maxAccountUploadTempBytes = 40 * 1024 * 1024;
+    UploadFixture f(limits);
+    const auto declaring = [](int mib) -> QByteArray {
+        return "Content-Length: " + QByteArray::number(qint64(mib) * 1024 * 1024)
+            + "\r\nExpect: 100-continue\r\n";
+    };
+
+    RawClient first(f.port);
+    first.send(f.head("PUT", "/uploads/a.bin", f.alice, declaring(30)));
+    QCOMPARE(first.read().status, 100); // admitted: its 30 MiB are reserved
+    RawClient second(f.port);
+    second.send(f.head("PUT", "/uploads/b.bin", f.alice, declaring(30)));
+    const Reply refused = second.read();
+    QCOMPARE(refused.status, 507);
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"max_account_upload_temp_bytes"_s);
+    QCOMPARE(f.json(refused).value(u"value"_s).toInteger(), limits.maxAccountUploadTempBytes);
+    // Bob's share is his own.
+    RawClient bobs(f.port);
+    bobs.send(f.head("PUT", "/uploads/c.bin", f.bob, declaring(30)));
+    QCOMPARE(bobs.read().status, 100);
+    // All together past max_upload_temp_bytes: the global limit still holds,
+    // and what is left of it is still there for the next account.
+    RawClient admins(f.port);
+    admins.send(f.head("PUT", "/uploads/d.bin", f.admin, declaring(30)));
+    const Reply full = admins.read();
+    QCOMPARE(full.status, 507);
+    QCOMPARE(f.json(full).value(u"limit"_s).toString(), u"max_upload_temp_bytes"_s);
+    RawClient smaller(f.port);
+    smaller.send(f.head("PUT", "/uploads/e.bin", f.admin, declaring(20)));
+    QCOMPARE(smaller.read().status, 100);
+}
+
+// One account cannot fill the disk for the others: its stored uploads and
+// those in flight stay within max_account_stored_upload_bytes.
+void tst_UploadsLimits::accountShareOfStoredBytes()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxAccountStoredUploadBytes = 1024 * 1024;
+    UploadFixture f(limits);
+    const QByteArray big(700 * 1024, 'a');
+    const QByteArray small(400 * 1024, 'b');
+    const Reply first = f.put("big.txt", big, f.alice);
+    QCOMPARE(first.status, 201);
+    const Reply refused = f.put("small.txt", small, f.alice);
+    QCOMPARE(refused.status, 507);
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(),
+             u"max_account_stored_upload_bytes"_s);
+    QVERIFY2(f.json(refused).value(u"error"_s).toString().contains(u"716800"_s),
+             refused.body.constData()); // what the account stores already
+    QCOMPARE(f.put("small.txt", small, f.bob).status, 201);
+    QVERIFY(f.tempFiles().isEmpty());
+    // Deleting makes room again.
+    const QByteArray id = f.json(first).value(u"id"_s).toString().toLatin1();
+    QCOMPARE(f.call("DELETE", "/uploads/" + id, f.alice).status, 204);
+    QCOMPARE(f.put("small.txt", small, f.alice).status, 201); // counted before the 204
 }
 
 QTEST_GUILESS_MAIN(tst_UploadsLimits)

@@ -26,6 +26,7 @@ private slots:
     void queueDepthCap();
     void perAccountCap();
     void resultBytesCapAndEviction();
+    void evictionTakesFromTheAccountOverItsShare();
     void activeCapIsNeverExceeded();
     void resultsExpireAfterTtl();
     void liveLimitChangeTakesEffect();
@@ -111,17 +112,57 @@ void tst_JobEngine::resultBytesCapAndEviction()
     const auto big = h.submit(
         u"selftest"_s, {{u"steps"_s, 3}, {u"step_ms"_s, 0}, {u"bytes_per_step"_s, 512 * 1024}});
     QTRY_STATE(h, big.job->id, JobState::Succeeded);
-    const auto refused = h.submit(u"selftest"_s, quick());
+    // All results together are over the budget: others are refused as well;
+    // the owner first for its own share.
+    const auto refused = h.submit(u"selftest"_s, quick(), u"bob"_s);
     QVERIFY(refused.refusal);
     QCOMPARE(refused.refusal->reason, Refusal::Reason::ResultSpace);
     QCOMPARE(refused.refusal->limit, u"max_result_bytes"_s);
+    const auto own = h.submit(u"selftest"_s, quick());
+    QVERIFY(own.refusal);
+    QCOMPARE(own.refusal->reason, Refusal::Reason::AccountResults);
+    QCOMPARE(own.refusal->limit, u"max_account_result_bytes"_s);
 
+    // Younger than result_eviction_floor_ms: kept, however full.
     const QString path = h.job(big.job->id).resultPath;
     h.engine->sweepNow();
-    QCOMPARE(toString(h.state(big.job->id)), toString(JobState::Expired));
+    QCOMPARE(toString(h.state(big.job->id)), toString(JobState::Succeeded));
+    limits.resultEvictionFloorMs = 0;
+    h.engine->setLimits(limits); // sweeps
+    QTRY_COMPARE(toString(h.state(big.job->id)), toString(JobState::Expired));
     QCOMPARE(h.job(big.job->id).errorReason, u"evicted"_s);
+    QVERIFY(h.job(big.job->id).lastError.contains(u"alice"_s));
     QVERIFY(!QFile::exists(path));
     QVERIFY(h.submit(u"selftest"_s, quick()).job);
+}
+
+// The account over its share loses its own oldest result as soon as its
+// newest is recorded; another account's older result stays.
+void tst_JobEngine::evictionTakesFromTheAccountOverItsShare()
+{
+    config::Limits limits;
+    limits.maxResultsPerAccount = 2;
+    limits.resultEvictionFloorMs = 0;
+    limits.expirySweepIntervalMs = 60 * 60'000;
+    Harness h(limits);
+    const auto bobs = h.submit(u"selftest"_s, quick(), u"bob"_s);
+    QTRY_STATE(h, bobs.job->id, JobState::Succeeded);
+    QStringList alices;
+    for (int i = 0; i < 2; ++i) {
+        const auto job = h.submit(u"selftest"_s, quick());
+        QVERIFY(job.job);
+        QTRY_STATE(h, job.job->id, JobState::Succeeded);
+        alices.append(job.job->id);
+    }
+    const auto refused = h.submit(u"selftest"_s, quick());
+    QVERIFY(refused.refusal);
+    QCOMPARE(refused.refusal->limit, u"max_results_per_account"_s);
+    // One more finishes past the share (admitted before, e.g. by a lower limit later).
+    limits.maxResultsPerAccount = 1;
+    h.engine->setLimits(limits);
+    QTRY_COMPARE(toString(h.state(alices.first())), toString(JobState::Expired));
+    QCOMPARE(toString(h.state(alices.last())), toString(JobState::Succeeded));
+    QCOMPARE(toString(h.state(bobs.job->id)), toString(JobState::Succeeded)); // older, other account
 }
 
 void tst_JobEngine::activeCapIsNeverExceeded()

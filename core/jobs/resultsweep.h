@@ -1,0 +1,34 @@
+#pragma once
+
+#include "config/limits.h"
+#include "jobs/job.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+namespace sluice::jobs {
+
+// A result the sweep deletes, and why (recorded on the job, shown to its
+// account, and in the event log).
+struct ResultRemoval
+{
+    JobRecord job;
+    bool expired = false; // else evicted
+    QString why;
+};
+
+// What one sweep removes, in order, from the jobs holding a result (oldest
+// first, as JobStore::withResults() lists them):
+// - every result older than its expiry;
+// - then, fair share (docs/decisions/0016): while an account holds more than
+//   max_account_result_bytes or max_results_per_account, its oldest
+//   result; while all results together reach max_result_bytes, the oldest
+//   result of the account holding the most bytes among those holding more
+//   than an equal part of the budget (never one within its equal part). A result younger than
+//   result_eviction_floor_ms is never evicted, so the budget may stay
+//   exceeded for that long (new jobs are refused meanwhile).
+QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
+                                     const config::Limits &limits, const QDateTime &now);
+
+} // namespace sluice::jobs

@@ -1,0 +1,141 @@
+// planResultSweep(): which results one sweep removes, and why. Fair share
+// between accounts: the old rule (oldest first, whoever owns it) let one
+// account's flood of results evict another account's older result.
+#include "jobs/resultsweep.h"
+
+#include <QTest>
+
+using namespace sluice;
+using namespace sluice::jobs;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QDateTime Now = QDateTime::fromString(u"2026-12-06T12:00:00Z"_s, Qt::ISODate);
+
+// A succeeded job of `owner` with a result of `bytes`, finished `ageMin` minutes ago.
+JobRecord result(const QString &id, const QString &owner, qint64 bytes, int ageMin)
+{
+    JobRecord j;
+    j.id = id;
+    j.owner = owner;
+    j.state = JobState::Succeeded;
+    j.resultPath = u"/results/"_s + id;
+    j.resultSize = bytes;
+    j.finishedAt = Now.addSecs(-60 * ageMin);
+    j.resultExpiresAt = Now.addSecs(3600);
+    return j;
+}
+
+QStringList ids(const QList<ResultRemoval> &removals)
+{
+    QStringList out;
+    for (const ResultRemoval &r : removals)
+        out.append(r.job.id);
+    return out;
+}
+
+config::Limits budget(qint64 total, qint64 perAccount)
+{
+    config::Limits l;
+    l.maxResultBytes = total;
+    l.maxAccountResultBytes = perAccount;
+    l.maxResultsPerAccount = 1000;
+    l.resultEvictionFloorMs = 10 * 60'000;
+    return l;
+}
+
+} // namespace
+
+class tst_ResultSweep : public QObject
+{
+    Q_OBJECT
+private slots:
+    void nothingWithinBudget();
+    void expiredGoWhateverTheShare();
+    void overBudgetTakesFromTheLargestHolder();
+    void accountOverItsShareLosesItsOldest();
+    void youngResultsAreNeverEvicted();
+    void countShare();
+    void everyoneOverAnEqualPartMayLose();
+};
+
+void tst_ResultSweep::nothingWithinBudget()
+{
+    const QList<JobRecord> jobs {result(u"a1"_s, u"alice"_s, 100, 60),
+                                 result(u"b1"_s, u"bob"_s, 100, 50)};
+    QVERIFY(planResultSweep(jobs, budget(1000, 500), Now).isEmpty());
+}
+
+void tst_ResultSweep::expiredGoWhateverTheShare()
+{
+    JobRecord old = result(u"b1"_s, u"bob"_s, 10, 120);
+    old.resultExpiresAt = Now.addSecs(-1);
+    const auto removals = planResultSweep({old, result(u"a1"_s, u"alice"_s, 10, 60)},
+                                          budget(1000, 500), Now);
+    QCOMPARE(ids(removals), QStringList {u"b1"_s});
+    QVERIFY(removals.first().expired);
+}
+
+void tst_ResultSweep::overBudgetTakesFromTheLargestHolder()
+{
+    // bob's result is the oldest, alice holds the most (within her own
+    // quota): alice's oldest go until all together are under the budget.
+    const QList<JobRecord> jobs {
+        result(u"b1"_s, u"bob"_s, 300, 300), result(u"a1"_s, u"alice"_s, 240, 200),
+        result(u"a2"_s, u"alice"_s, 240, 100), result(u"a3"_s, u"alice"_s, 240, 60),
+        result(u"a4"_s, u"alice"_s, 240, 50)};
+    const auto removals = planResultSweep(jobs, budget(1000, 1000), Now);
+    QCOMPARE(ids(removals), (QStringList {u"a1"_s, u"a2"_s}));
+    QVERIFY(!removals.first().expired);
+    QVERIFY2(removals.first().why.contains(u"alice"_s), qPrintable(removals.first().why));
+    QVERIFY(removals.first().why.contains(u"over max_result_bytes"_s));
+}
+
+void tst_ResultSweep::accountOverItsShareLosesItsOldest()
+{
+    // Within the budget, but alice holds more than her share.
+    const QList<JobRecord> jobs {
+        result(u"b1"_s, u"bob"_s, 100, 300), result(u"a1"_s, u"alice"_s, 300, 200),
+        result(u"a2"_s, u"alice"_s, 300, 100)};
+    const auto removals = planResultSweep(jobs, budget(10'000, 500), Now);
+    QCOMPARE(ids(removals), QStringList {u"a1"_s});
+    QVERIFY(removals.first().why.contains(u"max_account_result_bytes"_s));
+}
+
+void tst_ResultSweep::youngResultsAreNeverEvicted()
+{
+    // Over the budget, but alice's results are younger than the floor:
+    // bob's (old) result is not taken in their place either, as he holds
+    // less than an equal part of the budget.
+    const QList<JobRecord> jobs {result(u"b1"_s, u"bob"_s, 100, 300),
+                                 result(u"a1"_s, u"alice"_s, 600, 5),
+                                 result(u"a2"_s, u"alice"_s, 600, 1)};
+    QVERIFY(planResultSweep(jobs, budget(1000, 1000), Now).isEmpty());
+    // Once old enough, alice's oldest goes.
+    QCOMPARE(ids(planResultSweep(jobs, budget(1000, 1000), Now.addSecs(60 * 6))),
+             QStringList {u"a1"_s});
+}
+
+void tst_ResultSweep::countShare()
+{
+    config::Limits l = budget(10'000, 10'000);
+    l.maxResultsPerAccount = 2;
+    const QList<JobRecord> jobs {
+        result(u"a1"_s, u"alice"_s, 1, 400), result(u"b1"_s, u"bob"_s, 1, 300),
+        result(u"a2"_s, u"alice"_s, 1, 200), result(u"a3"_s, u"alice"_s, 1, 100),
+        result(u"a4"_s, u"alice"_s, 1, 60)};
+    QCOMPARE(ids(planResultSweep(jobs, l, Now)), (QStringList {u"a1"_s, u"a2"_s}));
+}
+
+void tst_ResultSweep::everyoneOverAnEqualPartMayLose()
+{
+    // Two accounts over half the budget each, alice's too young: bob's go.
+    const QList<JobRecord> jobs {result(u"b1"_s, u"bob"_s, 600, 300),
+                                 result(u"b2"_s, u"bob"_s, 10, 200),
+                                 result(u"a1"_s, u"alice"_s, 700, 1)};
+    QCOMPARE(ids(planResultSweep(jobs, budget(1000, 1000), Now)), QStringList {u"b1"_s});
+}
+
+QTEST_GUILESS_MAIN(tst_ResultSweep)
+#include "tst_resultsweep.moc"
