@@ -99,10 +99,10 @@ Expected<QString> Config::addToken(const QString &accountName, bool admin, bool 
         accounts.append(Account {accountName, admin, {}, metricsOnly});
         it = accounts.end() - 1;
     } else if ((admin && it->metricsOnly) || (metricsOnly && !it->metricsOnly)) {
-        return Error {u"account \""_s % accountName % u"\" exists as "_s
-                      % (it->metricsOnly ? u"a metrics-only"_s
-                                         : (it->admin ? u"an admin"_s : u"a user"_s))
-                      % u" account; revoke it first, or choose another name"_s};
+        return Error {
+            u"account \""_s % accountName % u"\" exists as "_s
+            % (it->metricsOnly ? u"a metrics-only"_s : (it->admin ? u"an admin"_s : u"a user"_s))
+            % u" account; revoke it first, or choose another name"_s};
     } else if (admin) {
         it->admin = true;
     }

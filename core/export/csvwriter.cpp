@@ -91,8 +91,7 @@ bool startsWithHiddenFormula(QByteArrayView cell)
         const QChar::Decomposition tag = QChar::decompositionTag(c);
         if (c < 0x80 || tag == QChar::NoDecomposition || tag == QChar::Canonical)
             return false;
-        const QString folded
-            = QString::fromUcs4(&c, 1).normalized(QString::NormalizationForm_KC);
+        const QString folded = QString::fromUcs4(&c, 1).normalized(QString::NormalizationForm_KC);
         for (const QChar f : folded) {
             if (isTrigger(f.unicode()))
                 return true;

@@ -261,8 +261,8 @@ QJsonObject ServiceRuntime::statusJson(const http::Request &asker) const
         if (t.account != asker.account)
             continue;
         ++requests;
-        uploads += (t.method == u"PUT"_s || t.method == u"POST"_s)
-            && t.route.startsWith(u"/uploads"_s);
+        uploads
+            += (t.method == u"PUT"_s || t.method == u"POST"_s) && t.route.startsWith(u"/uploads"_s);
         exports += t.method == u"GET"_s && t.route == u"/exports/{file}"_s;
     }
     status.insert(u"requests_in_flight"_s, requests); // this one included

@@ -4,8 +4,7 @@
 
 namespace sluice::service {
 
-void addSystemRoutes(http::Router &router,
-                     std::function<QJsonObject(const http::Request &)> status)
+void addSystemRoutes(http::Router &router, std::function<QJsonObject(const http::Request &)> status)
 {
     // Liveness only: no locks, no I/O, no dependence on other work.
     router.add("GET", QStringLiteral("/healthz"), http::Access::Public, [](http::Exchange &ex) {

@@ -111,8 +111,8 @@ void tst_ApiDocs::initTestCase()
     QVERIFY2(m_daemon.start(m_dataDir.path()), m_daemon.output.constData());
     m_token = m_daemon.token;
     QVERIFY(!m_token.isEmpty());
-    const sluice::test::Run scrape = runSluiced({u"--data-dir"_s, m_dataDir.path(), u"token"_s, u"add"_s,
-                                   u"prometheus"_s, u"--metrics-only"_s});
+    const sluice::test::Run scrape = runSluiced({u"--data-dir"_s, m_dataDir.path(), u"token"_s,
+                                                 u"add"_s, u"prometheus"_s, u"--metrics-only"_s});
     QCOMPARE(scrape.exitCode, 0);
     m_metricsToken = scrape.out.trimmed().section(u'\n', -1);
     // The running service picks the new account up from the file.

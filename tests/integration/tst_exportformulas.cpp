@@ -29,20 +29,13 @@ struct Note
 const QList<Note> &notes()
 {
     static const QList<Note> list {
-        {u"=1+1"_s, true},
-        {u" =1+1"_s, true},
-        {u"\n=1+1"_s, true},
-        {u"\u00a0=1+1"_s, true},
-        {u"\u3000=1+1"_s, true},
-        {u"\ufeff=1+1"_s, true},
-        {u"\u200b=1+1"_s, true},
-        {u"\uff1dHYPERLINK(\"http://x\",\"y\")"_s, true},
-        {u"\uff0b1"_s, true},
-        {u"\uff0d1"_s, true},
-        {u"\uff20SUM(A1)"_s, true},
-        {u"\t=1"_s, true},
-        {u" plain, text"_s, false},
-        {u"M\u00fcller"_s, false},
+        {u"=1+1"_s, true},          {u" =1+1"_s, true},
+        {u"\n=1+1"_s, true},        {u"\u00a0=1+1"_s, true},
+        {u"\u3000=1+1"_s, true},    {u"\ufeff=1+1"_s, true},
+        {u"\u200b=1+1"_s, true},    {u"\uff1dHYPERLINK(\"http://x\",\"y\")"_s, true},
+        {u"\uff0b1"_s, true},       {u"\uff0d1"_s, true},
+        {u"\uff20SUM(A1)"_s, true}, {u"\t=1"_s, true},
+        {u" plain, text"_s, false}, {u"M\u00fcller"_s, false},
         {u"a=b"_s, false},
     };
     return list;
@@ -61,8 +54,9 @@ struct Fixture
         for (qsizetype i = 0; i < notes().size(); ++i) {
             QString literal = notes().at(i).text;
             literal.replace(u'\'', u"''"_s);
-            sql << u"INSERT INTO notes VALUES (%1, '2025-01-01 10:00:%2', '%3', -5)"_s.arg(i).arg(
-                i, 2, 10, QLatin1Char('0')).arg(literal);
+            sql << u"INSERT INTO notes VALUES (%1, '2025-01-01 10:00:%2', '%3', -5)"_s.arg(i)
+                       .arg(i, 2, 10, QLatin1Char('0'))
+                       .arg(literal);
         }
         const QString error = createSqliteDatabase(dir.filePath(u"notes.sqlite"_s), sql);
         QVERIFY2(error.isEmpty(), qPrintable(error));

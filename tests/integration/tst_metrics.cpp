@@ -162,19 +162,21 @@ void tst_Metrics::metricsAreForAdminsAndScrapeAccounts()
     QVERIFY(!plain.body.contains("process_"));
 
     for (const QByteArray &path : {"/api/status"_ba, "/jobs"_ba, "/uploads/x"_ba,
-                                  "/exports/orders.csv?from=2025-01-01&to=2025-01-01"_ba}) {
+                                   "/exports/orders.csv?from=2025-01-01&to=2025-01-01"_ba}) {
         const Reply r = f.getAs(f.scraper, path);
         QVERIFY2(r.status == 403, path.constData());
         QVERIFY2(r.body.contains("metrics-only"), r.body.constData());
     }
     const QByteArray body = R"({"kind":"selftest","params":{"steps":1}})";
-    QCOMPARE(request(f.port, "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(f.scraper)
-                                 + "Content-Type: application/json\r\nContent-Length: "
-                                 + QByteArray::number(body.size()) + "\r\n\r\n" + body)
+    QCOMPARE(request(f.port,
+                     "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(f.scraper)
+                         + "Content-Type: application/json\r\nContent-Length: "
+                         + QByteArray::number(body.size()) + "\r\n\r\n" + body)
                  .status,
              403);
-    QCOMPARE(request(f.port, "PUT /uploads/a.csv HTTP/1.1\r\nHost: t\r\n" + bearer(f.scraper)
-                                 + "Content-Length: 4\r\n\r\na,b\n")
+    QCOMPARE(request(f.port,
+                     "PUT /uploads/a.csv HTTP/1.1\r\nHost: t\r\n" + bearer(f.scraper)
+                         + "Content-Length: 4\r\n\r\na,b\n")
                  .status,
              403);
 }

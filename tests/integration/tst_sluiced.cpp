@@ -160,8 +160,8 @@ void tst_Sluiced::metricsOnlyTokens()
     QVERIFY2(list.out.contains(QRegularExpression(u"prometheus +metrics +1 "_s)),
              qPrintable(list.out));
 
-    const Run both = runSluiced(
-        base + QStringList {u"add"_s, u"ops"_s, u"--admin"_s, u"--metrics-only"_s});
+    const Run both
+        = runSluiced(base + QStringList {u"add"_s, u"ops"_s, u"--admin"_s, u"--metrics-only"_s});
     QCOMPARE(both.exitCode, 2);
     QVERIFY2(both.err.contains(u"either admin or metrics-only"_s), qPrintable(both.err));
     const Run promote = runSluiced(base + QStringList {u"add"_s, u"prometheus"_s, u"--admin"_s});

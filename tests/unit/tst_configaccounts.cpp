@@ -140,8 +140,8 @@ void tst_ConfigAccounts::metricsOnlyAccounts()
     const auto reparsed = Config::fromJson(json, u"memory"_s);
     QVERIFY2(reparsed, failureOf(reparsed).constData());
     QCOMPARE(*reparsed, config);
-    const auto principal
-        = Authenticator(reparsed->accounts).authenticate(QByteArray("Bearer " + scrape->toLatin1()));
+    const auto principal = Authenticator(reparsed->accounts)
+                               .authenticate(QByteArray("Bearer " + scrape->toLatin1()));
     QVERIFY(principal);
     QCOMPARE(principal->account, u"prometheus"_s);
     QVERIFY(principal->metricsOnly);
