@@ -52,9 +52,13 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     const QCommandLineOption config(u"config"_s, u"Config file. Default: DIR/config.json"_s,
                                     u"FILE"_s);
     const QCommandLineOption admin(u"admin"_s, u"With 'token add': make the account an admin."_s);
-    parser.addOptions({help, version, listen, dataDir, config, admin});
+    const QCommandLineOption metricsOnly(
+        u"metrics-only"_s,
+        u"With 'token add': a scrape account, whose tokens read GET /metrics and nothing else."_s);
+    parser.addOptions({help, version, listen, dataDir, config, admin, metricsOnly});
     parser.addPositionalArgument(
-        u"command"_s, u"Optional: token add NAME [--admin] | token list | token revoke NAME"_s,
+        u"command"_s,
+        u"Optional: token add NAME [--admin | --metrics-only] | token list | token revoke NAME"_s,
         u"[token ...]"_s);
     if (!parser.parse(arguments))
         return Error {parser.errorText()};
@@ -79,6 +83,7 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
                 parser.value(listen))};
     }
     cmd.admin = parser.isSet(admin);
+    cmd.metricsOnly = parser.isSet(metricsOnly);
 
     const QStringList words = parser.positionalArguments();
     if (words.isEmpty())
@@ -95,7 +100,8 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
         cmd.command = CommandLine::Command::TokenRevoke;
         cmd.account = words.at(2);
     } else {
-        return Error {u"usage: token add NAME [--admin] | token list | token revoke NAME"_s};
+        return Error {u"usage: token add NAME [--admin | --metrics-only] | token list | token "
+                      "revoke NAME"_s};
     }
     return cmd;
 }
@@ -119,7 +125,7 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         const auto saved = config::updateConfigFile(
             cmd.configPath, [&](config::Config &current) -> Expected<void> {
                 existed = current.account(cmd.account) != nullptr;
-                auto added = current.addToken(cmd.account, cmd.admin);
+                auto added = current.addToken(cmd.account, cmd.admin, cmd.metricsOnly);
                 if (!added) {
                     badName = true;
                     return added.error();
@@ -133,14 +139,15 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         }
         const config::Account *a = saved->account(cmd.account);
         out << (existed ? "added a token to account '" : "created account '") << cmd.account << "'"
-            << (a && a->admin ? " (admin)" : "") << "; the token is shown once:" << Qt::endl;
+            << (a && a->admin ? " (admin)" : "") << (a && a->metricsOnly ? " (metrics only)" : "")
+            << "; the token is shown once:" << Qt::endl;
         out << token << Qt::endl;
         return 0;
     }
     case CommandLine::Command::TokenList:
         out << QStringLiteral("%1  %2  %3  %4")
                    .arg(u"ACCOUNT"_s, -24)
-                   .arg(u"ROLE"_s, -6)
+                   .arg(u"ROLE"_s, -7)
                    .arg(u"TOKENS"_s, 6)
                    .arg(u"NEWEST TOKEN (UTC)"_s)
             << Qt::endl;
@@ -150,7 +157,7 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
                 newest = std::max(newest, t.created);
             out << QStringLiteral("%1  %2  %3  %4")
                        .arg(a.name, -24)
-                       .arg(a.admin ? u"admin"_s : u"user"_s, -6)
+                       .arg(a.admin ? u"admin"_s : (a.metricsOnly ? u"metrics"_s : u"user"_s), -7)
                        .arg(a.tokens.size(), 6)
                        .arg(newest.isValid() ? newest.toString(Qt::ISODate) : u"-"_s)
                 << Qt::endl;

@@ -17,11 +17,12 @@ struct CommandLine
     std::optional<service::ListenAddress> listen;
     QString account; // token add/revoke
     bool admin = false; // token add --admin
+    bool metricsOnly = false; // token add --metrics-only
     QString helpText;
 };
 
 // Both binaries take --listen HOST:PORT, --data-dir DIR and --config FILE;
-// `token add NAME [--admin] | list | revoke NAME` administers accounts.
+// `token add NAME [--admin | --metrics-only] | list | revoke NAME` administers accounts.
 Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description);
 
 // Everything but running the service: parse errors, help, version and the

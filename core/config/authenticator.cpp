@@ -73,7 +73,7 @@ Authenticator::Authenticator(const QList<Account> &accounts)
 {
     for (const Account &account : accounts) {
         const int principal = int(m_principals.size());
-        m_principals.push_back(Principal {account.name, account.admin});
+        m_principals.push_back(Principal {account.name, account.admin, account.metricsOnly});
         for (const TokenRecord &token : account.tokens) {
             Entry entry {};
             // Config validates digests; a short one could never match anyway.

@@ -15,6 +15,7 @@ struct Principal
 {
     QString account;
     bool admin = false;
+    bool metricsOnly = false; // may read GET /metrics and nothing else
 };
 
 // Checks "Authorization: Bearer <token>" against the digests of the accounts.

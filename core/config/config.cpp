@@ -84,17 +84,25 @@ const Account *Config::account(QStringView name) const
     return nullptr;
 }
 
-Expected<QString> Config::addToken(const QString &accountName, bool admin)
+Expected<QString> Config::addToken(const QString &accountName, bool admin, bool metricsOnly)
 {
     if (!isValidAccountName(accountName)) {
         return Error {u"invalid account name \""_s % accountName
                       % u"\": use 1 to 64 of A-Z a-z 0-9 . _ -"_s};
     }
+    if (admin && metricsOnly)
+        return Error {u"account \""_s % accountName
+                      % u"\": an account is either admin or metrics-only, not both"_s};
     auto it = std::find_if(accounts.begin(), accounts.end(),
                            [&](const Account &account) { return account.name == accountName; });
     if (it == accounts.end()) {
-        accounts.append(Account {accountName, admin, {}});
+        accounts.append(Account {accountName, admin, {}, metricsOnly});
         it = accounts.end() - 1;
+    } else if ((admin && it->metricsOnly) || (metricsOnly && !it->metricsOnly)) {
+        return Error {
+            u"account \""_s % accountName % u"\" exists as "_s
+            % (it->metricsOnly ? u"a metrics-only"_s : (it->admin ? u"an admin"_s : u"a user"_s))
+            % u" account; revoke it first, or choose another name"_s};
     } else if (admin) {
         it->admin = true;
     }

@@ -28,6 +28,9 @@ struct Account
     QString name; // [A-Za-z0-9._-]{1,64}
     bool admin = false;
     QList<TokenRecord> tokens;
+    // A scrape account (Prometheus): its tokens read GET /metrics and nothing
+    // else. Never an admin too (docs/decisions/0016).
+    bool metricsOnly = false;
     bool operator==(const Account &) const = default;
 };
 
@@ -39,7 +42,8 @@ struct Config
 
     QString listen = QString::fromLatin1(DefaultListen); // HOST:PORT
     // Media types an upload may have (declared and sniffed); a type is allowed
-    // when it or one of its parents in the shared MIME database is listed.
+    // when it or one of its parents in the shared MIME database is listed
+    // (HTML, XHTML and SVG only when listed by name: upload::ContentPolicy).
     QStringList uploadTypes = defaultUploadTypes();
     Limits limits;
     QList<Account> accounts;
@@ -63,9 +67,11 @@ struct Config
     Expected<void> save(const QString &path) const;
 
     const Account *account(QStringView name) const;
-    // Creates the account when missing (admin as given; an existing account
-    // keeps its role unless admin is true) and returns a new plain token.
-    Expected<QString> addToken(const QString &accountName, bool admin);
+    // Creates the account when missing (admin and metricsOnly as given; an
+    // existing account keeps its role unless admin is true) and returns a new
+    // plain token. A metrics-only account can be neither made admin nor
+    // added to as metricsOnly when it exists as another kind.
+    Expected<QString> addToken(const QString &accountName, bool admin, bool metricsOnly = false);
     // Removes the account and all its tokens; false when there is none.
     bool revokeAccount(QStringView name);
 };

@@ -245,7 +245,7 @@ std::optional<Account> ConfigReader::readAccount(const QJsonValue &value, const 
         return std::nullopt;
     }
     const QJsonObject object = value.toObject();
-    rejectUnknownKeys(object, path, {"name"_L1, "admin"_L1, "tokens"_L1});
+    rejectUnknownKeys(object, path, {"name"_L1, "admin"_L1, "metrics_only"_L1, "tokens"_L1});
 
     Account account;
     bool valid = true;
@@ -264,6 +264,18 @@ std::optional<Account> ConfigReader::readAccount(const QJsonValue &value, const 
     } else if (!admin.isUndefined()) {
         fail(childPath(path, u"admin"),
              u"must be true or false (got "_s % detail::describeJsonValue(admin) % u')');
+        valid = false;
+    }
+    if (const QJsonValue scrape = object.value("metrics_only"_L1); scrape.isBool()) {
+        account.metricsOnly = scrape.toBool();
+        if (account.metricsOnly && account.admin) {
+            fail(childPath(path, u"metrics_only"),
+                 u"an admin account cannot be metrics-only (make it two accounts)"_s);
+            valid = false;
+        }
+    } else if (!scrape.isUndefined()) {
+        fail(childPath(path, u"metrics_only"),
+             u"must be true or false (got "_s % detail::describeJsonValue(scrape) % u')');
         valid = false;
     }
 
@@ -394,6 +406,8 @@ QByteArray Config::toJson() const
         out.line(2, {"{"});
         out.line(3, {"\"name\": ", detail::jsonQuoted(account.name), ","});
         out.line(3, {"\"admin\": ", QByteArrayView(account.admin ? "true" : "false"), ","});
+        if (account.metricsOnly)
+            out.line(3, {"\"metrics_only\": true,"});
         out.line(3, {"\"tokens\": [", account.tokens.isEmpty() ? "]" : ""});
         for (qsizetype t = 0; t < account.tokens.size(); ++t) {
             const TokenRecord &token = account.tokens[t];

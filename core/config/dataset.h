@@ -31,8 +31,9 @@ struct Dataset
     QString timeColumn; // the from/to range applies to it; rows are ordered by it
     QStringList columns; // exported, in this order
     QStringList filterColumns; // ?column=value equality filters a client may use
-    // Text cells starting with = + - @ (or a tab or CR) get a leading ' so
-    // that spreadsheets do not run them as formulas.
+    // Text cells starting with = + - @ (or a tab or CR), also behind white
+    // space, invisible characters or as full-width signs, get a leading ' so
+    // that spreadsheets do not run them as formulas (exports::CsvWriter).
     bool neutralizeFormulas = true;
     // > 0: a generated demo SQLite database (the `orders` table) with this
     // many rows, created when the file is missing.

@@ -10,10 +10,13 @@ namespace sluice::exports {
 // ended by CRLF, a field quoted when it holds a comma, a double quote, CR or
 // LF (inner quotes doubled). Bytes are passed through as given (UTF-8).
 //
-// Formula neutralisation (when enabled): a *text* cell whose first character
-// is = + - @, a tab or a CR gets a leading apostrophe, so that a spreadsheet
-// shows it instead of evaluating it. Numbers are never altered (-12.50 stays
-// a number); only values the database typed as text are.
+// Formula neutralisation (when enabled): a *text* cell that starts with a tab
+// or a CR, or whose first character that is neither white space nor invisible
+// (zero-width space, BOM, other format characters), folded with Unicode NFKC,
+// is = + - @ (so " =1", "\u3000=1" and a full-width "＝1" too) gets a leading
+// apostrophe, so that a spreadsheet shows it instead of evaluating it. Numbers
+// are never altered (-12.50 stays a number); only values the database typed
+// as text are.
 class CsvWriter final
 {
 public:

@@ -284,10 +284,9 @@ void Connection::dispatch()
             respond(id, std::move(r));
             return;
         }
-        if (match.route->access == Access::Admin && !principal->admin) {
-            respond(
-                id,
-                Response::error({403, u"account '%1' is not an admin"_s.arg(principal->account)}));
+        if (const QString refusal = accessRefusal(match.route->access, *principal);
+            !refusal.isEmpty()) {
+            respond(id, Response::error({403, refusal}));
             return;
         }
         request.account = principal->account;

@@ -37,6 +37,31 @@ bool matches(const QStringList &pattern, const QStringList &path, QHash<QString,
 
 } // namespace
 
+QString accessRefusal(Access access, const config::Principal &who)
+{
+    switch (access) {
+    case Access::Public:
+        return {};
+    case Access::Metrics:
+        if (who.admin || who.metricsOnly)
+            return {};
+        return QStringLiteral("account '%1' may not read the metrics: use an admin or a "
+                              "metrics-only account (token add NAME --metrics-only)")
+            .arg(who.account);
+    case Access::Admin:
+        if (who.admin)
+            return {};
+        return QStringLiteral("account '%1' is not an admin").arg(who.account);
+    case Access::Account:
+        break;
+    }
+    if (who.metricsOnly)
+        return QStringLiteral("account '%1' is metrics-only: its tokens read GET /metrics and "
+                              "nothing else")
+            .arg(who.account);
+    return {};
+}
+
 void Router::add(QByteArray method, const QString &pattern, Access access, Handler handler)
 {
     m_routes.append(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/authenticator.h"
 #include "http/httptypes.h"
 
 #include <QHash>
@@ -13,8 +14,14 @@ namespace sluice::http {
 
 class Exchange;
 
-enum class Access { Public, Account, Admin };
+// Public: no token. Account: any account but a metrics-only one. Admin:
+// admins only. Metrics: admins and metrics-only (scrape) accounts.
+enum class Access { Public, Account, Admin, Metrics };
 using Handler = std::function<void(Exchange &)>;
+
+// Why an authenticated account may not use a route of this access (the 403
+// message), or an empty string when it may.
+QString accessRefusal(Access access, const config::Principal &who);
 
 // Maps method and path to a handler. Patterns are literal segments and
 // "{name}" placeholders that match exactly one non-empty segment.

@@ -60,13 +60,14 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
 {
     m_limits = limits;
     http::Router router;
-    addSystemRoutes(router, [this] { return statusJson(); });
+    addSystemRoutes(router, [this](const http::Request &asker) { return statusJson(asker); });
     router.add("GET", u"/readyz"_s, http::Access::Public, [this](http::Exchange &ex) {
         QJsonObject why;
         ex.respond(isReady(&why) ? http::Response::json(200, QJsonObject {{u"ready"_s, true}})
                                  : http::Response::json(503, why));
     });
-    router.add("GET", u"/metrics"_s, http::Access::Account, [this](http::Exchange &ex) {
+    // Admins and scrape accounts only: the figures are everyone's (docs/decisions/0016).
+    router.add("GET", u"/metrics"_s, http::Access::Metrics, [this](http::Exchange &ex) {
         ex.respond(http::Response::text(
             200, renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
             "text/plain; version=0.0.4; charset=utf-8"));
@@ -235,20 +236,42 @@ void ServiceRuntime::abortTransfer(quint64 connectionId)
         publishTransfers(); // at once, so that the row goes away without waiting a second
 }
 
-QJsonObject ServiceRuntime::statusJson() const
+// Admins see the whole service. Another account sees its own requests in
+// flight and nothing that counts other accounts' work (issue 18).
+QJsonObject ServiceRuntime::statusJson(const http::Request &asker) const
 {
-    const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats {};
     QJsonObject ready;
-    return QJsonObject {
+    QJsonObject status {
         {u"version"_s, QStringLiteral(SLUICE_VERSION)},
         {u"uptime_seconds"_s, double(m_uptime.elapsed()) / 1000.0},
-        {u"listen"_s, m_bound},
-        {u"connections"_s, st.connections},
-        {u"requests_in_flight"_s, st.requestsInFlight},
-        {u"requests_total"_s, qint64(st.requestsTotal)},
+        {u"account"_s, asker.account},
+        {u"admin"_s, asker.admin},
         {u"ready"_s, isReady(&ready)},
-        {u"sample"_s, m_latest.toJson()},
     };
+    if (asker.admin) {
+        const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats {};
+        status.insert(u"listen"_s, m_bound);
+        status.insert(u"connections"_s, st.connections);
+        status.insert(u"requests_in_flight"_s, st.requestsInFlight);
+        status.insert(u"requests_total"_s, qint64(st.requestsTotal));
+        status.insert(u"sample"_s, m_latest.toJson());
+        return status;
+    }
+    int requests = 0, uploads = 0, exports = 0;
+    const QList<http::Transfer> transfers
+        = m_server ? m_server->transfers() : QList<http::Transfer>();
+    for (const http::Transfer &t : transfers) {
+        if (t.account != asker.account)
+            continue;
+        ++requests;
+        uploads
+            += (t.method == u"PUT"_s || t.method == u"POST"_s) && t.route.startsWith(u"/uploads"_s);
+        exports += t.method == u"GET"_s && t.route == u"/exports/{file}"_s;
+    }
+    status.insert(u"requests_in_flight"_s, requests); // this one included
+    status.insert(u"uploads_in_flight"_s, uploads);
+    status.insert(u"exports_in_flight"_s, exports);
+    return status;
 }
 
 // Ready means new work would be taken: enough disk, and a queue that accepts.

@@ -55,7 +55,7 @@ private:
     void publishStats();
     void sample();
     void publishTransfers();
-    QJsonObject statusJson() const;
+    QJsonObject statusJson(const http::Request &asker) const;
     bool isReady(QJsonObject *why) const;
     template<typename Update> void report(Update update);
 

@@ -4,7 +4,7 @@
 
 namespace sluice::service {
 
-void addSystemRoutes(http::Router &router, std::function<QJsonObject()> status)
+void addSystemRoutes(http::Router &router, std::function<QJsonObject(const http::Request &)> status)
 {
     // Liveness only: no locks, no I/O, no dependence on other work.
     router.add("GET", QStringLiteral("/healthz"), http::Access::Public, [](http::Exchange &ex) {
@@ -14,7 +14,7 @@ void addSystemRoutes(http::Router &router, std::function<QJsonObject()> status)
     });
     router.add("GET", QStringLiteral("/api/status"), http::Access::Account,
                [status = std::move(status)](http::Exchange &ex) {
-                   http::Response r = http::Response::json(200, status());
+                   http::Response r = http::Response::json(200, status(ex.request()));
                    r.headers.add("Cache-Control", "no-store");
                    ex.respond(std::move(r));
                });

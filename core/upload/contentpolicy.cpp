@@ -3,6 +3,9 @@
 #include <QMimeDatabase>
 #include <QStringBuilder>
 
+#include <array>
+#include <optional>
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::upload {
@@ -110,6 +113,34 @@ template<typename Fields> Expected<std::optional<ExpectedDigest>> digestOf(const
     return result;
 }
 
+// Documents a browser runs scripts in. Each inherits text/plain (SVG and
+// XHTML through application/xml), so listing text/plain would let them in:
+// they are accepted only when the operator lists them, or a type of their own
+// family, by name.
+constexpr std::array ActiveContent {"text/html"_L1, "application/xhtml+xml"_L1, "image/svg+xml"_L1};
+
+bool isOrInherits(const QMimeType &mime, const QString &type, QLatin1StringView other)
+{
+    return type == other || (mime.isValid() && mime.inherits(other));
+}
+
+std::optional<QLatin1StringView> activeFamily(const QMimeType &mime, const QString &type)
+{
+    for (const QLatin1StringView active : ActiveContent) {
+        if (isOrInherits(mime, type, active))
+            return active;
+    }
+    return std::nullopt;
+}
+
+// Why a listed parent (text/plain) did not let a type in.
+QString activeContentNote(const QString &type)
+{
+    const auto family = activeFamily(QMimeDatabase().mimeTypeForName(type), type);
+    return family ? u"; %1 is accepted only when upload_types lists it by name"_s.arg(*family)
+                  : QString();
+}
+
 } // namespace
 
 ContentPolicy::ContentPolicy(QStringList allowedTypes)
@@ -120,8 +151,14 @@ bool ContentPolicy::isAllowed(const QString &type) const
 {
     const QMimeDatabase db;
     const QMimeType mime = db.mimeTypeForName(type);
+    const auto family = activeFamily(mime, type);
     for (const QString &allowed : m_allowed) {
-        if (allowed == type || (mime.isValid() && mime.inherits(allowed)))
+        if (allowed != type && !(mime.isValid() && mime.inherits(allowed)))
+            continue;
+        if (!family)
+            return true;
+        const QMimeType listed = db.mimeTypeForName(allowed);
+        if (isOrInherits(listed, allowed, *family))
             return true;
     }
     return false;
@@ -136,8 +173,8 @@ Expected<QString> ContentPolicy::checkDeclared(QByteArrayView contentType) const
     const QMimeType mime = db.mimeTypeForName(declared);
     const QString name = mime.isValid() ? mime.name() : declared;
     if (!isAllowed(name))
-        return Error {u"the declared type %1 is not accepted (allowed: %2)"_s.arg(
-            name, m_allowed.join(u", "_s))};
+        return Error {u"the declared type %1 is not accepted (allowed: %2)%3"_s.arg(
+            name, m_allowed.join(u", "_s), activeContentNote(name))};
     return name;
 }
 
@@ -170,8 +207,8 @@ Expected<QString> ContentPolicy::checkContent(const QString &fileName, const QSt
             effective = declared;
     }
     if (!isAllowed(effective.name()))
-        return Error {u"the content is %1, which is not accepted (allowed: %2)"_s.arg(
-            effective.name(), m_allowed.join(u", "_s))};
+        return Error {u"the content is %1, which is not accepted (allowed: %2)%3"_s.arg(
+            effective.name(), m_allowed.join(u", "_s), activeContentNote(effective.name()))};
     return effective.name();
 }
 

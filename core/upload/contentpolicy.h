@@ -14,7 +14,10 @@ namespace sluice::upload {
 // The media type rules of an upload (config `upload_types`). A type is
 // allowed when it, or one of its parents in the shared MIME database, is
 // listed: text/csv passes with text/plain listed. Listing
-// application/octet-stream allows everything.
+// application/octet-stream allows everything else. The exception: documents
+// that browsers run scripts in (text/html, application/xhtml+xml,
+// image/svg+xml, all children of text/plain) pass only when that type, or
+// one of its own family, is listed by name.
 class ContentPolicy
 {
 public:

@@ -337,7 +337,7 @@ int main(int argc, char **argv)
         = std::make_shared<exports::ExportCatalog>(QList<config::Dataset> {orders}, dir.path());
     ServerThread server(
         [catalog, limits](http::Router &router) {
-            service::addSystemRoutes(router, [] { return QJsonObject(); });
+            service::addSystemRoutes(router, [](const http::Request &) { return QJsonObject(); });
             service::addExportRoutes(router, catalog, nullptr, nullptr,
                                      [limits] { return limits; });
         },

@@ -102,6 +102,7 @@ private:
     QTemporaryDir m_workDir; // the examples' current directory (orders.csv, photo.png)
     Daemon m_daemon;
     QString m_token;
+    QString m_metricsToken; // a metrics-only account's, made by `sluiced token add`
     QString m_runningJob, m_finishedJob, m_exportJob, m_csvUpload, m_imageUpload;
 };
 
@@ -110,6 +111,16 @@ void tst_ApiDocs::initTestCase()
     QVERIFY2(m_daemon.start(m_dataDir.path()), m_daemon.output.constData());
     m_token = m_daemon.token;
     QVERIFY(!m_token.isEmpty());
+    const sluice::test::Run scrape = runSluiced({u"--data-dir"_s, m_dataDir.path(), u"token"_s,
+                                                 u"add"_s, u"prometheus"_s, u"--metrics-only"_s});
+    QCOMPARE(scrape.exitCode, 0);
+    m_metricsToken = scrape.out.trimmed().section(u'\n', -1);
+    // The running service picks the new account up from the file.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return request(m_daemon.port, get("/metrics", bearer(m_metricsToken))).status == 200;
+        },
+        10'000));
     QFile csv(m_workDir.filePath(u"orders.csv"_s));
     QVERIFY(csv.open(QIODevice::WriteOnly));
     csv.write("id,customer,total\r\n1,ada,12.50\r\n2,grace,7.25\r\n");
@@ -129,6 +140,7 @@ tst_ApiDocs::Run tst_ApiDocs::curl(const QString &command, const QString &id)
     QProcess shell;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(u"TOKEN"_s, m_token);
+    env.insert(u"METRICS_TOKEN"_s, m_metricsToken);
     env.insert(u"ID"_s, id);
     shell.setProcessEnvironment(env);
     shell.setWorkingDirectory(m_workDir.path());

@@ -27,7 +27,9 @@ struct Fixture
     QString configPath;
     std::unique_ptr<service::Service> service;
     quint16 port = 0;
-    QString token;
+    QString token; // the first run's admin
+    QString alice, bob; // plain accounts
+    QString scraper; // metrics-only
 
     explicit Fixture(config::Limits limits = {})
     {
@@ -35,6 +37,9 @@ struct Fixture
         auto loaded = config::loadOrCreate(configPath);
         loaded->config.datasets.clear(); // no demo database to generate here
         loaded->config.limits = limits;
+        alice = *loaded->config.addToken(u"alice"_s, false);
+        bob = *loaded->config.addToken(u"bob"_s, false);
+        scraper = *loaded->config.addToken(u"prometheus"_s, false, true);
         loaded->config.save(configPath);
         token = *loaded->firstRunToken;
         service = std::make_unique<service::Service>(
@@ -48,6 +53,10 @@ struct Fixture
     Reply get(const QByteArray &path, bool auth = true)
     {
         return request(port, test::get(path, auth ? bearer(token) : QByteArray()));
+    }
+    Reply getAs(const QString &who, const QByteArray &path)
+    {
+        return request(port, test::get(path, bearer(who)));
     }
     Reply post(const QByteArray &path, const QByteArray &body)
     {
@@ -95,6 +104,8 @@ class tst_Metrics : public QObject
     Q_OBJECT
 private slots:
     void exposition();
+    void metricsAreForAdminsAndScrapeAccounts();
+    void statusShowsAnAccountItsOwnFigures();
     void samplesReachTheFacade();
     void queueFiguresFollowJobs();
     void readinessFlipsAtDiskWatermark();
@@ -129,6 +140,85 @@ void tst_Metrics::exposition()
         r.body.contains(
             R"(sluice_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 3)"),
         r.body.constData());
+}
+
+// Issue 18, finding 8: the figures of /metrics are everyone's. An admin or
+// a metrics-only account reads them; a plain account gets 403; a
+// metrics-only token reads nothing else.
+void tst_Metrics::metricsAreForAdminsAndScrapeAccounts()
+{
+    Fixture f;
+    QCOMPARE(f.get("/metrics").status, 200);
+    const Reply scraped = f.getAs(f.scraper, "/metrics");
+    QCOMPARE(scraped.status, 200);
+    QVERIFY(scraped.header("content-type").startsWith("text/plain; version=0.0.4"));
+    QVERIFY(metricValue(scraped.body, "process_open_fds") > 0);
+    QCOMPARE(request(f.port, test::get("/metrics", "Authorization: Bearer sluice_nope\r\n")).status,
+             401);
+
+    const Reply plain = f.getAs(f.alice, "/metrics");
+    QCOMPARE(plain.status, 403);
+    QVERIFY2(plain.body.contains("metrics-only"), plain.body.constData());
+    QVERIFY(!plain.body.contains("process_"));
+
+    for (const QByteArray &path : {"/api/status"_ba, "/jobs"_ba, "/uploads/x"_ba,
+                                   "/exports/orders.csv?from=2025-01-01&to=2025-01-01"_ba}) {
+        const Reply r = f.getAs(f.scraper, path);
+        QVERIFY2(r.status == 403, path.constData());
+        QVERIFY2(r.body.contains("metrics-only"), r.body.constData());
+    }
+    const QByteArray body = R"({"kind":"selftest","params":{"steps":1}})";
+    QCOMPARE(request(f.port,
+                     "POST /jobs HTTP/1.1\r\nHost: t\r\n" + bearer(f.scraper)
+                         + "Content-Type: application/json\r\nContent-Length: "
+                         + QByteArray::number(body.size()) + "\r\n\r\n" + body)
+                 .status,
+             403);
+    QCOMPARE(request(f.port,
+                     "PUT /uploads/a.csv HTTP/1.1\r\nHost: t\r\n" + bearer(f.scraper)
+                         + "Content-Length: 4\r\n\r\na,b\n")
+                 .status,
+             403);
+}
+
+// Issue 18, finding 8: a plain account's /api/status holds its own figures
+// only; what counts every account's work is for admins.
+void tst_Metrics::statusShowsAnAccountItsOwnFigures()
+{
+    Fixture f;
+    // Bob's upload stays in flight: head and half of the body sent.
+    RawClient bobUpload(f.port);
+    bobUpload.send("PUT /uploads/held.csv HTTP/1.1\r\nHost: t\r\n" + bearer(f.bob)
+                   + "Content-Type: text/csv\r\nContent-Length: 100\r\n\r\nid,name\r\n");
+    const auto status = [&](const QString &who) {
+        const Reply r = f.getAs(who, "/api/status");
+        return r.status == 200 ? QJsonDocument::fromJson(r.body).object() : QJsonObject();
+    };
+    QVERIFY(QTest::qWaitFor(
+        [&] { return status(f.bob).value(u"uploads_in_flight"_s).toInt() == 1; }, 5000));
+
+    const QJsonObject bob = status(f.bob);
+    QCOMPARE(bob.value(u"account"_s).toString(), u"bob"_s);
+    QCOMPARE(bob.value(u"admin"_s).toBool(), false);
+    QCOMPARE(bob.value(u"requests_in_flight"_s).toInt(), 2); // the upload and this request
+    QCOMPARE(bob.value(u"exports_in_flight"_s).toInt(), 0);
+
+    const QJsonObject alice = status(f.alice);
+    QCOMPARE(alice.value(u"account"_s).toString(), u"alice"_s);
+    QCOMPARE(alice.value(u"requests_in_flight"_s).toInt(), 1); // only this one: not bob's
+    QCOMPARE(alice.value(u"uploads_in_flight"_s).toInt(), 0);
+    QVERIFY(alice.value(u"ready"_s).isBool());
+    QVERIFY(!alice.value(u"version"_s).toString().isEmpty());
+    for (const QString &everyones :
+         {u"sample"_s, u"connections"_s, u"requests_total"_s, u"listen"_s})
+        QVERIFY2(!alice.contains(everyones) && !bob.contains(everyones), qPrintable(everyones));
+
+    const QJsonObject admin = status(f.token);
+    QCOMPARE(admin.value(u"admin"_s).toBool(), true);
+    QVERIFY(admin.value(u"requests_in_flight"_s).toInt() >= 2);
+    QVERIFY(admin.value(u"connections"_s).toInt() >= 2);
+    QVERIFY(admin.contains(u"sample"_s));
+    QVERIFY(admin.contains(u"requests_total"_s));
 }
 
 void tst_Metrics::samplesReachTheFacade()

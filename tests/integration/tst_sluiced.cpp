@@ -12,6 +12,7 @@
 #include <csignal>
 
 using namespace sluice::test;
+using namespace Qt::StringLiterals;
 
 class tst_Sluiced : public QObject
 {
@@ -21,6 +22,7 @@ private slots:
     void hostileInputGetsPreciseStatus_data();
     void hostileInputGetsPreciseStatus();
     void tokenCommands();
+    void metricsOnlyTokens();
     void concurrentTokenAddsAllLand();
     void chattyDaemonNeverBlocksOnItsOutput();
     void malformedConfigIsRefused();
@@ -141,6 +143,36 @@ void tst_Sluiced::tokenCommands()
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains(QLatin1String("bad name!")));
     QCOMPARE(runSluiced(base + QStringList {QStringLiteral("frobnicate")}).exitCode, 2);
+}
+
+// A scrape account for Prometheus (issue 18, docs/decisions/0016): its token
+// reads /metrics and nothing else, and it cannot become an admin by accident.
+void tst_Sluiced::metricsOnlyTokens()
+{
+    QTemporaryDir dir;
+    const QStringList base {u"--data-dir"_s, dir.path(), u"token"_s};
+    const Run add = runSluiced(base + QStringList {u"add"_s, u"prometheus"_s, u"--metrics-only"_s});
+    QCOMPARE(add.exitCode, 0);
+    QVERIFY2(add.out.contains(u"(metrics only)"_s), qPrintable(add.out));
+    const QString token = add.out.trimmed().section(u'\n', -1);
+    QVERIFY(token.startsWith(u"sluice_"_s));
+    const Run list = runSluiced(base + QStringList {u"list"_s});
+    QVERIFY2(list.out.contains(QRegularExpression(u"prometheus +metrics +1 "_s)),
+             qPrintable(list.out));
+
+    const Run both
+        = runSluiced(base + QStringList {u"add"_s, u"ops"_s, u"--admin"_s, u"--metrics-only"_s});
+    QCOMPARE(both.exitCode, 2);
+    QVERIFY2(both.err.contains(u"either admin or metrics-only"_s), qPrintable(both.err));
+    const Run promote = runSluiced(base + QStringList {u"add"_s, u"prometheus"_s, u"--admin"_s});
+    QCOMPARE(promote.exitCode, 2);
+    QVERIFY2(promote.err.contains(u"revoke it first"_s), qPrintable(promote.err));
+
+    Daemon d;
+    QVERIFY2(d.start(dir.path()), d.output.constData());
+    QCOMPARE(request(d.port, get("/metrics", bearer(token))).status, 200);
+    QCOMPARE(request(d.port, get("/api/status", bearer(token))).status, 403);
+    QCOMPARE(request(d.port, get("/jobs", bearer(token))).status, 403);
 }
 
 // Twenty `token add` at once used to leave about six accounts: each read the

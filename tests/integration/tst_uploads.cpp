@@ -149,6 +149,20 @@ void tst_Uploads::sniffedTypeMustMatch_data()
                           << QByteArray(R"({"a": [1, 2, 3]})") << 201 << u"application/json"_s;
     QTest::addRow("empty text file") << QByteArray("empty.txt") << QByteArray("text/plain")
                                      << QByteArray() << 201 << u"text/plain"_s;
+    // Children of text/plain, but not accepted unless upload_types names them.
+    const QByteArray html("<!DOCTYPE html><html><script>alert(document.cookie)</script></html>");
+    const QByteArray svg(
+        R"(<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>)");
+    QTest::addRow("html declared html")
+        << QByteArray("page.html") << QByteArray("text/html") << html << 415 << QString();
+    QTest::addRow("html undeclared")
+        << QByteArray("page.html") << QByteArray() << html << 415 << QString();
+    QTest::addRow("html declared as text")
+        << QByteArray("page.txt") << QByteArray("text/plain") << html << 415 << QString();
+    QTest::addRow("svg declared svg")
+        << QByteArray("logo.svg") << QByteArray("image/svg+xml") << svg << 415 << QString();
+    QTest::addRow("svg undeclared")
+        << QByteArray("logo") << QByteArray() << svg << 415 << QString();
 }
 
 void tst_Uploads::sniffedTypeMustMatch()

@@ -29,6 +29,8 @@ private slots:
     void addTokenRejectsInvalidName_data();
     void addTokenRejectsInvalidName();
     void revokeAccount();
+    void metricsOnlyAccounts();
+    void metricsOnlyWithAdminIsRefusedInTheFile();
     void tokensAndDigests();
 };
 
@@ -106,6 +108,60 @@ void tst_ConfigAccounts::revokeAccount()
     QVERIFY(!config.revokeAccount(u"operator"));
     QVERIFY(!config.revokeAccount(u"nobody"));
     QCOMPARE(config.accounts.size(), 2);
+}
+
+// A scrape account (docs/decisions/0016): kept through a save and load,
+// authenticated as metrics-only, never turned into or out of an admin.
+void tst_ConfigAccounts::metricsOnlyAccounts()
+{
+    Config config;
+    const auto scrape = config.addToken(u"prometheus"_s, false, true);
+    QVERIFY2(scrape, failureOf(scrape).constData());
+    QVERIFY(config.account(u"prometheus")->metricsOnly);
+    QVERIFY(!config.account(u"prometheus")->admin);
+    QVERIFY(config.addToken(u"alice"_s, false));
+
+    // A second token keeps the role; asking for admin, or metrics-only of a
+    // plain account, is refused and changes nothing.
+    QVERIFY(config.addToken(u"prometheus"_s, false));
+    QVERIFY(config.account(u"prometheus")->metricsOnly);
+    const auto promote = config.addToken(u"prometheus"_s, true);
+    QVERIFY(!promote);
+    QVERIFY2(promote.error().message.contains(u"metrics-only"_s),
+             qPrintable(promote.error().message));
+    QVERIFY(!config.addToken(u"alice"_s, false, true));
+    QVERIFY(!config.account(u"alice")->metricsOnly);
+    QVERIFY(!config.addToken(u"both"_s, true, true));
+    QVERIFY(!config.account(u"both"));
+    QCOMPARE(config.account(u"prometheus")->tokens.size(), 2);
+
+    const QByteArray json = config.toJson();
+    QCOMPARE(json.count("\"metrics_only\": true"), 1); // only where it is true
+    const auto reparsed = Config::fromJson(json, u"memory"_s);
+    QVERIFY2(reparsed, failureOf(reparsed).constData());
+    QCOMPARE(*reparsed, config);
+    const auto principal = Authenticator(reparsed->accounts)
+                               .authenticate(QByteArray("Bearer " + scrape->toLatin1()));
+    QVERIFY(principal);
+    QCOMPARE(principal->account, u"prometheus"_s);
+    QVERIFY(principal->metricsOnly);
+    QVERIFY(!principal->admin);
+}
+
+void tst_ConfigAccounts::metricsOnlyWithAdminIsRefusedInTheFile()
+{
+    const QByteArray json = R"({"version": 1, "accounts": [
+        {"name": "ops", "admin": true, "metrics_only": true, "tokens": []}]})";
+    const auto loaded = Config::fromJson(json, u"c.json"_s);
+    QVERIFY(!loaded);
+    QVERIFY2(loaded.error().message.contains(u"accounts[0].metrics_only"_s),
+             qPrintable(loaded.error().message));
+    const auto wrongType = Config::fromJson(
+        R"({"version": 1, "accounts": [{"name": "p", "metrics_only": "yes", "tokens": []}]})",
+        u"c.json"_s);
+    QVERIFY(!wrongType);
+    QVERIFY2(wrongType.error().message.contains(u"must be true or false"_s),
+             qPrintable(wrongType.error().message));
 }
 
 void tst_ConfigAccounts::tokensAndDigests()

@@ -21,6 +21,9 @@ private slots:
     void rowsAndHeader();
     void neutralisation_data();
     void neutralisation();
+    void hiddenFormulas_data();
+    void hiddenFormulas();
+    void everyCodePointFoldsAsNfkc();
     void roundTripThroughParser();
     void gzipDecodesToInput();
     void gzipOfNothing();
@@ -96,6 +99,95 @@ void tst_CsvWriter::neutralisation()
     CsvWriter n(true);
     n.number("-12.50");
     QCOMPARE(n.buffer(), QByteArray("-12.50"));
+}
+
+// Issue 18, finding 7: what a spreadsheet skips or folds before it looks for
+// a formula. Each bypass that passed unprefixed before is a row here.
+void tst_CsvWriter::hiddenFormulas_data()
+{
+    QTest::addColumn<QString>("cell");
+    QTest::addColumn<bool>("formula");
+    QTest::addRow("leading space") << u" =1+1"_s << true;
+    QTest::addRow("leading LF") << u"\n=1+1"_s << true;
+    QTest::addRow("leading CRLF") << u"\r\n=1+1"_s << true;
+    QTest::addRow("no-break space") << u"\u00a0=1+1"_s << true;
+    QTest::addRow("ideographic space") << u"\u3000=1+1"_s << true;
+    QTest::addRow("BOM") << u"\ufeff=1+1"_s << true;
+    QTest::addRow("zero-width space") << u"\u200b=1+1"_s << true;
+    QTest::addRow("full-width equals") << u"\uff1d1+1"_s << true;
+    QTest::addRow("full-width plus") << u"\uff0b1"_s << true;
+    QTest::addRow("full-width minus") << u"\uff0d1"_s << true;
+    QTest::addRow("full-width at") << u"\uff20SUM(A1)"_s << true;
+    QTest::addRow("small equals") << u"\ufe661+1"_s << true;
+    QTest::addRow("superscript plus") << u"\u207a1"_s << true;
+    QTest::addRow("several invisibles, then full-width")
+        << u"\u2060\u200d \u3000\t\uff1dcmd|' /C calc'!A0"_s << true;
+    QTest::addRow("space, then minus") << u" -5"_s << true;
+    QTest::addRow("NEL, then at") << u"\u0085@x"_s << true;
+    QTest::addRow("space, then text") << u" abc"_s << false;
+    QTest::addRow("only blanks") << u" \u00a0\u3000\u200b"_s << false;
+    QTest::addRow("no-break space, then letter") << u"\u00a0M\u00fcller"_s << false;
+    QTest::addRow("accented letter") << u"\u00c4rger"_s << false;
+    QTest::addRow("not-equal sign") << u"\u22601"_s << false;
+    QTest::addRow("full-width digits") << u"\uff11\uff12"_s << false;
+    QTest::addRow("full-width later") << u"a\uff1db"_s << false;
+    QTest::addRow("CJK") << u"\u6771\u4eac"_s << false;
+    QTest::addRow("emoji") << u"\U0001f600=1"_s << false;
+}
+
+void tst_CsvWriter::hiddenFormulas()
+{
+    QFETCH(QString, cell);
+    QFETCH(bool, formula);
+    const QByteArray utf8 = cell.toUtf8();
+    QCOMPARE(CsvWriter::needsNeutralizing(utf8), formula);
+    CsvWriter w(true);
+    w.text(utf8);
+    const auto parsed = test::parseCsv(w.buffer() + "\r\n");
+    QVERIFY(parsed && parsed->size() == 1 && parsed->first().size() == 1);
+    // Neutralised the way a plain "=" is: one apostrophe before the value as it was.
+    QCOMPARE(parsed->first().first(), formula ? u"'"_s + cell : cell);
+    CsvWriter off(false);
+    off.text(utf8);
+    QVERIFY(off.buffer().contains(utf8));
+    QVERIFY(!off.buffer().startsWith('\'') && !off.buffer().startsWith("\"'"));
+}
+
+// Against a reference that folds the whole value with NFKC and skips white
+// space, controls and format characters, for every code point first (tab and
+// CR are triggers of their own): the folding decides as the reference does,
+// and every blank or format character is skipped before a "=".
+void tst_CsvWriter::everyCodePointFoldsAsNfkc()
+{
+    const auto skipped = [](QChar c) {
+        return c.isSpace() || c.category() == QChar::Other_Control
+            || c.category() == QChar::Other_Format;
+    };
+    const auto reference = [&](const QString &value) {
+        const QString folded = value.normalized(QString::NormalizationForm_KC);
+        for (const QChar c : folded) {
+            if (c == u'=' || c == u'+' || c == u'-' || c == u'@')
+                return true;
+            if (!skipped(c))
+                return false;
+        }
+        return false;
+    };
+    int mismatches = 0;
+    const auto expect = [&](char32_t c, const QString &value, bool formula) {
+        if (CsvWriter::needsNeutralizing(value.toUtf8()) != formula && ++mismatches < 20)
+            qWarning("U+%04X in '%s': the reference says %s", unsigned(c), qPrintable(value),
+                     formula ? "formula" : "text");
+    };
+    for (char32_t c = 0; c <= 0x10ffff; ++c) {
+        if ((c >= 0xd800 && c <= 0xdfff) || c == U'\t' || c == U'\r')
+            continue;
+        const QString head = QString::fromUcs4(&c, 1);
+        expect(c, head + u"x"_s, reference(head + u"x"_s));
+        if (head.size() == 1 && skipped(head.front()))
+            expect(c, head + u"=x"_s, true);
+    }
+    QCOMPARE(mismatches, 0);
 }
 
 void tst_CsvWriter::roundTripThroughParser()

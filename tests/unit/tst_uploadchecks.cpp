@@ -1,5 +1,6 @@
 // The checks an upload passes through without a socket: media types
 // (declared and sniffed), checksum headers, CSV shape, and admission.
+#include "config/config.h"
 #include "upload/contentpolicy.h"
 #include "upload/sha256.h"
 #include "upload/uploadgate.h"
@@ -30,6 +31,8 @@ private slots:
     void declaredTypes();
     void contentTypes_data();
     void contentTypes();
+    void activeContentNeedsItsOwnEntry_data();
+    void activeContentNeedsItsOwnEntry();
     void digests_data();
     void digests();
     void csvShape_data();
@@ -53,6 +56,10 @@ void tst_UploadChecks::declaredTypes_data()
     QTest::addRow("listed") << QByteArray("image/png") << u"image/png"_s;
     QTest::addRow("not listed") << QByteArray("application/x-sharedlib") << u"!"_s;
     QTest::addRow("unknown") << QByteArray("application/x-made-up") << u"!"_s;
+    // Children of text/plain that a browser runs scripts in.
+    QTest::addRow("html") << QByteArray("text/html; charset=utf-8") << u"!"_s;
+    QTest::addRow("svg") << QByteArray("image/svg+xml") << u"!"_s;
+    QTest::addRow("xhtml") << QByteArray("application/xhtml+xml") << u"!"_s;
 }
 
 void tst_UploadChecks::declaredTypes()
@@ -93,6 +100,14 @@ void tst_UploadChecks::contentTypes_data()
         << u"e"_s << u"text/plain"_s << QByteArray() << u"text/plain"_s;
     QTest::addRow("empty, by name") << u"e.csv"_s << QString() << QByteArray() << u"text/csv"_s;
     QTest::addRow("empty, unknown") << u"e"_s << QString() << QByteArray() << u"!"_s;
+    const QByteArray html("<!DOCTYPE html><html><body><script>alert(1)</script></body></html>");
+    const QByteArray svg("<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\">"
+                         "<script>alert(1)</script></svg>");
+    QTest::addRow("html by content") << u"a.txt"_s << QString() << html << u"!"_s;
+    QTest::addRow("html declared text") << u"a"_s << u"text/plain"_s << html << u"!"_s;
+    QTest::addRow("html by name") << u"a.html"_s << QString() << QByteArray("hello") << u"!"_s;
+    QTest::addRow("svg by content") << u"a.txt"_s << QString() << svg << u"!"_s;
+    QTest::addRow("empty svg by name") << u"e.svg"_s << QString() << QByteArray() << u"!"_s;
 }
 
 void tst_UploadChecks::contentTypes()
@@ -112,6 +127,50 @@ void tst_UploadChecks::contentTypes()
     // Listing application/octet-stream accepts everything.
     QVERIFY(ContentPolicy({u"application/octet-stream"_s})
                 .checkContent(u"x"_s, {}, QByteArray(64, '\x02')));
+}
+
+// text/html and SVG inherit text/plain (SVG through application/xml): under
+// the default upload types they are refused, naming the entry that would let
+// them in, and accepted once the operator lists them by name.
+void tst_UploadChecks::activeContentNeedsItsOwnEntry_data()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addRow("html") << u"text/html"_s << u"page.html"_s
+                          << QByteArray("<!DOCTYPE html><html><script>alert(1)</script></html>");
+    QTest::addRow("svg") << u"image/svg+xml"_s << u"logo.svg"_s
+                         << QByteArray("<svg xmlns=\"http://www.w3.org/2000/svg\">"
+                                       "<script>alert(1)</script></svg>");
+}
+
+void tst_UploadChecks::activeContentNeedsItsOwnEntry()
+{
+    QFETCH(QString, type);
+    QFETCH(QString, name);
+    QFETCH(QByteArray, bytes);
+    const QStringList defaults = config::Config::defaultUploadTypes();
+    QVERIFY(defaults.contains(u"text/plain"_s)); // the parent that let them in
+    const ContentPolicy byDefault(defaults);
+    const auto declared = byDefault.checkDeclared(type.toLatin1());
+    QVERIFY(!declared);
+    QVERIFY2(declared.error().message.contains(
+                 u"%1 is accepted only when upload_types lists it by name"_s.arg(type)),
+             qPrintable(declared.error().message));
+    QVERIFY(!byDefault.checkContent(name, {}, bytes));
+    QVERIFY(!byDefault.checkContent(name, u"text/plain"_s, bytes));
+    // Listing everything is not listing them.
+    QVERIFY(!ContentPolicy({u"application/octet-stream"_s}).checkContent(name, {}, bytes));
+
+    const ContentPolicy listed(defaults + QStringList {type});
+    const auto accepted = listed.checkDeclared(type.toLatin1());
+    QVERIFY2(accepted, why(accepted).constData());
+    QCOMPARE(*accepted, type);
+    const auto content = listed.checkContent(name, {}, bytes);
+    QVERIFY2(content, why(content).constData());
+    QCOMPARE(*content, type);
+    // Still a plain text file under the defaults.
+    QVERIFY(byDefault.checkContent(u"notes.txt"_s, {}, "1 < 2, not a page"));
 }
 
 void tst_UploadChecks::digests_data()
