@@ -29,7 +29,7 @@ struct Account
     bool admin = false;
     QList<TokenRecord> tokens;
     // A scrape account (Prometheus): its tokens read GET /metrics and nothing
-    // else. Never an admin too (docs/decisions/0016).
+    // else. Never an admin too (docs/decisions/0017).
     bool metricsOnly = false;
     bool operator==(const Account &) const = default;
 };

@@ -66,7 +66,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
         ex.respond(isReady(&why) ? http::Response::json(200, QJsonObject {{u"ready"_s, true}})
                                  : http::Response::json(503, why));
     });
-    // Admins and scrape accounts only: the figures are everyone's (docs/decisions/0016).
+    // Admins and scrape accounts only: the figures are everyone's (docs/decisions/0017).
     router.add("GET", u"/metrics"_s, http::Access::Metrics, [this](http::Exchange &ex) {
         ex.respond(http::Response::text(
             200, renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),

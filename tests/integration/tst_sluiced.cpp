@@ -145,7 +145,7 @@ void tst_Sluiced::tokenCommands()
     QCOMPARE(runSluiced(base + QStringList {QStringLiteral("frobnicate")}).exitCode, 2);
 }
 
-// A scrape account for Prometheus (issue 18, docs/decisions/0016): its token
+// A scrape account for Prometheus (issue 18, docs/decisions/0017): its token
 // reads /metrics and nothing else, and it cannot become an admin by accident.
 void tst_Sluiced::metricsOnlyTokens()
 {

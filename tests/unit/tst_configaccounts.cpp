@@ -110,7 +110,7 @@ void tst_ConfigAccounts::revokeAccount()
     QCOMPARE(config.accounts.size(), 2);
 }
 
-// A scrape account (docs/decisions/0016): kept through a save and load,
+// A scrape account (docs/decisions/0017): kept through a save and load,
 // authenticated as metrics-only, never turned into or out of an admin.
 void tst_ConfigAccounts::metricsOnlyAccounts()
 {
