@@ -141,6 +141,13 @@ constexpr std::array Fields {
     LimitField {"max_export_jobs_per_account", "count", 1, 1'000, Defaults.maxExportJobsPerAccount,
                 "Queued and running export jobs of one account; more are refused (429).",
                 &Limits::maxExportJobsPerAccount},
+    LimitField {"image_decode_max_bytes", "bytes", 16 * MiB, 64 * 1024 * MiB,
+                Defaults.imageDecodeMaxBytes,
+                "Memory one image decode (a thumbnail) may use; a larger need fails processing.",
+                &Limits::imageDecodeMaxBytes},
+    LimitField {"image_decode_max_ms", "ms", 100, Hour, Defaults.imageDecodeMaxMs,
+                "Time one image decode (a thumbnail) may take; then it is killed and fails.",
+                &Limits::imageDecodeMaxMs},
 };
 
 // Every member is a qint64 and needs its row above.

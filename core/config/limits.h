@@ -67,6 +67,10 @@ struct Limits
     qint64 exportStallTimeoutMs = 30'000; // a batch taking longer ends the export
     qint64 maxExportJobsPerAccount = 2; // queued and running export jobs of one account
 
+    // Image decoding (thumbnails of uploads; in a worker process, docs/decisions/0016)
+    qint64 imageDecodeMaxBytes = 256LL * 1024 * 1024; // memory one decode may use
+    qint64 imageDecodeMaxMs = 20'000; // time one decode may take; then it is killed
+
     bool operator==(const Limits &) const = default;
 
     // Empty when valid; otherwise one message per bad field, naming the field,

@@ -1,15 +1,13 @@
 #include "upload/uploadprocessjob.h"
 
 #include "upload/sha256.h"
+#include "upload/thumbnailprocess.h"
 #include "upload/uploadrecord.h"
 #include "util/outputfile.h"
 
 #include <QFile>
-#include <QImage>
-#include <QImageReader>
 #include <QJsonDocument>
 #include <QMimeDatabase>
-#include <QSaveFile>
 #include <QStringBuilder>
 #include <QStringDecoder>
 
@@ -99,9 +97,12 @@ void CsvShape::finish()
         endRecord();
 }
 
-UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir)
+UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir, QString helperDir,
+                                   std::shared_ptr<const ImageDecodeLimits> decodeLimits)
     : m_databasePath(std::move(databasePath))
     , m_uploadsDir(std::move(uploadsDir))
+    , m_helperDir(std::move(helperDir))
+    , m_decodeLimits(std::move(decodeLimits))
 { }
 
 QString UploadProcessJob::validate(const QJsonObject &params) const
@@ -132,35 +133,38 @@ struct Recorder
     }
 };
 
-// A thumbnail read at reduced size (the decoder scales, so a large image is
-// never decoded whole), written with QSaveFile: complete or absent.
-QString makeThumbnail(const QString &source, const QString &target, QJsonObject &outcome)
+// The decoder runs in a process of its own, within image_decode_max_bytes and
+// image_decode_max_ms, and is killed when the job is stopped: an image is
+// untrusted input, and a decode cannot be interrupted in this process.
+std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorder &recorder,
+                                              const QString &source, const QString &helperDir,
+                                              const ImageDecodeLimits &limits,
+                                              QJsonObject &outcome)
 {
-    QImageReader reader(source);
-    reader.setAutoTransform(true);
-    const QSize size = reader.size();
-    if (!size.isValid())
-        return u"not a readable image: "_s % reader.errorString();
-    if (qint64(size.width()) * size.height() > MaxImagePixels)
-        return u"the image has %1x%2 pixels, more than the %3 megapixels thumbnailed"_s.arg(
-            QString::number(size.width()), QString::number(size.height()),
-            QString::number(MaxImagePixels / 1'000'000));
-    outcome.insert(u"width"_s, size.width());
-    outcome.insert(u"height"_s, size.height());
-    reader.setScaledSize(size.scaled(ThumbnailSide, ThumbnailSide, Qt::KeepAspectRatio)
-                             .boundedTo(size)
-                             .expandedTo(QSize(1, 1)));
-    const QImage image = reader.read();
-    if (image.isNull())
-        return u"not a readable image: "_s % reader.errorString();
-    QSaveFile file(target);
-    if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit())
-        return u"cannot write the thumbnail: "_s % file.errorString();
-    outcome.insert(u"thumbnail"_s,
-                   QJsonObject {{u"width"_s, image.width()},
-                                {u"height"_s, image.height()},
-                                {u"bytes"_s, QFile(target).size()}});
-    return {};
+    ThumbnailProcess::Request request;
+    request.helper = findThumbnailHelper(helperDir);
+    if (request.helper.isEmpty())
+        return recorder.fail(u"cannot make a thumbnail: %1 is not installed"_s.arg(
+                                 QLatin1StringView(ThumbnailHelperName)),
+                             false);
+    auto report = context.createTempFile(u".thumbnail.json"_s);
+    if (!report)
+        return jobs::JobOutcome::failure(report.error().message);
+    request.source = source;
+    request.target = source % u".thumb.png"_s;
+    request.reportFile = *report;
+    request.side = ThumbnailSide;
+    request.maxPixels = MaxImagePixels;
+    request.maxBytes = limits.maxBytes.load();
+    request.maxMs = limits.maxMs.load();
+    const auto made = ThumbnailProcess::run(request, [&] { return context.isStopRequested(); });
+    if (made.stopped)
+        return jobs::JobOutcome::failure(u"stopped"_s);
+    if (!made.problem.isEmpty())
+        return recorder.fail(made.problem, false);
+    for (auto it = made.outcome.begin(); it != made.outcome.end(); ++it)
+        outcome.insert(it.key(), it.value());
+    return std::nullopt;
 }
 
 } // namespace
@@ -234,10 +238,9 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         outcome.insert(u"rows"_s, std::max<qint64>(0, shape.records() - 1)); // after the header
         outcome.insert(u"columns"_s, shape.columns());
     } else if (record.mime.startsWith(u"image/"_s)) {
-        const QString problem
-            = makeThumbnail(file.fileName(), m_uploadsDir % u'/' % id % u".thumb.png"_s, outcome);
-        if (!problem.isEmpty())
-            return recorder.fail(problem, false);
+        if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_helperDir,
+                                         *m_decodeLimits, outcome))
+            return *failed;
     }
     auto recorded2 = uploaddb::recordFindings(recorder.db, id, recorder.jobId, outcome);
     if (!recorded2)

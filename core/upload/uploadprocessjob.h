@@ -4,7 +4,11 @@
 
 #include <QByteArrayView>
 
+#include <memory>
+
 namespace sluice::upload {
+
+struct ImageDecodeLimits;
 
 // Counts the records of a CSV stream (RFC 4180: quoted fields may hold
 // commas, quotes doubled, and line breaks) and checks that every record has
@@ -37,13 +41,15 @@ private:
 // `upload`: its id). Hashes the stored file again and compares with the
 // record, checks the content type against the first bytes, counts the rows
 // and columns of a CSV, makes a PNG thumbnail of an image (at most 256 px a
-// side), and writes the outcome to the upload's row. Content problems fail
+// side; decoded by the sluice-thumbnail helper found through `helperDir`,
+// within `decodeLimits`: see ThumbnailProcess), and writes the outcome to the upload's row. Content problems fail
 // the job without automatic retry (the file will not change); a manual retry
 // runs it again.
 class UploadProcessJob final : public jobs::JobKind
 {
 public:
-    UploadProcessJob(QString databasePath, QString uploadsDir);
+    UploadProcessJob(QString databasePath, QString uploadsDir, QString helperDir,
+                     std::shared_ptr<const ImageDecodeLimits> decodeLimits);
     static QString kindName() { return QStringLiteral("upload.process"); }
     QString name() const override { return kindName(); }
     QString validate(const QJsonObject &params) const override;
@@ -52,6 +58,8 @@ public:
 private:
     const QString m_databasePath;
     const QString m_uploadsDir;
+    const QString m_helperDir;
+    const std::shared_ptr<const ImageDecodeLimits> m_decodeLimits;
 };
 
 } // namespace sluice::upload
