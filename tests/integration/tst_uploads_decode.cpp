@@ -10,9 +10,11 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QImageWriter>
 #include <QJsonObject>
 #include <QTest>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace sluice;
@@ -51,6 +53,24 @@ QList<qint64> helperProcesses()
             pids.append(pid);
     }
     return pids;
+}
+
+QByteArray jpegBytes(int w, int h, bool progressive)
+{
+    QImage image(w, h, QImage::Format_RGB32);
+    image.fill(Qt::darkCyan);
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    QImageWriter writer(&buffer, "jpeg");
+    writer.setProgressiveScanWrite(progressive);
+    return writer.write(image) ? bytes : QByteArray();
+}
+
+rlim_t softLimit(int resource)
+{
+    rlimit limit {};
+    return ::getrlimit(resource, &limit) == 0 ? limit.rlim_cur : 0;
 }
 
 bool isAlive(qint64 pid)
@@ -105,10 +125,39 @@ class tst_UploadsDecode : public QObject
 {
     Q_OBJECT
 private slots:
+    void ordinaryJpegsGetThumbnails_data();
+    void ordinaryJpegsGetThumbnails();
     void decodeBombFailsOnItsMemoryLimit();
     void slowDecodeIsKilledAtItsTimeLimit();
     void cancelEndsTheDecodeAndFreesTheSlot();
 };
+
+void tst_UploadsDecode::ordinaryJpegsGetThumbnails_data()
+{
+    QTest::addColumn<bool>("progressive");
+    QTest::addRow("baseline") << false;
+    QTest::addRow("progressive") << true;
+}
+
+// Through the helper, at the default limits, as before.
+void tst_UploadsDecode::ordinaryJpegsGetThumbnails()
+{
+    QFETCH(bool, progressive);
+    UploadFixture f;
+    const QByteArray jpeg = jpegBytes(2000, 1000, progressive);
+    QVERIFY(!jpeg.isEmpty());
+    const Reply r = f.put("photo.jpg", jpeg, f.alice, "Content-Type: image/jpeg\r\n");
+    QCOMPARE(r.status, 201);
+    const QString id = f.json(r).value(u"id"_s).toString();
+    QVERIFY(waitProcessed(f, id, 30'000));
+    const QJsonObject processed = f.upload(id, f.alice).value(u"processing"_s).toObject();
+    QVERIFY2(state(f, id) == u"done"_s, qPrintable(processed.value(u"error"_s).toString()));
+    QCOMPARE(processed.value(u"width"_s).toInt(), 2000);
+    QCOMPARE(processed.value(u"height"_s).toInt(), 1000);
+    const Reply thumb = f.call("GET", "/uploads/" + id.toLatin1() + "/thumbnail", f.alice);
+    QCOMPARE(thumb.status, 200);
+    QCOMPARE(QImage::fromData(thumb.body, "PNG").size(), QSize(256, 128));
+}
 
 // 14000 x 14000 grey pixels (196 MP, under the 200 MP cap) in 380 KiB:
 // libjpeg wants 392 MB of coefficients for it, more than the default
@@ -119,6 +168,7 @@ void tst_UploadsDecode::decodeBombFailsOnItsMemoryLimit()
     QCOMPARE(f.service->limits().imageDecodeMaxBytes, 256 * MiB);
     const QByteArray bomb = progressiveJpegBomb(14000, 14000, 20);
     QVERIFY(bomb.size() < 512 * 1024);
+    const rlim_t addressSpace = softLimit(RLIMIT_AS), cpu = softLimit(RLIMIT_CPU);
     resetPeakRss();
     const qint64 peakBefore = peakRssBytes();
     QVERIFY(peakBefore > 0);
@@ -133,6 +183,9 @@ void tst_UploadsDecode::decodeBombFailsOnItsMemoryLimit()
     // not grow by the image (392 MB when it was decoded here).
     const qint64 grown = peakRssBytes() - peakBefore;
     QVERIFY2(grown < 100 * MiB, qPrintable(u"peak RSS grew by %1 MiB"_s.arg(grown / MiB)));
+    // The limits were the helper's, not the service's.
+    QCOMPARE(softLimit(RLIMIT_AS), addressSpace);
+    QCOMPARE(softLimit(RLIMIT_CPU), cpu);
 
     QCOMPARE(state(f, id), u"failed"_s);
     const QString error
