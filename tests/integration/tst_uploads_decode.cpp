@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QImageWriter>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <sys/resource.h>
@@ -130,6 +131,7 @@ private slots:
     void decodeBombFailsOnItsMemoryLimit();
     void slowDecodeIsKilledAtItsTimeLimit();
     void cancelEndsTheDecodeAndFreesTheSlot();
+    void withoutTheHelperNothingIsDecodedHere();
 };
 
 void tst_UploadsDecode::ordinaryJpegsGetThumbnails_data()
@@ -282,6 +284,28 @@ void tst_UploadsDecode::cancelEndsTheDecodeAndFreesTheSlot()
     QVERIFY(waitProcessed(f, pngId, 30'000));
     QCOMPARE(state(f, pngId), u"done"_s);
     QVERIFY(helperProcesses().isEmpty());
+}
+
+// No fallback to decoding in the service: a missing helper fails processing,
+// naming it (and not the folders looked in, which go to the log).
+void tst_UploadsDecode::withoutTheHelperNothingIsDecodedHere()
+{
+    QTemporaryDir empty;
+    const QByteArray binDir = qgetenv("SLUICE_BIN_DIR");
+    qputenv("SLUICE_BIN_DIR", empty.path().toLocal8Bit());
+    UploadFixture f;
+    qputenv("SLUICE_BIN_DIR", binDir);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"^no thumbnail helper in "_s));
+    const Reply r = f.put("p.png", pngBytes(64, 64), f.alice, "Content-Type: image/png\r\n");
+    QCOMPARE(r.status, 201);
+    const QString id = f.json(r).value(u"id"_s).toString();
+    QVERIFY(waitProcessed(f, id, 30'000));
+    QCOMPARE(state(f, id), u"failed"_s);
+    const QString error
+        = f.upload(id, f.alice).value(u"processing"_s).toObject().value(u"error"_s).toString();
+    QVERIFY2(error.contains(u"sluice-thumbnail is not installed"_s), qPrintable(error));
+    QVERIFY2(!error.contains(empty.path()), qPrintable(error));
+    QCOMPARE(f.call("GET", "/uploads/" + id.toLatin1() + "/thumbnail", f.alice).status, 404);
 }
 
 QTEST_GUILESS_MAIN(tst_UploadsDecode)
