@@ -125,15 +125,17 @@ ThumbnailProcess::Result ThumbnailProcess::run(const Request &request,
     if (reportFile.open(QIODevice::ReadOnly))
         report = QJsonDocument::fromJson(reportFile.read(MaxReportBytes)).object();
     if (process.exitStatus() == QProcess::CrashExit) {
-        // SIGXCPU or SIGKILL from RLIMIT_CPU (the wall clock normally comes
-        // first); an allocation that failed where it could not be reported.
-        const bool cpu = clock.elapsed() >= request.maxMs || process.exitCode() == SIGXCPU;
-        result.problem = cpu ? timeProblem
-            : report.value(u"memory"_s).toBool()
-            ? memoryProblem
-            : u"the image decoder crashed (signal %1) within %2 MiB and %3 s"_s.arg(
-                  QString::number(process.exitCode()), QString::number(budgetMiB),
-                  seconds(request.maxMs));
+        // A signal: SIGXCPU or SIGKILL from RLIMIT_CPU (the wall clock
+        // normally comes first), or a failed allocation that could not be
+        // reported (the out-of-memory report comes first then).
+        const int signal = process.exitCode();
+        if (signal == SIGXCPU || clock.elapsed() >= request.maxMs)
+            result.problem = timeProblem;
+        else if (report.value(u"memory"_s).toBool())
+            result.problem = memoryProblem;
+        else
+            result.problem = u"the image decoder crashed (signal %1) within %2 MiB and %3 s"_s.arg(
+                QString::number(signal), QString::number(budgetMiB), seconds(request.maxMs));
         return result;
     }
     if (process.exitCode() == 0 && report.contains(u"thumbnail"_s)) {

@@ -26,7 +26,9 @@ inline constexpr char ThumbnailHelperName[] = "sluice-thumbnail";
 // tree, where sluice, sluiced and sluice-thumbnail sit together) and then
 // ../libexec/sluice beside it (the installed tree).
 QStringList thumbnailHelperCandidates(const QString &helperDir);
-// The first candidate that is an executable file; empty when none is.
+// The first candidate that is an executable file; empty (and a warning in the
+// log, naming the folders) when none is. Main thread: it reads the program's
+// path, which QCoreApplication caches without a lock.
 QString findThumbnailHelper(const QString &helperDir);
 
 // Makes one thumbnail in a sluice-thumbnail process that cannot outgrow its

@@ -97,11 +97,12 @@ void CsvShape::finish()
         endRecord();
 }
 
-UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir, QString helperDir,
+UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir,
+                                   QString thumbnailHelper,
                                    std::shared_ptr<const ImageDecodeLimits> decodeLimits)
     : m_databasePath(std::move(databasePath))
     , m_uploadsDir(std::move(uploadsDir))
-    , m_helperDir(std::move(helperDir))
+    , m_thumbnailHelper(std::move(thumbnailHelper))
     , m_decodeLimits(std::move(decodeLimits))
 { }
 
@@ -137,19 +138,19 @@ struct Recorder
 // image_decode_max_ms, and is killed when the job is stopped: an image is
 // untrusted input, and a decode cannot be interrupted in this process.
 std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorder &recorder,
-                                              const QString &source, const QString &helperDir,
+                                              const QString &source, const QString &helper,
                                               const ImageDecodeLimits &limits,
                                               QJsonObject &outcome)
 {
-    ThumbnailProcess::Request request;
-    request.helper = findThumbnailHelper(helperDir);
-    if (request.helper.isEmpty())
+    if (helper.isEmpty())
         return recorder.fail(u"cannot make a thumbnail: %1 is not installed"_s.arg(
                                  QLatin1StringView(ThumbnailHelperName)),
                              false);
     auto report = context.createTempFile(u".thumbnail.json"_s);
     if (!report)
         return jobs::JobOutcome::failure(report.error().message);
+    ThumbnailProcess::Request request;
+    request.helper = helper;
     request.source = source;
     request.target = source % u".thumb.png"_s;
     request.reportFile = *report;
@@ -238,7 +239,7 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         outcome.insert(u"rows"_s, std::max<qint64>(0, shape.records() - 1)); // after the header
         outcome.insert(u"columns"_s, shape.columns());
     } else if (record.mime.startsWith(u"image/"_s)) {
-        if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_helperDir,
+        if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_thumbnailHelper,
                                          *m_decodeLimits, outcome))
             return *failed;
     }

@@ -41,14 +41,15 @@ private:
 // `upload`: its id). Hashes the stored file again and compares with the
 // record, checks the content type against the first bytes, counts the rows
 // and columns of a CSV, makes a PNG thumbnail of an image (at most 256 px a
-// side; decoded by the sluice-thumbnail helper found through `helperDir`,
-// within `decodeLimits`: see ThumbnailProcess), and writes the outcome to the upload's row. Content problems fail
+// side; decoded by the sluice-thumbnail helper at `thumbnailHelper` within
+// `decodeLimits`, see ThumbnailProcess; none without it), and writes the outcome to the upload's row. Content problems fail
 // the job without automatic retry (the file will not change); a manual retry
 // runs it again.
 class UploadProcessJob final : public jobs::JobKind
 {
 public:
-    UploadProcessJob(QString databasePath, QString uploadsDir, QString helperDir,
+    // `thumbnailHelper`: findThumbnailHelper(), empty when it was not found.
+    UploadProcessJob(QString databasePath, QString uploadsDir, QString thumbnailHelper,
                      std::shared_ptr<const ImageDecodeLimits> decodeLimits);
     static QString kindName() { return QStringLiteral("upload.process"); }
     QString name() const override { return kindName(); }
@@ -58,7 +59,7 @@ public:
 private:
     const QString m_databasePath;
     const QString m_uploadsDir;
-    const QString m_helperDir;
+    const QString m_thumbnailHelper;
     const std::shared_ptr<const ImageDecodeLimits> m_decodeLimits;
 };
 
