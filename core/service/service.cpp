@@ -94,7 +94,7 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_imageDecodeLimits->maxMs = m_config.limits.imageDecodeMaxMs;
     m_engine->registerKind(std::make_unique<upload::UploadProcessJob>(
         dataDir + u"/uploads.db"_s, dataDir + u"/uploads"_s,
-        upload::findThumbnailHelper(m_options.helperDir), m_imageDecodeLimits));
+        upload::thumbnailHelperCandidates(m_options.helperDir), m_imageDecodeLimits));
     m_exports = std::make_shared<exports::ExportCatalog>(m_config.datasets, dataDir);
     m_exportBatchRows = std::make_shared<std::atomic<qint64>>(m_config.limits.exportBatchRows);
     m_engine->registerKind(std::make_unique<exports::ExportJob>(

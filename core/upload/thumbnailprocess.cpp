@@ -48,9 +48,8 @@ QStringList thumbnailHelperCandidates(const QString &helperDir)
             QDir::cleanPath(here % u"/../libexec/sluice/"_s % name)};
 }
 
-QString findThumbnailHelper(const QString &helperDir)
+QString findThumbnailHelper(const QStringList &candidates)
 {
-    const QStringList candidates = thumbnailHelperCandidates(helperDir);
     for (const QString &candidate : candidates) {
         const QFileInfo info(candidate);
         if (info.isFile() && info.isExecutable())

@@ -24,12 +24,12 @@ inline constexpr char ThumbnailHelperName[] = "sluice-thumbnail";
 // Where the helper is looked for: `helperDir` when it is given (tests, an
 // unusual install); otherwise the folder of the running program (the build
 // tree, where sluice, sluiced and sluice-thumbnail sit together) and then
-// ../libexec/sluice beside it (the installed tree).
+// ../libexec/sluice beside it (the installed tree). Main thread only: it
+// reads the program's path, which QCoreApplication caches without a lock.
 QStringList thumbnailHelperCandidates(const QString &helperDir);
-// The first candidate that is an executable file; empty (and a warning in the
-// log, naming the folders) when none is. Main thread: it reads the program's
-// path, which QCoreApplication caches without a lock.
-QString findThumbnailHelper(const QString &helperDir);
+// The first candidate that is an executable file now; empty (and a warning
+// in the log naming the candidates) when none is. Any thread.
+QString findThumbnailHelper(const QStringList &candidates);
 
 // Makes one thumbnail in a sluice-thumbnail process that cannot outgrow its
 // limits: its address space is capped (RLIMIT_AS: the budget beyond what the

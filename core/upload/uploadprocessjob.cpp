@@ -98,11 +98,11 @@ void CsvShape::finish()
 }
 
 UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir,
-                                   QString thumbnailHelper,
+                                   QStringList thumbnailHelpers,
                                    std::shared_ptr<const ImageDecodeLimits> decodeLimits)
     : m_databasePath(std::move(databasePath))
     , m_uploadsDir(std::move(uploadsDir))
-    , m_thumbnailHelper(std::move(thumbnailHelper))
+    , m_thumbnailHelpers(std::move(thumbnailHelpers))
     , m_decodeLimits(std::move(decodeLimits))
 { }
 
@@ -138,10 +138,11 @@ struct Recorder
 // image_decode_max_ms, and is killed when the job is stopped: an image is
 // untrusted input, and a decode cannot be interrupted in this process.
 std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorder &recorder,
-                                              const QString &source, const QString &helper,
+                                              const QString &source, const QStringList &helpers,
                                               const ImageDecodeLimits &limits,
                                               QJsonObject &outcome)
 {
+    const QString helper = findThumbnailHelper(helpers);
     if (helper.isEmpty())
         return recorder.fail(u"cannot make a thumbnail: %1 is not installed"_s.arg(
                                  QLatin1StringView(ThumbnailHelperName)),
@@ -239,7 +240,7 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         outcome.insert(u"rows"_s, std::max<qint64>(0, shape.records() - 1)); // after the header
         outcome.insert(u"columns"_s, shape.columns());
     } else if (record.mime.startsWith(u"image/"_s)) {
-        if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_thumbnailHelper,
+        if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_thumbnailHelpers,
                                          *m_decodeLimits, outcome))
             return *failed;
     }

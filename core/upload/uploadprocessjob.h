@@ -3,6 +3,7 @@
 #include "jobs/jobkind.h"
 
 #include <QByteArrayView>
+#include <QStringList>
 
 #include <memory>
 
@@ -41,15 +42,15 @@ private:
 // `upload`: its id). Hashes the stored file again and compares with the
 // record, checks the content type against the first bytes, counts the rows
 // and columns of a CSV, makes a PNG thumbnail of an image (at most 256 px a
-// side; decoded by the sluice-thumbnail helper at `thumbnailHelper` within
+// side; decoded by the first sluice-thumbnail of `thumbnailHelpers` within
 // `decodeLimits`, see ThumbnailProcess; none without it), and writes the outcome to the upload's row. Content problems fail
 // the job without automatic retry (the file will not change); a manual retry
 // runs it again.
 class UploadProcessJob final : public jobs::JobKind
 {
 public:
-    // `thumbnailHelper`: findThumbnailHelper(), empty when it was not found.
-    UploadProcessJob(QString databasePath, QString uploadsDir, QString thumbnailHelper,
+    // `thumbnailHelpers`: thumbnailHelperCandidates().
+    UploadProcessJob(QString databasePath, QString uploadsDir, QStringList thumbnailHelpers,
                      std::shared_ptr<const ImageDecodeLimits> decodeLimits);
     static QString kindName() { return QStringLiteral("upload.process"); }
     QString name() const override { return kindName(); }
@@ -59,7 +60,7 @@ public:
 private:
     const QString m_databasePath;
     const QString m_uploadsDir;
-    const QString m_thumbnailHelper;
+    const QStringList m_thumbnailHelpers;
     const std::shared_ptr<const ImageDecodeLimits> m_decodeLimits;
 };
 

@@ -293,9 +293,9 @@ void tst_UploadsDecode::withoutTheHelperNothingIsDecodedHere()
     QTemporaryDir empty;
     const QByteArray binDir = qgetenv("SLUICE_BIN_DIR");
     qputenv("SLUICE_BIN_DIR", empty.path().toLocal8Bit());
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"^no thumbnail helper in "_s));
     UploadFixture f;
     qputenv("SLUICE_BIN_DIR", binDir);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"^no thumbnail helper in "_s));
     const Reply r = f.put("p.png", pngBytes(64, 64), f.alice, "Content-Type: image/png\r\n");
     QCOMPARE(r.status, 201);
     const QString id = f.json(r).value(u"id"_s).toString();
