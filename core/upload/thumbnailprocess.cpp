@@ -103,6 +103,7 @@ ThumbnailProcess::Result ThumbnailProcess::run(const Request &request,
         qCWarning(lcThumbnail).noquote()
             << "cannot start" << request.helper << ':' << process.errorString();
         result.problem = u"cannot start the thumbnail helper: "_s % process.errorString();
+        result.retryable = true;
         return result;
     }
     while (process.state() != QProcess::NotRunning && !process.waitForFinished(PollMs)) {

@@ -57,6 +57,7 @@ public:
         QJsonObject outcome;
         QString problem; // empty on success; names the limit when one was hit
         bool stopped = false; // ended because a stop was requested
+        bool retryable = false; // the helper could not be started (fork failed, say)
     };
 
     static Result run(const Request &request, const std::function<bool()> &stopRequested);

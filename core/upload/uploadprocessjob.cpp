@@ -163,9 +163,16 @@ std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorde
     if (made.stopped)
         return jobs::JobOutcome::failure(u"stopped"_s);
     if (!made.problem.isEmpty())
-        return recorder.fail(made.problem, false);
-    for (auto it = made.outcome.begin(); it != made.outcome.end(); ++it)
-        outcome.insert(it.key(), it.value());
+        return recorder.fail(made.problem, made.retryable);
+    // Only what the helper is asked for: its report is the word of a process
+    // that read untrusted input.
+    const QJsonObject thumb = made.outcome.value(u"thumbnail"_s).toObject();
+    outcome.insert(u"width"_s, made.outcome.value(u"width"_s).toInt());
+    outcome.insert(u"height"_s, made.outcome.value(u"height"_s).toInt());
+    outcome.insert(u"thumbnail"_s,
+                   QJsonObject {{u"width"_s, thumb.value(u"width"_s).toInt()},
+                                {u"height"_s, thumb.value(u"height"_s).toInt()},
+                                {u"bytes"_s, thumb.value(u"bytes"_s).toInteger()}});
     return std::nullopt;
 }
 
