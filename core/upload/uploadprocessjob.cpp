@@ -139,8 +139,7 @@ struct Recorder
 // untrusted input, and a decode cannot be interrupted in this process.
 std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorder &recorder,
                                               const QString &source, const QStringList &helpers,
-                                              const ImageDecodeLimits &limits,
-                                              QJsonObject &outcome)
+                                              const ImageDecodeLimits &limits, QJsonObject &outcome)
 {
     const QString helper = findThumbnailHelper(helpers);
     if (helper.isEmpty())
@@ -248,7 +247,7 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         outcome.insert(u"columns"_s, shape.columns());
     } else if (record.mime.startsWith(u"image/"_s)) {
         if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_thumbnailHelpers,
-                                         *m_decodeLimits, outcome))
+                                        *m_decodeLimits, outcome))
             return *failed;
     }
     auto recorded2 = uploaddb::recordFindings(recorder.db, id, recorder.jobId, outcome);

@@ -43,9 +43,10 @@ private:
 // record, checks the content type against the first bytes, counts the rows
 // and columns of a CSV, makes a PNG thumbnail of an image (at most 256 px a
 // side; decoded by the first sluice-thumbnail of `thumbnailHelpers` within
-// `decodeLimits`, see ThumbnailProcess; none without it), and writes the outcome to the upload's row. Content problems fail
-// the job without automatic retry (the file will not change); a manual retry
-// runs it again.
+// `decodeLimits`, see ThumbnailProcess; none without it), and writes the
+// outcome to the upload's row. Content problems and images over a decode
+// limit fail the job without automatic retry (the file will not change); a
+// manual retry runs it again.
 class UploadProcessJob final : public jobs::JobKind
 {
 public:

@@ -192,8 +192,9 @@ void tst_UploadsDecode::decodeBombFailsOnItsMemoryLimit()
     QCOMPARE(state(f, id), u"failed"_s);
     const QString error
         = f.upload(id, f.alice).value(u"processing"_s).toObject().value(u"error"_s).toString();
-    QVERIFY2(error.contains(u"the image needs more than 256 MiB to decode (image_decode_max_bytes)"_s),
-             qPrintable(error));
+    QVERIFY2(
+        error.contains(u"the image needs more than 256 MiB to decode (image_decode_max_bytes)"_s),
+        qPrintable(error));
     // Not retried: the same file would need the same memory.
     const QJsonObject jobJson = f.json(f.call("GET", "/jobs/" + job, f.alice));
     QCOMPARE(jobJson.value(u"state"_s).toString(), u"failed"_s);
