@@ -131,6 +131,7 @@ private slots:
     void decodeBombFailsOnItsMemoryLimit();
     void slowDecodeIsKilledAtItsTimeLimit();
     void cancelEndsTheDecodeAndFreesTheSlot();
+    void cancelAndRetryNeverDecodeTwiceAtOnce();
     void withoutTheHelperNothingIsDecodedHere();
 };
 
@@ -285,6 +286,45 @@ void tst_UploadsDecode::cancelEndsTheDecodeAndFreesTheSlot()
     QVERIFY(waitProcessed(f, pngId, 30'000));
     QCOMPARE(state(f, pngId), u"done"_s);
     QVERIFY(helperProcesses().isEmpty());
+}
+
+// The review's sequence: cancel and retry, five times, with two job slots.
+// Each retry's decode starts only once the cancelled one has ended, so one
+// job never decodes twice at once (the review saw six decodes).
+void tst_UploadsDecode::cancelAndRetryNeverDecodeTwiceAtOnce()
+{
+    auto limits = UploadFixture::defaultLimits();
+    limits.maxActiveJobs = 2;
+    limits.imageDecodeMaxMs = 600'000;
+    UploadFixture f(limits);
+    const Reply r = f.put("long.jpg", progressiveJpegBomb(4000, 4000, 30'000), f.alice,
+                          "Content-Type: image/jpeg\r\n");
+    QCOMPARE(r.status, 201);
+    const QByteArray job = "/jobs/" + f.json(r).value(u"job"_s).toString().toLatin1();
+    int most = 0;
+    const auto helpersNow = [&] {
+        const qsizetype n = helperProcesses().size();
+        most = std::max(most, int(n));
+        return n;
+    };
+    for (int round = 1; round <= 5; ++round) {
+        QVERIFY2(QTest::qWaitFor([&] { return helpersNow() > 0; }, 30'000),
+                 qPrintable(u"round %1: no decode started"_s.arg(round)));
+        QCOMPARE(f.call("POST", job + "/cancel", f.alice, "Content-Length: 0\r\n").status, 200);
+        int retried = 0;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                helpersNow();
+                retried = f.call("POST", job + "/retry", f.alice, "Content-Length: 0\r\n").status;
+                return retried != 409; // 409: the cancelled attempt is still stopping
+            },
+            10'000));
+        QCOMPARE(retried, 200);
+    }
+    QVERIFY(QTest::qWaitFor([&] { return helpersNow() > 0; }, 30'000));
+    QCOMPARE(most, 1);
+    QCOMPARE(f.call("POST", job + "/cancel", f.alice, "Content-Length: 0\r\n").status, 200);
+    QVERIFY(QTest::qWaitFor([&] { return helperProcesses().isEmpty(); }, 5'000));
 }
 
 // No fallback to decoding in the service: a missing helper fails processing,
