@@ -113,7 +113,6 @@ ThumbnailProcess::Result ThumbnailProcess::run(const Request &request,
         if (stop || clock.elapsed() > request.maxMs) {
             process.kill();
             process.waitForFinished(-1);
-            QFile::remove(request.target); // QSaveFile never left it half-written; be sure
             result.stopped = stop;
             result.problem = stop ? u"stopped"_s : timeProblem;
             return result;

@@ -44,7 +44,8 @@ public:
     {
         QString helper; // findThumbnailHelper()
         QString source;
-        QString target; // the PNG, written whole or not at all
+        QString target; // the PNG, written whole or not at all (a temp file: a kill may leave
+                        // the helper's QSaveFile temp beside it)
         QString reportFile; // an empty file the helper writes its JSON report to
         int side = 256;
         qint64 maxPixels = 0;

@@ -11,6 +11,9 @@
 #include <QStringBuilder>
 #include <QStringDecoder>
 
+#include <cerrno>
+#include <cstdio>
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::upload {
@@ -146,13 +149,18 @@ std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorde
         return recorder.fail(u"cannot make a thumbnail: %1 is not installed"_s.arg(
                                  QLatin1StringView(ThumbnailHelperName)),
                              false);
+    // Both in the attempt's temp folder, which goes whatever the outcome: a
+    // helper killed while writing leaves nothing among the uploads.
     auto report = context.createTempFile(u".thumbnail.json"_s);
     if (!report)
         return jobs::JobOutcome::failure(report.error().message);
+    auto png = context.createTempFile(u".thumbnail.png"_s);
+    if (!png)
+        return jobs::JobOutcome::failure(png.error().message);
     ThumbnailProcess::Request request;
     request.helper = helper;
     request.source = source;
-    request.target = source % u".thumb.png"_s;
+    request.target = *png;
     request.reportFile = *report;
     request.side = ThumbnailSide;
     request.maxPixels = MaxImagePixels;
@@ -163,6 +171,9 @@ std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorde
         return jobs::JobOutcome::failure(u"stopped"_s);
     if (!made.problem.isEmpty())
         return recorder.fail(made.problem, made.retryable);
+    const QString target = source % u".thumb.png"_s;
+    if (::rename(QFile::encodeName(*png).constData(), QFile::encodeName(target).constData()) != 0)
+        return recorder.fail(u"cannot store the thumbnail: "_s % qt_error_string(errno), true);
     // Only what the helper is asked for: its report is the word of a process
     // that read untrusted input.
     const QJsonObject thumb = made.outcome.value(u"thumbnail"_s).toObject();

@@ -104,6 +104,12 @@ void resetPeakRss()
         clear.write("5");
 }
 
+// Every file of the uploads folder: an upload's file and its thumbnail, if any.
+QStringList uploadsFolder(const UploadFixture &f)
+{
+    return QDir(f.dataDir + u"/uploads"_s).entryList(QDir::Files | QDir::Hidden, QDir::Name);
+}
+
 QString state(UploadFixture &f, const QString &id)
 {
     return f.processing(id);
@@ -229,6 +235,7 @@ void tst_UploadsDecode::slowDecodeIsKilledAtItsTimeLimit()
     // The limit and the time to notice it and start the helper; nowhere
     // near the decode's own 15 s.
     QVERIFY2(took < 8'000, qPrintable(u"failed after %1 ms"_s.arg(took)));
+    QCOMPARE(uploadsFolder(f), QStringList {id}); // no thumbnail, nothing half-written
     const QJsonObject jobJson = f.json(f.call("GET", "/jobs/" + job, f.alice));
     QCOMPARE(jobJson.value(u"state"_s).toString(), u"failed"_s);
     QCOMPARE(jobJson.value(u"attempts"_s).toInt(), 1);
@@ -281,6 +288,7 @@ void tst_UploadsDecode::cancelEndsTheDecodeAndFreesTheSlot()
     QVERIFY(QTest::qWaitFor([&] { return state(f, id) == u"failed"_s; }, 10'000));
     QCOMPARE(f.json(f.call("GET", "/jobs/" + job, f.alice)).value(u"state"_s).toString(),
              u"cancelled"_s);
+    QCOMPARE(uploadsFolder(f).filter(id), QStringList {id}); // no thumbnail, nothing half-written
 
     // The slot is free: the waiting upload is processed.
     QVERIFY(waitProcessed(f, pngId, 30'000));
