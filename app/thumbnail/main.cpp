@@ -25,6 +25,18 @@
 #include <limits>
 #include <new>
 
+// AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it.
+#if defined(__SANITIZE_ADDRESS__)
+#define SLUICE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLUICE_ASAN 1
+#endif
+#endif
+#ifndef SLUICE_ASAN
+#define SLUICE_ASAN 0
+#endif
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -57,7 +69,7 @@ void onMessage(QtMsgType, const QMessageLogContext &, const QString &message)
 }
 
 // The address space the process holds now (/proc/self/statm: pages).
-qint64 addressSpaceBytes()
+[[maybe_unused]] qint64 addressSpaceBytes()
 {
     QFile statm(u"/proc/self/statm"_s);
     if (!statm.open(QIODevice::ReadOnly))
@@ -72,7 +84,7 @@ qint64 addressSpaceBytes()
 // hold once the image plugin is loaded. The parent set a looser backstop.
 void limitAddressSpace(qint64 budget)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if SLUICE_ASAN
     Q_UNUSED(budget); // ASan reserves terabytes of shadow memory
 #else
     const qint64 now = addressSpaceBytes();

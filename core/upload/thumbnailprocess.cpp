@@ -16,6 +16,18 @@
 #endif
 #include <csignal>
 
+// AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it.
+#if defined(__SANITIZE_ADDRESS__)
+#define SLUICE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLUICE_ASAN 1
+#endif
+#endif
+#ifndef SLUICE_ASAN
+#define SLUICE_ASAN 0
+#endif
+
 using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcThumbnail, "sluice.upload.thumbnail", QtInfoMsg)
@@ -84,7 +96,7 @@ ThumbnailProcess::Result ThumbnailProcess::run(const Request &request,
     process.setChildProcessModifier([cpuSeconds, addressSpace] {
         const rlimit cpu {cpuSeconds, cpuSeconds + 1}; // SIGXCPU, then SIGKILL
         (void)::setrlimit(RLIMIT_CPU, &cpu);
-#if !defined(__SANITIZE_ADDRESS__)
+#if !SLUICE_ASAN
         const rlimit as {addressSpace, addressSpace};
         (void)::setrlimit(RLIMIT_AS, &as);
 #else
