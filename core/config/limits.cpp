@@ -162,6 +162,13 @@ constexpr std::array Fields {
     LimitField {"max_live_exports_per_account", "count", 1, 16, Defaults.maxLiveExportsPerAccount,
                 "Live exports of one account at once, of the 16 the service runs; more get 429.",
                 &Limits::maxLiveExportsPerAccount},
+    LimitField {"image_decode_max_bytes", "bytes", 16 * MiB, 64 * 1024 * MiB,
+                Defaults.imageDecodeMaxBytes,
+                "Memory one image decode (a thumbnail) may use; a larger need fails processing.",
+                &Limits::imageDecodeMaxBytes},
+    LimitField {"image_decode_max_ms", "ms", 100, Hour, Defaults.imageDecodeMaxMs,
+                "Time one image decode (a thumbnail) may take; then it is killed and fails.",
+                &Limits::imageDecodeMaxMs},
 };
 
 // Every member is a qint64 and needs its row above.

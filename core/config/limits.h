@@ -74,6 +74,10 @@ struct Limits
     qint64 maxExportJobsPerAccount = 2; // queued and running export jobs of one account
     qint64 maxLiveExportsPerAccount = 4; // of the 16 live exports at once, one account's
 
+    // Image decoding (thumbnails of uploads; in a worker process, docs/decisions/0018)
+    qint64 imageDecodeMaxBytes = 256LL * 1024 * 1024; // memory one decode may use
+    qint64 imageDecodeMaxMs = 20'000; // time one decode may take; then it is killed
+
     bool operator==(const Limits &) const = default;
 
     // Empty when valid; otherwise one message per bad field, naming the field,

@@ -6,6 +6,7 @@
 #include "jobs/jobengine.h"
 #include "jobs/selftestjob.h"
 #include "service/serviceruntime.h"
+#include "upload/thumbnailprocess.h"
 #include "upload/uploadprocessjob.h"
 #include "upload/uploadstore.h"
 #include "util/durablefile.h"
@@ -88,8 +89,12 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
         {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s, dataDir},
         m_config.limits);
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
-    m_engine->registerKind(std::make_unique<upload::UploadProcessJob>(dataDir + u"/uploads.db"_s,
-                                                                      dataDir + u"/uploads"_s));
+    m_imageDecodeLimits = std::make_shared<upload::ImageDecodeLimits>();
+    m_imageDecodeLimits->maxBytes = m_config.limits.imageDecodeMaxBytes;
+    m_imageDecodeLimits->maxMs = m_config.limits.imageDecodeMaxMs;
+    m_engine->registerKind(std::make_unique<upload::UploadProcessJob>(
+        dataDir + u"/uploads.db"_s, dataDir + u"/uploads"_s,
+        upload::thumbnailHelperCandidates(m_options.helperDir), m_imageDecodeLimits));
     m_exports = std::make_shared<exports::ExportCatalog>(m_config.datasets, dataDir);
     m_exportBatchRows = std::make_shared<std::atomic<qint64>>(m_config.limits.exportBatchRows);
     m_engine->registerKind(std::make_unique<exports::ExportJob>(
@@ -439,6 +444,8 @@ void Service::abortTransfer(quint64 connectionId)
 void Service::applyConfig()
 {
     m_exportBatchRows->store(m_config.limits.exportBatchRows);
+    m_imageDecodeLimits->maxBytes = m_config.limits.imageDecodeMaxBytes;
+    m_imageDecodeLimits->maxMs = m_config.limits.imageDecodeMaxMs;
     m_engine->setLimits(m_config.limits);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     m_uploadStore->setTempFileTtl(m_config.limits.tempFileTtlMs);

@@ -26,6 +26,7 @@ class JobEngine;
 }
 namespace sluice::upload {
 class UploadStore;
+struct ImageDecodeLimits;
 }
 namespace sluice::exports {
 class ExportCatalog;
@@ -63,6 +64,9 @@ public:
         // read or create anything there (lockDataDir); when absent, the
         // Service takes it itself and, refused, touches nothing and fails.
         std::shared_ptr<LockFile> dataDirLock {};
+        // Where the sluice-thumbnail helper is; empty: next to the running
+        // program, then ../libexec/sluice (upload::findThumbnailHelper).
+        QString helperDir {};
     };
 
     // The data directory's lock ("DIR/sluice.lock"), or why it is held.
@@ -112,6 +116,7 @@ private:
     QString m_firstRunToken;
     std::shared_ptr<exports::ExportCatalog> m_exports;
     std::shared_ptr<std::atomic<qint64>> m_exportBatchRows;
+    std::shared_ptr<upload::ImageDecodeLimits> m_imageDecodeLimits;
     ServiceStatus m_status;
     metrics::Sample m_latestSample;
     std::unique_ptr<metrics::EventLog> m_events; // thread-safe record(); signals on this thread

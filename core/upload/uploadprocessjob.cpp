@@ -1,17 +1,18 @@
 #include "upload/uploadprocessjob.h"
 
 #include "upload/sha256.h"
+#include "upload/thumbnailprocess.h"
 #include "upload/uploadrecord.h"
 #include "util/outputfile.h"
 
 #include <QFile>
-#include <QImage>
-#include <QImageReader>
 #include <QJsonDocument>
 #include <QMimeDatabase>
-#include <QSaveFile>
 #include <QStringBuilder>
 #include <QStringDecoder>
+
+#include <cerrno>
+#include <cstdio>
 
 using namespace Qt::StringLiterals;
 
@@ -99,9 +100,13 @@ void CsvShape::finish()
         endRecord();
 }
 
-UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir)
+UploadProcessJob::UploadProcessJob(QString databasePath, QString uploadsDir,
+                                   QStringList thumbnailHelpers,
+                                   std::shared_ptr<const ImageDecodeLimits> decodeLimits)
     : m_databasePath(std::move(databasePath))
     , m_uploadsDir(std::move(uploadsDir))
+    , m_thumbnailHelpers(std::move(thumbnailHelpers))
+    , m_decodeLimits(std::move(decodeLimits))
 { }
 
 QString UploadProcessJob::validate(const QJsonObject &params) const
@@ -133,35 +138,53 @@ struct Recorder
     }
 };
 
-// A thumbnail read at reduced size (the decoder scales, so a large image is
-// never decoded whole), written with QSaveFile: complete or absent.
-QString makeThumbnail(const QString &source, const QString &target, QJsonObject &outcome)
+// The decoder runs in a process of its own, within image_decode_max_bytes and
+// image_decode_max_ms, and is killed when the job is stopped: an image is
+// untrusted input, and a decode cannot be interrupted in this process.
+std::optional<jobs::JobOutcome> makeThumbnail(jobs::JobContext &context, Recorder &recorder,
+                                              const QString &source, const QStringList &helpers,
+                                              const ImageDecodeLimits &limits, QJsonObject &outcome)
 {
-    QImageReader reader(source);
-    reader.setAutoTransform(true);
-    const QSize size = reader.size();
-    if (!size.isValid())
-        return u"not a readable image: "_s % reader.errorString();
-    if (qint64(size.width()) * size.height() > MaxImagePixels)
-        return u"the image has %1x%2 pixels, more than the %3 megapixels thumbnailed"_s.arg(
-            QString::number(size.width()), QString::number(size.height()),
-            QString::number(MaxImagePixels / 1'000'000));
-    outcome.insert(u"width"_s, size.width());
-    outcome.insert(u"height"_s, size.height());
-    reader.setScaledSize(size.scaled(ThumbnailSide, ThumbnailSide, Qt::KeepAspectRatio)
-                             .boundedTo(size)
-                             .expandedTo(QSize(1, 1)));
-    const QImage image = reader.read();
-    if (image.isNull())
-        return u"not a readable image: "_s % reader.errorString();
-    QSaveFile file(target);
-    if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit())
-        return u"cannot write the thumbnail: "_s % file.errorString();
+    const QString helper = findThumbnailHelper(helpers);
+    if (helper.isEmpty())
+        return recorder.fail(u"cannot make a thumbnail: %1 is not installed"_s.arg(
+                                 QLatin1StringView(ThumbnailHelperName)),
+                             false);
+    // Both in the attempt's temp folder, which goes whatever the outcome: a
+    // helper killed while writing leaves nothing among the uploads.
+    auto report = context.createTempFile(u".thumbnail.json"_s);
+    if (!report)
+        return jobs::JobOutcome::failure(report.error().message);
+    auto png = context.createTempFile(u".thumbnail.png"_s);
+    if (!png)
+        return jobs::JobOutcome::failure(png.error().message);
+    ThumbnailProcess::Request request;
+    request.helper = helper;
+    request.source = source;
+    request.target = *png;
+    request.reportFile = *report;
+    request.side = ThumbnailSide;
+    request.maxPixels = MaxImagePixels;
+    request.maxBytes = limits.maxBytes.load();
+    request.maxMs = limits.maxMs.load();
+    const auto made = ThumbnailProcess::run(request, [&] { return context.isStopRequested(); });
+    if (made.stopped)
+        return jobs::JobOutcome::failure(u"stopped"_s);
+    if (!made.problem.isEmpty())
+        return recorder.fail(made.problem, made.retryable);
+    const QString target = source % u".thumb.png"_s;
+    if (::rename(QFile::encodeName(*png).constData(), QFile::encodeName(target).constData()) != 0)
+        return recorder.fail(u"cannot store the thumbnail: "_s % qt_error_string(errno), true);
+    // Only what the helper is asked for: its report is the word of a process
+    // that read untrusted input.
+    const QJsonObject thumb = made.outcome.value(u"thumbnail"_s).toObject();
+    outcome.insert(u"width"_s, made.outcome.value(u"width"_s).toInt());
+    outcome.insert(u"height"_s, made.outcome.value(u"height"_s).toInt());
     outcome.insert(u"thumbnail"_s,
-                   QJsonObject {{u"width"_s, image.width()},
-                                {u"height"_s, image.height()},
-                                {u"bytes"_s, QFile(target).size()}});
-    return {};
+                   QJsonObject {{u"width"_s, thumb.value(u"width"_s).toInt()},
+                                {u"height"_s, thumb.value(u"height"_s).toInt()},
+                                {u"bytes"_s, thumb.value(u"bytes"_s).toInteger()}});
+    return std::nullopt;
 }
 
 } // namespace
@@ -236,10 +259,9 @@ jobs::JobOutcome UploadProcessJob::run(jobs::JobContext &context) const
         outcome.insert(u"rows"_s, std::max<qint64>(0, shape.records() - 1)); // after the header
         outcome.insert(u"columns"_s, shape.columns());
     } else if (record.mime.startsWith(u"image/"_s)) {
-        const QString problem
-            = makeThumbnail(file.fileName(), m_uploadsDir % u'/' % id % u".thumb.png"_s, outcome);
-        if (!problem.isEmpty())
-            return recorder.fail(problem, false);
+        if (auto failed = makeThumbnail(context, recorder, file.fileName(), m_thumbnailHelpers,
+                                        *m_decodeLimits, outcome))
+            return *failed;
     }
     if (context.isStopRequested())
         return jobs::JobOutcome::failure(u"stopped"_s);

@@ -3,8 +3,13 @@
 #include "jobs/jobkind.h"
 
 #include <QByteArrayView>
+#include <QStringList>
+
+#include <memory>
 
 namespace sluice::upload {
+
+struct ImageDecodeLimits;
 
 // Counts the records of a CSV stream (RFC 4180: quoted fields may hold
 // commas, quotes doubled, and line breaks) and checks that every record has
@@ -37,13 +42,17 @@ private:
 // `upload`: its id). Hashes the stored file again and compares with the
 // record, checks the content type against the first bytes, counts the rows
 // and columns of a CSV, makes a PNG thumbnail of an image (at most 256 px a
-// side), and writes the outcome to the upload's row. Content problems fail
-// the job without automatic retry (the file will not change); a manual retry
-// runs it again.
+// side; decoded by the first sluice-thumbnail of `thumbnailHelpers` within
+// `decodeLimits`, see ThumbnailProcess; none without it), and writes the
+// outcome to the upload's row. Content problems and images over a decode
+// limit fail the job without automatic retry (the file will not change); a
+// manual retry runs it again.
 class UploadProcessJob final : public jobs::JobKind
 {
 public:
-    UploadProcessJob(QString databasePath, QString uploadsDir);
+    // `thumbnailHelpers`: thumbnailHelperCandidates().
+    UploadProcessJob(QString databasePath, QString uploadsDir, QStringList thumbnailHelpers,
+                     std::shared_ptr<const ImageDecodeLimits> decodeLimits);
     static QString kindName() { return QStringLiteral("upload.process"); }
     QString name() const override { return kindName(); }
     QString validate(const QJsonObject &params) const override;
@@ -52,6 +61,8 @@ public:
 private:
     const QString m_databasePath;
     const QString m_uploadsDir;
+    const QStringList m_thumbnailHelpers;
+    const std::shared_ptr<const ImageDecodeLimits> m_decodeLimits;
 };
 
 } // namespace sluice::upload

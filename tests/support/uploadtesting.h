@@ -76,8 +76,13 @@ struct UploadFixture
         // On disk too: the service reloads the file when its folder changes.
         (void)loaded->config.save(path);
         service = std::make_unique<service::Service>(
-            service::Service::Options {dataDir, path,
-                                       service::ListenAddress {QHostAddress::LocalHost, 0}},
+            service::Service::Options {dataDir,
+                                       path,
+                                       service::ListenAddress {QHostAddress::LocalHost, 0},
+                                       {},
+                                       {},
+                                       // sluice-thumbnail is in the build tree's app/
+                                       qEnvironmentVariable("SLUICE_BIN_DIR")},
             *loaded);
         service->start();
         QTRY_VERIFY(service->status().state == service::ServiceState::Running);
