@@ -46,6 +46,7 @@ struct ServerContext
     TrafficStats ownTraffic;
     TrafficStats *traffic = &ownTraffic;
     metrics::EventLog *events = nullptr; // rejections, timeouts, aborts (thread-safe)
+    QElapsedTimer clock; // started by the server: the time base of its connections
 };
 
 // One client connection: an HTTP/1.1 state machine that reads a request head,
@@ -68,6 +69,16 @@ public:
     // The request being served, if any (a request rejected before routing is not one).
     std::optional<Transfer> transfer() const;
     bool isIdle() const { return m_state == State::Idle && m_input.isEmpty(); }
+    // Once a request on it carried a valid token (see authenticated()).
+    bool isAuthenticated() const { return m_authenticated; }
+    // Admitted on the health reserve: serves one /healthz or /readyz; anything
+    // else, or no request within a second, gets `refusal` (what it would have
+    // had without the reserve).
+    void restrictToHealthChecks(const HttpError &refusal);
+    bool isRestrictedToHealthChecks() const { return m_healthChecksOnly; }
+    // Since when (server clock, ms) the connection has been idle between
+    // requests or sending a request head; nothing while a request is served.
+    std::optional<qint64> quietSinceMs() const;
     // Graceful: close now if idle, otherwise after the current response.
     void shutdown();
     // Immediate: abandon the request, clean up, close.
@@ -75,6 +86,7 @@ public:
 
 signals:
     void closed();
+    void authenticated(); // once, with the first valid token
 
 private:
     enum class State {
@@ -101,7 +113,7 @@ private:
     void respond(quint64 requestId, Response &&response);
     void pumpOutput();
     void finishResponse();
-    void fail(const HttpError &error);
+    void fail(const HttpError &error, const QByteArray &retryAfter = {});
     void close();
     void finishClose();
     void teardownRequest(const QString &reason);
@@ -139,6 +151,10 @@ private:
     bool m_chunkedOut = false;
     bool m_inFlight = false;
     bool m_closed = false;
+    bool m_authenticated = false;
+    bool m_healthChecksOnly = false;
+    HttpError m_reserveRefusal {503, {}};
+    qint64 m_quietSinceMs = 0;
     QTimer m_timer;
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()

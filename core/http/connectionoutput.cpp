@@ -141,6 +141,7 @@ void Connection::finishResponse()
         close();
     } else {
         m_state = State::Idle;
+        m_quietSinceMs = m_context.clock.elapsed();
         m_parser.reset();
         armTimer(m_context.limits.keepAliveIdleTimeoutMs);
         // Continue with a pipelined request from the event loop, not from
