@@ -77,6 +77,15 @@ constexpr std::array Fields {
                 "Connections accepted beyond every other cap that may only ask for /healthz or "
                 "/readyz, so that the operator's probe gets an answer.",
                 &Limits::healthReserveConnections},
+    LimitField {"min_transfer_rate_bytes_per_s", "bytes_per_s", 1, 1024 * MiB,
+                Defaults.minTransferRateBytesPerS,
+                "A request body or response moving slower than this, on average over "
+                "min_transfer_rate_window_ms, is ended (408, or the connection closed).",
+                &Limits::minTransferRateBytesPerS},
+    LimitField {"min_transfer_rate_window_ms", "ms", 100, Hour, Defaults.minTransferRateWindowMs,
+                "Time over which min_transfer_rate_bytes_per_s is averaged: the longest a "
+                "transfer may fall behind that rate.",
+                &Limits::minTransferRateWindowMs},
     LimitField {"max_queue_depth", "count", 1, 1'000'000, Defaults.maxQueueDepth,
                 "Queued jobs, all accounts together; more are refused (503).",
                 &Limits::maxQueueDepth},

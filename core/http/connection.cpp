@@ -37,6 +37,8 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
     m_socket->setReadBufferSize(m_context.limits.socketReadBufferBytes);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
+    m_paceTimer.setSingleShot(true);
+    connect(&m_paceTimer, &QTimer::timeout, this, &Connection::onPaceDue);
     connect(m_socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
@@ -112,6 +114,7 @@ void Connection::onBytesWritten(qint64 bytes)
 {
     const QScopedValueRollback inSignal(m_inBytesWritten, true);
     m_context.traffic->bytesOut += quint64(bytes);
+    m_bytesToKernel += bytes;
     if (m_inFlight)
         m_progress.bytesOut += bytes;
     if (m_state == State::Writing) {
@@ -333,6 +336,7 @@ void Connection::startBody(quint64 requestId, BodySink *sink)
         m_socket->flush(); // the client waits for it before sending the body
     }
     armTimer(m_context.limits.bodyIdleTimeoutMs);
+    startPace();
     QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
 }
 
@@ -394,6 +398,7 @@ void Connection::onSinkDrained()
         return;
     m_readPaused = false;
     armTimer(m_context.limits.bodyIdleTimeoutMs);
+    startPace(); // the time the sink held us back was not the client's
     pump();
 }
 

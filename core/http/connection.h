@@ -5,6 +5,7 @@
 #include "http/httptypes.h"
 #include "http/trafficstats.h"
 #include "http/transfer.h"
+#include "http/transferpace.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -121,6 +122,10 @@ private:
     void onTimeout();
     void onDisconnected();
     void recordEvent(const QString &kind, const QString &detail);
+    // Minimum transfer rate (connectionpace.cpp)
+    void startPace();
+    void onPaceDue();
+    qint64 deliveredBytes() const;
 
     QTcpSocket *m_socket;
     ServerContext &m_context;
@@ -156,6 +161,10 @@ private:
     HttpError m_reserveRefusal {503, {}};
     qint64 m_quietSinceMs = 0;
     QTimer m_timer;
+    TransferPace m_pace; // of the body being received or the response being sent
+    QTimer m_paceTimer;
+    bool m_paceWaiting = false; // the response waits for its producer: not the client's doing
+    qint64 m_bytesToKernel = 0; // response bytes Qt handed to the kernel, all requests
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()
 };

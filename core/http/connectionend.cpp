@@ -172,6 +172,7 @@ void Connection::onDisconnected()
         recordEvent(u"aborted"_s, u"client disconnected mid-transfer; cleaned up"_s);
     m_closed = true;
     m_timer.stop();
+    m_paceTimer.stop();
     teardownRequest(u"client disconnected"_s);
     m_state = State::Closing;
     emit closed();
