@@ -12,7 +12,6 @@
 #include <QScopedValueRollback>
 #include <QTcpSocket>
 
-
 using namespace Qt::StringLiterals;
 
 namespace sluice::http {

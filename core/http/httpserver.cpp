@@ -177,7 +177,8 @@ Connection *HttpServer::quietestUnauthenticated(bool reserve) const
 
 void HttpServer::evict(Connection *victim, const QString &limit)
 {
-    const QString why = u"connection evicted: %1 is full and this one was the quietest"_s.arg(limit);
+    const QString why
+        = u"connection evicted: %1 is full and this one was the quietest"_s.arg(limit);
     ++m_context.traffic->rejections[limit];
     if (m_context.events)
         m_context.events->record({{}, u"rejected"_s, {}, {}, {}, victim->peer().toString(), why});

@@ -51,8 +51,7 @@ public:
         m_socket.flush();
     }
     // Reads up to `bytes` each 100 ms until done() or timeoutMs.
-    template<typename Done>
-    void readEvery100Ms(qint64 bytes, int timeoutMs, Done done)
+    template<typename Done> void readEvery100Ms(qint64 bytes, int timeoutMs, Done done)
     {
         QElapsedTimer clock;
         clock.start();

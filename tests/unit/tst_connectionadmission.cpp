@@ -23,8 +23,7 @@ void tst_ConnectionAdmission::ipv4MappedAddressIsIpv4()
 {
     const QHostAddress mapped(u"::ffff:192.0.2.7"_s);
     QCOMPARE(ConnectionAdmission::clientAddress(mapped), QHostAddress(u"192.0.2.7"_s));
-    QCOMPARE(ConnectionAdmission::clientAddress(mapped).protocol(),
-             QAbstractSocket::IPv4Protocol);
+    QCOMPARE(ConnectionAdmission::clientAddress(mapped).protocol(), QAbstractSocket::IPv4Protocol);
     QVERIFY(!ConnectionAdmission::ipv6Prefix(mapped)); // else all of IPv4 were one /64
     QVERIFY(!ConnectionAdmission::ipv6Prefix(QHostAddress(u"192.0.2.7"_s)));
 }
