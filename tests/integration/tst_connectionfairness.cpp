@@ -49,6 +49,7 @@ class tst_ConnectionFairness : public QObject
 private slots:
     void init() { probe().reset(); }
     void floodWithoutTokenLeavesRoomForAccounts();
+    void slowHeadsGiveWayToo();
     void poolOfBusyConnectionsRefusesTheNextOne();
     void healthReserveServesHealthChecksOnly();
     void healthzAnswersWhenAccountsHoldEveryConnection();
@@ -86,6 +87,30 @@ void tst_ConnectionFairness::floodWithoutTokenLeavesRoomForAccounts()
     r = probe.read();
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, QByteArray("ok\n"));
+}
+
+// A connection still sending its head (a slowloris) counts as quiet since
+// its first byte: the one that started longest ago gives way.
+void tst_ConnectionFairness::slowHeadsGiveWayToo()
+{
+    config::Limits limits;
+    limits.maxUnauthenticatedConnections = 2;
+    limits.headerDeadlineMs = 30'000;
+    ServerThread server(addTestRoutes, limits);
+    RawClient oldest(server.port(), loopback(2));
+    oldest.send("GET /healthz HTTP/1.1\r\nHost: t\r\n");
+    QTest::qWait(50);
+    RawClient newer(server.port(), loopback(3));
+    newer.send("GET /healthz HTTP/1.1\r\nHost: t\r\n");
+    QTRY_COMPARE(server.stats().connections, 2);
+
+    RawClient account(server.port(), loopback(4));
+    account.send(secure());
+    QCOMPARE(account.read().status, 200);
+    QVERIFY(oldest.waitForClose(2'000));
+    QVERIFY(newer.isOpen());
+    newer.send("\r\n");
+    QCOMPARE(newer.read().status, 200);
 }
 
 // When no connection without a token is quiet (each waits for an answer),
