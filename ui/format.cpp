@@ -58,6 +58,8 @@ QString formatLimit(qint64 value, const char *unit)
 {
     if (std::strcmp(unit, "bytes") == 0)
         return formatBytes(double(value));
+    if (std::strcmp(unit, "bytes_per_s") == 0)
+        return formatBytes(double(value)) + u"/s"_s;
     if (std::strcmp(unit, "ms") == 0)
         return formatDuration(value);
     if (std::strcmp(unit, "days") == 0)

@@ -62,6 +62,30 @@ constexpr std::array Fields {
     LimitField {"max_json_body_bytes", "bytes", KiB, 64 * MiB, Defaults.maxJsonBodyBytes,
                 "Largest JSON request body (job submissions, limit changes).",
                 &Limits::maxJsonBodyBytes},
+    LimitField {"max_unauthenticated_connections", "count", 1, 100'000,
+                Defaults.maxUnauthenticatedConnections,
+                "Open connections no valid token has been seen on, within max_connections (keep it "
+                "well below, to leave room for accounts); when full, the one quiet longest gives "
+                "way to a new one, or 503 if none is quiet.",
+                &Limits::maxUnauthenticatedConnections},
+    LimitField {"max_connections_per_ipv6_prefix", "count", 1, 100'000,
+                Defaults.maxConnectionsPerIpv6Prefix,
+                "Open connections accepted at once from one IPv6 /64 (one site, like one IPv4 "
+                "address).",
+                &Limits::maxConnectionsPerIpv6Prefix},
+    LimitField {"health_reserve_connections", "count", 0, 1'000, Defaults.healthReserveConnections,
+                "Connections accepted beyond every other cap that may only ask for /healthz or "
+                "/readyz, so that the operator's probe gets an answer.",
+                &Limits::healthReserveConnections},
+    LimitField {"min_transfer_rate_bytes_per_s", "bytes_per_s", 1, 1024 * MiB,
+                Defaults.minTransferRateBytesPerS,
+                "A request body or response moving slower than this, on average over "
+                "min_transfer_rate_window_ms, is ended (408, or the connection closed).",
+                &Limits::minTransferRateBytesPerS},
+    LimitField {"min_transfer_rate_window_ms", "ms", 100, Hour, Defaults.minTransferRateWindowMs,
+                "Time over which min_transfer_rate_bytes_per_s is averaged: the longest a "
+                "transfer may fall behind that rate.",
+                &Limits::minTransferRateWindowMs},
     LimitField {"max_queue_depth", "count", 1, 1'000'000, Defaults.maxQueueDepth,
                 "Queued jobs, all accounts together; more are refused (503).",
                 &Limits::maxQueueDepth},

@@ -29,6 +29,12 @@ struct Limits
     qint64 shutdownGraceMs = 10'000;
     qint64 responseDeadlineMs = 120'000; // handler answer, or a full body sink draining
     qint64 maxJsonBodyBytes = 1024 * 1024; // JSON request bodies (POST /jobs, PUT /admin/limits)
+    // Fairness among connections, and transfers too slow to keep a slot
+    qint64 maxUnauthenticatedConnections = 128; // no valid token seen on them yet
+    qint64 maxConnectionsPerIpv6Prefix = 64; // one IPv6 /64, like one IPv4 address
+    qint64 healthReserveConnections = 8; // beyond every cap, for /healthz and /readyz only
+    qint64 minTransferRateBytesPerS = 512; // a body or response slower than this over...
+    qint64 minTransferRateWindowMs = 60'000; // ...this window is ended like an idle one
 
     // Job engine
     qint64 maxQueueDepth = 1'000; // queued jobs, all accounts

@@ -12,35 +12,15 @@
 #include <QScopedValueRollback>
 #include <QTcpSocket>
 
-#include <sys/socket.h>
-
 using namespace Qt::StringLiterals;
 
 namespace sluice::http {
 
 namespace {
 
-constexpr qint64 kLingerMs = 2'000; // RFC 9112 §9.6 lingering close
 constexpr qint64 kLingerMaxBytes = 4 * 1024 * 1024;
-
-// For metrics: what was wrong with a request that got no further than parsing.
-QString rejectionReason(int status)
-{
-    switch (status) {
-    case 400:
-        return u"malformed"_s;
-    case 411:
-        return u"length_required"_s;
-    case 417:
-        return u"expectation"_s;
-    case 501:
-        return u"not_implemented"_s;
-    case 505:
-        return u"http_version"_s;
-    default:
-        return u"status_%1"_s.arg(status);
-    }
-}
+// A health probe sends its request at once; a reserve slot is not held longer.
+constexpr qint64 kReserveHeadMs = 1'000;
 
 } // namespace
 
@@ -56,6 +36,8 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
     m_socket->setReadBufferSize(m_context.limits.socketReadBufferBytes);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
+    m_paceTimer.setSingleShot(true);
+    connect(&m_paceTimer, &QTimer::timeout, this, &Connection::onPaceDue);
     connect(m_socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &Connection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
@@ -64,6 +46,7 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
             qCDebug(lcHttp) << m_peer << "socket error" << m_socket->errorString();
         onDisconnected();
     });
+    m_quietSinceMs = m_context.clock.elapsed();
     armTimer(m_context.limits.keepAliveIdleTimeoutMs);
     if (m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
@@ -84,6 +67,15 @@ std::optional<Transfer> Connection::transfer() const
         : m_state == State::Writing         ? Transfer::Phase::Sending
                                             : Transfer::Phase::Processing;
     return t;
+}
+
+std::optional<qint64> Connection::quietSinceMs() const
+{
+    if (m_closed || (m_state != State::Idle && m_state != State::ReadingHead))
+        return std::nullopt;
+    if (m_state == State::Idle && (!m_input.isEmpty() || m_socket->bytesToWrite() > 0))
+        return std::nullopt; // a request is about to start, or an answer still leaves
+    return m_quietSinceMs;
 }
 
 void Connection::recordEvent(const QString &kind, const QString &detail)
@@ -121,6 +113,7 @@ void Connection::onBytesWritten(qint64 bytes)
 {
     const QScopedValueRollback inSignal(m_inBytesWritten, true);
     m_context.traffic->bytesOut += quint64(bytes);
+    m_bytesToKernel += bytes;
     if (m_inFlight)
         m_progress.bytesOut += bytes;
     if (m_state == State::Writing) {
@@ -197,10 +190,13 @@ bool Connection::step()
             return false;
         m_state = State::ReadingHead;
         m_requestClock.start();
+        m_quietSinceMs = m_context.clock.elapsed();
         m_parser = std::make_unique<RequestParser>(ParserLimits {
             m_context.limits.maxRequestLineBytes, m_context.limits.maxHeaderBytes,
             m_context.limits.maxHeaderFields, m_context.limits.maxChunkExtensionBytes});
-        armTimer(m_context.limits.headerDeadlineMs); // absolute: not re-armed per byte
+        // Absolute: not re-armed per byte.
+        armTimer(m_healthChecksOnly ? std::min(kReserveHeadMs, m_context.limits.headerDeadlineMs)
+                                    : m_context.limits.headerDeadlineMs);
         return true;
     case State::ReadingHead: {
         if (m_input.isEmpty())
@@ -258,6 +254,13 @@ void Connection::dispatch()
     m_progress.path = request.path;
     m_progress.totalIn = request.chunked ? -1 : qint64(request.contentLength.value_or(0));
     m_progress.startedMs = QDateTime::currentMSecsSinceEpoch();
+    if (m_healthChecksOnly) {
+        m_closeAfterResponse = true;
+        if (request.path != "/healthz"_L1 && request.path != "/readyz"_L1) {
+            fail(m_reserveRefusal, "1");
+            return;
+        }
+    }
     if (!match.route) {
         if (!match.allowedMethods.isEmpty()) {
             Response r = Response::error({405,
@@ -283,6 +286,10 @@ void Connection::dispatch()
                                     : R"(Bearer realm="sluice")");
             respond(id, std::move(r));
             return;
+        }
+        if (!m_authenticated) {
+            m_authenticated = true;
+            emit authenticated();
         }
         if (const QString refusal = accessRefusal(match.route->access, *principal);
             !refusal.isEmpty()) {
@@ -327,6 +334,7 @@ void Connection::startBody(quint64 requestId, BodySink *sink)
         m_socket->flush(); // the client waits for it before sending the body
     }
     armTimer(m_context.limits.bodyIdleTimeoutMs);
+    startPace();
     QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
 }
 
@@ -388,6 +396,7 @@ void Connection::onSinkDrained()
         return;
     m_readPaused = false;
     armTimer(m_context.limits.bodyIdleTimeoutMs);
+    startPace(); // the time the sink held us back was not the client's
     pump();
 }
 
@@ -428,135 +437,12 @@ void Connection::teardownRequest(const QString &reason)
     m_bytesLeft = -1;
 }
 
-void Connection::fail(const HttpError &error)
+void Connection::restrictToHealthChecks(const HttpError &refusal)
 {
-    qCDebug(lcHttp) << m_peer << "rejected:" << error.status << error.message;
-    HttpError e = error;
-    e.closeConnection = true;
-    m_context.traffic
-        ->rejections[error.limit.isEmpty() ? rejectionReason(error.status) : error.limit]
-        += 1;
-    recordEvent(error.status == 408 ? u"timeout"_s : u"rejected"_s,
-                u"%1 %2"_s.arg(error.status).arg(error.message));
-    m_input.clear(); // discard the rest (RFC 9112 §11.2)
-    m_linger = true;
-    const bool bodyWasOpen = !m_bodyDone;
-    m_bodyDone = true; // nothing more will be parsed
-    if (bodyWasOpen)
-        endSink(false, error.message);
-    if (m_state == State::Writing) {
-        abort(error.message);
-        return;
-    }
-    if (m_state == State::ReadingHead || m_state == State::Idle) {
-        // Rejected before routing: no exchange, but it counts as a request.
-        m_requestId = m_context.nextRequestId++;
-        m_inFlight = true;
-        ++m_context.requestsInFlight;
-    }
-    respond(m_requestId, Response::error(e));
-}
-
-void Connection::onTimeout()
-{
-    switch (m_state) {
-    case State::Idle:
-        close(); // idle keep-alive connection: close quietly
-        break;
-    case State::ReadingHead:
-        fail(HttpError::limitExceeded(408, u"request head not received within header_deadline_ms"_s,
-                                      u"header_deadline_ms"_s, m_context.limits.headerDeadlineMs));
-        break;
-    case State::ReadingBody:
-        if (m_readPaused) {
-            fail(HttpError::limitExceeded(
-                503, u"the server could not store the body in time (response_deadline_ms)"_s,
-                u"response_deadline_ms"_s, m_context.limits.responseDeadlineMs));
-        } else {
-            fail(HttpError::limitExceeded(408, u"no body data for body_idle_timeout_ms"_s,
-                                          u"body_idle_timeout_ms"_s,
-                                          m_context.limits.bodyIdleTimeoutMs));
-        }
-        break;
-    case State::AwaitingResponse:
-        recordEvent(u"timeout"_s, u"no answer within response_deadline_ms"_s);
-        respond(m_requestId,
-                Response::error(HttpError(503, u"no answer within response_deadline_ms"_s,
-                                          u"response_deadline_ms"_s,
-                                          QJsonValue(m_context.limits.responseDeadlineMs), true)));
-        break;
-    case State::Writing:
-        abort(m_socket->bytesToWrite() > 0 ? u"client read nothing for body_idle_timeout_ms"_s
-                                           : u"response body stalled past response_deadline_ms"_s);
-        break;
-    case State::Closing:
-        abort(m_linger ? u"lingering close over"_s
-                       : u"client read nothing for body_idle_timeout_ms"_s);
-        break;
-    }
-}
-
-void Connection::shutdown()
-{
-    m_closeAfterResponse = true;
-    if (m_state == State::Idle || (m_state == State::ReadingHead && m_input.isEmpty()))
-        close();
-}
-
-void Connection::close()
-{
-    if (m_closed || m_state == State::Closing)
-        return;
-    m_state = State::Closing;
-    teardownRequest(u"connection closing"_s);
-    armTimer(m_context.limits.bodyIdleTimeoutMs); // re-armed on progress
-    finishClose();
-}
-
-// Once everything queued is flushed: either close, or (when the client may
-// still be sending a body we did not read) half-close and drain for a while,
-// so that its TCP stack does not reset the connection before it has read our
-// answer (RFC 9112 §9.6).
-void Connection::finishClose()
-{
-    if (m_closed || m_socket->bytesToWrite() > 0)
-        return;
-    if (!m_linger) {
-        m_socket->disconnectFromHost();
-        return;
-    }
-    if (m_halfClosed)
-        return;
-    m_halfClosed = true;
-    if (m_socket->socketDescriptor() >= 0)
-        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-    armTimer(kLingerMs);
-    onReadyRead(); // whatever Qt already holds
-}
-
-void Connection::abort(const QString &reason)
-{
-    if (m_closed)
-        return;
-    if (m_inFlight)
-        recordEvent(u"aborted"_s, reason);
-    qCDebug(lcHttp) << m_peer << "aborting connection:" << reason;
-    teardownRequest(reason);
-    m_socket->abort();
-    onDisconnected();
-}
-
-void Connection::onDisconnected()
-{
-    if (m_closed)
-        return;
-    if (m_inFlight && (m_sink || m_producer))
-        recordEvent(u"aborted"_s, u"client disconnected mid-transfer; cleaned up"_s);
-    m_closed = true;
-    m_timer.stop();
-    teardownRequest(u"client disconnected"_s);
-    m_state = State::Closing;
-    emit closed();
+    m_healthChecksOnly = true;
+    m_reserveRefusal = refusal;
+    if (m_state == State::Idle)
+        armTimer(std::min(kReserveHeadMs, m_context.limits.headerDeadlineMs));
 }
 
 } // namespace sluice::http

@@ -5,6 +5,7 @@
 #include "http/httptypes.h"
 #include "http/trafficstats.h"
 #include "http/transfer.h"
+#include "http/transferpace.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -46,6 +47,7 @@ struct ServerContext
     TrafficStats ownTraffic;
     TrafficStats *traffic = &ownTraffic;
     metrics::EventLog *events = nullptr; // rejections, timeouts, aborts (thread-safe)
+    QElapsedTimer clock; // started by the server: the time base of its connections
 };
 
 // One client connection: an HTTP/1.1 state machine that reads a request head,
@@ -68,6 +70,16 @@ public:
     // The request being served, if any (a request rejected before routing is not one).
     std::optional<Transfer> transfer() const;
     bool isIdle() const { return m_state == State::Idle && m_input.isEmpty(); }
+    // Once a request on it carried a valid token (see authenticated()).
+    bool isAuthenticated() const { return m_authenticated; }
+    // Admitted on the health reserve: serves one /healthz or /readyz; anything
+    // else, or no request within a second, gets `refusal` (what it would have
+    // had without the reserve).
+    void restrictToHealthChecks(const HttpError &refusal);
+    bool isRestrictedToHealthChecks() const { return m_healthChecksOnly; }
+    // Since when (server clock, ms) the connection has been idle between
+    // requests or sending a request head; nothing while a request is served.
+    std::optional<qint64> quietSinceMs() const;
     // Graceful: close now if idle, otherwise after the current response.
     void shutdown();
     // Immediate: abandon the request, clean up, close.
@@ -75,6 +87,7 @@ public:
 
 signals:
     void closed();
+    void authenticated(); // once, with the first valid token
 
 private:
     enum class State {
@@ -101,7 +114,7 @@ private:
     void respond(quint64 requestId, Response &&response);
     void pumpOutput();
     void finishResponse();
-    void fail(const HttpError &error);
+    void fail(const HttpError &error, const QByteArray &retryAfter = {});
     void close();
     void finishClose();
     void teardownRequest(const QString &reason);
@@ -109,6 +122,10 @@ private:
     void onTimeout();
     void onDisconnected();
     void recordEvent(const QString &kind, const QString &detail);
+    // Minimum transfer rate (connectionpace.cpp)
+    void startPace();
+    void onPaceDue();
+    qint64 deliveredBytes() const;
 
     QTcpSocket *m_socket;
     ServerContext &m_context;
@@ -139,7 +156,15 @@ private:
     bool m_chunkedOut = false;
     bool m_inFlight = false;
     bool m_closed = false;
+    bool m_authenticated = false;
+    bool m_healthChecksOnly = false;
+    HttpError m_reserveRefusal {503, {}};
+    qint64 m_quietSinceMs = 0;
     QTimer m_timer;
+    TransferPace m_pace; // of the body being received or the response being sent
+    QTimer m_paceTimer;
+    bool m_paceWaiting = false; // the response waits for its producer: not the client's doing
+    qint64 m_bytesToKernel = 0; // response bytes Qt handed to the kernel, all requests
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()
 };

@@ -72,6 +72,8 @@ void Connection::respond(quint64 requestId, Response &&response)
             Qt::QueuedConnection);
     }
     armTimer(m_context.limits.bodyIdleTimeoutMs);
+    m_paceWaiting = false;
+    startPace();
     QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
 }
 
@@ -108,8 +110,10 @@ void Connection::pumpOutput()
             if (producer->atEnd())
                 continue;
             // Waiting for the producer (it emits readyRead): bounded all the same.
-            if (m_socket->bytesToWrite() == 0)
+            if (m_socket->bytesToWrite() == 0) {
                 armTimer(m_context.limits.responseDeadlineMs);
+                m_paceWaiting = true;
+            }
             return;
         }
         if (m_chunkedOut) {
@@ -125,6 +129,10 @@ void Connection::pumpOutput()
                 m_bytesLeft -= std::min<qint64>(piece.size(), m_bytesLeft);
         }
         m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
+        if (m_paceWaiting) { // the client's turn again, from now on
+            m_paceWaiting = false;
+            startPace();
+        }
     }
     if (!m_writePaused) {
         m_writePaused = true;
@@ -141,6 +149,7 @@ void Connection::finishResponse()
         close();
     } else {
         m_state = State::Idle;
+        m_quietSinceMs = m_context.clock.elapsed();
         m_parser.reset();
         armTimer(m_context.limits.keepAliveIdleTimeoutMs);
         // Continue with a pipelined request from the event loop, not from

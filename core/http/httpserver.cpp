@@ -9,12 +9,28 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::http {
 
+namespace {
+
+QString refusal(const QString &limit, const QHostAddress &peer)
+{
+    if (limit == "max_connections_per_client"_L1)
+        return u"too many connections from %1"_s.arg(peer.toString());
+    if (limit == "max_connections_per_ipv6_prefix"_L1)
+        return u"too many connections from the /64 of %1"_s.arg(peer.toString());
+    if (limit == "max_unauthenticated_connections"_L1)
+        return u"too many connections without a valid token"_s;
+    return u"too many connections"_s;
+}
+
+} // namespace
+
 HttpServer::HttpServer(Router router, QObject *parent)
     : QObject(parent)
     , m_router(std::move(router))
     , m_server(new QTcpServer(this))
 {
     m_context.router = &m_router;
+    m_context.clock.start();
     m_server->setMaxPendingConnections(128);
     connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onNewConnection);
     connect(m_server, &QTcpServer::acceptError, this, &HttpServer::onAcceptError);
@@ -91,33 +107,83 @@ void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         m_descriptors.take(1);
-        const QHostAddress peer = socket->peerAddress();
         if (m_context.shuttingDown) {
             rejectConnection(socket, {503, u"server is shutting down"_s});
             continue;
         }
-        if (m_connections.size() >= m_context.limits.maxConnections) {
-            rejectConnection(socket,
-                             HttpError::limitExceeded(503, u"too many connections"_s,
-                                                      u"max_connections"_s,
-                                                      m_context.limits.maxConnections));
-            continue;
-        }
-        if (m_perClient.value(peer) >= m_context.limits.maxConnectionsPerClient) {
-            rejectConnection(socket,
-                             HttpError::limitExceeded(
-                                 503, u"too many connections from %1"_s.arg(peer.toString()),
-                                 u"max_connections_per_client"_s,
-                                 m_context.limits.maxConnectionsPerClient));
-            continue;
-        }
-        auto *connection = new Connection(socket, m_context, this);
-        m_connections.append(connection);
-        ++m_perClient[peer];
-        connect(connection, &Connection::closed, this,
-                [this, connection] { onConnectionClosed(connection); });
+        admit(socket);
     }
     checkDescriptors(false);
+}
+
+// docs/decisions/0019-connection-fairness.md: a full unauthenticated pool
+// makes room by closing its quietest connection; a cap that eviction cannot
+// help refuses, unless the health reserve takes the connection.
+void HttpServer::admit(QTcpSocket *socket)
+{
+    const config::Limits &limits = m_context.limits;
+    const QHostAddress peer = socket->peerAddress();
+    ConnectionAdmission::Check check = m_admission.check(peer, limits);
+    if (check.refusedBy.isEmpty() && check.unauthenticatedFull) {
+        if (Connection *victim = quietestUnauthenticated(false)) {
+            evict(victim, u"max_unauthenticated_connections"_s);
+        } else {
+            check.refusedBy = u"max_unauthenticated_connections"_s;
+            check.refusedAt = limits.maxUnauthenticatedConnections;
+        }
+    }
+    bool reserve = false;
+    if (!check.refusedBy.isEmpty() && limits.healthReserveConnections > 0) {
+        if (!m_admission.reserveHasRoom(limits)) {
+            if (Connection *victim = quietestUnauthenticated(true))
+                evict(victim, u"health_reserve_connections"_s);
+        }
+        reserve = m_admission.reserveHasRoom(limits);
+    }
+    const HttpError refused = HttpError::limitExceeded(503, refusal(check.refusedBy, peer),
+                                                       check.refusedBy, check.refusedAt);
+    if (!check.refusedBy.isEmpty() && !reserve) {
+        rejectConnection(socket, refused);
+        return;
+    }
+    auto *connection = new Connection(socket, m_context, this);
+    m_connections.append(connection);
+    m_admission.add(connection->id(), peer, reserve);
+    if (reserve)
+        connection->restrictToHealthChecks(refused);
+    connect(connection, &Connection::authenticated, this,
+            [this, connection] { m_admission.markAuthenticated(connection->id()); });
+    connect(connection, &Connection::closed, this,
+            [this, connection] { onConnectionClosed(connection); });
+}
+
+// The connection without a token (in the reserve, or not) that has been
+// quiet longest: idle between requests, or still sending its head.
+Connection *HttpServer::quietestUnauthenticated(bool reserve) const
+{
+    Connection *quietest = nullptr;
+    qint64 since = 0;
+    for (Connection *c : m_connections) {
+        if (c->isAuthenticated() || c->isRestrictedToHealthChecks() != reserve)
+            continue;
+        const std::optional<qint64> quiet = c->quietSinceMs();
+        if (quiet && (!quietest || *quiet < since)) {
+            quietest = c;
+            since = *quiet;
+        }
+    }
+    return quietest;
+}
+
+void HttpServer::evict(Connection *victim, const QString &limit)
+{
+    const QString why
+        = u"connection evicted: %1 is full and this one was the quietest"_s.arg(limit);
+    ++m_context.traffic->rejections[limit];
+    if (m_context.events)
+        m_context.events->record({{}, u"rejected"_s, {}, {}, {}, victim->peer().toString(), why});
+    qCDebug(lcHttp) << victim->peer() << why;
+    victim->abort(why); // closed() follows from inside: onConnectionClosed
 }
 
 // Between counts the budget is an estimate (connections accepted and
@@ -187,9 +253,7 @@ void HttpServer::onConnectionClosed(Connection *connection)
 {
     m_connections.removeOne(connection);
     m_descriptors.release(1);
-    const QHostAddress peer = connection->peer();
-    if (--m_perClient[peer] <= 0)
-        m_perClient.remove(peer);
+    m_admission.remove(connection->id());
     connection->deleteLater();
     checkStopped();
 }

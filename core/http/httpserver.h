@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/connection.h"
+#include "http/connectionadmission.h"
 #include "http/descriptorbudget.h"
 #include "http/router.h"
 
@@ -10,6 +11,7 @@
 #include <QTimer>
 
 class QTcpServer;
+class QTcpSocket;
 
 namespace sluice::http {
 
@@ -63,9 +65,12 @@ signals:
 
 private:
     void onNewConnection();
+    void admit(QTcpSocket *socket);
+    Connection *quietestUnauthenticated(bool reserve) const;
+    void evict(Connection *victim, const QString &limit);
     void onAcceptError();
     void checkDescriptors(bool recount);
-    void rejectConnection(class QTcpSocket *socket, const HttpError &error);
+    void rejectConnection(QTcpSocket *socket, const HttpError &error);
     void onConnectionClosed(Connection *connection);
     void checkStopped();
 
@@ -73,7 +78,7 @@ private:
     ServerContext m_context;
     QTcpServer *m_server;
     QList<Connection *> m_connections;
-    QHash<QHostAddress, int> m_perClient;
+    ConnectionAdmission m_admission;
     quint64 m_rejected = 0;
     bool m_stopAnnounced = false;
     QTimer m_graceTimer;

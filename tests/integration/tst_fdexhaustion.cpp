@@ -64,6 +64,7 @@ void tst_FdExhaustion::acceptingPausesAndResumes()
     // The descriptor limit must be what runs out, not a connection cap.
     loaded->config.limits.maxConnections = 10'000;
     loaded->config.limits.maxConnectionsPerClient = 10'000;
+    loaded->config.limits.maxUnauthenticatedConnections = 10'000;
     loaded->config.limits.keepAliveIdleTimeoutMs = 60'000;
     // No demo dataset: its generation would be CPU this test must not see.
     loaded->config.datasets.clear();

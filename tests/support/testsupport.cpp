@@ -119,6 +119,15 @@ RawClient::RawClient(quint16 port, int readBufferSize)
     m_socket.waitForConnected(5'000);
 }
 
+RawClient::RawClient(quint16 port, const QHostAddress &from)
+{
+    if (!m_socket.bind(from))
+        qWarning("cannot bind to %s: %s", qPrintable(from.toString()),
+                 qPrintable(m_socket.errorString()));
+    m_socket.connectToHost(QHostAddress::LocalHost, port);
+    m_socket.waitForConnected(5'000);
+}
+
 void RawClient::send(const QByteArray &bytes)
 {
     m_socket.write(bytes);

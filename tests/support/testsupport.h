@@ -59,6 +59,9 @@ class RawClient
 {
 public:
     explicit RawClient(quint16 port, int readBufferSize = 0);
+    // From a local address of the client's choosing (127.0.0.2, …: all of
+    // 127/8 is loopback), so that one test can be several clients.
+    RawClient(quint16 port, const QHostAddress &from);
     QTcpSocket &socket() { return m_socket; }
     bool isOpen() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
     void send(const QByteArray &bytes);

@@ -183,7 +183,7 @@ void tst_Limits::outOfRangeIsRejected()
     // exactly once either way.
     const QStringList messages = limits.validate();
     const QStringList own = messages.filter(QRegularExpression(
-        u"^"_s + key + u" must be between \\d+ and \\d+( ms| bytes| days)? \\(got "_s
+        u"^"_s + key + u" must be between \\d+ and \\d+( ms| bytes| bytes_per_s| days)? \\(got "_s
         + QString::number(value) + u"\\)$"_s));
     QVERIFY2(own.size() == 1, qPrintable(messages.join(u'\n')));
     bool partnerMoved = false;
