@@ -73,7 +73,7 @@ Authenticator::Authenticator(const QList<Account> &accounts)
 {
     for (const Account &account : accounts) {
         const int principal = int(m_principals.size());
-        m_principals.push_back(Principal {account.name, account.admin});
+        m_principals.push_back(Principal {account.name, account.admin, account.id, {}});
         for (const TokenRecord &token : account.tokens) {
             Entry entry {};
             // Config validates digests; a short one could never match anyway.
@@ -103,7 +103,21 @@ std::optional<Principal> Authenticator::authenticate(QByteArrayView authorizatio
     }
     if (match < 0)
         return std::nullopt;
-    return m_principals[size_t(match)];
+    Principal principal = m_principals[size_t(match)];
+    std::memcpy(principal.tokenDigest.data(), digest.constData(), principal.tokenDigest.size());
+    return principal;
+}
+
+bool Authenticator::stillAdmits(const Principal &principal) const
+{
+    // Not secret-dependent timing that matters here: the digest is our own
+    // record of a token already accepted, not a guess from a client.
+    for (const Entry &entry : m_entries) {
+        if (entry.digest == principal.tokenDigest
+            && m_principals[size_t(entry.principal)].accountId == principal.accountId)
+            return true;
+    }
+    return false;
 }
 
 } // namespace sluice::config

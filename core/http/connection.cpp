@@ -291,7 +291,9 @@ void Connection::dispatch()
             return;
         }
         request.account = principal->account;
+        request.accountId = principal->accountId;
         request.admin = principal->admin;
+        m_principal = principal;
     }
 
     // The hooks name their request: a late call from an exchange that is
@@ -422,6 +424,7 @@ void Connection::teardownRequest(const QString &reason)
     m_method.clear();
     m_status = 0;
     m_requestId = 0;
+    m_principal.reset();
     m_readPaused = false;
     m_writePaused = false;
     m_headOnly = false;
@@ -455,7 +458,11 @@ void Connection::fail(const HttpError &error)
         m_inFlight = true;
         ++m_context.requestsInFlight;
     }
-    respond(m_requestId, Response::error(e));
+    Response response = Response::error(e);
+    if (e.status == 401) // RFC 9110 §11.6.1; only a revoked token ends a request this way
+        response.headers.add("WWW-Authenticate",
+                             R"(Bearer realm="sluice", error="invalid_token")");
+    respond(m_requestId, std::move(response));
 }
 
 void Connection::onTimeout()
@@ -545,6 +552,19 @@ void Connection::abort(const QString &reason)
     teardownRequest(reason);
     m_socket->abort();
     onDisconnected();
+}
+
+bool Connection::endIfRevoked(const config::Authenticator &authenticator)
+{
+    if (m_closed || !m_inFlight || !m_principal || authenticator.stillAdmits(*m_principal))
+        return false;
+    const QString why = u"the token of account '%1' was revoked"_s.arg(m_principal->account);
+    m_closeAfterResponse = true;
+    if (m_state == State::Writing) // the status line is out: only closing can tell
+        abort(why);
+    else
+        fail(HttpError(401, why, true));
+    return true;
 }
 
 void Connection::onDisconnected()

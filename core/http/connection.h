@@ -72,6 +72,11 @@ public:
     void shutdown();
     // Immediate: abandon the request, clean up, close.
     void abort(const QString &reason);
+    // Ends the request in flight when the token it was authenticated with no
+    // longer admits it (revoked): an answer not yet begun becomes a 401 and
+    // the connection closes; a body being received or a response being sent
+    // is cut off. Either way its sink or producer cleans up. True if it ended.
+    bool endIfRevoked(const config::Authenticator &authenticator);
 
 signals:
     void closed();
@@ -142,6 +147,7 @@ private:
     QTimer m_timer;
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()
+    std::optional<config::Principal> m_principal; // of the exchange being served
 };
 
 } // namespace sluice::http

@@ -29,6 +29,7 @@ private slots:
     void addTokenRejectsInvalidName_data();
     void addTokenRejectsInvalidName();
     void revokeAccount();
+    void accountIds();
     void tokensAndDigests();
 };
 
@@ -106,6 +107,29 @@ void tst_ConfigAccounts::revokeAccount()
     QVERIFY(!config.revokeAccount(u"operator"));
     QVERIFY(!config.revokeAccount(u"nobody"));
     QCOMPARE(config.accounts.size(), 2);
+}
+
+// An id is given once, at creation: more tokens keep it, a name revoked and
+// added again gets a new one.
+void tst_ConfigAccounts::accountIds()
+{
+    Config config;
+    QVERIFY(config.addToken(u"dave"_s, false));
+    QVERIFY(config.addToken(u"erin"_s, false));
+    const QString dave = config.account(u"dave")->id;
+    QVERIFY2(sluice::config::isValidAccountId(dave), qPrintable(dave));
+    QVERIFY(!dave.startsWith(u"name:"_s));
+    QVERIFY(dave != config.account(u"erin")->id);
+    QCOMPARE(config.accountById(dave)->name, u"dave"_s);
+
+    QVERIFY(config.addToken(u"dave"_s, true));
+    QCOMPARE(config.account(u"dave")->id, dave);
+
+    QVERIFY(config.revokeAccount(u"dave"));
+    QVERIFY(!config.accountById(dave));
+    QVERIFY(config.addToken(u"dave"_s, false));
+    QVERIFY(config.account(u"dave")->id != dave);
+    QVERIFY(sluice::config::isValidAccountId(config.account(u"dave")->id));
 }
 
 void tst_ConfigAccounts::tokensAndDigests()
