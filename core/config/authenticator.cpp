@@ -110,8 +110,8 @@ std::optional<Principal> Authenticator::authenticate(QByteArrayView authorizatio
 
 bool Authenticator::stillAdmits(const Principal &principal) const
 {
-    // Not secret-dependent timing that matters here: the digest is our own
-    // record of a token already accepted, not a guess from a client.
+    // No constant-time comparison needed: the digest is the server's own
+    // record of a token it accepted earlier, not a client's guess.
     for (const Entry &entry : m_entries) {
         if (entry.digest == principal.tokenDigest
             && m_principals[size_t(entry.principal)].accountId == principal.accountId)
