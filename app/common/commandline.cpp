@@ -139,27 +139,30 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         }
         const config::Account *a = saved->account(cmd.account);
         out << (existed ? "added a token to account '" : "created account '") << cmd.account << "'"
-            << (a && a->admin ? " (admin)" : "") << (a && a->metricsOnly ? " (metrics only)" : "")
-            << "; the token is shown once:" << Qt::endl;
+            << " (" << (a && a->admin ? "admin, " : "")
+            << (a && a->metricsOnly ? "metrics only, " : "") << "id " << (a ? a->id : QString())
+            << "); the token is shown once:" << Qt::endl;
         out << token << Qt::endl;
         return 0;
     }
     case CommandLine::Command::TokenList:
-        out << QStringLiteral("%1  %2  %3  %4")
+        out << QStringLiteral("%1  %2  %3  %4  %5")
                    .arg(u"ACCOUNT"_s, -24)
                    .arg(u"ROLE"_s, -7)
                    .arg(u"TOKENS"_s, 6)
-                   .arg(u"NEWEST TOKEN (UTC)"_s)
+                   .arg(u"NEWEST TOKEN (UTC)"_s, -20)
+                   .arg(u"ID"_s)
             << Qt::endl;
         for (const config::Account &a : std::as_const(cfg.accounts)) {
             QDateTime newest;
             for (const auto &t : a.tokens)
                 newest = std::max(newest, t.created);
-            out << QStringLiteral("%1  %2  %3  %4")
+            out << QStringLiteral("%1  %2  %3  %4  %5")
                        .arg(a.name, -24)
                        .arg(a.admin ? u"admin"_s : (a.metricsOnly ? u"metrics"_s : u"user"_s), -7)
                        .arg(a.tokens.size(), 6)
-                       .arg(newest.isValid() ? newest.toString(Qt::ISODate) : u"-"_s)
+                       .arg(newest.isValid() ? newest.toString(Qt::ISODate) : u"-"_s, -20)
+                       .arg(a.id)
                 << Qt::endl;
         }
         return 0;
@@ -178,6 +181,8 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
             err << "sluiced: " << saved.error().message << Qt::endl;
             return 1;
         }
+        // The running service reloads the file and ends what those tokens
+        // have in flight; the name, if added again, is a new account.
         out << "revoked account '" << cmd.account << "' and its " << count << " token(s)"
             << Qt::endl;
         return 0;

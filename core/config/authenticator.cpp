@@ -73,7 +73,8 @@ Authenticator::Authenticator(const QList<Account> &accounts)
 {
     for (const Account &account : accounts) {
         const int principal = int(m_principals.size());
-        m_principals.push_back(Principal {account.name, account.admin, account.metricsOnly});
+        m_principals.push_back(
+            Principal {account.name, account.admin, account.id, {}, account.metricsOnly});
         for (const TokenRecord &token : account.tokens) {
             Entry entry {};
             // Config validates digests; a short one could never match anyway.
@@ -103,7 +104,21 @@ std::optional<Principal> Authenticator::authenticate(QByteArrayView authorizatio
     }
     if (match < 0)
         return std::nullopt;
-    return m_principals[size_t(match)];
+    Principal principal = m_principals[size_t(match)];
+    std::memcpy(principal.tokenDigest.data(), digest.constData(), principal.tokenDigest.size());
+    return principal;
+}
+
+bool Authenticator::stillAdmits(const Principal &principal) const
+{
+    // No constant-time comparison needed: the digest is the server's own
+    // record of a token it accepted earlier, not a client's guess.
+    for (const Entry &entry : m_entries) {
+        if (entry.digest == principal.tokenDigest
+            && m_principals[size_t(entry.principal)].accountId == principal.accountId)
+            return true;
+    }
+    return false;
 }
 
 } // namespace sluice::config

@@ -13,8 +13,10 @@ namespace sluice::config {
 
 struct Principal
 {
-    QString account;
+    QString account; // the name, for people
     bool admin = false;
+    QString accountId; // what owns data (Account::id)
+    std::array<unsigned char, 32> tokenDigest {}; // of the token presented
     bool metricsOnly = false; // may read GET /metrics and nothing else
 };
 
@@ -29,6 +31,11 @@ public:
     // Takes the raw header value. The digest of the presented token is
     // compared with every known digest in constant time (no early exit).
     std::optional<Principal> authenticate(QByteArrayView authorizationHeader) const;
+    // Whether the token a principal presented still belongs to its account
+    // here: false once the token or the account was revoked (or the name now
+    // stands for another account). Requests in flight are checked with it
+    // when the accounts change.
+    bool stillAdmits(const Principal &principal) const;
 
 private:
     struct Entry

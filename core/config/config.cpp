@@ -84,6 +84,15 @@ const Account *Config::account(QStringView name) const
     return nullptr;
 }
 
+const Account *Config::accountById(QStringView id) const
+{
+    for (const Account &account : accounts) {
+        if (account.id == id)
+            return &account;
+    }
+    return nullptr;
+}
+
 Expected<QString> Config::addToken(const QString &accountName, bool admin, bool metricsOnly)
 {
     if (!isValidAccountName(accountName)) {
@@ -96,7 +105,7 @@ Expected<QString> Config::addToken(const QString &accountName, bool admin, bool 
     auto it = std::find_if(accounts.begin(), accounts.end(),
                            [&](const Account &account) { return account.name == accountName; });
     if (it == accounts.end()) {
-        accounts.append(Account {accountName, admin, {}, metricsOnly});
+        accounts.append(Account {accountName, admin, {}, newAccountId(), metricsOnly});
         it = accounts.end() - 1;
     } else if ((admin && it->metricsOnly) || (metricsOnly && !it->metricsOnly)) {
         return Error {
@@ -236,6 +245,30 @@ QString generateToken()
 QByteArray tokenDigest(QStringView token)
 {
     return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
+}
+
+QString newAccountId()
+{
+    std::array<quint32, 4> words; // 128 bits
+    QRandomGenerator::system()->fillRange(words.data(), words.size());
+    const QByteArray bytes(reinterpret_cast<const char *>(words.data()), sizeof(words));
+    return QString::fromLatin1(
+        bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+QString legacyAccountId(QStringView name)
+{
+    return u"name:"_s + name;
+}
+
+bool isValidAccountId(QStringView id)
+{
+    if (id.startsWith(u"name:"))
+        return isValidAccountName(id.sliced(5));
+    return id.size() == 22 && std::all_of(id.begin(), id.end(), [](QChar c) {
+               return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z')
+                   || (c >= u'0' && c <= u'9') || c == u'_' || c == u'-';
+           });
 }
 
 bool isValidAccountName(QStringView name)

@@ -23,11 +23,15 @@ struct TokenRecord
     bool operator==(const TokenRecord &) const = default;
 };
 
+// An account is its id: given once at creation and never reused, it owns the
+// account's jobs, uploads and results. The name is for people (and the
+// command line); a name revoked and added again is a new account.
 struct Account
 {
     QString name; // [A-Za-z0-9._-]{1,64}
     bool admin = false;
     QList<TokenRecord> tokens;
+    QString id; // newAccountId(), or legacyAccountId(name) for an account of a version 1 file
     // A scrape account (Prometheus): its tokens read GET /metrics and nothing
     // else. Never an admin too (docs/decisions/0017).
     bool metricsOnly = false;
@@ -36,7 +40,10 @@ struct Account
 
 struct Config
 {
-    static constexpr int CurrentVersion = 1;
+    // 2: accounts carry an "id". A version 1 file (no ids) still loads: its
+    // accounts get legacyAccountId(name), which is also what the stores'
+    // migrations gave the rows those names owned.
+    static constexpr int CurrentVersion = 2;
     static constexpr auto DefaultListen = "127.0.0.1:8080";
     static constexpr auto DefaultAccount = "operator";
 
@@ -67,6 +74,7 @@ struct Config
     Expected<void> save(const QString &path) const;
 
     const Account *account(QStringView name) const;
+    const Account *accountById(QStringView id) const;
     // Creates the account when missing (admin and metricsOnly as given; an
     // existing account keeps its role unless admin is true) and returns a new
     // plain token. A metrics-only account can be neither made admin nor
@@ -105,5 +113,12 @@ Expected<Config> updateConfigFile(const QString &path,
 QString generateToken();
 QByteArray tokenDigest(QStringView token);
 bool isValidAccountName(QStringView name);
+
+// 128 bits from QRandomGenerator::system(), base64url without padding: 22 characters.
+QString newAccountId();
+// The id that an account named `name` had before accounts had ids: "name:" + name.
+// It never collides with newAccountId(), which has no ':'.
+QString legacyAccountId(QStringView name);
+bool isValidAccountId(QStringView id);
 
 } // namespace sluice::config

@@ -134,6 +134,7 @@ private:
 
     detail::JsonKeyLines m_lines;
     QString m_fileName;
+    int m_version = Config::CurrentVersion;
     QList<std::pair<int, QString>> m_errors;
 };
 
@@ -149,6 +150,8 @@ Config ConfigReader::read(const QJsonObject &root)
         fail(u"version"_s,
              u"missing; this format needs \"version\": "_s
                  % QString::number(Config::CurrentVersion));
+    } else if (version.toInteger(-1) == 1) {
+        m_version = 1; // accounts without ids (see Config::CurrentVersion)
     } else if (version.toInteger(-1) != Config::CurrentVersion) {
         fail(u"version"_s,
              u"unsupported version "_s % detail::describeJsonValue(version) % u" (expected "_s
@@ -224,6 +227,7 @@ void ConfigReader::readAccounts(const QJsonValue &value, QList<Account> &account
     }
     const QJsonArray array = value.toArray();
     QSet<QString> names;
+    QSet<QString> ids;
     for (qsizetype i = 0; i < array.size(); ++i) {
         const QString accountPath = elementPath(path, i);
         std::optional<Account> account = readAccount(array.at(i), accountPath);
@@ -233,7 +237,12 @@ void ConfigReader::readAccounts(const QJsonValue &value, QList<Account> &account
             fail(childPath(accountPath, u"name"), u"duplicate account \""_s % account->name % u'"');
             continue;
         }
+        if (ids.contains(account->id)) {
+            fail(childPath(accountPath, u"id"), u"duplicate account id \""_s % account->id % u'"');
+            continue;
+        }
         names.insert(account->name);
+        ids.insert(account->id);
         accounts.append(std::move(*account));
     }
 }
@@ -245,7 +254,11 @@ std::optional<Account> ConfigReader::readAccount(const QJsonValue &value, const 
         return std::nullopt;
     }
     const QJsonObject object = value.toObject();
-    rejectUnknownKeys(object, path, {"name"_L1, "admin"_L1, "metrics_only"_L1, "tokens"_L1});
+    if (m_version == 1)
+        rejectUnknownKeys(object, path, {"name"_L1, "admin"_L1, "metrics_only"_L1, "tokens"_L1});
+    else
+        rejectUnknownKeys(object, path,
+                          {"id"_L1, "name"_L1, "admin"_L1, "metrics_only"_L1, "tokens"_L1});
 
     Account account;
     bool valid = true;
@@ -256,6 +269,23 @@ std::optional<Account> ConfigReader::readAccount(const QJsonValue &value, const 
         fail(childPath(path, u"name"),
              u"must be 1 to 64 of A-Z a-z 0-9 . _ - (got "_s % detail::describeJsonValue(name)
                  % u')');
+        valid = false;
+    }
+
+    // Version 1 had no ids: the name was the identity, and stays it for the
+    // rows it owned. From version 2 on an id is required, so that an account
+    // written by hand cannot silently inherit another's data.
+    const QJsonValue id = object.value("id"_L1);
+    if (m_version == 1) {
+        account.id = legacyAccountId(account.name);
+    } else if (id.isString() && isValidAccountId(id.toString())) {
+        account.id = id.toString();
+    } else {
+        const QString reason = id.isUndefined()
+            ? u"missing; `sluiced token add NAME` creates accounts with one"_s
+            : QString(u"must be 22 characters of A-Z a-z 0-9 _ - (got "_s
+                      % detail::describeJsonValue(id) % u')');
+        fail(childPath(path, u"id"), reason);
         valid = false;
     }
 
@@ -404,6 +434,7 @@ QByteArray Config::toJson() const
     for (qsizetype i = 0; i < accounts.size(); ++i) {
         const Account &account = accounts[i];
         out.line(2, {"{"});
+        out.line(3, {"\"id\": ", detail::jsonQuoted(account.id), ","});
         out.line(3, {"\"name\": ", detail::jsonQuoted(account.name), ","});
         out.line(3, {"\"admin\": ", QByteArrayView(account.admin ? "true" : "false"), ","});
         if (account.metricsOnly)

@@ -297,7 +297,9 @@ void Connection::dispatch()
             return;
         }
         request.account = principal->account;
+        request.accountId = principal->accountId;
         request.admin = principal->admin;
+        m_principal = principal;
     }
 
     // The hooks name their request: a late call from an exchange that is
@@ -430,6 +432,7 @@ void Connection::teardownRequest(const QString &reason)
     m_method.clear();
     m_status = 0;
     m_requestId = 0;
+    m_principal.reset();
     m_readPaused = false;
     m_writePaused = false;
     m_headOnly = false;

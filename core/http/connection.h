@@ -84,6 +84,11 @@ public:
     void shutdown();
     // Immediate: abandon the request, clean up, close.
     void abort(const QString &reason);
+    // Ends the request in flight when the token it was authenticated with no
+    // longer admits it (revoked): an answer not yet begun becomes a 401 and
+    // the connection closes; a body being received or a response being sent
+    // is cut off. Either way its sink or producer cleans up. True if it ended.
+    bool endIfRevoked(const config::Authenticator &authenticator);
 
 signals:
     void closed();
@@ -167,6 +172,7 @@ private:
     qint64 m_bytesToKernel = 0; // response bytes Qt handed to the kernel, all requests
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()
+    std::optional<config::Principal> m_principal; // of the exchange being served
 };
 
 } // namespace sluice::http

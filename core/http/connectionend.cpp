@@ -68,6 +68,8 @@ void Connection::fail(const HttpError &error, const QByteArray &retryAfter)
     Response r = Response::error(e);
     if (!retryAfter.isEmpty())
         r.headers.add("Retry-After", retryAfter);
+    if (e.status == 401) // RFC 9110 §11.6.1; only a revoked token ends a request this way
+        r.headers.add("WWW-Authenticate", R"(Bearer realm="sluice", error="invalid_token")");
     respond(m_requestId, std::move(r));
 }
 
@@ -162,6 +164,19 @@ void Connection::abort(const QString &reason)
     teardownRequest(reason);
     m_socket->abort();
     onDisconnected();
+}
+
+bool Connection::endIfRevoked(const config::Authenticator &authenticator)
+{
+    if (m_closed || !m_inFlight || !m_principal || authenticator.stillAdmits(*m_principal))
+        return false;
+    const QString why = u"the token of account '%1' was revoked"_s.arg(m_principal->account);
+    m_closeAfterResponse = true;
+    if (m_state == State::Writing) // the status line is out: only closing can tell
+        abort(why);
+    else
+        fail(HttpError(401, why, true));
+    return true;
 }
 
 void Connection::onDisconnected()

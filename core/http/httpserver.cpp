@@ -101,6 +101,17 @@ void HttpServer::setLimits(const config::Limits &limits)
 void HttpServer::setAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
 {
     m_context.authenticator = std::move(authenticator);
+    if (!m_context.authenticator)
+        return;
+    // A revoked token ends what it started, not only what it would start next.
+    const auto current = m_connections; // ending one may close it (and remove it)
+    int ended = 0;
+    for (Connection *c : current) {
+        if (m_connections.contains(c) && c->endIfRevoked(*m_context.authenticator))
+            ++ended;
+    }
+    if (ended > 0)
+        qCInfo(lcHttp) << "ended" << ended << "request(s) whose token was revoked";
 }
 
 void HttpServer::onNewConnection()

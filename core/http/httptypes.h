@@ -54,7 +54,8 @@ struct Request
     // Set by the server
     quint64 id = 0;
     QHostAddress peer;
-    QString account; // empty when unauthenticated
+    QString account; // the account's name; empty when unauthenticated
+    QString accountId; // what owns data (config::Account::id); empty when unauthenticated
     bool admin = false;
 
     bool hasBody() const { return chunked || contentLength.value_or(0) > 0; }

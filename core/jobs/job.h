@@ -32,7 +32,8 @@ struct JobRecord
 {
     QString id;
     QString kind; // e.g. "export", "upload.process", "selftest"
-    QString owner; // account name
+    QString owner; // account name, for people
+    QString ownerId; // the account that owns it (config::Account::id)
     QJsonObject params;
     JobState state = JobState::Queued;
     int attempts = 0; // attempts started in the current series

@@ -203,7 +203,7 @@ void JobEngine::list(JobQuery query, const Principal &who, QObject *replyTo,
                      std::function<void(Expected<JobPage>)> reply)
 {
     if (!who.admin)
-        query.owner = who.account; // only your own unless admin
+        query.ownerId = who.accountId.isEmpty() ? u"-"_s : who.accountId; // only your own
     post<Expected<JobPage>>(
         replyTo,
         [=, this]() -> Expected<JobPage> {
@@ -248,7 +248,8 @@ void JobEngine::setLimits(const config::Limits &limits)
 }
 
 // The caps a job must fit to enter the queue, for new jobs and manual retries alike.
-std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
+std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
+                                                   const QString &ownerName)
 {
     const auto counts = m_store->counts();
     if (!counts)
@@ -257,9 +258,9 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &owner)
     if (counts->byState.value(JobState::Queued) >= m_limits.maxQueueDepth) {
         refusal = Refusal {Refusal::Reason::QueueFull, u"the job queue is full"_s,
                            u"max_queue_depth"_s, m_limits.maxQueueDepth};
-    } else if (counts->activeByOwner.value(owner) >= m_limits.maxJobsPerAccount) {
+    } else if (counts->activeByOwner.value(ownerId) >= m_limits.maxJobsPerAccount) {
         refusal = Refusal {Refusal::Reason::AccountBusy,
-                           u"account '%1' has too many queued and running jobs"_s.arg(owner),
+                           u"account '%1' has too many queued and running jobs"_s.arg(ownerName),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
     } else if (const qint64 held = counts->resultBytesByOwner.value(owner);
                held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
@@ -301,7 +302,8 @@ std::optional<Refusal> JobEngine::diskRefusal(const JobKind &kind)
 
 // A kind's own per-account cap (export jobs: max_export_jobs_per_account),
 // and its need of free disk.
-std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QString &owner)
+std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QString &ownerId,
+                                              const QString &ownerName)
 {
     const auto kind = m_kinds.value(kindName);
     const auto cap = kind ? kind->accountCap(m_limits) : std::nullopt;
@@ -312,7 +314,7 @@ std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QSt
         JobQuery query;
         query.state = state;
         query.kind = kindName;
-        query.owner = owner;
+        query.ownerId = ownerId;
         query.limit = 1;
         const auto page = m_store->list(query);
         if (!page)
@@ -324,7 +326,8 @@ std::optional<Refusal> JobEngine::kindRefusal(const QString &kindName, const QSt
     ++m_counters.refused;
     return Refusal {
         Refusal::Reason::AccountBusy,
-        u"account '%1' has %2 queued and running %3 jobs"_s.arg(owner).arg(active).arg(kindName),
+        u"account '%1' has %2 queued and running %3 jobs"_s.arg(ownerName).arg(active).arg(
+            kindName),
         cap->limit, cap->value};
 }
 
@@ -344,11 +347,13 @@ SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &par
         return refuse(Refusal::Reason::BadRequest, u"unknown job kind '%1'"_s.arg(kindName));
     if (const QString problem = kind->validate(params); !problem.isEmpty())
         return refuse(Refusal::Reason::BadRequest, problem);
-    if (auto refusal = admissionRefusal(owner.account)) {
+    if (!owner.admin && owner.accountId.isEmpty())
+        return refuse(Refusal::Reason::BadRequest, u"jobs need an account to own them"_s);
+    if (auto refusal = admissionRefusal(owner.accountId, owner.account)) {
         result.refusal = refusal;
         return result;
     }
-    if (auto refusal = kindRefusal(kindName, owner.account)) {
+    if (auto refusal = kindRefusal(kindName, owner.accountId, owner.account)) {
         result.refusal = refusal;
         return result;
     }
@@ -356,6 +361,7 @@ SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &par
     job.id = newJobId();
     job.kind = kindName;
     job.owner = owner.account;
+    job.ownerId = owner.accountId;
     job.params = params;
     job.state = JobState::Queued;
     job.maxAttempts = int(m_limits.maxAttempts);
@@ -377,7 +383,7 @@ std::optional<JobRecord> JobEngine::visible(const QString &id, const Principal &
     if (!found || !found->has_value())
         return std::nullopt;
     const JobRecord &job = **found;
-    if (!who.admin && job.owner != who.account)
+    if (!who.admin && (who.accountId.isEmpty() || job.ownerId != who.accountId))
         return std::nullopt;
     return job;
 }
@@ -429,9 +435,9 @@ ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
                 u"job %1 is still stopping (its last attempt has not returned); retry in a moment"_s
                     .arg(id),
                 job};
-    if (auto refusal = admissionRefusal(job->owner))
+    if (auto refusal = admissionRefusal(job->ownerId, job->owner))
         return {ControlResult::Status::Refused, refusal->message, job, refusal};
-    if (auto refusal = kindRefusal(job->kind, job->owner))
+    if (auto refusal = kindRefusal(job->kind, job->ownerId, job->owner))
         return {ControlResult::Status::Refused, refusal->message, job, refusal};
     const auto moved = m_store->transition(id, job->state, JobState::Queued, [&](JobRecord &j) {
         // A fresh series of attempts on top of those spent; the log keeps the history.

@@ -19,9 +19,11 @@ namespace sluice::jobs {
 struct Attempt;
 struct EngineLink;
 
+// Who asks: jobs belong to an account id; the name is for messages.
 struct Principal
 {
-    QString account;
+    QString accountId; // config::Account::id; empty: owns nothing (the window's operator)
+    QString account; // the name
     bool admin = false;
 };
 
@@ -190,8 +192,10 @@ private:
     // data dir relative to it, so that accounts do not learn the server's
     // layout. The event log and sluice.jobs keep the full text.
     QString forAccounts(const QString &message) const;
-    std::optional<Refusal> admissionRefusal(const QString &owner);
-    std::optional<Refusal> kindRefusal(const QString &kind, const QString &owner);
+    // ownerId counts, ownerName is for the message.
+    std::optional<Refusal> admissionRefusal(const QString &ownerId, const QString &ownerName);
+    std::optional<Refusal> kindRefusal(const QString &kind, const QString &ownerId,
+                                       const QString &ownerName);
     std::optional<Refusal> diskRefusal(const JobKind &kind);
     void onAttemptFailed(const std::shared_ptr<Attempt> &attempt, const JobOutcome &outcome);
     void requeueUnspent(const QString &id, const QString &why);

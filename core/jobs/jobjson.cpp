@@ -23,6 +23,7 @@ QJsonObject toJson(const JobRecord &job, bool withDetail)
         {u"id"_s, job.id},
         {u"kind"_s, job.kind},
         {u"owner"_s, job.owner},
+        {u"owner_id"_s, job.ownerId},
         {u"state"_s, toString(job.state)},
         {u"attempts"_s, job.attempts},
         {u"max_attempts"_s, job.maxAttempts},

@@ -15,7 +15,7 @@ struct JobQuery
 {
     std::optional<JobState> state;
     QString kind; // empty: any
-    QString owner; // empty: any (admins)
+    QString ownerId; // empty: any (admins)
     int offset = 0;
     int limit = 50; // newest first (created_at, then id)
 };
@@ -29,7 +29,7 @@ struct JobPage
 struct JobCounts
 {
     QHash<JobState, int> byState;
-    QHash<QString, int> activeByOwner; // queued + running per account
+    QHash<QString, int> activeByOwner; // queued + running per account id
     qint64 resultBytes = 0; // sum of resultSize over jobs that hold a result file
     qint64 resultFiles = 0; // jobs that hold a result file
     QHash<QString, qint64> resultBytesByOwner; // the same two, per account

@@ -217,9 +217,9 @@ Expected<JobPage> SqliteJobStore::list(const JobQuery &jobQuery)
         conditions.append(u"kind = ?"_s);
         values.append(jobQuery.kind);
     }
-    if (!jobQuery.owner.isEmpty()) {
-        conditions.append(u"owner = ?"_s);
-        values.append(jobQuery.owner);
+    if (!jobQuery.ownerId.isEmpty()) {
+        conditions.append(u"owner_id = ?"_s);
+        values.append(jobQuery.ownerId);
     }
     const QString where
         = conditions.isEmpty() ? QString() : u"WHERE "_s % conditions.join(u" AND "_s);
@@ -259,8 +259,8 @@ Expected<JobCounts> SqliteJobStore::counts()
             counts.byState.insert(*state, query.value(1).toInt());
     }
     if (!detail::execute(query,
-                         u"SELECT owner, COUNT(*) FROM jobs"
-                         " WHERE state IN ('queued', 'running') GROUP BY owner"_s)) {
+                         u"SELECT owner_id, COUNT(*) FROM jobs"
+                         " WHERE state IN ('queued', 'running') GROUP BY owner_id"_s)) {
         return transaction.fail(query);
     }
     while (query.next())

@@ -42,6 +42,7 @@ enum Column {
     ResultMime,
     ResultExpiresAt,
     AttemptLog,
+    OwnerId, // added by schema version 2
     ColumnCount
 };
 

@@ -39,6 +39,7 @@ constexpr std::array<QLatin1StringView, ColumnCount> ColumnNames = {
     "result_mime"_L1,
     "result_expires_at"_L1,
     "attempt_log"_L1,
+    "owner_id"_L1,
 };
 
 QString joinedColumns(QLatin1StringView suffix)
@@ -185,6 +186,7 @@ QVariantList rowValues(const JobRecord &job)
     values[ResultMime] = job.resultMime;
     values[ResultExpiresAt] = timeValue(job.resultExpiresAt);
     values[AttemptLog] = jsonText(QJsonDocument(job.attemptLog));
+    values[OwnerId] = job.ownerId;
     return values;
 }
 
@@ -215,6 +217,7 @@ Expected<JobRecord> readRecord(const QSqlQuery &query)
     job.resultMime = row.text(ResultMime);
     job.resultExpiresAt = row.time(ResultExpiresAt);
     job.attemptLog = row.json(AttemptLog, false).array();
+    job.ownerId = row.text(OwnerId);
     if (const std::optional<Column> bad = row.firstBadColumn()) {
         return Error {u"job "_s % job.id % u" is damaged in the job store: column "_s
                       % ColumnNames[*bad] % u" holds \""_s % query.value(*bad).toString().left(80)

@@ -58,6 +58,17 @@ const QList<QList<QLatin1StringView>> &migrations()
             "CREATE INDEX jobs_owner_state ON jobs (owner, state)"_L1,
             "CREATE INDEX jobs_created_at ON jobs (created_at)"_L1,
         },
+        // 2: jobs belong to an account id, not a name (a name revoked and
+        // added again is a new account). A job owned by a name gets the id
+        // that config::legacyAccountId() gives an account of a version 1
+        // config file: the account still there owns it; a name no longer in
+        // the config owns nothing (admins still see it).
+        {
+            "ALTER TABLE jobs ADD COLUMN owner_id TEXT"_L1,
+            "UPDATE jobs SET owner_id = 'name:' || owner WHERE owner IS NOT NULL AND owner <> ''"_L1,
+            "DROP INDEX jobs_owner_state"_L1,
+            "CREATE INDEX jobs_owner_id_state ON jobs (owner_id, state)"_L1,
+        },
     };
     return steps;
 }

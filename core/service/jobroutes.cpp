@@ -129,7 +129,7 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
 
 jobs::Principal principalOf(const http::Exchange &ex)
 {
-    return {ex.request().account, ex.request().admin};
+    return {ex.request().accountId, ex.request().account, ex.request().admin};
 }
 
 void respondSubmitted(http::Exchange &ex, const jobs::SubmitResult &result)

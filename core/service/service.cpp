@@ -340,7 +340,8 @@ void Service::requestHistory(qint64 sinceMs, const QStringList &names)
 
 namespace {
 // The person at the window: may see and control every account's jobs.
-const jobs::Principal kOperator {u"operator"_s, true};
+// Owns nothing (no account id): the window submits no jobs.
+const jobs::Principal kOperator {QString(), u"operator"_s, true};
 } // namespace
 
 void Service::requestJobs(int limit)

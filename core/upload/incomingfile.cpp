@@ -79,10 +79,11 @@ void IncomingFile::abort()
     m_writer.abort();
 }
 
-PendingUpload IncomingFile::take(const QString &account)
+PendingUpload IncomingFile::take(const QString &accountId, const QString &account)
 {
     PendingUpload pending;
     pending.tempPath = m_writer.takeFile(&pending.tempLease);
+    pending.accountId = accountId;
     pending.account = account;
     pending.name = m_spec.name;
     pending.size = m_received;

@@ -42,7 +42,7 @@ public:
     void finish();
     void abort();
 
-    PendingUpload take(const QString &account);
+    PendingUpload take(const QString &accountId, const QString &account);
 
 signals:
     void drained();

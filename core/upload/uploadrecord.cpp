@@ -46,6 +46,7 @@ QJsonObject toJson(const UploadRecord &r)
         {u"sha256"_s, QString::fromLatin1(r.sha256)},
         {u"mime"_s, r.mime},
         {u"account"_s, r.account},
+        {u"account_id"_s, r.accountId},
         {u"created_at"_s, r.createdAt.toString(Qt::ISODateWithMs)},
         {u"job"_s, r.jobId.isEmpty() ? QJsonValue() : QJsonValue(r.jobId)},
         {u"processing"_s, processing},
@@ -95,6 +96,60 @@ QByteArray outcomeText(const QJsonObject &outcome)
 
 } // namespace
 
+// Step N takes user_version from N-1 to N; a released step never changes.
+// Version 0 is the table as first released (created if missing).
+const QList<QList<const char *>> &migrations()
+{
+    static const QList<QList<const char *>> steps = {
+        // 1: uploads belong to an account id, not a name. A row owned by a
+        // name gets the id config::legacyAccountId() gives that account in a
+        // version 1 config file; a name no longer there owns nothing.
+        {"ALTER TABLE uploads ADD COLUMN account_id TEXT NOT NULL DEFAULT ''",
+         "UPDATE uploads SET account_id = 'name:' || account WHERE account <> ''"},
+        // 2: which attempt of its job recorded the findings, and whose verdict
+        // the processing state is (UploadStore::followJob()).
+        {"ALTER TABLE uploads ADD COLUMN findings_attempt INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE uploads ADD COLUMN settled_attempt INTEGER NOT NULL DEFAULT 0"},
+    };
+    return steps;
+}
+
+// In one write transaction that reads the version again, so that two
+// connections opening at once never apply a step twice.
+Expected<void> migrate(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    const auto failed = [&](const QString &what) {
+        const QSqlError error = q.lastError();
+        q.exec(u"ROLLBACK"_s);
+        return sqlError(what, error);
+    };
+    if (!q.exec(u"BEGIN IMMEDIATE"_s))
+        return sqlError(u"cannot migrate"_s, q.lastError());
+    if (!q.exec(u"PRAGMA user_version"_s) || !q.next())
+        return failed(u"cannot read the schema version"_s);
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (version > migrations().size()) {
+        q.exec(u"ROLLBACK"_s);
+        return Error {u"uploads database "_s % db.databaseName() % u" has schema version "_s
+                      % QString::number(version) % u", newer than this Sluice knows ("_s
+                      % QString::number(migrations().size()) % u')'};
+    }
+    for (qsizetype step = version; step < migrations().size(); ++step) {
+        for (const char *statement : migrations().at(step)) {
+            if (!q.exec(QString::fromLatin1(statement)))
+                return failed(u"cannot migrate to version "_s % QString::number(step + 1));
+        }
+    }
+    if (version < migrations().size()
+        && !q.exec(u"PRAGMA user_version = "_s % QString::number(migrations().size())))
+        return failed(u"cannot record the schema version"_s);
+    if (!q.exec(u"COMMIT"_s))
+        return failed(u"cannot migrate"_s);
+    return {};
+}
+
 Expected<void> open(QSqlDatabase &db)
 {
     if (!db.isOpen() && !db.open())
@@ -106,29 +161,18 @@ Expected<void> open(QSqlDatabase &db)
           " id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,"
           " size INTEGER NOT NULL, sha256 TEXT NOT NULL, mime TEXT NOT NULL,"
           " created_at INTEGER NOT NULL, job_id TEXT,"
-          " processing TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '{}',"
-          " findings_attempt INTEGER NOT NULL DEFAULT 0,"
-          " settled_attempt INTEGER NOT NULL DEFAULT 0)"}) {
+          " processing TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '{}')"}) {
         if (!q.exec(QString::fromLatin1(statement)))
             return sqlError(QString::fromLatin1(statement).left(40), q.lastError());
     }
-    // Files from before the attempt columns get them (each upload settled as it is).
-    if (!q.exec(u"SELECT findings_attempt FROM uploads LIMIT 0"_s)) {
-        for (const char *statement :
-             {"ALTER TABLE uploads ADD COLUMN findings_attempt INTEGER NOT NULL DEFAULT 0",
-              "ALTER TABLE uploads ADD COLUMN settled_attempt INTEGER NOT NULL DEFAULT 0"}) {
-            if (!q.exec(QString::fromLatin1(statement)))
-                return sqlError(u"cannot add the attempt columns"_s, q.lastError());
-        }
-    }
-    return {};
+    return migrate(db);
 }
 
 Expected<void> insert(QSqlDatabase &db, const UploadRecord &r)
 {
     QSqlQuery q(db);
     q.prepare(u"INSERT INTO uploads (id, account, name, size, sha256, mime, created_at, job_id,"
-              " processing, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
+              " processing, outcome, account_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
     q.addBindValue(r.id);
     q.addBindValue(r.account);
     q.addBindValue(r.name);
@@ -139,6 +183,7 @@ Expected<void> insert(QSqlDatabase &db, const UploadRecord &r)
     q.addBindValue(r.jobId);
     q.addBindValue(toString(r.processing));
     q.addBindValue(QString::fromUtf8(outcomeText(r.outcome)));
+    q.addBindValue(r.accountId);
     return exec(q, u"cannot record upload "_s % r.id);
 }
 
@@ -146,7 +191,7 @@ Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id)
 {
     QSqlQuery q(db);
     q.prepare(u"SELECT account, name, size, sha256, mime, created_at, job_id, processing, outcome,"
-              " findings_attempt, settled_attempt FROM uploads WHERE id = ?"_s);
+              " findings_attempt, settled_attempt, account_id FROM uploads WHERE id = ?"_s);
     q.addBindValue(id);
     if (auto done = exec(q, u"cannot read upload "_s % id); !done)
         return done.error();
@@ -166,6 +211,7 @@ Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id)
     r.outcome = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
     r.findingsAttempt = q.value(9).toInt();
     r.settledAttempt = q.value(10).toInt();
+    r.accountId = q.value(11).toString();
     return std::optional<UploadRecord>(std::move(r));
 }
 

@@ -25,7 +25,8 @@ std::optional<ProcessingState> processingStateFromString(QStringView text);
 struct UploadRecord
 {
     QString id; // "u" + 32 lowercase hex digits
-    QString account;
+    QString accountId; // owns it (config::Account::id)
+    QString account; // the name, for people
     QString name; // sanitized file name
     qint64 size = 0;
     QByteArray sha256; // lowercase hex
@@ -49,7 +50,9 @@ bool isValidUploadId(QStringView id);
 // writes). Every function is one statement or one transaction.
 namespace uploaddb {
 
-Expected<void> open(QSqlDatabase &db); // pragmas and schema
+// Pragmas and schema, migrated to the current version (user_version):
+// 1 adds account_id. Safe for several connections at once.
+Expected<void> open(QSqlDatabase &db);
 Expected<void> insert(QSqlDatabase &db, const UploadRecord &record);
 Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id);
 Expected<bool> remove(QSqlDatabase &db, const QString &id);

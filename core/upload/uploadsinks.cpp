@@ -87,9 +87,10 @@ void UploadSinkBase::storeFiles(const QList<IncomingFile *> &files, QJsonObject 
 {
     m_over = true;
     QList<PendingUpload> pending;
+    const QString accountId = m_exchange ? m_exchange->request().accountId : QString();
     const QString account = m_exchange ? m_exchange->request().account : QString();
     for (IncomingFile *file : files)
-        pending.append(file->take(account));
+        pending.append(file->take(accountId, account));
     QPointer<Exchange> p = m_exchange;
     const bool multipart = m_multipart;
     // The ticket stays held until the files are in place.

@@ -269,7 +269,7 @@ void UploadStore::catchUpWithJobs()
         return;
     }
     for (const auto &[uploadId, jobId] : *waiting) {
-        m_engine->get(jobId, {{}, true}, this,
+        m_engine->get(jobId, {{}, {}, true}, this,
                       [this, uploadId, jobId](std::optional<jobs::JobRecord> job) {
                           if (m_closed)
                               return;
@@ -356,6 +356,7 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
     for (const PendingUpload &u : uploads) {
         UploadRecord r;
         r.id = newUploadId();
+        r.accountId = u.accountId;
         r.account = u.account;
         r.name = u.name;
         r.size = u.size;
@@ -448,7 +449,7 @@ void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
     }
     const UploadRecord &r = s->records[s->next];
     m_engine->submit(
-        UploadProcessJob::kindName(), QJsonObject {{u"upload"_s, r.id}}, {r.account, false}, this,
+        UploadProcessJob::kindName(), QJsonObject {{u"upload"_s, r.id}}, {r.accountId, r.account, false}, this,
         [this, s](jobs::SubmitResult result) {
             if (m_closed) {
                 submitNext(s); // replies
@@ -491,7 +492,7 @@ StoreResult<std::optional<UploadRecord>> UploadStore::visible(const QString &id,
                            u"uploads database: cannot read upload %1"_s.arg(id),
                            found.error().message};
     // Another account's upload answers like an unknown one.
-    if (*found && !who.admin && (*found)->account != who.account)
+    if (*found && !who.admin && (who.accountId.isEmpty() || (*found)->accountId != who.accountId))
         return std::optional<UploadRecord>();
     return *found;
 }

@@ -20,7 +20,8 @@ struct PendingUpload
 {
     QString tempPath; // handed over by UploadWriter::takeFile()
     TempFileRegistry::Lease tempLease; // keeps the sweeper away until it is stored
-    QString account;
+    QString accountId; // owns it
+    QString account; // the name, for people
     QString name;
     qint64 size = 0;
     QByteArray sha256; // lowercase hex

@@ -101,14 +101,14 @@ struct Harness
                         const QString &owner = u"alice"_s)
     {
         std::optional<SubmitResult> result;
-        engine->submit(kind, params, {owner, false}, &replyTo, [&](SubmitResult r) { result = r; });
+        engine->submit(kind, params, {owner, owner, false}, &replyTo, [&](SubmitResult r) { result = r; });
         if (!QTest::qWaitFor([&] { return result.has_value(); }, 5000))
             qWarning("no reply from the job engine within 5 s");
         return result.value_or(SubmitResult {});
     }
     ControlResult control(void (JobEngine::*method)(const QString &, const Principal &, QObject *,
                                                     std::function<void(ControlResult)>),
-                          const QString &id, Principal who = {u"alice"_s, false})
+                          const QString &id, Principal who = {u"alice"_s, u"alice"_s, false})
     {
         std::optional<ControlResult> result;
         (engine.get()->*method)(id, who, &replyTo, [&](ControlResult r) { result = r; });

@@ -52,6 +52,7 @@ inline jobs::JobRecord makeJob(const QString &id, jobs::JobState state = jobs::J
     job.id = id;
     job.kind = QStringLiteral("export");
     job.owner = QStringLiteral("alice");
+    job.ownerId = QStringLiteral("alice-id");
     job.state = state;
     job.createdAt = createdAt;
     job.queuedAt = createdAt;

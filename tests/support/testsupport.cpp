@@ -27,12 +27,14 @@ namespace {
 
 std::shared_ptr<const config::Authenticator> testAuthenticator()
 {
-    config::Account admin {
-        u"tester"_s, true, {{config::tokenDigest(adminToken()), QDateTime::currentDateTimeUtc()}}};
-    config::Account viewer {
-        u"viewer"_s,
-        false,
-        {{config::tokenDigest(viewerToken()), QDateTime::currentDateTimeUtc()}}};
+    config::Account admin {u"tester"_s,
+                           true,
+                           {{config::tokenDigest(adminToken()), QDateTime::currentDateTimeUtc()}},
+                           u"tester-id"_s};
+    config::Account viewer {u"viewer"_s,
+                            false,
+                            {{config::tokenDigest(viewerToken()), QDateTime::currentDateTimeUtc()}},
+                            u"viewer-id"_s};
     return std::make_shared<const config::Authenticator>(QList<config::Account> {admin, viewer});
 }
 

@@ -92,7 +92,7 @@ struct Fixture
     {
         QString id;
         QObject context;
-        service->jobEngine()->submit(u"selftest"_s, params, {u"tester"_s, true}, &context,
+        service->jobEngine()->submit(u"selftest"_s, params, {u"tester"_s, u"tester"_s, true}, &context,
                                      [&id](const jobs::SubmitResult &r) {
                                          if (r.job)
                                              id = r.job->id;
@@ -142,7 +142,7 @@ struct Fixture
         QString state;
         bool done = false;
         QObject context;
-        service->jobEngine()->get(id, {u"tester"_s, true}, &context,
+        service->jobEngine()->get(id, {u"tester"_s, u"tester"_s, true}, &context,
                                   [&](const std::optional<jobs::JobRecord> &job) {
                                       state = job ? jobs::toString(job->state) : u"none"_s;
                                       done = true;

@@ -24,9 +24,12 @@ TokenRecord record(const QString &token)
 QList<Account> accounts()
 {
     return {
-        Account {u"operator"_s, true, {record(OperatorToken), record(OperatorSecondToken)}},
-        Account {u"uploader"_s, false, {record(UploaderToken)}},
-        Account {u"idle"_s, false, {}},
+        Account {u"operator"_s,
+                 true,
+                 {record(OperatorToken), record(OperatorSecondToken)},
+                 u"operator-id"_s},
+        Account {u"uploader"_s, false, {record(UploaderToken)}, u"uploader-id"_s},
+        Account {u"idle"_s, false, {}, u"idle-id"_s},
     };
 }
 
@@ -45,6 +48,7 @@ private slots:
     void authenticate_data();
     void authenticate();
     void noAccountsAcceptsNothing();
+    void stillAdmits();
 };
 
 void tst_Authenticator::authenticate_data()
@@ -103,7 +107,37 @@ void tst_Authenticator::authenticate()
     }
     QVERIFY(principal);
     QCOMPARE(principal->account, account);
+    QCOMPARE(principal->accountId, account + u"-id"_s);
     QCOMPARE(principal->admin, admin);
+}
+
+// What a request authenticated earlier is checked against when accounts change.
+void tst_Authenticator::stillAdmits()
+{
+    const Authenticator before(accounts());
+    const auto first = before.authenticate(bearer(OperatorToken));
+    const auto second = before.authenticate(bearer(OperatorSecondToken));
+    const auto uploader = before.authenticate(bearer(UploaderToken));
+    QVERIFY(first && second && uploader);
+    QVERIFY(before.stillAdmits(*first) && before.stillAdmits(*uploader));
+
+    // One token of the operator revoked: only what it authenticated ends.
+    QList<Account> changed = accounts();
+    changed[0].tokens.removeFirst();
+    const Authenticator oneRevoked(changed);
+    QVERIFY(!oneRevoked.stillAdmits(*first));
+    QVERIFY(oneRevoked.stillAdmits(*second));
+    QVERIFY(oneRevoked.stillAdmits(*uploader));
+
+    // The uploader revoked and added again with the same token file entry:
+    // the name is back, but it is another account.
+    changed = accounts();
+    changed[1].id = u"uploader-new-id"_s;
+    const Authenticator readded(changed);
+    QVERIFY(!readded.stillAdmits(*uploader));
+    QCOMPARE(readded.authenticate(bearer(UploaderToken))->accountId, u"uploader-new-id"_s);
+
+    QVERIFY(!Authenticator({}).stillAdmits(*second));
 }
 
 void tst_Authenticator::noAccountsAcceptsNothing()

@@ -114,11 +114,13 @@ Config sampleConfig()
         Account {u"operator"_s,
                  true,
                  {TokenRecord {QByteArray(32, '\x01'), utc("2026-01-02T03:04:05Z")},
-                  TokenRecord {QByteArray(32, '\xfe'), utc("2026-02-03T04:05:06Z")}}},
-        Account {u"uploader"_s, false, {}},
+                  TokenRecord {QByteArray(32, '\xfe'), utc("2026-02-03T04:05:06Z")}},
+                 u"Zm9vYmFyYmF6cXV4cXV1eA"_s},
+        Account {u"uploader"_s, false, {}, sluice::config::legacyAccountId(u"uploader")},
         Account {u"ci.bot-1_x"_s,
                  false,
-                 {TokenRecord {QByteArray(32, '\x7f'), utc("2026-03-04T05:06:07Z")}}},
+                 {TokenRecord {QByteArray(32, '\x7f'), utc("2026-03-04T05:06:07Z")}},
+                 sluice::config::newAccountId()},
     };
     return config;
 }
@@ -132,6 +134,7 @@ class tst_Config : public QObject
 private slots:
     void firstRunCreatesFileWithAdminToken();
     void baseFileLoads();
+    void accountIds();
     void roundTrip();
     void toJsonKeepsKeyOrder();
     void malformedFileIsRejected_data();
@@ -200,6 +203,44 @@ void tst_Config::baseFileLoads()
     QVERIFY(!config->accounts[1].admin);
 }
 
+// Version 1 files have no ids: each account gets the one derived from its
+// name (what the stores' migrations gave its rows). From version 2 on an id
+// is required and unique.
+void tst_Config::accountIds()
+{
+    const auto legacy = Config::fromJson(fileWithLines(0, {}), u"config.json"_s);
+    QVERIFY2(legacy, failureOf(legacy).constData());
+    QCOMPARE(legacy->accounts[0].id, u"name:operator"_s);
+    QCOMPARE(legacy->accounts[1].id, u"name:uploader"_s);
+    // Saved, the derived ids are written out and stay.
+    const auto saved = Config::fromJson(legacy->toJson(), u"memory"_s);
+    QVERIFY2(saved, failureOf(saved).constData());
+    QCOMPARE(*saved, *legacy);
+    QVERIFY(legacy->toJson().contains("\"id\": \"name:uploader\""));
+
+    const auto v2 = [](const QByteArray &accounts) {
+        return Config::fromJson("{\"version\": 2, \"accounts\": [" + accounts + "]}", u"c.json"_s);
+    };
+    const auto ok = v2(R"({"id": "Zm9vYmFyYmF6cXV4cXV1eA", "name": "a"}, {"id": "name:b", "name": "b"})");
+    QVERIFY2(ok, failureOf(ok).constData());
+    QCOMPARE(ok->accountById(u"Zm9vYmFyYmF6cXV4cXV1eA")->name, u"a"_s);
+    QCOMPARE(ok->accountById(u"name:b")->name, u"b"_s);
+    QVERIFY(!ok->accountById(u"name:a"));
+
+    const auto missing = v2(R"({"name": "a"})");
+    QVERIFY(!missing);
+    QVERIFY2(missing.error().message.contains(u"accounts[0].id: missing"_s),
+             qPrintable(missing.error().message));
+    const auto malformed = v2(R"({"id": "short", "name": "a"})");
+    QVERIFY(!malformed);
+    QVERIFY2(malformed.error().message.contains(u"accounts[0].id: must be 22 characters"_s),
+             qPrintable(malformed.error().message));
+    const auto duplicate = v2(R"({"id": "name:a", "name": "a"}, {"id": "name:a", "name": "b"})");
+    QVERIFY(!duplicate);
+    QVERIFY2(duplicate.error().message.contains(u"accounts[1].id: duplicate account id"_s),
+             qPrintable(duplicate.error().message));
+}
+
 void tst_Config::roundTrip()
 {
     const Config config = sampleConfig();
@@ -236,7 +277,8 @@ void tst_Config::toJsonKeepsKeyOrder()
     QVERIFY(before("\"name\"", "\"admin\""));
     QVERIFY(before("\"admin\"", "\"tokens\""));
     QVERIFY(before("\"sha256\"", "\"created\""));
-    QVERIFY(json.startsWith("{\n    \"version\": 1,\n"));
+    QVERIFY(before("\"id\"", "\"name\""));
+    QVERIFY(json.startsWith("{\n    \"version\": 2,\n"));
 }
 
 void tst_Config::malformedFileIsRejected_data()
@@ -255,8 +297,13 @@ void tst_Config::malformedFileIsRejected_data()
 
     // Semantic errors: "FILE:LINE: KEY PATH: reason".
     QTest::addRow("no version") << 2 << ""_ba << 1 << u"version: missing"_s;
-    QTest::addRow("version 2") << 2 << "    \"version\": 2,"_ba << 2
-                               << u"version: unsupported version 2 (expected 1)"_s;
+    QTest::addRow("version 3") << 2 << "    \"version\": 3,"_ba << 2
+                               << u"version: unsupported version 3 (expected 2)"_s;
+    QTest::addRow("id in a version 1 file")
+        << 9
+        << "            \"id\": \"Zm9vYmFyYmF6cXV4cXV1eA\",\n            \"name\": \"operator\","_ba
+        << 9
+        << u"accounts[0].id: unknown key"_s;
     QTest::addRow("version string")
         << 2 << "    \"version\": \"1\","_ba << 2 << u"version: unsupported version \"1\""_s;
     QTest::addRow("listen without port")

@@ -31,6 +31,7 @@ private slots:
     void revokeAccount();
     void metricsOnlyAccounts();
     void metricsOnlyWithAdminIsRefusedInTheFile();
+    void accountIds();
     void tokensAndDigests();
 };
 
@@ -162,6 +163,29 @@ void tst_ConfigAccounts::metricsOnlyWithAdminIsRefusedInTheFile()
     QVERIFY(!wrongType);
     QVERIFY2(wrongType.error().message.contains(u"must be true or false"_s),
              qPrintable(wrongType.error().message));
+}
+
+// An id is given once, at creation: more tokens keep it, a name revoked and
+// added again gets a new one.
+void tst_ConfigAccounts::accountIds()
+{
+    Config config;
+    QVERIFY(config.addToken(u"dave"_s, false));
+    QVERIFY(config.addToken(u"erin"_s, false));
+    const QString dave = config.account(u"dave")->id;
+    QVERIFY2(sluice::config::isValidAccountId(dave), qPrintable(dave));
+    QVERIFY(!dave.startsWith(u"name:"_s));
+    QVERIFY(dave != config.account(u"erin")->id);
+    QCOMPARE(config.accountById(dave)->name, u"dave"_s);
+
+    QVERIFY(config.addToken(u"dave"_s, true));
+    QCOMPARE(config.account(u"dave")->id, dave);
+
+    QVERIFY(config.revokeAccount(u"dave"));
+    QVERIFY(!config.accountById(dave));
+    QVERIFY(config.addToken(u"dave"_s, false));
+    QVERIFY(config.account(u"dave")->id != dave);
+    QVERIFY(sluice::config::isValidAccountId(config.account(u"dave")->id));
 }
 
 void tst_ConfigAccounts::tokensAndDigests()

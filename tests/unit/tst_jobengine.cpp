@@ -241,7 +241,7 @@ void tst_JobEngine::relativePathsWork()
     QVERIFY(engine.start());
     QObject replyTo;
     std::optional<SubmitResult> r;
-    engine.submit(u"selftest"_s, quick(), {u"alice"_s, false}, &replyTo,
+    engine.submit(u"selftest"_s, quick(), {u"alice"_s, u"alice"_s, false}, &replyTo,
                   [&](SubmitResult s) { r = s; });
     QTRY_VERIFY(r.has_value());
     const QString id = r->job->id;
@@ -263,7 +263,7 @@ void tst_JobEngine::openedResultOutlivesItsDeletion()
               .job->id;
     QTRY_STATE(h, id, JobState::Succeeded);
     std::optional<ResultLookup> lookup;
-    h.engine->openResult(id, {u"alice"_s, false}, &h.replyTo,
+    h.engine->openResult(id, {u"alice"_s, u"alice"_s, false}, &h.replyTo,
                          [&](ResultLookup r) { lookup = std::move(r); });
     QTRY_VERIFY(lookup.has_value());
     QVERIFY(lookup->job && lookup->file);
@@ -275,7 +275,7 @@ void tst_JobEngine::openedResultOutlivesItsDeletion()
 
     // Someone else's job, or one with no result: no descriptor at all.
     std::optional<ResultLookup> other;
-    h.engine->openResult(id, {u"bob"_s, false}, &h.replyTo,
+    h.engine->openResult(id, {u"bob"_s, u"bob"_s, false}, &h.replyTo,
                          [&](ResultLookup r) { other = std::move(r); });
     QTRY_VERIFY(other.has_value());
     QVERIFY(!other->job && !other->file);

@@ -157,9 +157,9 @@ void tst_JobEngineControl::manualRetryByOwnerOrAdminOnly()
         = h.submit(u"selftest"_s, {{u"steps"_s, 1}, {u"step_ms"_s, 0}, {u"fail_attempts"_s, 1}})
               .job->id;
     QTRY_STATE(h, id, JobState::Failed);
-    QCOMPARE(h.control(&JobEngine::retry, id, {u"mallory"_s, false}).status,
+    QCOMPARE(h.control(&JobEngine::retry, id, {u"mallory"_s, u"mallory"_s, false}).status,
              ControlResult::Status::NotFound);
-    QCOMPARE(h.control(&JobEngine::retry, id, {u"root"_s, true}).status, ControlResult::Status::Ok);
+    QCOMPARE(h.control(&JobEngine::retry, id, {u"root"_s, u"root"_s, true}).status, ControlResult::Status::Ok);
     QTRY_STATE(h, id, JobState::Succeeded); // attempt 2 no longer fails on purpose
     QCOMPARE(h.job(id).attempts, 2);
     QCOMPARE(h.control(&JobEngine::retry, id).status, ControlResult::Status::Conflict); // succeeded
@@ -178,7 +178,7 @@ void tst_JobEngineControl::recoversAfterCrash()
         JobRecord job;
         job.id = id = newJobId();
         job.kind = u"selftest"_s;
-        job.owner = u"alice"_s;
+        job.owner = job.ownerId = u"alice"_s;
         job.params = quick();
         job.state = JobState::Running;
         job.attempts = 1;

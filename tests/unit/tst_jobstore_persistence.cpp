@@ -2,6 +2,7 @@
 // field of a record exactly as it was written.
 
 #include "jobstoretesting.h"
+#include "legacydata.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -23,6 +24,7 @@ JobRecord fullRecord()
     JobRecord job = makeJob(newJobId(), JobState::Running);
     job.kind = u"upload.process"_s;
     job.owner = u"zoë"_s;
+    job.ownerId = u"name:zoë"_s;
     job.params = QJsonObject {
         {u"dataset"_s, u"sensors"_s},
         {u"from"_s, u"2024-01-01T00:00:00Z"_s},
@@ -89,6 +91,7 @@ private slots:
     void refusesNewerSchema();
     void migratesVersionZeroDatabase_data();
     void migratesVersionZeroDatabase();
+    void migratesNameOwnersToAccountIds();
     void refusesFileThatIsNoDatabase();
     void releasesItsConnection();
 };
@@ -106,7 +109,8 @@ void tst_JobStorePersistence::recordRoundTrips_data()
     QTest::addRow("defaults: null times and strings") << makeJob(newJobId());
 
     JobRecord empty = fullRecord();
-    for (QString *text : {&empty.kind, &empty.owner, &empty.lastError, &empty.errorReason,
+    for (QString *text : {&empty.kind, &empty.owner, &empty.ownerId, &empty.lastError,
+                          &empty.errorReason,
                           &empty.resultPath, &empty.resultName, &empty.resultMime})
         *text = u""_s;
     empty.params = {};
@@ -142,6 +146,7 @@ void tst_JobStorePersistence::recordRoundTrips()
     compareText(read.id, job.id, "id");
     compareText(read.kind, job.kind, "kind");
     compareText(read.owner, job.owner, "owner");
+    compareText(read.ownerId, job.ownerId, "ownerId");
     QVERIFY(read.params == job.params);
     QCOMPARE(toString(read.state), toString(job.state));
     QCOMPARE(read.attempts, job.attempts);
@@ -215,7 +220,7 @@ void tst_JobStorePersistence::schemaIsAtCurrentVersion()
     QCOMPARE(
         raw.column(u"SELECT name FROM sqlite_master WHERE type = 'index'"
                    " AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name"_s),
-        QStringList({u"jobs_created_at"_s, u"jobs_owner_state"_s, u"jobs_state_not_before"_s}));
+        QStringList({u"jobs_created_at"_s, u"jobs_owner_id_state"_s, u"jobs_state_not_before"_s}));
 }
 
 void tst_JobStorePersistence::refusesNewerSchema()
@@ -273,6 +278,46 @@ void tst_JobStorePersistence::migratesVersionZeroDatabase()
     QCOMPARE(raw.value(u"PRAGMA user_version"_s).toInt(), SqliteJobStore::schemaVersion());
     if (withOtherTable)
         QCOMPARE(raw.value(u"SELECT text FROM notes"_s).toString(), u"kept"_s);
+}
+
+// Version 1 jobs were owned by a name; version 2 by an account id. A name's
+// jobs go to the id its account gets from a version 1 config file.
+void tst_JobStorePersistence::migratesNameOwnersToAccountIds()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"jobs.db"_s);
+    const QString aliceJob = newJobId(), goneJob = newJobId();
+    const QString error = sluice::test::writeVersion1JobStore(
+        path, {{aliceJob, u"alice"_s, u"queued"_s, {}, -1}, {goneJob, u"gone"_s, u"succeeded"_s, {}, -1}});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    auto store = SqliteJobStore::open(path);
+    QVERIFY2(store, failureOf(store).constData());
+    const auto alice = (*store)->find(aliceJob);
+    QVERIFY(alice && alice->has_value());
+    QCOMPARE((*alice)->owner, u"alice"_s);
+    QCOMPARE((*alice)->ownerId, u"name:alice"_s);
+    QCOMPARE((*store)->find(goneJob)->value().ownerId, u"name:gone"_s);
+
+    JobQuery mine;
+    mine.ownerId = u"name:alice"_s;
+    QCOMPARE((*store)->list(mine)->total, 1);
+    mine.ownerId = u"alice"_s; // the name alone owns nothing any more
+    QCOMPARE((*store)->list(mine)->total, 0);
+    const QHash<QString, int> active = {{u"name:alice"_s, 1}};
+    QCOMPARE((*store)->counts()->activeByOwner, active);
+
+    // New rows keep their id; reopening migrates nothing twice.
+    JobRecord fresh = makeJob(newJobId());
+    fresh.ownerId = u"AAAAAAAAAAAAAAAAAAAAAA"_s;
+    QVERIFY((*store)->insert(fresh));
+    store->reset();
+    auto again = SqliteJobStore::open(path);
+    QVERIFY2(again, failureOf(again).constData());
+    QCOMPARE((*again)->find(fresh.id)->value().ownerId, fresh.ownerId);
+    QCOMPARE((*again)->find(aliceJob)->value().ownerId, u"name:alice"_s);
+    RawDatabase raw(path);
+    QCOMPARE(raw.value(u"PRAGMA user_version"_s).toInt(), SqliteJobStore::schemaVersion());
 }
 
 void tst_JobStorePersistence::refusesFileThatIsNoDatabase()

@@ -29,6 +29,7 @@ JobRecord job(const QString &label, JobState state, int createdMinute, const QSt
     JobRecord record = makeJob(labelledId(label), state, atMinute(createdMinute));
     record.kind = kind;
     record.owner = owner;
+    record.ownerId = owner;
     return record;
 }
 
@@ -143,7 +144,7 @@ void tst_JobStoreQueries::list()
     if (!state.isEmpty())
         query.state = jobStateFromString(state);
     query.kind = kind;
-    query.owner = owner;
+    query.ownerId = owner;
     query.offset = offset;
     query.limit = limit;
     const auto page = store->list(query);

@@ -75,7 +75,7 @@ PendingUpload tst_UploadStore::pending(const QString &name)
     file.write("some text\n");
     PendingUpload u;
     u.tempPath = path;
-    u.account = u"alice"_s;
+    u.accountId = u.account = u"alice"_s;
     u.name = name;
     u.size = 10;
     u.sha256 = QByteArray(64, '0');
@@ -142,10 +142,10 @@ void tst_UploadStore::afterShutdownEveryCallIsAnswered()
 
     QObject replyTo;
     std::optional<StoreResult<std::optional<UploadRecord>>> found;
-    m_store->get(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, false}, &replyTo,
+    m_store->get(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, u"alice"_s, false}, &replyTo,
                  [&found](auto r) { found = std::move(r); });
     std::optional<StoreResult<bool>> removed;
-    m_store->remove(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, false}, &replyTo,
+    m_store->remove(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, u"alice"_s, false}, &replyTo,
                     [&removed](auto r) { removed = std::move(r); });
     QTRY_VERIFY(found && removed);
     QCOMPARE(found->error().kind, StoreError::Kind::Unavailable);
