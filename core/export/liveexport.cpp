@@ -126,7 +126,7 @@ Expected<void, http::HttpError> LiveExport::start(ExportCatalog &catalog, LiveEx
         return http::HttpError::limitExceeded(
             429,
             u"account %1 already runs %2 live exports; try again shortly or submit a job "
-            "(Prefer: respond-async)"_s.arg(spec.account)
+            "(Prefer: respond-async)"_s.arg(spec.accountName)
                 .arg(spec.maxPerAccount),
             u"max_live_exports_per_account"_s, spec.maxPerAccount);
     auto pipe = std::make_shared<LivePipe>();

@@ -26,7 +26,8 @@ struct LiveExportSpec
     bool gzip = false;
     qint64 batchRows = 2000;
     qint64 stallTimeoutMs = 30'000;
-    QString account; // whose export: max_live_exports_per_account
+    QString account; // whose export (the account id): max_live_exports_per_account
+    QString accountName; // for the answers
     qint64 maxPerAccount = ExportCatalog::MaxLiveExports;
 };
 

@@ -262,19 +262,19 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
         refusal = Refusal {Refusal::Reason::AccountBusy,
                            u"account '%1' has too many queued and running jobs"_s.arg(ownerName),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
-    } else if (const qint64 held = counts->resultBytesByOwner.value(owner);
+    } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId);
                held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
         refusal = Refusal {Refusal::Reason::AccountResults,
                            u"account '%1' holds %2 bytes of job results; delete some "
-                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(owner)
+                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(ownerName)
                                .arg(held),
                            u"max_account_result_bytes"_s,
                            std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)};
-    } else if (const qint64 files = counts->resultFilesByOwner.value(owner);
+    } else if (const qint64 files = counts->resultFilesByOwner.value(ownerId);
                files >= m_limits.maxResultsPerAccount) {
         refusal = Refusal {Refusal::Reason::AccountResults,
                            u"account '%1' holds %2 job results; delete some "
-                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(owner)
+                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(ownerName)
                                .arg(files),
                            u"max_results_per_account"_s, m_limits.maxResultsPerAccount};
     } else if (counts->resultBytes >= m_limits.maxResultBytes) {

@@ -201,7 +201,7 @@ private:
     void requeueUnspent(const QString &id, const QString &why);
     void tick();
     void sweep();
-    void sweepIfOverShare(const QString &owner);
+    void sweepIfOverShare(const QString &ownerId);
     void recover();
     void noteChanged(const JobRecord &job);
     void noteDurations(qint64 waitMs, qint64 runMs);

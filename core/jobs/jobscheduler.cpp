@@ -182,7 +182,7 @@ void JobEngine::onAttemptFinished(const std::shared_ptr<Attempt> &attempt,
                         j.attemptLog.append(logEntry(j, u"succeeded"_s, {}));
                     })) {
                 noteChanged(*done);
-                sweepIfOverShare(done->owner);
+                sweepIfOverShare(done->ownerId);
                 return;
             }
             QFile::remove(*published);
@@ -407,15 +407,15 @@ void JobEngine::sweep()
 
 // After a result is recorded: evicts at once when its account, or all
 // results together, went past their share.
-void JobEngine::sweepIfOverShare(const QString &owner)
+void JobEngine::sweepIfOverShare(const QString &ownerId)
 {
     const auto counts = m_store->counts();
     if (!counts)
         return;
     if (counts->resultBytes >= m_limits.maxResultBytes
-        || counts->resultBytesByOwner.value(owner)
+        || counts->resultBytesByOwner.value(ownerId)
             > std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)
-        || counts->resultFilesByOwner.value(owner) > m_limits.maxResultsPerAccount)
+        || counts->resultFilesByOwner.value(ownerId) > m_limits.maxResultsPerAccount)
         sweep();
 }
 

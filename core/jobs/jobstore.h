@@ -32,7 +32,7 @@ struct JobCounts
     QHash<QString, int> activeByOwner; // queued + running per account id
     qint64 resultBytes = 0; // sum of resultSize over jobs that hold a result file
     qint64 resultFiles = 0; // jobs that hold a result file
-    QHash<QString, qint64> resultBytesByOwner; // the same two, per account
+    QHash<QString, qint64> resultBytesByOwner; // the same two, per account id
     QHash<QString, qint64> resultFilesByOwner;
 };
 

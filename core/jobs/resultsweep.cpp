@@ -12,6 +12,7 @@ namespace {
 
 struct Holdings
 {
+    QString name; // the account's, for the messages
     qint64 bytes = 0;
     qint64 files = 0;
     QList<const JobRecord *> evictable; // oldest first
@@ -33,7 +34,8 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
             removals.append({job, true, u"result older than result_ttl_ms"_s});
             continue;
         }
-        Holdings &h = byOwner[job.owner];
+        Holdings &h = byOwner[job.ownerId];
+        h.name = job.owner;
         h.bytes += size;
         ++h.files;
         total += size;
@@ -73,6 +75,7 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
         if (loser.isNull())
             break;
         Holdings &h = byOwner[loser];
+        const QString name = h.name;
         const JobRecord &job = *h.evictable.takeFirst();
         const qint64 size = std::max<qint64>(0, job.resultSize);
         h.bytes -= size;
@@ -81,9 +84,9 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
         removals.append(
             {job, false,
              ownShare ? u"evicted: account '%1' held more than its share "
-                        "(max_account_result_bytes, max_results_per_account)"_s.arg(loser)
+                        "(max_account_result_bytes, max_results_per_account)"_s.arg(name)
                       : u"evicted: results over max_result_bytes; account '%1' held the most"_s.arg(
-                            loser)});
+                            name)});
     }
     return removals;
 }

@@ -279,8 +279,8 @@ Expected<JobCounts> SqliteJobStore::counts()
         return files.error();
     counts.resultFiles = files->toLongLong();
     if (!detail::execute(query,
-                         u"SELECT owner, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
-                         " WHERE result_path <> '' GROUP BY owner"_s)) {
+                         u"SELECT owner_id, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
+                         " WHERE result_path <> '' GROUP BY owner_id"_s)) {
         return transaction.fail(query);
     }
     while (query.next()) {

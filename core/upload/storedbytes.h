@@ -6,7 +6,7 @@
 
 namespace sluice::upload {
 
-// Bytes of stored uploads per account: written by the upload store's
+// Bytes of stored uploads per account id: written by the upload store's
 // thread as it stores and deletes, read by the upload gate on the HTTP
 // thread to keep each account within max_account_stored_upload_bytes.
 class StoredBytes

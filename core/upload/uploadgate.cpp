@@ -51,7 +51,7 @@ std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
     if (total <= m_reserved || !gate)
         return std::nullopt;
     gate->checkThread("UploadTicket::growTo");
-    if (auto refused = gate->budgetFor(m_account, total - m_reserved))
+    if (auto refused = gate->budgetFor(m_account, total - m_reserved, m_account))
         return refused;
     gate->m_reserved += total - m_reserved;
     gate->m_reservedByAccount[m_account] += total - m_reserved;
@@ -115,7 +115,8 @@ void UploadGate::setStoredBytes(std::shared_ptr<const StoredBytes> stored)
 
 // The temp-bytes budget (all accounts, and the account's share of it) and
 // the account's stored bytes, with `extra` more.
-std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qint64 extra) const
+std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qint64 extra,
+                                                     const QString &name) const
 {
     if (m_reserved + extra > m_limits.maxUploadTempBytes)
         return http::HttpError::limitExceeded(
@@ -128,7 +129,7 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
         return http::HttpError::limitExceeded(
             507,
             u"uploads in flight of account %1 would hold %2 bytes in the temp folder, more than "
-            "max_account_upload_temp_bytes"_s.arg(account)
+            "max_account_upload_temp_bytes"_s.arg(name)
                 .arg(own),
             u"max_account_upload_temp_bytes"_s, m_limits.maxAccountUploadTempBytes);
     if (const qint64 stored = m_stored ? m_stored->of(account) : 0;
@@ -137,7 +138,7 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
             507,
             u"account %1 stores %2 bytes of uploads and has %3 in flight; %4 more would pass "
             "max_account_stored_upload_bytes (delete uploads with DELETE /uploads/{id})"_s
-                .arg(account)
+                .arg(name)
                 .arg(stored)
                 .arg(own - extra)
                 .arg(extra),
@@ -148,9 +149,10 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
 // At admission only: the reading already counts what uploads in flight have
 // written, so their reservations make this conservative. A body of unknown
 // length that outgrows the disk meets ENOSPC, answered 507 as well.
-std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint64 extra) const
+std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint64 extra,
+                                                   const QString &name) const
 {
-    if (auto refused = budgetFor(account, extra))
+    if (auto refused = budgetFor(account, extra, name))
         return refused;
     // Keep min_free_disk_bytes free once every reservation is written.
     if (m_freeDisk >= 0 && m_freeDisk - m_reserved - extra < m_limits.minFreeDiskBytes)
@@ -165,8 +167,9 @@ std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint6
 }
 
 std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
-UploadGate::admit(const QString &account, qint64 declared)
+UploadGate::admit(const QString &account, qint64 declared, const QString &givenName)
 {
+    const QString &name = givenName.isEmpty() ? account : givenName;
     checkThread("UploadGate::admit");
     if (declared > m_limits.maxUploadBytes)
         return http::HttpError::limitExceeded(
@@ -175,14 +178,14 @@ UploadGate::admit(const QString &account, qint64 declared)
     if (m_perAccount.value(account) >= m_limits.maxUploadsPerAccount)
         return http::HttpError::limitExceeded(
             429,
-            u"account %1 already has %2 uploads in flight"_s.arg(account).arg(
+            u"account %1 already has %2 uploads in flight"_s.arg(name).arg(
                 m_perAccount.value(account)),
             u"max_uploads_per_account"_s, m_limits.maxUploadsPerAccount);
     if (m_inFlight >= m_limits.maxConcurrentUploads)
         return http::HttpError::limitExceeded(503, u"%1 uploads are in flight"_s.arg(m_inFlight),
                                               u"max_concurrent_uploads"_s,
                                               m_limits.maxConcurrentUploads);
-    if (auto refused = roomFor(account, declared))
+    if (auto refused = roomFor(account, declared, name))
         return *refused;
     ++m_inFlight;
     ++m_perAccount[account];

@@ -63,8 +63,10 @@ public:
     void setStoredBytes(std::shared_ptr<const StoredBytes> stored);
 
     // `declared` is the body's length, or 0 when unknown.
-    std::variant<std::unique_ptr<UploadTicket>, http::HttpError> admit(const QString &account,
-                                                                       qint64 declared);
+    // `account` keys the per-account counts (the account id); `name`, if
+    // given, is what the answers call it.
+    std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
+    admit(const QString &account, qint64 declared, const QString &name = {});
 
     int inFlight() const;
     int inFlight(const QString &account) const;
@@ -72,8 +74,10 @@ public:
 
 private:
     friend class UploadTicket;
-    std::optional<http::HttpError> budgetFor(const QString &account, qint64 extra) const;
-    std::optional<http::HttpError> roomFor(const QString &account, qint64 extra) const;
+    std::optional<http::HttpError> budgetFor(const QString &account, qint64 extra,
+                                             const QString &name) const;
+    std::optional<http::HttpError> roomFor(const QString &account, qint64 extra,
+                                           const QString &name) const;
     void release(const QString &account, qint64 reserved);
     void checkThread(const char *what) const;
 

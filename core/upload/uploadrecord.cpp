@@ -316,7 +316,7 @@ Expected<QHash<QString, qint64>> bytesByAccount(QSqlDatabase &db)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(u"SELECT account, SUM(size) FROM uploads GROUP BY account"_s))
+    if (!q.exec(u"SELECT account_id, SUM(size) FROM uploads GROUP BY account_id"_s))
         return sqlError(u"cannot sum uploads per account"_s, q.lastError());
     QHash<QString, qint64> bytes;
     while (q.next())

@@ -413,7 +413,7 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
                            u"uploads database: cannot commit: "_s % why};
     }
     for (const UploadRecord &r : std::as_const(records))
-        m_storedBytes->add(r.account, r.size);
+        m_storedBytes->add(r.accountId, r.size);
     for (const UploadRecord &r : std::as_const(records))
         emit event(
             u"upload_stored"_s, r.id,
@@ -519,7 +519,7 @@ StoreResult<bool> UploadStore::doRemove(const QString &id, const jobs::Principal
         return StoreError {StoreError::Kind::Failed,
                            u"uploads database: cannot delete upload %1"_s.arg(id),
                            removed.error().message};
-    m_storedBytes->add(r.account, -r.size);
+    m_storedBytes->add(r.accountId, -r.size);
     QFile::remove(filePath(id));
     QFile::remove(thumbnailPath(id));
     if (!r.jobId.isEmpty() && r.processing == ProcessingState::Pending)

@@ -153,7 +153,7 @@ void tst_Sluiced::metricsOnlyTokens()
     const QStringList base {u"--data-dir"_s, dir.path(), u"token"_s};
     const Run add = runSluiced(base + QStringList {u"add"_s, u"prometheus"_s, u"--metrics-only"_s});
     QCOMPARE(add.exitCode, 0);
-    QVERIFY2(add.out.contains(u"(metrics only)"_s), qPrintable(add.out));
+    QVERIFY2(add.out.contains(u"(metrics only, id "_s), qPrintable(add.out));
     const QString token = add.out.trimmed().section(u'\n', -1);
     QVERIFY(token.startsWith(u"sluice_"_s));
     const Run list = runSluiced(base + QStringList {u"list"_s});

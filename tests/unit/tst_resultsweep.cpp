@@ -19,6 +19,7 @@ JobRecord result(const QString &id, const QString &owner, qint64 bytes, int ageM
     JobRecord j;
     j.id = id;
     j.owner = owner;
+    j.ownerId = u"id-"_s + owner;
     j.state = JobState::Succeeded;
     j.resultPath = u"/results/"_s + id;
     j.resultSize = bytes;
