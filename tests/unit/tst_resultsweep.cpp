@@ -59,6 +59,7 @@ private slots:
     void youngResultsAreNeverEvicted();
     void countShare();
     void everyoneOverAnEqualPartMayLose();
+    void withinOwnQuotaNotEvictedForAnAccountOverItsQuota();
 };
 
 void tst_ResultSweep::nothingWithinBudget()
@@ -136,6 +137,30 @@ void tst_ResultSweep::everyoneOverAnEqualPartMayLose()
                                  result(u"b2"_s, u"bob"_s, 10, 200),
                                  result(u"a1"_s, u"alice"_s, 700, 1)};
     QCOMPARE(ids(planResultSweep(jobs, budget(1000, 1000), Now)), QStringList {u"b1"_s});
+}
+
+// Review (issue 18, finding 2; decision 0016: "while all results together
+// reach max_result_bytes, the account holding the most bytes loses its
+// oldest. Another account's older result is never taken in its place").
+// alice went past her own quota with jobs admitted before she reached it
+// (admissionRefusal() only looks at results already recorded), and her
+// results are younger than the floor. bob is within his own quota but holds
+// more than an equal part of the budget (three holders): planResultSweep()
+// skips alice (nothing evictable) and evicts bob's result in her place,
+// although the overshoot is entirely alice's.
+void tst_ResultSweep::withinOwnQuotaNotEvictedForAnAccountOverItsQuota()
+{
+    const QList<JobRecord> jobs {result(u"b1"_s, u"bob"_s, 200, 300),
+                                 result(u"b2"_s, u"bob"_s, 200, 200),
+                                 result(u"c1"_s, u"carol"_s, 50, 100),
+                                 result(u"a1"_s, u"alice"_s, 300, 5),
+                                 result(u"a2"_s, u"alice"_s, 300, 1)};
+    // max_result_bytes 1000, max_account_result_bytes 450: alice 600 (over),
+    // bob 400 (within), carol 50; all together 1050.
+    const auto removals = planResultSweep(jobs, budget(1000, 450), Now);
+    QVERIFY2(removals.isEmpty(), qPrintable(ids(removals).join(u", "_s) + u": "_s
+                                            + (removals.isEmpty() ? QString()
+                                                                  : removals.first().why)));
 }
 
 QTEST_GUILESS_MAIN(tst_ResultSweep)
