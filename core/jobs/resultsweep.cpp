@@ -53,9 +53,14 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
         // quota (the largest), else, while the budget is reached, the largest
         // of those holding more than an equal part of it. An account within
         // its equal part never loses a result to make room for another's.
+        // While an account over its own quota is protected by the floor, the
+        // budget is its overshoot: nobody within their quota pays for it.
         qint64 holders = 0;
-        for (const Holdings &h : std::as_const(byOwner))
+        bool overQuotaProtected = false;
+        for (const Holdings &h : std::as_const(byOwner)) {
             holders += h.files > 0 ? 1 : 0;
+            overQuotaProtected = overQuotaProtected || (overOwnShare(h) && h.evictable.isEmpty());
+        }
         const qint64 equalPart = limits.maxResultBytes / std::max<qint64>(1, holders);
         QString loser;
         bool ownShare = false;
@@ -63,7 +68,9 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
             if (it->evictable.isEmpty())
                 continue;
             const bool over = overOwnShare(*it);
-            if (!over && (ownShare || total < limits.maxResultBytes || it->bytes <= equalPart))
+            if (!over
+                && (ownShare || overQuotaProtected || total < limits.maxResultBytes
+                    || it->bytes <= equalPart))
                 continue;
             const bool better = loser.isNull() || (over && !ownShare)
                 || (over == ownShare && it->bytes > byOwner.value(loser).bytes);
@@ -85,8 +92,8 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
             {job, false,
              ownShare ? u"evicted: account '%1' held more than its share "
                         "(max_account_result_bytes, max_results_per_account)"_s.arg(name)
-                      : u"evicted: results over max_result_bytes; account '%1' held the most"_s.arg(
-                            name)});
+                      : u"evicted: results over max_result_bytes; account '%1' held more than "
+                        "an equal part of them"_s.arg(name)});
     }
     return removals;
 }

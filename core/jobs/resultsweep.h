@@ -25,7 +25,9 @@ struct ResultRemoval
 //   max_account_result_bytes or max_results_per_account, its oldest
 //   result; while all results together reach max_result_bytes, the oldest
 //   result of the account holding the most bytes among those holding more
-//   than an equal part of the budget (never one within its equal part). A result younger than
+//   than an equal part of the budget (never one within its equal part, nor
+//   one within its own quota while an account over its quota is protected
+//   by the floor). A result younger than
 //   result_eviction_floor_ms is never evicted, so the budget may stay
 //   exceeded for that long (new jobs are refused meanwhile).
 QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,

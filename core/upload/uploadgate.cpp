@@ -15,9 +15,11 @@ struct UploadGateLink
     UploadGate *gate = nullptr; // guarded by mutex
 };
 
-UploadTicket::UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, qint64 reserved)
+UploadTicket::UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, QString name,
+                           qint64 reserved)
     : m_gate(std::move(gate))
     , m_account(std::move(account))
+    , m_name(std::move(name))
     , m_reserved(reserved)
 { }
 
@@ -51,7 +53,9 @@ std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
     if (total <= m_reserved || !gate)
         return std::nullopt;
     gate->checkThread("UploadTicket::growTo");
-    if (auto refused = gate->budgetFor(m_account, total - m_reserved, m_account))
+    // The disk floor too: a body of unknown length was admitted with nothing
+    // declared (the reading counts what it wrote already: conservative).
+    if (auto refused = gate->roomFor(m_account, total - m_reserved, m_name))
         return refused;
     gate->m_reserved += total - m_reserved;
     gate->m_reservedByAccount[m_account] += total - m_reserved;
@@ -146,9 +150,9 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
     return std::nullopt;
 }
 
-// At admission only: the reading already counts what uploads in flight have
-// written, so their reservations make this conservative. A body of unknown
-// length that outgrows the disk meets ENOSPC, answered 507 as well.
+// At admission, and as a body of unknown length grows: the reading already
+// counts what uploads in flight have written, so their reservations make
+// this conservative.
 std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint64 extra,
                                                    const QString &name) const
 {
@@ -191,7 +195,7 @@ UploadGate::admit(const QString &account, qint64 declared, const QString &givenN
     ++m_perAccount[account];
     m_reserved += declared;
     m_reservedByAccount[account] += declared;
-    return std::unique_ptr<UploadTicket>(new UploadTicket(m_self, account, declared));
+    return std::unique_ptr<UploadTicket>(new UploadTicket(m_self, account, name, declared));
 }
 
 void UploadGate::release(const QString &account, qint64 reserved)

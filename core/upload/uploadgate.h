@@ -28,16 +28,19 @@ public:
     ~UploadTicket();
 
     // A body of unknown length (chunked) reserves as it arrives; the error
-    // (507) when max_upload_temp_bytes has no room for `total` bytes.
+    // (507) when the temp budgets, the account's stored bytes or the disk
+    // floor have no room for `total` bytes.
     std::optional<http::HttpError> growTo(qint64 total);
     qint64 reserved() const { return m_reserved; }
 
 private:
     friend class UploadGate;
-    UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, qint64 reserved);
+    UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, QString name,
+                 qint64 reserved);
 
     std::shared_ptr<UploadGateLink> m_gate;
-    QString m_account;
+    QString m_account; // the key of the per-account counts (its id)
+    QString m_name; // what answers call it
     qint64 m_reserved;
 };
 

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QStorageInfo>
 #include <QTest>
 
 using namespace sluice;
@@ -28,6 +29,8 @@ private slots:
     void slowClientSucceeds();
     void accountShareOfTempBytes();
     void accountShareOfStoredBytes();
+    void chunkedRefusalNamesTheAccount();
+    void chunkedBodyKeepsTheDiskFloor();
     void cleanupTestCase() { m_refusals.reset(); }
 
 private:
@@ -315,6 +318,62 @@ void tst_UploadsLimits::accountShareOfStoredBytes()
     const QByteArray id = f.json(first).value(u"id"_s).toString().toLatin1();
     QCOMPARE(f.call("DELETE", "/uploads/" + id, f.alice).status, 204);
     QCOMPARE(f.put("small.txt", small, f.alice).status, 201); // counted before the 204
+}
+
+// Review (issue 18, finding 3): a chunked body refused while it arrives
+// (UploadTicket::growTo) must name the account like a refusal before the body
+// does; growTo passed the account id as the name, so the 507 said
+// "account <id>" where every other answer says "account alice".
+void tst_UploadsLimits::chunkedRefusalNamesTheAccount()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxAccountUploadTempBytes = 1024 * 1024;
+    UploadFixture f(limits);
+    const QByteArray piece(1536 * 1024, 'c');
+    RawClient client(f.port);
+    client.send(f.head("PUT", "/uploads/chunked.txt", f.alice, "Transfer-Encoding: chunked\r\n")
+                + QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n0\r\n\r\n");
+    const Reply refused = client.read(10'000);
+    QCOMPARE(refused.status, 507);
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"max_account_upload_temp_bytes"_s);
+    const QString message = f.json(refused).value(u"error"_s).toString();
+    QVERIFY2(message.contains(u"account alice"_s), qPrintable(message));
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+}
+
+// Review (issue 18, finding 3: "one account can also fill the disk down to
+// min_free_disk_bytes"). A body of unknown length is admitted with 0 bytes
+// declared; UploadTicket::growTo() checked only the temp budgets, never
+// min_free_disk_bytes: one account's chunked upload wrote through the floor
+// that keeps the data dir usable for everyone and was stored (201).
+void tst_UploadsLimits::chunkedBodyKeepsTheDiskFloor()
+{
+    constexpr qint64 MiB = 1024 * 1024;
+    const qint64 free = QStorageInfo(QDir::tempPath()).bytesAvailable();
+    if (free < 4096 * MiB)
+        QSKIP("needs 4 GiB free");
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.minFreeDiskBytes = free - 64 * MiB;
+    UploadFixture f(limits);
+    RawClient client(f.port);
+    client.send(f.head("PUT", "/uploads/chunked.bin", f.alice, "Transfer-Encoding: chunked\r\n"));
+    const QByteArray piece(4 * MiB, 'z');
+    // 256 MiB, far past the floor; it stops sending once the answer is in.
+    for (int i = 0; i < 64 && client.isOpen(); ++i) {
+        client.send(QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n");
+        while (client.isOpen() && client.socket().bytesToWrite() > 0
+               && client.socket().bytesAvailable() == 0)
+            client.socket().waitForBytesWritten(100);
+        if (client.socket().bytesAvailable() > 0 || client.socket().waitForReadyRead(10))
+            break;
+    }
+    if (client.isOpen() && client.socket().bytesAvailable() == 0)
+        client.send("0\r\n\r\n"); // all of it went in: the end of the body
+    const Reply r = client.read(30'000);
+    QVERIFY2(r.status == 507, qPrintable(u"%1 %2"_s.arg(r.status).arg(QString::fromUtf8(r.body))));
+    QCOMPARE(f.json(r).value(u"limit"_s).toString(), u"min_free_disk_bytes"_s);
+    QTRY_VERIFY(f.tempFiles().isEmpty());
+    QVERIFY(QDir(f.dataDir + u"/uploads"_s).entryList(QDir::Files).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_UploadsLimits)
