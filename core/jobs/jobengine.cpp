@@ -248,10 +248,23 @@ void JobEngine::setLimits(const config::Limits &limits)
 }
 
 // The caps a job must fit to enter the queue, for new jobs and manual retries alike.
-std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
-                                                   const QString &ownerName)
+QStringList JobEngine::exemptKinds() const
 {
-    const auto counts = m_store->counts();
+    QStringList kinds;
+    for (auto it = m_kinds.cbegin(); it != m_kinds.cend(); ++it) {
+        if (!(*it)->countsAsAccountResult())
+            kinds.append(it.key());
+    }
+    return kinds;
+}
+
+std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
+                                                   const QString &ownerName,
+                                                   const QString &kindName)
+{
+    const QStringList exempt = exemptKinds();
+    const bool ownResults = !exempt.contains(kindName);
+    const auto counts = m_store->counts(exempt);
     if (!counts)
         return Refusal {Refusal::Reason::Unavailable, counts.error().message, {}, 0};
     std::optional<Refusal> refusal;
@@ -263,7 +276,7 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
                            u"account '%1' has too many queued and running jobs"_s.arg(ownerName),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
     } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId);
-               held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
+               ownResults && held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
         refusal = Refusal {Refusal::Reason::AccountResults,
                            u"account '%1' holds %2 bytes of job results; delete some "
                            "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(ownerName)
@@ -271,7 +284,7 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
                            u"max_account_result_bytes"_s,
                            std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)};
     } else if (const qint64 files = counts->resultFilesByOwner.value(ownerId);
-               files >= m_limits.maxResultsPerAccount) {
+               ownResults && files >= m_limits.maxResultsPerAccount) {
         refusal = Refusal {Refusal::Reason::AccountResults,
                            u"account '%1' holds %2 job results; delete some "
                            "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(ownerName)
@@ -349,7 +362,7 @@ SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &par
         return refuse(Refusal::Reason::BadRequest, problem);
     if (!owner.admin && owner.accountId.isEmpty())
         return refuse(Refusal::Reason::BadRequest, u"jobs need an account to own them"_s);
-    if (auto refusal = admissionRefusal(owner.accountId, owner.account)) {
+    if (auto refusal = admissionRefusal(owner.accountId, owner.account, kindName)) {
         result.refusal = refusal;
         return result;
     }
@@ -435,7 +448,7 @@ ControlResult JobEngine::doRetry(const QString &id, const Principal &who)
                 u"job %1 is still stopping (its last attempt has not returned); retry in a moment"_s
                     .arg(id),
                 job};
-    if (auto refusal = admissionRefusal(job->ownerId, job->owner))
+    if (auto refusal = admissionRefusal(job->ownerId, job->owner, job->kind))
         return {ControlResult::Status::Refused, refusal->message, job, refusal};
     if (auto refusal = kindRefusal(job->kind, job->ownerId, job->owner))
         return {ControlResult::Status::Refused, refusal->message, job, refusal};

@@ -193,7 +193,9 @@ private:
     // layout. The event log and sluice.jobs keep the full text.
     QString forAccounts(const QString &message) const;
     // ownerId counts, ownerName is for the message.
-    std::optional<Refusal> admissionRefusal(const QString &ownerId, const QString &ownerName);
+    std::optional<Refusal> admissionRefusal(const QString &ownerId, const QString &ownerName,
+                                            const QString &kindName);
+    QStringList exemptKinds() const; // of the account result quotas
     std::optional<Refusal> kindRefusal(const QString &kind, const QString &ownerId,
                                        const QString &ownerName);
     std::optional<Refusal> diskRefusal(const JobKind &kind);

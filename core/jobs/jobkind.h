@@ -100,6 +100,10 @@ public:
     // the disk is below min_free_disk_bytes, such a job is refused (507) and
     // a queued one, a retry included, waits for space rather than start.
     virtual bool needsFreeDisk() const { return false; }
+    // False for kinds the service submits on an account's behalf (upload
+    // processing): their results count towards max_result_bytes but not
+    // towards the account's own quotas, which are for what it asked for.
+    virtual bool countsAsAccountResult() const { return true; }
 };
 
 } // namespace sluice::jobs

@@ -387,7 +387,7 @@ void JobEngine::sweep()
     const auto withResults = m_store->withResults();
     if (!withResults)
         return;
-    for (const ResultRemoval &r : planResultSweep(*withResults, m_limits, now())) {
+    for (const ResultRemoval &r : planResultSweep(*withResults, m_limits, now(), exemptKinds())) {
         // The row first, then the file (start-up removes files nothing refers to).
         const auto moved = m_store->transition(
             r.job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
@@ -409,7 +409,7 @@ void JobEngine::sweep()
 // results together, went past their share.
 void JobEngine::sweepIfOverShare(const QString &ownerId)
 {
-    const auto counts = m_store->counts();
+    const auto counts = m_store->counts(exemptKinds());
     if (!counts)
         return;
     if (counts->resultBytes >= m_limits.maxResultBytes

@@ -63,7 +63,8 @@ public:
     virtual Expected<void> remove(const QString &id) = 0;
 
     virtual Expected<JobPage> list(const JobQuery &query) = 0;
-    virtual Expected<JobCounts> counts() = 0;
+    // The per-account result sums leave out the kinds in exemptKinds.
+    virtual Expected<JobCounts> counts(const QStringList &exemptKinds = {}) = 0;
     // Queued jobs whose notBefore is unset or <= now, oldest queuedAt first,
     // leaving out the kinds named in skipKinds (those that must wait).
     virtual Expected<QList<JobRecord>> due(const QDateTime &now, int limit,

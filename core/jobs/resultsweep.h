@@ -30,7 +30,10 @@ struct ResultRemoval
 //   by the floor). A result younger than
 //   result_eviction_floor_ms is never evicted, so the budget may stay
 //   exceeded for that long (new jobs are refused meanwhile).
+// Results of `exemptKinds` (JobKind::countsAsAccountResult()) count towards
+// the budget only, not towards their account's quotas.
 QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
-                                     const config::Limits &limits, const QDateTime &now);
+                                     const config::Limits &limits, const QDateTime &now,
+                                     const QStringList &exemptKinds = {});
 
 } // namespace sluice::jobs

@@ -241,7 +241,7 @@ Expected<JobPage> SqliteJobStore::list(const JobQuery &jobQuery)
     return JobPage {*jobs, total->toInt()};
 }
 
-Expected<JobCounts> SqliteJobStore::counts()
+Expected<JobCounts> SqliteJobStore::counts(const QStringList &exemptKinds)
 {
     Transaction transaction(m_db, u"count jobs"_s);
     if (auto begun = transaction.begin(Mode::Read); !begun)
@@ -278,11 +278,17 @@ Expected<JobCounts> SqliteJobStore::counts()
     if (!files)
         return files.error();
     counts.resultFiles = files->toLongLong();
-    if (!detail::execute(query,
-                         u"SELECT owner_id, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
-                         " WHERE result_path <> '' GROUP BY owner_id"_s)) {
+    QStringList marks;
+    for (qsizetype i = 0; i < exemptKinds.size(); ++i)
+        marks.append(u"?"_s);
+    query.prepare(u"SELECT owner_id, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
+                  " WHERE result_path <> ''"_s
+                  % (marks.isEmpty() ? QString() : u" AND kind NOT IN ("_s % marks.join(u',') % u')')
+                  % u" GROUP BY owner_id"_s);
+    for (const QString &kind : exemptKinds)
+        query.addBindValue(kind);
+    if (!query.exec())
         return transaction.fail(query);
-    }
     while (query.next()) {
         counts.resultBytesByOwner.insert(query.value(0).toString(), query.value(1).toLongLong());
         counts.resultFilesByOwner.insert(query.value(0).toString(), query.value(2).toLongLong());

@@ -44,7 +44,7 @@ public:
     Expected<void> remove(const QString &id) override;
 
     Expected<JobPage> list(const JobQuery &query) override;
-    Expected<JobCounts> counts() override;
+    Expected<JobCounts> counts(const QStringList &exemptKinds = {}) override;
     Expected<QList<JobRecord>> due(const QDateTime &now, int limit,
                                    const QStringList &skipKinds = {}) override;
     Expected<std::optional<QDateTime>> nextDue(const QDateTime &now) override;

@@ -55,6 +55,7 @@ public:
                      std::shared_ptr<const ImageDecodeLimits> decodeLimits);
     static QString kindName() { return QStringLiteral("upload.process"); }
     QString name() const override { return kindName(); }
+    bool countsAsAccountResult() const override { return false; }
     QString validate(const QJsonObject &params) const override;
     jobs::JobOutcome run(jobs::JobContext &context) const override;
 

@@ -31,6 +31,7 @@ private slots:
     void accountShareOfStoredBytes();
     void chunkedRefusalNamesTheAccount();
     void chunkedBodyKeepsTheDiskFloor();
+    void uploadsAreProcessedPastTheResultCount();
     void cleanupTestCase() { m_refusals.reset(); }
 
 private:
@@ -374,6 +375,31 @@ void tst_UploadsLimits::chunkedBodyKeepsTheDiskFloor()
     QCOMPARE(f.json(r).value(u"limit"_s).toString(), u"min_free_disk_bytes"_s);
     QTRY_VERIFY(f.tempFiles().isEmpty());
     QVERIFY(QDir(f.dataDir + u"/uploads"_s).entryList(QDir::Files).isEmpty());
+}
+
+// Review (issue 18, finding 2, decision 0016). Each upload's processing job
+// leaves a result (NAME.report.json) that counted against the account's
+// max_results_per_account; at exactly the quota admission refused (>=)
+// while the sweep evicted only past it (>), so every further upload of the
+// account was stored unprocessed (not_queued) until the reports expired, for
+// an account that never asked for a job. Processing reports now count
+// towards max_result_bytes only. Here the quota is 3.
+void tst_UploadsLimits::uploadsAreProcessedPastTheResultCount()
+{
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.maxResultsPerAccount = 3;
+    limits.resultEvictionFloorMs = 0;
+    UploadFixture f(limits);
+    QString last;
+    for (int i = 0; i < 5; ++i) {
+        const Reply r = f.put("n" + QByteArray::number(i) + ".csv", Csv, f.alice);
+        QCOMPARE(r.status, 201);
+        last = f.json(r).value(u"id"_s).toString();
+        QVERIFY(QTest::qWaitFor([&] { return f.processing(last) != u"pending"_s; }, 10'000));
+    }
+    const QJsonObject processing = f.upload(last, f.alice).value(u"processing"_s).toObject();
+    QVERIFY2(processing.value(u"state"_s).toString() == u"done"_s,
+             QJsonDocument(processing).toJson().constData());
 }
 
 QTEST_GUILESS_MAIN(tst_UploadsLimits)

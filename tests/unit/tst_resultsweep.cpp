@@ -59,6 +59,7 @@ private slots:
     void youngResultsAreNeverEvicted();
     void countShare();
     void everyoneOverAnEqualPartMayLose();
+    void exemptKindsCountTowardsTheBudgetOnly();
     void withinOwnQuotaNotEvictedForAnAccountOverItsQuota();
 };
 
@@ -161,6 +162,24 @@ void tst_ResultSweep::withinOwnQuotaNotEvictedForAnAccountOverItsQuota()
     QVERIFY2(removals.isEmpty(), qPrintable(ids(removals).join(u", "_s) + u": "_s
                                             + (removals.isEmpty() ? QString()
                                                                   : removals.first().why)));
+}
+
+// Upload processing reports (JobKind::countsAsAccountResult() false) do
+// not take the account over its own quota, but do count under pressure.
+void tst_ResultSweep::exemptKindsCountTowardsTheBudgetOnly()
+{
+    config::Limits l = budget(10'000, 10'000);
+    l.maxResultsPerAccount = 1;
+    QList<JobRecord> jobs {result(u"r1"_s, u"alice"_s, 10, 400), result(u"r2"_s, u"alice"_s, 10, 300),
+                           result(u"e1"_s, u"alice"_s, 10, 200)};
+    jobs[0].kind = jobs[1].kind = u"upload.process"_s;
+    jobs[2].kind = u"export"_s;
+    const QStringList exempt {u"upload.process"_s};
+    QVERIFY(planResultSweep(jobs, l, Now, exempt).isEmpty());
+    // Without the exemption the same account is over its count.
+    QCOMPARE(ids(planResultSweep(jobs, l, Now)), (QStringList {u"r1"_s, u"r2"_s}));
+    // Under pressure the oldest go, exempt or not.
+    QCOMPARE(ids(planResultSweep(jobs, budget(25, 10'000), Now, exempt)), QStringList {u"r1"_s});
 }
 
 QTEST_GUILESS_MAIN(tst_ResultSweep)
