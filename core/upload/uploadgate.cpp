@@ -21,6 +21,7 @@ UploadTicket::UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account
     , m_account(std::move(account))
     , m_name(std::move(name))
     , m_reserved(reserved)
+    , m_declared(reserved)
 { }
 
 UploadTicket::~UploadTicket()
@@ -30,7 +31,7 @@ UploadTicket::~UploadTicket()
     if (!gate)
         return;
     if (gate->m_anchor.thread() == QThread::currentThread()) {
-        gate->release(m_account, m_reserved);
+        gate->release(m_account, m_reserved, m_declared);
         return;
     }
     // The last copy of a ticket shared with a reply can die on the store's
@@ -38,10 +39,10 @@ UploadTicket::~UploadTicket()
     // while the link names the gate (the mutex is held).
     QMetaObject::invokeMethod(
         &gate->m_anchor,
-        [link = m_gate, account = m_account, reserved = m_reserved] {
+        [link = m_gate, account = m_account, reserved = m_reserved, declared = m_declared] {
             QMutexLocker lock(&link->mutex);
             if (link->gate)
-                link->gate->release(account, reserved);
+                link->gate->release(account, reserved, declared);
         },
         Qt::QueuedConnection);
 }
@@ -58,6 +59,7 @@ std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
     if (auto refused = gate->roomFor(m_account, total - m_reserved, m_name))
         return refused;
     gate->m_reserved += total - m_reserved;
+    gate->m_grownSinceReading += total - m_reserved;
     gate->m_reservedByAccount[m_account] += total - m_reserved;
     m_reserved = total;
     return std::nullopt;
@@ -91,6 +93,7 @@ void UploadGate::setFreeDiskBytes(qint64 bytes)
 {
     checkThread("UploadGate::setFreeDiskBytes");
     m_freeDisk = bytes;
+    m_grownSinceReading = 0; // the reading shows them now
 }
 
 int UploadGate::inFlight() const
@@ -150,16 +153,17 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
     return std::nullopt;
 }
 
-// At admission, and as a body of unknown length grows: the reading already
-// counts what uploads in flight have written, so their reservations make
-// this conservative.
+// At admission, and as a body of unknown length grows. Free now is the
+// reading less what growing bodies took since it; declared bodies count in
+// full (the reading shows what they wrote already, so this is conservative).
 std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint64 extra,
                                                    const QString &name) const
 {
     if (auto refused = budgetFor(account, extra, name))
         return refused;
     // Keep min_free_disk_bytes free once every reservation is written.
-    if (m_freeDisk >= 0 && m_freeDisk - m_reserved - extra < m_limits.minFreeDiskBytes)
+    if (m_freeDisk >= 0
+        && m_freeDisk - m_grownSinceReading - m_declared - extra < m_limits.minFreeDiskBytes)
         return http::HttpError::limitExceeded(
             507,
             u"not enough free disk: %1 bytes free, %2 reserved by uploads in flight, %3 more "
@@ -194,17 +198,19 @@ UploadGate::admit(const QString &account, qint64 declared, const QString &givenN
     ++m_inFlight;
     ++m_perAccount[account];
     m_reserved += declared;
+    m_declared += declared;
     m_reservedByAccount[account] += declared;
     return std::unique_ptr<UploadTicket>(new UploadTicket(m_self, account, name, declared));
 }
 
-void UploadGate::release(const QString &account, qint64 reserved)
+void UploadGate::release(const QString &account, qint64 reserved, qint64 declared)
 {
     checkThread("UploadGate::release");
     --m_inFlight;
     if (--m_perAccount[account] <= 0)
         m_perAccount.remove(account);
     m_reserved -= reserved;
+    m_declared -= declared;
     if ((m_reservedByAccount[account] -= reserved) <= 0)
         m_reservedByAccount.remove(account);
 }

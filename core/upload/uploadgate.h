@@ -42,6 +42,7 @@ private:
     QString m_account; // the key of the per-account counts (its id)
     QString m_name; // what answers call it
     qint64 m_reserved;
+    qint64 m_declared = 0; // of m_reserved, what admission reserved (not yet written)
 };
 
 // Admission of uploads, on the HTTP thread, before a body byte is read:
@@ -81,7 +82,7 @@ private:
                                              const QString &name) const;
     std::optional<http::HttpError> roomFor(const QString &account, qint64 extra,
                                            const QString &name) const;
-    void release(const QString &account, qint64 reserved);
+    void release(const QString &account, qint64 reserved, qint64 declared);
     void checkThread(const char *what) const;
 
     QObject m_anchor; // a child of home: on the gate's thread, where releases are posted
@@ -93,6 +94,11 @@ private:
     int m_inFlight = 0;
     QHash<QString, int> m_perAccount;
     qint64 m_reserved = 0;
+    // For the disk floor: declared bodies' reservations (none of it counted
+    // as written), and what growing bodies took since the last disk reading
+    // (what they took before it, the reading shows).
+    qint64 m_declared = 0;
+    qint64 m_grownSinceReading = 0;
 };
 
 } // namespace sluice::upload
