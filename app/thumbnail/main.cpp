@@ -25,17 +25,7 @@
 #include <limits>
 #include <new>
 
-// AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it.
-#if defined(__SANITIZE_ADDRESS__)
-#define SLUICE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLUICE_ASAN 1
-#endif
-#endif
-#ifndef SLUICE_ASAN
-#define SLUICE_ASAN 0
-#endif
+#include "util/sanitizers.h" // SLUICE_ASAN: no RLIMIT_AS under AddressSanitizer
 
 using namespace Qt::StringLiterals;
 

@@ -29,22 +29,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// Writes the data dir's config.json with `tweak` applied to its limits;
-// returns the admin token when the file is created.
-QByteArray writeConfig(const QString &dataDir, const std::function<void(config::Limits &)> &tweak)
-{
-    const QString path = dataDir + u"/config.json"_s;
-    auto loaded = config::loadOrCreate(path);
-    if (!loaded)
-        return {};
-    loaded->config.datasets.clear(); // no demo database to generate here
-    loaded->config.limits.minFreeDiskBytes = 0;
-    tweak(loaded->config.limits);
-    if (!loaded->config.save(path))
-        return {};
-    return loaded->firstRunToken ? loaded->firstRunToken->toLatin1() : QByteArray();
-}
-
 QStringList tempUploads(const QString &dataDir)
 {
     return QDir(dataDir + u"/tmp"_s).entryList({u"upload-*"_s}, QDir::Files | QDir::Hidden);
@@ -170,7 +154,7 @@ void tst_CrashRecovery::killedDuringUpload()
     QFETCH(int, killAfterMs);
 
     QTemporaryDir dir;
-    const QByteArray token = writeConfig(dir.path(), [](config::Limits &) {});
+    const QByteArray token = writeDaemonConfig(dir.path(), [](config::Limits &) {});
     QVERIFY(!token.isEmpty());
     QByteArray content;
     for (int i = 0; content.size() < 4 * 1024 * 1024; ++i)
@@ -261,7 +245,7 @@ void tst_CrashRecovery::killedBetweenUploadRowAndItsJob()
     // is pending with no job; the window is too short to hit with a timed
     // kill, so the row is put in that state by hand while sluiced is down.
     QTemporaryDir dir;
-    const QByteArray token = writeConfig(dir.path(), [](config::Limits &) {});
+    const QByteArray token = writeDaemonConfig(dir.path(), [](config::Limits &) {});
     QVERIFY(!token.isEmpty());
     QByteArray id;
     {
@@ -358,7 +342,7 @@ void tst_CrashRecovery::killedDuringExpirySweep()
             l.expirySweepIntervalMs = 60 * 60'000;
         };
     };
-    const QByteArray token = writeConfig(dir.path(), limits(60 * 60'000));
+    const QByteArray token = writeDaemonConfig(dir.path(), limits(60 * 60'000));
     QVERIFY(!token.isEmpty());
     const QByteArray job
         = R"({"kind":"selftest","params":{"steps":1,"step_ms":0,"bytes_per_step":700}})";
@@ -381,7 +365,7 @@ void tst_CrashRecovery::killedDuringExpirySweep()
         QTRY_COMPARE_WITH_TIMEOUT(admin.jobTotal("&state=succeeded"), Kept, 20'000);
         d.kill9();
     }
-    writeConfig(dir.path(), limits(1000));
+    writeDaemonConfig(dir.path(), limits(1000));
     {
         Daemon d;
         QVERIFY2(d.start(dir.path()), d.output.constData());
@@ -432,7 +416,7 @@ void tst_CrashRecovery::killedDuringExpirySweep()
         QCOMPARE(after.expired + after.succeeded, Kept + Expiring);
     }
 
-    writeConfig(dir.path(), limits(60 * 60'000));
+    writeDaemonConfig(dir.path(), limits(60 * 60'000));
     Daemon d;
     QVERIFY2(d.start(dir.path()), d.output.constData());
     const Client admin {d.port, token};

@@ -22,20 +22,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QByteArray writeConfig(const QString &dataDir, const std::function<void(config::Limits &)> &tweak)
-{
-    const QString path = dataDir + u"/config.json"_s;
-    auto loaded = config::loadOrCreate(path);
-    if (!loaded)
-        return {};
-    loaded->config.datasets.clear(); // no demo database to generate here
-    loaded->config.limits.minFreeDiskBytes = 0;
-    tweak(loaded->config.limits);
-    if (!loaded->config.save(path))
-        return {};
-    return loaded->firstRunToken ? loaded->firstRunToken->toLatin1() : QByteArray();
-}
-
 struct Client
 {
     quint16 port;
@@ -56,14 +42,6 @@ struct Client
         return QJsonDocument::fromJson(call(method, path).body).object();
     }
 };
-
-QByteArray bigCsv(qsizetype atLeast)
-{
-    QByteArray csv = "n,text\r\n";
-    for (int i = 0; csv.size() < atLeast; ++i)
-        csv += QByteArray::number(i) + ",some words of text in a field\r\n";
-    return csv;
-}
 
 } // namespace
 
@@ -86,7 +64,7 @@ void tst_UploadsCrash::killedBeforeTheVerdictReachedTheUpload()
 {
     QTemporaryDir dir;
     const QByteArray token
-        = writeConfig(dir.path(), [](config::Limits &l) { l.resultTtlMs = 1000; });
+        = writeDaemonConfig(dir.path(), [](config::Limits &l) { l.resultTtlMs = 1000; });
     QVERIFY(!token.isEmpty());
     const QByteArray csv = bigCsv(24 * 1024 * 1024); // processing takes a while
     QString id;

@@ -32,14 +32,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QByteArray bigCsv(qsizetype atLeast)
-{
-    QByteArray csv = "n,text\r\n";
-    for (int i = 0; csv.size() < atLeast; ++i)
-        csv += QByteArray::number(i) + ",some words of text in a field\r\n";
-    return csv;
-}
-
 // Like ThreadHold, but queued without waiting for the thread to enter it:
 // whatever is queued to that thread before it still runs first.
 class QueuedHold

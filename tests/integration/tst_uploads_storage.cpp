@@ -241,14 +241,6 @@ void tst_UploadsStorage::serverFaultsNameNoServerPath()
 
 namespace {
 
-QByteArray bigCsv(qsizetype atLeast)
-{
-    QByteArray csv = "n,text\r\n";
-    for (int i = 0; csv.size() < atLeast; ++i)
-        csv += QByteArray::number(i) + ",some words of text in a field\r\n";
-    return csv;
-}
-
 } // namespace
 
 // An upload says its processing is done only once the engine has recorded

@@ -1,5 +1,7 @@
 #include "daemon.h"
 
+#include "config/config.h"
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QRegularExpression>
@@ -91,6 +93,22 @@ Run runSluiced(const QStringList &args)
     p.waitForFinished(20'000);
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
+}
+
+QByteArray writeDaemonConfig(const QString &dataDir,
+                             const std::function<void(config::Limits &)> &tweak)
+{
+    const QString path = dataDir + QStringLiteral("/config.json");
+    auto loaded = config::loadOrCreate(path);
+    if (!loaded)
+        return {};
+    loaded->config.datasets.clear(); // no demo database to generate here
+    loaded->config.limits.minFreeDiskBytes = 0;
+    if (tweak)
+        tweak(loaded->config.limits);
+    if (!loaded->config.save(path))
+        return {};
+    return loaded->firstRunToken ? loaded->firstRunToken->toLatin1() : QByteArray();
 }
 
 } // namespace sluice::test

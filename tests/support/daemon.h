@@ -1,8 +1,12 @@
 #pragma once
 
+#include "config/limits.h"
+
 #include <QProcess>
 #include <QStringList>
 #include <QTemporaryDir>
+
+#include <functional>
 
 namespace sluice::test {
 
@@ -40,5 +44,11 @@ struct Run
 };
 
 Run runSluiced(const QStringList &args);
+
+// Writes DATA_DIR/config.json for a sluiced of the tests: no datasets, no
+// disk floor, then `tweak` on the limits. Returns the admin token when the
+// file is created (empty once it exists).
+QByteArray writeDaemonConfig(const QString &dataDir,
+                             const std::function<void(config::Limits &)> &tweak = {});
 
 } // namespace sluice::test

@@ -177,6 +177,15 @@ private:
     bool m_done = false;
 };
 
+// A valid CSV of at least `atLeast` bytes, whose processing takes a while.
+inline QByteArray bigCsv(qsizetype atLeast)
+{
+    QByteArray csv = "n,text\r\n";
+    for (int i = 0; csv.size() < atLeast; ++i)
+        csv += QByteArray::number(i) + ",some words of text in a field\r\n";
+    return csv;
+}
+
 // One upload's row read beside the service (WAL), not through its threads.
 inline QJsonObject uploadRow(const QString &dataDir, const QString &id)
 {
