@@ -161,15 +161,16 @@ Expected<void, http::HttpError> LiveExport::start(ExportCatalog &catalog, LiveEx
     });
 
     ExportStats *stats = &catalog.stats();
-    QRunnable *runnable = QRunnable::create(
-        [pipe, spec = std::move(spec), stats, slot = std::move(slot)] {
-            runWorker(pipe, spec, stats);
-        });
+    QRunnable *runnable
+        = QRunnable::create([pipe, spec = std::move(spec), stats, slot = std::move(slot)] {
+              runWorker(pipe, spec, stats);
+          });
     if (!catalog.livePool()->tryStart(runnable)) {
         delete runnable;
         return http::HttpError {
-            503, u"%1 live exports are running; try again shortly or submit a job"_s.arg(
-                     ExportCatalog::MaxLiveExports)};
+            503,
+            u"%1 live exports are running; try again shortly or submit a job"_s.arg(
+                ExportCatalog::MaxLiveExports)};
     }
     return {};
 }

@@ -2,8 +2,8 @@
 // queue (the queue, the account's jobs and results, the kind's own cap and
 // its need of free disk), for new jobs and manual retries alike. On the
 // engine's thread.
-#include "jobs/jobengine.h"
 #include "jobs/attempt_p.h" // diskFloorProblem()
+#include "jobs/jobengine.h"
 
 using namespace Qt::StringLiterals;
 
@@ -20,8 +20,7 @@ QStringList JobEngine::exemptKinds() const
     return kinds;
 }
 
-std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
-                                                   const QString &ownerName,
+std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId, const QString &ownerName,
                                                    const QString &kindName)
 {
     const QStringList exempt = exemptKinds();
@@ -37,8 +36,8 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId,
         refusal = Refusal {Refusal::Reason::AccountBusy,
                            u"account '%1' has too many queued and running jobs"_s.arg(ownerName),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
-    } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId);
-               ownResults && held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
+    } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId); ownResults
+               && held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
         refusal = Refusal {Refusal::Reason::AccountResults,
                            u"account '%1' holds %2 bytes of job results; delete some "
                            "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(ownerName)

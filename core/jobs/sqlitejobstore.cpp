@@ -281,10 +281,11 @@ Expected<JobCounts> SqliteJobStore::counts(const QStringList &exemptKinds)
     QStringList marks;
     for (qsizetype i = 0; i < exemptKinds.size(); ++i)
         marks.append(u"?"_s);
-    query.prepare(u"SELECT owner_id, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
-                  " WHERE result_path <> ''"_s
-                  % (marks.isEmpty() ? QString() : u" AND kind NOT IN ("_s % marks.join(u',') % u')')
-                  % u" GROUP BY owner_id"_s);
+    query.prepare(
+        u"SELECT owner_id, COALESCE(SUM(MAX(result_size, 0)), 0), COUNT(*) FROM jobs"
+        " WHERE result_path <> ''"_s
+        % (marks.isEmpty() ? QString() : u" AND kind NOT IN ("_s % marks.join(u',') % u')')
+        % u" GROUP BY owner_id"_s);
     for (const QString &kind : exemptKinds)
         query.addBindValue(kind);
     if (!query.exec())

@@ -201,8 +201,8 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
     spec.gzip = gzip;
     spec.batchRows = limits.exportBatchRows;
     spec.stallTimeoutMs = limits.exportStallTimeoutMs;
-    spec.account = principalOf(ex).accountId.isEmpty() ? principalOf(ex).account
-                                                       : principalOf(ex).accountId;
+    spec.account
+        = principalOf(ex).accountId.isEmpty() ? principalOf(ex).account : principalOf(ex).accountId;
     spec.accountName = principalOf(ex).account;
     spec.maxPerAccount = limits.maxLiveExportsPerAccount;
     if (request->format == exports::Format::CsvGzip)

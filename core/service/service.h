@@ -27,7 +27,7 @@ class JobEngine;
 namespace sluice::upload {
 class UploadStore;
 struct ImageDecodeLimits;
-}
+} // namespace sluice::upload
 namespace sluice::exports {
 class ExportCatalog;
 }

@@ -36,9 +36,9 @@ upload::UploadSinkContext sinkContext(const UploadRoutesContext &context)
 std::unique_ptr<upload::UploadTicket> admit(Exchange &ex, const UploadRoutesContext &context)
 {
     const auto &request = ex.request();
-    auto admitted = context.gate->admit(
-        request.accountId.isEmpty() ? request.account : request.accountId,
-        qint64(request.contentLength.value_or(0)), request.account);
+    auto admitted
+        = context.gate->admit(request.accountId.isEmpty() ? request.account : request.accountId,
+                              qint64(request.contentLength.value_or(0)), request.account);
     if (auto *error = std::get_if<HttpError>(&admitted)) {
         Response resp = Response::error(*error);
         if (error->status == 429 || error->status == 503)

@@ -144,8 +144,7 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
         return http::HttpError::limitExceeded(
             507,
             u"account %1 stores %2 bytes of uploads and has %3 in flight; %4 more would pass "
-            "max_account_stored_upload_bytes (delete uploads with DELETE /uploads/{id})"_s
-                .arg(name)
+            "max_account_stored_upload_bytes (delete uploads with DELETE /uploads/{id})"_s.arg(name)
                 .arg(stored)
                 .arg(own - extra)
                 .arg(extra),

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "config/limits.h"
-#include "upload/storedbytes.h"
 #include "http/httptypes.h"
+#include "upload/storedbytes.h"
 
 #include <QHash>
 #include <QMutex>

@@ -69,7 +69,8 @@ Expected<bool> recordFindings(QSqlDatabase &db, const QString &id, const QString
 // The verdict of the job's attempt `attempt` (done, failed or not_queued);
 // `outcome` empty: the findings stay as recorded.
 Expected<bool> settle(QSqlDatabase &db, const QString &id, const QString &jobId,
-                      ProcessingState state, int attempt, const std::optional<QJsonObject> &outcome);
+                      ProcessingState state, int attempt,
+                      const std::optional<QJsonObject> &outcome);
 // Pending again (the job was retried): findings of settled attempts go.
 Expected<bool> reopen(QSqlDatabase &db, const QString &id, const QString &jobId);
 // A pending upload whose job is gone loses it, to be queued again.

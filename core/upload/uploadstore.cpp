@@ -290,9 +290,10 @@ void UploadStore::requeue(const QString &uploadId, const QString &jobId)
     const auto found = uploaddb::find(db, uploadId);
     if (!found || !*found)
         return;
-    emit event(u"processing_requeued"_s, uploadId,
-               u"processing job %1 is gone before its verdict reached the upload: queued again"_s
-                   .arg(jobId));
+    emit event(
+        u"processing_requeued"_s, uploadId,
+        u"processing job %1 is gone before its verdict reached the upload: queued again"_s.arg(
+            jobId));
     queueProcessing({**found}, this, [](StoreResult<QList<UploadRecord>>) {});
 }
 
@@ -449,8 +450,8 @@ void UploadStore::submitNext(const std::shared_ptr<Submission> &s)
     }
     const UploadRecord &r = s->records[s->next];
     m_engine->submit(
-        UploadProcessJob::kindName(), QJsonObject {{u"upload"_s, r.id}}, {r.accountId, r.account, false}, this,
-        [this, s](jobs::SubmitResult result) {
+        UploadProcessJob::kindName(), QJsonObject {{u"upload"_s, r.id}},
+        {r.accountId, r.account, false}, this, [this, s](jobs::SubmitResult result) {
             if (m_closed) {
                 submitNext(s); // replies
                 return;

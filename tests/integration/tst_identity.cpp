@@ -92,10 +92,10 @@ void tst_Identity::reAddedNameIsANewAccount()
         {"DELETE", "/uploads/{id}", uploadId, UnknownUpload},
     };
     for (const Probe &p : probes) {
-        const Reply stranger = s.call(p.method, QByteArray(p.path).replace("{id}", p.id.toLatin1()),
-                                      newDave);
-        const Reply unknown = s.call(
-            p.method, QByteArray(p.path).replace("{id}", p.unknown.toLatin1()), newDave);
+        const Reply stranger
+            = s.call(p.method, QByteArray(p.path).replace("{id}", p.id.toLatin1()), newDave);
+        const Reply unknown
+            = s.call(p.method, QByteArray(p.path).replace("{id}", p.unknown.toLatin1()), newDave);
         const QByteArray what = p.method + ' ' + p.path + ": " + stranger.body;
         QVERIFY2(stranger.status == 404, what.constData());
         QCOMPARE(stranger.status, unknown.status);
@@ -105,7 +105,8 @@ void tst_Identity::reAddedNameIsANewAccount()
 
     // Nothing was taken from the old account: an admin still sees it all,
     // under the old id and the name it had.
-    const QJsonObject job = AccountDaemon::json(s.call("GET", "/jobs/" + exportJob.toLatin1(), root));
+    const QJsonObject job
+        = AccountDaemon::json(s.call("GET", "/jobs/" + exportJob.toLatin1(), root));
     QCOMPARE(job.value(u"owner"_s).toString(), u"dave"_s);
     QCOMPARE(job.value(u"owner_id"_s).toString(), oldDaveId);
     QCOMPARE(s.call("GET", "/uploads/" + uploadId.toLatin1() + "/content", root).body, Csv);
@@ -138,9 +139,10 @@ void tst_Identity::nameOwnedDataMigrates()
     {
         QFile config(s.configPath());
         QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write("{\"version\": 1, \"listen\": \"127.0.0.1:0\", \"datasets\": [], \"accounts\": ["
-                     + account("root", true, rootToken) + ", "
-                     + account("alice", false, aliceToken) + "]}\n");
+        config.write(
+            "{\"version\": 1, \"listen\": \"127.0.0.1:0\", \"datasets\": [], \"accounts\": ["
+            + account("root", true, rootToken) + ", " + account("alice", false, aliceToken)
+            + "]}\n");
     }
     const QString aliceJob = u"aliceJob00000000000000"_s, goneJob = u"goneJob000000000000000"_s;
     QVERIFY(QDir().mkpath(dataDir + u"/results"_s));
@@ -151,9 +153,10 @@ void tst_Identity::nameOwnedDataMigrates()
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(result);
     }
-    QString error = writeVersion1JobStore(
-        dataDir + u"/jobs.db"_s, {{aliceJob, u"alice"_s, u"succeeded"_s, resultPath, result.size()},
-                                  {goneJob, u"gone"_s, u"succeeded"_s, {}, -1}});
+    QString error
+        = writeVersion1JobStore(dataDir + u"/jobs.db"_s,
+                                {{aliceJob, u"alice"_s, u"succeeded"_s, resultPath, result.size()},
+                                 {goneJob, u"gone"_s, u"succeeded"_s, {}, -1}});
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QString aliceUpload = u"u0000000000000000000000000000a11c"_s;
     const QString goneUpload = u"u00000000000000000000000000000de1"_s;
@@ -163,10 +166,9 @@ void tst_Identity::nameOwnedDataMigrates()
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(Csv);
     }
-    error = writeFirstUploadStore(
-        dataDir + u"/uploads.db"_s,
-        {{aliceUpload, u"alice"_s, u"a.csv"_s, Csv.size(), hexOf(Csv)},
-         {goneUpload, u"gone"_s, u"g.csv"_s, Csv.size(), hexOf(Csv)}});
+    error = writeFirstUploadStore(dataDir + u"/uploads.db"_s,
+                                  {{aliceUpload, u"alice"_s, u"a.csv"_s, Csv.size(), hexOf(Csv)},
+                                   {goneUpload, u"gone"_s, u"g.csv"_s, Csv.size(), hexOf(Csv)}});
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     QVERIFY2(s.start(), s.daemon.output.constData());
@@ -174,7 +176,8 @@ void tst_Identity::nameOwnedDataMigrates()
     // alice keeps what her name owned...
     const QJsonObject jobs = AccountDaemon::json(s.call("GET", "/jobs", aliceToken));
     QCOMPARE(jobs.value(u"total"_s).toInt(), 1);
-    const QJsonObject job = AccountDaemon::json(s.call("GET", "/jobs/" + aliceJob.toLatin1(), aliceToken));
+    const QJsonObject job
+        = AccountDaemon::json(s.call("GET", "/jobs/" + aliceJob.toLatin1(), aliceToken));
     QCOMPARE(job.value(u"owner"_s).toString(), u"alice"_s);
     QCOMPARE(job.value(u"owner_id"_s).toString(), u"name:alice"_s);
     QCOMPARE(s.call("GET", "/jobs/" + aliceJob.toLatin1() + "/result", aliceToken).body, result);
@@ -186,7 +189,8 @@ void tst_Identity::nameOwnedDataMigrates()
     // ...but not what a name no longer in the config owned: only admins see that.
     QCOMPARE(s.call("GET", "/jobs/" + goneJob.toLatin1(), aliceToken).status, 404);
     QCOMPARE(s.call("GET", "/uploads/" + goneUpload.toLatin1(), aliceToken).status, 404);
-    const QJsonObject gone = AccountDaemon::json(s.call("GET", "/jobs/" + goneJob.toLatin1(), rootToken));
+    const QJsonObject gone
+        = AccountDaemon::json(s.call("GET", "/jobs/" + goneJob.toLatin1(), rootToken));
     QCOMPARE(gone.value(u"owner"_s).toString(), u"gone"_s);
     QCOMPARE(s.call("GET", "/uploads/" + goneUpload.toLatin1(), rootToken).status, 200);
 

@@ -95,9 +95,8 @@ void tst_Revocation::revokeEndsExportAndDownload()
         big[i] = char('a' + i % 26);
     const Reply uploaded = s.send("PUT", "/uploads/big.txt", dave, big, "text/plain");
     QCOMPARE(uploaded.status, 201);
-    const QByteArray content
-        = "/uploads/" + AccountDaemon::json(uploaded).value(u"id"_s).toString().toLatin1()
-        + "/content";
+    const QByteArray content = "/uploads/"
+        + AccountDaemon::json(uploaded).value(u"id"_s).toString().toLatin1() + "/content";
 
     // The demo database first (a 503 while it is generated).
     const QByteArray exportPath = "/exports/orders.csv?from=2025-01-01&to=2025-12-31";
@@ -147,9 +146,9 @@ void tst_Revocation::revokeEndsUpload()
     // An upload under way: the head and a first part of a much longer body.
     const qint64 declared = 64 * 1024 * 1024;
     RawClient upload(s.port());
-    upload.send(AccountDaemon::head("PUT", "/uploads/slow.txt", dave,
-                                    "Content-Type: text/plain\r\nContent-Length: "
-                                        + QByteArray::number(declared) + "\r\n"));
+    upload.send(AccountDaemon::head(
+        "PUT", "/uploads/slow.txt", dave,
+        "Content-Type: text/plain\r\nContent-Length: " + QByteArray::number(declared) + "\r\n"));
     upload.send(QByteArray(1024 * 1024, 'x'));
     QTRY_VERIFY_WITH_TIMEOUT(!s.uploadTempFiles().isEmpty(), 10'000);
 

@@ -103,9 +103,8 @@ void tst_UploadsCrash::killedBeforeTheVerdictReachedTheUpload()
     QJsonObject processing;
     const bool done = QTest::qWaitFor(
         [&] {
-            processing = client.json("GET", "/uploads/" + id.toLatin1())
-                             .value(u"processing"_s)
-                             .toObject();
+            processing
+                = client.json("GET", "/uploads/" + id.toLatin1()).value(u"processing"_s).toObject();
             return processing.value(u"state"_s).toString() == u"done"_s;
         },
         5000);

@@ -44,15 +44,15 @@ public:
     explicit QueuedHold(QObject *object, bool thenSendPosted = false, bool firstSendPosted = false)
         : m_state(std::make_shared<State>())
     {
-        QMetaObject::invokeMethod(object, [state = m_state, object, thenSendPosted,
-                                           firstSendPosted] {
-            if (firstSendPosted)
-                QCoreApplication::sendPostedEvents(object);
-            state->entered.release();
-            state->released.acquire();
-            if (thenSendPosted)
-                QCoreApplication::sendPostedEvents(object);
-        });
+        QMetaObject::invokeMethod(object,
+                                  [state = m_state, object, thenSendPosted, firstSendPosted] {
+                                      if (firstSendPosted)
+                                          QCoreApplication::sendPostedEvents(object);
+                                      state->entered.release();
+                                      state->released.acquire();
+                                      if (thenSendPosted)
+                                          QCoreApplication::sendPostedEvents(object);
+                                  });
     }
     ~QueuedHold() { release(); }
     bool waitEntered(int ms) { return m_state->entered.tryAcquire(1, ms); }
@@ -184,9 +184,7 @@ void tst_UploadsJobFollow::verdictRecordedAtShutdownIsFollowedAfterItsResultExpi
     // recorded); its outcome waits for the engine.
     ThreadHold engine(f.service->jobEngine());
     QVERIFY(QTest::qWaitFor(
-        [&] {
-            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s);
-        },
+        [&] { return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s); },
         15'000));
     QTest::qWait(300); // the worker returns
 
@@ -245,9 +243,7 @@ void tst_UploadsJobFollow::retriedJobDeletedInTheSameBatchLeavesNoStaleVerdict()
     QVERIFY(second.waitEntered(10'000));
     QCOMPARE(retry.read(10'000).status, 200);
     QVERIFY(QTest::qWaitFor(
-        [&] {
-            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s);
-        },
+        [&] { return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s); },
         10'000));
     QTest::qWait(300); // the worker returns; its outcome is queued to the engine
     RawClient remove(f.port);
@@ -339,8 +335,7 @@ void tst_UploadsJobFollow::cancelledJobsLateFindingsDoNotReplaceTheVerdict()
     // The job reads the file it opened; its thumbnail reader opens the path.
     const QString fifo = f.dataDir + u"/uploads/fifo"_s;
     QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
-    QCOMPARE(::rename(QFile::encodeName(fifo).constData(), QFile::encodeName(path).constData()),
-             0);
+    QCOMPARE(::rename(QFile::encodeName(fifo).constData(), QFile::encodeName(path).constData()), 0);
     const Reply r = client.read(30'000);
     QCOMPARE(r.status, 201);
     const QByteArray job = f.json(r).value(u"job"_s).toString().toLatin1();
@@ -365,8 +360,8 @@ void tst_UploadsJobFollow::cancelledJobsLateFindingsDoNotReplaceTheVerdict()
             return row.value(u"processing"_s).toString() == u"failed"_s;
         },
         10'000));
-    QVERIFY(row.value(u"outcome"_s).toObject().value(u"error"_s).toString().contains(
-        u"cancelled"_s));
+    QVERIFY(
+        row.value(u"outcome"_s).toObject().value(u"error"_s).toString().contains(u"cancelled"_s));
 
     // The attempt goes on: the image arrives. (Since thumbnails are made by a
     // helper process that the cancel kills, nobody may read the FIFO any
@@ -382,9 +377,9 @@ void tst_UploadsJobFollow::cancelledJobsLateFindingsDoNotReplaceTheVerdict()
     row = uploadRow(f.dataDir, id);
     QCOMPARE(row.value(u"processing"_s).toString(), u"failed"_s);
     // The cancelled job's verdict keeps its error.
-    QVERIFY2(row.value(u"outcome"_s).toObject().value(u"error"_s).toString().contains(
-                 u"cancelled"_s),
-             QJsonDocument(row).toJson(QJsonDocument::Compact).constData());
+    QVERIFY2(
+        row.value(u"outcome"_s).toObject().value(u"error"_s).toString().contains(u"cancelled"_s),
+        QJsonDocument(row).toJson(QJsonDocument::Compact).constData());
 }
 
 // Finding 2, second form. Cancelling an upload's queued job and deleting
@@ -399,15 +394,16 @@ void tst_UploadsJobFollow::jobCancelledAndDeletedInTheSameBatchIsNotQueuedAgain(
     limits.maxActiveJobs = 1;
     UploadFixture f(limits);
     const QByteArray body = R"({"kind":"selftest","params":{"steps":300,"step_ms":100}})";
-    const QByteArray selftest = f.json(request(f.port, f.head("POST", "/jobs", f.admin,
-                                                              "Content-Type: application/json\r\n"
-                                                              "Content-Length: "
-                                                                  + QByteArray::number(body.size())
-                                                                  + "\r\n")
-                                                           + body))
-                                    .value(u"id"_s)
-                                    .toString()
-                                    .toLatin1();
+    const QByteArray selftest
+        = f.json(request(f.port,
+                         f.head("POST", "/jobs", f.admin,
+                                "Content-Type: application/json\r\n"
+                                "Content-Length: "
+                                    + QByteArray::number(body.size()) + "\r\n")
+                             + body))
+              .value(u"id"_s)
+              .toString()
+              .toLatin1();
     QVERIFY(!selftest.isEmpty());
     QTRY_COMPARE(jobState(f, selftest), u"running"_s);
 
@@ -472,8 +468,7 @@ void tst_UploadsJobFollow::thumbnailIsServedOnlyOnceProcessingIsDone()
     QCOMPARE(client.read(10'000).status, 201);
     QVERIFY(QTest::qWaitFor(
         [&] {
-            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(
-                u"thumbnail"_s);
+            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"thumbnail"_s);
         },
         10'000));
     QCOMPARE(uploadRow(f.dataDir, id).value(u"processing"_s).toString(), u"pending"_s);

@@ -309,8 +309,7 @@ void tst_UploadsLimits::accountShareOfStoredBytes()
     QCOMPARE(first.status, 201);
     const Reply refused = f.put("small.txt", small, f.alice);
     QCOMPARE(refused.status, 507);
-    QCOMPARE(f.json(refused).value(u"limit"_s).toString(),
-             u"max_account_stored_upload_bytes"_s);
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"max_account_stored_upload_bytes"_s);
     QVERIFY2(f.json(refused).value(u"error"_s).toString().contains(u"716800"_s),
              refused.body.constData()); // what the account stores already
     QCOMPARE(f.put("small.txt", small, f.bob).status, 201);

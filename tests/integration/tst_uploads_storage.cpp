@@ -239,9 +239,7 @@ void tst_UploadsStorage::serverFaultsNameNoServerPath()
     QVERIFY(f.storedFiles().isEmpty());
 }
 
-namespace {
-
-} // namespace
+namespace { } // namespace
 
 // An upload says its processing is done only once the engine has recorded
 // its job as succeeded: a client that sees "done" and then reads, or
@@ -314,9 +312,7 @@ void tst_UploadsStorage::lateJobRecordDoesNotUndoAVerdict()
     std::optional<ThreadHold> store(std::in_place, f.service->uploadStore());
     engine.reset();
     QVERIFY(QTest::qWaitFor(
-        [&] {
-            return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s);
-        },
+        [&] { return uploadRow(f.dataDir, id).value(u"outcome"_s).toObject().contains(u"rows"_s); },
         10'000));
     store.reset();
 

@@ -26,9 +26,8 @@ struct AccountDaemon
 
     Run token(const QStringList &args) const
     {
-        return runSluiced(QStringList {QStringLiteral("--data-dir"), dir.path(),
-                                       QStringLiteral("token")}
-                          + args);
+        return runSluiced(
+            QStringList {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("token")} + args);
     }
     // Creates the account (or adds a token to it) and returns the new token.
     QString add(const QString &name, bool admin = false) const
@@ -55,11 +54,12 @@ struct AccountDaemon
     {
         if (token({QStringLiteral("list")}).exitCode != 0)
             return false;
-        return config::updateConfigFile(configPath(), [demoRows](config::Config &c) {
-                   for (config::Dataset &d : c.datasets)
-                       d.demoRows = demoRows;
-                   return Expected<void> {};
-               })
+        return config::updateConfigFile(configPath(),
+                                        [demoRows](config::Config &c) {
+                                            for (config::Dataset &d : c.datasets)
+                                                d.demoRows = demoRows;
+                                            return Expected<void> {};
+                                        })
             .hasValue();
     }
     bool start() { return daemon.start(dir.path()); }
@@ -79,8 +79,8 @@ struct AccountDaemon
     {
         return request(port(),
                        head(method, path, token,
-                            "Content-Type: " + type + "\r\nContent-Length: "
-                                + QByteArray::number(body.size()) + "\r\n")
+                            "Content-Type: " + type
+                                + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
                            + body,
                        15'000);
     }

@@ -101,7 +101,8 @@ struct Harness
                         const QString &owner = u"alice"_s)
     {
         std::optional<SubmitResult> result;
-        engine->submit(kind, params, {owner, owner, false}, &replyTo, [&](SubmitResult r) { result = r; });
+        engine->submit(kind, params, {owner, owner, false}, &replyTo,
+                       [&](SubmitResult r) { result = r; });
         if (!QTest::qWaitFor([&] { return result.has_value(); }, 5000))
             qWarning("no reply from the job engine within 5 s");
         return result.value_or(SubmitResult {});

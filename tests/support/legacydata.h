@@ -85,22 +85,21 @@ inline QString writeVersion1JobStore(const QString &path, const QList<LegacyJob>
     const qint64 expires = now + 24 * 3600 * 1000;
     for (const LegacyJob &job : jobs) {
         const bool finished = job.state != QStringLiteral("queued");
-        sql.append(QStringLiteral(
-                       "INSERT INTO jobs VALUES (%1, 'selftest', %2, '{\"steps\":1}', %3, 1, 3,"
-                       " %4, %4, %4, %5, NULL, 1, %6, 1.0, NULL, NULL, %7, %8, %9, %10, %11,"
-                       " '[]')")
-                       .arg(quoted(job.id), quoted(job.owner), quoted(job.state))
-                       .arg(now)
-                       .arg(finished ? QString::number(now) : QStringLiteral("NULL"))
-                       .arg(qMax<qint64>(job.resultSize, 0))
-                       .arg(quoted(job.resultPath))
-                       .arg(job.resultSize)
-                       .arg(job.resultPath.isEmpty() ? QStringLiteral("NULL")
-                                                     : quoted(job.id + QStringLiteral(".txt")))
-                       .arg(job.resultPath.isEmpty() ? QStringLiteral("NULL")
-                                                     : quoted(QStringLiteral("text/plain")))
-                       .arg(job.resultPath.isEmpty() ? QStringLiteral("NULL")
-                                                     : QString::number(expires)));
+        sql.append(
+            QStringLiteral("INSERT INTO jobs VALUES (%1, 'selftest', %2, '{\"steps\":1}', %3, 1, 3,"
+                           " %4, %4, %4, %5, NULL, 1, %6, 1.0, NULL, NULL, %7, %8, %9, %10, %11,"
+                           " '[]')")
+                .arg(quoted(job.id), quoted(job.owner), quoted(job.state))
+                .arg(now)
+                .arg(finished ? QString::number(now) : QStringLiteral("NULL"))
+                .arg(qMax<qint64>(job.resultSize, 0))
+                .arg(quoted(job.resultPath))
+                .arg(job.resultSize)
+                .arg(job.resultPath.isEmpty() ? QStringLiteral("NULL")
+                                              : quoted(job.id + QStringLiteral(".txt")))
+                .arg(job.resultPath.isEmpty() ? QStringLiteral("NULL")
+                                              : quoted(QStringLiteral("text/plain")))
+                .arg(job.resultPath.isEmpty() ? QStringLiteral("NULL") : QString::number(expires)));
     }
     return runSql(path, sql);
 }

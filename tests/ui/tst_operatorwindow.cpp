@@ -92,8 +92,8 @@ struct Fixture
     {
         QString id;
         QObject context;
-        service->jobEngine()->submit(u"selftest"_s, params, {u"tester"_s, u"tester"_s, true}, &context,
-                                     [&id](const jobs::SubmitResult &r) {
+        service->jobEngine()->submit(u"selftest"_s, params, {u"tester"_s, u"tester"_s, true},
+                                     &context, [&id](const jobs::SubmitResult &r) {
                                          if (r.job)
                                              id = r.job->id;
                                      });

@@ -221,7 +221,8 @@ void tst_Config::accountIds()
     const auto v2 = [](const QByteArray &accounts) {
         return Config::fromJson("{\"version\": 2, \"accounts\": [" + accounts + "]}", u"c.json"_s);
     };
-    const auto ok = v2(R"({"id": "Zm9vYmFyYmF6cXV4cXV1eA", "name": "a"}, {"id": "name:b", "name": "b"})");
+    const auto ok
+        = v2(R"({"id": "Zm9vYmFyYmF6cXV4cXV1eA", "name": "a"}, {"id": "name:b", "name": "b"})");
     QVERIFY2(ok, failureOf(ok).constData());
     QCOMPARE(ok->accountById(u"Zm9vYmFyYmF6cXV4cXV1eA")->name, u"a"_s);
     QCOMPARE(ok->accountById(u"name:b")->name, u"b"_s);
@@ -302,8 +303,7 @@ void tst_Config::malformedFileIsRejected_data()
     QTest::addRow("id in a version 1 file")
         << 9
         << "            \"id\": \"Zm9vYmFyYmF6cXV4cXV1eA\",\n            \"name\": \"operator\","_ba
-        << 9
-        << u"accounts[0].id: unknown key"_s;
+        << 9 << u"accounts[0].id: unknown key"_s;
     QTest::addRow("version string")
         << 2 << "    \"version\": \"1\","_ba << 2 << u"version: unsupported version \"1\""_s;
     QTest::addRow("listen without port")

@@ -162,7 +162,8 @@ void tst_JobEngine::evictionTakesFromTheAccountOverItsShare()
     h.engine->setLimits(limits);
     QTRY_COMPARE(toString(h.state(alices.first())), toString(JobState::Expired));
     QCOMPARE(toString(h.state(alices.last())), toString(JobState::Succeeded));
-    QCOMPARE(toString(h.state(bobs.job->id)), toString(JobState::Succeeded)); // older, other account
+    QCOMPARE(toString(h.state(bobs.job->id)),
+             toString(JobState::Succeeded)); // older, other account
 }
 
 void tst_JobEngine::activeCapIsNeverExceeded()

@@ -159,7 +159,8 @@ void tst_JobEngineControl::manualRetryByOwnerOrAdminOnly()
     QTRY_STATE(h, id, JobState::Failed);
     QCOMPARE(h.control(&JobEngine::retry, id, {u"mallory"_s, u"mallory"_s, false}).status,
              ControlResult::Status::NotFound);
-    QCOMPARE(h.control(&JobEngine::retry, id, {u"root"_s, u"root"_s, true}).status, ControlResult::Status::Ok);
+    QCOMPARE(h.control(&JobEngine::retry, id, {u"root"_s, u"root"_s, true}).status,
+             ControlResult::Status::Ok);
     QTRY_STATE(h, id, JobState::Succeeded); // attempt 2 no longer fails on purpose
     QCOMPARE(h.job(id).attempts, 2);
     QCOMPARE(h.control(&JobEngine::retry, id).status, ControlResult::Status::Conflict); // succeeded

@@ -109,9 +109,9 @@ void tst_JobStorePersistence::recordRoundTrips_data()
     QTest::addRow("defaults: null times and strings") << makeJob(newJobId());
 
     JobRecord empty = fullRecord();
-    for (QString *text : {&empty.kind, &empty.owner, &empty.ownerId, &empty.lastError,
-                          &empty.errorReason,
-                          &empty.resultPath, &empty.resultName, &empty.resultMime})
+    for (QString *text :
+         {&empty.kind, &empty.owner, &empty.ownerId, &empty.lastError, &empty.errorReason,
+          &empty.resultPath, &empty.resultName, &empty.resultMime})
         *text = u""_s;
     empty.params = {};
     empty.attemptLog = {};
@@ -287,8 +287,10 @@ void tst_JobStorePersistence::migratesNameOwnersToAccountIds()
     QTemporaryDir dir;
     const QString path = dir.filePath(u"jobs.db"_s);
     const QString aliceJob = newJobId(), goneJob = newJobId();
-    const QString error = sluice::test::writeVersion1JobStore(
-        path, {{aliceJob, u"alice"_s, u"queued"_s, {}, -1}, {goneJob, u"gone"_s, u"succeeded"_s, {}, -1}});
+    const QString error
+        = sluice::test::writeVersion1JobStore(path,
+                                              {{aliceJob, u"alice"_s, u"queued"_s, {}, -1},
+                                               {goneJob, u"gone"_s, u"succeeded"_s, {}, -1}});
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     auto store = SqliteJobStore::open(path);

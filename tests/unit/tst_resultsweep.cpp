@@ -74,8 +74,8 @@ void tst_ResultSweep::expiredGoWhateverTheShare()
 {
     JobRecord old = result(u"b1"_s, u"bob"_s, 10, 120);
     old.resultExpiresAt = Now.addSecs(-1);
-    const auto removals = planResultSweep({old, result(u"a1"_s, u"alice"_s, 10, 60)},
-                                          budget(1000, 500), Now);
+    const auto removals
+        = planResultSweep({old, result(u"a1"_s, u"alice"_s, 10, 60)}, budget(1000, 500), Now);
     QCOMPARE(ids(removals), QStringList {u"b1"_s});
     QVERIFY(removals.first().expired);
 }
@@ -98,9 +98,9 @@ void tst_ResultSweep::overBudgetTakesFromTheLargestHolder()
 void tst_ResultSweep::accountOverItsShareLosesItsOldest()
 {
     // Within the budget, but alice holds more than her share.
-    const QList<JobRecord> jobs {
-        result(u"b1"_s, u"bob"_s, 100, 300), result(u"a1"_s, u"alice"_s, 300, 200),
-        result(u"a2"_s, u"alice"_s, 300, 100)};
+    const QList<JobRecord> jobs {result(u"b1"_s, u"bob"_s, 100, 300),
+                                 result(u"a1"_s, u"alice"_s, 300, 200),
+                                 result(u"a2"_s, u"alice"_s, 300, 100)};
     const auto removals = planResultSweep(jobs, budget(10'000, 500), Now);
     QCOMPARE(ids(removals), QStringList {u"a1"_s});
     QVERIFY(removals.first().why.contains(u"max_account_result_bytes"_s));
@@ -151,17 +151,16 @@ void tst_ResultSweep::everyoneOverAnEqualPartMayLose()
 // although the overshoot is entirely alice's.
 void tst_ResultSweep::withinOwnQuotaNotEvictedForAnAccountOverItsQuota()
 {
-    const QList<JobRecord> jobs {result(u"b1"_s, u"bob"_s, 200, 300),
-                                 result(u"b2"_s, u"bob"_s, 200, 200),
-                                 result(u"c1"_s, u"carol"_s, 50, 100),
-                                 result(u"a1"_s, u"alice"_s, 300, 5),
-                                 result(u"a2"_s, u"alice"_s, 300, 1)};
+    const QList<JobRecord> jobs {
+        result(u"b1"_s, u"bob"_s, 200, 300), result(u"b2"_s, u"bob"_s, 200, 200),
+        result(u"c1"_s, u"carol"_s, 50, 100), result(u"a1"_s, u"alice"_s, 300, 5),
+        result(u"a2"_s, u"alice"_s, 300, 1)};
     // max_result_bytes 1000, max_account_result_bytes 450: alice 600 (over),
     // bob 400 (within), carol 50; all together 1050.
     const auto removals = planResultSweep(jobs, budget(1000, 450), Now);
-    QVERIFY2(removals.isEmpty(), qPrintable(ids(removals).join(u", "_s) + u": "_s
-                                            + (removals.isEmpty() ? QString()
-                                                                  : removals.first().why)));
+    QVERIFY2(removals.isEmpty(),
+             qPrintable(ids(removals).join(u", "_s) + u": "_s
+                        + (removals.isEmpty() ? QString() : removals.first().why)));
 }
 
 // Upload processing reports (JobKind::countsAsAccountResult() false) do
@@ -170,7 +169,8 @@ void tst_ResultSweep::exemptKindsCountTowardsTheBudgetOnly()
 {
     config::Limits l = budget(10'000, 10'000);
     l.maxResultsPerAccount = 1;
-    QList<JobRecord> jobs {result(u"r1"_s, u"alice"_s, 10, 400), result(u"r2"_s, u"alice"_s, 10, 300),
+    QList<JobRecord> jobs {result(u"r1"_s, u"alice"_s, 10, 400),
+                           result(u"r2"_s, u"alice"_s, 10, 300),
                            result(u"e1"_s, u"alice"_s, 10, 200)};
     jobs[0].kind = jobs[1].kind = u"upload.process"_s;
     jobs[2].kind = u"export"_s;

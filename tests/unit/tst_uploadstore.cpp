@@ -145,8 +145,8 @@ void tst_UploadStore::afterShutdownEveryCallIsAnswered()
     m_store->get(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, u"alice"_s, false}, &replyTo,
                  [&found](auto r) { found = std::move(r); });
     std::optional<StoreResult<bool>> removed;
-    m_store->remove(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, u"alice"_s, false}, &replyTo,
-                    [&removed](auto r) { removed = std::move(r); });
+    m_store->remove(u"u0123456789abcdef0123456789abcdef"_s, {u"alice"_s, u"alice"_s, false},
+                    &replyTo, [&removed](auto r) { removed = std::move(r); });
     QTRY_VERIFY(found && removed);
     QCOMPARE(found->error().kind, StoreError::Kind::Unavailable);
     QCOMPARE(removed->error().kind, StoreError::Kind::Unavailable);
