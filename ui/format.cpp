@@ -62,6 +62,8 @@ QString formatLimit(qint64 value, const char *unit)
         return formatBytes(double(value)) + u"/s"_s;
     if (std::strcmp(unit, "ms") == 0)
         return formatDuration(value);
+    if (std::strcmp(unit, "percent") == 0)
+        return QLocale().toString(value) + u" %"_s;
     if (std::strcmp(unit, "days") == 0)
         return QCoreApplication::translate("sluice::ui", "%n day(s)", nullptr, int(value));
     return QLocale().toString(value);

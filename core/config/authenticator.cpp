@@ -72,6 +72,7 @@ QByteArrayView bearerToken(QByteArrayView value)
 Authenticator::Authenticator(const QList<Account> &accounts)
 {
     for (const Account &account : accounts) {
+        m_dataAccounts += account.metricsOnly ? 0 : 1;
         const int principal = int(m_principals.size());
         m_principals.push_back(
             Principal {account.name, account.admin, account.id, {}, account.metricsOnly});

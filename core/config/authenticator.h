@@ -36,6 +36,9 @@ public:
     // stands for another account). Requests in flight are checked with it
     // when the accounts change.
     bool stillAdmits(const Principal &principal) const;
+    // Accounts that may hold data (not scrape accounts), with or without a
+    // token: those that share the wholes of Limits::accountShare().
+    int dataAccounts() const { return m_dataAccounts; }
 
 private:
     struct Entry
@@ -45,6 +48,7 @@ private:
     };
     std::vector<Entry> m_entries;
     std::vector<Principal> m_principals;
+    int m_dataAccounts = 0;
 };
 
 } // namespace sluice::config

@@ -86,6 +86,11 @@ constexpr std::array Fields {
                 "Time over which min_transfer_rate_bytes_per_s is averaged: the longest a "
                 "transfer may fall behind that rate.",
                 &Limits::minTransferRateWindowMs},
+    LimitField {"account_share_percent", "percent", 1, 100, Defaults.accountSharePercent,
+                "Most one account may hold of each shared whole: job results (max_result_bytes), "
+                "upload bytes in flight (max_upload_temp_bytes), connections (max_connections) "
+                "and the disk above min_free_disk_bytes; an equal part if fewer accounts share it.",
+                &Limits::accountSharePercent},
     LimitField {"max_queue_depth", "count", 1, 1'000'000, Defaults.maxQueueDepth,
                 "Queued jobs, all accounts together; more are refused (503).",
                 &Limits::maxQueueDepth},
@@ -114,10 +119,6 @@ constexpr std::array Fields {
     LimitField {"cancel_grace_ms", "ms", 100, Hour, Defaults.cancelGraceMs,
                 "Time a cancelled or timed-out job has to stop before it is reported stuck.",
                 &Limits::cancelGraceMs},
-    LimitField {"max_account_result_bytes", "bytes", MiB, 16 * 1024 * 1024 * MiB,
-                Defaults.maxAccountResultBytes,
-                "Job results on disk of one account; its new jobs are refused (507) past it.",
-                &Limits::maxAccountResultBytes},
     LimitField {"max_results_per_account", "count", 1, 1'000'000, Defaults.maxResultsPerAccount,
                 "Job results on disk of one account; its new jobs are refused (507) past it.",
                 &Limits::maxResultsPerAccount},
@@ -144,10 +145,6 @@ constexpr std::array Fields {
                 Defaults.maxUploadTempBytes,
                 "Bytes that uploads in flight may hold in the temp folder (507 past it).",
                 &Limits::maxUploadTempBytes},
-    LimitField {"max_account_upload_temp_bytes", "bytes", MiB, 1024 * 1024 * MiB,
-                Defaults.maxAccountUploadTempBytes,
-                "Bytes that one account's uploads in flight may hold in the temp folder (507).",
-                &Limits::maxAccountUploadTempBytes},
     LimitField {"max_account_stored_upload_bytes", "bytes", MiB, 1024 * 1024 * 1024 * MiB,
                 Defaults.maxAccountStoredUploadBytes,
                 "Stored uploads of one account, with those in flight; more are refused (507).",
@@ -220,6 +217,15 @@ detail::LimitProblem problem(const LimitField &field, const QString &reason)
 }
 
 } // namespace
+
+qint64 Limits::accountShare(qint64 whole, int accounts) const
+{
+    const qint64 percent = accounts > 0 ? std::max(accountSharePercent, 100 / qint64(accounts))
+                                        : accountSharePercent;
+    // whole / 100 * percent would round small wholes to nothing; whole is at
+    // most 2^60 here and percent at most 100, so the product does not overflow.
+    return std::max<qint64>(1, whole / 100 * percent + whole % 100 * percent / 100);
+}
 
 const QList<LimitField> &limitFields()
 {
@@ -320,6 +326,13 @@ QList<LimitProblem> readLimits(const QJsonObject &object, Limits &limits)
     QList<LimitProblem> problems;
     for (auto it = object.begin(); it != object.end(); ++it) {
         const LimitField *field = findLimitField(it.key());
+        // Limits an earlier build wrote that a later one replaced: read and
+        // dropped, so that its config file still loads.
+        static const QStringList retired {
+            // per-account bytes, now account_share_percent (decision 0016)
+            u"max_account_result_bytes"_s, u"max_account_upload_temp_bytes"_s};
+        if (!field && retired.contains(it.key()))
+            continue;
         if (!field) {
             problems.append(
                 {it.key(), u"is not a known limit"_s, u"unknown limit '"_s % it.key() % u'\''});

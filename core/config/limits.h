@@ -36,6 +36,10 @@ struct Limits
     qint64 minTransferRateBytesPerS = 512; // a body or response slower than this over...
     qint64 minTransferRateWindowMs = 60'000; // ...this window is ended like an idle one
 
+    // Fair share between accounts (docs/decisions/0016): the most of each
+    // shared whole one account may hold; see accountShare().
+    qint64 accountSharePercent = 25;
+
     // Job engine
     qint64 maxQueueDepth = 1'000; // queued jobs, all accounts
     qint64 maxJobsPerAccount = 20; // queued + running, one account
@@ -48,8 +52,6 @@ struct Limits
     qint64 maxResultBytes = 10LL * 1024 * 1024 * 1024; // finished results on disk
     qint64 expirySweepIntervalMs = 60'000;
     qint64 cancelGraceMs = 10'000; // a cancelled job has this long to return
-    // Fair share of results (docs/decisions/0016): a quarter of the whole each.
-    qint64 maxAccountResultBytes = maxResultBytes / 4;
     qint64 maxResultsPerAccount = 250; // result files one account holds
     qint64 resultEvictionFloorMs = 15 * 60'000; // a younger result is never evicted
 
@@ -62,7 +64,6 @@ struct Limits
     qint64 maxConcurrentUploads = 16; // upload requests receiving at once, all accounts
     qint64 maxUploadsPerAccount = 4; // upload requests receiving at once, one account
     qint64 maxUploadTempBytes = 64LL * 1024 * 1024 * 1024; // declared bytes of uploads in flight
-    qint64 maxAccountUploadTempBytes = maxUploadTempBytes / 4; // the same, one account
     qint64 maxAccountStoredUploadBytes = 256LL * 1024 * 1024 * 1024; // stored uploads, one account
     qint64 tempFileTtlMs = 60 * 60'000; // orphaned temp files older than this are removed
     qint64 uploadBufferBytes = 1024 * 1024; // bytes waiting for the disk before reading pauses
@@ -86,6 +87,13 @@ struct Limits
 
     bool operator==(const Limits &) const = default;
 
+    // One account's part of a shared whole: account_share_percent of it, or
+    // an equal part when fewer accounts share it (`accounts`, if known: one
+    // account alone may use it all). The wholes: max_result_bytes,
+    // max_upload_temp_bytes, max_connections, and the disk above
+    // min_free_disk_bytes that uploads may use.
+    qint64 accountShare(qint64 whole, int accounts = 0) const;
+
     // Empty when valid; otherwise one message per bad field, naming the field,
     // the value and the allowed range.
     QStringList validate() const;
@@ -101,7 +109,7 @@ struct Limits
 struct LimitField
 {
     const char *key; // snake_case, as in the config file and the admin API
-    const char *unit; // "ms", "bytes", "count", "days"
+    const char *unit; // "ms", "bytes", "bytes_per_s", "count", "days", "percent"
     qint64 minimum;
     qint64 maximum;
     qint64 defaultValue;

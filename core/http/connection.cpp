@@ -288,6 +288,12 @@ void Connection::dispatch()
             return;
         }
         if (!m_authenticated) {
+            if (auto refused = claimForAccount(*principal)) {
+                Response r = Response::error(*refused);
+                r.headers.add("Retry-After", "1");
+                respond(id, std::move(r));
+                return;
+            }
             m_authenticated = true;
             emit authenticated();
         }

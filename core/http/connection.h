@@ -30,6 +30,8 @@ class Router;
 
 // What a connection needs from its server; owned by the server, which
 // outlives its connections. Lives on the server's thread only.
+class ConnectionAdmission;
+
 struct ServerContext
 {
     const Router *router = nullptr;
@@ -47,6 +49,8 @@ struct ServerContext
     TrafficStats ownTraffic;
     TrafficStats *traffic = &ownTraffic;
     metrics::EventLog *events = nullptr; // rejections, timeouts, aborts (thread-safe)
+    // The server's bookkeeping of its connections (per account among them).
+    ConnectionAdmission *admission = nullptr;
     QElapsedTimer clock; // started by the server: the time base of its connections
 };
 
@@ -127,6 +131,9 @@ private:
     void onTimeout();
     void onDisconnected();
     void recordEvent(const QString &kind, const QString &detail);
+    // The first valid token on this connection counts it for its account:
+    // the refusal (429) when the account holds its share of max_connections.
+    std::optional<HttpError> claimForAccount(const config::Principal &principal);
     // Minimum transfer rate (connectionpace.cpp)
     void startPace();
     void onPaceDue();

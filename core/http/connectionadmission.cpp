@@ -1,5 +1,7 @@
 #include "http/connectionadmission.h"
 
+#include "http/connection.h"
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::http {
@@ -52,7 +54,7 @@ ConnectionAdmission::Check ConnectionAdmission::check(const QHostAddress &peer,
 
 void ConnectionAdmission::add(quint64 id, const QHostAddress &peer, bool reserve)
 {
-    Entry e {clientAddress(peer), ipv6Prefix(peer), false, reserve};
+    Entry e {clientAddress(peer), ipv6Prefix(peer), false, reserve, {}};
     if (reserve) {
         ++m_reserved;
     } else {
@@ -65,13 +67,18 @@ void ConnectionAdmission::add(quint64 id, const QHostAddress &peer, bool reserve
     m_entries.insert(id, std::move(e));
 }
 
-void ConnectionAdmission::markAuthenticated(quint64 id)
+bool ConnectionAdmission::authenticate(quint64 id, const QString &accountId, qint64 accountCap)
 {
     const auto it = m_entries.find(id);
     if (it == m_entries.end() || it->authenticated || it->reserve)
-        return;
+        return true;
+    if (m_perAccount.value(accountId) >= accountCap)
+        return false;
     it->authenticated = true;
+    it->account = accountId;
+    ++m_perAccount[accountId];
     --m_unauthenticated;
+    return true;
 }
 
 void ConnectionAdmission::remove(quint64 id)
@@ -86,12 +93,34 @@ void ConnectionAdmission::remove(quint64 id)
         --m_total;
         if (!e.authenticated)
             --m_unauthenticated;
+        else if (--m_perAccount[e.account] <= 0)
+            m_perAccount.remove(e.account);
         if (--m_perClient[e.client] <= 0)
             m_perClient.remove(e.client);
         if (e.prefix && --m_perPrefix[*e.prefix] <= 0)
             m_perPrefix.remove(*e.prefix);
     }
     m_entries.erase(it);
+}
+
+std::optional<HttpError> Connection::claimForAccount(const config::Principal &principal)
+{
+    if (!m_context.admission)
+        return std::nullopt;
+    const config::Limits &limits = m_context.limits;
+    const int accounts = m_context.authenticator ? m_context.authenticator->dataAccounts() : 0;
+    const qint64 cap = limits.accountShare(limits.maxConnections, accounts);
+    if (m_context.admission->authenticate(m_id, principal.accountId, cap))
+        return std::nullopt;
+    ++m_context.traffic->rejections[u"account_share_percent"_s];
+    HttpError refused = HttpError::limitExceeded(
+        429,
+        u"account %1 already has %2 connections open, its share (account_share_percent of "
+        "max_connections); reuse them or close some"_s.arg(principal.account)
+            .arg(cap),
+        u"account_share_percent"_s, limits.accountSharePercent);
+    refused.closeConnection = true; // this connection does not stay open for it
+    return refused;
 }
 
 } // namespace sluice::http

@@ -19,7 +19,9 @@ namespace sluice::http {
 //    address is the IPv4 address);
 //  - max_connections_per_ipv6_prefix: one IPv6 /64, as many addresses as an
 //    attacker likes but one site;
-//  - health_reserve_connections: beyond all of these, only for health probes.
+//  - health_reserve_connections: beyond all of these, only for health probes;
+//  - account_share_percent of max_connections: those of one account, counted
+//    from the first request a valid token of the account comes on.
 // Plain bookkeeping, no sockets: the server decides whom to evict.
 class ConnectionAdmission final
 {
@@ -46,13 +48,17 @@ public:
     }
 
     void add(quint64 id, const QHostAddress &peer, bool reserve);
-    void markAuthenticated(quint64 id);
+    // The first valid token on a connection: it leaves the unauthenticated
+    // pool and counts for its account. False, and nothing changes, when the
+    // account already holds `accountCap` connections.
+    bool authenticate(quint64 id, const QString &accountId, qint64 accountCap);
     void remove(quint64 id); // unknown ids are ignored
 
     int total() const { return m_total; }
     int unauthenticated() const { return m_unauthenticated; }
     int reserved() const { return m_reserved; }
     int fromClient(const QHostAddress &peer) const;
+    int ofAccount(const QString &accountId) const { return m_perAccount.value(accountId); }
 
 private:
     struct Entry
@@ -61,11 +67,13 @@ private:
         std::optional<QByteArray> prefix;
         bool authenticated = false;
         bool reserve = false;
+        QString account; // its id, once authenticated
     };
 
     QHash<quint64, Entry> m_entries;
     QHash<QHostAddress, int> m_perClient;
     QHash<QByteArray, int> m_perPrefix;
+    QHash<QString, int> m_perAccount;
     int m_total = 0; // not counting the reserve
     int m_unauthenticated = 0; // not counting the reserve
     int m_reserved = 0;

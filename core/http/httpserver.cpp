@@ -30,6 +30,7 @@ HttpServer::HttpServer(Router router, QObject *parent)
     , m_server(new QTcpServer(this))
 {
     m_context.router = &m_router;
+    m_context.admission = &m_admission;
     m_context.clock.start();
     m_server->setMaxPendingConnections(128);
     connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onNewConnection);
@@ -162,8 +163,6 @@ void HttpServer::admit(QTcpSocket *socket)
     m_admission.add(connection->id(), peer, reserve);
     if (reserve)
         connection->restrictToHealthChecks(refused);
-    connect(connection, &Connection::authenticated, this,
-            [this, connection] { m_admission.markAuthenticated(connection->id()); });
     connect(connection, &Connection::closed, this,
             [this, connection] { onConnectionClosed(connection); });
 }

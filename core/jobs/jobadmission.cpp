@@ -36,14 +36,16 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId, const
         refusal = Refusal {Refusal::Reason::AccountBusy,
                            u"account '%1' has too many queued and running jobs"_s.arg(ownerName),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
-    } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId); ownResults
-               && held >= std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)) {
+    } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId);
+               ownResults && held >= m_limits.accountShare(m_limits.maxResultBytes)) {
         refusal = Refusal {Refusal::Reason::AccountResults,
-                           u"account '%1' holds %2 bytes of job results; delete some "
-                           "(DELETE /jobs/{id}) or wait for them to expire"_s.arg(ownerName)
-                               .arg(held),
-                           u"max_account_result_bytes"_s,
-                           std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)};
+                           u"account '%1' holds %2 bytes of job results, its share (%3 % of "
+                           "max_result_bytes, %4 bytes); delete some (DELETE /jobs/{id}) or wait "
+                           "for them to expire"_s.arg(ownerName)
+                               .arg(held)
+                               .arg(m_limits.accountSharePercent)
+                               .arg(m_limits.accountShare(m_limits.maxResultBytes)),
+                           u"account_share_percent"_s, m_limits.accountSharePercent};
     } else if (const qint64 files = counts->resultFilesByOwner.value(ownerId);
                ownResults && files >= m_limits.maxResultsPerAccount) {
         refusal = Refusal {Refusal::Reason::AccountResults,

@@ -414,7 +414,7 @@ void JobEngine::sweepIfOverShare(const QString &ownerId)
         return;
     if (counts->resultBytes >= m_limits.maxResultBytes
         || counts->resultBytesByOwner.value(ownerId)
-            > std::min(m_limits.maxAccountResultBytes, m_limits.maxResultBytes)
+            > m_limits.accountShare(m_limits.maxResultBytes)
         || counts->resultFilesByOwner.value(ownerId) > m_limits.maxResultsPerAccount)
         sweep();
 }

@@ -65,8 +65,11 @@ public:
     virtual Expected<JobPage> list(const JobQuery &query) = 0;
     // The per-account result sums leave out the kinds in exemptKinds.
     virtual Expected<JobCounts> counts(const QStringList &exemptKinds = {}) = 0;
-    // Queued jobs whose notBefore is unset or <= now, oldest queuedAt first,
-    // leaving out the kinds named in skipKinds (those that must wait).
+    // Queued jobs whose notBefore is unset or <= now, leaving out the kinds
+    // named in skipKinds (those that must wait). Fair between accounts: an
+    // account's k-th due job ranks k plus the jobs it has running; within a
+    // rank the account that started a job longest ago (or never) goes
+    // first, then the oldest queuedAt.
     virtual Expected<QList<JobRecord>> due(const QDateTime &now, int limit,
                                            const QStringList &skipKinds = {})
         = 0;

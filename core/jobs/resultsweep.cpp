@@ -19,6 +19,7 @@ struct Holdings
     qint64 ownBytes = 0; // those towards its own quotas (not exempt kinds)
     qint64 ownFiles = 0;
     QList<const JobRecord *> evictable; // older than the floor, oldest first
+    QList<const JobRecord *> own; // of its own quotas, any age, oldest first
 };
 
 qint64 sizeOf(const JobRecord &job)
@@ -48,46 +49,53 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
         h.name = job.owner;
         h.bytes += size;
         ++h.files;
-        if (!exemptKinds.contains(job.kind)) {
+        const bool own = !exemptKinds.contains(job.kind);
+        if (own) {
             h.ownBytes += size;
             ++h.ownFiles;
         }
-        const bool oldEnough = !job.finishedAt.isValid() || job.finishedAt <= floor;
-        if (job.state == JobState::Succeeded && oldEnough)
+        if (job.state != JobState::Succeeded)
+            continue;
+        if (!job.finishedAt.isValid() || job.finishedAt <= floor)
             h.evictable.append(&job);
+        if (own)
+            h.own.append(&job);
+    }
+    // An account's newest result is never taken for its own quota: the job
+    // that just finished stays downloadable.
+    for (Holdings &h : byOwner) {
+        if (!h.own.isEmpty())
+            h.own.removeLast();
     }
 
-    const qint64 perAccountBytes = std::min(limits.maxAccountResultBytes, limits.maxResultBytes);
+    const qint64 perAccountBytes = limits.accountShare(limits.maxResultBytes);
     const auto overOwnQuota = [&](const Holdings &h) {
         return h.ownBytes > perAccountBytes || h.ownFiles > limits.maxResultsPerAccount;
     };
-    const auto firstOwn = [&](const Holdings &h) -> qsizetype {
-        for (qsizetype i = 0; i < h.evictable.size(); ++i) {
-            if (!exemptKinds.contains(h.evictable.at(i)->kind))
-                return i;
-        }
-        return -1;
-    };
     for (;;) {
         // The account that gives up its oldest result: one over its own
-        // quota (the largest), else, while the budget is reached, the largest
-        // of those holding more than an equal part of it. An account within
-        // its equal part never loses a result to make room for another's, and
-        // while an account over its own quota is protected by the floor, the
-        // overshoot is its own: nobody within their quota pays for it.
+        // quota (the largest), whatever the age of its results, as the
+        // overshoot is its own (jobs it had admitted before it reached the
+        // quota); else, while the budget is reached, the largest of those
+        // holding more than an equal part of it, with results older than the
+        // floor. An account within its equal part never loses a result to
+        // make room for another's, and while an account is over its own
+        // quota with nothing left to give but its newest, nobody within
+        // theirs pays for it (its newest still goes once past the floor).
         qint64 holders = 0;
-        bool overQuotaProtected = false;
+        bool overQuotaStuck = false;
         for (const Holdings &h : std::as_const(byOwner)) {
             holders += h.files > 0 ? 1 : 0;
-            overQuotaProtected = overQuotaProtected || (overOwnQuota(h) && firstOwn(h) < 0);
+            overQuotaStuck = overQuotaStuck || (overOwnQuota(h) && h.own.isEmpty());
         }
         const qint64 equalPart = limits.maxResultBytes / std::max<qint64>(1, holders);
         QString loser;
         bool forQuota = false;
         for (auto it = byOwner.cbegin(); it != byOwner.cend(); ++it) {
-            const bool over = overOwnQuota(*it) && firstOwn(*it) >= 0;
-            const bool underPressure = !it->evictable.isEmpty() && !overQuotaProtected
-                && total >= limits.maxResultBytes && it->bytes > equalPart;
+            const bool over = overOwnQuota(*it) && !it->own.isEmpty();
+            const bool underPressure = !it->evictable.isEmpty()
+                && (!overQuotaStuck || overOwnQuota(*it)) && total >= limits.maxResultBytes
+                && it->bytes > equalPart;
             if (!over && (forQuota || !underPressure))
                 continue;
             if (loser.isNull() || (over && !forQuota)
@@ -99,7 +107,9 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
         if (loser.isNull())
             break;
         Holdings &h = byOwner[loser];
-        const JobRecord &job = *h.evictable.takeAt(forQuota ? firstOwn(h) : 0);
+        const JobRecord &job = forQuota ? *h.own.takeFirst() : *h.evictable.takeFirst();
+        h.evictable.removeOne(&job);
+        h.own.removeOne(&job);
         h.bytes -= sizeOf(job);
         --h.files;
         if (!exemptKinds.contains(job.kind)) {
@@ -109,10 +119,12 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
         total -= sizeOf(job);
         removals.append(
             {job, false,
-             forQuota ? u"evicted: account '%1' held more than its share "
-                        "(max_account_result_bytes, max_results_per_account)"_s.arg(h.name)
-                      : u"evicted: results over max_result_bytes; account '%1' held more than "
-                        "an equal part of them"_s.arg(h.name)});
+             forQuota
+                 ? u"evicted: account '%1' held more than its share "
+                   "(account_share_percent of max_result_bytes, or max_results_per_account)"_s.arg(
+                       h.name)
+                 : u"evicted: results over max_result_bytes; account '%1' held more than "
+                   "an equal part of them"_s.arg(h.name)});
     }
     return removals;
 }

@@ -22,14 +22,16 @@ struct ResultRemoval
 // first, as JobStore::withResults() lists them):
 // - every result older than its expiry;
 // - then, fair share (docs/decisions/0016): while an account holds more than
-//   max_account_result_bytes or max_results_per_account, its oldest
-//   result; while all results together reach max_result_bytes, the oldest
-//   result of the account holding the most bytes among those holding more
-//   than an equal part of the budget (never one within its equal part, nor
-//   one within its own quota while an account over its quota is protected
-//   by the floor). A result younger than
-//   result_eviction_floor_ms is never evicted, so the budget may stay
-//   exceeded for that long (new jobs are refused meanwhile).
+//   its share of max_result_bytes (Limits::accountShare()) or more than
+//   max_results_per_account, its oldest result, whatever its age, but never
+//   its newest: the overshoot comes from its own jobs;
+// - while all results together reach max_result_bytes, the oldest result
+//   older than result_eviction_floor_ms of the account holding the most
+//   bytes among those holding more than an equal part of the budget (never
+//   one within its equal part, nor anyone's while an account over its quota
+//   has nothing left to give). So the budget may stay reached for up to
+//   the floor (new jobs are refused meanwhile) only when the accounts
+//   together, each within its share, fill it.
 // Results of `exemptKinds` (JobKind::countsAsAccountResult()) count towards
 // the budget only, not towards their account's quotas.
 QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,

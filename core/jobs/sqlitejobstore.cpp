@@ -23,12 +23,15 @@ Error noJob(const QString &id)
 }
 
 // Rows selected by `tail` (WHERE / ORDER BY / LIMIT after the FROM clause).
+// `with`, if given, is a WITH clause for the tail to use.
 Expected<QList<JobRecord>> selectRecords(const Transaction &transaction, QSqlDatabase &db,
-                                         const QString &tail, const QVariantList &values = {})
+                                         const QString &tail, const QVariantList &values = {},
+                                         const QString &with = {})
 {
     QSqlQuery query(db);
     query.setForwardOnly(true);
-    if (!detail::execute(query, u"SELECT "_s % detail::selectColumns() % u" FROM jobs "_s % tail,
+    if (!detail::execute(query,
+                         with % u" SELECT "_s % detail::selectColumns() % u" FROM jobs "_s % tail,
                          values)) {
         return transaction.fail(query);
     }
@@ -315,11 +318,24 @@ Expected<QList<JobRecord>> SqliteJobStore::due(const QDateTime &now, int limit,
     if (!skip.isEmpty())
         skip += u')';
     bindings.append(qMax(limit, 0));
-    Expected<QList<JobRecord>> jobs
-        = selectRecords(transaction, m_db,
-                        u"WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)"_s
-                            + skip + u" ORDER BY queued_at ASC, created_at ASC, id ASC LIMIT ?"_s,
-                        bindings);
+    // Fair between accounts (docs/decisions/0022): an account's k-th due
+    // job ranks k plus the jobs it has running; within a rank, the account
+    // that started a job longest ago (or never) goes first, then the oldest
+    // job. Per account one count and one lookup of jobs_owner_id_started_at.
+    Expected<QList<JobRecord>> jobs = selectRecords(
+        transaction, m_db,
+        u"JOIN due ON due.due_id = jobs.id JOIN owners ON owners.owner_key IS jobs.owner_id "
+        "ORDER BY due.fair_rank + owners.busy, owners.last_start IS NOT NULL, owners.last_start, "
+        "jobs.queued_at, jobs.created_at, jobs.id LIMIT ?"_s,
+        bindings,
+        u"WITH due AS (SELECT id AS due_id, owner_id AS due_owner, ROW_NUMBER() OVER ("
+        "PARTITION BY owner_id ORDER BY queued_at, created_at, id) AS fair_rank FROM jobs "
+        "WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)"_s
+            + skip
+            + u"), owners AS (SELECT due_owner AS owner_key, "
+              "(SELECT COUNT(*) FROM jobs r WHERE r.owner_id IS due_owner AND r.state = 'running') "
+              "AS busy, (SELECT MAX(started_at) FROM jobs s WHERE s.owner_id IS due_owner) "
+              "AS last_start FROM (SELECT DISTINCT due_owner FROM due))"_s);
     if (!jobs)
         return jobs;
     if (auto committed = transaction.commit(); !committed)

@@ -69,6 +69,11 @@ const QList<QList<QLatin1StringView>> &migrations()
             "DROP INDEX jobs_owner_state"_L1,
             "CREATE INDEX jobs_owner_id_state ON jobs (owner_id, state)"_L1,
         },
+        // 3: due() takes accounts in turn, by when each last started a job:
+        // one index lookup per account (docs/decisions/0022).
+        {
+            "CREATE INDEX jobs_owner_id_started_at ON jobs (owner_id, started_at)"_L1,
+        },
     };
     return steps;
 }

@@ -87,6 +87,8 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
 
     m_server = new http::HttpServer(std::move(router));
     m_server->setLimits(limits);
+    if (authenticator)
+        m_uploadGate.setAccounts(authenticator->dataAccounts());
     m_server->setAuthenticator(std::move(authenticator));
     m_server->setTrafficStats(&m_traffic);
     m_server->setEventLog(m_events);
@@ -139,6 +141,8 @@ void ServiceRuntime::applyLimits(const config::Limits &limits)
 
 void ServiceRuntime::applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
 {
+    if (authenticator)
+        m_uploadGate.setAccounts(authenticator->dataAccounts());
     if (m_server)
         m_server->setAuthenticator(std::move(authenticator));
 }

@@ -114,6 +114,12 @@ qint64 UploadGate::reservedBytes() const
     return m_reserved;
 }
 
+void UploadGate::setAccounts(int accounts)
+{
+    checkThread("UploadGate::setAccounts");
+    m_accounts = accounts;
+}
+
 void UploadGate::setStoredBytes(std::shared_ptr<const StoredBytes> stored)
 {
     checkThread("UploadGate::setStoredBytes");
@@ -132,13 +138,15 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
             "max_upload_temp_bytes"_s.arg(m_reserved + extra),
             u"max_upload_temp_bytes"_s, m_limits.maxUploadTempBytes);
     const qint64 own = m_reservedByAccount.value(account) + extra;
-    if (own > m_limits.maxAccountUploadTempBytes)
+    if (const qint64 share = m_limits.accountShare(m_limits.maxUploadTempBytes, m_accounts);
+        own > share)
         return http::HttpError::limitExceeded(
             507,
             u"uploads in flight of account %1 would hold %2 bytes in the temp folder, more than "
-            "max_account_upload_temp_bytes"_s.arg(name)
-                .arg(own),
-            u"max_account_upload_temp_bytes"_s, m_limits.maxAccountUploadTempBytes);
+            "its share (%3 bytes: account_share_percent of max_upload_temp_bytes)"_s.arg(name)
+                .arg(own)
+                .arg(share),
+            u"account_share_percent"_s, m_limits.accountSharePercent);
     if (const qint64 stored = m_stored ? m_stored->of(account) : 0;
         stored + own > m_limits.maxAccountStoredUploadBytes)
         return http::HttpError::limitExceeded(
@@ -160,9 +168,11 @@ std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint6
 {
     if (auto refused = budgetFor(account, extra, name))
         return refused;
+    if (m_freeDisk < 0)
+        return std::nullopt;
     // Keep min_free_disk_bytes free once every reservation is written.
-    if (m_freeDisk >= 0
-        && m_freeDisk - m_grownSinceReading - m_declared - extra < m_limits.minFreeDiskBytes)
+    const qint64 freeNow = m_freeDisk - m_grownSinceReading - m_declared;
+    if (freeNow - extra < m_limits.minFreeDiskBytes)
         return http::HttpError::limitExceeded(
             507,
             u"not enough free disk: %1 bytes free, %2 reserved by uploads in flight, %3 more "
@@ -170,6 +180,22 @@ std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint6
                 .arg(m_reserved)
                 .arg(extra),
             u"min_free_disk_bytes"_s, m_limits.minFreeDiskBytes);
+    // And the disk above the floor is shared: what uploads hold (stored and
+    // in flight) and what is still free, an account's share of it each.
+    const qint64 stored = m_stored ? m_stored->of(account) : 0;
+    const qint64 held = stored + m_reservedByAccount.value(account) + extra;
+    const qint64 usable
+        = freeNow - m_limits.minFreeDiskBytes + (m_stored ? m_stored->total() : 0) + m_reserved;
+    if (const qint64 share = m_limits.accountShare(usable, m_accounts); held > share)
+        return http::HttpError::limitExceeded(
+            507,
+            u"account %1 would hold %2 bytes of the disk with uploads (stored and in flight), "
+            "more than its share (%3 bytes: account_share_percent of the %4 bytes above "
+            "min_free_disk_bytes that uploads hold or may use)"_s.arg(name)
+                .arg(held)
+                .arg(share)
+                .arg(usable),
+            u"account_share_percent"_s, m_limits.accountSharePercent);
     return std::nullopt;
 }
 

@@ -47,7 +47,9 @@ private:
 
 // Admission of uploads, on the HTTP thread, before a body byte is read:
 // concurrent uploads (503 all accounts, 429 one account, with Retry-After),
-// the temp-bytes budget and free disk (507). Answers name the limit.
+// the temp-bytes budget and the account's share of it, the account's stored
+// bytes, free disk and the account's share of it (507). Answers name the
+// limit.
 //
 // The counters have no lock: every call, and every ticket's release, runs on
 // the gate's thread (checked, see util/threadcheck.h).
@@ -63,8 +65,12 @@ public:
     void setLimits(const config::Limits &limits);
     // Free bytes of the data dir's file system (a recent reading), or -1.
     void setFreeDiskBytes(qint64 bytes);
-    // Each account's stored uploads, for max_account_stored_upload_bytes.
+    // Each account's stored uploads, for max_account_stored_upload_bytes
+    // and the share of the disk.
     void setStoredBytes(std::shared_ptr<const StoredBytes> stored);
+    // Accounts that share the temp budget and the disk (an equal part each
+    // when fewer than account_share_percent allows; 0: unknown).
+    void setAccounts(int accounts);
 
     // `declared` is the body's length, or 0 when unknown.
     // `account` keys the per-account counts (the account id); `name`, if
@@ -89,6 +95,7 @@ private:
     std::shared_ptr<UploadGateLink> m_self;
     config::Limits m_limits;
     qint64 m_freeDisk = -1;
+    int m_accounts = 0;
     std::shared_ptr<const StoredBytes> m_stored;
     QHash<QString, qint64> m_reservedByAccount;
     int m_inFlight = 0;

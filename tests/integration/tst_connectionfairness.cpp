@@ -53,6 +53,7 @@ private slots:
     void poolOfBusyConnectionsRefusesTheNextOne();
     void healthReserveServesHealthChecksOnly();
     void healthzAnswersWhenAccountsHoldEveryConnection();
+    void oneAccountHoldsItsShareOfConnections();
 };
 
 // The finding at a small scale: nine addresses × 8 connections without a
@@ -171,10 +172,12 @@ void tst_ConnectionFairness::healthReserveServesHealthChecksOnly()
 }
 
 // Accounts may fill max_connections (they are who the service is for); the
-// operator's probe still gets through, on the reserve.
+// operator's probe still gets through, on the reserve. (One account may hold
+// them all here: account_share_percent 100.)
 void tst_ConnectionFairness::healthzAnswersWhenAccountsHoldEveryConnection()
 {
     config::Limits limits;
+    limits.accountSharePercent = 100;
     limits.maxConnections = 3;
     limits.maxConnectionsPerClient = 3;
     limits.maxUnauthenticatedConnections = 3;
@@ -192,6 +195,50 @@ void tst_ConnectionFairness::healthzAnswersWhenAccountsHoldEveryConnection()
     const Reply r = health.read();
     QCOMPARE(r.status, 200);
     for (const auto &c : accounts) {
+        c->send(secure());
+        QCOMPARE(c->read().status, 200);
+    }
+}
+
+// Issue 18 ("connections at once" per account): authenticated connections
+// were capped per address only, so one account's clients could hold all of
+// max_connections and every other account got 503. Two accounts here (the
+// test server's admin and viewer): half of max_connections each.
+void tst_ConnectionFairness::oneAccountHoldsItsShareOfConnections()
+{
+    config::Limits limits;
+    limits.maxConnections = 8;
+    limits.maxUnauthenticatedConnections = 8;
+    limits.keepAliveIdleTimeoutMs = 60'000;
+    ServerThread server(addTestRoutes, limits);
+    std::vector<std::unique_ptr<RawClient>> viewers;
+    for (int i = 0; i < 4; ++i) {
+        viewers.push_back(std::make_unique<RawClient>(server.port(), loopback(2 + i)));
+        viewers.back()->send(secure());
+        QCOMPARE(viewers.back()->read().status, 200);
+    }
+    RawClient fifth(server.port(), loopback(7));
+    fifth.send(secure());
+    const Reply refused = fifth.read();
+    QCOMPARE(refused.status, 429);
+    QVERIFY2(refused.body.contains("\"limit\":\"account_share_percent\""),
+             refused.body.constData());
+    QVERIFY2(refused.body.contains("account viewer"), refused.body.constData());
+    QCOMPARE(refused.header("Retry-After"), QByteArray("1"));
+    QVERIFY(fifth.waitForClose()); // it does not stay to try again
+    // The other account is not held back...
+    RawClient admin(server.port(), loopback(8));
+    admin.send(get("/secure", bearer(adminToken())));
+    QCOMPARE(admin.read().status, 200);
+    // ...and a connection that closes gives its place back.
+    viewers.front()->socket().abort();
+    viewers.erase(viewers.begin());
+    QTRY_COMPARE(server.stats().connections, 4);
+    RawClient again(server.port(), loopback(9));
+    again.send(secure());
+    QCOMPARE(again.read().status, 200);
+    // The remaining ones still serve.
+    for (const auto &c : viewers) {
         c->send(secure());
         QCOMPARE(c->read().status, 200);
     }

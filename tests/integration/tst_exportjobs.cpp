@@ -116,6 +116,7 @@ private slots:
     void cancelMidwayLeavesNothingThenRetry();
     void resultExpires();
     void resultShareBetweenAccounts();
+    void jobsAdmittedUnderTheQuotaDoNotFillTheBudget();
 };
 
 void tst_ExportJobs::demoIsGeneratedWhileRoutesSay503()
@@ -345,6 +346,67 @@ void tst_ExportJobs::resultShareBetweenAccounts()
     // Bob still exports, and his older result is still there.
     QCOMPARE(f.callAs(f.bob, "GET", "/jobs/" + bobsId.toLatin1() + "/result").status, 200);
     QCOMPARE(exportAs(f.bob).first, 202);
+}
+
+// Review (issue 18, F1): admission sees only the results already recorded,
+// so an account holding nothing had all its jobs admitted at once; their
+// results took it past its share and the budget with it, the sweep kept
+// them (younger than result_eviction_floor_ms), and for those 15 minutes
+// every other account's POST /exports got 503 max_result_bytes. The
+// overshoot now comes out of the account's own older results.
+void tst_ExportJobs::jobsAdmittedUnderTheQuotaDoNotFillTheBudget()
+{
+    config::Limits limits = jobLimits();
+    limits.maxResultBytes = 1024 * 1024; // a quarter each: 256 KiB
+    limits.maxExportJobsPerAccount = 6;
+    Fixture f(limits);
+    f.waitForDemo();
+    // About 440 KB each, and slow enough that all six are admitted before
+    // the first one finishes.
+    sqlProbe().slowEvery = 2000;
+    sqlProbe().slowMs = 50;
+    QStringList ids;
+    for (int i = 0; i < 6; ++i) {
+        ids << f.submit(
+            {{u"dataset"_s, u"slow"_s}, {u"from"_s, u"2025-01-01"_s}, {u"to"_s, u"2025-03-01"_s}});
+        QVERIFY(!ids.last().isEmpty());
+    }
+    const auto settled = [&] {
+        for (const QString &id : ids) {
+            const QString state = f.state(id);
+            if (state != u"succeeded"_s && state != u"expired"_s)
+                return false;
+        }
+        return true;
+    };
+    QVERIFY(QTest::qWaitFor(settled, 60'000));
+    sqlProbe().slowEvery = 0;
+    // Bob is not refused for alice's overshoot...
+    const Reply bobs = f.callAs(f.bob, "POST", "/exports",
+                                QJsonDocument(QJsonObject {{u"dataset"_s, u"orders"_s},
+                                                           {u"from"_s, u"2025-01-01"_s},
+                                                           {u"to"_s, u"2025-01-01"_s}})
+                                    .toJson());
+    QVERIFY2(bobs.status == 202, bobs.body.constData());
+    // ...alice's older results went, named after her, and her newest is there.
+    const QJsonObject oldest = f.job(ids.first());
+    QCOMPARE(oldest.value(u"state"_s).toString(), u"expired"_s);
+    QVERIFY2(oldest.value(u"error"_s).toString().contains(u"'alice'"_s),
+             QJsonDocument(oldest).toJson().constData());
+    QString newest;
+    QDateTime newestAt;
+    for (const QString &id : ids) {
+        const QJsonObject job = f.job(id);
+        const QDateTime at
+            = QDateTime::fromString(job.value(u"finished_at"_s).toString(), Qt::ISODateWithMs);
+        if (job.value(u"state"_s).toString() == u"succeeded"_s
+            && (!newestAt.isValid() || at > newestAt)) {
+            newest = id;
+            newestAt = at;
+        }
+    }
+    QVERIFY(!newest.isEmpty());
+    QCOMPARE(f.call("GET", "/jobs/" + newest.toLatin1() + "/result").status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_ExportJobs)

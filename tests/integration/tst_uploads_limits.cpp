@@ -31,6 +31,7 @@ private slots:
     void accountShareOfStoredBytes();
     void chunkedRefusalNamesTheAccount();
     void chunkedBodyKeepsTheDiskFloor();
+    void oneAccountCannotTakeTheDiskAboveTheFloor();
     void uploadsAreProcessedPastTheResultCount();
     void cleanupTestCase() { m_refusals.reset(); }
 
@@ -264,7 +265,7 @@ void tst_UploadsLimits::accountShareOfTempBytes()
 {
     config::Limits limits = UploadFixture::defaultLimits();
     limits.maxUploadTempBytes = 80 * 1024 * 1024;
-    limits.maxAccountUploadTempBytes = 40 * 1024 * 1024;
+    limits.accountSharePercent = 50; // 40 MiB each
     UploadFixture f(limits);
     const auto declaring = [](int mib) -> QByteArray {
         return "Content-Length: " + QByteArray::number(qint64(mib) * 1024 * 1024)
@@ -278,8 +279,10 @@ void tst_UploadsLimits::accountShareOfTempBytes()
     second.send(f.head("PUT", "/uploads/b.bin", f.alice, declaring(30)));
     const Reply refused = second.read();
     QCOMPARE(refused.status, 507);
-    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"max_account_upload_temp_bytes"_s);
-    QCOMPARE(f.json(refused).value(u"value"_s).toInteger(), limits.maxAccountUploadTempBytes);
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"account_share_percent"_s);
+    QCOMPARE(f.json(refused).value(u"value"_s).toInteger(), 50);
+    QVERIFY2(f.json(refused).value(u"error"_s).toString().contains(u"41943040 bytes"_s),
+             refused.body.constData()); // the share in bytes
     // Bob's share is his own.
     RawClient bobs(f.port);
     bobs.send(f.head("PUT", "/uploads/c.bin", f.bob, declaring(30)));
@@ -327,7 +330,7 @@ void tst_UploadsLimits::accountShareOfStoredBytes()
 void tst_UploadsLimits::chunkedRefusalNamesTheAccount()
 {
     config::Limits limits = UploadFixture::defaultLimits();
-    limits.maxAccountUploadTempBytes = 1024 * 1024;
+    limits.maxUploadTempBytes = 4 * 1024 * 1024; // a third each (three accounts)
     UploadFixture f(limits);
     const QByteArray piece(1536 * 1024, 'c');
     RawClient client(f.port);
@@ -335,7 +338,7 @@ void tst_UploadsLimits::chunkedRefusalNamesTheAccount()
                 + QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n0\r\n\r\n");
     const Reply refused = client.read(10'000);
     QCOMPARE(refused.status, 507);
-    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"max_account_upload_temp_bytes"_s);
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"account_share_percent"_s);
     const QString message = f.json(refused).value(u"error"_s).toString();
     QVERIFY2(message.contains(u"account alice"_s), qPrintable(message));
     QTRY_VERIFY(f.tempFiles().isEmpty());
@@ -354,6 +357,7 @@ void tst_UploadsLimits::chunkedBodyKeepsTheDiskFloor()
         QSKIP("needs 4 GiB free");
     config::Limits limits = UploadFixture::defaultLimits();
     limits.minFreeDiskBytes = free - 64 * MiB;
+    limits.accountSharePercent = 100; // the floor, not the account's share, stops it
     UploadFixture f(limits);
     RawClient client(f.port);
     client.send(f.head("PUT", "/uploads/chunked.bin", f.alice, "Transfer-Encoding: chunked\r\n"));
@@ -374,6 +378,38 @@ void tst_UploadsLimits::chunkedBodyKeepsTheDiskFloor()
     QCOMPARE(f.json(r).value(u"limit"_s).toString(), u"min_free_disk_bytes"_s);
     QTRY_VERIFY(f.tempFiles().isEmpty());
     QVERIFY(QDir(f.dataDir + u"/uploads"_s).entryList(QDir::Files).isEmpty());
+}
+
+// Review (issue 18, F4): the disk above min_free_disk_bytes was one pool.
+// max_account_stored_upload_bytes is a fixed number (256 GiB), larger than
+// most disks, so one account could store uploads until the floor and every
+// other account got 507 min_free_disk_bytes. Each account may now hold its
+// share of what uploads hold or may still use (three accounts here: a third).
+void tst_UploadsLimits::oneAccountCannotTakeTheDiskAboveTheFloor()
+{
+    constexpr qint64 MiB = 1024 * 1024;
+    const qint64 free = QStorageInfo(QDir::tempPath()).bytesAvailable();
+    if (free < 4096 * MiB)
+        QSKIP("needs 4 GiB free");
+    config::Limits limits = UploadFixture::defaultLimits();
+    limits.minFreeDiskBytes = free - 480 * MiB; // 480 MiB usable: 160 MiB each
+    UploadFixture f(limits);
+    const QByteArray body(100 * MiB, 'd');
+    QCOMPARE(f.put("first.bin", body, f.alice).status, 201);
+    // Asked first (as curl does for a large body): refused before the body.
+    RawClient second(f.port);
+    second.send(f.head("PUT", "/uploads/second.bin", f.alice,
+                       "Content-Length: " + QByteArray::number(body.size())
+                           + "\r\nExpect: 100-continue\r\n"));
+    const Reply refused = second.read();
+    QVERIFY2(refused.status == 507, refused.body.constData());
+    QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"account_share_percent"_s);
+    const QString why = f.json(refused).value(u"error"_s).toString();
+    QVERIFY2(why.contains(u"account alice"_s), qPrintable(why));
+    // The others' shares are theirs, and alice still has room for a smaller one.
+    QCOMPARE(f.put("third.bin", body, f.bob).status, 201);
+    QCOMPARE(f.put("small.bin", QByteArray(20 * MiB, 's'), f.alice).status, 201);
+    QVERIFY(f.tempFiles().isEmpty());
 }
 
 // Review (issue 18, finding 2, decision 0016). Each upload's processing job

@@ -16,6 +16,7 @@ private slots:
     void ipv6AddressesShareTheirSlash64();
     void perClientCap();
     void unauthenticatedPoolIsSeparate();
+    void accountCap();
     void reserveCountsApart();
 };
 
@@ -72,8 +73,8 @@ void tst_ConnectionAdmission::unauthenticatedPoolIsSeparate()
     const QHostAddress next(u"192.0.2.9"_s);
     QVERIFY(admission.check(next, limits).unauthenticatedFull);
     QVERIFY(admission.check(next, limits).refusedBy.isEmpty());
-    admission.markAuthenticated(1);
-    admission.markAuthenticated(1); // once only
+    QVERIFY(admission.authenticate(1, u"alice-id"_s, 10));
+    QVERIFY(admission.authenticate(1, u"alice-id"_s, 10)); // once only
     QCOMPARE(admission.unauthenticated(), 1);
     QVERIFY(!admission.check(next, limits).unauthenticatedFull);
     admission.add(3, next, false);
@@ -82,6 +83,28 @@ void tst_ConnectionAdmission::unauthenticatedPoolIsSeparate()
     admission.remove(1); // authenticated: the unauthenticated count stays
     QCOMPARE(admission.unauthenticated(), 3);
     QCOMPARE(admission.total(), 3);
+}
+
+// Issue 18: connections at once per account. The cap applies when a
+// connection first authenticates; a refused one stays as it was, and a
+// closed one gives its place back.
+void tst_ConnectionAdmission::accountCap()
+{
+    ConnectionAdmission admission;
+    for (quint64 id = 1; id <= 4; ++id)
+        admission.add(id, QHostAddress(u"192.0.2.%1"_s.arg(id)), false);
+    QVERIFY(admission.authenticate(1, u"alice-id"_s, 2));
+    QVERIFY(admission.authenticate(2, u"alice-id"_s, 2));
+    QVERIFY(!admission.authenticate(3, u"alice-id"_s, 2));
+    QCOMPARE(admission.unauthenticated(), 2);
+    QCOMPARE(admission.ofAccount(u"alice-id"_s), 2);
+    QVERIFY(admission.authenticate(3, u"bob-id"_s, 2)); // bob's share is his own
+    admission.remove(1);
+    QCOMPARE(admission.ofAccount(u"alice-id"_s), 1);
+    QVERIFY(admission.authenticate(4, u"alice-id"_s, 2));
+    admission.remove(4);
+    admission.remove(2);
+    QCOMPARE(admission.ofAccount(u"alice-id"_s), 0);
 }
 
 void tst_ConnectionAdmission::reserveCountsApart()

@@ -28,6 +28,7 @@ private slots:
     void resultBytesCapAndEviction();
     void evictionTakesFromTheAccountOverItsShare();
     void activeCapIsNeverExceeded();
+    void backlogOfOneAccountDoesNotHoldBackAnother();
     void resultsExpireAfterTtl();
     void liveLimitChangeTakesEffect();
     void changesAreBatched();
@@ -121,7 +122,7 @@ void tst_JobEngine::resultBytesCapAndEviction()
     const auto own = h.submit(u"selftest"_s, quick());
     QVERIFY(own.refusal);
     QCOMPARE(own.refusal->reason, Refusal::Reason::AccountResults);
-    QCOMPARE(own.refusal->limit, u"max_account_result_bytes"_s);
+    QCOMPARE(own.refusal->limit, u"account_share_percent"_s);
 
     // Younger than result_eviction_floor_ms: kept, however full.
     const QString path = h.job(big.job->id).resultPath;
@@ -164,6 +165,29 @@ void tst_JobEngine::evictionTakesFromTheAccountOverItsShare()
     QCOMPARE(toString(h.state(alices.last())), toString(JobState::Succeeded));
     QCOMPARE(toString(h.state(bobs.job->id)),
              toString(JobState::Succeeded)); // older, other account
+}
+
+// Review (issue 18, F7): the worker went to the oldest due job whatever
+// its owner, so bob's one job waited behind all of alice's backlog. With one
+// worker, bob's job now starts as soon as alice's running one is done.
+void tst_JobEngine::backlogOfOneAccountDoesNotHoldBackAnother()
+{
+    config::Limits limits;
+    limits.maxActiveJobs = 1;
+    Harness h(limits);
+    const QJsonObject slow {{u"steps"_s, 4}, {u"step_ms"_s, 50}};
+    QStringList alices;
+    for (int i = 0; i < 3; ++i)
+        alices << h.submit(u"selftest"_s, slow).job->id;
+    const QString bobs = h.submit(u"selftest"_s, slow, u"bob"_s).job->id;
+    for (const QString &id : alices)
+        QTRY_STATE(h, id, JobState::Succeeded);
+    QTRY_STATE(h, bobs, JobState::Succeeded);
+    const QDateTime bobStarted = h.job(bobs).startedAt;
+    QVERIFY2(bobStarted < h.job(alices.at(1)).startedAt,
+             qPrintable(bobStarted.toString(Qt::ISODateWithMs) + u" vs "_s
+                        + h.job(alices.at(1)).startedAt.toString(Qt::ISODateWithMs)));
+    QVERIFY(h.job(alices.at(0)).startedAt < bobStarted); // it was running already
 }
 
 void tst_JobEngine::activeCapIsNeverExceeded()

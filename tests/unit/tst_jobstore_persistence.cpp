@@ -217,10 +217,10 @@ void tst_JobStorePersistence::schemaIsAtCurrentVersion()
     QVERIFY(SqliteJobStore::schemaVersion() >= 1);
     RawDatabase raw(store.path());
     QCOMPARE(raw.value(u"PRAGMA user_version"_s).toInt(), SqliteJobStore::schemaVersion());
-    QCOMPARE(
-        raw.column(u"SELECT name FROM sqlite_master WHERE type = 'index'"
-                   " AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name"_s),
-        QStringList({u"jobs_created_at"_s, u"jobs_owner_id_state"_s, u"jobs_state_not_before"_s}));
+    QCOMPARE(raw.column(u"SELECT name FROM sqlite_master WHERE type = 'index'"
+                        " AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name"_s),
+             QStringList({u"jobs_created_at"_s, u"jobs_owner_id_started_at"_s,
+                          u"jobs_owner_id_state"_s, u"jobs_state_not_before"_s}));
 }
 
 void tst_JobStorePersistence::refusesNewerSchema()

@@ -82,6 +82,7 @@ private slots:
     void counts();
     void countsOfEmptyStore();
     void dueOrderAndNotBefore();
+    void dueTakesAccountsInTurn();
     void nextDue();
     void inState();
     void withResultsOldestFinishedFirst();
@@ -228,6 +229,49 @@ void tst_JobStoreQueries::dueOrderAndNotBefore()
     QCOMPARE(labelsOf(*store->due(now, 10, {u"export"_s, u"upload.process"_s})),
              QStringList({u"s1"_s}));
     QCOMPARE(labelsOf(*store->due(now, 1)), QStringList({u"q2"_s}));
+}
+
+// Review (issue 18, F7): due() went oldest first whatever the owner, so
+// alice's backlog of 20 jobs held both workers and bob's one job waited for
+// all of them. Accounts now take turns, counting the jobs they have running.
+void tst_JobStoreQueries::dueTakesAccountsInTurn()
+{
+    TemporaryStore store;
+    const auto of = [](const QString &label, const QString &owner, int minute,
+                       JobState state = JobState::Queued) {
+        JobRecord record = makeJob(labelledId(label), state, atMinute(minute));
+        record.owner = owner;
+        record.ownerId = owner + u"-id"_s;
+        return record;
+    };
+    QVERIFY(insertAll(store,
+                      {of(u"a1"_s, u"alice"_s, 1), of(u"a2"_s, u"alice"_s, 2),
+                       of(u"a3"_s, u"alice"_s, 3), of(u"a4"_s, u"alice"_s, 4),
+                       of(u"b1"_s, u"bob"_s, 10), of(u"b2"_s, u"bob"_s, 11),
+                       of(u"c1"_s, u"carol"_s, 20)}));
+    const QDateTime now = atMinute(100);
+    QCOMPARE(labelsOf(*store->due(now, 10)),
+             QStringList({u"a1"_s, u"b1"_s, u"c1"_s, u"a2"_s, u"b2"_s, u"a3"_s, u"a4"_s}));
+    QCOMPARE(labelsOf(*store->due(now, 2)), QStringList({u"a1"_s, u"b1"_s}));
+    // Alice has two running: bob and carol go first.
+    QVERIFY(insertAll(store,
+                      {of(u"ar1"_s, u"alice"_s, 0, JobState::Running),
+                       of(u"ar2"_s, u"alice"_s, 0, JobState::Running)}));
+    QCOMPARE(labelsOf(*store->due(now, 3)), QStringList({u"b1"_s, u"c1"_s, u"b2"_s}));
+
+    // With one worker nobody has a job running between two starts: then the
+    // account that started one longest ago (or never) goes first.
+    TemporaryStore turns;
+    JobRecord done = of(u"d1"_s, u"alice"_s, 0, JobState::Succeeded);
+    done.startedAt = atMinute(50);
+    JobRecord bobsDone = of(u"d2"_s, u"bob"_s, 0, JobState::Succeeded);
+    bobsDone.startedAt = atMinute(60);
+    JobRecord ownerless = of(u"n1"_s, QString(), 4); // no account: still due
+    ownerless.owner = ownerless.ownerId = QString();
+    QVERIFY(insertAll(turns,
+                      {done, bobsDone, of(u"a1"_s, u"alice"_s, 1), of(u"b1"_s, u"bob"_s, 2),
+                       of(u"c1"_s, u"carol"_s, 3), ownerless}));
+    QCOMPARE(labelsOf(*turns->due(now, 10)), QStringList({u"c1"_s, u"n1"_s, u"a1"_s, u"b1"_s}));
 }
 
 void tst_JobStoreQueries::nextDue()

@@ -66,6 +66,8 @@ class tst_Limits : public QObject
     Q_OBJECT
 
 private slots:
+    void accountShare();
+    void retiredKeysStillLoad();
     void defaultsAreValid();
     void tableCoversEveryMember();
     void tableIsWellFormed();
@@ -183,7 +185,8 @@ void tst_Limits::outOfRangeIsRejected()
     // exactly once either way.
     const QStringList messages = limits.validate();
     const QStringList own = messages.filter(QRegularExpression(
-        u"^"_s + key + u" must be between \\d+ and \\d+( ms| bytes| bytes_per_s| days)? \\(got "_s
+        u"^"_s + key
+        + u" must be between \\d+ and \\d+( ms| bytes| bytes_per_s| days| percent)? \\(got "_s
         + QString::number(value) + u"\\)$"_s));
     QVERIFY2(own.size() == 1, qPrintable(messages.join(u'\n')));
     bool partnerMoved = false;
@@ -288,6 +291,47 @@ void tst_Limits::jsonRoundTrip()
     const auto parsed = Limits::fromJson(json);
     QVERIFY2(parsed, failureOf(parsed).constData());
     QCOMPARE(*parsed, limits);
+}
+
+// Review (issue 18, F3): the per-account quotas were numbers fixed when the
+// config was written, so lowering the global limit left one account free to
+// fill it. A share is of the whole's current value.
+void tst_Limits::accountShare()
+{
+    Limits l;
+    QCOMPARE(l.accountSharePercent, 25);
+    QCOMPARE(l.accountShare(1000), 250);
+    l.maxResultBytes = 2LL * 1024 * 1024 * 1024;
+    QCOMPARE(l.accountShare(l.maxResultBytes), 512LL * 1024 * 1024);
+    // Fewer accounts than the share allows: an equal part each.
+    QCOMPARE(l.accountShare(1000, 1), 1000);
+    QCOMPARE(l.accountShare(1000, 2), 500);
+    QCOMPARE(l.accountShare(1000, 3), 330); // 33 %
+    QCOMPARE(l.accountShare(1000, 10), 250);
+    // Small wholes do not round to nothing, huge ones do not overflow.
+    QCOMPARE(l.accountShare(3), 1);
+    QCOMPARE(l.accountShare(150), 37);
+    const qint64 huge = 1LL << 60;
+    QCOMPARE(l.accountShare(huge), huge / 4);
+    l.accountSharePercent = 100;
+    QCOMPARE(l.accountShare(huge, 5), huge);
+}
+
+// A config file saved by the build that had per-account byte quotas still
+// loads; the keys it cannot use are dropped.
+void tst_Limits::retiredKeysStillLoad()
+{
+    const auto read = Limits::fromJson(QJsonObject {{u"max_account_result_bytes"_s, 5},
+                                                    {u"max_account_upload_temp_bytes"_s, 7},
+                                                    {u"max_connections"_s, 100}});
+    QVERIFY2(read, read ? "" : qPrintable(read.error().message));
+    QCOMPARE(read->maxConnections, 100);
+    QCOMPARE(*read, [] {
+        Limits l;
+        l.maxConnections = 100;
+        return l;
+    }());
+    QVERIFY(!read->toJson().contains(u"max_account_result_bytes"_s));
 }
 
 QTEST_GUILESS_MAIN(tst_Limits)
