@@ -40,6 +40,7 @@ private slots:
     void csvShapeAnySplit();
     void gateCapsAndReleases();
     void gateBudgetAndDisk();
+    void gateAccountShares();
     void ticketDyingOnAnotherThreadReleasesOnTheGatesThread();
 };
 
@@ -323,6 +324,7 @@ void tst_UploadChecks::gateBudgetAndDisk()
     config::Limits limits;
     limits.maxUploadTempBytes = 1000;
     limits.minFreeDiskBytes = 100;
+    limits.accountSharePercent = 100; // the shares: gateAccountShares()
     gate.setLimits(limits);
 
     auto first = gate.admit(u"a"_s, 600);
@@ -347,6 +349,58 @@ void tst_UploadChecks::gateBudgetAndDisk()
     gate.setFreeDiskBytes(1000);
     QCOMPARE(std::get<http::HttpError>(gate.admit(u"c"_s, 301)).limit, u"min_free_disk_bytes"_s);
     QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(gate.admit(u"c"_s, 300)));
+}
+
+// Issue 18 (decision 0022): an account's part of the temp budget and of the
+// disk above the floor is account_share_percent of the current whole, or an
+// equal part when fewer accounts share it.
+void tst_UploadChecks::gateAccountShares()
+{
+    UploadGate gate;
+    config::Limits limits;
+    limits.maxUploadTempBytes = 1000;
+    limits.minFreeDiskBytes = 0;
+    gate.setLimits(limits);
+    gate.setAccounts(8);
+    auto a = gate.admit(u"a"_s, 250);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(a));
+    const auto more = gate.admit(u"a"_s, 1);
+    QCOMPARE(std::get<http::HttpError>(more).limit, u"account_share_percent"_s);
+    QCOMPARE(std::get<http::HttpError>(more).value.toInteger(), 25);
+    auto b = gate.admit(u"b"_s, 250);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(b));
+    // Two accounts only: half each.
+    gate.setAccounts(2);
+    auto a2 = gate.admit(u"a"_s, 250);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(a2));
+    // The part follows the whole: b holds 250 of its 600 of 1200.
+    limits.maxUploadTempBytes = 1200;
+    gate.setLimits(limits);
+    QCOMPARE(std::get<http::HttpError>(gate.admit(u"b"_s, 351)).limit, u"account_share_percent"_s);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(gate.admit(u"b"_s, 350)));
+
+    // The disk: 1000 above the floor, nothing stored, four accounts. Usable
+    // for uploads: what is free plus what uploads hold, 1000 whatever they
+    // reserved; a quarter each.
+    UploadGate disk;
+    limits.maxUploadTempBytes = 100'000;
+    disk.setLimits(limits);
+    disk.setAccounts(4);
+    disk.setFreeDiskBytes(1000);
+    auto a1 = disk.admit(u"a"_s, 250);
+    auto b1 = disk.admit(u"b"_s, 200);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(a1));
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(b1));
+    const auto aMore = disk.admit(u"a"_s, 1);
+    QCOMPARE(std::get<http::HttpError>(aMore).limit, u"account_share_percent"_s);
+    QVERIFY2(std::get<http::HttpError>(aMore).message.contains(u"account a"_s),
+             qPrintable(std::get<http::HttpError>(aMore).message));
+    auto b2nd = disk.admit(u"b"_s, 50);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(b2nd));
+    QCOMPARE(std::get<http::HttpError>(disk.admit(u"b"_s, 1)).limit, u"account_share_percent"_s);
+    // Half the disk is still free for the other two.
+    auto c1 = disk.admit(u"c"_s, 250);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(c1));
 }
 
 // A ticket travels in the store's reply, whose last copy may die on the
