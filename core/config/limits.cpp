@@ -180,8 +180,12 @@ constexpr std::array Fields {
     LimitField {"max_export_jobs_per_account", "count", 1, 1'000, Defaults.maxExportJobsPerAccount,
                 "Queued and running export jobs of one account; more are refused (429).",
                 &Limits::maxExportJobsPerAccount},
-    LimitField {"max_live_exports_per_account", "count", 1, 16, Defaults.maxLiveExportsPerAccount,
-                "Live exports of one account at once, of the 16 the service runs; more get 429.",
+    LimitField {"max_live_exports", "count", 1, 256, Defaults.maxLiveExports,
+                "Live exports (CSV read from the database while it is sent) at once, all "
+                "accounts; each holds a thread and a database connection. More get 503.",
+                &Limits::maxLiveExports},
+    LimitField {"max_live_exports_per_account", "count", 1, 256, Defaults.maxLiveExportsPerAccount,
+                "Live exports of one account at once, of max_live_exports; more get 429.",
                 &Limits::maxLiveExportsPerAccount},
     LimitField {"image_decode_max_bytes", "bytes", 16 * MiB, 64 * 1024 * MiB,
                 Defaults.imageDecodeMaxBytes,
@@ -293,6 +297,7 @@ QList<LimitProblem> limitProblems(const Limits &limits)
         // A single client or account must not be allowed more than everyone.
         {&Limits::maxConnectionsPerClient, &Limits::maxConnections, false},
         {&Limits::maxUploadsPerAccount, &Limits::maxConcurrentUploads, false},
+        {&Limits::maxLiveExportsPerAccount, &Limits::maxLiveExports, false},
 
         {&Limits::maxMultipartFileParts, &Limits::maxMultipartParts, false},
         // The temp sweeper tells an orphan by its age: a receiving upload

@@ -79,7 +79,8 @@ struct Limits
     qint64 exportBatchRows = 2'000; // rows fetched from the database at a time
     qint64 exportStallTimeoutMs = 30'000; // a batch taking longer ends the export
     qint64 maxExportJobsPerAccount = 2; // queued and running export jobs of one account
-    qint64 maxLiveExportsPerAccount = 4; // of the 16 live exports at once, one account's
+    qint64 maxLiveExports = 16; // live exports holding a database query at once, all accounts
+    qint64 maxLiveExportsPerAccount = 4; // of those, one account's
 
     // Image decoding (thumbnails of uploads; in a worker process, docs/decisions/0018)
     qint64 imageDecodeMaxBytes = 256LL * 1024 * 1024; // memory one decode may use

@@ -1,5 +1,6 @@
 #include "export/exportcatalog.h"
 
+#include "config/limits.h"
 #include "export/demodata.h"
 #include "util/threadpriority.h"
 
@@ -19,7 +20,7 @@ ExportCatalog::ExportCatalog(QList<config::Dataset> datasets, QString dataDir)
     , m_dataDir(QDir(dataDir).absolutePath())
 {
     m_livePool.setObjectName(u"sluice-export"_s);
-    m_livePool.setMaxThreadCount(MaxLiveExports);
+    m_livePool.setMaxThreadCount(int(config::Limits {}.maxLiveExports));
     m_livePool.setExpiryTimeout(30'000);
     // Until the generator runs, a missing demo file reads as "being generated".
     for (const config::Dataset &d : std::as_const(m_datasets)) {

@@ -31,9 +31,6 @@ struct ExportStats
 class ExportCatalog final
 {
 public:
-    // At most this many live exports hold a query at once; more get 503.
-    static constexpr int MaxLiveExports = 16;
-
     ExportCatalog(QList<config::Dataset> datasets, QString dataDir);
     ~ExportCatalog(); // stops a generation in progress and waits for the live threads
     Q_DISABLE_COPY_MOVE(ExportCatalog)
@@ -56,6 +53,10 @@ public:
 
     ExportStats &stats() { return m_stats; }
     QThreadPool *livePool() { return &m_livePool; }
+    // At most this many live exports hold a query at once (max_live_exports);
+    // more get 503. Lowering it lets those running finish.
+    void setMaxLiveExports(int count) { m_livePool.setMaxThreadCount(count); }
+    int maxLiveExports() const { return m_livePool.maxThreadCount(); }
     // A live export's place among its account's (max_live_exports_per_account),
     // free again when the last copy goes; null when the account has
     // `perAccount` already. Keep it no longer than the catalog.

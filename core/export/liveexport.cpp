@@ -167,10 +167,12 @@ Expected<void, http::HttpError> LiveExport::start(ExportCatalog &catalog, LiveEx
           });
     if (!catalog.livePool()->tryStart(runnable)) {
         delete runnable;
-        return http::HttpError {
+        const int running = catalog.maxLiveExports();
+        return http::HttpError::limitExceeded(
             503,
-            u"%1 live exports are running; try again shortly or submit a job"_s.arg(
-                ExportCatalog::MaxLiveExports)};
+            u"%1 live exports are running; try again shortly or submit a job "
+            "(Prefer: respond-async)"_s.arg(running),
+            u"max_live_exports"_s, running);
     }
     return {};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/dataset.h"
+#include "config/limits.h"
 #include "export/exportcatalog.h"
 #include "export/exportrequest.h"
 #include "http/httptypes.h"
@@ -28,7 +29,7 @@ struct LiveExportSpec
     qint64 stallTimeoutMs = 30'000;
     QString account; // whose export (the account id): max_live_exports_per_account
     QString accountName; // for the answers
-    qint64 maxPerAccount = ExportCatalog::MaxLiveExports;
+    qint64 maxPerAccount = config::Limits {}.maxLiveExportsPerAccount;
 };
 
 // A live export: its query runs on a thread of the catalog's live pool (its
@@ -47,7 +48,7 @@ public:
     // (database unreachable, or no count within stallTimeoutMs). If `context`
     // is destroyed before stream(), the worker is stopped. Refused with 429
     // when the account runs spec.maxPerAccount already, 503 when
-    // MaxLiveExports queries run.
+    // the catalog's max_live_exports queries run.
     static Expected<void, http::HttpError> start(ExportCatalog &catalog, LiveExportSpec spec,
                                                  QObject *context, Counted counted);
 

@@ -79,6 +79,8 @@ Response Response::error(const HttpError &error)
         o.insert(QStringLiteral("value"), error.value);
     Response r = json(error.status, o);
     r.closeConnection = error.closeConnection;
+    if (error.retryAfterS > 0)
+        r.headers.add("Retry-After", QByteArray::number(error.retryAfterS));
     return r;
 }
 

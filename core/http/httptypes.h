@@ -83,6 +83,8 @@ struct HttpError
     QString limit; // the Limits key at fault, if any
     QJsonValue value = QJsonValue::Undefined; // the limit's value, or the input at fault
     bool closeConnection = false;
+    // Seconds after which trying again may help (Retry-After), if it may.
+    int retryAfterS = 0;
 
     static HttpError limitExceeded(int status, QString message, QString limit, qint64 value)
     {

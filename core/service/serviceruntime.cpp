@@ -48,6 +48,7 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
 {
     m_limits = limits;
     m_uploadGate.setLimits(limits);
+    m_service->exportCatalog()->setMaxLiveExports(int(limits.maxLiveExports));
     if (m_uploads)
         m_uploadGate.setStoredBytes(m_uploads->storedBytes());
     m_uploadPolicy = upload::ContentPolicy(uploadTypes);
@@ -133,6 +134,7 @@ void ServiceRuntime::applyLimits(const config::Limits &limits)
     const bool intervalChanged = limits.metricsIntervalMs != m_limits.metricsIntervalMs;
     m_limits = limits;
     m_uploadGate.setLimits(limits);
+    m_service->exportCatalog()->setMaxLiveExports(int(limits.maxLiveExports));
     if (m_server)
         m_server->setLimits(limits);
     if (intervalChanged && m_sampleTimer.isActive())

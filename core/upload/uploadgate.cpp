@@ -8,6 +8,11 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::upload {
 
+namespace {
+// A 507 for bytes in flight: an upload of a few MiB finishes within seconds.
+constexpr int InFlightRetryAfterS = 5;
+} // namespace
+
 // What tickets hold of their gate: null once the gate is gone.
 struct UploadGateLink
 {
@@ -131,22 +136,30 @@ void UploadGate::setStoredBytes(std::shared_ptr<const StoredBytes> stored)
 std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qint64 extra,
                                                      const QString &name) const
 {
-    if (m_reserved + extra > m_limits.maxUploadTempBytes)
-        return http::HttpError::limitExceeded(
+    // Bytes in flight: they are freed as uploads finish, so trying again
+    // may help (Retry-After); stored bytes and the disk wait for a delete.
+    if (m_reserved + extra > m_limits.maxUploadTempBytes) {
+        auto refused = http::HttpError::limitExceeded(
             507,
             u"uploads in flight would hold %1 bytes in the temp folder, more than "
             "max_upload_temp_bytes"_s.arg(m_reserved + extra),
             u"max_upload_temp_bytes"_s, m_limits.maxUploadTempBytes);
+        refused.retryAfterS = InFlightRetryAfterS;
+        return refused;
+    }
     const qint64 own = m_reservedByAccount.value(account) + extra;
     if (const qint64 share = m_limits.accountShare(m_limits.maxUploadTempBytes, m_accounts);
-        own > share)
-        return http::HttpError::limitExceeded(
+        own > share) {
+        auto refused = http::HttpError::limitExceeded(
             507,
             u"uploads in flight of account %1 would hold %2 bytes in the temp folder, more than "
             "its share (%3 bytes: account_share_percent of max_upload_temp_bytes)"_s.arg(name)
                 .arg(own)
                 .arg(share),
             u"account_share_percent"_s, m_limits.accountSharePercent);
+        refused.retryAfterS = InFlightRetryAfterS;
+        return refused;
+    }
     if (const qint64 stored = m_stored ? m_stored->of(account) : 0;
         stored + own > m_limits.maxAccountStoredUploadBytes)
         return http::HttpError::limitExceeded(

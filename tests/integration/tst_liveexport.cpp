@@ -53,6 +53,7 @@ private slots:
     void stalledDatabaseTruncates();
     void http10IsRefused();
     void oneAccountLeavesLiveExportsToOthers();
+    void allLiveExportsBusyNamesTheLimit();
 
 private:
     Reply get(const QByteArray &target, const QByteArray &extra = {})
@@ -394,6 +395,34 @@ void tst_LiveExport::oneAccountLeavesLiveExportsToOthers()
     readers.clear();
     QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 10'000);
     QCOMPARE(get("/exports/plain.csv?from=2025-01-01&to=2025-01-02").status, 200);
+}
+
+// The 503 when every live-export thread is busy named no limit (16 was a
+// constant); max_live_exports is a limit now, set live.
+void tst_LiveExport::allLiveExportsBusyNamesTheLimit()
+{
+    m_catalog->setMaxLiveExports(2);
+    std::vector<std::unique_ptr<RawClient>> readers;
+    for (int i = 0; i < 2; ++i) {
+        readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
+        readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
+                                                 32 * 1024);
+        readers.back()->send(
+            test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31", bearer(viewerToken())));
+        QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), i + 1, 20'000);
+    }
+    const Reply busy = request(
+        m_server->port(),
+        test::get("/exports/plain.csv?from=2025-01-01&to=2025-01-02", bearer(adminToken())),
+        30'000);
+    m_catalog->setMaxLiveExports(int(config::Limits {}.maxLiveExports));
+    QCOMPARE(busy.status, 503);
+    const QJsonObject o = QJsonDocument::fromJson(busy.body).object();
+    QCOMPARE(o.value(u"limit"_s).toString(), u"max_live_exports"_s);
+    QCOMPARE(o.value(u"value"_s).toInteger(), 2);
+    QVERIFY(!busy.header("Retry-After").isEmpty());
+    readers.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 10'000);
 }
 
 QTEST_GUILESS_MAIN(tst_LiveExport)

@@ -283,6 +283,7 @@ void tst_UploadsLimits::accountShareOfTempBytes()
     QCOMPARE(f.json(refused).value(u"value"_s).toInteger(), 50);
     QVERIFY2(f.json(refused).value(u"error"_s).toString().contains(u"41943040 bytes"_s),
              refused.body.constData()); // the share in bytes
+    QCOMPARE(refused.header("Retry-After"), QByteArray("5")); // bytes in flight free up
     // Bob's share is his own.
     RawClient bobs(f.port);
     bobs.send(f.head("PUT", "/uploads/c.bin", f.bob, declaring(30)));
@@ -313,6 +314,7 @@ void tst_UploadsLimits::accountShareOfStoredBytes()
     const Reply refused = f.put("small.txt", small, f.alice);
     QCOMPARE(refused.status, 507);
     QCOMPARE(f.json(refused).value(u"limit"_s).toString(), u"max_account_stored_upload_bytes"_s);
+    QVERIFY(refused.header("Retry-After").isEmpty()); // waiting does not help, deleting does
     QVERIFY2(f.json(refused).value(u"error"_s).toString().contains(u"716800"_s),
              refused.body.constData()); // what the account stores already
     QCOMPARE(f.put("small.txt", small, f.bob).status, 201);

@@ -46,6 +46,7 @@ void keepPerClientConsistent(Limits &limits, const LimitField &changed)
     const std::pair<qint64 Limits::*, qint64 Limits::*> pairs[] = {
         {&Limits::maxConnectionsPerClient, &Limits::maxConnections},
         {&Limits::maxUploadsPerAccount, &Limits::maxConcurrentUploads},
+        {&Limits::maxLiveExportsPerAccount, &Limits::maxLiveExports},
         {&Limits::maxMultipartFileParts, &Limits::maxMultipartParts},
         {&Limits::bodyIdleTimeoutMs, &Limits::tempFileTtlMs},
     };
