@@ -222,10 +222,15 @@ detail::LimitProblem problem(const LimitField &field, const QString &reason)
 
 } // namespace
 
+qint64 Limits::accountSharePercentFor(int accounts) const
+{
+    return accounts > 0 ? std::max(accountSharePercent, 100 / qint64(accounts))
+                        : accountSharePercent;
+}
+
 qint64 Limits::accountShare(qint64 whole, int accounts) const
 {
-    const qint64 percent = accounts > 0 ? std::max(accountSharePercent, 100 / qint64(accounts))
-                                        : accountSharePercent;
+    const qint64 percent = accountSharePercentFor(accounts);
     // whole / 100 * percent would round small wholes to nothing; whole is at
     // most 2^60 here and percent at most 100, so the product does not overflow.
     return std::max<qint64>(1, whole / 100 * percent + whole % 100 * percent / 100);

@@ -94,6 +94,8 @@ struct Limits
     // max_upload_temp_bytes, max_connections, and the disk above
     // min_free_disk_bytes that uploads may use.
     qint64 accountShare(qint64 whole, int accounts = 0) const;
+    // The percentage accountShare() applies: what refusals report.
+    qint64 accountSharePercentFor(int accounts = 0) const;
 
     // Empty when valid; otherwise one message per bad field, naming the field,
     // the value and the allowed range.

@@ -118,7 +118,7 @@ std::optional<HttpError> Connection::claimForAccount(const config::Principal &pr
         u"account %1 already has %2 connections open, its share (account_share_percent of "
         "max_connections); reuse them or close some"_s.arg(principal.account)
             .arg(cap),
-        u"account_share_percent"_s, limits.accountSharePercent);
+        u"account_share_percent"_s, limits.accountSharePercentFor(accounts));
     refused.closeConnection = true; // this connection does not stay open for it
     return refused;
 }

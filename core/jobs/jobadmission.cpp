@@ -37,15 +37,16 @@ std::optional<Refusal> JobEngine::admissionRefusal(const QString &ownerId, const
                            u"account '%1' has too many queued and running jobs"_s.arg(ownerName),
                            u"max_jobs_per_account"_s, m_limits.maxJobsPerAccount};
     } else if (const qint64 held = counts->resultBytesByOwner.value(ownerId);
-               ownResults && held >= m_limits.accountShare(m_limits.maxResultBytes)) {
+               ownResults && held >= m_limits.accountShare(m_limits.maxResultBytes, m_accounts)) {
+        const qint64 percent = m_limits.accountSharePercentFor(m_accounts);
         refusal = Refusal {Refusal::Reason::AccountResults,
                            u"account '%1' holds %2 bytes of job results, its share (%3 % of "
                            "max_result_bytes, %4 bytes); delete some (DELETE /jobs/{id}) or wait "
                            "for them to expire"_s.arg(ownerName)
                                .arg(held)
-                               .arg(m_limits.accountSharePercent)
-                               .arg(m_limits.accountShare(m_limits.maxResultBytes)),
-                           u"account_share_percent"_s, m_limits.accountSharePercent};
+                               .arg(percent)
+                               .arg(m_limits.accountShare(m_limits.maxResultBytes, m_accounts)),
+                           u"account_share_percent"_s, percent};
     } else if (const qint64 files = counts->resultFilesByOwner.value(ownerId);
                ownResults && files >= m_limits.maxResultsPerAccount) {
         refusal = Refusal {Refusal::Reason::AccountResults,

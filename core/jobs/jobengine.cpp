@@ -247,6 +247,16 @@ void JobEngine::setLimits(const config::Limits &limits)
     });
 }
 
+void JobEngine::setAccounts(int accounts)
+{
+    QMetaObject::invokeMethod(this, [this, accounts] {
+        const bool smallerParts = accounts > m_accounts && m_accounts > 0;
+        m_accounts = accounts;
+        if (smallerParts && m_started && !m_shuttingDown)
+            sweep();
+    });
+}
+
 SubmitResult JobEngine::doSubmit(const QString &kindName, const QJsonObject &params,
                                  const Principal &owner)
 {

@@ -150,6 +150,9 @@ public:
     void remove(const QString &id, const Principal &who, QObject *replyTo,
                 std::function<void(ControlResult)> reply);
     void setLimits(const config::Limits &limits);
+    // Accounts that share the results (Authenticator::dataAccounts()): with
+    // fewer than account_share_percent allows, an equal part each.
+    void setAccounts(int accounts);
 
     // On the engine's thread (tests, metrics).
     EngineStats stats() const;
@@ -216,6 +219,7 @@ private:
 
     Paths m_paths;
     config::Limits m_limits;
+    int m_accounts = 0; // see setAccounts()
     std::unique_ptr<JobStore> m_store;
     QHash<QString, std::shared_ptr<const JobKind>> m_kinds;
     QHash<QString, std::shared_ptr<Attempt>> m_attempts; // by job id, on worker threads

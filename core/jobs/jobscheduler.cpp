@@ -387,7 +387,8 @@ void JobEngine::sweep()
     const auto withResults = m_store->withResults();
     if (!withResults)
         return;
-    for (const ResultRemoval &r : planResultSweep(*withResults, m_limits, now(), exemptKinds())) {
+    for (const ResultRemoval &r :
+         planResultSweep(*withResults, m_limits, now(), exemptKinds(), m_accounts)) {
         // The row first, then the file (start-up removes files nothing refers to).
         const auto moved = m_store->transition(
             r.job.id, JobState::Succeeded, JobState::Expired, [&](JobRecord &j) {
@@ -414,7 +415,7 @@ void JobEngine::sweepIfOverShare(const QString &ownerId)
         return;
     if (counts->resultBytes >= m_limits.maxResultBytes
         || counts->resultBytesByOwner.value(ownerId)
-            > m_limits.accountShare(m_limits.maxResultBytes)
+            > m_limits.accountShare(m_limits.maxResultBytes, m_accounts)
         || counts->resultFilesByOwner.value(ownerId) > m_limits.maxResultsPerAccount)
         sweep();
 }

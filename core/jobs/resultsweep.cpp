@@ -20,6 +20,7 @@ struct Holdings
     qint64 ownFiles = 0;
     QList<const JobRecord *> evictable; // older than the floor, oldest first
     QList<const JobRecord *> own; // of its own quotas, any age, oldest first
+    bool newestOwnIsYoung = false; // its newest own result is younger than the floor
 };
 
 qint64 sizeOf(const JobRecord &job)
@@ -31,7 +32,7 @@ qint64 sizeOf(const JobRecord &job)
 
 QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
                                      const config::Limits &limits, const QDateTime &now,
-                                     const QStringList &exemptKinds)
+                                     const QStringList &exemptKinds, int accounts)
 {
     QList<ResultRemoval> removals;
     QHash<QString, Holdings> byOwner;
@@ -64,35 +65,48 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
     // An account's newest result is never taken for its own quota: the job
     // that just finished stays downloadable.
     for (Holdings &h : byOwner) {
-        if (!h.own.isEmpty())
-            h.own.removeLast();
+        if (h.own.isEmpty())
+            continue;
+        const JobRecord *newest = h.own.takeLast();
+        h.newestOwnIsYoung = newest->finishedAt.isValid() && newest->finishedAt > floor;
     }
 
-    const qint64 perAccountBytes = limits.accountShare(limits.maxResultBytes);
+    const qint64 perAccountBytes = limits.accountShare(limits.maxResultBytes, accounts);
     const auto overOwnQuota = [&](const Holdings &h) {
         return h.ownBytes > perAccountBytes || h.ownFiles > limits.maxResultsPerAccount;
     };
+    // What an account over its own quota gives up: its oldest, once past the
+    // floor; younger ones only while the budget is reached, when others'
+    // jobs would be refused for its overshoot.
+    const auto givesUp = [&](const Holdings &h, qint64 total) {
+        if (h.own.isEmpty())
+            return false;
+        const QDateTime &at = h.own.first()->finishedAt;
+        return total >= limits.maxResultBytes || !at.isValid() || at <= floor;
+    };
     for (;;) {
         // The account that gives up its oldest result: one over its own
-        // quota (the largest), whatever the age of its results, as the
-        // overshoot is its own (jobs it had admitted before it reached the
-        // quota); else, while the budget is reached, the largest of those
+        // quota (the largest), while the budget is reached whatever the age
+        // of its results, as the overshoot is its own (jobs it had admitted
+        // before it reached the quota); else, while the budget is reached, the largest of those
         // holding more than an equal part of it, with results older than the
         // floor. An account within its equal part never loses a result to
         // make room for another's, and while an account is over its own
-        // quota with nothing left to give but its newest, nobody within
-        // theirs pays for it (its newest still goes once past the floor).
+        // quota with nothing left to give but its newest, younger than the
+        // floor, nobody within theirs pays for it; past the floor, the
+        // pressure rule applies to everyone again.
         qint64 holders = 0;
         bool overQuotaStuck = false;
         for (const Holdings &h : std::as_const(byOwner)) {
             holders += h.files > 0 ? 1 : 0;
-            overQuotaStuck = overQuotaStuck || (overOwnQuota(h) && h.own.isEmpty());
+            overQuotaStuck
+                = overQuotaStuck || (overOwnQuota(h) && h.own.isEmpty() && h.newestOwnIsYoung);
         }
         const qint64 equalPart = limits.maxResultBytes / std::max<qint64>(1, holders);
         QString loser;
         bool forQuota = false;
         for (auto it = byOwner.cbegin(); it != byOwner.cend(); ++it) {
-            const bool over = overOwnQuota(*it) && !it->own.isEmpty();
+            const bool over = overOwnQuota(*it) && givesUp(*it, total);
             const bool underPressure = !it->evictable.isEmpty()
                 && (!overQuotaStuck || overOwnQuota(*it)) && total >= limits.maxResultBytes
                 && it->bytes > equalPart;

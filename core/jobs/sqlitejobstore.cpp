@@ -319,23 +319,26 @@ Expected<QList<JobRecord>> SqliteJobStore::due(const QDateTime &now, int limit,
         skip += u')';
     bindings.append(qMax(limit, 0));
     // Fair between accounts (docs/decisions/0022): an account's k-th due
-    // job ranks k plus the jobs it has running; within a rank, the account
-    // that started a job longest ago (or never) goes first, then the oldest
-    // job. Per account one count and one lookup of jobs_owner_id_started_at.
+    // job's turn is k plus the jobs it has running; within a turn, the
+    // account that started a job longest ago (or never) goes first, then the
+    // oldest job. Per due job two index lookups (jobs_owner_id_state,
+    // jobs_owner_id_started_at); only the jobs picked are read in full.
     Expected<QList<JobRecord>> jobs = selectRecords(
         transaction, m_db,
-        u"JOIN due ON due.due_id = jobs.id JOIN owners ON owners.owner_key IS jobs.owner_id "
-        "ORDER BY due.fair_rank + owners.busy, owners.last_start IS NOT NULL, owners.last_start, "
-        "jobs.queued_at, jobs.created_at, jobs.id LIMIT ?"_s,
+        u"JOIN picked ON picked.pick_id = jobs.id ORDER BY picked.turn, "
+        "picked.last_start IS NOT NULL, picked.last_start, jobs.queued_at, jobs.created_at, "
+        "jobs.id"_s,
         bindings,
-        u"WITH due AS (SELECT id AS due_id, owner_id AS due_owner, ROW_NUMBER() OVER ("
-        "PARTITION BY owner_id ORDER BY queued_at, created_at, id) AS fair_rank FROM jobs "
-        "WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)"_s
-            + skip
-            + u"), owners AS (SELECT due_owner AS owner_key, "
-              "(SELECT COUNT(*) FROM jobs r WHERE r.owner_id IS due_owner AND r.state = 'running') "
-              "AS busy, (SELECT MAX(started_at) FROM jobs s WHERE s.owner_id IS due_owner) "
-              "AS last_start FROM (SELECT DISTINCT due_owner FROM due))"_s);
+        u"WITH picked AS (SELECT q.id AS pick_id, ROW_NUMBER() OVER (PARTITION BY q.owner_id "
+        "ORDER BY q.queued_at, q.created_at, q.id) + (SELECT COUNT(*) FROM jobs r "
+        "WHERE r.owner_id IS q.owner_id AND r.state = 'running') AS turn, "
+        "(SELECT s.started_at FROM jobs s WHERE s.owner_id IS q.owner_id AND s.started_at IS "
+        "NOT NULL ORDER BY s.started_at DESC LIMIT 1) AS last_start, "
+        "q.queued_at AS pick_queued, q.created_at AS pick_created FROM jobs q "
+        "WHERE q.state = 'queued' AND (q.not_before IS NULL OR q.not_before <= ?)"_s
+            + skip.replace(u"kind NOT IN"_s, u"q.kind NOT IN"_s)
+            + u" ORDER BY turn, last_start IS NOT NULL, last_start, pick_queued, pick_created, "
+              "pick_id LIMIT ?)"_s);
     if (!jobs)
         return jobs;
     if (auto committed = transaction.commit(); !committed)

@@ -88,6 +88,7 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_engine = new jobs::JobEngine(
         {dataDir + u"/jobs.db"_s, dataDir + u"/tmp/jobs"_s, dataDir + u"/results"_s, dataDir},
         m_config.limits);
+    m_engine->setAccounts(config::Authenticator(m_config.accounts).dataAccounts());
     m_engine->registerKind(std::make_unique<jobs::SelftestJob>());
     m_imageDecodeLimits = std::make_shared<upload::ImageDecodeLimits>();
     m_imageDecodeLimits->maxBytes = m_config.limits.imageDecodeMaxBytes;
@@ -449,6 +450,7 @@ void Service::applyConfig()
     m_imageDecodeLimits->maxMs = m_config.limits.imageDecodeMaxMs;
     m_engine->setLimits(m_config.limits);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
+    m_engine->setAccounts(authenticator->dataAccounts());
     m_uploadStore->setTempFileTtl(m_config.limits.tempFileTtlMs);
     QMetaObject::invokeMethod(
         m_runtime,

@@ -156,7 +156,7 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
             "its share (%3 bytes: account_share_percent of max_upload_temp_bytes)"_s.arg(name)
                 .arg(own)
                 .arg(share),
-            u"account_share_percent"_s, m_limits.accountSharePercent);
+            u"account_share_percent"_s, m_limits.accountSharePercentFor(m_accounts));
         refused.retryAfterS = InFlightRetryAfterS;
         return refused;
     }
@@ -208,7 +208,7 @@ std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint6
                 .arg(held)
                 .arg(share)
                 .arg(usable),
-            u"account_share_percent"_s, m_limits.accountSharePercent);
+            u"account_share_percent"_s, m_limits.accountSharePercentFor(m_accounts));
     return std::nullopt;
 }
 
@@ -249,6 +249,10 @@ void UploadGate::release(const QString &account, qint64 reserved, qint64 declare
         m_perAccount.remove(account);
     m_reserved -= reserved;
     m_declared -= declared;
+    // What a declared body wrote stays off the free disk until the next
+    // reading shows it (stored, or deleted: then this is conservative). A
+    // growing body's bytes are in m_grownSinceReading already.
+    m_grownSinceReading += declared;
     if ((m_reservedByAccount[account] -= reserved) <= 0)
         m_reservedByAccount.remove(account);
 }

@@ -224,6 +224,8 @@ void tst_ConnectionFairness::oneAccountHoldsItsShareOfConnections()
     QVERIFY2(refused.body.contains("\"limit\":\"account_share_percent\""),
              refused.body.constData());
     QVERIFY2(refused.body.contains("account viewer"), refused.body.constData());
+    // The percentage that applied: half, as there are two accounts.
+    QVERIFY2(refused.body.contains("\"value\":50"), refused.body.constData());
     QCOMPARE(refused.header("Retry-After"), QByteArray("1"));
     QVERIFY(fifth.waitForClose()); // it does not stay to try again
     // The other account is not held back...

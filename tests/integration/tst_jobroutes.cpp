@@ -27,15 +27,18 @@ struct Fixture
     QString alice;
     QString bob;
 
-    explicit Fixture(config::Limits limits = {})
+    // `others`: alice and bob besides the admin (false: the admin alone).
+    explicit Fixture(config::Limits limits = {}, bool others = true)
     {
         const QString path = dir.filePath(u"config.json"_s);
         auto loaded = config::loadOrCreate(path);
         loaded->config.datasets.clear(); // no demo database to generate here
         loaded->config.limits = limits;
         admin = *loaded->firstRunToken;
-        alice = *loaded->config.addToken(u"alice"_s, false);
-        bob = *loaded->config.addToken(u"bob"_s, false);
+        if (others) {
+            alice = *loaded->config.addToken(u"alice"_s, false);
+            bob = *loaded->config.addToken(u"bob"_s, false);
+        }
         service = std::make_unique<service::Service>(
             service::Service::Options {dir.path(), path,
                                        service::ListenAddress {QHostAddress::LocalHost, 0}},
@@ -88,6 +91,7 @@ private slots:
     void resultStates();
     void hostileIds_data();
     void hostileIds();
+    void soleAccountMayUseAllOfMaxResultBytes();
     void cleanupTestCase() { m_shared.reset(); }
 
 private:
@@ -249,6 +253,50 @@ void tst_JobRoutes::hostileIds()
     const Reply r = f.call("GET", path, f.admin);
     QVERIFY2(r.status == 404 || r.status == 400, qPrintable(QString::number(r.status)));
     QCOMPARE(f.call("GET", "/healthz", {}).status, 200);
+}
+
+// Review of ba4589e (decision 0022): docs/api.md and 0022 say "with fewer
+// accounts than that share allows, each may hold an equal part (one account
+// alone may use it all)" for every whole, max_result_bytes included. But
+// job admission, sweepIfOverShare() and planResultSweep() call
+// Limits::accountShare(maxResultBytes) without the number of accounts, so
+// on a one-account install (the default: 'operator') the account gets 25 %
+// of max_result_bytes: its fourth 1 MiB job of a 4 MiB budget is refused 507
+// account_share_percent, and results of jobs it queued together are
+// evicted seconds after they finished ("held more than its share"), with
+// the budget three quarters empty.
+void tst_JobRoutes::soleAccountMayUseAllOfMaxResultBytes()
+{
+    config::Limits limits;
+    limits.maxResultBytes = 4 * 1024 * 1024;
+    Fixture f(limits, false);
+    // Three jobs of 1 MiB each, queued before the first finishes.
+    const QJsonObject mib {{u"steps"_s, 2}, {u"step_ms"_s, 200}, {u"bytes_per_step"_s, 512 * 1024}};
+    QStringList ids;
+    for (int i = 0; i < 3; ++i) {
+        ids << f.submit(mib);
+        QVERIFY(!ids.last().isEmpty());
+    }
+    const auto settled = [&] {
+        for (const QString &id : ids) {
+            const QString state = f.state(id, f.admin);
+            if (state != u"succeeded"_s && state != u"expired"_s)
+                return false;
+        }
+        return true;
+    };
+    QVERIFY(QTest::qWaitFor(settled, 30'000));
+    // 3 MiB of a 4 MiB budget, all of it the only account's: nothing evicted...
+    for (const QString &id : ids) {
+        const QJsonObject job = f.json(f.call("GET", "/jobs/" + id.toLatin1(), f.admin));
+        QVERIFY2(job.value(u"state"_s).toString() == u"succeeded"_s,
+                 QJsonDocument(job).toJson().constData());
+    }
+    // ...and one more is admitted.
+    const Reply more = f.call(
+        "POST", "/jobs", f.admin,
+        QJsonDocument(QJsonObject {{u"kind"_s, u"selftest"_s}, {u"params"_s, mib}}).toJson());
+    QVERIFY2(more.status == 202, more.body.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_JobRoutes)

@@ -62,6 +62,8 @@ private slots:
     void everyoneOverAnEqualPartMayLose();
     void exemptKindsCountTowardsTheBudgetOnly();
     void overshootOfAnAccountIsItsOwn();
+    void youngOvershootBelowTheBudgetWaitsForTheFloor();
+    void aLoneOverQuotaResultDoesNotBlockTheBudgetForever();
 };
 
 void tst_ResultSweep::nothingWithinBudget()
@@ -166,6 +168,21 @@ void tst_ResultSweep::overshootOfAnAccountIsItsOwn()
     QVERIFY(planResultSweep(one, budget(1000, 45), Now).isEmpty());
 }
 
+// Below the budget nobody is refused for an overshoot, so results younger
+// than the floor stay (an account added, or a share lowered, does not delete
+// what was just made); past the floor they go as for any quota.
+void tst_ResultSweep::youngOvershootBelowTheBudgetWaitsForTheFloor()
+{
+    const QList<JobRecord> jobs {result(u"a1"_s, u"alice"_s, 300, 5),
+                                 result(u"a2"_s, u"alice"_s, 300, 3),
+                                 result(u"a3"_s, u"alice"_s, 300, 1)};
+    // 900 of 10,000, alice's share 10 % (1,000)... then 5 % (500).
+    QVERIFY(planResultSweep(jobs, budget(10'000, 10), Now).isEmpty());
+    QVERIFY(planResultSweep(jobs, budget(10'000, 5), Now).isEmpty());
+    QCOMPARE(ids(planResultSweep(jobs, budget(10'000, 5), Now.addSecs(60 * 8))),
+             (QStringList {u"a1"_s, u"a2"_s}));
+}
+
 // Upload processing reports (JobKind::countsAsAccountResult() false) do
 // not take the account over its own quota, but do count under pressure.
 void tst_ResultSweep::exemptKindsCountTowardsTheBudgetOnly()
@@ -183,6 +200,29 @@ void tst_ResultSweep::exemptKindsCountTowardsTheBudgetOnly()
     QCOMPARE(ids(planResultSweep(jobs, l, Now)), (QStringList {u"r1"_s, u"r2"_s}));
     // Under pressure the oldest go, exempt or not.
     QCOMPARE(ids(planResultSweep(jobs, budget(25, 100), Now, exempt)), QStringList {u"r1"_s});
+}
+
+// Review of ba4589e: `overQuotaStuck` (an account over its own quota whose
+// only result left is its newest) stops every eviction under global pressure
+// of accounts within their quota, and the doc comment promises "its newest
+// still goes once past the floor". But that newest goes under pressure only
+// if its account holds more than an equal part of the budget, and h.own
+// never gets it back (removeLast() drops the newest for good), so the
+// account stays "stuck" for as long as that result lives (result_ttl_ms,
+// 24 h). Before ba4589e the protection ended with the floor. Here alice's one
+// export (300 of 1000, her share 250) is an hour old; bob's upload reports
+// (exempt kind: within his quota, 750 bytes) are older. Together 1050 >= the
+// budget, and nothing is evicted: every account's new job gets 503
+// max_result_bytes until alice's result expires.
+void tst_ResultSweep::aLoneOverQuotaResultDoesNotBlockTheBudgetForever()
+{
+    QList<JobRecord> jobs {result(u"b1"_s, u"bob"_s, 250, 300), result(u"b2"_s, u"bob"_s, 250, 200),
+                           result(u"b3"_s, u"bob"_s, 250, 100),
+                           result(u"a1"_s, u"alice"_s, 300, 60)};
+    for (JobRecord &j : jobs)
+        j.kind = j.owner == u"bob"_s ? u"upload.process"_s : u"export"_s;
+    const auto removals = planResultSweep(jobs, budget(1000, 25), Now, {u"upload.process"_s});
+    QVERIFY2(!removals.isEmpty(), "the budget stays reached, alice's result past the floor");
 }
 
 QTEST_GUILESS_MAIN(tst_ResultSweep)

@@ -42,6 +42,7 @@ private slots:
     void gateBudgetAndDisk();
     void gateAccountShares();
     void ticketDyingOnAnotherThreadReleasesOnTheGatesThread();
+    void diskShareCountsUploadsStoredSinceTheReading();
 };
 
 void tst_UploadChecks::declaredTypes_data()
@@ -442,6 +443,45 @@ void tst_UploadChecks::ticketDyingOnAnotherThreadReleasesOnTheGatesThread()
     QVERIFY(late->wait(10'000));
     survivor.reset();
     QCoreApplication::processEvents();
+}
+
+// Review of ba4589e (decision 0022, the disk share). The whole an account
+// gets its share of is `free now - min_free_disk_bytes + stored + in flight`,
+// with `free now` the last disk reading (once a second) less what uploads in
+// flight reserved. An upload that completes between two readings leaves the
+// in-flight counts, and StoredBytes counts it, but the stale reading still
+// shows its bytes as free: they count twice in the whole, so the account's
+// share grows with every upload it completes before the next reading (and
+// the floor check, too, sees them as free). Here: 1000 bytes above the
+// floor, four accounts, a quarter each (250). Alice stores 250; before the
+// next reading she is admitted 60 more (the whole looks like 1250) and then
+// more again, while the disk's whole is still 1000.
+void tst_UploadChecks::diskShareCountsUploadsStoredSinceTheReading()
+{
+    UploadGate gate;
+    config::Limits limits;
+    limits.minFreeDiskBytes = 0;
+    limits.accountSharePercent = 25;
+    gate.setLimits(limits);
+    gate.setAccounts(4);
+    auto stored = std::make_shared<StoredBytes>();
+    gate.setStoredBytes(stored);
+    gate.setFreeDiskBytes(1000);
+
+    using Ticket = std::unique_ptr<UploadTicket>;
+    const auto store = [&](qint64 bytes) -> QString {
+        auto admitted = gate.admit(u"alice"_s, bytes);
+        if (auto *refused = std::get_if<http::HttpError>(&admitted))
+            return refused->limit;
+        // Written and stored (the store's thread counts it), then released;
+        // no new disk reading yet.
+        stored->add(u"alice"_s, bytes);
+        std::get<Ticket>(admitted).reset();
+        return {};
+    };
+    QCOMPARE(store(250), QString()); // her share of 1000
+    // The disk: 750 free + 250 stored = 1000 above the floor, alice holds 250.
+    QCOMPARE(store(60), u"account_share_percent"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_UploadChecks)
