@@ -361,9 +361,9 @@ void tst_ExportJobs::jobsAdmittedUnderTheQuotaDoNotFillTheBudget()
     limits.maxExportJobsPerAccount = 6;
     Fixture f(limits);
     f.waitForDemo();
-    // About 440 KB each, and slow enough that all six are admitted before
-    // the first one finishes.
-    sqlProbe().slowEvery = 2000;
+    // About 440 KB each, and slow enough (about half a second each) that
+    // all six are admitted before the first one finishes.
+    sqlProbe().slowEvery = 400;
     sqlProbe().slowMs = 50;
     QStringList ids;
     for (int i = 0; i < 6; ++i) {
