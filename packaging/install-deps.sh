@@ -18,6 +18,8 @@ packages=(
     # exports: SQLite rows through the driver's handle, PostgreSQL query
     # cancellation (libpq), and a real PostgreSQL server for the export tests
     libsqlite3-dev libpq-dev postgresql
+    # sluiced under systemd: Type=notify, watchdog (sd_notify)
+    libsystemd-dev
     # runtime helpers used by the tests and the demo
     sqlite3 curl ca-certificates xauth xvfb
     # promtool, which checks the /metrics text in tst_prometheus. Debian ships

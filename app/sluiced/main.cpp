@@ -1,5 +1,6 @@
 // sluiced: the Sluice service without a display.
 #include "commandline.h"
+#include "systemdnotifier.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -67,6 +68,7 @@ int main(int argc, char *argv[])
 
     int exitCode = 0;
     bool announced = false;
+    app::SystemdNotifier systemd(service);
     QObject::connect(&service, &service::Service::statusChanged, &app,
                      [&](const service::ServiceStatus &s) {
                          switch (s.state) {
@@ -74,7 +76,11 @@ int main(int argc, char *argv[])
                              if (!announced) {
                                  announced = true;
                                  out << "listening on http://" << s.listenAddress << Qt::endl;
+                                 systemd.ready(s.listenAddress);
                              }
+                             break;
+                         case service::ServiceState::Stopping:
+                             systemd.stopping();
                              break;
                          case service::ServiceState::Failed:
                              err << "sluiced: " << s.error << Qt::endl;

@@ -443,6 +443,11 @@ void Service::abortTransfer(quint64 connectionId)
         m_runtime, [runtime = m_runtime, connectionId] { runtime->abortTransfer(connectionId); });
 }
 
+void Service::postToHttpThread(std::function<void()> f) const
+{
+    QMetaObject::invokeMethod(m_runtime, std::move(f), Qt::QueuedConnection);
+}
+
 void Service::applyConfig()
 {
     m_exportBatchRows->store(m_config.limits.exportBatchRows);

@@ -88,6 +88,9 @@ public:
     upload::UploadStore *uploadStore() const { return m_uploadStore; }
     // Datasets, demo generation, live export threads and counters; thread-safe.
     std::shared_ptr<exports::ExportCatalog> exportCatalog() const { return m_exports; }
+    // Runs `f` on the HTTP thread, from its event loop (a liveness probe: a
+    // watchdog ping sent from there stops when that loop is wedged).
+    void postToHttpThread(std::function<void()> f) const;
 
     void requestHistory(qint64 sinceMs, const QStringList &names) override;
     void requestJobs(int limit) override;

@@ -1,0 +1,36 @@
+#include "systemdnotifier.h"
+
+#include "service/service.h"
+
+#include <systemd/sd-daemon.h>
+
+namespace sluice::app {
+
+SystemdNotifier::SystemdNotifier(const service::Service &service, QObject *parent)
+    : QObject(parent)
+    , m_service(service)
+{
+    uint64_t usec = 0;
+    // > 0: WATCHDOG_USEC is set (and WATCHDOG_PID, if set, is ours).
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+        return;
+    // Twice per interval, as sd_watchdog_enabled(3) advises.
+    m_watchdog.setInterval(std::chrono::milliseconds(std::max<uint64_t>(1, usec / 2000)));
+    connect(&m_watchdog, &QTimer::timeout, this,
+            [this] { m_service.postToHttpThread([] { sd_notify(0, "WATCHDOG=1"); }); });
+    m_watchdog.start();
+}
+
+void SystemdNotifier::ready(const QString &listenAddress)
+{
+    const QByteArray message = "READY=1\nSTATUS=listening on http://" + listenAddress.toUtf8();
+    sd_notify(0, message.constData());
+}
+
+void SystemdNotifier::stopping()
+{
+    m_watchdog.stop();
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping (finishing requests in flight)");
+}
+
+} // namespace sluice::app
