@@ -20,6 +20,9 @@ packages=(
     libsqlite3-dev libpq-dev postgresql
     # sluiced under systemd: Type=notify, watchdog (sd_notify)
     libsystemd-dev
+    # the icon's PNG sizes from its SVG; checks of the desktop entry and the
+    # AppStream metainfo (tests/packaging)
+    librsvg2-bin desktop-file-utils appstream
     # runtime helpers used by the tests and the demo
     sqlite3 curl ca-certificates xauth xvfb
     # promtool, which checks the /metrics text in tst_prometheus. Debian ships

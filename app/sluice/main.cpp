@@ -3,6 +3,8 @@
 #include "mainwindow.h"
 
 #include <QApplication>
+#include <QDirIterator>
+#include <QIcon>
 #include <QMessageBox>
 
 using namespace sluice;
@@ -13,6 +15,14 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("sluice"));
     QApplication::setApplicationDisplayName(QStringLiteral("Sluice"));
     QApplication::setApplicationVersion(QStringLiteral(SLUICE_VERSION));
+    // The desktop entry's id (Wayland's app id), and its icon in every size.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.sluice.Sluice"));
+    QIcon icon;
+    for (QDirIterator it(QStringLiteral(":/icons"), {QStringLiteral("*.png")}, QDir::Files,
+                         QDirIterator::Subdirectories);
+         it.hasNext();)
+        icon.addFile(it.next());
+    QApplication::setWindowIcon(icon);
     QTextStream out(stdout);
     QTextStream err(stderr);
 
