@@ -123,7 +123,9 @@ constexpr std::array Fields {
                 "Job results on disk of one account; its new jobs are refused (507) past it.",
                 &Limits::maxResultsPerAccount},
     LimitField {"result_eviction_floor_ms", "ms", 0, 7 * 24 * Hour, Defaults.resultEvictionFloorMs,
-                "Age under which a result is never evicted to make room (expiry still applies).",
+                "Age under which a result is not evicted to make room for others (expiry still "
+                "applies); only its own account's overshoot of its share, while all results "
+                "together fill max_result_bytes, evicts younger ones (never the newest).",
                 &Limits::resultEvictionFloorMs},
     LimitField {"metrics_interval_ms", "ms", 100, Minute, Defaults.metricsIntervalMs,
                 "How often the service samples itself for the dashboards and /metrics.",

@@ -53,7 +53,7 @@ struct Limits
     qint64 expirySweepIntervalMs = 60'000;
     qint64 cancelGraceMs = 10'000; // a cancelled job has this long to return
     qint64 maxResultsPerAccount = 250; // result files one account holds
-    qint64 resultEvictionFloorMs = 15 * 60'000; // a younger result is never evicted
+    qint64 resultEvictionFloorMs = 15 * 60'000; // younger: evicted only for its account's overshoot
 
     // Observability
     qint64 metricsIntervalMs = 1'000; // sampling period of the dashboards and /metrics

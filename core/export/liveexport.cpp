@@ -167,12 +167,13 @@ Expected<void, http::HttpError> LiveExport::start(ExportCatalog &catalog, LiveEx
           });
     if (!catalog.livePool()->tryStart(runnable)) {
         delete runnable;
-        const int running = catalog.maxLiveExports();
+        const int max = catalog.maxLiveExports();
         return http::HttpError::limitExceeded(
             503,
-            u"%1 live exports are running; try again shortly or submit a job "
-            "(Prefer: respond-async)"_s.arg(running),
-            u"max_live_exports"_s, running);
+            u"%1 live exports are running, and max_live_exports is %2; try again shortly or "
+            "submit a job (Prefer: respond-async)"_s.arg(catalog.stats().liveInFlight.load())
+                .arg(max),
+            u"max_live_exports"_s, max);
     }
     return {};
 }

@@ -109,7 +109,7 @@ QList<ResultRemoval> planResultSweep(const QList<JobRecord> &withResults,
             const bool over = overOwnQuota(*it) && givesUp(*it, total);
             const bool underPressure = !it->evictable.isEmpty()
                 && (!overQuotaStuck || overOwnQuota(*it)) && total >= limits.maxResultBytes
-                && it->bytes > equalPart;
+                && it->bytes >= equalPart;
             if (!over && (forQuota || !underPressure))
                 continue;
             if (loser.isNull() || (over && !forQuota)

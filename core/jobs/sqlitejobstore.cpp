@@ -325,20 +325,18 @@ Expected<QList<JobRecord>> SqliteJobStore::due(const QDateTime &now, int limit,
     // jobs_owner_id_started_at); only the jobs picked are read in full.
     Expected<QList<JobRecord>> jobs = selectRecords(
         transaction, m_db,
-        u"JOIN picked ON picked.pick_id = jobs.id ORDER BY picked.turn, "
-        "picked.last_start IS NOT NULL, picked.last_start, jobs.queued_at, jobs.created_at, "
-        "jobs.id"_s,
+        u"JOIN picked ON picked.pick_id = jobs.id ORDER BY picked.turn, picked.last_start, "
+        "jobs.queued_at, jobs.created_at, jobs.id"_s,
         bindings,
         u"WITH picked AS (SELECT q.id AS pick_id, ROW_NUMBER() OVER (PARTITION BY q.owner_id "
         "ORDER BY q.queued_at, q.created_at, q.id) + (SELECT COUNT(*) FROM jobs r "
         "WHERE r.owner_id IS q.owner_id AND r.state = 'running') AS turn, "
-        "(SELECT s.started_at FROM jobs s WHERE s.owner_id IS q.owner_id AND s.started_at IS "
-        "NOT NULL ORDER BY s.started_at DESC LIMIT 1) AS last_start, "
+        "COALESCE((SELECT s.started_at FROM jobs s WHERE s.owner_id IS q.owner_id AND "
+        "s.started_at IS NOT NULL ORDER BY s.started_at DESC LIMIT 1), -1) AS last_start, "
         "q.queued_at AS pick_queued, q.created_at AS pick_created FROM jobs q "
         "WHERE q.state = 'queued' AND (q.not_before IS NULL OR q.not_before <= ?)"_s
             + skip.replace(u"kind NOT IN"_s, u"q.kind NOT IN"_s)
-            + u" ORDER BY turn, last_start IS NOT NULL, last_start, pick_queued, pick_created, "
-              "pick_id LIMIT ?)"_s);
+            + u" ORDER BY turn, last_start, pick_queued, pick_created, pick_id LIMIT ?)"_s);
     if (!jobs)
         return jobs;
     if (auto committed = transaction.commit(); !committed)

@@ -453,9 +453,9 @@ void Service::applyConfig()
     m_exportBatchRows->store(m_config.limits.exportBatchRows);
     m_imageDecodeLimits->maxBytes = m_config.limits.imageDecodeMaxBytes;
     m_imageDecodeLimits->maxMs = m_config.limits.imageDecodeMaxMs;
-    m_engine->setLimits(m_config.limits);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
-    m_engine->setAccounts(authenticator->dataAccounts());
+    m_engine->setAccounts(authenticator->dataAccounts()); // before the limits' sweep
+    m_engine->setLimits(m_config.limits);
     m_uploadStore->setTempFileTtl(m_config.limits.tempFileTtlMs);
     QMetaObject::invokeMethod(
         m_runtime,

@@ -99,6 +99,7 @@ void UploadGate::setFreeDiskBytes(qint64 bytes)
     checkThread("UploadGate::setFreeDiskBytes");
     m_freeDisk = bytes;
     m_grownSinceReading = 0; // the reading shows them now
+    m_storedAtReading = m_stored ? m_stored->total() : 0;
 }
 
 int UploadGate::inFlight() const
@@ -144,7 +145,8 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
             u"uploads in flight would hold %1 bytes in the temp folder, more than "
             "max_upload_temp_bytes"_s.arg(m_reserved + extra),
             u"max_upload_temp_bytes"_s, m_limits.maxUploadTempBytes);
-        refused.retryAfterS = InFlightRetryAfterS;
+        if (extra <= m_limits.maxUploadTempBytes)
+            refused.retryAfterS = InFlightRetryAfterS;
         return refused;
     }
     const qint64 own = m_reservedByAccount.value(account) + extra;
@@ -157,7 +159,8 @@ std::optional<http::HttpError> UploadGate::budgetFor(const QString &account, qin
                 .arg(own)
                 .arg(share),
             u"account_share_percent"_s, m_limits.accountSharePercentFor(m_accounts));
-        refused.retryAfterS = InFlightRetryAfterS;
+        if (extra <= share)
+            refused.retryAfterS = InFlightRetryAfterS;
         return refused;
     }
     if (const qint64 stored = m_stored ? m_stored->of(account) : 0;
@@ -183,8 +186,12 @@ std::optional<http::HttpError> UploadGate::roomFor(const QString &account, qint6
         return refused;
     if (m_freeDisk < 0)
         return std::nullopt;
-    // Keep min_free_disk_bytes free once every reservation is written.
-    const qint64 freeNow = m_freeDisk - m_grownSinceReading - m_declared;
+    // Keep min_free_disk_bytes free once every reservation is written. What
+    // was stored since the reading took its space too (what was deleted
+    // since is not counted back: conservative until the next reading).
+    const qint64 storedSince
+        = m_stored ? std::max<qint64>(0, m_stored->total() - m_storedAtReading) : 0;
+    const qint64 freeNow = m_freeDisk - m_grownSinceReading - m_declared - storedSince;
     if (freeNow - extra < m_limits.minFreeDiskBytes)
         return http::HttpError::limitExceeded(
             507,
@@ -249,10 +256,6 @@ void UploadGate::release(const QString &account, qint64 reserved, qint64 declare
         m_perAccount.remove(account);
     m_reserved -= reserved;
     m_declared -= declared;
-    // What a declared body wrote stays off the free disk until the next
-    // reading shows it (stored, or deleted: then this is conservative). A
-    // growing body's bytes are in m_grownSinceReading already.
-    m_grownSinceReading += declared;
     if ((m_reservedByAccount[account] -= reserved) <= 0)
         m_reservedByAccount.remove(account);
 }

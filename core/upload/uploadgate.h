@@ -106,6 +106,7 @@ private:
     // (what they took before it, the reading shows).
     qint64 m_declared = 0;
     qint64 m_grownSinceReading = 0;
+    qint64 m_storedAtReading = 0; // StoredBytes::total() when the reading came
 };
 
 } // namespace sluice::upload

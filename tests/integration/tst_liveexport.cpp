@@ -54,6 +54,7 @@ private slots:
     void http10IsRefused();
     void oneAccountLeavesLiveExportsToOthers();
     void allLiveExportsBusyNamesTheLimit();
+    void loweredLimitReportsWhatRuns();
 
 private:
     Reply get(const QByteArray &target, const QByteArray &extra = {})
@@ -426,6 +427,43 @@ void tst_LiveExport::allLiveExportsBusyNamesTheLimit()
     QVERIFY(!busy.header("Retry-After").isEmpty());
     readers.clear();
     QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 10'000);
+}
+
+// Review of 89c5c05: max_live_exports lowered live below what runs lets
+// those running finish (QThreadPool keeps them) and refuses new ones, as it
+// should; but the 503 says "%1 live exports are running" with the *limit*
+// (catalog.maxLiveExports()), not the count: three run, it says one.
+void tst_LiveExport::loweredLimitReportsWhatRuns()
+{
+    std::vector<std::unique_ptr<RawClient>> readers;
+    for (int i = 0; i < 3; ++i) {
+        readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
+        readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
+                                                 32 * 1024);
+        readers.back()->send(
+            test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31", bearer(viewerToken())));
+        QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), i + 1, 20'000);
+    }
+    m_catalog->setMaxLiveExports(1);
+    const Reply busy = request(
+        m_server->port(),
+        test::get("/exports/plain.csv?from=2025-01-01&to=2025-01-02", bearer(adminToken())),
+        30'000);
+    const int running = stats().liveInFlight.load();
+    readers.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), 0, 10'000);
+    // Lowered to one: one at a time again once they are gone.
+    QCOMPARE(
+        request(m_server->port(),
+                test::get("/exports/plain.csv?from=2025-01-01&to=2025-01-02", bearer(adminToken())),
+                30'000)
+            .status,
+        200);
+    m_catalog->setMaxLiveExports(int(config::Limits {}.maxLiveExports));
+    QCOMPARE(busy.status, 503);
+    const QString error = QJsonDocument::fromJson(busy.body).object().value(u"error"_s).toString();
+    QCOMPARE(running, 3);
+    QVERIFY2(error.startsWith(u"3 live exports are running"_s), qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(tst_LiveExport)

@@ -64,6 +64,7 @@ private slots:
     void overshootOfAnAccountIsItsOwn();
     void youngOvershootBelowTheBudgetWaitsForTheFloor();
     void aLoneOverQuotaResultDoesNotBlockTheBudgetForever();
+    void equalPartsThatFillTheBudgetYieldPastTheFloor();
 };
 
 void tst_ResultSweep::nothingWithinBudget()
@@ -223,6 +224,33 @@ void tst_ResultSweep::aLoneOverQuotaResultDoesNotBlockTheBudgetForever()
         j.kind = j.owner == u"bob"_s ? u"upload.process"_s : u"export"_s;
     const auto removals = planResultSweep(jobs, budget(1000, 25), Now, {u"upload.process"_s});
     QVERIFY2(!removals.isEmpty(), "the budget stays reached, alice's result past the floor");
+}
+
+// Review of 8492bb6. resultsweep.h (as 8492bb6 rewrote it) promises: "the
+// budget may stay reached for up to the floor (new jobs are refused
+// meanwhile) when the accounts together, each within its share, fill it".
+// But the pressure rule takes only from accounts holding *more than* an
+// equal part (`it->bytes > equalPart`): when the holders fill the budget
+// exactly in equal parts, nobody qualifies, and the budget stays reached
+// until the results expire (result_ttl_ms, 24 h by default), not the floor.
+// Here six accounts share 1000 bytes (a quarter each); five of them hold
+// 200 each, an hour old (the floor is 10 min): every job of every account,
+// the sixth's too (it holds nothing and can delete nothing), gets 503
+// max_result_bytes for a day. Since 8492bb6 a sole account does the same
+// alone: its share is the whole budget, so results that tile it exactly
+// (4 x 1 MiB of 4 MiB, as in tst_jobroutes::soleAccountMayUseAllOfMaxResultBytes)
+// are neither over its quota nor over its equal part, and never go.
+void tst_ResultSweep::equalPartsThatFillTheBudgetYieldPastTheFloor()
+{
+    QList<JobRecord> jobs;
+    for (const QString &who : {u"a"_s, u"b"_s, u"c"_s, u"d"_s, u"e"_s})
+        jobs.append(result(who + u"1"_s, who, 200, 60));
+    QCOMPARE(planResultSweep(jobs, budget(1000, 25), Now, {}, 6).size(), 1);
+
+    QList<JobRecord> sole;
+    for (int i = 0; i < 4; ++i)
+        sole.append(result(u"s%1"_s.arg(i), u"sole"_s, 250, 60 - i));
+    QCOMPARE(ids(planResultSweep(sole, budget(1000, 25), Now, {}, 1)), QStringList {u"s0"_s});
 }
 
 QTEST_GUILESS_MAIN(tst_ResultSweep)

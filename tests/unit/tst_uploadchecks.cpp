@@ -43,6 +43,8 @@ private slots:
     void gateAccountShares();
     void ticketDyingOnAnotherThreadReleasesOnTheGatesThread();
     void diskShareCountsUploadsStoredSinceTheReading();
+    void retryAfterOnlyWhenWaitingCanHelp();
+    void abandonedDeclaredUploadsDoNotEatTheDisk();
 };
 
 void tst_UploadChecks::declaredTypes_data()
@@ -482,6 +484,91 @@ void tst_UploadChecks::diskShareCountsUploadsStoredSinceTheReading()
     QCOMPARE(store(250), QString()); // her share of 1000
     // The disk: 750 free + 250 stored = 1000 above the floor, alice holds 250.
     QCOMPARE(store(60), u"account_share_percent"_s);
+}
+
+// Review of 89c5c05 (Retry-After: 5 on the 507s for upload bytes in
+// flight). docs/api.md and decisions 0016/0022 give the reason: "those bytes
+// free up as uploads finish", so waiting may help. But budgetFor() sets
+// retryAfterS on every refusal of those two checks, also when the upload is
+// refused on its own, with nothing else in flight: its declared size alone
+// is larger than max_upload_temp_bytes (allowed: max_upload_bytes is not
+// bounded by it, default 16 GiB against any smaller temp budget) or than
+// the account's share of it (account_share_percent 10 with the defaults:
+// 6.4 GiB, against max_upload_bytes 16 GiB). No amount of waiting admits
+// it, yet every answer says "try again in 5 s": a client that honours
+// Retry-After (curl --retry, most HTTP retry middlewares) retries forever.
+void tst_UploadChecks::retryAfterOnlyWhenWaitingCanHelp()
+{
+    config::Limits limits;
+    limits.maxUploadTempBytes = 1000;
+    limits.maxUploadBytes = 10'000;
+    limits.minFreeDiskBytes = 0;
+    limits.accountSharePercent = 25;
+    UploadGate gate;
+    gate.setLimits(limits);
+    gate.setAccounts(4);
+    QCOMPARE(gate.inFlight(), 0);
+    QCOMPARE(gate.reservedBytes(), 0);
+
+    // Nothing in flight: 2000 bytes never fit a temp budget of 1000.
+    const auto tooLargeForBudget = gate.admit(u"alice"_s, 2000);
+    QCOMPARE(std::get<http::HttpError>(tooLargeForBudget).limit, u"max_upload_temp_bytes"_s);
+    QCOMPARE(std::get<http::HttpError>(tooLargeForBudget).retryAfterS, 0);
+    QVERIFY(!http::Response::error(std::get<http::HttpError>(tooLargeForBudget))
+                 .headers.contains("Retry-After"));
+
+    // Nothing in flight: 300 bytes never fit alice's share (250 of 1000).
+    const auto tooLargeForShare = gate.admit(u"alice"_s, 300);
+    QCOMPARE(std::get<http::HttpError>(tooLargeForShare).limit, u"account_share_percent"_s);
+    QCOMPARE(std::get<http::HttpError>(tooLargeForShare).retryAfterS, 0);
+
+    // Where waiting does help (others' bytes in flight), it keeps saying so.
+    auto held = gate.admit(u"bob"_s, 250);
+    QVERIFY(std::holds_alternative<std::unique_ptr<UploadTicket>>(held));
+    const auto mustWait = gate.admit(u"bob"_s, 100);
+    QCOMPARE(std::get<http::HttpError>(mustWait).limit, u"account_share_percent"_s);
+    QCOMPARE(std::get<http::HttpError>(mustWait).retryAfterS, 5);
+}
+
+// Review of 8492bb6 ("a finished declared upload stays off the free disk
+// until the next reading"). release() adds the *declared* size to
+// m_grownSinceReading for every ticket that ends, whether or not its body
+// was written: an upload admitted on its headers and then abandoned (the
+// client closes before sending the body, a 415/checksum refusal after
+// admission, a 413 mid-body) takes its whole Content-Length off "free now"
+// until the next reading, and nothing bounds that sum (it left m_reserved,
+// the temp budget). One account declaring what its disk share allows and
+// hanging up, some 40 times within the second between two readings, brings
+// "free now" to the floor: every account's upload is refused 507
+// (min_free_disk_bytes, or account_share_percent of a disk share shrunk to
+// nothing) with 100 GiB really free, and it can do so every second. Before
+// 8492bb6 an abandoned upload left no trace. Here: the defaults (16 GiB per
+// upload, 1 GiB floor, a quarter of the disk each of four accounts).
+void tst_UploadChecks::abandonedDeclaredUploadsDoNotEatTheDisk()
+{
+    constexpr qint64 GiB = 1024LL * 1024 * 1024;
+    UploadGate gate;
+    gate.setLimits(config::Limits {});
+    gate.setAccounts(4);
+    gate.setStoredBytes(std::make_shared<StoredBytes>());
+    gate.setFreeDiskBytes(100 * GiB); // one reading; the next comes within a second
+
+    int abandoned = 0;
+    for (qint64 declared = 16 * GiB; declared >= 1024 * 1024 && abandoned < 100;) {
+        auto admitted = gate.admit(u"mallory"_s, declared);
+        if (std::holds_alternative<http::HttpError>(admitted)) {
+            declared /= 2;
+            continue;
+        }
+        ++abandoned; // headers only: the client hangs up, nothing is written
+    }
+    QCOMPARE(gate.reservedBytes(), 0);
+    QCOMPARE(gate.inFlight(), 0);
+    // Nothing is in flight, nothing stored, 100 GiB free: bob's 1 MiB fits.
+    const auto bobs = gate.admit(u"bob"_s, 1024 * 1024);
+    const auto *refused = std::get_if<http::HttpError>(&bobs);
+    QVERIFY2(!refused, qPrintable(u"after %1 abandoned uploads: "_s.arg(abandoned)
+                                  + (refused ? refused->message : QString())));
 }
 
 QTEST_GUILESS_MAIN(tst_UploadChecks)
