@@ -1,6 +1,7 @@
 #include "eventspage.h"
 
 #include "eventsmodel.h"
+#include "filterchoices.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -76,19 +77,7 @@ void EventsPage::flush()
     m_model->append(m_pending);
     m_pending.clear();
     // Offer the kinds seen so far.
-    const QString current = m_kind->currentData().toString();
-    const QStringList kinds = m_model->kinds();
-    QStringList offered;
-    for (int i = 1; i < m_kind->count(); ++i)
-        offered << m_kind->itemData(i).toString();
-    if (offered != kinds) {
-        const QSignalBlocker block(m_kind);
-        m_kind->clear();
-        m_kind->addItem(tr("All kinds"), QString());
-        for (const QString &k : kinds)
-            m_kind->addItem(k, k);
-        m_kind->setCurrentIndex(std::max(0, m_kind->findData(current)));
-    }
+    refillFilterChoices(m_kind, tr("All kinds"), m_model->kinds());
     if (atBottom)
         m_view->scrollToBottom();
 }

@@ -1,5 +1,6 @@
 #include "jobspage.h"
 
+#include "filterchoices.h"
 #include "format.h"
 #include "jobsmodel.h"
 #include "progressdelegate.h"
@@ -42,22 +43,6 @@ bool canCancel(JobState s)
 bool canRetry(JobState s)
 {
     return s == JobState::Failed || s == JobState::Cancelled || s == JobState::Expired;
-}
-
-void refill(QComboBox *combo, const QString &anyLabel, const QStringList &items)
-{
-    const QString current = combo->currentData().toString();
-    QStringList existing;
-    for (int i = 1; i < combo->count(); ++i)
-        existing << combo->itemData(i).toString();
-    if (existing == items)
-        return;
-    const QSignalBlocker block(combo);
-    combo->clear();
-    combo->addItem(anyLabel, QString());
-    for (const QString &item : items)
-        combo->addItem(item, item);
-    combo->setCurrentIndex(std::max(0, combo->findData(current)));
 }
 
 } // namespace
@@ -279,8 +264,8 @@ void JobsPage::updateActions()
 
 void JobsPage::updateFilterChoices()
 {
-    refill(m_kindFilter, tr("All kinds"), m_model->kinds());
-    refill(m_ownerFilter, tr("All owners"), m_model->owners());
+    refillFilterChoices(m_kindFilter, tr("All kinds"), m_model->kinds());
+    refillFilterChoices(m_ownerFilter, tr("All owners"), m_model->owners());
 }
 
 void JobsPage::updateDetail()

@@ -72,14 +72,18 @@ double ProcessInfo::cpuSeconds()
     return double(f.at(11).toLongLong() + f.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
 }
 
-double ProcessInfo::startTimeSeconds()
+double ProcessInfo::startTimeSeconds(const QString &procStat)
 {
     const QList<QByteArray> f = statFields();
     if (f.size() < 20)
         return -1;
     const double sinceBoot
         = double(f.at(19).toLongLong()) / double(sysconf(_SC_CLK_TCK)); // field 22
-    for (const QByteArray &line : readSmallFile("/proc/stat").split('\n')) {
+    // procfs files report no size: read until the end, a page at a time.
+    QFile file(procStat);
+    if (!file.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : file.readAll().split('\n')) {
         if (line.startsWith("btime "))
             return double(line.mid(6).trimmed().toLongLong()) + sinceBoot;
     }

@@ -14,7 +14,10 @@ struct ProcessInfo
     static qint64 openFileDescriptors(); // entries of /proc/self/fd
     static qint64 maxFileDescriptors(); // RLIMIT_NOFILE, soft limit
     static double cpuSeconds(); // user + system, /proc/self/stat
-    static double startTimeSeconds(); // since the Unix epoch
+    // Since the Unix epoch: the process's start after boot plus the boot
+    // time (btime) from `procStat` (all of it: on hosts with many cores
+    // btime comes after kilobytes of per-CPU lines).
+    static double startTimeSeconds(const QString &procStat = QStringLiteral("/proc/stat"));
     static qint64 freeDiskBytes(const QString &path); // available to this user
 };
 

@@ -18,8 +18,10 @@ QByteArray renderExposition(const Sample &s, double processStartSeconds,
             double(s.residentBytes));
     w.gauge(u"process_open_fds"_s, u"Number of open file descriptors."_s, double(s.openFds));
     w.gauge(u"process_max_fds"_s, u"Maximum number of open file descriptors."_s, double(s.maxFds));
-    w.gauge(u"process_start_time_seconds"_s,
-            u"Start time of the process since unix epoch in seconds."_s, processStartSeconds);
+    // Left out when unknown, rather than a sentinel a dashboard would plot.
+    if (processStartSeconds >= 0)
+        w.gauge(u"process_start_time_seconds"_s,
+                u"Start time of the process since unix epoch in seconds."_s, processStartSeconds);
     w.counter(u"process_cpu_seconds_total"_s, u"Total user and system CPU time spent in seconds."_s,
               s.cpuSeconds);
 

@@ -57,6 +57,7 @@ private slots:
     void jobCommandsGoOnlyToJobsTheyApplyTo();
     void jobCommandRefusalIsShown();
     void jobFiltersOfferWhatIsThere();
+    void aFilterWhoseValueWentStaysShown();
     void transferAbortAsksForThatConnection();
     void limitsRevertAndDefaults();
     void limitsFollowChangesMadeElsewhere();
@@ -134,6 +135,33 @@ void tst_Panes::jobFiltersOfferWhatIsThere()
     auto *search = page.findChild<QLineEdit *>(u"jobSearch"_s);
     QTest::keyClicks(search, u"zzz"_s);
     QCOMPARE(page.filterModel()->rowCount(), 0);
+}
+
+// Issue 23, defect 3: when the value a drop-down filtered on left the model
+// (its last job deleted), the drop-down was refilled with signals blocked and
+// fell back to "All kinds" while the view still filtered on the old value:
+// "All kinds" over 0 of 1 rows. The choice now stays shown while it filters.
+void tst_Panes::aFilterWhoseValueWentStaysShown()
+{
+    FakeService service;
+    service.jobs = {job(u"a"_s, JobState::Queued, u"export"_s),
+                    job(u"b"_s, JobState::Failed, u"selftest"_s)};
+    ui::JobsPage page(service);
+    QTRY_COMPARE(page.model()->rowCount(), 2);
+    auto *kinds = page.findChild<QComboBox *>(u"kindFilter"_s);
+    kinds->setCurrentIndex(kinds->findData(u"selftest"_s));
+    QCOMPARE(page.filterModel()->rowCount(), 1);
+    service.jobsChanged({}, {u"b"_s});
+    QTRY_COMPARE(page.model()->rowCount(), 1);
+    QTest::qWait(800); // the choices are refilled 500 ms after the rows change
+    QCOMPARE(page.filterModel()->rowCount(), 0);
+    QCOMPARE(kinds->currentData().toString(), u"selftest"_s); // what it filters on
+    // Choosing "All kinds" again shows everything, and the gone value leaves.
+    kinds->setCurrentIndex(0);
+    QCOMPARE(page.filterModel()->rowCount(), 1);
+    service.jobsChanged({job(u"c"_s, JobState::Queued, u"export"_s)}, {});
+    QTRY_COMPARE(page.model()->rowCount(), 2);
+    QTRY_COMPARE(kinds->findData(u"selftest"_s), -1);
 }
 
 void tst_Panes::transferAbortAsksForThatConnection()

@@ -2,6 +2,7 @@
 // families, escaping, grouping, histogram buckets, rejected input, number
 // spelling, and promtool's verdict on the result.
 #include "metrics/prometheus.h"
+#include "service/exposition.h"
 
 #include <QProcess>
 #include <QStandardPaths>
@@ -50,6 +51,7 @@ class tst_Prometheus : public QObject
 {
     Q_OBJECT
 private slots:
+    void unknownStartTimeIsLeftOut();
     void exactText_data();
     void exactText();
     void labelValueEscaping_data();
@@ -394,6 +396,20 @@ void tst_Prometheus::promtool()
     QVERIFY2(passed == accepted,
              qPrintable(u"promtool exit %1: %2\n--- text ---\n%3"_s.arg(p.exitCode())
                             .arg(QString::fromUtf8(output), QString::fromUtf8(text))));
+}
+
+// Issue 23, defect 6: an unknown process start time was exported as -1, a
+// sentinel that dashboards plot as 1969. It is left out instead.
+void tst_Prometheus::unknownStartTimeIsLeftOut()
+{
+    const sluice::metrics::Sample sample;
+    const sluice::http::TrafficStats traffic;
+    const sluice::jobs::EngineStats engine;
+    const QByteArray known
+        = sluice::service::renderExposition(sample, 1700000000.5, traffic, engine);
+    QVERIFY2(known.contains("\nprocess_start_time_seconds 1"), known.left(600).constData());
+    const QByteArray unknown = sluice::service::renderExposition(sample, -1, traffic, engine);
+    QVERIFY2(!unknown.contains("process_start_time_seconds"), unknown.left(600).constData());
 }
 
 QTEST_GUILESS_MAIN(tst_Prometheus)

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -118,6 +119,21 @@ void tst_Sampler::processReadingsAreSane()
     const double start = metrics::ProcessInfo::startTimeSeconds();
     const double now = double(QDateTime::currentSecsSinceEpoch());
     QVERIFY2(start > now - 3600 && start <= now + 1, qPrintable(QString::number(now - start)));
+    // Issue 23, defect 6: on a host with many cores btime sits past the
+    // first 4 KiB of /proc/stat, and only those were read (start time -1).
+    QTemporaryDir dir;
+    const QString manyCores = dir.filePath(u"stat"_s);
+    {
+        QFile f(manyCores);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int cpu = 0; cpu < 256; ++cpu)
+            f.write("cpu" + QByteArray::number(cpu) + " 1 2 3 4 5 6 7 8 9 10\n");
+        f.write("intr 12345\nctxt 678\nbtime 1700000000\nprocesses 42\n");
+    }
+    QVERIFY(QFileInfo(manyCores).size() > 4096);
+    const double later = metrics::ProcessInfo::startTimeSeconds(manyCores);
+    QVERIFY2(later >= 1700000000.0 && later < 1700000000.0 + 365 * 86400.0,
+             qPrintable(QString::number(later, 'f', 0)));
     // Resident memory follows an allocation that is touched.
     const qint64 before = metrics::ProcessInfo::residentBytes();
     QByteArray big(64 * 1024 * 1024, 'x');
