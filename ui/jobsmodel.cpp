@@ -250,11 +250,11 @@ void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &remove
         for (int r = first; r <= last; ++r)
             m_rows.remove(m_jobs.at(r).id);
         m_jobs.remove(first, last - first + 1);
+        // Before the signal: views look jobs up by id as they react to it.
+        reindexFrom(first);
         endRemoveRows();
         i = j + 1;
     }
-    if (!gone.isEmpty())
-        reindexFrom(gone.last());
 
     // Updates in place, then one dataChanged per contiguous run; new jobs are appended at once.
     QList<int> updated;

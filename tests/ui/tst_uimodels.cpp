@@ -75,6 +75,7 @@ private slots:
     void initTestCase() { QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates)); }
     void jobsModelAppliesBatches();
     void jobsModelRemovesScatteredRows();
+    void idIndexIsRightWheneverRowsAreRemoved();
     void jobsFilterByStateKindOwnerAndText();
     void jobsModelTakesTenThousandRows();
     void transfersKeepRowsAndComputeRates();
@@ -124,6 +125,29 @@ void tst_UiModels::jobsModelRemovesScatteredRows()
     QCOMPARE(model.rowOf(u"job000008"_s), 4);
     QCOMPARE(model.find(u"job000007"_s)->id, u"job000007"_s);
     QCOMPARE(model.rowOf(u"job000006"_s), -1);
+}
+
+// Issue 23, defect 2: the id-to-row index was rebuilt only after all runs of
+// a batch removal were gone, while views (the selection, and with it the
+// detail pane) react to each run's rowsRemoved: find() then gave the job of
+// a stale row, and the pane showed another job's error for good. The index
+// must be right at every signal.
+void tst_UiModels::idIndexIsRightWheneverRowsAreRemoved()
+{
+    ui::JobsModel model;
+    model.reset(someJobs(0, 10));
+    QStringList wrong;
+    connect(&model, &QAbstractItemModel::rowsRemoved, this, [&] {
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const QString id = model.index(row, 0).data(ui::JobsModel::JobIdRole).toString();
+            const JobRecord *found = model.find(id);
+            if (!found || found->id != id || model.rowOf(id) != row)
+                wrong << id;
+        }
+    });
+    model.apply({}, {u"job000002"_s, u"job000007"_s, u"job000004"_s});
+    QCOMPARE(model.rowCount(), 7);
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(u", "_s)));
 }
 
 void tst_UiModels::jobsFilterByStateKindOwnerAndText()
