@@ -270,6 +270,7 @@ void Service::start()
     }
     ServiceStatus s;
     s.state = ServiceState::Starting;
+    s.requestsTotal = m_status.requestsTotal; // the service's, across restarts
     setStatus(s);
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     QMetaObject::invokeMethod(m_runtime,

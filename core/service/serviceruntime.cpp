@@ -166,9 +166,11 @@ void ServiceRuntime::onStopped()
     m_server = nullptr;
     publishTransfers(); // the last rows go
     m_last = {};
-    report([](ServiceStatus &s) {
+    // The request total counts for the service's life, as /metrics does.
+    report([total = m_traffic.requestsTotal](ServiceStatus &s) {
         s = ServiceStatus {};
         s.state = ServiceState::Stopped;
+        s.requestsTotal = total;
     });
 }
 

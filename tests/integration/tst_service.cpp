@@ -75,9 +75,13 @@ void tst_Service::startServeStopRestart()
     QCOMPARE(o.value(QLatin1String("version")).toString(), QStringLiteral(SLUICE_VERSION));
     QCOMPARE(request(port, get("/healthz")).status, 200);
     QTRY_VERIFY(service->status().requestsTotal >= 2);
+    const quint64 served = service->status().requestsTotal;
 
     service->stop();
     QTRY_COMPARE(service::toString(service->status().state), QStringLiteral("stopped"));
+    // Issue 23, defect 8: the total is the service's, like /metrics', not the
+    // listener's: it does not drop to 0 when the service stops.
+    QCOMPARE(service->status().requestsTotal, served);
     QTcpSocket probe;
     probe.connectToHost(QHostAddress::LocalHost, port);
     QVERIFY(!probe.waitForConnected(1000));
@@ -85,6 +89,7 @@ void tst_Service::startServeStopRestart()
     service->start();
     QTRY_COMPARE(service::toString(service->status().state), QStringLiteral("running"));
     QCOMPARE(request(portOf(service->status()), get("/healthz")).status, 200);
+    QTRY_COMPARE(service->status().requestsTotal, served + 1);
 
     QStringList states;
     for (const auto &args : std::as_const(spy))
