@@ -322,7 +322,8 @@ void DashboardPage::updateTiles(const metrics::Sample &s)
                      tr("Warns above the memory budget set under Thresholds."));
 
     SummaryTile *files = m_tiles.value(u"files"_s);
-    files->setValue(formatCount(double(s.openFds)),
+    // -1: not read (no /proc): a dash, as the other tiles show an unknown.
+    files->setValue(s.openFds >= 0 ? formatCount(double(s.openFds)) : u"\u2014"_s,
                     s.maxFds > 0 ? tr("of %1").arg(formatCount(double(s.maxFds))) : QString());
     const bool fdsHigh = s.maxFds > 0 && s.openFds * 100 > s.maxFds * t.openFilesPercent;
     files->setLevel(fdsHigh ? Level::Warning : Level::Normal,

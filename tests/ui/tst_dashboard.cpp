@@ -155,6 +155,12 @@ void tst_Dashboard::memoryTileWarnsAboveBudget()
 
     service.sample(sampleAt(now + 2000, 90 * MiB));
     QCOMPARE(tile->level(), Level::Normal);
+
+    // Issue 23, defect 6: an unread count showed "-1" where others show a dash.
+    metrics::Sample unknown = sampleAt(now + 3000, 90 * MiB);
+    unknown.openFds = -1;
+    service.sample(unknown);
+    QCOMPARE(page.tile(u"files"_s)->value(), u"\u2014"_s);
 }
 
 void tst_Dashboard::queueTileTurnsCriticalWhenStuck()
