@@ -76,6 +76,16 @@ Expected<void> writeFileDurably(const QString &path, QByteArrayView data)
     // mkostemp() creates 0600 minus the umask; make the mode exact.
     if (::fchmod(fd.get(), S_IRUSR | S_IWUSR) != 0)
         return systemError(u"cannot set the permissions of the temporary file for", path, errno);
+    // Replacing a file keeps its owner: an administrator (root) running
+    // `sluiced token add` on the service's config must not leave it owned by
+    // root and unreadable to the service. Only root may give a file away;
+    // anyone else writes as before.
+    struct stat old
+    {
+    };
+    if (::stat(QFile::encodeName(path).constData(), &old) == 0 && ::geteuid() == 0
+        && (old.st_uid != 0 || old.st_gid != 0) && ::fchown(fd.get(), old.st_uid, old.st_gid) != 0)
+        return systemError(u"cannot keep the owner of", path, errno);
     if (const auto failed = writeFully(fd.get(), data))
         return Error {u"cannot write "_s % path % u": "_s % failed->describe()};
     if (retryOnInterrupt([&] { return ::fdatasync(fd.get()); }) != 0)

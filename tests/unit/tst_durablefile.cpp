@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -67,6 +68,7 @@ private slots:
     void writesNewFile_data();
     void writesNewFile();
     void replacesExistingFileAtomically();
+    void replacingKeepsTheOwner();
     void failsWithoutTouchingAnything_data();
     void failsWithoutTouchingAnything();
     void fsyncDirectoryReportsMissingDirectory();
@@ -198,6 +200,28 @@ void tst_DurableFile::createPrivateDirectoriesFailsUnderAFile()
     QVERIFY2(result.error().message.contains(path), qPrintable(result.error().message));
     QVERIFY2(result.error().message.contains(qt_error_string(ENOTDIR)),
              qPrintable(result.error().message));
+}
+
+// Issue 22: `sluiced token add`, run as root on the service's
+// /etc/sluice/config.json, replaced the file with a root-owned one (0600),
+// which the service (user sluice) could then not read.
+void tst_DurableFile::replacingKeepsTheOwner()
+{
+    if (::geteuid() != 0)
+        QSKIP("needs root, to give the file to another user (CI runs as root)");
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"config.json"_s);
+    QVERIFY(sluice::writeFileDurably(path, "{}"));
+    const uid_t nobody = 65534;
+    QCOMPARE(::chown(QFile::encodeName(path).constData(), nobody, nobody), 0);
+    QVERIFY(sluice::writeFileDurably(path, "{\"version\": 2}"));
+    struct stat st
+    {
+    };
+    QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+    QCOMPARE(st.st_uid, nobody);
+    QCOMPARE(st.st_gid, gid_t(nobody));
+    QCOMPARE(st.st_mode & 0777, mode_t(0600));
 }
 
 QTEST_GUILESS_MAIN(tst_DurableFile)
