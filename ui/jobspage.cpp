@@ -198,6 +198,7 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     connect(&m_service, &service::ServiceFacade::jobCommandFinished, this,
             &JobsPage::onCommandFinished);
 
+    m_choicesTimer->setObjectName(u"filterChoicesTimer"_s);
     m_choicesTimer->setSingleShot(true);
     m_choicesTimer->setInterval(std::chrono::milliseconds(500));
     connect(m_choicesTimer, &QTimer::timeout, this, &JobsPage::updateFilterChoices);

@@ -1,6 +1,7 @@
 #include "http/connection.h"
 
 #include "http/bodysink.h"
+#include "http/connectionadmission.h"
 #include "http/exchange.h"
 #include "http/requestparser.h"
 #include "http/responsehead.h"
@@ -257,7 +258,7 @@ void Connection::dispatch()
     if (m_healthChecksOnly) {
         m_closeAfterResponse = true;
         if (request.path != "/healthz"_L1 && request.path != "/readyz"_L1) {
-            fail(m_reserveRefusal, "1");
+            fail(m_reserveRefusal);
             return;
         }
     }
@@ -289,9 +290,7 @@ void Connection::dispatch()
         }
         if (!m_authenticated) {
             if (auto refused = claimForAccount(*principal)) {
-                Response r = Response::error(*refused);
-                r.headers.add("Retry-After", "1");
-                respond(id, std::move(r));
+                respond(id, Response::error(*refused));
                 return;
             }
             m_authenticated = true;
@@ -450,8 +449,30 @@ void Connection::restrictToHealthChecks(const HttpError &refusal)
 {
     m_healthChecksOnly = true;
     m_reserveRefusal = refusal;
+    m_reserveRefusal.retryAfterS = 1;
     if (m_state == State::Idle)
         armTimer(std::min(kReserveHeadMs, m_context.limits.headerDeadlineMs));
+}
+
+std::optional<HttpError> Connection::claimForAccount(const config::Principal &principal)
+{
+    if (!m_context.admission)
+        return std::nullopt;
+    const config::Limits &limits = m_context.limits;
+    const int accounts = m_context.authenticator ? m_context.authenticator->dataAccounts() : 0;
+    const qint64 cap = limits.accountShare(limits.maxConnections, accounts);
+    if (m_context.admission->authenticate(m_id, principal.accountId, cap))
+        return std::nullopt;
+    ++m_context.traffic->rejections[u"account_share_percent"_s];
+    HttpError refused = HttpError::limitExceeded(
+        429,
+        u"account %1 already has %2 connections open, its share (account_share_percent of "
+        "max_connections); reuse them or close some"_s.arg(principal.account)
+            .arg(cap),
+        u"account_share_percent"_s, limits.accountSharePercentFor(accounts));
+    refused.closeConnection = true; // this connection does not stay open for it
+    refused.retryAfterS = 1;
+    return refused;
 }
 
 } // namespace sluice::http

@@ -123,7 +123,7 @@ private:
     void respond(quint64 requestId, Response &&response);
     void pumpOutput();
     void finishResponse();
-    void fail(const HttpError &error, const QByteArray &retryAfter = {});
+    void fail(const HttpError &error);
     void close();
     void finishClose();
     void teardownRequest(const QString &reason);

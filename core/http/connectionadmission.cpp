@@ -1,7 +1,5 @@
 #include "http/connectionadmission.h"
 
-#include "http/connection.h"
-
 using namespace Qt::StringLiterals;
 
 namespace sluice::http {
@@ -101,26 +99,6 @@ void ConnectionAdmission::remove(quint64 id)
             m_perPrefix.remove(*e.prefix);
     }
     m_entries.erase(it);
-}
-
-std::optional<HttpError> Connection::claimForAccount(const config::Principal &principal)
-{
-    if (!m_context.admission)
-        return std::nullopt;
-    const config::Limits &limits = m_context.limits;
-    const int accounts = m_context.authenticator ? m_context.authenticator->dataAccounts() : 0;
-    const qint64 cap = limits.accountShare(limits.maxConnections, accounts);
-    if (m_context.admission->authenticate(m_id, principal.accountId, cap))
-        return std::nullopt;
-    ++m_context.traffic->rejections[u"account_share_percent"_s];
-    HttpError refused = HttpError::limitExceeded(
-        429,
-        u"account %1 already has %2 connections open, its share (account_share_percent of "
-        "max_connections); reuse them or close some"_s.arg(principal.account)
-            .arg(cap),
-        u"account_share_percent"_s, limits.accountSharePercentFor(accounts));
-    refused.closeConnection = true; // this connection does not stay open for it
-    return refused;
 }
 
 } // namespace sluice::http

@@ -39,7 +39,7 @@ QString rejectionReason(int status)
 
 } // namespace
 
-void Connection::fail(const HttpError &error, const QByteArray &retryAfter)
+void Connection::fail(const HttpError &error)
 {
     qCDebug(lcHttp) << m_peer << "rejected:" << error.status << error.message;
     HttpError e = error;
@@ -65,9 +65,7 @@ void Connection::fail(const HttpError &error, const QByteArray &retryAfter)
         m_inFlight = true;
         ++m_context.requestsInFlight;
     }
-    Response r = Response::error(e);
-    if (!retryAfter.isEmpty())
-        r.headers.add("Retry-After", retryAfter);
+    Response r = Response::error(e); // with its Retry-After, if it has one
     if (e.status == 401) // RFC 9110 §11.6.1; only a revoked token ends a request this way
         r.headers.add("WWW-Authenticate", R"(Bearer realm="sluice", error="invalid_token")");
     respond(m_requestId, std::move(r));
@@ -76,7 +74,7 @@ void Connection::fail(const HttpError &error, const QByteArray &retryAfter)
 void Connection::onTimeout()
 {
     if (m_healthChecksOnly && (m_state == State::Idle || m_state == State::ReadingHead)) {
-        fail(m_reserveRefusal, "1");
+        fail(m_reserveRefusal);
         return;
     }
     switch (m_state) {

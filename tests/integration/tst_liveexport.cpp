@@ -57,6 +57,31 @@ private slots:
     void loweredLimitReportsWhatRuns();
 
 private:
+    // `count` viewer exports of most of the range whose clients read
+    // nothing: each holds its query (and live-export slot) until dropped.
+    // Opened one at a time, so that the counts do not run into
+    // export_stall_timeout_ms on a busy machine.
+    std::vector<std::unique_ptr<RawClient>> silentReaders(int count)
+    {
+        std::vector<std::unique_ptr<RawClient>> readers;
+        const int before = stats().liveInFlight.load();
+        for (int i = 0; i < count; ++i) {
+            readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
+            readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
+                                                     32 * 1024);
+            readers.back()->send(test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31",
+                                           bearer(viewerToken())));
+            const int want = before + i + 1;
+            if (!QTest::qWaitFor([&] { return stats().liveInFlight.load() == want; }, 20'000)) {
+                QTest::qFail(qPrintable(u"%1 live exports hold a query, not %2"_s
+                                            .arg(stats().liveInFlight.load())
+                                            .arg(want)),
+                             __FILE__, __LINE__);
+                break;
+            }
+        }
+        return readers;
+    }
     Reply get(const QByteArray &target, const QByteArray &extra = {})
     {
         return request(m_server->port(), test::get(target, bearer(viewerToken()) + extra), 30'000);
@@ -368,17 +393,9 @@ void tst_LiveExport::oneAccountLeavesLiveExportsToOthers()
 {
     const qint64 share = exportLimits().maxLiveExportsPerAccount;
     QCOMPARE(share, 4); // the default
-    std::vector<std::unique_ptr<RawClient>> readers;
-    for (qint64 i = 0; i < share; ++i) {
-        readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
-        readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
-                                                 32 * 1024);
-        readers.back()->send(
-            test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31", bearer(viewerToken())));
-        // It reads nothing: it holds its query. One at a time, so that the
-        // counts do not run into export_stall_timeout_ms on a busy machine.
-        QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), int(i + 1), 20'000);
-    }
+    auto readers = silentReaders(int(share));
+    if (QTest::currentTestFailed())
+        return;
     const Reply refused = get("/exports/plain.csv?from=2025-01-01&to=2025-01-02");
     QCOMPARE(refused.status, 429);
     const QJsonObject o = QJsonDocument::fromJson(refused.body).object();
@@ -406,15 +423,9 @@ void tst_LiveExport::allLiveExportsBusyNamesTheLimit()
     // may still be winding down: they count until they return.
     QTRY_COMPARE_WITH_TIMEOUT(m_catalog->livePool()->activeThreadCount(), 0, 20'000);
     m_catalog->setMaxLiveExports(2);
-    std::vector<std::unique_ptr<RawClient>> readers;
-    for (int i = 0; i < 2; ++i) {
-        readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
-        readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
-                                                 32 * 1024);
-        readers.back()->send(
-            test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31", bearer(viewerToken())));
-        QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), i + 1, 20'000);
-    }
+    auto readers = silentReaders(2);
+    if (QTest::currentTestFailed())
+        return;
     const Reply busy = request(
         m_server->port(),
         test::get("/exports/plain.csv?from=2025-01-01&to=2025-01-02", bearer(adminToken())),
@@ -435,15 +446,9 @@ void tst_LiveExport::allLiveExportsBusyNamesTheLimit()
 // (catalog.maxLiveExports()), not the count: three run, it says one.
 void tst_LiveExport::loweredLimitReportsWhatRuns()
 {
-    std::vector<std::unique_ptr<RawClient>> readers;
-    for (int i = 0; i < 3; ++i) {
-        readers.push_back(std::make_unique<RawClient>(m_server->port(), 16 * 1024));
-        readers.back()->socket().setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption,
-                                                 32 * 1024);
-        readers.back()->send(
-            test::get("/exports/plain.csv?from=2025-01-01&to=2025-10-31", bearer(viewerToken())));
-        QTRY_COMPARE_WITH_TIMEOUT(stats().liveInFlight.load(), i + 1, 20'000);
-    }
+    auto readers = silentReaders(3);
+    if (QTest::currentTestFailed())
+        return;
     m_catalog->setMaxLiveExports(1);
     const Reply busy = request(
         m_server->port(),

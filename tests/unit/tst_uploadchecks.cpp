@@ -567,8 +567,9 @@ void tst_UploadChecks::abandonedDeclaredUploadsDoNotEatTheDisk()
     // Nothing is in flight, nothing stored, 100 GiB free: bob's 1 MiB fits.
     const auto bobs = gate.admit(u"bob"_s, 1024 * 1024);
     const auto *refused = std::get_if<http::HttpError>(&bobs);
-    QVERIFY2(!refused, qPrintable(u"after %1 abandoned uploads: "_s.arg(abandoned)
-                                  + (refused ? refused->message : QString())));
+    QVERIFY2(!refused,
+             qPrintable(u"after %1 abandoned uploads: "_s.arg(abandoned)
+                        + (refused ? refused->message : QString())));
 }
 
 QTEST_GUILESS_MAIN(tst_UploadChecks)
