@@ -53,6 +53,11 @@ constexpr std::array Fields {
                 Defaults.responseHighWaterBytes,
                 "Unsent response bytes per connection above which producing pauses.",
                 &Limits::responseHighWaterBytes},
+    LimitField {"max_send_buffer_bytes", "bytes", MiB, 16 * 1024 * MiB, Defaults.maxSendBufferBytes,
+                "Unsent response bytes all connections together may hold in memory; when full, "
+                "connections take turns (file downloads hold none: they are sent from the page "
+                "cache).",
+                &Limits::maxSendBufferBytes},
     LimitField {"shutdown_grace_ms", "ms", 0, 10 * Minute, Defaults.shutdownGraceMs,
                 "Time running requests get to finish when the service stops.",
                 &Limits::shutdownGraceMs},

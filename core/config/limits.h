@@ -26,6 +26,7 @@ struct Limits
     qint64 maxChunkExtensionBytes = 16 * 1024;
     qint64 socketReadBufferBytes = 64 * 1024;
     qint64 responseHighWaterBytes = 256 * 1024;
+    qint64 maxSendBufferBytes = 64 * 1024 * 1024; // all connections' unsent bytes together
     qint64 shutdownGraceMs = 10'000;
     qint64 responseDeadlineMs = 120'000; // handler answer, or a full body sink draining
     qint64 maxJsonBodyBytes = 1024 * 1024; // JSON request bodies (POST /jobs, PUT /admin/limits)

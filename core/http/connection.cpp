@@ -11,6 +11,7 @@
 
 #include <QDateTime>
 #include <QScopedValueRollback>
+#include <QSocketNotifier>
 #include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
@@ -56,6 +57,7 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
 Connection::~Connection()
 {
     teardownRequest(u"connection destroyed"_s);
+    m_context.sendBudget.adjust(-m_budgetHeld); // Qt's buffer goes with the socket
 }
 
 std::optional<Transfer> Connection::transfer() const
@@ -117,6 +119,7 @@ void Connection::onBytesWritten(qint64 bytes)
     m_bytesToKernel += bytes;
     if (m_inFlight)
         m_progress.bytesOut += bytes;
+    syncSendBudget();
     if (m_state == State::Writing) {
         if (m_socket->bytesToWrite() > 0)
             armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
@@ -417,6 +420,12 @@ void Connection::teardownRequest(const QString &reason)
         m_sink->deleteLater();
         m_sink = nullptr;
     }
+    if (m_budgetWaiting) {
+        m_budgetWaiting = false;
+        m_context.sendBudget.leave(m_id);
+    }
+    delete m_sendNotifier; // before the socket's descriptor can go
+    m_sendNotifier = nullptr;
     if (m_producer) {
         m_producer->disconnect(this);
         if (!reason.isEmpty())

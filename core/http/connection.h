@@ -3,6 +3,7 @@
 #include "config/authenticator.h"
 #include "config/limits.h"
 #include "http/httptypes.h"
+#include "http/sendbudget.h"
 #include "http/trafficstats.h"
 #include "http/transfer.h"
 #include "http/transferpace.h"
@@ -14,6 +15,7 @@
 
 #include <memory>
 
+class QSocketNotifier;
 class QTcpSocket;
 
 namespace sluice::metrics {
@@ -44,6 +46,10 @@ struct ServerContext
     // Counters (read by the service for status and metrics)
     int requestsInFlight = 0;
     qint64 peakBytesToWrite = 0; // largest unsent backlog seen after a write
+    // Response bytes all connections hold in user space, under max_send_buffer_bytes.
+    SendBudget sendBudget;
+    quint64 bytesSentDirect = 0; // response bytes sent by sendfile(2), no user-space copy
+    bool sendDirectEnabled = true; // off: file bodies are read and written like any other
     // Where traffic is counted: the server's own, or one that outlives
     // server restarts (the service's), so that counters stay monotonic.
     TrafficStats ownTraffic;
@@ -122,6 +128,19 @@ private:
     void onSinkDrained();
     void respond(quint64 requestId, Response &&response);
     void pumpOutput();
+    // The socket's unsent bytes a response may have now: grows from one piece
+    // as the client proves it reads (acknowledged bytes), up to the high-water mark.
+    qint64 sendWindow() const;
+    // File bodies on plain TCP: sendfile(2) once Qt's buffer is empty.
+    // False when the producer or the connection cannot.
+    bool sendDirect();
+    void onSendDirectWritable();
+    void countSent(qint64 bytes);
+    // Response bytes of ours wait for the client: in Qt's buffer, or a
+    // sendfile(2) waits for the socket to drain.
+    bool waitingOnClient() const;
+    // Tells the server's send budget what this connection holds now.
+    void syncSendBudget();
     void finishResponse();
     void fail(const HttpError &error);
     void close();
@@ -177,6 +196,9 @@ private:
     QTimer m_paceTimer;
     bool m_paceWaiting = false; // the response waits for its producer: not the client's doing
     qint64 m_bytesToKernel = 0; // response bytes Qt handed to the kernel, all requests
+    qint64 m_budgetHeld = 0; // what the send budget counts for this connection
+    bool m_budgetWaiting = false; // in line for the send budget
+    QSocketNotifier *m_sendNotifier = nullptr; // writable again, for sendfile(2)
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()
     std::optional<config::Principal> m_principal; // of the exchange being served

@@ -104,8 +104,10 @@ void Connection::onTimeout()
                                           QJsonValue(m_context.limits.responseDeadlineMs), true)));
         break;
     case State::Writing:
-        abort(m_socket->bytesToWrite() > 0 ? u"client read nothing for body_idle_timeout_ms"_s
-                                           : u"response body stalled past response_deadline_ms"_s);
+        abort(waitingOnClient() ? u"client read nothing for body_idle_timeout_ms"_s
+                  : m_budgetWaiting
+                  ? u"no room under max_send_buffer_bytes within response_deadline_ms"_s
+                  : u"response body stalled past response_deadline_ms"_s);
         break;
     case State::Closing:
         abort(m_linger ? u"lingering close over"_s
@@ -187,6 +189,7 @@ void Connection::onDisconnected()
     m_timer.stop();
     m_paceTimer.stop();
     teardownRequest(u"client disconnected"_s);
+    syncSendBudget(); // closed: holds nothing
     m_state = State::Closing;
     emit closed();
 }

@@ -7,7 +7,10 @@
 #include "http/responsehead.h"
 #include "http/responseproducer.h"
 
+#include <QSocketNotifier>
 #include <QTcpSocket>
+
+#include <cerrno>
 
 using namespace Qt::StringLiterals;
 
@@ -53,11 +56,13 @@ void Connection::respond(quint64 requestId, Response &&response)
         : framing.contentLength                ? head.size() + *framing.contentLength
                                                : -1;
     m_socket->write(head);
+    syncSendBudget();
 
     if (noBody || m_headOnly) {
         m_producer.reset();
     } else if (!m_producer) {
         m_socket->write(response.body);
+        syncSendBudget();
         m_bytesLeft = 0;
     } else {
         // Queued, so that a producer signalling from inside read() does not re-enter.
@@ -81,8 +86,10 @@ void Connection::pumpOutput()
 {
     if (m_state != State::Writing || m_closed)
         return;
-    const qint64 highWater = m_context.limits.responseHighWaterBytes;
-    while (m_socket->bytesToWrite() < highWater) {
+    if (sendDirect())
+        return;
+    const qint64 window = sendWindow();
+    while (m_socket->bytesToWrite() < window) {
         const std::shared_ptr<ResponseProducer> producer = m_producer; // alive through read()
         if (!producer || m_bytesLeft == 0) {
             if (producer && m_chunkedOut)
@@ -101,6 +108,23 @@ void Connection::pumpOutput()
             finishResponse();
             return;
         }
+        // The server's turn before the producer's: with the send budget
+        // short, this connection waits in line (resumed by the budget), and
+        // joins it only once its client has taken what it holds, so that
+        // what the budget holds goes to the clients that read.
+        if (!m_budgetWaiting && m_context.sendBudget.waiting() > 0 && m_socket->bytesToWrite() > 0)
+            break;
+        if (!m_context.sendBudget.mayPull(m_id, PieceBytes, [this] {
+                QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
+            })) {
+            m_budgetWaiting = true;
+            if (m_socket->bytesToWrite() == 0) { // held back by the server, not the client
+                armTimer(m_context.limits.responseDeadlineMs);
+                m_paceWaiting = true;
+            }
+            return;
+        }
+        m_budgetWaiting = false;
         m_writePaused = false;
         const QByteArray piece
             = producer->read(m_bytesLeft > 0 ? std::min(PieceBytes, m_bytesLeft) : PieceBytes);
@@ -114,6 +138,7 @@ void Connection::pumpOutput()
                 armTimer(m_context.limits.responseDeadlineMs);
                 m_paceWaiting = true;
             }
+            syncSendBudget(); // its turn is over: the next in line may go
             return;
         }
         if (m_chunkedOut) {
@@ -128,6 +153,7 @@ void Connection::pumpOutput()
             if (m_bytesLeft >= 0)
                 m_bytesLeft -= std::min<qint64>(piece.size(), m_bytesLeft);
         }
+        syncSendBudget();
         m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
         if (m_paceWaiting) { // the client's turn again, from now on
             m_paceWaiting = false;
@@ -139,6 +165,116 @@ void Connection::pumpOutput()
         ++m_context.traffic->writePauses;
         ++m_progress.writePauses;
     }
+}
+
+// A file body goes from the page cache to the socket with sendfile(2), so a
+// slow download holds no user-space buffer at all: only once Qt's own buffer
+// (the head) is empty, since the two must not interleave, and only on plain
+// TCP (TLS must encrypt in user space). While the socket is full a notifier
+// waits for it to drain; Qt's own write notifier is off then, as its buffer
+// is empty. Bytes sent are counted here, as Qt does not see them.
+bool Connection::sendDirect()
+{
+#ifdef Q_OS_LINUX
+    if (!m_context.sendDirectEnabled || !m_producer || m_chunkedOut || m_bytesLeft <= 0
+        || !m_producer->canSendDirect() || m_socket->socketDescriptor() < 0)
+        return false;
+    if (m_socket->bytesToWrite() > 0)
+        return true; // the head first: bytesWritten calls again once it is out
+    const int socket = int(m_socket->socketDescriptor());
+    // At most this much per pass, so that one fast client on loopback does
+    // not keep the HTTP thread from everyone else.
+    qint64 turn = 16 * PieceBytes;
+    const std::shared_ptr<ResponseProducer> producer = m_producer;
+    while (m_bytesLeft > 0 && turn > 0) {
+        int error = 0;
+        const qint64 sent = producer->sendDirect(socket, std::min(turn, m_bytesLeft), &error);
+        if (sent > 0) {
+            m_writePaused = false;
+            m_bytesLeft -= sent;
+            turn -= sent;
+            countSent(sent);
+            continue;
+        }
+        if (error == EAGAIN || error == EWOULDBLOCK) {
+            // The client has not taken what the kernel holds: backpressure,
+            // counted as the pulled path counts its pauses.
+            if (!m_writePaused) {
+                m_writePaused = true;
+                ++m_context.traffic->writePauses;
+                ++m_progress.writePauses;
+            }
+            break;
+        }
+        if (error == EINVAL || error == ENOSYS)
+            return false; // not for this file: read() takes over from here
+        if (error == EPIPE || error == ECONNRESET) {
+            abort(u"client disconnected"_s);
+            return true;
+        }
+        return true; // the producer failed: failed() closes the connection
+    }
+    if (m_bytesLeft == 0)
+        return false; // the loop in pumpOutput() finishes the response
+    if (turn <= 0) {
+        // Its turn is over, not the socket's room: the others first, then on.
+        QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
+        return true;
+    }
+    if (!m_sendNotifier) {
+        m_sendNotifier
+            = new QSocketNotifier(m_socket->socketDescriptor(), QSocketNotifier::Write, this);
+        connect(m_sendNotifier, &QSocketNotifier::activated, this,
+                &Connection::onSendDirectWritable);
+    }
+    m_sendNotifier->setEnabled(true);
+    return true;
+#else
+    return false;
+#endif
+}
+
+void Connection::onSendDirectWritable()
+{
+    if (m_sendNotifier)
+        m_sendNotifier->setEnabled(false);
+    pumpOutput();
+}
+
+bool Connection::waitingOnClient() const
+{
+    return m_socket->bytesToWrite() > 0 || (m_sendNotifier && m_sendNotifier->isEnabled());
+}
+
+void Connection::countSent(qint64 bytes)
+{
+    m_context.traffic->bytesOut += quint64(bytes);
+    m_context.bytesSentDirect += quint64(bytes);
+    m_bytesToKernel += bytes;
+    if (m_inFlight)
+        m_progress.bytesOut += bytes;
+    armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
+    if (m_paceWaiting) {
+        m_paceWaiting = false;
+        startPace();
+    }
+}
+
+qint64 Connection::sendWindow() const
+{
+    // The kernel's send buffer already holds a lot for a client that has
+    // read nothing yet; user space adds to it only as the client takes it.
+    const qint64 highWater = m_context.limits.responseHighWaterBytes;
+    return std::clamp(PieceBytes + std::max<qint64>(0, deliveredBytes()),
+                      std::min(PieceBytes, highWater), highWater);
+}
+
+void Connection::syncSendBudget()
+{
+    const qint64 holds = m_closed ? 0 : m_socket->bytesToWrite();
+    const qint64 delta = holds - m_budgetHeld;
+    m_budgetHeld = holds;
+    m_context.sendBudget.adjust(delta);
 }
 
 void Connection::finishResponse()

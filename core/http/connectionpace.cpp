@@ -56,7 +56,7 @@ void Connection::onPaceDue()
         bytes = m_progress.bytesIn;
     } else if (m_state == State::Writing || m_state == State::Idle
                || (m_state == State::Closing && !m_linger)) {
-        if (m_socket->bytesToWrite() == 0) {
+        if (!waitingOnClient()) {
             // Nothing of ours waits for the client: either the producer is
             // behind (the pace restarts when it delivers) or the answer is out.
             if (m_state == State::Writing && !m_paceWaiting)

@@ -27,6 +27,8 @@ public:
     QByteArray read(qint64 maxBytes) override;
     bool atEnd() const override { return m_done >= m_length; }
     void abort() override;
+    bool canSendDirect() const override { return !m_stopped && m_file && m_file->handle() >= 0; }
+    qint64 sendDirect(int socket, qint64 maxBytes, int *error) override;
 
     qint64 bytesRead() const { return m_done; }
     bool isOpen() const { return m_file && m_file->isOpen(); }

@@ -32,6 +32,7 @@ HttpServer::HttpServer(Router router, QObject *parent)
     m_context.router = &m_router;
     m_context.admission = &m_admission;
     m_context.clock.start();
+    m_context.sendBudget.setLimit(m_context.limits.maxSendBufferBytes);
     m_server->setMaxPendingConnections(128);
     connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onNewConnection);
     connect(m_server, &QTcpServer::acceptError, this, &HttpServer::onAcceptError);
@@ -97,6 +98,7 @@ quint16 HttpServer::serverPort() const
 void HttpServer::setLimits(const config::Limits &limits)
 {
     m_context.limits = limits;
+    m_context.sendBudget.setLimit(limits.maxSendBufferBytes);
 }
 
 void HttpServer::setAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
@@ -325,6 +327,10 @@ ServerStats HttpServer::stats() const
     s.readPauses = m_context.traffic->readPauses;
     s.writePauses = m_context.traffic->writePauses;
     s.peakBytesToWrite = m_context.peakBytesToWrite;
+    s.sendBufferBytes = m_context.sendBudget.held();
+    s.sendBufferPeakBytes = m_context.sendBudget.peakHeld();
+    s.sendBufferWaiting = m_context.sendBudget.waiting();
+    s.sentDirectBytes = m_context.bytesSentDirect;
     return s;
 }
 

@@ -24,6 +24,11 @@ struct ServerStats
     quint64 readPauses = 0;
     quint64 writePauses = 0;
     qint64 peakBytesToWrite = 0;
+    // The send budget (max_send_buffer_bytes) and what bypasses it
+    qint64 sendBufferBytes = 0; // held now, all connections
+    qint64 sendBufferPeakBytes = 0;
+    int sendBufferWaiting = 0; // connections in line for room
+    quint64 sentDirectBytes = 0; // by sendfile(2), never in user space
 };
 
 // Accepts connections and owns them. Lives on one thread (the service gives
@@ -42,6 +47,9 @@ public:
     quint16 serverPort() const;
 
     void setLimits(const config::Limits &limits); // applies to what happens next
+    // File bodies by sendfile(2) (the default) or read and written like any
+    // other body; for comparing the two.
+    void setSendDirect(bool enabled) { m_context.sendDirectEnabled = enabled; }
     const config::Limits &limits() const { return m_context.limits; }
     void setAuthenticator(std::shared_ptr<const config::Authenticator> authenticator);
 

@@ -1,8 +1,16 @@
 #include "http/responseproducer.h"
 
+#include <cerrno>
+
 namespace sluice::http {
 
 ResponseProducer::~ResponseProducer() = default;
+
+qint64 ResponseProducer::sendDirect(int, qint64, int *error)
+{
+    *error = ENOSYS;
+    return -1;
+}
 
 BufferProducer::BufferProducer(QByteArray data, bool knownSize, QObject *parent)
     : ResponseProducer(parent)

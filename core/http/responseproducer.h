@@ -26,6 +26,15 @@ public:
     // The response will not be completed (client gone, timeout, shutdown).
     virtual void abort() { }
 
+    // Bodies that live in a file may be sent from the page cache to the
+    // socket without a copy in user space (sendfile(2)). Up to maxBytes of
+    // the next data written to `socket` (non-blocking): the bytes sent, or -1
+    // with `error` set (EAGAIN: the socket is full; EINVAL or ENOSYS: not
+    // possible here, use read(); anything else: the body failed, failed()
+    // was emitted). 0 with no error only at the end.
+    virtual bool canSendDirect() const { return false; }
+    virtual qint64 sendDirect(int socket, qint64 maxBytes, int *error);
+
 signals:
     void readyRead();
     // The body cannot be completed: the connection is closed without a final

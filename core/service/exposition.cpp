@@ -10,7 +10,8 @@ using metrics::PrometheusWriter;
 using metrics::Sample;
 
 QByteArray renderExposition(const Sample &s, double processStartSeconds,
-                            const http::TrafficStats &t, const jobs::EngineStats &e)
+                            const http::TrafficStats &t, const jobs::EngineStats &e,
+                            const http::ServerStats &server)
 {
     PrometheusWriter w;
     // Process metrics, as the client libraries name them.
@@ -44,6 +45,17 @@ QByteArray renderExposition(const Sample &s, double processStartSeconds,
               {{u"direction"_s, u"read"_s}});
     w.counter(u"sluice_backpressure_pauses_total"_s, pausesHelp, double(t.writePauses),
               {{u"direction"_s, u"write"_s}});
+    w.gauge(u"sluice_send_buffer_bytes"_s,
+            u"Unsent response bytes all connections hold in memory (max_send_buffer_bytes)."_s,
+            double(server.sendBufferBytes));
+    w.gauge(u"sluice_send_buffer_peak_bytes"_s,
+            u"Most unsent response bytes held in memory at once since the server started."_s,
+            double(server.sendBufferPeakBytes));
+    w.gauge(u"sluice_send_buffer_waiting"_s,
+            u"Responses waiting for room under max_send_buffer_bytes."_s, server.sendBufferWaiting);
+    w.counter(u"sluice_sent_direct_bytes_total"_s,
+              u"Response bytes sent from the page cache by sendfile, never held in memory."_s,
+              double(server.sentDirectBytes));
     w.counter(u"sluice_connections_rejected_total"_s,
               u"Connections refused by a connection cap or shutdown."_s,
               double(t.connectionsRejected));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/httpserver.h"
 #include "http/trafficstats.h"
 #include "jobs/jobengine.h"
 #include "metrics/sample.h"
@@ -12,6 +13,7 @@ namespace sluice::service {
 // process_* metrics, then sluice_* gauges and counters, and the request
 // duration histogram by route, method and status.
 QByteArray renderExposition(const metrics::Sample &sample, double processStartSeconds,
-                            const http::TrafficStats &traffic, const jobs::EngineStats &engine);
+                            const http::TrafficStats &traffic, const jobs::EngineStats &engine,
+                            const http::ServerStats &server = {});
 
 } // namespace sluice::service

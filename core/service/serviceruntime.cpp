@@ -70,7 +70,9 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     // Admins and scrape accounts only: the figures are everyone's (docs/decisions/0017).
     router.add("GET", u"/metrics"_s, http::Access::Metrics, [this](http::Exchange &ex) {
         ex.respond(http::Response::text(
-            200, renderExposition(m_latest, m_processStart, m_traffic, m_engineStats),
+            200,
+            renderExposition(m_latest, m_processStart, m_traffic, m_engineStats,
+                             m_server ? m_server->stats() : http::ServerStats {}),
             "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });

@@ -2,6 +2,8 @@
 #include "testroutes.h"
 #include "testsupport.h"
 
+#include <QDeadlineTimer>
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QScopeGuard>
@@ -9,6 +11,7 @@
 
 #include <thread>
 
+using namespace Qt::StringLiterals;
 using namespace sluice;
 using namespace sluice::test;
 
@@ -18,6 +21,8 @@ class tst_Backpressure : public QObject
 private slots:
     void init() { probe().reset(); }
     void slowReaderKeepsServerBufferBounded();
+    void manySlowReadersShareTheSendBudget();
+    void clientsThatReadNothingGiveTheBudgetBack();
     void fullSinkStopsReadingAndResumes();
     void chunkedBodyThroughFullSink();
     void clientAbortMidBodyAbortsSink();
@@ -57,6 +62,113 @@ void tst_Backpressure::slowReaderKeepsServerBufferBounded()
     c.socket().abort();
     QTRY_COMPARE(probe().producerAborts.load(), 1);
     QTRY_COMPARE(server.stats().connections, 0);
+}
+
+namespace {
+
+constexpr int SlowClients = 40;
+constexpr qint64 Heads = SlowClients * 512; // response heads are counted, not held back
+
+// Response bytes the kernel took for each /stream, by client address.
+QHash<QString, qint64> streamBytesSent(const ServerThread &server)
+{
+    QHash<QString, qint64> sent;
+    for (const http::Transfer &t : server.transfers())
+        if (t.path == u"/stream"_s)
+            sent.insert(t.client, t.bytesOut);
+    return sent;
+}
+
+} // namespace
+
+// The high-water mark bounds one connection; max_send_buffer_bytes bounds
+// them all: 40 clients that read slowly would hold 40 high-water marks, but
+// hold the budget at most, every one of them moves, and a client that reads
+// fast still gets its whole answer.
+void tst_Backpressure::manySlowReadersShareTheSendBudget()
+{
+    config::Limits limits;
+    limits.maxSendBufferBytes = 1024 * 1024;
+    ServerThread server(addTestRoutes, limits);
+    QVERIFY2(SlowClients * limits.responseHighWaterBytes > 8 * limits.maxSendBufferBytes,
+             "the connections alone would hold far more than the budget");
+    std::vector<std::unique_ptr<RawClient>> slow;
+    for (int i = 0; i < SlowClients; ++i) {
+        slow.push_back(std::make_unique<RawClient>(server.port(), 4096));
+        slow.back()->send(get("/stream"));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(streamBytesSent(server).size() == SlowClients, 20'000);
+    // The budget is what holds them back: full, with each far below its
+    // high-water mark; then, once their kernel buffers are full too, only
+    // what they read moves.
+    QTRY_VERIFY_WITH_TIMEOUT(server.stats().sendBufferBytes
+                                 > limits.maxSendBufferBytes - http::Connection::PieceBytes,
+                             30'000);
+    QHash<QString, qint64> before;
+    QTRY_VERIFY_WITH_TIMEOUT(std::exchange(before, streamBytesSent(server)) == before, 30'000);
+
+    // Now they read, 4 KiB each every few milliseconds, while one client reads fast.
+    RawClient fast(server.port());
+    fast.send(get("/bytes/4194304"));
+    QByteArray fastBytes;
+    const auto slowOnesRead = [&] {
+        for (auto &c : slow)
+            c->socket().read(4096);
+    };
+    QDeadlineTimer deadline(60'000);
+    while (!deadline.hasExpired()) {
+        slowOnesRead();
+        fastBytes += fast.socket().readAll();
+        const QHash<QString, qint64> now = streamBytesSent(server);
+        const bool everyoneMoved
+            = std::all_of(before.keyValueBegin(), before.keyValueEnd(), [&](const auto &kv) {
+                  return now.value(kv.first) > kv.second + 256 * 1024;
+              });
+        if (everyoneMoved && fastBytes.size() >= 4194304 + 40) // head included
+            break;
+        QTest::qWait(5); // every client socket reads in the event loop
+    }
+    QVERIFY2(fastBytes.startsWith("HTTP/1.1 200"), fastBytes.left(100).constData());
+    QVERIFY2(fastBytes.size() >= 4194304, qPrintable(QString::number(fastBytes.size())));
+    const QHash<QString, qint64> after = streamBytesSent(server);
+    for (auto it = before.cbegin(); it != before.cend(); ++it)
+        QVERIFY2(after.value(it.key()) > it.value() + 256 * 1024,
+                 qPrintable(u"%1 moved from %2 to %3 bytes"_s.arg(it.key())
+                                .arg(it.value())
+                                .arg(after.value(it.key()))));
+    QVERIFY2(server.stats().sendBufferPeakBytes <= limits.maxSendBufferBytes + Heads,
+             qPrintable(QString::number(server.stats().sendBufferPeakBytes)));
+    for (auto &c : slow)
+        c->socket().abort();
+    fast.socket().abort();
+    QTRY_COMPARE(server.stats().connections, 0);
+    QCOMPARE(server.stats().sendBufferBytes, 0);
+    QCOMPARE(server.stats().sendBufferWaiting, 0);
+}
+
+// Clients that read nothing at all hold at most the budget together, and
+// give it back when body_idle_timeout_ms cuts them: nothing stays counted
+// and no one stays in line.
+void tst_Backpressure::clientsThatReadNothingGiveTheBudgetBack()
+{
+    config::Limits limits;
+    limits.maxSendBufferBytes = 1024 * 1024;
+    limits.bodyIdleTimeoutMs = 1'000;
+    limits.responseDeadlineMs = 1'000; // for those waiting in line with nothing sent
+    ServerThread server(addTestRoutes, limits);
+    std::vector<std::unique_ptr<RawClient>> stalled;
+    for (int i = 0; i < SlowClients; ++i) {
+        stalled.push_back(std::make_unique<RawClient>(server.port(), 4096));
+        stalled.back()->send(get("/stream"));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(server.stats().sendBufferWaiting > 0, 20'000);
+    QTRY_COMPARE_WITH_TIMEOUT(server.stats().connections, 0, 30'000);
+    const http::ServerStats s = server.stats();
+    QVERIFY2(s.sendBufferPeakBytes <= limits.maxSendBufferBytes + Heads,
+             qPrintable(QString::number(s.sendBufferPeakBytes)));
+    QCOMPARE(s.sendBufferBytes, 0);
+    QCOMPARE(s.sendBufferWaiting, 0);
+    QCOMPARE(probe().producerAborts.load(), SlowClients);
 }
 
 void tst_Backpressure::fullSinkStopsReadingAndResumes()

@@ -90,6 +90,9 @@ private slots:
     void slowReaderKeepsServerBufferBounded();
     void fileDeletedMidDownloadStillCompletes();
     void fileTruncatedMidDownloadCutsTheResponse();
+    void sentFromThePageCacheAsWhenReadAndWritten();
+    void clientGoneWhileTheSocketIsFullEndsTheResponse();
+    void clientThatStopsReadingTimesOutWhileTheSocketIsFull();
 
 private:
     // Starts a download of `path` that a client holding only 4 KiB does not
@@ -391,6 +394,75 @@ void tst_FileResponse::fileTruncatedMidDownloadCutsTheResponse()
     QCOMPARE(r.status, 0); // never a complete-looking response
     QVERIFY(c.waitForClose());
     QTRY_COMPARE(fs.produced(), -1);
+}
+
+// sendfile(2) and the pulled path give the same bytes, and file bodies take
+// the first: the server then holds nothing of them in user space.
+void tst_FileResponse::sentFromThePageCacheAsWhenReadAndWritten()
+{
+    FileServer fs(m_smallPath);
+    const auto fetch = [&](const QByteArray &extra) {
+        RawClient c(fs.server.port());
+        c.send(get("/file", extra));
+        return c.read(30'000);
+    };
+    const QList<QByteArray> ranges {{},
+                                    rangeHeader("bytes=0-0"),
+                                    rangeHeader("bytes=1000-"),
+                                    rangeHeader("bytes=-70000"),
+                                    rangeHeader("bytes=65535-2097152")};
+    QList<Reply> direct;
+    for (const QByteArray &range : ranges)
+        direct.append(fetch(range));
+    const quint64 sentDirect = fs.server.stats().sentDirectBytes;
+    QVERIFY(fs.server.stats().peakBytesToWrite < 4096); // only heads were in user space
+    fs.server.setSendDirect(false);
+    qint64 bodies = 0;
+    for (qsizetype i = 0; i < ranges.size(); ++i) {
+        const Reply pulled = fetch(ranges[i]);
+        QVERIFY(direct[i].status == 200 || direct[i].status == 206);
+        QCOMPARE(direct[i].status, pulled.status);
+        QCOMPARE(direct[i].header("content-range"), pulled.header("content-range"));
+        QCOMPARE(direct[i].body.size(), pulled.body.size());
+        QVERIFY(direct[i].body == pulled.body);
+        bodies += direct[i].body.size();
+    }
+    QCOMPARE(direct[0].body.size(), m_small.size());
+    QVERIFY(direct[0].body == m_small);
+    QCOMPARE(sentDirect, quint64(bodies)); // every body byte went by sendfile...
+    QCOMPARE(fs.server.stats().sentDirectBytes, sentDirect); // ...and none once it was off
+}
+
+void tst_FileResponse::clientGoneWhileTheSocketIsFullEndsTheResponse()
+{
+    FileServer fs(m_bigPath);
+    RawClient c(fs.server.port(), 4096);
+    const qint64 produced = stallDownload(fs, c);
+    QVERIFY2(produced > 0 && produced < m_big.size(), qPrintable(QString::number(produced)));
+    QVERIFY(fs.server.stats().sentDirectBytes > 0);
+    c.socket().abort();
+    QTRY_COMPARE(fs.server.stats().connections, 0);
+    QCOMPARE(fs.produced(), -1); // the producer, and its file, are gone
+}
+
+void tst_FileResponse::clientThatStopsReadingTimesOutWhileTheSocketIsFull()
+{
+    FileServer fs(m_bigPath);
+    // A client that reads nothing falls below the minimum rate once the
+    // socket is full: the server closes, and does not mistake the full socket
+    // for a producer with nothing ready (which would not count against the
+    // client, leaving only body_idle_timeout_ms, 30 s).
+    config::Limits limits;
+    limits.minTransferRateBytesPerS = 1024 * 1024;
+    limits.minTransferRateWindowMs = 500;
+    fs.server.setLimits(limits);
+    RawClient c(fs.server.port(), 4096);
+    c.send(get("/file"));
+    // Waited for at the server: the client's own waitForDisconnected() would read.
+    QTRY_VERIFY_WITH_TIMEOUT(fs.server.stats().sentDirectBytes > 0, 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(fs.server.stats().connections, 0, 10'000);
+    QVERIFY(fs.server.stats().sentDirectBytes < quint64(m_big.size()));
+    QCOMPARE(fs.produced(), -1);
 }
 
 QTEST_GUILESS_MAIN(tst_FileResponse)

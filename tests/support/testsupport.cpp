@@ -104,6 +104,11 @@ void ServerThread::setLimits(const config::Limits &limits)
     run([&] { m_server->setLimits(limits); });
 }
 
+void ServerThread::setSendDirect(bool enabled)
+{
+    run([&] { m_server->setSendDirect(enabled); });
+}
+
 bool ServerThread::shutdown(int timeoutMs)
 {
     run([this] { m_server->shutdown(); });

@@ -31,6 +31,7 @@ public:
     QList<http::Transfer> transfers() const;
     bool abortConnection(quint64 connectionId);
     void setLimits(const config::Limits &limits);
+    void setSendDirect(bool enabled);
     // Graceful shutdown; returns once the server reports stopped (or after timeoutMs).
     bool shutdown(int timeoutMs = 10'000);
     // Runs f on the server thread and waits for it.

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Issue 21: N slow downloaders (16 KiB/s each) of one stored 64 MiB upload,
+# /healthz probed on fresh connections, against a fresh sluiced and then the
+# Node.js peer (tests/bench/peers/node-download/server.js) serving the same
+# file, each restarted for every N. Prints bench_slowreaders' RESULT lines.
+# Deletes everything it creates.
+#
+#   tests/bench/run-slowreaders.sh       # CLIENTS="1000 5000" SECONDS_EACH=20 BUILD_DIR=build
+set -euo pipefail
+# shellcheck source=tests/bench/sluiced.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sluiced.sh"
+bench_setup slowreaders bench_slowreaders
+CLIENTS=${CLIENTS:-"1000 5000"}
+SECONDS_EACH=${SECONDS_EACH:-20}
+NODE=${NODE:-node}
+ulimit -n 65536 # the servers inherit it; each client is one descriptor on each side
+python3 - "$DATA/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+limits = config.setdefault("limits", {})
+limits["max_connections"] = 20000
+limits["max_connections_per_client"] = 20000
+limits["max_unauthenticated_connections"] = 2000
+json.dump(config, open(path, "w"), indent=4)
+PY
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$WORK/file.bin"
+echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+
+stored_path() { # upload the file once, print the content URL
+    curl -sS --fail -X PUT -H "Authorization: Bearer $TOKEN" \
+        --data-binary @"$WORK/file.bin" "http://127.0.0.1:$PORT/uploads/file.bin" |
+        python3 -c 'import json,sys; print("/uploads/%s/content" % json.load(sys.stdin)["id"])'
+}
+
+for n in $CLIENTS; do
+    bench_start
+    path=$(stored_path)
+    "$BUILD/tests/bench/bench_slowreaders" --name sluice --port "$PORT" --pid "$PID" \
+        --token "$TOKEN" --path "$path" --clients "$n" --seconds "$SECONDS_EACH"
+    curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/metrics" |
+        grep -E '^sluice_(send_buffer|sent_direct)' | sed 's/^/# /'
+    kill -TERM "$PID"
+    wait "$PID" || true
+    PID=
+
+    SLUICE_BENCH_TOKEN=$TOKEN "$NODE" "$ROOT/tests/bench/peers/node-download/server.js" \
+        --file "$WORK/file.bin" --listen 127.0.0.1:0 >"$WORK/node.out" 2>&1 &
+    NODE_PID=$!
+    for _ in $(seq 100); do
+        NODE_PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$WORK/node.out")
+        [[ -n "$NODE_PORT" ]] && break
+        sleep 0.1
+    done
+    "$BUILD/tests/bench/bench_slowreaders" --name node --port "$NODE_PORT" --pid "$NODE_PID" \
+        --token "$TOKEN" --path /file.bin --clients "$n" --seconds "$SECONDS_EACH"
+    kill -TERM "$NODE_PID"
+    wait "$NODE_PID" || true
+done

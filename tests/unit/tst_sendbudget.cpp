@@ -1,0 +1,134 @@
+// The send budget on its own: who may pull, in which order waiting
+// connections get their turn, and that no one is left waiting.
+#include "http/sendbudget.h"
+
+#include <QTest>
+
+#include <vector>
+
+using namespace sluice::http;
+
+namespace {
+
+constexpr qint64 Piece = 64 * 1024;
+
+// Connections as the budget sees them: each pulls one piece when asked and
+// records the order in which turns came.
+struct Holders
+{
+    SendBudget budget;
+    std::vector<quint64> turns;
+    std::vector<quint64> pending; // resumed, not yet run (resume is queued in the server)
+
+    bool pull(quint64 holder)
+    {
+        if (!budget.mayPull(holder, Piece, [this, holder] { pending.push_back(holder); }))
+            return false;
+        turns.push_back(holder);
+        budget.adjust(Piece);
+        return true;
+    }
+    // Runs what was resumed, as the event loop would.
+    void runPending()
+    {
+        while (!pending.empty()) {
+            const quint64 next = pending.front();
+            pending.erase(pending.begin());
+            pull(next);
+        }
+    }
+};
+
+} // namespace
+
+class tst_SendBudget : public QObject
+{
+    Q_OBJECT
+private slots:
+    void pullsWhileThereIsRoom();
+    void waitersGoInTheOrderTheyAsked();
+    void aConnectionOutOfLineCannotPassThoseWaiting();
+    void aWaiterThatLeavesDoesNotBlockTheLine();
+    void heldNeverGoesBelowZero();
+};
+
+void tst_SendBudget::pullsWhileThereIsRoom()
+{
+    Holders h;
+    h.budget.setLimit(4 * Piece);
+    for (quint64 id = 1; id <= 4; ++id)
+        QVERIFY(h.pull(id));
+    QCOMPARE(h.budget.held(), 4 * Piece);
+    QVERIFY(!h.pull(5));
+    QCOMPARE(h.budget.waiting(), 1);
+    QCOMPARE(h.budget.refusals(), 1u);
+    QCOMPARE(h.budget.peakHeld(), 4 * Piece);
+}
+
+void tst_SendBudget::waitersGoInTheOrderTheyAsked()
+{
+    Holders h;
+    h.budget.setLimit(2 * Piece);
+    QVERIFY(h.pull(1));
+    QVERIFY(h.pull(2));
+    QVERIFY(!h.pull(3));
+    QVERIFY(!h.pull(4));
+    QVERIFY(!h.pull(5));
+    QVERIFY(!h.pull(3)); // asking again keeps its place, not a second one
+    QCOMPARE(h.budget.waiting(), 3);
+    h.turns.clear();
+    // Room for one piece at a time: turns go 3, 4, 5.
+    for (int i = 0; i < 3; ++i) {
+        h.budget.adjust(-Piece);
+        h.runPending();
+    }
+    QCOMPARE(h.turns, (std::vector<quint64> {3, 4, 5}));
+    QCOMPARE(h.budget.waiting(), 0);
+    QCOMPARE(h.budget.held(), 2 * Piece);
+}
+
+void tst_SendBudget::aConnectionOutOfLineCannotPassThoseWaiting()
+{
+    Holders h;
+    h.budget.setLimit(2 * Piece);
+    QVERIFY(h.pull(1));
+    QVERIFY(h.pull(2));
+    QVERIFY(!h.pull(3)); // a slow reader waits
+    // A fast one's bytes went out: room for a piece, but 3 asked first.
+    h.budget.adjust(-Piece);
+    QVERIFY(!h.pull(1));
+    h.runPending();
+    QCOMPARE(h.turns.back(), 3u);
+    // 1 is in line now, behind no one: its turn is next.
+    h.budget.adjust(-Piece);
+    h.runPending();
+    QCOMPARE(h.turns.back(), 1u);
+    QCOMPARE(h.budget.waiting(), 0);
+}
+
+void tst_SendBudget::aWaiterThatLeavesDoesNotBlockTheLine()
+{
+    Holders h;
+    h.budget.setLimit(Piece);
+    QVERIFY(h.pull(1));
+    QVERIFY(!h.pull(2));
+    QVERIFY(!h.pull(3));
+    h.budget.adjust(-Piece); // 2's turn is called...
+    QCOMPARE(h.pending, (std::vector<quint64> {2}));
+    h.pending.clear(); // ...but it closed before it ran
+    h.budget.leave(2);
+    h.runPending();
+    QCOMPARE(h.turns.back(), 3u);
+    QCOMPARE(h.budget.waiting(), 0);
+}
+
+void tst_SendBudget::heldNeverGoesBelowZero()
+{
+    SendBudget b;
+    b.adjust(100);
+    b.adjust(-500);
+    QCOMPARE(b.held(), 0);
+}
+
+QTEST_APPLESS_MAIN(tst_SendBudget)
+#include "tst_sendbudget.moc"
