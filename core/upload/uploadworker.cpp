@@ -8,6 +8,7 @@
 #include <QThreadPool>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +33,7 @@ WriterState::WriterState(const UploadWriterOptions &options, QThreadPool *pool)
     // the queue is still full.
     , lowWaterBytes(std::clamp<qint64>(options.lowWaterBytes, 1, highWaterBytes))
     , sniffBytes(std::max<qint64>(options.sniffBytes, 0))
+    , writeBehindBytes(std::max<qint64>(options.writeBehindBytes, 0))
     , computeSha256(options.computeSha256)
     , options(options)
     , pool(pool)
@@ -111,6 +113,9 @@ void WriterState::run()
         }
         if (drained)
             post([](UploadWriter *owner) { owner->onDrained(); });
+        // After drained(): the connection reads on while this waits for the disk.
+        if (!writeBehind())
+            return;
         budget -= piece.size();
         if (budget <= 0) {
             // Still taskActive: the next slice continues where this one ends.
@@ -128,6 +133,66 @@ std::optional<WriteFailure> WriterState::writePiece(const QByteArray &piece)
     const auto failed = writeFully(fd, piece, options.writeFunction);
     written += failed ? failed->written : piece.size();
     return failed;
+}
+
+// Write-behind (decision 0024). Below the kernel's background threshold
+// (vm.dirty_background_ratio, a tenth of the RAM), a file's dirty pages are
+// written back only after 30 s (vm.dirty_expire_centisecs) or by its
+// fdatasync(), so a gigabyte upload sat in the page cache and its 201 waited
+// a second or more for the final flush. Instead each whole window is handed
+// to the disk once written (SYNC_FILE_RANGE_WRITE starts the writeback and
+// returns), and the window WriteBehindLag back is waited for, so dirty pages
+// stay bounded and fdatasync() finds only the tail left. None of this makes
+// anything durable (the file's size and extents are metadata): the final
+// fdatasync() still does, and stays. False when the upload failed.
+bool WriterState::writeBehind()
+{
+    if (writeBehindBytes == 0 || writeBehindOff)
+        return true;
+    while (writebackStarted + writeBehindBytes <= written) {
+        int error = syncRange(writebackStarted, SYNC_FILE_RANGE_WRITE);
+        if (error == 0) {
+            writebackStarted += writeBehindBytes;
+            if (writebackStarted - writebackWaited > WriteBehindLag * writeBehindBytes) {
+                // WAIT_BEFORE: a writeback already under way is waited for,
+                // not counted as done; WRITE and WAIT_AFTER: then whatever
+                // was not under way is written and waited for.
+                error = syncRange(writebackWaited,
+                                  SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                                      | SYNC_FILE_RANGE_WAIT_AFTER);
+                if (error == 0)
+                    writebackWaited += writeBehindBytes;
+            }
+        }
+        if (error == 0)
+            continue;
+        if (error == EINVAL || error == ESPIPE || error == ENOSYS) {
+            // A file system (or a sandbox) without it: fdatasync() flushes
+            // the rest, as it did before write-behind.
+            qCDebug(lcUpload).noquote()
+                << "no write-behind for" << path << "-" << describeSystemError(error);
+            writeBehindOff = true;
+            return true;
+        }
+        // Anything else may be a writeback error, which the kernel reports
+        // once to each open file: the final fdatasync() would not see it
+        // again. So the upload fails here, as that fdatasync() would have.
+        fail(u"cannot flush "_s % path % u": "_s % describeSystemError(error), isDiskFull(error));
+        return false;
+    }
+    return true;
+}
+
+// One write-behind window from offset; 0 or the errno.
+int WriterState::syncRange(qint64 offset, unsigned int flags)
+{
+    int result;
+    do {
+        result = options.syncRangeFunction
+            ? options.syncRangeFunction(fd, offset, writeBehindBytes, flags)
+            : ::sync_file_range(fd, offset, writeBehindBytes, flags);
+    } while (result != 0 && errno == EINTR);
+    return result == 0 ? 0 : errno;
 }
 
 void WriterState::flushAndReport()

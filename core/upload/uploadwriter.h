@@ -29,11 +29,18 @@ struct UploadWriterOptions
     bool computeSha256 = true;
     // How much of the start of the file finished() reports, for type sniffing.
     qint64 sniffBytes = 4096;
+    // Write-behind (decision 0024): each time this many more bytes are
+    // written, the I/O thread starts their writeback, and waits for the range
+    // a few such windows back, so that the final fdatasync() only flushes the
+    // tail. 0: none; fdatasync() then writes the whole file.
+    qint64 writeBehindBytes = 8 * 1024 * 1024;
 
-    // Test seams, called on the I/O thread; empty means ::write and ::fdatasync.
-    // They follow the system calls' contract (-1 and errno on failure).
+    // Test seams, called on the I/O thread; empty means ::write, ::fdatasync
+    // and ::sync_file_range. They follow the system calls' contract (-1 and
+    // errno on failure).
     std::function<ssize_t(int fd, const char *data, size_t size)> writeFunction;
     std::function<int(int fd)> syncFunction;
+    std::function<int(int fd, qint64 offset, qint64 size, unsigned int flags)> syncRangeFunction;
     // Where the I/O runs; nullptr means UploadWriter::sharedPool().
     QThreadPool *pool = nullptr;
     // Where the temporary file is registered as live while the writer (or
@@ -71,8 +78,8 @@ public:
     // Queues a piece; never blocks. Ignored after failed() or abort().
     void write(QByteArray piece);
     bool isFull() const;
-    // No more write()s: the queue is written and flushed with fdatasync, then
-    // finished() follows.
+    // No more write()s: the queue is written and flushed with fdatasync
+    // (which write-behind has left little to write), then finished() follows.
     void finish();
     // Stops the I/O and deletes the temporary file now (its descriptor is
     // closed on the I/O thread). Safe at any time and more than once; does
@@ -105,7 +112,8 @@ signals:
     // until then. Not after failed() or abort().
     void drained();
     void finished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes);
-    // A write or flush failed; diskFull for ENOSPC and EDQUOT.
+    // A write or flush (write-behind's included) failed; diskFull for ENOSPC
+    // and EDQUOT.
     void failed(const QString &error, bool diskFull);
 
 private:

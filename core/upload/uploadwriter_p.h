@@ -53,11 +53,18 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     }
 
     static constexpr qint64 SliceBytes = 1024 * 1024;
+    // How many write-behind windows are being written back, not yet waited
+    // for, once the writer runs at full speed: enough that the disk always
+    // has a window to work on while the writer fills the next one, so the
+    // wait rarely blocks; few enough that an upload holds at most about this
+    // many windows plus one of dirty pages.
+    static constexpr qint64 WriteBehindLag = 3;
 
     // Constant once the first task is scheduled.
     const qint64 highWaterBytes;
     const qint64 lowWaterBytes;
     const qint64 sniffBytes;
+    const qint64 writeBehindBytes;
     const bool computeSha256;
     const UploadWriterOptions options;
     QThreadPool *const pool;
@@ -87,12 +94,20 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     // Used only by the active task.
     Sha256 sha256;
     QByteArray firstBytes;
+    // Write-behind: the file's first writebackStarted bytes have been handed
+    // to the disk, its first writebackWaited bytes are on it (both whole
+    // windows). Off once the file system has turned sync_file_range() down.
+    qint64 writebackStarted = 0;
+    qint64 writebackWaited = 0;
+    bool writeBehindOff = false;
 
     std::atomic<qint64> queued {0};
     std::atomic<qint64> written {0};
 
 private:
     std::optional<WriteFailure> writePiece(const QByteArray &piece);
+    bool writeBehind();
+    int syncRange(qint64 offset, unsigned int flags);
     void flushAndReport();
     void fail(const QString &message, bool diskFull);
     int takeDescriptor();

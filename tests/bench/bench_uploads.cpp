@@ -285,7 +285,7 @@ int measure(const Settings &s, const LoopbackClient &client)
     }
     std::printf("RESULT scenario=%s server=%s mib_s=%.1f seconds=%.2f rss_idle_mib=%.1f "
                 "rss_growth_mib=%.1f rss_growth_sampled_mib=%.1f rss_growth_hwm_mib=%.1f "
-                "rss_growth_processing_mib=%.1f rss_samples=%zu after_last_byte_s=%.2f "
+                "rss_growth_processing_mib=%.1f rss_samples=%zu after_last_byte_s=%.3f "
                 "server_cpu_s_per_gib=%.2f "
                 "processing_s=%.2f probes=%d "
                 "probe_failures=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f probes_started_late=%d "

@@ -3,6 +3,7 @@
 
 #include <QCryptographicHash>
 #include <QFileInfo>
+#include <QMutex>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <fcntl.h>
 #include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,6 +49,7 @@ private slots:
     void init();
     void contentDigestAndPrefix_data();
     void contentDigestAndPrefix();
+    void writeBehindFollowsTheWriter();
     void openCreatesPrivateUniqueFiles();
     void openNamesTheMissingDirectory();
     void commitRenamesAtomically();
@@ -155,6 +158,81 @@ void tst_UploadWriter::contentDigestAndPrefix()
     }
     QCOMPARE(writer.tempPath(), tempPath);
     QVERIFY(readFile(tempPath) == data);
+}
+
+// Write-behind (decision 0024): the writer hands whole windows to
+// sync_file_range() in file order, each one only once it is written (never
+// ahead of the writer), and waits for a window only when later ones are
+// being written back, so few windows are ever dirty at a time.
+void tst_UploadWriter::writeBehindFollowsTheWriter()
+{
+    constexpr qint64 window = 64 * 1024;
+    constexpr unsigned int start = SYNC_FILE_RANGE_WRITE;
+    constexpr unsigned int wait
+        = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    struct Call
+    {
+        qint64 offset;
+        qint64 size;
+        unsigned int flags;
+        qint64 fileSize; // when it was asked for
+    };
+    struct Calls
+    {
+        QMutex mutex;
+        QList<Call> list;
+    };
+    auto calls = std::make_shared<Calls>();
+    UploadWriter::Options options;
+    options.writeBehindBytes = window;
+    options.syncRangeFunction = [calls](int fd, qint64 offset, qint64 size, unsigned int flags) {
+        struct stat status;
+        const qint64 fileSize = ::fstat(fd, &status) == 0 ? status.st_size : -1;
+        {
+            const QMutexLocker lock(&calls->mutex);
+            calls->list.append({offset, size, flags, fileSize});
+        }
+        return ::sync_file_range(fd, offset, size, flags);
+    };
+    // 20 windows and a tail, in pieces that do not line up with them.
+    const QByteArray data = randomBytes(20 * window + 1000);
+
+    UploadWriter writer(m_tempDir, options);
+    Spies spies(writer);
+    QVERIFY(writer.open());
+    const QString tempPath = writer.tempPath();
+    feed(writer, spies.drained, data, 7000);
+    if (QTest::currentTestFailed())
+        return;
+    writer.finish();
+    QTRY_VERIFY_WITH_TIMEOUT(!spies.finished.isEmpty() || !spies.failed.isEmpty(), 20000);
+    QVERIFY2(spies.failed.isEmpty(), qPrintable(spies.failed.value(0).value(0).toString()));
+    QVERIFY(readFile(tempPath) == data);
+
+    const QMutexLocker lock(&calls->mutex);
+    qint64 started = 0; // windows whose writeback was started
+    qint64 waited = 0;
+    for (const Call &call : std::as_const(calls->list)) {
+        QCOMPARE(call.size, window);
+        QVERIFY2(call.offset + call.size <= call.fileSize,
+                 qPrintable(u"%1 bytes from %2 asked for with %3 in the file"_s.arg(call.size)
+                                .arg(call.offset)
+                                .arg(call.fileSize)));
+        if (call.flags == start) {
+            QCOMPARE(call.offset, started * window);
+            ++started;
+            // Bounded: the windows not waited for yet, this one included.
+            QVERIFY2(started - waited <= 4, qPrintable(u"%1"_s.arg(started - waited)));
+        } else {
+            QCOMPARE(call.flags, wait);
+            QCOMPARE(call.offset, waited * window);
+            ++waited;
+            // Well behind the writer: two later windows are on their way.
+            QVERIFY2(started >= waited + 2, qPrintable(u"%1 %2"_s.arg(started).arg(waited)));
+        }
+    }
+    QCOMPARE(started, 20); // every whole window; fdatasync() has the tail
+    QVERIFY2(waited >= started - 4, qPrintable(u"%1"_s.arg(waited)));
 }
 
 void tst_UploadWriter::openCreatesPrivateUniqueFiles()

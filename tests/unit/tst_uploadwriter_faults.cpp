@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <memory>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ private slots:
     void fullWhenFinishedStillDrains();
     void diskErrors_data();
     void diskErrors();
+    void writeBehindErrors_data();
+    void writeBehindErrors();
     void realSmallFilesystemFills();
     void stalledWriterDoesNotBlockAnother_data();
     void stalledWriterDoesNotBlockAnother();
@@ -190,6 +193,78 @@ void tst_UploadWriterFaults::diskErrors()
     if (!inSync)
         QCOMPARE(writer.writtenBytes(), capacity);
     QTRY_COMPARE(descriptorsInto(tempPath), 0);
+}
+
+void tst_UploadWriterFaults::writeBehindErrors_data()
+{
+    QTest::addColumn<int>("error");
+    QTest::addColumn<bool>("fails");
+    QTest::addColumn<bool>("diskFull");
+
+    // A writeback error: reported to the file once, so the final fdatasync()
+    // would not see it again.
+    QTest::addRow("EIO") << EIO << true << false;
+    QTest::addRow("ENOSPC") << ENOSPC << true << true;
+    // A file system (or a sandbox) without sync_file_range(): fdatasync()
+    // does it all, as before write-behind.
+    QTest::addRow("EINVAL") << EINVAL << false << false;
+    QTest::addRow("ESPIPE") << ESPIPE << false << false;
+    QTest::addRow("ENOSYS") << ENOSYS << false << false;
+}
+
+// The third sync_file_range() of the upload fails (its first two went
+// through).
+void tst_UploadWriterFaults::writeBehindErrors()
+{
+    QFETCH(int, error);
+    QFETCH(bool, fails);
+    QFETCH(bool, diskFull);
+
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    UploadWriter::Options options;
+    options.writeBehindBytes = 64 * 1024;
+    options.syncRangeFunction
+        = [calls, error](int fd, qint64 offset, qint64 size, unsigned int flags) {
+              if (++*calls == 3) {
+                  errno = error;
+                  return -1;
+              }
+              return ::sync_file_range(fd, offset, size, flags);
+          };
+
+    UploadWriter writer(m_dir->path(), options);
+    QSignalSpy drained(&writer, &UploadWriter::drained);
+    QSignalSpy finished(&writer, &UploadWriter::finished);
+    QSignalSpy failed(&writer, &UploadWriter::failed);
+    QVERIFY(writer.open());
+    const QString tempPath = writer.tempPath();
+    const QByteArray data = randomBytes(1024 * 1024);
+    feed(writer, drained, data, 7000);
+    if (QTest::currentTestFailed())
+        return;
+    writer.finish();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 10000);
+
+    if (!fails) {
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
+        QCOMPARE(finished.first().at(1).toByteArray(),
+                 QCryptographicHash::hash(data, QCryptographicHash::Sha256));
+        QVERIFY(readFile(tempPath) == data);
+        QCOMPARE(calls->load(), 3); // write-behind stopped there
+        return;
+    }
+    // As a failed fdatasync() ends it: named, the file deleted before failed().
+    QCOMPARE(finished.count(), 0);
+    const QString message = failed.first().at(0).toString();
+    QCOMPARE(failed.first().at(1).toBool(), diskFull);
+    QVERIFY2(message.startsWith(u"cannot flush "_s + tempPath)
+                 && message.contains(sluice::describeSystemError(error)),
+             qPrintable(message));
+    QVERIFY(entriesIn(m_dir->path()).isEmpty());
+    QVERIFY(writer.tempPath().isEmpty());
+    QVERIFY(!writer.commit(m_dir->filePath(u"final"_s)));
+    QTRY_COMPARE(descriptorsInto(tempPath), 0);
+    QCOMPARE(calls->load(), 3); // nothing after the error
 }
 
 void tst_UploadWriterFaults::realSmallFilesystemFills()
