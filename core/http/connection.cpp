@@ -14,6 +14,12 @@
 #include <QSocketNotifier>
 #include <QTcpSocket>
 
+#ifdef Q_OS_LINUX
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::http {
@@ -36,6 +42,17 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(m_context.limits.socketReadBufferBytes);
+#ifdef Q_OS_LINUX
+    // The kernel's send buffer grows to megabytes for any client (tcp_wmem),
+    // and for a slow one those are megabytes of memory per connection that
+    // wait for it: take no more unsent bytes than two pieces. Bytes in
+    // flight (sent, not yet acknowledged) are not limited, so a fast client
+    // on a long link is not slowed.
+    const int unsentLowWater = int(2 * PieceBytes);
+    if (m_socket->socketDescriptor() >= 0)
+        ::setsockopt(int(m_socket->socketDescriptor()), IPPROTO_TCP, TCP_NOTSENT_LOWAT,
+                     &unsentLowWater, sizeof unsentLowWater);
+#endif
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
     m_paceTimer.setSingleShot(true);
@@ -57,7 +74,10 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
 Connection::~Connection()
 {
     teardownRequest(u"connection destroyed"_s);
-    m_context.sendBudget.adjust(-m_budgetHeld); // Qt's buffer goes with the socket
+    // Qt's buffer goes with the socket. Only when there is one: connections
+    // the server aborted on its way out die after its context did.
+    if (m_budgetHeld != 0)
+        m_context.sendBudget.adjust(-m_budgetHeld);
 }
 
 std::optional<Transfer> Connection::transfer() const
@@ -96,7 +116,22 @@ void Connection::recordEvent(const QString &kind, const QString &detail)
 
 void Connection::armTimer(qint64 ms)
 {
+    m_timerIsIdle = false;
     m_timer.start(std::chrono::milliseconds(ms));
+}
+
+// Progress comes with every piece, and re-arming the timer each time would
+// cost a sorted insert among every connection's timers (Qt keeps them in a
+// list): at thousands of connections that was a tenth of the HTTP thread.
+// So progress only moves the deadline, and a timer that fires before it
+// sleeps on (onTimeout).
+void Connection::noteProgress()
+{
+    m_progressAtMs = m_context.clock.elapsed();
+    if (!m_timerIsIdle || !m_timer.isActive()) {
+        armTimer(m_context.limits.bodyIdleTimeoutMs);
+        m_timerIsIdle = true;
+    }
 }
 
 void Connection::onReadyRead()
@@ -122,10 +157,10 @@ void Connection::onBytesWritten(qint64 bytes)
     syncSendBudget();
     if (m_state == State::Writing) {
         if (m_socket->bytesToWrite() > 0)
-            armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
+            noteProgress(); // the client reads
         pumpOutput();
     } else if (m_state == State::Closing) {
-        armTimer(m_context.limits.bodyIdleTimeoutMs);
+        noteProgress();
         finishClose();
     }
 }
@@ -381,7 +416,7 @@ void Connection::bodyStep(bool *progressed)
     const QByteArray piece = m_parser->takeBody();
     m_progress.bytesIn += piece.size();
     if (!piece.isEmpty() && m_sink) {
-        armTimer(m_context.limits.bodyIdleTimeoutMs);
+        noteProgress();
         m_sink->write(piece);
         if (m_state != State::ReadingBody) { // the sink answered (e.g. a limit was hit)
             *progressed = false;
@@ -426,6 +461,7 @@ void Connection::teardownRequest(const QString &reason)
     }
     delete m_sendNotifier; // before the socket's descriptor can go
     m_sendNotifier = nullptr;
+    m_sendDirectOff = false;
     if (m_producer) {
         m_producer->disconnect(this);
         if (!reason.isEmpty())

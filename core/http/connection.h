@@ -147,6 +147,8 @@ private:
     void finishClose();
     void teardownRequest(const QString &reason);
     void armTimer(qint64 ms);
+    // The client moved bytes: body_idle_timeout_ms counts from now.
+    void noteProgress();
     void onTimeout();
     void onDisconnected();
     void recordEvent(const QString &kind, const QString &detail);
@@ -192,6 +194,8 @@ private:
     HttpError m_reserveRefusal {503, {}};
     qint64 m_quietSinceMs = 0;
     QTimer m_timer;
+    bool m_timerIsIdle = false; // armed by noteProgress(): due at m_progressAtMs + body idle
+    qint64 m_progressAtMs = 0;
     TransferPace m_pace; // of the body being received or the response being sent
     QTimer m_paceTimer;
     bool m_paceWaiting = false; // the response waits for its producer: not the client's doing
@@ -199,6 +203,7 @@ private:
     qint64 m_budgetHeld = 0; // what the send budget counts for this connection
     bool m_budgetWaiting = false; // in line for the send budget
     QSocketNotifier *m_sendNotifier = nullptr; // writable again, for sendfile(2)
+    bool m_sendDirectOff = false; // this response's file cannot go by sendfile(2)
     QElapsedTimer m_requestClock;
     Transfer m_progress; // of the exchange being served, for transfer()
     std::optional<config::Principal> m_principal; // of the exchange being served

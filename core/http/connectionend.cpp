@@ -73,6 +73,14 @@ void Connection::fail(const HttpError &error)
 
 void Connection::onTimeout()
 {
+    if (m_timerIsIdle) { // see noteProgress()
+        const qint64 due = m_progressAtMs + m_context.limits.bodyIdleTimeoutMs;
+        const qint64 now = m_context.clock.elapsed();
+        if (due > now) {
+            m_timer.start(std::chrono::milliseconds(due - now));
+            return;
+        }
+    }
     if (m_healthChecksOnly && (m_state == State::Idle || m_state == State::ReadingHead)) {
         fail(m_reserveRefusal);
         return;

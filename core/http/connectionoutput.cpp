@@ -176,8 +176,8 @@ void Connection::pumpOutput()
 bool Connection::sendDirect()
 {
 #ifdef Q_OS_LINUX
-    if (!m_context.sendDirectEnabled || !m_producer || m_chunkedOut || m_bytesLeft <= 0
-        || !m_producer->canSendDirect() || m_socket->socketDescriptor() < 0)
+    if (!m_context.sendDirectEnabled || m_sendDirectOff || !m_producer || m_chunkedOut
+        || m_bytesLeft <= 0 || !m_producer->canSendDirect() || m_socket->socketDescriptor() < 0)
         return false;
     if (m_socket->bytesToWrite() > 0)
         return true; // the head first: bytesWritten calls again once it is out
@@ -206,21 +206,26 @@ bool Connection::sendDirect()
             }
             break;
         }
-        if (error == EINVAL || error == ENOSYS)
-            return false; // not for this file: read() takes over from here
+        if (error == EINVAL || error == ENOSYS) { // not for this file: read() takes over
+            m_sendDirectOff = true;
+            if (m_sendNotifier)
+                m_sendNotifier->setEnabled(false);
+            return false;
+        }
         if (error == EPIPE || error == ECONNRESET) {
             abort(u"client disconnected"_s);
             return true;
         }
         return true; // the producer failed: failed() closes the connection
     }
-    if (m_bytesLeft == 0)
+    if (m_bytesLeft == 0) {
+        if (m_sendNotifier)
+            m_sendNotifier->setEnabled(false);
         return false; // the loop in pumpOutput() finishes the response
-    if (turn <= 0) {
-        // Its turn is over, not the socket's room: the others first, then on.
-        QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
-        return true;
     }
+    // Room in the socket again, or (its turn over) still: the notifier stays
+    // on until the body is out, as switching it off and on costs a search
+    // among every notifier of the thread each time.
     if (!m_sendNotifier) {
         m_sendNotifier
             = new QSocketNotifier(m_socket->socketDescriptor(), QSocketNotifier::Write, this);
@@ -236,8 +241,6 @@ bool Connection::sendDirect()
 
 void Connection::onSendDirectWritable()
 {
-    if (m_sendNotifier)
-        m_sendNotifier->setEnabled(false);
     pumpOutput();
 }
 
@@ -253,7 +256,7 @@ void Connection::countSent(qint64 bytes)
     m_bytesToKernel += bytes;
     if (m_inFlight)
         m_progress.bytesOut += bytes;
-    armTimer(m_context.limits.bodyIdleTimeoutMs); // progress: the client reads
+    noteProgress(); // the client reads
     if (m_paceWaiting) {
         m_paceWaiting = false;
         startPace();
@@ -279,6 +282,9 @@ void Connection::syncSendBudget()
 
 void Connection::finishResponse()
 {
+    // Its turn may have ended with nothing sent (a producer that turned out
+    // to be at its end): the next in line goes now, not on someone's next write.
+    syncSendBudget();
     m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
     teardownRequest({});
     if (m_closeAfterResponse || m_context.shuttingDown) {

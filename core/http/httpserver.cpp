@@ -1,5 +1,7 @@
 #include "http/httpserver.h"
 
+#include <csignal>
+
 #include "metrics/eventlog.h"
 
 #include <QTcpServer>
@@ -31,6 +33,11 @@ HttpServer::HttpServer(Router router, QObject *parent)
 {
     m_context.router = &m_router;
     m_context.admission = &m_admission;
+    // A client that resets mid-response makes the next write raise SIGPIPE,
+    // which ends the process. Qt's own writes pass MSG_NOSIGNAL; sendfile(2)
+    // has no such flag, so in whichever process embeds a server (sluiced,
+    // the window, a test) the signal is ignored and the write reports EPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     m_context.clock.start();
     m_context.sendBudget.setLimit(m_context.limits.maxSendBufferBytes);
     m_server->setMaxPendingConnections(128);
@@ -69,6 +76,11 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
 {
     m_context.shuttingDown = false;
     m_stopAnnounced = false;
+    // Qt's default backlog is 50: a burst of new connections beyond it has
+    // its SYNs dropped, and each such client (a health check among them)
+    // waits a second for the retransmission. The kernel caps it at somaxconn.
+    m_server->setListenBacklogSize(
+        int(std::clamp<qint64>(m_context.limits.maxConnections, 50, 4096)));
     if (!m_server->listen(address, port)) {
         if (error)
             *error = u"cannot listen on %1:%2: %3"_s.arg(address.toString())

@@ -29,6 +29,7 @@ bool SendBudget::mayPull(quint64 holder, qint64 pieceBytes, Resume resume)
 
 void SendBudget::adjust(qint64 delta)
 {
+    Q_ASSERT(m_held + delta >= 0); // every holder returns what it counted, no more
     m_held = std::max<qint64>(0, m_held + delta);
     m_peakHeld = std::max(m_peakHeld, m_held);
     wakeFront();

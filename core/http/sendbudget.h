@@ -29,7 +29,13 @@ public:
     // mayPull()).
     using Resume = std::function<void()>;
 
-    void setLimit(qint64 bytes) { m_limit = bytes; }
+    // Raised while some wait, they go now: not on the next change of what
+    // is held, which may never come while every holder's client is stalled.
+    void setLimit(qint64 bytes)
+    {
+        m_limit = bytes;
+        wakeFront();
+    }
     qint64 limit() const { return m_limit; }
     qint64 held() const { return m_held; }
     qint64 peakHeld() const { return m_peakHeld; }

@@ -18,7 +18,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -75,6 +78,22 @@ int openReader(quint16 port, const QByteArray &request, int receiveBuffer)
     return -1;
 }
 
+// Memory the kernel holds for TCP sockets, all of them (both ends of every
+// loopback connection), in MiB: the "mem" pages of /proc/net/sockstat.
+double kernelTcpMiB()
+{
+    FILE *f = std::fopen("/proc/net/sockstat", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long pages = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (const char *mem = std::strstr(line, " mem "); mem && std::strncmp(line, "TCP:", 4) == 0)
+            pages = std::atol(mem + 5);
+    std::fclose(f);
+    return pages < 0 ? -1 : double(pages) * double(::sysconf(_SC_PAGESIZE)) / double(1 << 20);
+}
+
 double quantile(std::vector<double> v, double q)
 {
     if (v.empty())
@@ -125,15 +144,18 @@ int main(int argc, char **argv)
     const QByteArray request = "GET " + parser.value(path).toLatin1()
         + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + parser.value(token).toLatin1()
         + "\r\n\r\n";
+    const double kernelBaseMiB = kernelTcpMiB();
+    double kernelPeakMiB = kernelBaseMiB;
     RssWatch rss(serverPid);
     const long baseKiB = rss.currentKiB();
     const double cpuBefore = rss.cpuSeconds();
     rss.start(100ms);
     HealthProbe health(serverPort, 20);
     health.start();
+    const Clock::time_point probing = Clock::now();
 
     // Open them in batches, so that the listen backlog is not what is measured.
-    std::vector<Reader> readers(size_t(n));
+    std::vector<Reader> readers(static_cast<size_t>(n));
     int openFailures = 0;
     for (int i = 0; i < n; ++i) {
         readers[size_t(i)].fd = openReader(serverPort, request, 16 * 1024);
@@ -147,21 +169,28 @@ int main(int argc, char **argv)
 
     std::vector<char> scratch(256 * 1024);
     const Clock::time_point start = Clock::now();
-    const Clock::time_point end = start + std::chrono::duration<double>(runS);
+    const Clock::time_point end
+        = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(runS));
     Clock::time_point last = start;
     while (Clock::now() < end) {
         std::this_thread::sleep_for(50ms);
         const Clock::time_point now = Clock::now();
         const double dt = std::chrono::duration<double>(now - last).count();
         last = now;
+        kernelPeakMiB = std::max(kernelPeakMiB, kernelTcpMiB());
         for (Reader &r : readers) {
             if (r.failed || r.finished)
                 continue;
             if (!r.headDone) {
                 const ssize_t got = ::recv(r.fd, scratch.data(), 4096, MSG_DONTWAIT | MSG_PEEK);
                 if (got <= 0) {
-                    if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                    if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                        static bool told = false;
+                        if (!std::exchange(told, true))
+                            std::fprintf(stderr, "bench_slowreaders: closed before a head: %s\n",
+                                         got == 0 ? "end of stream" : std::strerror(errno));
                         r.failed = true;
+                    }
                     continue;
                 }
                 const QByteArray peeked(scratch.data(), got);
@@ -171,6 +200,10 @@ int main(int argc, char **argv)
                 ::recv(r.fd, scratch.data(), size_t(headEnd + 4), MSG_DONTWAIT);
                 r.head = peeked.first(headEnd);
                 if (!r.head.startsWith("HTTP/1.1 200")) {
+                    static bool told = false;
+                    if (!std::exchange(told, true))
+                        std::fprintf(stderr, "bench_slowreaders: first refusal: %s\n",
+                                     r.head.constData());
                     r.failed = true;
                     continue;
                 }
@@ -230,17 +263,28 @@ int main(int argc, char **argv)
     }
     const double deliveredGiB = double(delivered) / double(1LL << 30);
     const HealthProbe::Summary h = health.summary();
+    // The same probes split: while the clients connect (a burst of N
+    // requests) and once they all read (from a second after the last opened).
+    const double rampS = std::chrono::duration<double>(start - probing).count();
+    std::vector<double> rampMs, steadyMs;
+    for (const HealthProbe::Probe &p : health.probes())
+        (p.offsetS < rampS + 1 ? rampMs : steadyMs).push_back(p.latencyMs);
     const int served
         = int(std::count_if(ratios.begin(), ratios.end(), [](double x) { return x >= 0.9; }));
-    std::printf(
-        "RESULT server=%s clients=%d rate_kib_s=%.0f seconds=%.0f rss_base_mib=%.1f "
-        "rss_growth_mib=%.1f health_p50_ms=%.2f health_p99_ms=%.2f health_max_ms=%.2f "
-        "health_failures=%d health_realtime=%d delivered_mib=%.1f asked_p10=%.3f asked_p50=%.3f "
-        "served_at_rate=%d failed=%d ended_early=%d cpu_s=%.2f cpu_s_per_gib=%.1f\n",
-        qPrintable(parser.value(name)), n, bytesPerS / 1024, runS, double(baseKiB) / 1024,
-        double(peakKiB - baseKiB) / 1024, h.p50Ms, h.p99Ms, h.maxMs, h.failures, h.realtime ? 1 : 0,
-        double(delivered) / double(1 << 20), quantile(ratios, 0.10), quantile(ratios, 0.50), served,
-        failed, finished, cpuAfter - cpuBefore,
-        deliveredGiB > 0 ? (cpuAfter - cpuBefore) / deliveredGiB : 0.0);
+    std::printf("RESULT server=%s clients=%d rate_kib_s=%.0f seconds=%.0f rss_base_mib=%.1f "
+                "rss_growth_mib=%.1f kernel_tcp_growth_mib=%.1f health_p50_ms=%.2f "
+                "health_p99_ms=%.2f health_max_ms=%.2f "
+                "health_failures=%d health_realtime=%d ramp_s=%.1f ramp_health_p99_ms=%.2f "
+                "steady_health_p50_ms=%.2f steady_health_p99_ms=%.2f steady_health_max_ms=%.2f "
+                "delivered_mib=%.1f asked_p10=%.3f asked_p50=%.3f "
+                "served_at_rate=%d failed=%d ended_early=%d cpu_s=%.2f cpu_s_per_gib=%.1f\n",
+                qPrintable(parser.value(name)), n, bytesPerS / 1024, runS, double(baseKiB) / 1024,
+                double(peakKiB - baseKiB) / 1024, kernelPeakMiB - kernelBaseMiB, h.p50Ms, h.p99Ms,
+                h.maxMs, h.failures, h.realtime ? 1 : 0, rampS, quantile(rampMs, 0.99),
+                quantile(steadyMs, 0.50), quantile(steadyMs, 0.99),
+                steadyMs.empty() ? 0.0 : *std::max_element(steadyMs.begin(), steadyMs.end()),
+                double(delivered) / double(1 << 20), quantile(ratios, 0.10), quantile(ratios, 0.50),
+                served, failed, finished, cpuAfter - cpuBefore,
+                deliveredGiB > 0 ? (cpuAfter - cpuBefore) / deliveredGiB : 0.0);
     return 0;
 }

@@ -13,7 +13,7 @@ bench_setup slowreaders bench_slowreaders
 CLIENTS=${CLIENTS:-"1000 5000"}
 SECONDS_EACH=${SECONDS_EACH:-20}
 NODE=${NODE:-node}
-ulimit -n 65536 # the servers inherit it; each client is one descriptor on each side
+ulimit -n "$(ulimit -Hn)" # the servers inherit it; each client is one descriptor on each side
 python3 - "$DATA/config.json" <<'PY'
 import json, sys
 path = sys.argv[1]
@@ -22,15 +22,29 @@ limits = config.setdefault("limits", {})
 limits["max_connections"] = 20000
 limits["max_connections_per_client"] = 20000
 limits["max_unauthenticated_connections"] = 2000
+config["upload_types"] = ["application/octet-stream"]  # the file is random bytes
 json.dump(config, open(path, "w"), indent=4)
 PY
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$WORK/file.bin"
 echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 
-stored_path() { # upload the file once, print the content URL
-    curl -sS --fail -X PUT -H "Authorization: Bearer $TOKEN" \
+stored_path() { # upload the file once, print the content URL once its processing job is over
+    local id
+    id=$(curl -sS --fail -X PUT -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/octet-stream" \
         --data-binary @"$WORK/file.bin" "http://127.0.0.1:$PORT/uploads/file.bin" |
-        python3 -c 'import json,sys; print("/uploads/%s/content" % json.load(sys.stdin)["id"])'
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    for _ in $(seq 300); do
+        active=0
+        for state in queued running; do
+            active=$((active + $(curl -sS -H "Authorization: Bearer $TOKEN" \
+                "http://127.0.0.1:$PORT/jobs?limit=1&state=$state" |
+                python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')))
+        done
+        [[ $active -eq 0 ]] && break
+        sleep 0.2
+    done
+    sleep 2 # what the job freed goes back before the baseline is taken
+    echo "/uploads/$id/content"
 }
 
 for n in $CLIENTS; do
