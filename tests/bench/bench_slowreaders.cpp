@@ -263,9 +263,14 @@ int main(int argc, char **argv)
     }
     const double deliveredGiB = double(delivered) / double(1LL << 30);
     const HealthProbe::Summary h = health.summary();
-    // The same probes split: while the clients connect (a burst of N
-    // requests) and once they all read (from a second after the last opened).
-    const double rampS = std::chrono::duration<double>(start - probing).count();
+    // The same probes split: while the clients connect and get their heads
+    // (a burst of N requests) and once they all read (from a second after
+    // the last head arrived).
+    Clock::time_point lastHead = start;
+    for (const Reader &r : readers)
+        if (r.headDone)
+            lastHead = std::max(lastHead, r.since);
+    const double rampS = std::chrono::duration<double>(lastHead - probing).count();
     std::vector<double> rampMs, steadyMs;
     for (const HealthProbe::Probe &p : health.probes())
         (p.offsetS < rampS + 1 ? rampMs : steadyMs).push_back(p.latencyMs);
