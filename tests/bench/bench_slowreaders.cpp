@@ -144,6 +144,15 @@ int main(int argc, char **argv)
     const QByteArray request = "GET " + parser.value(path).toLatin1()
         + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + parser.value(token).toLatin1()
         + "\r\n\r\n";
+    // The baseline once the server's memory has settled (what an earlier
+    // request, the upload of the file, freed may take seconds to go back).
+    RssWatch settle(serverPid);
+    for (int i = 0; i < 30; ++i) {
+        const long before = settle.currentKiB();
+        std::this_thread::sleep_for(1s);
+        if (std::abs(settle.currentKiB() - before) < 512)
+            break;
+    }
     const double kernelBaseMiB = kernelTcpMiB();
     double kernelPeakMiB = kernelBaseMiB;
     RssWatch rss(serverPid);
