@@ -6,6 +6,7 @@
 #include "http/fileresponse.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -93,6 +94,7 @@ private slots:
     void sentFromThePageCacheAsWhenReadAndWritten();
     void clientGoneWhileTheSocketIsFullEndsTheResponse();
     void clientThatStopsReadingTimesOutWhileTheSocketIsFull();
+    void clientThatReadsNothingForTheIdleTimeoutIsClosed();
 
 private:
     // Starts a download of `path` that a client holding only 4 KiB does not
@@ -462,6 +464,26 @@ void tst_FileResponse::clientThatStopsReadingTimesOutWhileTheSocketIsFull()
     QTRY_VERIFY_WITH_TIMEOUT(fs.server.stats().sentDirectBytes > 0, 5'000);
     QTRY_COMPARE_WITH_TIMEOUT(fs.server.stats().connections, 0, 10'000);
     QVERIFY(fs.server.stats().sentDirectBytes < quint64(m_big.size()));
+    QCOMPARE(fs.produced(), -1);
+}
+
+// body_idle_timeout_ms while sendfile(2) waits for the socket: progress
+// moves the deadline (it does not re-arm the timer each time), so the timer
+// must still end a client that then reads nothing, and not before.
+void tst_FileResponse::clientThatReadsNothingForTheIdleTimeoutIsClosed()
+{
+    FileServer fs(m_bigPath);
+    config::Limits limits;
+    limits.bodyIdleTimeoutMs = 1'500;
+    fs.server.setLimits(limits); // the minimum rate stays at its default: not what ends it
+    RawClient c(fs.server.port(), 4096);
+    QElapsedTimer clock;
+    clock.start();
+    c.send(get("/file"));
+    QTRY_VERIFY_WITH_TIMEOUT(fs.server.stats().sentDirectBytes > 0, 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(fs.server.stats().connections, 0, 10'000);
+    QVERIFY2(clock.elapsed() >= limits.bodyIdleTimeoutMs,
+             qPrintable(QString::number(clock.elapsed())));
     QCOMPARE(fs.produced(), -1);
 }
 
