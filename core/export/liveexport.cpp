@@ -47,6 +47,8 @@ struct LivePipe
 
 namespace {
 
+constexpr int LivePageCacheKiB = 128;
+
 void runWorker(const std::shared_ptr<LivePipe> &pipe, const LiveExportSpec &spec,
                ExportStats *stats)
 {
@@ -55,6 +57,11 @@ void runWorker(const std::shared_ptr<LivePipe> &pipe, const LiveExportSpec &spec
     ++stats->liveStarted;
     const auto done = qScopeGuard([stats] { --stats->liveInFlight; });
     RowReader reader(spec.dataset, spec.databasePath, pipe->interrupter);
+    // Each live export holds its connection as long as its client reads,
+    // however slowly: with SQLite's default page cache (filled by the row
+    // count) that was ~2 MiB each, 168 MiB for 64 slow readers, at no gain
+    // for one forward pass (docs/benchmarks.md, "Slow downloaders").
+    reader.setSqlitePageCacheKiB(LivePageCacheKiB);
 
     auto opened = reader.open();
     const Expected<qint64> count

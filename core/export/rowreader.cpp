@@ -111,6 +111,9 @@ Expected<void> RowReader::open()
     const QVariant handle = m_db.driver()->handle();
     if (!isPostgres() && handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0) {
         m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
+        if (m_pageCacheKiB > 0) // negative: in KiB, not pages
+            sqlite3_exec(m_sqlite, qPrintable(u"PRAGMA cache_size=-%1"_s.arg(m_pageCacheKiB)),
+                         nullptr, nullptr, nullptr);
         m_interrupter->attachSqlite(m_sqlite);
         QMutexLocker lock(&g_hookMutex);
         if (g_sqliteOpenHook)

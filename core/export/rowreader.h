@@ -40,6 +40,11 @@ public:
     Expected<qint64> readBatch(CsvWriter &out, qint64 maxRows);
     bool atEnd() const { return m_atEnd; }
 
+    // SQLite's page cache for this connection, set by open(); 0 leaves
+    // SQLite's default (2 MB). A live export reads forward once, and many run
+    // at a time, each with its own connection.
+    void setSqlitePageCacheKiB(int kib) { m_pageCacheKiB = kib; }
+
     // Forces the generic QSqlQuery path for SQLite too (benchmarks: the cost
     // of a QVariant per value).
     void setUseQtSqlValues(bool on) { m_qtValues = on; }
@@ -50,6 +55,7 @@ public:
 
 private:
     bool isPostgres() const;
+    int m_pageCacheKiB = 0;
     Expected<void> prepareSqlite(const QString &sql, const QVariantList &bindings,
                                  sqlite3_stmt **stmt);
     Expected<qint64> readSqlite(CsvWriter &out, qint64 maxRows);

@@ -43,6 +43,7 @@ class tst_LiveExport : public QObject
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void aLiveExportKeepsASmallPageCache();
     void rejects_data();
     void rejects();
     void contentEqualsShell();
@@ -124,6 +125,17 @@ void tst_LiveExport::cleanupTestCase()
     sqlProbe().release = true;
     m_server.reset();
     m_catalog.reset();
+}
+
+// Many live exports run at once, each holding a database connection for as
+// long as its client reads: SQLite's default page cache (2 MB, filled by the
+// row count) made that ~2 MiB per slow reader.
+void tst_LiveExport::aLiveExportKeepsASmallPageCache()
+{
+    sqlProbe().lastPageCache = 0;
+    const Reply r = get("/exports/plain.csv?from=2025-01-01&to=2025-01-02");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(sqlProbe().lastPageCache.load(), -128); // KiB
 }
 
 void tst_LiveExport::rejects_data()

@@ -192,6 +192,7 @@ struct ProbeControl
     std::atomic_int stalled {0}; // how many connections are blocked right now
     std::atomic<qint64> slowEvery {0};
     std::atomic_int slowMs {0};
+    std::atomic_int lastPageCache {0}; // PRAGMA cache_size of the newest export connection
 };
 
 // Not probe(): testroutes.h has one for its sinks and producers, and a test
@@ -217,6 +218,13 @@ inline config::Dataset probedDataset(config::Dataset base, const QString &name)
 inline void installProbe()
 {
     exports::RowReader::setSqliteOpenHookForTesting([](sqlite3 *db) {
+        sqlite3_exec(
+            db, "PRAGMA cache_size",
+            [](void *, int, char **values, char **) {
+                sqlProbe().lastPageCache = values && values[0] ? std::atoi(values[0]) : 0;
+                return 0;
+            },
+            nullptr, nullptr);
         auto *seen = new int(0);
         sqlite3_create_function_v2(
             db, "sluice_probe", 1, SQLITE_UTF8, seen,
