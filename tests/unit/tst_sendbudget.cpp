@@ -4,6 +4,8 @@
 
 #include <QTest>
 
+#include <algorithm>
+#include <initializer_list>
 #include <vector>
 
 using namespace sluice::http;
@@ -27,6 +29,20 @@ struct Holders
         turns.push_back(holder);
         budget.adjust(Piece);
         return true;
+    }
+    // A budget of `pieces`, held by connections 1..pieces.
+    bool fill(int pieces)
+    {
+        budget.setLimit(pieces * Piece);
+        for (quint64 id = 1; id <= quint64(pieces); ++id)
+            if (!pull(id))
+                return false;
+        return budget.held() == pieces * Piece;
+    }
+    // These ask in this order, and are all refused (they wait in line).
+    bool queue(std::initializer_list<quint64> ids)
+    {
+        return std::none_of(ids.begin(), ids.end(), [this](quint64 id) { return pull(id); });
     }
     // Runs what was resumed, as the event loop would.
     void runPending()
@@ -55,10 +71,7 @@ private slots:
 void tst_SendBudget::pullsWhileThereIsRoom()
 {
     Holders h;
-    h.budget.setLimit(4 * Piece);
-    for (quint64 id = 1; id <= 4; ++id)
-        QVERIFY(h.pull(id));
-    QCOMPARE(h.budget.held(), 4 * Piece);
+    QVERIFY(h.fill(4));
     QVERIFY(!h.pull(5));
     QCOMPARE(h.budget.waiting(), 1);
     QCOMPARE(h.budget.refusals(), 1u);
@@ -68,12 +81,8 @@ void tst_SendBudget::pullsWhileThereIsRoom()
 void tst_SendBudget::waitersGoInTheOrderTheyAsked()
 {
     Holders h;
-    h.budget.setLimit(2 * Piece);
-    QVERIFY(h.pull(1));
-    QVERIFY(h.pull(2));
-    QVERIFY(!h.pull(3));
-    QVERIFY(!h.pull(4));
-    QVERIFY(!h.pull(5));
+    QVERIFY(h.fill(2));
+    QVERIFY(h.queue({3, 4, 5}));
     QVERIFY(!h.pull(3)); // asking again keeps its place, not a second one
     QCOMPARE(h.budget.waiting(), 3);
     h.turns.clear();
@@ -90,10 +99,8 @@ void tst_SendBudget::waitersGoInTheOrderTheyAsked()
 void tst_SendBudget::aConnectionOutOfLineCannotPassThoseWaiting()
 {
     Holders h;
-    h.budget.setLimit(2 * Piece);
-    QVERIFY(h.pull(1));
-    QVERIFY(h.pull(2));
-    QVERIFY(!h.pull(3)); // a slow reader waits
+    QVERIFY(h.fill(2));
+    QVERIFY(h.queue({3})); // a slow reader waits
     // A fast one's bytes went out: room for a piece, but 3 asked first.
     h.budget.adjust(-Piece);
     QVERIFY(!h.pull(1));
@@ -109,10 +116,8 @@ void tst_SendBudget::aConnectionOutOfLineCannotPassThoseWaiting()
 void tst_SendBudget::aWaiterThatLeavesDoesNotBlockTheLine()
 {
     Holders h;
-    h.budget.setLimit(Piece);
-    QVERIFY(h.pull(1));
-    QVERIFY(!h.pull(2));
-    QVERIFY(!h.pull(3));
+    QVERIFY(h.fill(1));
+    QVERIFY(h.queue({2, 3}));
     h.budget.adjust(-Piece); // 2's turn is called...
     QCOMPARE(h.pending, (std::vector<quint64> {2}));
     h.pending.clear(); // ...but it closed before it ran
@@ -129,14 +134,10 @@ void tst_SendBudget::aWaiterThatLeavesDoesNotBlockTheLine()
 void tst_SendBudget::raisingTheLimitLetsTheLineGo()
 {
     Holders h;
-    h.budget.setLimit(2 * Piece);
-    QVERIFY(h.pull(1));
-    QVERIFY(h.pull(2));
-    QVERIFY(!h.pull(3));
-    QVERIFY(!h.pull(4));
+    QVERIFY(h.fill(2));
+    QVERIFY(h.queue({3, 4}));
     h.budget.setLimit(8 * Piece);
-    h.runPending(); // 3 pulls; its adjust() calls 4
-    h.runPending();
+    h.runPending(); // 3 pulls; its adjust() calls 4, which pulls too
     QCOMPARE(h.budget.waiting(), 0);
     QCOMPARE(h.turns.back(), 4u);
 }
