@@ -144,14 +144,16 @@ int main(int argc, char **argv)
     const QByteArray request = "GET " + parser.value(path).toLatin1()
         + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + parser.value(token).toLatin1()
         + "\r\n\r\n";
-    // The baseline once the server's memory has settled (what an earlier
-    // request, the upload of the file, freed may take seconds to go back).
+    // The baseline once the server's memory has settled: what the upload of
+    // the file and its processing take and free comes and goes for seconds
+    // after the job is over, so 3 s without a change of 512 KiB, at most 30 s.
     RssWatch settle(serverPid);
-    for (int i = 0; i < 30; ++i) {
-        const long before = settle.currentKiB();
+    long lastKiB = settle.currentKiB();
+    for (int i = 0, still = 0; i < 30 && still < 3; ++i) {
         std::this_thread::sleep_for(1s);
-        if (std::abs(settle.currentKiB() - before) < 512)
-            break;
+        const long now = settle.currentKiB();
+        still = std::abs(now - lastKiB) < 512 ? still + 1 : 0;
+        lastKiB = now;
     }
     const double kernelBaseMiB = kernelTcpMiB();
     double kernelPeakMiB = kernelBaseMiB;

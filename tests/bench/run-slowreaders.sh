@@ -36,23 +36,31 @@ PY
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$WORK/file.bin"
 echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 
-stored_path() { # upload the file once, print the content URL once its processing job is over
-    local id
-    id=$(curl -sS --fail -X PUT -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/octet-stream" \
-        --data-binary @"$WORK/file.bin" "http://127.0.0.1:$PORT/uploads/file.bin" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    for _ in $(seq 300); do
+wait_for_jobs() { # until no job is queued or running
+    for _ in $(seq 600); do
         active=0
         for state in queued running; do
             active=$((active + $(curl -sS -H "Authorization: Bearer $TOKEN" \
                 "http://127.0.0.1:$PORT/jobs?limit=1&state=$state" |
                 python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')))
         done
-        [[ $active -eq 0 ]] && break
+        [[ $active -eq 0 ]] && return 0
         sleep 0.2
     done
-    sleep 2 # what the job freed goes back before the baseline is taken
+}
+
+stored_path() { # upload the file once, print the content URL once its processing job is over
+    local id
+    id=$(curl -sS --fail -X PUT -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/octet-stream" \
+        --data-binary @"$WORK/file.bin" "http://127.0.0.1:$PORT/uploads/file.bin" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    wait_for_jobs # bench_slowreaders then waits for the memory to settle
     echo "/uploads/$id/content"
+}
+
+send_metrics() { # what Sluice's send budget and sendfile did, as comments
+    curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/metrics" |
+        grep -E '^sluice_(send_buffer|sent_direct)' | sed 's/^/# /'
 }
 
 for n in $CLIENTS; do
@@ -60,8 +68,7 @@ for n in $CLIENTS; do
     path=$(stored_path)
     "$BUILD/tests/bench/bench_slowreaders" --name sluice --port "$PORT" --pid "$PID" \
         --token "$TOKEN" --path "$path" --clients "$n" --seconds "$SECONDS_EACH"
-    curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/metrics" |
-        grep -E '^sluice_(send_buffer|sent_direct)' | sed 's/^/# /'
+    send_metrics
     kill -TERM "$PID"
     wait "$PID" || true
     PID=
@@ -80,19 +87,6 @@ for n in $CLIENTS; do
     wait "$NODE_PID" || true
 done
 
-wait_for_jobs() { # until no job is queued or running
-    for _ in $(seq 600); do
-        active=0
-        for state in queued running; do
-            active=$((active + $(curl -sS -H "Authorization: Bearer $TOKEN" \
-                "http://127.0.0.1:$PORT/jobs?limit=1&state=$state" |
-                python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')))
-        done
-        [[ $active -eq 0 ]] && return 0
-        sleep 0.5
-    done
-}
-
 bench_start
 job=$(curl -sS --fail -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
     -d '{"dataset": "orders", "from": "2025-01-01", "to": "2025-12-31", "format": "csv"}' \
@@ -105,5 +99,4 @@ curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/jobs/$job" |
 "$BUILD/tests/bench/bench_slowreaders" --name sluice-live-export --port "$PORT" --pid "$PID" \
     --token "$TOKEN" --path "/exports/orders.csv?from=2025-01-01&to=2025-01-31" \
     --clients "$LIVE_CLIENTS" --seconds "$SECONDS_EACH"
-curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/metrics" |
-    grep -E '^sluice_(send_buffer|sent_direct)' | sed 's/^/# /'
+send_metrics
