@@ -286,6 +286,17 @@ Expected<Limits> Limits::fromJson(const QJsonObject &object)
     return Error {messages.join(u"; "_s)};
 }
 
+QList<LimitError> Limits::patch(const QJsonObject &changes)
+{
+    Limits next = *this;
+    QList<LimitError> errors;
+    for (const detail::LimitProblem &problem : detail::readLimitsOver(changes, next))
+        errors.append({problem.key, problem.message});
+    if (errors.isEmpty())
+        *this = next;
+    return errors;
+}
+
 namespace detail {
 
 QList<LimitProblem> limitProblems(const Limits &limits)
@@ -340,6 +351,11 @@ QList<LimitProblem> limitProblems(const Limits &limits)
 QList<LimitProblem> readLimits(const QJsonObject &object, Limits &limits)
 {
     limits = Limits {};
+    return readLimitsOver(object, limits);
+}
+
+QList<LimitProblem> readLimitsOver(const QJsonObject &object, Limits &limits)
+{
     QList<LimitProblem> problems;
     for (auto it = object.begin(); it != object.end(); ++it) {
         const LimitField *field = findLimitField(it.key());

@@ -9,6 +9,13 @@
 
 namespace sluice::config {
 
+// One problem with a limit's value: the limit's key, and a message naming it.
+struct LimitError
+{
+    QString key;
+    QString message;
+};
+
 // Every limit of the service, in one value: validated, persisted in the config
 // file, editable live (GUI, admin API) and applied without a restart.
 // Durations are milliseconds, sizes bytes. Nothing is unlimited.
@@ -29,7 +36,7 @@ struct Limits
     qint64 maxSendBufferBytes = 64 * 1024 * 1024; // all connections' unsent bytes together
     qint64 shutdownGraceMs = 10'000;
     qint64 responseDeadlineMs = 120'000; // handler answer, or a full body sink draining
-    qint64 maxJsonBodyBytes = 1024 * 1024; // JSON request bodies (POST /jobs, PUT /admin/limits)
+    qint64 maxJsonBodyBytes = 1024 * 1024; // JSON request bodies (POST /jobs, PATCH /admin/limits)
     // Fairness among connections, and transfers too slow to keep a slot
     qint64 maxUnauthenticatedConnections = 128; // no valid token seen on them yet
     qint64 maxConnectionsPerIpv6Prefix = 64; // one IPv6 /64, like one IPv4 address
@@ -107,6 +114,11 @@ struct Limits
     // out-of-range values are errors that name the key.
     QJsonObject toJson() const;
     static Expected<Limits> fromJson(const QJsonObject &object);
+    // Applies `changes` (some of toJson()'s keys) over this value, all or
+    // nothing: on any problem (unknown key, not an integer, out of range, a
+    // pair out of order) this value stays as it was and every problem is
+    // returned.
+    QList<LimitError> patch(const QJsonObject &changes);
 };
 
 // Describes one field of Limits, for validation, persistence and the editor.

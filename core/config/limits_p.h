@@ -24,5 +24,7 @@ QList<LimitProblem> limitProblems(const Limits &limits);
 // Reads a JSON object over the defaults: unknown keys and values that are not
 // integers are problems; then the problems of the result are appended.
 QList<LimitProblem> readLimits(const QJsonObject &object, Limits &limits);
+// The same over `limits` as it is (a partial change of a running value).
+QList<LimitProblem> readLimitsOver(const QJsonObject &object, Limits &limits);
 
 } // namespace sluice::config::detail

@@ -394,48 +394,82 @@ void Service::removeJobs(const QStringList &ids)
 
 void Service::applyLimits(const config::Limits &limits)
 {
-    if (m_options.dataDirLock == nullptr) { // refused its data dir: not ours to change
-        emit limitsApplyFinished({false, {m_startError}, m_config.limits});
+    const auto answer = [this](const LimitsApplyResult &r) { emit limitsApplyFinished(r); };
+    if (const QStringList errors = limits.validate(); !errors.isEmpty()) {
+        answer({false, errors, m_config.limits});
         return;
     }
-    if (const QStringList errors = limits.validate(); !errors.isEmpty()) {
-        emit limitsApplyFinished({false, errors, m_config.limits});
+    // The window sets every limit: what it shows is what it means.
+    updateLimits(
+        [limits](config::Limits &inFile) {
+            inFile = limits;
+            return QList<config::LimitError> {};
+        },
+        u"operator"_s, answer);
+}
+
+void Service::updateLimits(LimitsChange change, const QString &by,
+                           std::function<void(const LimitsApplyResult &)> done)
+{
+    if (m_options.dataDirLock == nullptr) { // refused its data dir: not ours to change
+        done({false, {m_startError}, m_config.limits});
         return;
     }
     // The save syncs to disk: not on this (the GUI) thread. The file is read
     // again under its lock, so that accounts added meanwhile (sluiced token
-    // add) stay; a file that no longer parses is left alone and the apply fails.
+    // add) stay, and so that changes queued one after another each start
+    // from the one before (one writer thread); a file that no longer parses
+    // is left alone and the change fails.
     const QString path = m_options.configPath;
     // A missing file is rebuilt from what the service runs with, never from
     // defaults (which hold no accounts).
-    m_configWriter.start([this, path, limits, current = m_config] {
+    m_configWriter.start([this, path, change = std::move(change), by, done = std::move(done),
+                          current = m_config] {
+        QList<config::LimitError> invalid;
+        config::Limits changed;
         const auto saved = config::updateConfigFile(
             path,
-            [&](config::Config &next) {
-                next.limits = limits;
-                return Expected<void> {};
+            [&](config::Config &next) -> Expected<void> {
+                invalid = change(next.limits);
+                if (!invalid.isEmpty())
+                    return Error {u"invalid limits"_s};
+                changed = next.limits;
+                return {};
             },
             current);
-        const QString error = saved ? QString() : saved.error().message;
+        const QString error = saved || !invalid.isEmpty() ? QString() : saved.error().message;
         QMetaObject::invokeMethod(
-            this, [this, limits, error] { onLimitsSaved(limits, error); }, Qt::QueuedConnection);
+            this,
+            [this, changed, error, invalid, by, done] {
+                onLimitsSaved(changed, error, invalid, by, done);
+            },
+            Qt::QueuedConnection);
     });
 }
 
-void Service::onLimitsSaved(const config::Limits &limits, const QString &error)
+void Service::onLimitsSaved(const config::Limits &limits, const QString &error,
+                            const QList<config::LimitError> &invalid, const QString &by,
+                            const std::function<void(const LimitsApplyResult &)> &done)
 {
+    if (!invalid.isEmpty()) {
+        QStringList messages;
+        for (const config::LimitError &e : invalid)
+            messages.append(e.message);
+        done({false, messages, m_config.limits, invalid});
+        return;
+    }
     if (!error.isEmpty()) {
-        emit limitsApplyFinished({false, {error}, m_config.limits});
+        done({false, {error}, m_config.limits});
         return;
     }
     // The file watcher may have applied the same change already; then there is nothing to do.
     if (limits != m_config.limits) {
-        recordLimitsChange(m_config.limits, limits, u"operator"_s);
+        recordLimitsChange(m_config.limits, limits, by);
         m_config.limits = limits;
         applyConfig();
         emit ServiceFacade::limitsChanged(m_config.limits);
     }
-    emit limitsApplyFinished({true, {}, m_config.limits});
+    done({true, {}, m_config.limits});
 }
 
 void Service::abortTransfer(quint64 connectionId)

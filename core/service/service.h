@@ -100,6 +100,17 @@ public:
     void applyLimits(const config::Limits &limits) override;
     void abortTransfer(quint64 connectionId) override;
 
+    // How a caller changes the limits: given those in the config file (read
+    // under its lock), changes them in place or returns the problems.
+    using LimitsChange = std::function<QList<config::LimitError>(config::Limits &)>;
+    // The one way limits change, for the window's Apply and PATCH
+    // /admin/limits: `change` runs on the config writer's thread, all or
+    // nothing; the file is saved, the running service takes the result, a
+    // limits_changed event names `by`, and `done` runs on this thread (after
+    // the HTTP thread has been handed the new limits).
+    void updateLimits(LimitsChange change, const QString &by,
+                      std::function<void(const LimitsApplyResult &)> done);
+
 public slots:
     void start() override;
     void stop() override;
@@ -107,7 +118,9 @@ public slots:
 private:
     friend class ServiceRuntime;
     void onSample(const metrics::Sample &sample);
-    void onLimitsSaved(const config::Limits &limits, const QString &error);
+    void onLimitsSaved(const config::Limits &limits, const QString &error,
+                       const QList<config::LimitError> &invalid, const QString &by,
+                       const std::function<void(const LimitsApplyResult &)> &done);
     void recordLimitsChange(const config::Limits &from, const config::Limits &to,
                             const QString &by);
     void setStatus(const ServiceStatus &status);

@@ -48,6 +48,9 @@ struct LimitsApplyResult
     bool ok = false;
     QStringList errors; // validation or persistence errors, each naming the field or file
     config::Limits limits; // what is in effect afterwards
+    // The validation problems by limit (their messages are in `errors` too);
+    // empty when the value was valid and the failure, if any, was the file's.
+    QList<config::LimitError> invalid {};
 };
 
 // The one interface the UI (and later a remote client) uses. Commands are

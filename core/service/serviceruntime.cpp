@@ -3,6 +3,7 @@
 #include "export/exportcatalog.h"
 #include "http/exchange.h"
 #include "metrics/processinfo.h"
+#include "service/adminroutes.h"
 #include "service/exportroutes.h"
 #include "service/exposition.h"
 #include "service/jobroutes.h"
@@ -76,6 +77,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
             "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });
+    addAdminRoutes(router, m_service, this, [this] { return m_limits; });
     addUploadRoutes(router,
                     {&m_uploadGate, m_uploads, m_engine, this, m_dataDir + u"/tmp"_s,
                      [this] { return m_limits; },

@@ -271,6 +271,8 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"GET /exports/{dataset}.csv?from=YYYY-MM-DD&to=YYYY-MM-DD[&COLUMN=VALUE…][&limit=N]"_s,
          {200, 200, 202}},
         {u"POST /exports"_s, {202, 200, 200}},
+        {u"GET /admin/limits"_s, {200}},
+        {u"PATCH /admin/limits"_s, {200, 400}},
     };
     const QList<Example> examples = examplesOf(docsPath());
     QVERIFY2(examples.size() >= 20, "docs/api.md lost its curl examples?");
