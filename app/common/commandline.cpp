@@ -114,6 +114,14 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         err << "sluiced: " << loaded.error().message << Qt::endl;
         return 2;
     }
+    // Created here (before the service's first start): its admin's token is
+    // shown now or never. On stderr, so that `token add`'s last line on
+    // stdout stays the token asked for.
+    if (loaded->firstRunToken) {
+        err << "created " << cmd.configPath << " with admin account '"
+            << config::Config::DefaultAccount << "'; its bearer token (shown once):" << Qt::endl
+            << "token " << *loaded->firstRunToken << Qt::endl;
+    }
     const config::Config &cfg = loaded->config;
     switch (cmd.command) {
     case CommandLine::Command::TokenAdd: {

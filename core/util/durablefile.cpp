@@ -80,12 +80,17 @@ Expected<void> writeFileDurably(const QString &path, QByteArrayView data)
     // `sluiced token add` on the service's config must not leave it owned by
     // root and unreadable to the service. Only root may give a file away;
     // anyone else writes as before.
+    // A new file goes to the directory's owner (giveToDirectoryOwner).
     struct stat old
     {
     };
-    if (::stat(QFile::encodeName(path).constData(), &old) == 0 && ::geteuid() == 0
-        && (old.st_uid != 0 || old.st_gid != 0) && ::fchown(fd.get(), old.st_uid, old.st_gid) != 0)
-        return systemError(u"cannot keep the owner of", path, errno);
+    if (::stat(QFile::encodeName(path).constData(), &old) == 0) {
+        if (::geteuid() == 0 && (old.st_uid != 0 || old.st_gid != 0)
+            && ::fchown(fd.get(), old.st_uid, old.st_gid) != 0)
+            return systemError(u"cannot keep the owner of", path, errno);
+    } else if (const auto given = giveToDirectoryOwner(fd.get(), path); !given) {
+        return given;
+    }
     if (const auto failed = writeFully(fd.get(), data))
         return Error {u"cannot write "_s % path % u": "_s % failed->describe()};
     if (retryOnInterrupt([&] { return ::fdatasync(fd.get()); }) != 0)
@@ -97,6 +102,28 @@ Expected<void> writeFileDurably(const QString &path, QByteArrayView data)
     guard.release();
 
     return fsyncDirectory(directory);
+}
+
+Expected<void> giveToDirectoryOwner(int fd, const QString &path)
+{
+    if (::geteuid() != 0)
+        return {};
+    struct stat file
+    {
+    };
+    struct stat directory
+    {
+    };
+    if (::fstat(fd, &file) != 0)
+        return systemError(u"cannot read the owner of", path, errno);
+    const QString directoryPath = QFileInfo(path).path();
+    if (::stat(QFile::encodeName(directoryPath).constData(), &directory) != 0)
+        return systemError(u"cannot read the owner of", directoryPath, errno);
+    if (file.st_uid != 0 || directory.st_uid == 0)
+        return {};
+    if (::fchown(fd, directory.st_uid, directory.st_gid) != 0)
+        return systemError(u"cannot give to the owner of its directory", path, errno);
+    return {};
 }
 
 Expected<void> fsyncDirectory(const QString &path)

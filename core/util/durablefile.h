@@ -17,6 +17,11 @@ Expected<void> writeFileDurably(const QString &path, QByteArrayView data);
 
 // Flushes a directory's entries (a completed rename, a new file) to disk.
 Expected<void> fsyncDirectory(const QString &path);
+// Run as root, gives the file open as `fd` (at `path`) to the owner of its
+// directory when root owns it and the directory is another user's: an
+// administrator's `sluiced token add` in /etc/sluice must leave files the
+// service (user sluice) can read and lock. Does nothing for anyone else.
+Expected<void> giveToDirectoryOwner(int fd, const QString &path);
 
 // Creates path and any missing parent directories with mode 0700; existing
 // directories are left as they are.

@@ -1,5 +1,7 @@
 #include "util/lockfile.h"
 
+#include "util/durablefile.h"
+
 #include <QFile>
 #include <QThread>
 
@@ -54,6 +56,12 @@ Expected<std::unique_ptr<LockFile>> LockFile::lock(const QString &path, QDeadlin
     const int fd = ::open(name.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return Error {u"cannot open the lock file %1: %2"_s.arg(path, systemError(errno))};
+    // Made (or once made) by root in a directory of the service's: the
+    // service must still be able to open it.
+    if (const auto given = giveToDirectoryOwner(fd, path); !given) {
+        ::close(fd);
+        return given.error();
+    }
     // flock() has no timeout of its own: poll with a short pause, which for
     // the people who wait here (a config write, a start-up) is plenty.
     while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

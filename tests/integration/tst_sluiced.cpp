@@ -118,6 +118,10 @@ void tst_Sluiced::tokenCommands()
     const QString token = add.out.trimmed().section(QLatin1Char('\n'), -1);
     QVERIFY2(token.startsWith(QLatin1String("sluice_")) && token.size() >= 7 + 43,
              qPrintable(add.out));
+    // The config was made by this command, before any start: its admin's
+    // token is shown (on stderr) rather than lost, and it works.
+    const QString firstRun = add.err.section(QLatin1String("\ntoken "), 1).trimmed();
+    QVERIFY2(firstRun.startsWith(QLatin1String("sluice_")), qPrintable(add.err));
 
     const Run list = runSluiced(base + QStringList {QStringLiteral("list")});
     QCOMPARE(list.exitCode, 0);
@@ -128,6 +132,7 @@ void tst_Sluiced::tokenCommands()
     Daemon d;
     QVERIFY(d.start(dir.path()));
     QCOMPARE(request(d.port, get("/api/status", bearer(token))).status, 200);
+    QCOMPARE(request(d.port, get("/metrics", bearer(firstRun))).status, 200); // an admin's
 
     const Run revoke
         = runSluiced(base + QStringList {QStringLiteral("revoke"), QStringLiteral("alice")});

@@ -1,4 +1,5 @@
 #include "util/durablefile.h"
+#include "util/lockfile.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -69,6 +70,7 @@ private slots:
     void writesNewFile();
     void replacesExistingFileAtomically();
     void replacingKeepsTheOwner();
+    void newFileOfRootGoesToTheDirectorysOwner();
     void failsWithoutTouchingAnything_data();
     void failsWithoutTouchingAnything();
     void fsyncDirectoryReportsMissingDirectory();
@@ -222,6 +224,34 @@ void tst_DurableFile::replacingKeepsTheOwner()
     QCOMPARE(st.st_uid, nobody);
     QCOMPARE(st.st_gid, gid_t(nobody));
     QCOMPARE(st.st_mode & 0777, mode_t(0600));
+}
+
+// Root writing a new file (`sluiced token add` before the service's first
+// start) in a directory the service owns leaves it to the directory's owner,
+// not to root: the service could not read it, or lock it, otherwise.
+void tst_DurableFile::newFileOfRootGoesToTheDirectorysOwner()
+{
+    if (::geteuid() != 0)
+        QSKIP("needs root, to give the file to another user (CI runs as root)");
+    QTemporaryDir dir;
+    const uid_t nobody = 65534;
+    const QString owned = dir.filePath(u"etc"_s);
+    QVERIFY(QDir().mkpath(owned));
+    QCOMPARE(::chown(QFile::encodeName(owned).constData(), nobody, nobody), 0);
+    const auto ownerOf = [](const QString &path) {
+        struct stat st
+        {
+        };
+        return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? qint64(st.st_uid) : -1;
+    };
+    QVERIFY(sluice::writeFileDurably(owned + u"/config.json"_s, "{}"));
+    QCOMPARE(ownerOf(owned + u"/config.json"_s), qint64(nobody));
+    // The lock beside it too, made new or found owned by root.
+    QVERIFY(sluice::LockFile::tryLock(owned + u"/config.json.lock"_s));
+    QCOMPARE(ownerOf(owned + u"/config.json.lock"_s), qint64(nobody));
+    // In a directory of root's, root's files stay root's.
+    QVERIFY(sluice::writeFileDurably(dir.filePath(u"mine.json"_s), "{}"));
+    QCOMPARE(ownerOf(dir.filePath(u"mine.json"_s)), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(tst_DurableFile)
