@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Debian packages sluiced and sluice from this checkout and leaves
-# them in build/deb/:
+# Builds the Debian packages sluiced (the service), sluice (the window) and
+# sluice-common (what both use) from this checkout and leaves them in
+# build/deb/:
 #   packaging/build-deb.sh
 # It copies the tracked (and new, not ignored) files to build/deb/src,
 # puts packaging/debian/ where dpkg-buildpackage wants it (the top level keeps
@@ -10,8 +11,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${SLUICE_BUILD_DIR:-$root/build}/deb"
+mkdir -p "$out"
 
-tools=(dpkg-dev debhelper fakeroot lintian desktop-file-utils appstream)
+# What it and check-deb.sh use (xvfb and x11-utils: the window under Xvfb).
+tools=(dpkg-dev debhelper fakeroot lintian desktop-file-utils appstream xvfb xauth x11-utils)
 missing=()
 for p in "${tools[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,27 +29,30 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 version="$(dpkg-parsechangelog -l "$root/packaging/debian/changelog" -S Version)"
-src="$out/src/sluice-$version"
-rm -rf "$out"
+work="$out/src"
+src="$work/sluice-$version"
+# The copy and its build go when this script ends, whether it built or not;
+# the .deb files of an earlier run stay until this one has built new ones.
+trap 'rm -rf "$work"' EXIT
+rm -rf "$work"
 mkdir -p "$src"
 if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    # Tracked files as they are now, plus new ones not ignored; files deleted
-    # but not committed are skipped.
+    # Tracked files as they are now (uncommitted changes included), plus new
+    # ones not ignored; files deleted but not committed are skipped.
     (cd "$root" && git ls-files -z --cached --others --exclude-standard \
-        | tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$src"
+        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+        | tar --null --files-from=- -cf -) | tar -xf - -C "$src"
 else
-    (cd "$root" && tar --exclude=./build --exclude=./node_modules -cf - .) | tar -xf - -C "$src"
+    (cd "$root" && tar --exclude=./build --exclude="./${out#"$root"/}" --exclude=./node_modules -cf - .) \
+        | tar -xf - -C "$src"
 fi
 cp -r "$root/packaging/debian" "$src/debian"
 
-# Build dependencies: whatever control names and the machine lacks.
-if ! (cd "$src" && dpkg-checkbuilddeps) 2>/dev/null; then
-    needs="$(cd "$src" && dpkg-checkbuilddeps 2>&1 | sed -n 's/.*Unmet build dependencies: //p' \
-             | sed 's/([^)]*)//g; s/|[^ ]*//g')"
-    echo "build-deb: installing build dependencies $needs"
+# Build dependencies: apt reads them from the copy's debian/control.
+if ! (cd "$src" && dpkg-checkbuilddeps) >/dev/null 2>&1; then
+    echo "build-deb: installing the build dependencies"
     $sudo apt-get update -qq
-    # shellcheck disable=SC2086 # one word per package
-    $sudo apt-get install -y -qq --no-install-recommends $needs >/dev/null
+    $sudo apt-get build-dep -y -qq "$src" >/dev/null
 fi
 
 # Two cores: two jobs. Binary packages only, unsigned.
@@ -57,6 +63,6 @@ fi
     exit 1
 }
 # dpkg-buildpackage leaves its results beside the source tree.
-mv "$out/src"/*.deb "$out/src"/*.changes "$out/src"/*.buildinfo "$out"/
-rm -rf "$out/src"
+rm -f "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo
+mv "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$out"/
 ls "$out"/*.deb

@@ -84,6 +84,7 @@ int main(int argc, char *argv[])
                              break;
                          case service::ServiceState::Failed:
                              err << "sluiced: " << s.error << Qt::endl;
+                             systemd.failed(s.error);
                              exitCode = 1;
                              QCoreApplication::exit(1);
                              break;

@@ -23,14 +23,26 @@ SystemdNotifier::SystemdNotifier(const service::Service &service, QObject *paren
 
 void SystemdNotifier::ready(const QString &listenAddress)
 {
+    // Asked to stop while it was starting: the listener that comes up now is
+    // about to go, and systemd must not hear READY after STOPPING.
+    if (m_stopping)
+        return;
     const QByteArray message = "READY=1\nSTATUS=listening on http://" + listenAddress.toUtf8();
     sd_notify(0, message.constData());
 }
 
 void SystemdNotifier::stopping()
 {
+    m_stopping = true;
     m_watchdog.stop();
     sd_notify(0, "STOPPING=1\nSTATUS=stopping (finishing requests in flight)");
+}
+
+void SystemdNotifier::failed(const QString &error)
+{
+    // What `systemctl status sluiced` shows beside the exit code.
+    const QByteArray message = "STATUS=failed: " + error.toUtf8();
+    sd_notify(0, message.constData());
 }
 
 } // namespace sluice::app

@@ -23,12 +23,14 @@ class SystemdNotifier final : public QObject
 public:
     explicit SystemdNotifier(const service::Service &service, QObject *parent = nullptr);
 
-    void ready(const QString &listenAddress);
+    void ready(const QString &listenAddress); // nothing once stopping() was called
     void stopping();
+    void failed(const QString &error); // STATUS=, before sluiced exits
 
 private:
     const service::Service &m_service;
     QTimer m_watchdog;
+    bool m_stopping = false;
 };
 
 } // namespace sluice::app

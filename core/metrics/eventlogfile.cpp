@@ -139,7 +139,9 @@ Expected<void> EventLogFile::writeSegment(const QByteArray &segment)
             // Cut a partial segment back so that every line in the file stays
             // whole; if even that fails, the newline repair on reopening
             // keeps the next line separate.
-            (void)::ftruncate(m_fd, m_size);
+            if (::ftruncate(m_fd, m_size) != 0) {
+                // Nothing more to do here: see above.
+            }
             close();
             return systemError(u"cannot write", path(), error);
         }

@@ -6,6 +6,7 @@
 #include "testsupport.h"
 
 #include <QDeadlineTimer>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -73,6 +74,7 @@ class tst_SdNotify : public QObject
     Q_OBJECT
 private slots:
     void readyWatchdogAndStopping();
+    void failedStartSaysWhy();
 };
 
 void tst_SdNotify::readyWatchdogAndStopping()
@@ -118,6 +120,34 @@ void tst_SdNotify::readyWatchdogAndStopping()
              QByteArrayList(last).join(" | ").constData());
     QVERIFY(d.process.waitForFinished(15'000));
     QCOMPARE(d.process.exitCode(), 0);
+}
+
+// A start that fails (the port is taken) says why on NOTIFY_SOCKET, for
+// `systemctl status`, and never READY=1.
+void tst_SdNotify::failedStartSaysWhy()
+{
+    QTemporaryDir dir;
+    const QString socketPath = dir.filePath(u"notify"_s);
+    NotifySocket systemd(socketPath);
+    QVERIFY(systemd.isBound());
+    QTcpServer occupier;
+    QVERIFY(occupier.listen(QHostAddress::LocalHost, 0));
+    const QString dataDir = dir.filePath(u"data"_s);
+    writeDaemonConfig(dataDir);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"NOTIFY_SOCKET"_s, socketPath);
+    p.setProcessEnvironment(env);
+    p.start(sluicedPath(), {u"--data-dir"_s, dataDir, u"--listen"_s,
+                            u"127.0.0.1:%1"_s.arg(occupier.serverPort())});
+    QVERIFY(p.waitForFinished(30'000));
+    QCOMPARE(p.exitCode(), 1);
+    const QList<QByteArray> heard
+        = systemd.until([](const QByteArray &m) { return m.contains("STATUS=failed"); }, 5'000);
+    const QByteArray all = QByteArrayList(heard).join(" | ");
+    QVERIFY2(all.contains("STATUS=failed: ") && all.contains(QByteArray::number(occupier.serverPort())),
+             all.constData());
+    QVERIFY2(!all.contains("READY=1"), all.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_SdNotify)
