@@ -4,10 +4,14 @@
 #include "http/jsonbodysink.h"
 #include "service/service.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
+using sluice::http::HttpError;
 
 namespace sluice::service {
 
@@ -42,10 +46,32 @@ http::Response limitsPatchResponse(const LimitsApplyResult &result)
     return http::Response::json(400, QJsonObject {{u"error"_s, message}, {u"fields"_s, fields}});
 }
 
-void addAdminRoutes(http::Router &router, Service *service, QObject *replyTo,
-                    std::function<config::Limits()> limits)
+QJsonObject toJson(const http::Transfer &t)
+{
+    return {{u"id"_s, QString::number(t.requestId)},
+            {u"connection_id"_s, QString::number(t.connectionId)},
+            {u"client"_s, t.client},
+            {u"method"_s, t.method},
+            {u"route"_s, t.route},
+            {u"path"_s, t.path},
+            {u"account"_s, t.account},
+            {u"phase"_s, http::toString(t.phase)},
+            {u"bytes_in"_s, t.bytesIn},
+            {u"total_in"_s, t.totalIn},
+            {u"bytes_out"_s, t.bytesOut},
+            {u"total_out"_s, t.totalOut},
+            {u"started"_s, QDateTime::fromMSecsSinceEpoch(t.startedMs, Qt::UTC)
+                                .toString(Qt::ISODateWithMs)},
+            {u"read_pauses"_s, qint64(t.readPauses)},
+            {u"write_pauses"_s, qint64(t.writePauses)}};
+}
+
+void addAdminRoutes(http::Router &router, AdminHooks hooks)
 {
     using http::Exchange;
+    auto *const service = hooks.service;
+    auto *const replyTo = hooks.replyTo;
+    const auto limits = hooks.limits;
     router.add("GET", u"/admin/limits"_s, http::Access::Admin, [limits](Exchange &ex) {
         http::Response r = http::Response::json(200, limitsJson(limits()));
         r.headers.add("Cache-Control", "no-store");
@@ -73,6 +99,48 @@ void addAdminRoutes(http::Router &router, Service *service, QObject *replyTo,
                 });
             });
     });
+
+    // This request is among them (it is in flight while it is answered).
+    router.add("GET", u"/admin/transfers"_s, http::Access::Admin,
+               [transfers = hooks.transfers](Exchange &ex) {
+                   QJsonArray list;
+                   for (const http::Transfer &t : transfers())
+                       list.append(toJson(t));
+                   http::Response r = http::Response::json(200, QJsonObject {{u"transfers"_s, list}});
+                   r.headers.add("Cache-Control", "no-store");
+                   ex.respond(std::move(r));
+               });
+
+    // Ends the request's connection, as the window's Abort does: its sink or
+    // producer cleans up (a partial upload's temp file goes, a live export's
+    // query is cancelled). By request id, so that a keep-alive connection
+    // that has moved on to its next request is not cut by mistake.
+    router.add("POST", u"/admin/transfers/{id}/abort"_s, http::Access::Admin,
+               [transfers = hooks.transfers, abort = hooks.abortConnection](Exchange &ex) {
+                   const QString id = ex.pathParam(u"id"_s);
+                   bool ok = false;
+                   const quint64 requestId = id.toULongLong(&ok);
+                   const QList<http::Transfer> all = transfers();
+                   const auto find = [&](quint64 wanted) {
+                       return std::find_if(all.cbegin(), all.cend(), [&](const http::Transfer &t) {
+                           return t.requestId == wanted;
+                       });
+                   };
+                   const auto target = ok ? find(requestId) : all.cend();
+                   if (target == all.cend()) {
+                       ex.respond(HttpError {404, u"no request %1 in flight"_s.arg(id.left(32))});
+                       return;
+                   }
+                   // Its own connection (this request, or one pipelined with it).
+                   const auto self = find(ex.request().id);
+                   if (self != all.cend() && self->connectionId == target->connectionId) {
+                       ex.respond(HttpError {
+                           409, u"request %1 is on this request's own connection"_s.arg(id)});
+                       return;
+                   }
+                   abort(target->connectionId);
+                   ex.respond(http::Response::json(200, QJsonObject {{u"aborted"_s, id}}));
+               });
 }
 
 } // namespace sluice::service

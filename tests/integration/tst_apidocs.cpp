@@ -18,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using namespace sluice::test;
 using namespace Qt::StringLiterals;
 
@@ -104,6 +106,7 @@ private:
     QString m_token;
     QString m_metricsToken; // a metrics-only account's, made by `sluiced token add`
     QString m_runningJob, m_finishedJob, m_exportJob, m_csvUpload, m_imageUpload;
+    std::unique_ptr<RawClient> m_slowUpload; // in flight for POST /admin/transfers/{id}/abort
 };
 
 void tst_ApiDocs::initTestCase()
@@ -234,6 +237,25 @@ QString tst_ApiDocs::prepare(const Example &e, int index)
     }
     if (h.startsWith(u"POST /exports"_s))
         return m_exportJob;
+    if (h.startsWith(u"POST /admin/transfers/{id}/abort"_s)) {
+        // An upload left half sent, to abort; its request id from the list.
+        m_slowUpload = std::make_unique<RawClient>(m_daemon.port);
+        m_slowUpload->send("PUT /uploads/half.csv HTTP/1.1\r\nHost: t\r\n" + bearer(m_token)
+                           + "Content-Type: text/csv\r\nContent-Length: 1000000\r\n\r\nid,n\r\n");
+        QString id;
+        if (!QTest::qWaitFor(
+                [&] {
+                    const QJsonArray list = json("/admin/transfers").value(u"transfers"_s).toArray();
+                    for (const QJsonValue &v : list) {
+                        if (v[u"path"_s].toString() == u"/uploads/half.csv"_s)
+                            id = v[u"id"_s].toString();
+                    }
+                    return !id.isEmpty();
+                },
+                10'000))
+            qWarning("the half-sent upload never showed in /admin/transfers");
+        return id;
+    }
     return {};
 }
 
@@ -273,6 +295,8 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"POST /exports"_s, {202, 200, 200}},
         {u"GET /admin/limits"_s, {200}},
         {u"PATCH /admin/limits"_s, {200, 400}},
+        {u"GET /admin/transfers"_s, {200}},
+        {u"POST /admin/transfers/{id}/abort"_s, {200}},
     };
     const QList<Example> examples = examplesOf(docsPath());
     QVERIFY2(examples.size() >= 20, "docs/api.md lost its curl examples?");
