@@ -71,6 +71,7 @@ private slots:
     void hoverDescribesPointAndImageSaves();
     void remembersLastTab();
     void hiddenChartsLeaveQtChartsAlone();
+    void chartsFollowTheServiceTimeLine();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -259,6 +260,41 @@ void tst_Dashboard::hiddenChartsLeaveQtChartsAlone()
     QCOMPARE(replaced.count(), 1);
     QCOMPARE(series->count(), 61);
     QCOMPARE(series->at(0).x(), double(t0 + 10'000));
+}
+
+// Issue 23, defect 4: after the wall clock was set back an hour, the
+// service's sample times run an hour ahead of it (they never go back, see
+// metrics::SampleClock). The dashboard asked for history since "wall clock
+// minus the window", an hour of the past, and ignored every sample at or
+// before the newest it had seen. It follows the service's time line.
+void tst_Dashboard::chartsFollowTheServiceTimeLine()
+{
+    FakeService service;
+    const qint64 ahead = QDateTime::currentMSecsSinceEpoch() + 3'600'000;
+    service.sample(sampleAt(ahead, 50 * MiB));
+    metrics::SeriesSnapshot rss;
+    for (int i = 0; i < 30; ++i)
+        rss.points.append({ahead - 29'000 + i * 1000, double(50 * MiB)});
+    service.history.insert(u"resident_bytes"_s, rss);
+    QSignalSpy asked(&service, &service::ServiceFacade::historyReady);
+
+    ui::DashboardPage page(service);
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QVERIFY(asked.wait(5000));
+    QCOMPARE(asked.first().at(0).toLongLong(), ahead - page.windowMs());
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 30);
+    service.sample(sampleAt(ahead + 1000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 31);
+
+    // A service started again begins a time line behind it: the dashboard
+    // takes it up at once instead of ignoring it for an hour.
+    const int before = service.historyRequests;
+    service.history.clear();
+    service.sample(sampleAt(ahead - 3'600'000, 50 * MiB));
+    QCOMPARE(service.historyRequests, before + 1);
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 0);
+    service.sample(sampleAt(ahead - 3'599'000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 1);
 }
 
 QTEST_MAIN(tst_Dashboard)

@@ -3,6 +3,7 @@
 #include "eventsmodel.h"
 #include "eventspage.h"
 #include "fakeservice.h"
+#include "format.h"
 #include "jobsmodel.h"
 #include "jobspage.h"
 #include "limitseditor.h"
@@ -62,6 +63,7 @@ private slots:
     void jobsTableKeepsTheNewestWindow();
     void knownKindsAndOwnersDoNotRefillTheFilters();
     void transferAbortAsksForThatConnection();
+    void transferRatesAreTimedWhereTheyAreTaken();
     void limitsRevertAndDefaults();
     void limitsFollowChangesMadeElsewhere();
     void eventsArriveInBatchesAndFilter();
@@ -258,7 +260,7 @@ void tst_Panes::transferAbortAsksForThatConnection()
     a.requestId = 1;
     b.connectionId = 9;
     b.requestId = 2;
-    service.transfersChanged({a, b});
+    service.transfersChanged({a, b}, 0);
     QCOMPARE(page.model()->rowCount(), 2);
     const QRect cell = page.view()->visualRect(page.model()->index(1, ui::TransfersModel::Abort));
     QTest::mouseClick(page.view()->viewport(), Qt::LeftButton, {}, cell.center());
@@ -268,6 +270,28 @@ void tst_Panes::transferAbortAsksForThatConnection()
     page.view()->setFocus();
     QTest::keyClick(page.view(), Qt::Key_Delete);
     QCOMPARE(service.aborted, (QList<quint64> {9, 7}));
+}
+
+// Issue 23, defect 4: the Transfers tab timed each snapshot when it arrived,
+// so two snapshots taken a second apart but delivered together after a UI
+// stall made a 1000x spike. The service says when it took each one.
+void tst_Panes::transferRatesAreTimedWhereTheyAreTaken()
+{
+    FakeService service;
+    ui::TransfersPage page(service);
+    http::Transfer t;
+    t.connectionId = 7;
+    t.requestId = 1;
+    t.phase = http::Transfer::Phase::Receiving;
+    service.transfersChanged({t}, 500'000);
+    t.bytesIn = 10 * 1024 * 1024;
+    service.transfersChanged({t}, 501'000); // taken a second later, arrived at once
+    QCOMPARE(page.model()->index(0, ui::TransfersModel::Rate).data().toString(),
+             ui::formatRate(10.0 * 1024 * 1024));
+    t.bytesIn *= 2;
+    service.transfersChanged({t}, 503'000); // two seconds
+    QCOMPARE(page.model()->index(0, ui::TransfersModel::Rate).data().toString(),
+             ui::formatRate(5.0 * 1024 * 1024));
 }
 
 void tst_Panes::limitsRevertAndDefaults()

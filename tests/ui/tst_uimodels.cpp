@@ -241,10 +241,10 @@ void tst_UiModels::transfersKeepRowsAndComputeRates()
 {
     ui::TransfersModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.update({transfer(1, 0), transfer(2, 100)}, 10'000);
+    model.update({transfer(1, 0), transfer(2, 100)}, 10'000, 10'000);
     QCOMPARE(model.rowCount(), 2);
     // One second later: connection 1 went away, 2 moved 1 MiB, 3 is new.
-    model.update({transfer(3, 0), transfer(2, 100 + 1024 * 1024)}, 11'000);
+    model.update({transfer(3, 0), transfer(2, 100 + 1024 * 1024)}, 11'000, 11'000);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.transfer(0).connectionId, 2u); // kept its place (at the top now)
     QCOMPARE(model.transfer(1).connectionId, 3u);
@@ -256,7 +256,7 @@ void tst_UiModels::transfersKeepRowsAndComputeRates()
                  .data(ui::TransfersModel::ConnectionIdRole)
                  .toULongLong(),
              3u);
-    model.update({}, 12'000);
+    model.update({}, 12'000, 12'000);
     QCOMPARE(model.rowCount(), 0);
 }
 
