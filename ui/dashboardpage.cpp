@@ -15,6 +15,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -163,6 +164,13 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(m_chartArea);
+    // Charts scrolled out of view leave Qt Charts alone; scrolled in, they catch up.
+    const auto exposeCharts = [this] {
+        for (TimeSeriesChart *chart : std::as_const(m_charts))
+            chart->updateExposure();
+    };
+    connect(scroll->verticalScrollBar(), &QScrollBar::valueChanged, this, exposeCharts);
+    connect(scroll->verticalScrollBar(), &QScrollBar::rangeChanged, this, exposeCharts);
 
     auto layout = new QVBoxLayout(this);
     layout->addLayout(toolbar);
