@@ -310,8 +310,9 @@ void tst_Dashboard::chartsFollowTheServiceTimeLine()
 // Issue 23, defect 5: on the "Last hour" view each chart handed Qt Charts
 // all 3,600 points of each series, and Qt Charts recomputes a series' whole
 // geometry on every append, removal and axis move: 98 ms per sample. The
-// chart now holds the lowest and highest point of at most 600 time buckets
-// (a one-second spike still shows), and a sample touches at most two of them.
+// chart now holds the lowest and highest point of at most MaxPlotBuckets
+// time buckets (a one-second spike still shows), and a sample touches at
+// most two of them.
 void tst_Dashboard::theHourViewHandsQtChartsFewPoints()
 {
     FakeService service;
@@ -328,7 +329,8 @@ void tst_Dashboard::theHourViewHandsQtChartsFewPoints()
     QLineSeries *series = firstLine(chart);
     page.setWindowIndex(3); // the last hour
     QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 3600);
-    QVERIFY2(series->count() <= 1200, qPrintable(QString::number(series->count())));
+    constexpr qsizetype MaxPlotted = 2 * ui::TimeSeriesChart::MaxPlotBuckets;
+    QVERIFY2(series->count() <= MaxPlotted, qPrintable(QString::number(series->count())));
     double max = 0;
     for (const QPointF &p : series->points())
         max = std::max(max, p.y());
@@ -346,7 +348,7 @@ void tst_Dashboard::theHourViewHandsQtChartsFewPoints()
     QCOMPARE(replacedAll.count(), 0);
     // 20 in, 19 scrolled out: the window holds the points at both its ends.
     QCOMPARE(chart->pointCount(u"resident_bytes"_s), 3601);
-    QVERIFY(series->count() <= 1200);
+    QVERIFY(series->count() <= MaxPlotted);
 }
 
 // Issue 23, defect 5: a chart scrolled out of the dashboard's scroll area

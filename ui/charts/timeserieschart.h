@@ -58,7 +58,7 @@ public:
     qsizetype pointCount(const QString &key) const; // all points of the window
     qsizetype plottedCount(const QString &key) const; // the ones drawn
 
-    static constexpr qint64 MaxPlotBuckets = 600; // about one per two pixels
+    static constexpr qint64 MaxPlotBuckets = 300; // two points each: about one per pixel
     QStringList seriesKeys() const { return m_order; }
     QString title() const { return m_title; }
     // What the hover tooltip says for a point (also used by tests).
