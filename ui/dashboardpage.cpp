@@ -258,8 +258,8 @@ void DashboardPage::setPaused(bool paused)
 // the wall clock when that is later (no sample for a while).
 qint64 DashboardPage::timeLineNowMs() const
 {
-    return std::max({QDateTime::currentMSecsSinceEpoch(), m_lastSampleMs,
-                     m_service.latestSample().timeMs});
+    return std::max(
+        {QDateTime::currentMSecsSinceEpoch(), m_lastSampleMs, m_service.latestSample().timeMs});
 }
 
 void DashboardPage::requestHistory()

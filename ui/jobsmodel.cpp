@@ -230,8 +230,8 @@ void JobsModel::reindexFrom(int row)
 
 void JobsModel::count(const JobRecord &job, int delta)
 {
-    for (const auto &[counts, key] : {std::pair {&m_kindCounts, &job.kind},
-                                      std::pair {&m_ownerCounts, &job.owner}}) {
+    for (const auto &[counts, key] :
+         {std::pair {&m_kindCounts, &job.kind}, std::pair {&m_ownerCounts, &job.owner}}) {
         auto it = counts->find(*key);
         if (it == counts->end()) {
             if (delta > 0) {

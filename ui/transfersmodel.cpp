@@ -112,8 +112,7 @@ QVariant TransfersModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-void TransfersModel::update(const QList<http::Transfer> &transfers, qint64 sampledMs,
-                            qint64 nowMs)
+void TransfersModel::update(const QList<http::Transfer> &transfers, qint64 sampledMs, qint64 nowMs)
 {
     m_nowMs = nowMs;
     // Gone rows first, bottom up.

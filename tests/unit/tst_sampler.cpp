@@ -174,8 +174,7 @@ void tst_Sampler::ratesFollowTheMonotonicClock()
     QCOMPARE(s.bytesInPerSecond, 10.0 * 1024 * 1024);
     traffic.bytesIn *= 2;
     // The wall clock jumped an hour ahead; a second passed.
-    QCOMPARE(sampler.take({50'100 + 3'600'000, 9'000}, input).bytesInPerSecond,
-             10.0 * 1024 * 1024);
+    QCOMPARE(sampler.take({50'100 + 3'600'000, 9'000}, input).bytesInPerSecond, 10.0 * 1024 * 1024);
 }
 
 // Issue 23, defect 4: the history rejects a key at or before its newest, so
