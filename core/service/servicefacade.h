@@ -69,6 +69,8 @@ public:
 
     // Asynchronous queries: the answer comes by signal, on the caller's thread.
     // History of the named series since sinceMs (all series when names is empty).
+    // Times are on the samples' time line (Sample::timeMs, metrics::SampleClock):
+    // after the wall clock was set back it runs ahead of the wall clock.
     virtual void requestHistory(qint64 sinceMs, const QStringList &names) = 0; // historyReady
     // The newest `limit` jobs of every account.
     virtual void requestJobs(int limit) = 0; // jobsReset, then jobsChanged as they change
