@@ -15,11 +15,14 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -161,6 +164,13 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(m_chartArea);
+    // Charts scrolled out of view leave Qt Charts alone; scrolled in, they catch up.
+    const auto exposeCharts = [this] {
+        for (TimeSeriesChart *chart : std::as_const(m_charts))
+            chart->updateExposure();
+    };
+    connect(scroll->verticalScrollBar(), &QScrollBar::valueChanged, this, exposeCharts);
+    connect(scroll->verticalScrollBar(), &QScrollBar::rangeChanged, this, exposeCharts);
 
     auto layout = new QVBoxLayout(this);
     layout->addLayout(toolbar);
@@ -242,6 +252,16 @@ void DashboardPage::setPaused(bool paused)
         requestHistory(); // fill what was missed while paused
 }
 
+// "Now" on the time line of the history keys: the newest sample's time, which
+// runs ahead of the wall clock after the clock was set back (and so must not
+// be replaced by it, or the window would show a stretch of the past), or
+// the wall clock when that is later (no sample for a while).
+qint64 DashboardPage::timeLineNowMs() const
+{
+    return std::max(
+        {QDateTime::currentMSecsSinceEpoch(), m_lastSampleMs, m_service.latestSample().timeMs});
+}
+
 void DashboardPage::requestHistory()
 {
     if (isDayView())
@@ -251,7 +271,7 @@ void DashboardPage::requestHistory()
     QStringList names;
     for (const TimeSeriesChart *chart : std::as_const(m_charts))
         names += chart->seriesKeys();
-    m_pendingSince = QDateTime::currentMSecsSinceEpoch() - windowMs();
+    m_pendingSince = timeLineNowMs() - windowMs();
     m_service.requestHistory(m_pendingSince, names);
 }
 
@@ -261,7 +281,7 @@ void DashboardPage::onHistory(qint64 sinceMs, const service::HistorySnapshot &hi
         return; // an answer to an older request
     m_pendingSince = -1;
     const bool day = isDayView();
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = timeLineNowMs();
     for (TimeSeriesChart *chart : std::as_const(m_charts)) {
         for (const QString &key : chart->seriesKeys()) {
             QList<QPointF> points;
@@ -284,8 +304,16 @@ void DashboardPage::onHistory(qint64 sinceMs, const service::HistorySnapshot &hi
 void DashboardPage::onSample(const metrics::Sample &sample)
 {
     updateTiles(sample);
-    if (m_paused || sample.timeMs <= m_lastSampleMs)
+    if (m_paused || sample.timeMs == m_lastSampleMs)
         return;
+    if (sample.timeMs < m_lastSampleMs) {
+        // The service's time line never goes back (metrics::SampleClock), but
+        // another one may start behind it (a restarted service after the wall
+        // clock was set back): take it up rather than wait for it to catch up.
+        m_lastSampleMs = sample.timeMs;
+        requestHistory();
+        return;
+    }
     m_lastSampleMs = sample.timeMs;
     // A sample that races a history answer is in that answer or newer: both
     // orders end up with the same points, as long as it is not appended twice.

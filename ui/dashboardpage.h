@@ -61,6 +61,7 @@ private:
     void updateTiles(const metrics::Sample &sample);
     void editThresholds();
     bool isDayView() const;
+    qint64 timeLineNowMs() const;
 
     service::ServiceFacade &m_service;
     DashboardThresholds m_thresholds;

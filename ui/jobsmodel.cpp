@@ -4,9 +4,9 @@
 
 #include <QColor>
 #include <QLocale>
-#include <QSet>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -216,28 +216,93 @@ const JobRecord *JobsModel::find(const QString &id) const
     return job(rowOf(id));
 }
 
+int JobsModel::rowOf(const QString &id) const
+{
+    const auto it = m_rows.constFind(id);
+    return it == m_rows.cend() ? -1 : int(*it - m_firstRow);
+}
+
 void JobsModel::reindexFrom(int row)
 {
     for (int r = row; r < m_jobs.size(); ++r)
-        m_rows.insert(m_jobs.at(r).id, r);
+        m_rows.insert(m_jobs.at(r).id, m_firstRow + r);
+}
+
+void JobsModel::count(const JobRecord &job, int delta)
+{
+    for (const auto &[counts, key] :
+         {std::pair {&m_kindCounts, &job.kind}, std::pair {&m_ownerCounts, &job.owner}}) {
+        auto it = counts->find(*key);
+        if (it == counts->end()) {
+            if (delta > 0) {
+                counts->insert(*key, delta);
+                m_choicesChanged = true;
+            }
+        } else if ((*it += delta) <= 0) {
+            counts->erase(it);
+            m_choicesChanged = true;
+        }
+    }
+}
+
+void JobsModel::dropOldest(int count)
+{
+    if (count <= 0)
+        return;
+    beginRemoveRows({}, 0, count - 1);
+    for (int r = 0; r < count; ++r) {
+        m_rows.remove(m_jobs.at(r).id);
+        this->count(m_jobs.at(r), -1);
+    }
+    m_jobs.remove(0, count); // QList keeps free space at the front: no move of the rest
+    m_firstRow += count;
+    endRemoveRows();
+}
+
+void JobsModel::setMaxRows(int maxRows)
+{
+    m_maxRows = std::max(1, maxRows);
+    dropOldest(int(m_jobs.size()) - m_maxRows);
+    if (std::exchange(m_choicesChanged, false))
+        emit choicesChanged();
 }
 
 void JobsModel::reset(const QList<JobRecord> &jobs)
 {
+    // The service lists the newest first; the window keeps the oldest first,
+    // so that new jobs are appended and the oldest dropped from the front.
+    QList<JobRecord> rows = jobs;
+    const auto older = [](const JobRecord &a, const JobRecord &b) {
+        const qint64 ta = a.createdAt.toMSecsSinceEpoch(), tb = b.createdAt.toMSecsSinceEpoch();
+        return ta != tb ? ta < tb : a.id < b.id;
+    };
+    if (!std::is_sorted(rows.cbegin(), rows.cend(), older))
+        std::sort(rows.begin(), rows.end(), older);
+    if (rows.size() > m_maxRows)
+        rows.remove(0, rows.size() - m_maxRows);
+
     beginResetModel();
-    m_jobs = jobs;
+    m_jobs = std::move(rows);
     m_rows.clear();
     m_rows.reserve(m_jobs.size());
+    m_firstRow = 0;
+    m_kindCounts.clear();
+    m_ownerCounts.clear();
     reindexFrom(0);
+    for (const JobRecord &job : std::as_const(m_jobs))
+        count(job, 1);
     endResetModel();
+    m_choicesChanged = false;
+    emit choicesChanged();
 }
 
-void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &removed)
+JobsModel::Applied JobsModel::apply(const QList<JobRecord> &changed, const QStringList &removed)
 {
+    Applied applied;
     // Removals: one signal per contiguous run, from the bottom up.
     QList<int> gone;
     for (const QString &id : removed) {
-        if (const int row = m_rows.value(id, -1); row >= 0)
+        if (const int row = rowOf(id); row >= 0)
             gone.append(row);
     }
     std::sort(gone.begin(), gone.end(), std::greater<>());
@@ -247,9 +312,12 @@ void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &remove
             ++j;
         const int first = gone.at(j), last = gone.at(i);
         beginRemoveRows({}, first, last);
-        for (int r = first; r <= last; ++r)
+        for (int r = first; r <= last; ++r) {
             m_rows.remove(m_jobs.at(r).id);
+            count(m_jobs.at(r), -1);
+        }
         m_jobs.remove(first, last - first + 1);
+        applied.removed += last - first + 1;
         // Before the signal: views look jobs up by id as they react to it.
         reindexFrom(first);
         endRemoveRows();
@@ -262,8 +330,13 @@ void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &remove
     for (const JobRecord &job : changed) {
         if (removed.contains(job.id))
             continue; // its last state, sent with its removal
-        if (const int row = m_rows.value(job.id, -1); row >= 0) {
-            m_jobs[row] = job;
+        if (const int row = rowOf(job.id); row >= 0) {
+            JobRecord &old = m_jobs[row];
+            if (old.kind != job.kind || old.owner != job.owner) {
+                count(old, -1);
+                count(job, 1);
+            }
+            old = job;
             updated.append(row);
         } else {
             added.append(job);
@@ -277,33 +350,45 @@ void JobsModel::apply(const QList<JobRecord> &changed, const QStringList &remove
         emit dataChanged(index(updated.at(i), 0), index(updated.at(j), ColumnCount - 1));
         i = j + 1;
     }
+    if (added.size() > m_maxRows)
+        added.remove(0, added.size() - m_maxRows); // a batch bigger than the window
     if (!added.isEmpty()) {
         const int first = int(m_jobs.size());
         beginInsertRows({}, first, first + int(added.size()) - 1);
         m_jobs.append(added);
         reindexFrom(first);
+        for (const JobRecord &job : std::as_const(added))
+            count(job, 1);
         endInsertRows();
+        applied.added = int(added.size());
+        applied.dropped = int(m_jobs.size()) - m_maxRows;
+        dropOldest(applied.dropped);
+        applied.dropped = std::max(0, applied.dropped);
     }
+    if (std::exchange(m_choicesChanged, false))
+        emit choicesChanged();
+    return applied;
 }
+
+namespace {
+
+QStringList sortedKeys(const QHash<QString, int> &counts)
+{
+    QStringList list = counts.keys();
+    list.sort();
+    return list;
+}
+
+} // namespace
 
 QStringList JobsModel::kinds() const
 {
-    QSet<QString> set;
-    for (const JobRecord &job : m_jobs)
-        set.insert(job.kind);
-    QStringList list(set.begin(), set.end());
-    list.sort();
-    return list;
+    return sortedKeys(m_kindCounts);
 }
 
 QStringList JobsModel::owners() const
 {
-    QSet<QString> set;
-    for (const JobRecord &job : m_jobs)
-        set.insert(job.owner);
-    QStringList list(set.begin(), set.end());
-    list.sort();
-    return list;
+    return sortedKeys(m_ownerCounts);
 }
 
 void JobsFilterModel::setStateFilter(const QString &state)

@@ -63,6 +63,7 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     , m_tick(new QTimer(this))
     , m_choicesTimer(new QTimer(this))
 {
+    m_model->setMaxRows(m_window);
     m_filter->setSourceModel(m_model);
     m_filter->setSortRole(JobsModel::SortRole);
     m_filter->setDynamicSortFilter(true);
@@ -118,6 +119,13 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
         = addAction(tr("Show in &folder"), QKeySequence(u"Ctrl+Shift+O"_s), "showInFolderAction",
                     tr("Open the folder that holds the result (Ctrl+Shift+O)"));
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_loadOlder = new QAction(tr("Load &older"), this);
+    m_loadOlder->setObjectName(u"loadOlderJobsAction"_s);
+    m_loadOlder->setToolTip(
+        tr("The table keeps the newest %L1 jobs: show %L1 older ones as well").arg(MaxJobs));
+    auto loadOlderButton = new QToolButton;
+    loadOlderButton->setDefaultAction(m_loadOlder);
+    loadOlderButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
 
     auto filters = new QHBoxLayout;
     filters->addWidget(m_stateFilter);
@@ -139,6 +147,7 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     auto status = new QHBoxLayout;
     status->addWidget(m_summary);
     status->addWidget(m_message, 1);
+    status->addWidget(loadOlderButton);
     topLayout->addLayout(status);
 
     m_detail->setObjectName(u"jobDetail"_s);
@@ -153,10 +162,19 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
 
     connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_filter->setStateFilter(m_stateFilter->currentData().toString()); });
-    connect(m_kindFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_filter->setKindFilter(m_kindFilter->currentData().toString()); });
-    connect(m_ownerFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_filter->setOwnerFilter(m_ownerFilter->currentData().toString()); });
+    // A choice kept offered only because it was chosen (filterchoices.h) leaves
+    // once another is: refill then too.
+    connect(m_kindFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setKindFilter(m_kindFilter->currentData().toString());
+        m_choicesTimer->start();
+    });
+    connect(m_ownerFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setOwnerFilter(m_ownerFilter->currentData().toString());
+        m_choicesTimer->start();
+    });
+    // Only when a kind or owner came or went, not on every new row.
+    connect(m_model, &JobsModel::choicesChanged, m_choicesTimer, qOverload<>(&QTimer::start));
+    connect(m_loadOlder, &QAction::triggered, this, &JobsPage::loadOlder);
     connect(m_search, &QLineEdit::textChanged, m_filter, &JobsFilterModel::setSearchText);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateActions();
@@ -181,11 +199,8 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
             });
     connect(&m_service, &service::ServiceFacade::jobsChanged, this,
             [this](const QList<JobRecord> &changed, const QStringList &removed) {
-                const int before = m_model->rowCount();
-                m_model->apply(changed, removed);
-                m_total += m_model->rowCount() - before;
-                if (m_model->rowCount() != before)
-                    m_choicesTimer->start();
+                const JobsModel::Applied applied = m_model->apply(changed, removed);
+                m_total += applied.added - applied.removed;
                 updateActions();
                 // Only when the job shown changed: re-rendering resets the pane's scrolling.
                 const QString shown = m_view->currentIndex().data(JobsModel::JobIdRole).toString();
@@ -257,10 +272,18 @@ void JobsPage::updateActions()
         = single && !single->resultPath.isEmpty() && single->state == JobState::Succeeded;
     m_open->setEnabled(hasResult);
     m_showInFolder->setEnabled(hasResult);
+    m_loadOlder->setEnabled(m_total > m_model->rowCount());
     m_summary->setText(tr("%1 of %2 jobs shown, %3 selected")
                            .arg(QLocale().toString(m_filter->rowCount()),
                                 QLocale().toString(std::max(m_total, m_model->rowCount())))
                            .arg(ids.size()));
+}
+
+void JobsPage::loadOlder()
+{
+    m_window += MaxJobs;
+    m_model->setMaxRows(m_window);
+    m_service.requestJobs(m_window); // answered by jobsReset
 }
 
 void JobsPage::updateFilterChoices()

@@ -33,7 +33,9 @@ public:
     QStringList selectedIds() const;
     void setConfirmDeletes(bool confirm) { m_confirmDeletes = confirm; }
 
-    static constexpr int MaxJobs = 20'000; // the newest, as one list from the service
+    // The newest jobs the table holds at first; "Load older" adds as many again.
+    static constexpr int MaxJobs = 20'000;
+    void loadOlder();
 
 private:
     QAction *addAction(const QString &text, const QKeySequence &shortcut, const char *name,
@@ -63,10 +65,12 @@ private:
     QAction *m_delete = nullptr;
     QAction *m_open = nullptr;
     QAction *m_showInFolder = nullptr;
+    QAction *m_loadOlder = nullptr;
     QTimer *m_tick; // ages and runtimes move on without model changes
     QTimer *m_choicesTimer; // kind and owner lists, rebuilt at most twice a second
     QString m_detailId; // the job the detail pane shows
     int m_total = 0;
+    int m_window = MaxJobs; // rows the model keeps
     bool m_confirmDeletes = true;
 };
 

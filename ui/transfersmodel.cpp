@@ -112,7 +112,7 @@ QVariant TransfersModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-void TransfersModel::update(const QList<http::Transfer> &transfers, qint64 nowMs)
+void TransfersModel::update(const QList<http::Transfer> &transfers, qint64 sampledMs, qint64 nowMs)
 {
     m_nowMs = nowMs;
     // Gone rows first, bottom up.
@@ -131,16 +131,16 @@ void TransfersModel::update(const QList<http::Transfer> &transfers, qint64 nowMs
         auto it = std::find_if(m_rows.begin(), m_rows.end(),
                                [&](const Row &row) { return sameExchange(row.transfer, t); });
         if (it == m_rows.end()) {
-            added.append({t, 0, nowMs});
+            added.append({t, 0, sampledMs});
             continue;
         }
-        const qint64 dt = nowMs - it->seenMs;
+        const qint64 dt = sampledMs - it->sampledMs;
         const qint64 bytes
             = (t.bytesIn + t.bytesOut) - (it->transfer.bytesIn + it->transfer.bytesOut);
         if (dt > 0)
             it->rate = double(std::max<qint64>(0, bytes)) * 1000.0 / double(dt);
         it->transfer = t;
-        it->seenMs = nowMs;
+        it->sampledMs = sampledMs;
     }
     if (!m_rows.isEmpty())
         emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));

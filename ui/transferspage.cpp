@@ -2,6 +2,8 @@
 
 #include "transfersmodel.h"
 
+#include "metrics/sampleclock.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QDateTime>
@@ -98,8 +100,8 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
     layout->addWidget(m_view, 1);
 
     connect(&m_service, &service::ServiceFacade::transfersChanged, this,
-            [this](const QList<http::Transfer> &transfers) {
-                m_model->update(transfers, QDateTime::currentMSecsSinceEpoch());
+            [this](const QList<http::Transfer> &transfers, qint64 sampledMs) {
+                m_model->update(transfers, sampledMs, QDateTime::currentMSecsSinceEpoch());
                 m_summary->setText(transfers.isEmpty() ? tr("No requests in flight.")
                                                        : tr("%n request(s) in flight.", nullptr,
                                                             int(transfers.size())));
@@ -107,7 +109,8 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
     connect(&m_service, &service::ServiceFacade::statusChanged, this,
             [this](const service::ServiceStatus &status) {
                 if (status.state == service::ServiceState::Stopped)
-                    m_model->update({}, QDateTime::currentMSecsSinceEpoch());
+                    m_model->update({}, metrics::steadyNowMs(),
+                                    QDateTime::currentMSecsSinceEpoch());
             });
 }
 

@@ -11,7 +11,9 @@ namespace sluice::metrics {
 // the history, to /metrics and /api/status, and to the UI by queued signal.
 struct Sample
 {
-    qint64 timeMs = 0; // since the epoch, UTC
+    qint64 timeMs = 0; // since the epoch, UTC; never goes back (SampleClock)
+    // The monotonic time the rates below cover (0 on the first sample).
+    qint64 intervalMs = 0;
 
     // Process and disk (-1: not available)
     qint64 residentBytes = -1;

@@ -15,10 +15,10 @@ Sampler::Sampler(QString dataDir)
     : m_dataDir(std::move(dataDir))
 { }
 
-Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
+Sample Sampler::take(const metrics::SampleTime &time, const SamplerInput &input)
 {
     Sample s;
-    s.timeMs = nowMs;
+    s.timeMs = time.timeMs;
     s.residentBytes = ProcessInfo::residentBytes();
     s.openFds = ProcessInfo::openFileDescriptors();
     s.maxFds = ProcessInfo::maxFileDescriptors();
@@ -54,7 +54,8 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     s.rejectionsTotal = t.rejectionsTotal() + e.refused;
 
     // Rates over the interval since the previous sample (none on the first).
-    const double seconds = m_lastMs > 0 ? double(nowMs - m_lastMs) / 1000.0 : 0;
+    s.intervalMs = m_lastSteadyMs ? time.steadyMs - *m_lastSteadyMs : 0;
+    const double seconds = double(s.intervalMs) / 1000.0;
     const auto rate = [seconds](quint64 now, quint64 before) {
         return seconds > 0 && now >= before ? double(now - before) / seconds : 0.0;
     };
@@ -70,7 +71,7 @@ Sample Sampler::take(qint64 nowMs, const SamplerInput &input)
     s.cpuFraction
         = seconds > 0 && s.cpuSeconds >= m_lastCpu ? (s.cpuSeconds - m_lastCpu) / seconds : 0;
 
-    m_lastMs = nowMs;
+    m_lastSteadyMs = time.steadyMs;
     m_lastCpu = s.cpuSeconds;
     m_lastRequests = t.requestsTotal;
     m_lastBytesIn = t.bytesIn;

@@ -4,6 +4,7 @@
 #include "jobs/jobengine.h"
 #include "metrics/processinfo.h"
 #include "metrics/sample.h"
+#include "metrics/sampleclock.h"
 
 namespace sluice::service {
 
@@ -23,17 +24,18 @@ struct SamplerInput
 };
 
 // Turns readings and running totals into a Sample: gauges as read, rates
-// from the difference to the previous call. Cheap: a few small /proc reads, a
+// from the difference to the previous call over the monotonic interval
+// between the two (never the wall clock's: issue 23, defect 4). Cheap: a few small /proc reads, a
 // statvfs, and a bounded walk of the temp folder.
 class Sampler
 {
 public:
     explicit Sampler(QString dataDir);
-    metrics::Sample take(qint64 nowMs, const SamplerInput &input);
+    metrics::Sample take(const metrics::SampleTime &time, const SamplerInput &input);
 
 private:
     QString m_dataDir;
-    qint64 m_lastMs = 0;
+    std::optional<qint64> m_lastSteadyMs;
     double m_lastCpu = 0;
     quint64 m_lastRequests = 0;
     quint64 m_lastBytesIn = 0;

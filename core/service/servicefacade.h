@@ -72,6 +72,8 @@ public:
 
     // Asynchronous queries: the answer comes by signal, on the caller's thread.
     // History of the named series since sinceMs (all series when names is empty).
+    // Times are on the samples' time line (Sample::timeMs, metrics::SampleClock):
+    // after the wall clock was set back it runs ahead of the wall clock.
     virtual void requestHistory(qint64 sinceMs, const QStringList &names) = 0; // historyReady
     // The newest `limit` jobs of every account.
     virtual void requestJobs(int limit) = 0; // jobsReset, then jobsChanged as they change
@@ -99,7 +101,10 @@ signals:
     void limitsChanged(const sluice::config::Limits &limits); // applied, from any source
     void limitsApplyFinished(const sluice::service::LimitsApplyResult &result);
     // Requests in flight, once a second while there are any (and once when they end).
-    void transfersChanged(const QList<sluice::http::Transfer> &transfers);
+    // `sampledMs` is when the service took the list, on the monotonic clock
+    // (metrics::steadyNowMs()): rates come from it, not from when the list
+    // arrived, which a busy receiver delays (issue 23, defect 4).
+    void transfersChanged(const QList<sluice::http::Transfer> &transfers, qint64 sampledMs);
     void statusChanged(const sluice::service::ServiceStatus &status);
     void metricsSampled(const sluice::metrics::Sample &sample);
     void eventRecorded(const sluice::metrics::Event &event);

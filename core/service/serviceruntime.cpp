@@ -214,7 +214,7 @@ void ServiceRuntime::sample()
     input.exportsInFlight = exportStats.liveInFlight;
     input.rowsExported = exportStats.rowsRead;
     input.exportStalls = exportStats.stalls;
-    m_latest = m_sampler.take(QDateTime::currentMSecsSinceEpoch(), input);
+    m_latest = m_sampler.take(m_clock.now(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
     QMetaObject::invokeMethod(
         m_service, [service = m_service, s = m_latest] { service->onSample(s); },
@@ -239,13 +239,14 @@ QHash<QString, metrics::SeriesSnapshot> ServiceRuntime::history(qint64 sinceMs,
 void ServiceRuntime::publishTransfers()
 {
     QList<http::Transfer> transfers = m_server ? m_server->transfers() : QList<http::Transfer> {};
+    const qint64 sampledMs = metrics::steadyNowMs();
     if (transfers.isEmpty() && !m_hadTransfers)
         return;
     m_hadTransfers = !transfers.isEmpty();
     QMetaObject::invokeMethod(
         m_service,
-        [service = m_service, transfers = std::move(transfers)] {
-            emit service->transfersChanged(transfers);
+        [service = m_service, transfers = std::move(transfers), sampledMs] {
+            emit service->transfersChanged(transfers, sampledMs);
         },
         Qt::QueuedConnection);
 }

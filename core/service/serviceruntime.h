@@ -77,6 +77,7 @@ private:
     http::ServerStats m_last;
     http::TrafficStats m_traffic;
     jobs::EngineStats m_engineStats;
+    metrics::SampleClock m_clock;
     Sampler m_sampler;
     metrics::Sample m_latest;
     metrics::MetricsHistory m_history;

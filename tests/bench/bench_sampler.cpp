@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     const double start = cpuNow();
     for (int i = 0; i < n; ++i) {
         traffic.bytesIn += 1000;
-        sampler.take(1000 + i * 1000, input);
+        sampler.take({1000 + i * 1000, 1000 + i * 1000}, input);
     }
     const double perSample = (cpuNow() - start) / n;
     std::printf("sampler: %.1f us CPU per sample (%d samples, 20 temp folders); at 1 Hz that is "

@@ -9,6 +9,8 @@
 #include <QChartView>
 #include <QImage>
 #include <QLineSeries>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -23,6 +25,12 @@ using Level = ui::SummaryTile::Level;
 namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
+
+QLineSeries *firstLine(ui::TimeSeriesChart *chart)
+{
+    return qobject_cast<QLineSeries *>(
+        chart->findChild<QChartView *>()->chart()->series().constFirst());
+}
 
 ui::TimeSeriesChart *chartWith(const ui::DashboardPage &page, const QString &series)
 {
@@ -71,6 +79,9 @@ private slots:
     void hoverDescribesPointAndImageSaves();
     void remembersLastTab();
     void hiddenChartsLeaveQtChartsAlone();
+    void chartsFollowTheServiceTimeLine();
+    void theHourViewHandsQtChartsFewPoints();
+    void chartsScrolledOutOfViewLeaveQtChartsAlone();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -259,6 +270,122 @@ void tst_Dashboard::hiddenChartsLeaveQtChartsAlone()
     QCOMPARE(replaced.count(), 1);
     QCOMPARE(series->count(), 61);
     QCOMPARE(series->at(0).x(), double(t0 + 10'000));
+}
+
+// Issue 23, defect 4: after the wall clock was set back an hour, the
+// service's sample times run an hour ahead of it (they never go back, see
+// metrics::SampleClock). The dashboard asked for history since "wall clock
+// minus the window", an hour of the past, and ignored every sample at or
+// before the newest it had seen. It follows the service's time line.
+void tst_Dashboard::chartsFollowTheServiceTimeLine()
+{
+    FakeService service;
+    const qint64 ahead = QDateTime::currentMSecsSinceEpoch() + 3'600'000;
+    service.sample(sampleAt(ahead, 50 * MiB));
+    metrics::SeriesSnapshot rss;
+    for (int i = 0; i < 30; ++i)
+        rss.points.append({ahead - 29'000 + i * 1000, double(50 * MiB)});
+    service.history.insert(u"resident_bytes"_s, rss);
+    QSignalSpy asked(&service, &service::ServiceFacade::historyReady);
+
+    ui::DashboardPage page(service);
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QVERIFY(asked.wait(5000));
+    QCOMPARE(asked.first().at(0).toLongLong(), ahead - page.windowMs());
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 30);
+    service.sample(sampleAt(ahead + 1000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 31);
+
+    // A service started again begins a time line behind it: the dashboard
+    // takes it up at once instead of ignoring it for an hour.
+    const int before = service.historyRequests;
+    service.history.clear();
+    service.sample(sampleAt(ahead - 3'600'000, 50 * MiB));
+    QCOMPARE(service.historyRequests, before + 1);
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 0);
+    service.sample(sampleAt(ahead - 3'599'000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 1);
+}
+
+// Issue 23, defect 5: on the "Last hour" view each chart handed Qt Charts
+// all 3,600 points of each series, and Qt Charts recomputes a series' whole
+// geometry on every append, removal and axis move: 98 ms per sample. The
+// chart now holds the lowest and highest point of at most MaxPlotBuckets
+// time buckets (a one-second spike still shows), and a sample touches at
+// most two of them.
+void tst_Dashboard::theHourViewHandsQtChartsFewPoints()
+{
+    FakeService service;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    metrics::SeriesSnapshot rss;
+    for (int i = 0; i < 3600; ++i)
+        rss.points.append({now - 3'599'000 + i * 1000, double((i == 1800 ? 900 : 100) * MiB)});
+    service.history.insert(u"resident_bytes"_s, rss);
+    ui::DashboardPage page(service);
+    page.resize(1000, 700);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QLineSeries *series = firstLine(chart);
+    page.setWindowIndex(3); // the last hour
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 3600);
+    constexpr qsizetype MaxPlotted = 2 * ui::TimeSeriesChart::MaxPlotBuckets;
+    QVERIFY2(series->count() <= MaxPlotted, qPrintable(QString::number(series->count())));
+    double max = 0;
+    for (const QPointF &p : series->points())
+        max = std::max(max, p.y());
+    QCOMPARE(max, 900.0); // MiB on the axis: the spike is there
+
+    QSignalSpy added(series, &QXYSeries::pointAdded);
+    QSignalSpy replacedOne(series, &QXYSeries::pointReplaced);
+    QSignalSpy replacedAll(series, &QXYSeries::pointsReplaced);
+    QSignalSpy removed(series, &QXYSeries::pointsRemoved);
+    for (int i = 1; i <= 20; ++i) {
+        const int touchedBefore = int(added.count() + replacedOne.count());
+        service.sample(sampleAt(now + i * 1000, 100 * MiB));
+        QVERIFY(added.count() + replacedOne.count() - touchedBefore <= 2);
+    }
+    QCOMPARE(replacedAll.count(), 0);
+    // 20 in, 19 scrolled out: the window holds the points at both its ends.
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 3601);
+    QVERIFY(series->count() <= MaxPlotted);
+}
+
+// Issue 23, defect 5: a chart scrolled out of the dashboard's scroll area
+// was drawn into like a visible one. It keeps its points to itself until it
+// is scrolled into view, then hands them over in one replace().
+void tst_Dashboard::chartsScrolledOutOfViewLeaveQtChartsAlone()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.setWindowIndex(0);
+    page.resize(1000, 480);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE(service.historyRequests, 2);
+    ui::TimeSeriesChart *top = chartWith(page, u"resident_bytes"_s);
+    ui::TimeSeriesChart *bottom = chartWith(page, u"connections"_s);
+    auto *scroll = page.findChild<QScrollArea *>();
+    QVERIFY(scroll);
+    QVERIFY2(bottom->mapTo(scroll->viewport(), QPoint(0, 0)).y() >= scroll->viewport()->height(),
+             "the last chart row should start below the scroll area's view");
+    QLineSeries *shown = firstLine(top);
+    QLineSeries *scrolledOut = firstLine(bottom);
+    QSignalSpy shownAdded(shown, &QXYSeries::pointAdded);
+    QSignalSpy outAdded(scrolledOut, &QXYSeries::pointAdded);
+    const qint64 t0 = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < 5; ++i)
+        service.sample(sampleAt(t0 + i * 1000, 50 * MiB));
+    QCOMPARE(shownAdded.count(), 5);
+    QCOMPARE(outAdded.count(), 0);
+    QCOMPARE(bottom->pointCount(u"connections"_s), 5);
+
+    QSignalSpy replaced(scrolledOut, &QXYSeries::pointsReplaced);
+    scroll->verticalScrollBar()->setValue(scroll->verticalScrollBar()->maximum());
+    QCOMPARE(replaced.count(), 1);
+    QCOMPARE(scrolledOut->count(), 5);
+    service.sample(sampleAt(t0 + 5000, 50 * MiB));
+    QCOMPARE(outAdded.count(), 1); // in view: one by one again
 }
 
 QTEST_MAIN(tst_Dashboard)

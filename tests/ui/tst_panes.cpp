@@ -3,6 +3,7 @@
 #include "eventsmodel.h"
 #include "eventspage.h"
 #include "fakeservice.h"
+#include "format.h"
 #include "jobsmodel.h"
 #include "jobspage.h"
 #include "limitseditor.h"
@@ -59,7 +60,10 @@ private slots:
     void jobCommandRefusalIsShown();
     void jobFiltersOfferWhatIsThere();
     void aFilterWhoseValueWentStaysShown();
+    void jobsTableKeepsTheNewestWindow();
+    void knownKindsAndOwnersDoNotRefillTheFilters();
     void transferAbortAsksForThatConnection();
+    void transferRatesAreTimedWhereTheyAreTaken();
     void limitsRevertAndDefaults();
     void limitsFollowChangesMadeElsewhere();
     void eventsArriveInBatchesAndFilter();
@@ -169,6 +173,81 @@ void tst_Panes::aFilterWhoseValueWentStaysShown()
     QTRY_COMPARE(kinds->findData(u"selftest"_s), -1);
 }
 
+namespace {
+
+JobRecord numberedJob(int n, const QString &owner)
+{
+    JobRecord j = job(u"job%1"_s.arg(n, 6, 10, QChar(u'0')), JobState::Succeeded,
+                      n % 2 ? u"selftest"_s : u"export"_s);
+    j.owner = owner;
+    j.createdAt = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + qint64(n) * 1000, Qt::UTC);
+    return j;
+}
+
+} // namespace
+
+// Issue 23, defect 1: MaxJobs bounded only the first list; every job created
+// afterwards was appended for good (60,000 rows seen). The table keeps the
+// newest MaxJobs: a new job drops the oldest row, and owners that only the
+// dropped rows had leave the filter choices. "Load older" widens the window.
+void tst_Panes::jobsTableKeepsTheNewestWindow()
+{
+    constexpr int Max = ui::JobsPage::MaxJobs;
+    FakeService service;
+    // The service lists the newest first.
+    for (int n = Max - 1; n >= 0; --n)
+        service.jobs.append(numberedJob(n, n < 10 ? u"carol"_s : u"alice"_s));
+    ui::JobsPage page(service);
+    QTRY_COMPARE(page.model()->rowCount(), Max);
+    QVERIFY(page.model()->owners().contains(u"carol"_s));
+
+    QList<JobRecord> fresh;
+    for (int n = Max; n < Max + 50; ++n)
+        fresh.append(numberedJob(n, u"alice"_s));
+    service.jobsChanged(fresh, {});
+    QCOMPARE(page.model()->rowCount(), Max);
+    QCOMPARE(page.model()->rowOf(u"job000049"_s), -1); // the oldest 50 left
+    QVERIFY(page.model()->find(u"job000050"_s));
+    QCOMPARE(page.model()->rowOf(fresh.last().id), Max - 1);
+    QCOMPARE(page.model()->owners(), QStringList {u"alice"_s});
+    // The summary still counts every stored job, and older ones can be loaded.
+    auto *summary = page.findChild<QLabel *>(u"jobsSummary"_s);
+    QVERIFY2(summary->text().contains(QLocale().toString(Max + 50)), qPrintable(summary->text()));
+    auto *loadOlder = page.findChild<QAction *>(u"loadOlderJobsAction"_s);
+    QVERIFY(loadOlder);
+    QVERIFY(loadOlder->isEnabled());
+    for (auto it = fresh.crbegin(); it != fresh.crend(); ++it)
+        service.jobs.prepend(*it);
+    loadOlder->trigger();
+    QTRY_COMPARE(page.model()->rowCount(), Max + 50);
+    QVERIFY(page.model()->find(u"job000000"_s));
+    QVERIFY(!loadOlder->isEnabled());
+}
+
+// Issue 23, defect 1: the kind and owner lists were rebuilt over every row
+// whenever the row count changed. They are counted as rows come and go; a
+// batch of jobs whose kinds and owners are known schedules no refill.
+void tst_Panes::knownKindsAndOwnersDoNotRefillTheFilters()
+{
+    FakeService service;
+    for (int n = 0; n < 100; ++n)
+        service.jobs.append(numberedJob(n, u"alice"_s));
+    ui::JobsPage page(service);
+    QTRY_COMPARE(page.model()->rowCount(), 100);
+    auto *refill = page.findChild<QTimer *>(u"filterChoicesTimer"_s);
+    QVERIFY(refill);
+    QTRY_VERIFY(!refill->isActive());
+    service.jobsChanged({numberedJob(100, u"alice"_s), numberedJob(101, u"alice"_s)}, {});
+    QCOMPARE(page.model()->rowCount(), 102);
+    QVERIFY(!refill->isActive());
+    // A new owner does.
+    service.jobsChanged({numberedJob(102, u"bob"_s)}, {});
+    QVERIFY(refill->isActive());
+    QSignalSpy refilled(refill, &QTimer::timeout);
+    QVERIFY(refilled.wait(5000));
+    QVERIFY(page.findChild<QComboBox *>(u"ownerFilter"_s)->findData(u"bob"_s) > 0);
+}
+
 void tst_Panes::transferAbortAsksForThatConnection()
 {
     FakeService service;
@@ -181,7 +260,7 @@ void tst_Panes::transferAbortAsksForThatConnection()
     a.requestId = 1;
     b.connectionId = 9;
     b.requestId = 2;
-    service.transfersChanged({a, b});
+    service.transfersChanged({a, b}, 0);
     QCOMPARE(page.model()->rowCount(), 2);
     const QRect cell = page.view()->visualRect(page.model()->index(1, ui::TransfersModel::Abort));
     QTest::mouseClick(page.view()->viewport(), Qt::LeftButton, {}, cell.center());
@@ -191,6 +270,28 @@ void tst_Panes::transferAbortAsksForThatConnection()
     page.view()->setFocus();
     QTest::keyClick(page.view(), Qt::Key_Delete);
     QCOMPARE(service.aborted, (QList<quint64> {9, 7}));
+}
+
+// Issue 23, defect 4: the Transfers tab timed each snapshot when it arrived,
+// so two snapshots taken a second apart but delivered together after a UI
+// stall made a 1000x spike. The service says when it took each one.
+void tst_Panes::transferRatesAreTimedWhereTheyAreTaken()
+{
+    FakeService service;
+    ui::TransfersPage page(service);
+    http::Transfer t;
+    t.connectionId = 7;
+    t.requestId = 1;
+    t.phase = http::Transfer::Phase::Receiving;
+    service.transfersChanged({t}, 500'000);
+    t.bytesIn = 10 * 1024 * 1024;
+    service.transfersChanged({t}, 501'000); // taken a second later, arrived at once
+    QCOMPARE(page.model()->index(0, ui::TransfersModel::Rate).data().toString(),
+             ui::formatRate(10.0 * 1024 * 1024));
+    t.bytesIn *= 2;
+    service.transfersChanged({t}, 503'000); // two seconds
+    QCOMPARE(page.model()->index(0, ui::TransfersModel::Rate).data().toString(),
+             ui::formatRate(5.0 * 1024 * 1024));
 }
 
 void tst_Panes::limitsRevertAndDefaults()

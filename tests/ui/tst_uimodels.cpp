@@ -78,6 +78,7 @@ private slots:
     void idIndexIsRightWheneverRowsAreRemoved();
     void jobsFilterByStateKindOwnerAndText();
     void jobsModelTakesTenThousandRows();
+    void jobsModelDropsTheOldestRowsPastItsWindow();
     void transfersKeepRowsAndComputeRates();
     void eventsModelIsBoundedAndFiltered();
 };
@@ -203,14 +204,47 @@ void tst_UiModels::jobsModelTakesTenThousandRows()
     QCOMPARE(filter.rowCount(), 2);
 }
 
+// Issue 23, defect 1 (the page's side is in tst_panes): the window keeps the
+// newest rows, whatever order the list came in, and the id index stays right
+// as the oldest rows leave and others are removed from the middle.
+void tst_UiModels::jobsModelDropsTheOldestRowsPastItsWindow()
+{
+    ui::JobsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxRows(5);
+    QList<JobRecord> newestFirst = someJobs(0, 8);
+    std::reverse(newestFirst.begin(), newestFirst.end());
+    model.reset(newestFirst);
+    QCOMPARE(idsInOrder(model),
+             (QStringList {u"job000003"_s, u"job000004"_s, u"job000005"_s, u"job000006"_s,
+                           u"job000007"_s}));
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    const ui::JobsModel::Applied applied = model.apply(someJobs(8, 2), {});
+    QCOMPARE(applied.added, 2);
+    QCOMPARE(applied.dropped, 2);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(removed.first().at(1).toInt(), 0);
+    QCOMPARE(removed.first().at(2).toInt(), 1);
+    model.apply({}, {u"job000006"_s});
+    QCOMPARE(idsInOrder(model),
+             (QStringList {u"job000005"_s, u"job000007"_s, u"job000008"_s, u"job000009"_s}));
+    for (int row = 0; row < model.rowCount(); ++row)
+        QCOMPARE(model.rowOf(idsInOrder(model).at(row)), row);
+    QCOMPARE(model.rowOf(u"job000004"_s), -1);
+    QCOMPARE(model.kinds(), (QStringList {u"export"_s, u"selftest"_s}));
+    model.setMaxRows(1);
+    QCOMPARE(idsInOrder(model), QStringList {u"job000009"_s});
+    QCOMPARE(model.kinds(), QStringList {u"selftest"_s});
+}
+
 void tst_UiModels::transfersKeepRowsAndComputeRates()
 {
     ui::TransfersModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.update({transfer(1, 0), transfer(2, 100)}, 10'000);
+    model.update({transfer(1, 0), transfer(2, 100)}, 10'000, 10'000);
     QCOMPARE(model.rowCount(), 2);
     // One second later: connection 1 went away, 2 moved 1 MiB, 3 is new.
-    model.update({transfer(3, 0), transfer(2, 100 + 1024 * 1024)}, 11'000);
+    model.update({transfer(3, 0), transfer(2, 100 + 1024 * 1024)}, 11'000, 11'000);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.transfer(0).connectionId, 2u); // kept its place (at the top now)
     QCOMPARE(model.transfer(1).connectionId, 3u);
@@ -222,7 +256,7 @@ void tst_UiModels::transfersKeepRowsAndComputeRates()
                  .data(ui::TransfersModel::ConnectionIdRole)
                  .toULongLong(),
              3u);
-    model.update({}, 12'000);
+    model.update({}, 12'000, 12'000);
     QCOMPARE(model.rowCount(), 0);
 }
 

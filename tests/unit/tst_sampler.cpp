@@ -1,5 +1,7 @@
 // The sampler's readings move when what they measure moves.
+#include "metrics/history.h"
 #include "metrics/processinfo.h"
+#include "metrics/sampleclock.h"
 #include "service/sampler.h"
 
 #include <QDir>
@@ -23,28 +25,40 @@ private slots:
     void ratesFromTotals();
     void jobFiguresPassThrough();
     void processReadingsAreSane();
+    void ratesFollowTheMonotonicClock();
+    void sampleTimesNeverGoBack();
 };
+
+namespace {
+
+// A time on which the wall and the monotonic clock agree.
+metrics::SampleTime at(qint64 ms)
+{
+    return {ms, ms};
+}
+
+} // namespace
 
 void tst_Sampler::openFilesRaiseFdCount()
 {
     QTemporaryDir dir;
     service::Sampler sampler(dir.path());
-    const qint64 before = sampler.take(1000, {}).openFds;
+    const qint64 before = sampler.take(at(1000), {}).openFds;
     std::vector<std::unique_ptr<QFile>> files;
     for (int i = 0; i < 20; ++i) {
         files.push_back(std::make_unique<QFile>(dir.filePath(u"f%1"_s.arg(i))));
         QVERIFY(files.back()->open(QIODevice::WriteOnly));
     }
-    QCOMPARE(sampler.take(2000, {}).openFds, before + 20);
+    QCOMPARE(sampler.take(at(2000), {}).openFds, before + 20);
     files.clear();
-    QCOMPARE(sampler.take(3000, {}).openFds, before);
+    QCOMPARE(sampler.take(at(3000), {}).openFds, before);
 }
 
 void tst_Sampler::tempFilesAreCounted()
 {
     QTemporaryDir dir;
     service::Sampler sampler(dir.path());
-    QCOMPARE(sampler.take(1000, {}).tempFiles, 0);
+    QCOMPARE(sampler.take(at(1000), {}).tempFiles, 0);
     QDir().mkpath(dir.filePath(u"tmp/jobs/x-1"_s));
     QFile a(dir.filePath(u"tmp/jobs/x-1/part"_s));
     QVERIFY(a.open(QIODevice::WriteOnly));
@@ -54,7 +68,7 @@ void tst_Sampler::tempFilesAreCounted()
     QVERIFY(b.open(QIODevice::WriteOnly));
     b.write(QByteArray(24, 'b'));
     b.close();
-    const metrics::Sample s = sampler.take(2000, {});
+    const metrics::Sample s = sampler.take(at(2000), {});
     QCOMPARE(s.tempFiles, 2);
     QCOMPARE(s.tempBytes, 1024);
     QVERIFY(s.diskFreeBytes > 0);
@@ -67,7 +81,7 @@ void tst_Sampler::ratesFromTotals()
     http::TrafficStats traffic;
     service::SamplerInput input;
     input.traffic = &traffic;
-    QCOMPARE(sampler.take(10'000, input).bytesInPerSecond, 0.0); // no interval yet
+    QCOMPARE(sampler.take(at(10'000), input).bytesInPerSecond, 0.0); // no interval yet
     traffic.bytesIn = 4000;
     traffic.bytesOut = 1000;
     traffic.readPauses = 3;
@@ -76,7 +90,7 @@ void tst_Sampler::ratesFromTotals()
     input.exportStalls = 3;
     traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.001);
     traffic.recordRequest(u"/healthz"_s, "GET", 200, 0.002);
-    const metrics::Sample s = sampler.take(12'000, input); // two seconds later
+    const metrics::Sample s = sampler.take(at(12'000), input); // two seconds later
     QCOMPARE(s.bytesInPerSecond, 2000.0);
     QCOMPARE(s.bytesOutPerSecond, 500.0);
     QCOMPARE(s.readPausesPerSecond, 1.5);
@@ -89,7 +103,7 @@ void tst_Sampler::ratesFromTotals()
     // A total that went backwards (a fresh counter) gives no negative rate.
     http::TrafficStats fresh;
     input.traffic = &fresh;
-    QCOMPARE(sampler.take(13'000, input).bytesInPerSecond, 0.0);
+    QCOMPARE(sampler.take(at(13'000), input).bytesInPerSecond, 0.0);
 }
 
 void tst_Sampler::jobFiguresPassThrough()
@@ -102,7 +116,7 @@ void tst_Sampler::jobFiguresPassThrough()
     input.engine.resultBytes = 77;
     input.engine.resultFiles = 2;
     input.engine.refused = 5;
-    const metrics::Sample s = sampler.take(1000, input);
+    const metrics::Sample s = sampler.take(at(1000), input);
     QCOMPARE(s.jobsByState.value(u"queued"_s), 3);
     QCOMPARE(s.oldestQueuedAgeMs, 4200);
     QCOMPARE(s.resultBytes, 77);
@@ -142,4 +156,59 @@ void tst_Sampler::processReadingsAreSane()
 }
 
 QTEST_GUILESS_MAIN(tst_Sampler)
+// Issue 23, defect 4: rates came from the wall clock's interval, so a step
+// back of 900 ms between two samples a second apart turned 10 MiB/s into
+// 100 MiB/s (and a step forward into a dip). They come from the monotonic one.
+void tst_Sampler::ratesFollowTheMonotonicClock()
+{
+    QTemporaryDir dir;
+    service::Sampler sampler(dir.path());
+    http::TrafficStats traffic;
+    service::SamplerInput input;
+    input.traffic = &traffic;
+    sampler.take({50'000, 7'000}, input);
+    traffic.bytesIn = 10 * 1024 * 1024;
+    // A second later on the monotonic clock; the wall clock was set back 900 ms.
+    const metrics::Sample s = sampler.take({50'100, 8'000}, input);
+    QCOMPARE(s.intervalMs, 1000);
+    QCOMPARE(s.bytesInPerSecond, 10.0 * 1024 * 1024);
+    traffic.bytesIn *= 2;
+    // The wall clock jumped an hour ahead; a second passed.
+    QCOMPARE(sampler.take({50'100 + 3'600'000, 9'000}, input).bytesInPerSecond, 10.0 * 1024 * 1024);
+}
+
+// Issue 23, defect 4: the history rejects a key at or before its newest, so
+// a wall clock set back an hour froze the history (and the charts) for an
+// hour. The sample clock runs on after a step back and follows one forward.
+void tst_Sampler::sampleTimesNeverGoBack()
+{
+    qint64 wall = 1'700'000'000'000, steady = 5'000;
+    metrics::SampleClock clock([&wall] { return wall; }, [&steady] { return steady; });
+    metrics::MetricsHistory history;
+    QList<qint64> times;
+    const auto tick = [&](qint64 wallStep) {
+        wall += 1000 + wallStep;
+        steady += 1000;
+        const metrics::SampleTime t = clock.now();
+        QCOMPARE(t.steadyMs, steady);
+        times << t.timeMs;
+        history.append(t.timeMs, {{u"x"_s, 1.0}});
+    };
+    tick(0);
+    const qint64 first = times.last();
+    QCOMPARE(first, wall); // the wall clock while it is sane
+    tick(-3'600'000); // set back an hour
+    tick(0);
+    tick(-900);
+    QCOMPARE(times, (QList<qint64> {first, first + 1000, first + 2000, first + 3000}));
+    QCOMPARE(history.series(u"x"_s)->rejectedCount(), 0);
+    QCOMPARE(history.series(u"x"_s)->pointCount(), 4);
+    // Ahead past the time line (an NTP step, a resume from suspend): it
+    // follows, leaving a gap.
+    tick(2 * 3'600'000);
+    QCOMPARE(times.last(), wall);
+    QVERIFY(times.last() > first + 4000);
+    QCOMPARE(history.series(u"x"_s)->rejectedCount(), 0);
+}
+
 #include "tst_sampler.moc"

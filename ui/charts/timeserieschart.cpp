@@ -81,6 +81,7 @@ void TimeSeriesChart::addSeries(const QString &key, const QString &label, const 
     });
     m_series.insert(key, series);
     m_points.insert(key, {});
+    m_plotted.insert(key, {});
     m_order.append(key);
 }
 
@@ -93,6 +94,82 @@ QString TimeSeriesChart::describe(const QString &key, const QPointF &point) cons
                                  m_format(point.y() * m_scale));
 }
 
+namespace {
+
+qint64 bucketOf(const QPointF &point, qint64 bucketMs)
+{
+    return qint64(std::floor(point.x() / double(bucketMs)));
+}
+
+// What stands for one bucket's points: the lowest and the highest, in time
+// order, or the one point when they are the same.
+void appendBucket(QList<QPointF> &out, QList<QPointF>::const_iterator begin,
+                  QList<QPointF>::const_iterator end)
+{
+    const auto [low, high] = std::minmax_element(
+        begin, end, [](const QPointF &a, const QPointF &b) { return a.y() < b.y(); });
+    if (low == high) {
+        out.append(*low);
+    } else {
+        out.append(*std::min(low, high));
+        out.append(*std::max(low, high));
+    }
+}
+
+QList<QPointF> bucketed(const QList<QPointF> &points, qint64 bucketMs)
+{
+    QList<QPointF> out;
+    for (auto first = points.cbegin(); first != points.cend();) {
+        const qint64 bucket = bucketOf(*first, bucketMs);
+        auto last = first;
+        while (last != points.cend() && bucketOf(*last, bucketMs) == bucket)
+            ++last;
+        appendBucket(out, first, last);
+        first = last;
+    }
+    return out;
+}
+
+} // namespace
+
+bool TimeSeriesChart::isShown() const
+{
+    if (!isVisible())
+        return false;
+    // Clipped away by an ancestor, as by a scroll area's viewport?
+    QRect area = rect();
+    for (const QWidget *w = this; !w->isWindow() && w->parentWidget(); w = w->parentWidget()) {
+        area = area.translated(w->pos()) & w->parentWidget()->rect();
+        if (area.isEmpty())
+            return false;
+    }
+    return true;
+}
+
+void TimeSeriesChart::replot(const QString &key)
+{
+    QList<QPointF> &plotted = m_plotted[key];
+    plotted = bucketed(m_points.value(key), m_bucketMs);
+    m_series.value(key)->replace(plotted);
+}
+
+// Everything Qt Charts shows, in one replace() per series.
+void TimeSeriesChart::sync()
+{
+    for (const QString &key : std::as_const(m_order))
+        replot(key);
+    if (m_toMs > m_fromMs)
+        applyTimeAxis();
+    rescaleValues();
+    m_synced = true;
+}
+
+void TimeSeriesChart::updateExposure()
+{
+    if (!m_synced && isShown())
+        sync();
+}
+
 void TimeSeriesChart::setPoints(const QString &key, const QList<QPointF> &points)
 {
     const auto it = m_points.find(key);
@@ -101,9 +178,44 @@ void TimeSeriesChart::setPoints(const QString &key, const QList<QPointF> &points
     *it = points;
     for (QPointF &p : *it)
         p.setY(p.y() / m_scale);
-    if (isShown()) {
-        m_series.value(key)->replace(*it);
+    if (m_synced && isShown()) {
+        replot(key);
         rescaleValues();
+    } else {
+        m_synced = false;
+    }
+}
+
+// The newest point, already in m_points: the last bucket's one or two points
+// change, or a new bucket starts. Never more than two points touched.
+void TimeSeriesChart::appendPlotted(const QString &key, const QPointF &point)
+{
+    const QList<QPointF> &points = m_points[key];
+    QList<QPointF> &plotted = m_plotted[key];
+    QLineSeries *series = m_series.value(key);
+    const qint64 bucket = bucketOf(point, m_bucketMs);
+    auto first = points.cend() - 1;
+    while (first != points.cbegin() && bucketOf(*(first - 1), m_bucketMs) == bucket)
+        --first;
+    qsizetype tail = plotted.size(); // where this bucket's points start
+    while (tail > 0 && bucketOf(plotted.at(tail - 1), m_bucketMs) == bucket)
+        --tail;
+    QList<QPointF> now;
+    appendBucket(now, first, points.cend());
+    for (qsizetype i = 0; i < now.size(); ++i) {
+        if (tail + i < plotted.size()) {
+            if (plotted.at(tail + i) != now.at(i)) {
+                plotted[tail + i] = now.at(i);
+                series->replace(int(tail + i), now.at(i));
+            }
+        } else {
+            plotted.append(now.at(i));
+            series->append(now.at(i));
+        }
+    }
+    if (const qsizetype extra = plotted.size() - tail - now.size(); extra > 0) {
+        plotted.remove(tail + now.size(), extra);
+        series->removePoints(int(tail + now.size()), int(extra));
     }
 }
 
@@ -113,29 +225,47 @@ void TimeSeriesChart::appendPoint(const QString &key, qint64 timeMs, double valu
     if (it == m_points.end())
         return;
     it->append(QPointF(double(timeMs), value / m_scale)); // setTimeRange() rescales
-    if (isShown())
-        m_series.value(key)->append(it->constLast());
+    if (m_synced && isShown())
+        appendPlotted(key, it->constLast());
+    else
+        m_synced = false;
 }
 
 void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
 {
     m_fromMs = fromMs;
     m_toMs = toMs;
-    for (auto it = m_points.begin(); it != m_points.end(); ++it) {
-        // Points are in time order: drop the ones that scrolled out.
+    // Aligned buckets of this width cover the window with at most MaxPlotBuckets.
+    const qint64 span = std::max<qint64>(0, toMs - fromMs);
+    const qint64 bucketMs = std::max<qint64>(1, (span + MaxPlotBuckets - 2) / (MaxPlotBuckets - 1));
+    if (bucketMs != m_bucketMs) {
+        m_bucketMs = bucketMs;
+        m_synced = false; // another window: every bucket changes
+    }
+    const auto dropBefore = [fromMs](QList<QPointF> &points) {
+        // Points are in time order: the ones that scrolled out are in front.
         qsizetype stale = 0;
-        while (stale < it->size() && it->at(stale).x() < double(fromMs))
+        while (stale < points.size() && points.at(stale).x() < double(fromMs))
             ++stale;
-        if (stale == 0)
-            continue;
-        it->remove(0, stale);
-        if (isShown())
+        points.remove(0, stale);
+        return stale;
+    };
+    for (auto it = m_points.begin(); it != m_points.end(); ++it)
+        dropBefore(*it);
+    if (!isShown()) {
+        m_synced = false;
+        return;
+    }
+    if (!m_synced) {
+        sync();
+        return;
+    }
+    for (auto it = m_plotted.begin(); it != m_plotted.end(); ++it) {
+        if (const qsizetype stale = dropBefore(*it); stale > 0)
             m_series.value(it.key())->removePoints(0, int(stale));
     }
-    if (isShown()) {
-        applyTimeAxis();
-        rescaleValues();
-    }
+    applyTimeAxis();
+    rescaleValues();
 }
 
 void TimeSeriesChart::applyTimeAxis()
@@ -149,11 +279,7 @@ void TimeSeriesChart::applyTimeAxis()
 void TimeSeriesChart::showEvent(QShowEvent *event)
 {
     // What happened while hidden, in one go per series.
-    for (auto it = m_points.cbegin(); it != m_points.cend(); ++it)
-        m_series.value(it.key())->replace(*it);
-    if (m_toMs > m_fromMs)
-        applyTimeAxis();
-    rescaleValues();
+    sync();
     QWidget::showEvent(event);
 }
 
@@ -162,12 +288,19 @@ qsizetype TimeSeriesChart::pointCount(const QString &key) const
     return m_points.value(key).size();
 }
 
+qsizetype TimeSeriesChart::plottedCount(const QString &key) const
+{
+    const QLineSeries *series = m_series.value(key);
+    return series ? series->count() : 0;
+}
+
 // From zero to a little above the largest visible value, rounded to a "nice"
 // number so that the axis does not twitch on every sample.
 void TimeSeriesChart::rescaleValues()
 {
+    // The buckets keep each one's highest point: the plotted points will do.
     double max = 0;
-    for (const QList<QPointF> &points : std::as_const(m_points)) {
+    for (const QList<QPointF> &points : std::as_const(m_plotted)) {
         for (const QPointF &p : points)
             max = std::max(max, p.y());
     }

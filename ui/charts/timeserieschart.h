@@ -22,6 +22,17 @@ namespace sluice::ui {
 // A small line chart of time series on a wall-clock axis: the only place
 // that knows Qt Charts (deprecated from Qt 6.10), so that the dashboard can
 // move to Qt Graphs by replacing this adapter. Points are (ms since epoch, value).
+//
+// Qt Charts recomputes a series' whole geometry on every change (an append,
+// a removal, a move of the axis), so what it holds is kept small and changed
+// little (issue 23, defect 5): the points of a window are grouped into at
+// most MaxPlotBuckets time buckets, each drawn as its lowest and highest
+// point (a one-second spike stays visible in the hour view); a sample
+// changes the last bucket's one or two points or starts a new one, points
+// that scroll out leave from the front, and nothing is replaced wholesale
+// except when the window changes or the chart comes into view. A chart that
+// is not in view (another tab, or scrolled out of its scroll area) leaves
+// Qt Charts alone.
 class TimeSeriesChart final : public QWidget
 {
     Q_OBJECT
@@ -41,7 +52,13 @@ public:
     void appendPoint(const QString &key, qint64 timeMs, double value);
     // The visible time range; points before fromMs are dropped.
     void setTimeRange(qint64 fromMs, qint64 toMs);
-    qsizetype pointCount(const QString &key) const;
+    // To be called when the chart may have scrolled into view: brings Qt
+    // Charts up to date if it is in view now.
+    void updateExposure();
+    qsizetype pointCount(const QString &key) const; // all points of the window
+    qsizetype plottedCount(const QString &key) const; // the ones drawn
+
+    static constexpr qint64 MaxPlotBuckets = 300; // two points each: about one per pixel
     QStringList seriesKeys() const { return m_order; }
     QString title() const { return m_title; }
     // What the hover tooltip says for a point (also used by tests).
@@ -53,7 +70,10 @@ protected:
 private:
     void rescaleValues();
     void applyTimeAxis();
-    bool isShown() const { return isVisible(); }
+    bool isShown() const;
+    void sync();
+    void replot(const QString &key);
+    void appendPlotted(const QString &key, const QPointF &point);
 
     QString m_title;
     Formatter m_format;
@@ -67,6 +87,10 @@ private:
     // does not touch Qt Charts at all, whose every append recomputes the
     // series' geometry; showEvent() hands them over in one replace().
     QHash<QString, QList<QPointF>> m_points;
+    // What each QLineSeries holds while m_synced: m_points by buckets of m_bucketMs.
+    QHash<QString, QList<QPointF>> m_plotted;
+    qint64 m_bucketMs = 1;
+    bool m_synced = true;
     QStringList m_order;
     qint64 m_fromMs = 0;
     qint64 m_toMs = 0;
