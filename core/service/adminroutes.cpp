@@ -60,8 +60,8 @@ QJsonObject toJson(const http::Transfer &t)
             {u"total_in"_s, t.totalIn},
             {u"bytes_out"_s, t.bytesOut},
             {u"total_out"_s, t.totalOut},
-            {u"started"_s, QDateTime::fromMSecsSinceEpoch(t.startedMs, Qt::UTC)
-                                .toString(Qt::ISODateWithMs)},
+            {u"started"_s,
+             QDateTime::fromMSecsSinceEpoch(t.startedMs, Qt::UTC).toString(Qt::ISODateWithMs)},
             {u"read_pauses"_s, qint64(t.readPauses)},
             {u"write_pauses"_s, qint64(t.writePauses)}};
 }
@@ -101,15 +101,16 @@ void addAdminRoutes(http::Router &router, AdminHooks hooks)
     });
 
     // This request is among them (it is in flight while it is answered).
-    router.add("GET", u"/admin/transfers"_s, http::Access::Admin,
-               [transfers = hooks.transfers](Exchange &ex) {
-                   QJsonArray list;
-                   for (const http::Transfer &t : transfers())
-                       list.append(toJson(t));
-                   http::Response r = http::Response::json(200, QJsonObject {{u"transfers"_s, list}});
-                   r.headers.add("Cache-Control", "no-store");
-                   ex.respond(std::move(r));
-               });
+    router.add(
+        "GET", u"/admin/transfers"_s, http::Access::Admin,
+        [transfers = hooks.transfers](Exchange &ex) {
+            QJsonArray list;
+            for (const http::Transfer &t : transfers())
+                list.append(toJson(t));
+            http::Response r = http::Response::json(200, QJsonObject {{u"transfers"_s, list}});
+            r.headers.add("Cache-Control", "no-store");
+            ex.respond(std::move(r));
+        });
 
     // Ends the request's connection, as the window's Abort does: its sink or
     // producer cleans up (a partial upload's temp file goes, a live export's

@@ -394,7 +394,9 @@ void Service::removeJobs(const QStringList &ids)
 
 void Service::applyLimits(const config::Limits &limits)
 {
-    const auto answer = [this](const LimitsApplyResult &r) { emit limitsApplyFinished(r); };
+    const auto answer = [this](const LimitsApplyResult &r) {
+        emit limitsApplyFinished(r);
+    };
     if (const QStringList errors = limits.validate(); !errors.isEmpty()) {
         answer({false, errors, m_config.limits});
         return;
@@ -423,28 +425,28 @@ void Service::updateLimits(LimitsChange change, const QString &by,
     const QString path = m_options.configPath;
     // A missing file is rebuilt from what the service runs with, never from
     // defaults (which hold no accounts).
-    m_configWriter.start([this, path, change = std::move(change), by, done = std::move(done),
-                          current = m_config] {
-        QList<config::LimitError> invalid;
-        config::Limits changed;
-        const auto saved = config::updateConfigFile(
-            path,
-            [&](config::Config &next) -> Expected<void> {
-                invalid = change(next.limits);
-                if (!invalid.isEmpty())
-                    return Error {u"invalid limits"_s};
-                changed = next.limits;
-                return {};
-            },
-            current);
-        const QString error = saved || !invalid.isEmpty() ? QString() : saved.error().message;
-        QMetaObject::invokeMethod(
-            this,
-            [this, changed, error, invalid, by, done] {
-                onLimitsSaved(changed, error, invalid, by, done);
-            },
-            Qt::QueuedConnection);
-    });
+    m_configWriter.start(
+        [this, path, change = std::move(change), by, done = std::move(done), current = m_config] {
+            QList<config::LimitError> invalid;
+            config::Limits changed;
+            const auto saved = config::updateConfigFile(
+                path,
+                [&](config::Config &next) -> Expected<void> {
+                    invalid = change(next.limits);
+                    if (!invalid.isEmpty())
+                        return Error {u"invalid limits"_s};
+                    changed = next.limits;
+                    return {};
+                },
+                current);
+            const QString error = saved || !invalid.isEmpty() ? QString() : saved.error().message;
+            QMetaObject::invokeMethod(
+                this,
+                [this, changed, error, invalid, by, done] {
+                    onLimitsSaved(changed, error, invalid, by, done);
+                },
+                Qt::QueuedConnection);
+        });
 }
 
 void Service::onLimitsSaved(const config::Limits &limits, const QString &error,

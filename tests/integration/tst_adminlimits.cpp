@@ -50,7 +50,8 @@ struct Fixture
         service = std::make_unique<service::Service>(options, *loaded);
         admin = service->firstRunToken();
         service->start();
-        if (!QTest::qWaitFor([&] { return service->status().state == service::ServiceState::Running; }))
+        if (!QTest::qWaitFor(
+                [&] { return service->status().state == service::ServiceState::Running; }))
             return false;
         port = quint16(service->status().listenAddress.section(u':', -1).toUInt());
         return true;
@@ -59,7 +60,8 @@ struct Fixture
     // Sent from another thread while this one runs its event loop.
     std::future<Reply> send(const QByteArray &raw)
     {
-        return std::async(std::launch::async, [port = port, raw] { return request(port, raw, 10'000); });
+        return std::async(std::launch::async,
+                          [port = port, raw] { return request(port, raw, 10'000); });
     }
     Reply wait(std::future<Reply> &f)
     {
@@ -175,11 +177,13 @@ void tst_AdminLimits::patchNamesEveryBadFieldAndChangesNothing()
     QCOMPARE(r.status, 400);
     const QJsonObject o = QJsonDocument::fromJson(r.body).object();
     const QJsonObject fields = o.value(u"fields"_s).toObject();
-    QCOMPARE(fields.keys(), QStringList({u"max_attempts"_s, u"max_connections"_s,
-                                         u"max_connections_per_client"_s, u"no_such_limit"_s}));
+    QCOMPARE(fields.keys(),
+             QStringList({u"max_attempts"_s, u"max_connections"_s, u"max_connections_per_client"_s,
+                          u"no_such_limit"_s}));
     QVERIFY2(fields.value(u"max_connections"_s).toString().contains(u"between 1 and"_s),
              r.body.constData());
-    QVERIFY(o.value(u"error"_s).toString().startsWith(u"4 limits are invalid, nothing was changed"_s));
+    QVERIFY(
+        o.value(u"error"_s).toString().startsWith(u"4 limits are invalid, nothing was changed"_s));
     QCOMPARE(f.service->limits(), config::Limits {});
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(file.readAll(), before);

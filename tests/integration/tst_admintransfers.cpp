@@ -26,7 +26,8 @@ QJsonArray transfersOf(quint16 port, const QString &token)
 
 QByteArray post(const QByteArray &path, const QString &token)
 {
-    return "POST " + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token) + "Content-Length: 0\r\n\r\n";
+    return "POST " + path + " HTTP/1.1\r\nHost: t\r\n" + bearer(token)
+        + "Content-Length: 0\r\n\r\n";
 }
 
 } // namespace
@@ -89,7 +90,8 @@ void tst_AdminTransfers::listsAndAbortsAnUpload()
     const Reply mine = self.read();
     QCOMPARE(mine.status, 200);
     QString ownId;
-    for (const QJsonValue &v : QJsonDocument::fromJson(mine.body).object()[u"transfers"_s].toArray()) {
+    for (const QJsonValue &v :
+         QJsonDocument::fromJson(mine.body).object()[u"transfers"_s].toArray()) {
         if (v[u"path"_s].toString() == u"/admin/transfers"_s)
             ownId = v[u"id"_s].toString();
     }

@@ -245,7 +245,8 @@ QString tst_ApiDocs::prepare(const Example &e, int index)
         QString id;
         if (!QTest::qWaitFor(
                 [&] {
-                    const QJsonArray list = json("/admin/transfers").value(u"transfers"_s).toArray();
+                    const QJsonArray list
+                        = json("/admin/transfers").value(u"transfers"_s).toArray();
                     for (const QJsonValue &v : list) {
                         if (v[u"path"_s].toString() == u"/uploads/half.csv"_s)
                             id = v[u"id"_s].toString();

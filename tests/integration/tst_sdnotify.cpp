@@ -138,14 +138,16 @@ void tst_SdNotify::failedStartSaysWhy()
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(u"NOTIFY_SOCKET"_s, socketPath);
     p.setProcessEnvironment(env);
-    p.start(sluicedPath(), {u"--data-dir"_s, dataDir, u"--listen"_s,
-                            u"127.0.0.1:%1"_s.arg(occupier.serverPort())});
+    p.start(
+        sluicedPath(),
+        {u"--data-dir"_s, dataDir, u"--listen"_s, u"127.0.0.1:%1"_s.arg(occupier.serverPort())});
     QVERIFY(p.waitForFinished(30'000));
     QCOMPARE(p.exitCode(), 1);
     const QList<QByteArray> heard
         = systemd.until([](const QByteArray &m) { return m.contains("STATUS=failed"); }, 5'000);
     const QByteArray all = QByteArrayList(heard).join(" | ");
-    QVERIFY2(all.contains("STATUS=failed: ") && all.contains(QByteArray::number(occupier.serverPort())),
+    QVERIFY2(all.contains("STATUS=failed: ")
+                 && all.contains(QByteArray::number(occupier.serverPort())),
              all.constData());
     QVERIFY2(!all.contains("READY=1"), all.constData());
 }
