@@ -155,7 +155,6 @@ void tst_Sampler::processReadingsAreSane()
     QCOMPARE(big.at(123), 'x');
 }
 
-QTEST_GUILESS_MAIN(tst_Sampler)
 // Issue 23, defect 4: rates came from the wall clock's interval, so a step
 // back of 900 ms between two samples a second apart turned 10 MiB/s into
 // 100 MiB/s (and a step forward into a dip). They come from the monotonic one.
@@ -211,4 +210,5 @@ void tst_Sampler::sampleTimesNeverGoBack()
     QCOMPARE(history.series(u"x"_s)->rejectedCount(), 0);
 }
 
+QTEST_GUILESS_MAIN(tst_Sampler)
 #include "tst_sampler.moc"
