@@ -54,6 +54,8 @@ QJsonObject Event::toJson() const
     QJsonObject object;
     object.insert(u"time"_s, time.toUTC().toString(Qt::ISODateWithMs));
     object.insert(u"kind"_s, kind);
+    if (seq > 0)
+        object.insert(u"seq"_s, double(seq));
     for (const OptionalField &field : optionalFields()) {
         const QString &value = this->*field.member;
         if (!value.isEmpty())
@@ -73,6 +75,11 @@ std::optional<Event> Event::fromJson(const QJsonObject &object)
     if (!event.time.isValid())
         return std::nullopt;
     event.kind = kind.toString();
+    if (const QJsonValue seq = object.value(u"seq"_s); !seq.isUndefined()) {
+        if (!seq.isDouble() || seq.toDouble() < 1)
+            return std::nullopt;
+        event.seq = quint64(seq.toDouble());
+    }
     for (const OptionalField &field : optionalFields()) {
         const QJsonValue value = object.value(field.key);
         if (value.isUndefined())
@@ -114,6 +121,7 @@ struct EventLog::Private
     qsizetype pendingCapacity = DefaultPendingCapacity;
     QList<Event> undelivered; // waiting for the queued recorded() emission
     quint64 lastSequence = 0; // also the number of events recorded
+    quint64 firstSeq = 0; // Event::seq = firstSeq + the sequence here (earlier runs)
     quint64 doneSequence = 0; // every event up to here was written or attempted
     quint64 flushTarget = 0;
     quint64 dropped = 0;
@@ -205,6 +213,7 @@ EventLog::EventLog(QString dir, qsizetype ringCapacity, qint64 maxFileBytes, int
     : QObject(parent)
     , d(std::make_unique<Private>(std::move(dir), ringCapacity, maxFileBytes, keepFiles))
 {
+    d->firstSeq = d->file.lastSequenceOnDisk();
     d->writer.reset(QThread::create([state = d.get()] { state->writerLoop(); }));
     d->writer->setObjectName(u"sluice-eventlog"_s);
     d->writer->start();
@@ -228,11 +237,12 @@ void EventLog::record(Event event)
     bool writerIdle = false;
     {
         QMutexLocker lock(&d->mutex);
+        event.seq = d->firstSeq + ++d->lastSequence;
         d->ring.push_back(event);
         if (qsizetype(d->ring.size()) > d->ringCapacity)
             d->ring.pop_front();
         writerIdle = d->pending.empty();
-        d->pending.push_back({++d->lastSequence, event});
+        d->pending.push_back({d->lastSequence, event});
         d->dropOverflow();
         deliveryQueued = !d->undelivered.isEmpty();
         d->undelivered.append(std::move(event));
@@ -270,6 +280,39 @@ QList<Event> EventLog::recent(int max, const QString &kindFilter) const
     lock.unlock();
     std::reverse(events.begin(), events.end());
     return events;
+}
+
+EventLog::Page EventLog::after(quint64 after, int limit, const QString &kindFilter) const
+{
+    Page page;
+    QMutexLocker lock(&d->mutex);
+    page.lastSeq = d->firstSeq + d->lastSequence;
+    page.oldestSeq = d->ring.empty() ? 0 : d->ring.front().seq;
+    // A cursor from a log that no longer exists (its files were deleted):
+    // the reader has missed everything; it starts over from what is held.
+    const bool stale = after > page.lastSeq;
+    if (stale)
+        after = 0;
+    page.nextAfter = std::max(after, page.oldestSeq > 0 ? page.oldestSeq - 1 : page.lastSeq);
+    page.missed
+        = stale || (after < page.lastSeq && (page.oldestSeq == 0 || after + 1 < page.oldestSeq));
+    // The ring is ordered by seq: start at the first one after `after`.
+    auto it = std::upper_bound(d->ring.cbegin(), d->ring.cend(), after,
+                               [](quint64 value, const Event &e) { return value < e.seq; });
+    for (; it != d->ring.cend(); ++it) {
+        if (limit >= 0 && page.events.size() >= limit)
+            break;
+        page.nextAfter = it->seq;
+        if (kindFilter.isEmpty() || it->kind == kindFilter)
+            page.events.append(*it);
+    }
+    return page;
+}
+
+quint64 EventLog::lastSeq() const
+{
+    QMutexLocker lock(&d->mutex);
+    return d->firstSeq + d->lastSequence;
 }
 
 quint64 EventLog::recordedCount() const

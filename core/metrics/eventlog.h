@@ -24,9 +24,13 @@ struct Event
     QString account;
     QString peer;
     QString detail;
+    // Set by EventLog::record(): 1, 2, 3, ... for the log's whole life, across
+    // restarts (it continues from the last one in the file). 0 until recorded.
+    quint64 seq = 0;
 
-    // time (RFC 3339, UTC, with milliseconds) and kind are always present; the
-    // other keys (request_id, job_id, account, peer, detail) only when non-empty.
+    // time (RFC 3339, UTC, with milliseconds) and kind are always present; seq
+    // when non-zero; the other keys (request_id, job_id, account, peer,
+    // detail) only when non-empty.
     QJsonObject toJson() const;
     // Accepts what toJson() writes; nullopt when time or kind is missing or
     // invalid, or a known key holds something other than a string.
@@ -73,7 +77,26 @@ public:
     // only those of one kind.
     QList<Event> recent(int max = -1, const QString &kindFilter = {}) const;
 
+    // A page of the events still held in memory, for readers that follow the
+    // log by sequence number (GET /admin/events, the live stream).
+    struct Page
+    {
+        QList<Event> events; // seq > after, oldest first, at most `limit`
+        quint64 lastSeq = 0; // of the newest event recorded
+        quint64 oldestSeq = 0; // of the oldest event still held (0: none)
+        // Events after `after` that are no longer held (the ring moved past
+        // them): the reader has a gap.
+        bool missed = false;
+        // Where the next page starts: the last event looked at (so that a
+        // kind filter does not make the reader walk the same events again).
+        quint64 nextAfter = 0;
+    };
+    Page after(quint64 after, int limit, const QString &kindFilter = {}) const;
+
+    // Events recorded by this object (not counting earlier runs).
     quint64 recordedCount() const;
+    // The sequence number of the newest event, earlier runs included.
+    quint64 lastSeq() const;
     // Events that never reached the file because the pending queue was full.
     quint64 droppedCount() const;
     // Failed attempts to write a batch.

@@ -4,6 +4,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStringBuilder>
 
 #include <cerrno>
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -55,6 +58,32 @@ QString EventLogFile::path() const
 QString EventLogFile::numberedPath(int number) const
 {
     return m_dir % u"/events."_s % QString::number(number) % u".jsonl"_s;
+}
+
+quint64 EventLogFile::lastSequenceOnDisk() const
+{
+    constexpr qint64 TailBytes = 256 * 1024;
+    for (int number = 0; number <= m_keepFiles; ++number) {
+        QFile file(number == 0 ? path() : numberedPath(number));
+        // Only a regular file: opening a FIFO would wait for a writer.
+        struct stat info
+        {
+        };
+        if (::stat(QFile::encodeName(file.fileName()).constData(), &info) != 0
+            || !S_ISREG(info.st_mode) || info.st_size == 0 || !file.open(QIODevice::ReadOnly))
+            continue;
+        file.seek(qMax<qint64>(file.size() - TailBytes, 0));
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        quint64 last = 0;
+        for (const QByteArray &line : lines) {
+            const QJsonValue seq = QJsonDocument::fromJson(line).object().value(u"seq"_s);
+            if (seq.isDouble())
+                last = std::max(last, quint64(seq.toDouble()));
+        }
+        if (last > 0)
+            return last;
+    }
+    return 0;
 }
 
 AppendResult EventLogFile::append(const QList<QByteArray> &lines)

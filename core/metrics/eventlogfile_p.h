@@ -30,6 +30,11 @@ public:
 
     QString path() const;
 
+    // The largest "seq" among the last lines of the newest file that has
+    // any (events.jsonl, else events.1.jsonl, ...); 0 when there is none.
+    // Reads at most the last 256 KiB of one file. Before the first append().
+    quint64 lastSequenceOnDisk() const;
+
     // Appends lines, each ending in '\n'. A failed write is cut back to the
     // last complete line, the file is closed and the next call starts over
     // (creating the directory if needed), so a later call can succeed.

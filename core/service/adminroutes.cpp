@@ -7,10 +7,13 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
+#include <QUrlQuery>
 
 #include <algorithm>
+#include <limits>
 
 using namespace Qt::StringLiterals;
+using sluice::http::Exchange;
 using sluice::http::HttpError;
 
 namespace sluice::service {
@@ -66,9 +69,63 @@ QJsonObject toJson(const http::Transfer &t)
             {u"write_pauses"_s, qint64(t.writePauses)}};
 }
 
+QJsonObject toJson(const metrics::Event &event)
+{
+    return event.toJson();
+}
+
+QJsonObject historyJson(const QHash<QString, metrics::SeriesSnapshot> &history, qint64 nowMs)
+{
+    QJsonObject series;
+    for (auto it = history.cbegin(); it != history.cend(); ++it) {
+        QJsonArray points;
+        for (const metrics::MetricPoint &p : it->points)
+            points.append(QJsonArray {double(p.timeMs), p.value});
+        QJsonArray minutes;
+        for (const metrics::AggregatePoint &m : it->minutes)
+            minutes.append(QJsonArray {double(m.minuteStartMs), m.min, m.avg, m.max, m.count});
+        series.insert(it.key(), QJsonObject {{u"points"_s, points}, {u"minutes"_s, minutes}});
+    }
+    return {{u"now_ms"_s, double(nowMs)}, {u"series"_s, series}};
+}
+
+namespace {
+
+// A whole number in [min, max] from the query, or the default; on a bad
+// value answers 400 naming the parameter and returns nullopt.
+std::optional<qint64> numberParam(Exchange &ex, const QString &name, qint64 min, qint64 max,
+                                  qint64 fallback)
+{
+    const QUrlQuery &query = ex.request().query;
+    if (!query.hasQueryItem(name))
+        return fallback;
+    bool ok = false;
+    const qint64 value = query.queryItemValue(name, QUrl::FullyDecoded).toLongLong(&ok);
+    if (ok && value >= min && value <= max)
+        return value;
+    ex.respond(HttpError {
+        400, u"parameter '%1' must be a whole number from %2 to %3"_s.arg(name).arg(min).arg(max)});
+    return std::nullopt;
+}
+
+// Refuses parameters a route does not know (a typo would otherwise be ignored).
+bool onlyParams(Exchange &ex, const QStringList &allowed)
+{
+    for (const auto &[key, value] : ex.request().query.queryItems(QUrl::FullyDecoded)) {
+        if (!allowed.contains(key)) {
+            ex.respond(HttpError {400,
+                                  u"unknown parameter '%1' (allowed: %2)"_s.arg(
+                                      key.left(32), allowed.join(u", "_s))});
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
 void addAdminRoutes(http::Router &router, AdminHooks hooks)
 {
-    using http::Exchange;
     auto *const service = hooks.service;
     auto *const replyTo = hooks.replyTo;
     const auto limits = hooks.limits;
@@ -142,6 +199,72 @@ void addAdminRoutes(http::Router &router, AdminHooks hooks)
                    abort(target->connectionId);
                    ex.respond(http::Response::json(200, QJsonObject {{u"aborted"_s, id}}));
                });
+
+    // The event log by sequence number: ?after=SEQ (default 0) returns the
+    // events after it still held in memory, oldest first; `next_after` is
+    // where the next page starts and `missed` says some were no longer held.
+    router.add(
+        "GET", u"/admin/events"_s, http::Access::Admin, [events = hooks.events](Exchange &ex) {
+            if (!onlyParams(ex, {u"after"_s, u"limit"_s, u"kind"_s}))
+                return;
+            const auto after
+                = numberParam(ex, u"after"_s, 0, std::numeric_limits<qint64>::max(), 0);
+            if (!after)
+                return;
+            const auto limit = numberParam(ex, u"limit"_s, 1, 1000, 100);
+            if (!limit)
+                return;
+            const QString kind = ex.request().query.queryItemValue(u"kind"_s, QUrl::FullyDecoded);
+            const metrics::EventLog::Page page = events->after(quint64(*after), int(*limit), kind);
+            QJsonArray list;
+            for (const metrics::Event &e : page.events)
+                list.append(toJson(e));
+            http::Response r
+                = http::Response::json(200,
+                                       QJsonObject {{u"events"_s, list},
+                                                    {u"last_seq"_s, double(page.lastSeq)},
+                                                    {u"oldest_seq"_s, double(page.oldestSeq)},
+                                                    {u"next_after"_s, double(page.nextAfter)},
+                                                    {u"missed"_s, page.missed}});
+            r.headers.add("Cache-Control", "no-store");
+            ex.respond(std::move(r));
+        });
+
+    // The dashboard's history: ?since=MS (sample time, default: all held)
+    // and ?series=a,b (default: every series).
+    router.add(
+        "GET", u"/api/history"_s, http::Access::Metrics,
+        [history = hooks.history, names = hooks.seriesNames, now = hooks.nowMs](Exchange &ex) {
+            if (!onlyParams(ex, {u"since"_s, u"series"_s}))
+                return;
+            const auto since
+                = numberParam(ex, u"since"_s, 0, std::numeric_limits<qint64>::max(), 0);
+            if (!since)
+                return;
+            QStringList wanted;
+            if (ex.request().query.hasQueryItem(u"series"_s)) {
+                wanted = ex.request()
+                             .query.queryItemValue(u"series"_s, QUrl::FullyDecoded)
+                             .split(u',', Qt::SkipEmptyParts);
+                const QStringList known = names();
+                for (const QString &name : std::as_const(wanted)) {
+                    if (!known.contains(name)) {
+                        ex.respond(HttpError {400,
+                                              u"unknown series '%1' (known: %2)"_s.arg(
+                                                  name.left(64), known.join(u", "_s))});
+                        return;
+                    }
+                }
+                if (wanted.isEmpty()) {
+                    ex.respond(HttpError {400, u"parameter 'series' names no series"_s});
+                    return;
+                }
+            }
+            http::Response r
+                = http::Response::json(200, historyJson(history(*since, wanted), now()));
+            r.headers.add("Cache-Control", "no-store");
+            ex.respond(std::move(r));
+        });
 }
 
 } // namespace sluice::service

@@ -77,15 +77,21 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
             "text/plain; version=0.0.4; charset=utf-8"));
     });
     addJobRoutes(router, m_engine, this, [this] { return m_limits; });
-    addAdminRoutes(router,
-                   {m_service, this, [this] { return m_limits; },
-                    [this] { return m_server ? m_server->transfers() : QList<http::Transfer> {}; },
-                    [this](quint64 connectionId) {
-                        // Queued: never inside another connection's handler.
-                        QMetaObject::invokeMethod(
-                            this, [this, connectionId] { abortTransfer(connectionId); },
-                            Qt::QueuedConnection);
-                    }});
+    addAdminRoutes(
+        router,
+        {m_service, this, [this] { return m_limits; },
+         [this] { return m_server ? m_server->transfers() : QList<http::Transfer> {}; },
+         [this](quint64 connectionId) {
+             // Queued: never inside another connection's handler.
+             QMetaObject::invokeMethod(
+                 this, [this, connectionId] { abortTransfer(connectionId); }, Qt::QueuedConnection);
+         },
+         m_events,
+         [this](qint64 sinceMs, const QStringList &names) { return history(sinceMs, names); },
+         [this] { return m_history.names(); },
+         [this] {
+             return m_latest.timeMs;
+         }});
     addUploadRoutes(router,
                     {&m_uploadGate, m_uploads, m_engine, this, m_dataDir + u"/tmp"_s,
                      [this] { return m_limits; },

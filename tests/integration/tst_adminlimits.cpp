@@ -3,6 +3,7 @@
 // persisted, applied, recorded with the account, and two PATCHes at once
 // both land. The requests are sent from another thread: PATCH is answered
 // only after the Service (this thread) has saved and applied the change.
+#include "servicefixture.h"
 #include "testsupport.h"
 
 #include "config/config.h"
@@ -24,70 +25,6 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Fixture
-{
-    QTemporaryDir dir;
-    std::unique_ptr<service::Service> service;
-    QString admin;
-    QString user;
-    quint16 port = 0;
-
-    QString configPath() const { return dir.filePath(u"config.json"_s); }
-
-    bool start()
-    {
-        auto loaded = config::loadOrCreate(configPath());
-        if (!loaded)
-            return false;
-        auto userToken = loaded->config.addToken(u"bob"_s, false);
-        if (!userToken || !loaded->config.save(configPath()))
-            return false;
-        user = *userToken;
-        loaded->config.datasets.clear(); // no demo database to generate here
-        service::Service::Options options {dir.path(), configPath(),
-                                           service::ListenAddress {QHostAddress::LocalHost, 0}};
-        service = std::make_unique<service::Service>(options, *loaded);
-        admin = service->firstRunToken();
-        service->start();
-        if (!QTest::qWaitFor(
-                [&] { return service->status().state == service::ServiceState::Running; }))
-            return false;
-        port = quint16(service->status().listenAddress.section(u':', -1).toUInt());
-        return true;
-    }
-
-    // Sent from another thread while this one runs its event loop.
-    std::future<Reply> send(const QByteArray &raw)
-    {
-        return std::async(std::launch::async,
-                          [port = port, raw] { return request(port, raw, 10'000); });
-    }
-    Reply wait(std::future<Reply> &f)
-    {
-        if (!QTest::qWaitFor([&] { return f.wait_for(0s) == std::future_status::ready; }, 15'000))
-            return {};
-        return f.get();
-    }
-    Reply patch(const QString &token, const QByteArray &body)
-    {
-        auto f = send(patchRequest(token, body));
-        return wait(f);
-    }
-    static QByteArray patchRequest(const QString &token, const QByteArray &body)
-    {
-        return "PATCH /admin/limits HTTP/1.1\r\nHost: t\r\n" + bearer(token)
-            + "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
-            + "\r\n\r\n" + body;
-    }
-    QJsonObject fileLimits() const
-    {
-        QFile f(configPath());
-        if (!f.open(QIODevice::ReadOnly))
-            return {};
-        return QJsonDocument::fromJson(f.readAll()).object().value(u"limits"_s).toObject();
-    }
-};
 
 QJsonObject byName(const QByteArray &body)
 {
@@ -112,7 +49,7 @@ private slots:
 
 void tst_AdminLimits::getDescribesEveryLimit()
 {
-    Fixture f;
+    ServiceFixture f;
     QVERIFY(f.start());
     auto get = f.send(sluice::test::get("/admin/limits", bearer(f.admin)));
     const Reply r = f.wait(get);
@@ -135,7 +72,7 @@ void tst_AdminLimits::getDescribesEveryLimit()
 
 void tst_AdminLimits::patchAppliesPersistsAndRecords()
 {
-    Fixture f;
+    ServiceFixture f;
     QVERIFY(f.start());
     QSignalSpy changed(f.service.get(), &service::ServiceFacade::limitsChanged);
     const Reply r = f.patch(f.admin, R"({"max_active_jobs": 5, "result_ttl_ms": 7200000})");
@@ -163,7 +100,7 @@ void tst_AdminLimits::patchAppliesPersistsAndRecords()
 
 void tst_AdminLimits::patchNamesEveryBadFieldAndChangesNothing()
 {
-    Fixture f;
+    ServiceFixture f;
     QVERIFY(f.start());
     QFile file(f.configPath());
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -196,13 +133,13 @@ void tst_AdminLimits::patchNamesEveryBadFieldAndChangesNothing()
 // meanwhile.
 void tst_AdminLimits::patchesAtOnceBothLand()
 {
-    Fixture f;
+    ServiceFixture f;
     QVERIFY(f.start());
     for (int round = 0; round < 5; ++round) {
         const QByteArray a = "{\"max_active_jobs\": " + QByteArray::number(3 + round) + "}";
         const QByteArray b = "{\"max_attempts\": " + QByteArray::number(4 + round) + "}";
-        auto first = f.send(Fixture::patchRequest(f.admin, a));
-        auto second = f.send(Fixture::patchRequest(f.admin, b));
+        auto first = f.send(ServiceFixture::patchRequest(f.admin, a));
+        auto second = f.send(ServiceFixture::patchRequest(f.admin, b));
         QCOMPARE(f.wait(first).status, 200);
         QCOMPARE(f.wait(second).status, 200);
         QCOMPARE(f.service->limits().maxActiveJobs, 3 + round);
@@ -214,7 +151,7 @@ void tst_AdminLimits::patchesAtOnceBothLand()
 
 void tst_AdminLimits::onlyAdmins()
 {
-    Fixture f;
+    ServiceFixture f;
     QVERIFY(f.start());
     auto get = f.send(sluice::test::get("/admin/limits", bearer(f.user)));
     QCOMPARE(f.wait(get).status, 403);

@@ -278,6 +278,7 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"GET /readyz"_s, {200}},
         {u"GET /api/status"_s, {200}},
         {u"GET /metrics"_s, {200}},
+        {u"GET /api/history?since=MS&series=NAME,NAME"_s, {200}},
         {u"GET /jobs"_s, {200}},
         {u"POST /jobs (admins)"_s, {202}},
         {u"GET /jobs/{id}"_s, {200}},
@@ -298,6 +299,7 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"PATCH /admin/limits"_s, {200, 400}},
         {u"GET /admin/transfers"_s, {200}},
         {u"POST /admin/transfers/{id}/abort"_s, {200}},
+        {u"GET /admin/events?after=SEQ&limit=N&kind=KIND"_s, {200}},
     };
     const QList<Example> examples = examplesOf(docsPath());
     QVERIFY2(examples.size() >= 20, "docs/api.md lost its curl examples?");

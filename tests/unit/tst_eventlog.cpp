@@ -239,29 +239,39 @@ void tst_EventLog::rotatesWithinKeepFiles()
     constexpr int perFile = 13;
     Event sample = testEvent(numbered(0));
     sample.time = QDateTime::currentDateTimeUtc(); // record() stamps it; it is always as long
-    const qint64 lineBytes
-        = QJsonDocument(sample.toJson()).toJson(QJsonDocument::Compact).size() + 1;
+    // Sequence numbers continue from the file: after 1000 they all
+    // have four digits, so every line is as long.
+    sample.seq = 1000;
+    const QByteArray seedLine
+        = QJsonDocument(sample.toJson()).toJson(QJsonDocument::Compact) + '\n';
+    const qint64 lineBytes = seedLine.size();
     // A file may reach the limit but not pass it, so each one holds perFile lines.
     const qint64 maxFileBytes = perFile * lineBytes;
     QTemporaryDir dir;
     QFile leftover(dir.filePath(u"events.5.jsonl"_s)); // from a run that kept more files
     QVERIFY(leftover.open(QIODevice::WriteOnly));
     leftover.close();
+    QFile seed(dir.filePath(u"events.jsonl"_s)); // the previous run's last event
+    QVERIFY(seed.open(QIODevice::WriteOnly));
+    seed.write(seedLine);
+    seed.close();
     EventLog log(dir.path(), 1000, maxFileBytes, keepFiles);
+    QCOMPARE(log.lastSeq(), quint64(1000));
     const int capacity = perFile * (keepFiles + 1);
 
     int next = 0;
     // Flushing between bursts makes the writer rotate in the middle of batches and between them.
-    for (const int burst : {1, 7, perFile, 3, capacity - perFile - 11}) {
+    for (const int burst : {1, 7, perFile, 3, capacity - perFile - 12}) {
         for (int i = 0; i < burst; ++i)
             log.record(testEvent(numbered(next++)));
         log.flush();
     }
-    QCOMPARE(next, capacity);
+    QCOMPARE(next + 1, capacity);
     QList<Event> written;
     readLog(dir.path(), keepFiles, written);
     if (QTest::currentTestFailed())
         return;
+    QCOMPARE(written.takeFirst().seq, quint64(1000));
     QCOMPARE(written, log.recent());
     QCOMPARE(QFileInfo(log.currentFile()).size(), maxFileBytes);
 
