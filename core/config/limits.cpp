@@ -135,6 +135,9 @@ constexpr std::array Fields {
     LimitField {"metrics_interval_ms", "ms", 100, Minute, Defaults.metricsIntervalMs,
                 "How often the service samples itself for the dashboards and /metrics.",
                 &Limits::metricsIntervalMs},
+    LimitField {"max_streams", "count", 0, 1000, Defaults.maxStreams,
+                "Live streams (GET /api/stream, a remote window each) open at once; beyond it 503.",
+                &Limits::maxStreams},
     LimitField {"min_free_disk_bytes", "bytes", 0, 1024 * 1024 * MiB, Defaults.minFreeDiskBytes,
                 "Free disk in the data dir kept free: below it /readyz reports not ready, and "
                 "uploads and export jobs are refused or wait.",

@@ -65,6 +65,7 @@ struct Limits
 
     // Observability
     qint64 metricsIntervalMs = 1'000; // sampling period of the dashboards and /metrics
+    qint64 maxStreams = 32; // GET /api/stream subscribers at once
     qint64 minFreeDiskBytes = 1024LL * 1024 * 1024; // kept free in the data dir (uploads, exports)
 
     // Uploads

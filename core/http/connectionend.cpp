@@ -191,7 +191,7 @@ void Connection::onDisconnected()
 {
     if (m_closed)
         return;
-    if (m_inFlight && (m_sink || m_producer))
+    if (m_inFlight && (m_sink || (m_producer && !m_producer->endless())))
         recordEvent(u"aborted"_s, u"client disconnected mid-transfer; cleaned up"_s);
     m_closed = true;
     m_timer.stop();

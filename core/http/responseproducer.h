@@ -25,6 +25,9 @@ public:
     virtual bool atEnd() const = 0;
     // The response will not be completed (client gone, timeout, shutdown).
     virtual void abort() { }
+    // A body that never ends by itself (a live event stream): its client
+    // leaving is how it ends, so that is not recorded as an aborted transfer.
+    virtual bool endless() const { return false; }
 
     // Bodies that live in a file may be sent from the page cache to the
     // socket without a copy in user space (sendfile(2)). Up to maxBytes of

@@ -246,6 +246,17 @@ void Service::setStatus(const ServiceStatus &status)
 {
     m_status = status;
     emit statusChanged(m_status);
+    QJsonObject json {{u"state"_s, toString(status.state)},
+                      {u"listen"_s, status.listenAddress},
+                      {u"connections"_s, status.connections},
+                      {u"requests_in_flight"_s, status.requestsInFlight},
+                      {u"requests_total"_s, double(status.requestsTotal)}};
+    if (!status.error.isEmpty())
+        json.insert(u"error"_s, status.error);
+    if (status.startedAt.isValid())
+        json.insert(u"started"_s, status.startedAt.toString(Qt::ISODateWithMs));
+    QMetaObject::invokeMethod(m_runtime,
+                              [runtime = m_runtime, json] { runtime->publishStatus(json); });
 }
 
 void Service::start()

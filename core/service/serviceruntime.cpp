@@ -13,7 +13,10 @@
 #include "upload/uploadstore.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonObject>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -31,6 +34,7 @@ ServiceRuntime::ServiceRuntime(Service *service, QString dataDir, jobs::JobEngin
     , m_sampleTimer(this)
     , m_transfersTimer(this)
     , m_sampler(std::move(dataDir))
+    , m_stream(this)
 {
     m_transfersTimer.setInterval(std::chrono::seconds(1));
     QObject::connect(&m_transfersTimer, &QTimer::timeout, this, &ServiceRuntime::publishTransfers);
@@ -53,6 +57,20 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
     if (m_uploads)
         m_uploadGate.setStoredBytes(m_uploads->storedBytes());
     m_uploadPolicy = upload::ContentPolicy(uploadTypes);
+    // Both signal from their own threads: queued to this one.
+    if (m_events) {
+        QObject::connect(
+            m_events, &metrics::EventLog::recorded, this,
+            [this](const metrics::Event &e) { m_stream.publish(StreamKind::Event, e.toJson()); });
+    }
+    if (m_engine) {
+        QObject::connect(m_engine, &jobs::JobEngine::jobsChanged, this,
+                         [this](const QList<jobs::JobRecord> &changed, const QStringList &removed) {
+                             m_stream.publishJobs(changed, removed);
+                         });
+    }
+    applyStreamLimits();
+    m_stream.publish(StreamKind::Limits, limitsJson(m_limits));
     m_sampleTimer.start(std::chrono::milliseconds(m_limits.metricsIntervalMs));
     sample();
 }
@@ -101,6 +119,24 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     addExportRoutes(
         router, m_service->exportCatalog(), m_engine, this, [this] { return m_limits; },
         [this] { return m_engineStats.disk ? m_engineStats.disk->freeBytes : qint64(-1); });
+    // Any account: admins get everything, others their own jobs' changes.
+    router.add("GET", u"/api/stream"_s, http::Access::Account, [this](http::Exchange &ex) {
+        if (m_stream.subscriberCount() >= m_limits.maxStreams) {
+            http::HttpError e = http::HttpError::limitExceeded(
+                503,
+                u"%1 live streams are open, as many as max_streams allows"_s.arg(
+                    m_stream.subscriberCount()),
+                u"max_streams"_s, m_limits.maxStreams);
+            e.retryAfterS = 5;
+            ex.respond(e);
+            return;
+        }
+        http::Response r;
+        r.headers.add("Content-Type", "text/event-stream; charset=utf-8");
+        r.headers.add("Cache-Control", "no-store");
+        r.producer = m_stream.subscribe(ex.request(), ex.request().headers.value("Last-Event-ID"));
+        ex.respond(std::move(r));
+    });
     if (m_service->options().extraRoutes) // immutable after construction: safe to read here
         m_service->options().extraRoutes(router);
 
@@ -136,6 +172,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
 
 void ServiceRuntime::stop()
 {
+    m_stream.closeAll(); // a stream never ends by itself: it would hold the grace period
     if (m_server)
         m_server->shutdown();
 }
@@ -143,6 +180,7 @@ void ServiceRuntime::stop()
 void ServiceRuntime::abortAll()
 {
     m_sampleTimer.stop();
+    m_stream.closeAll();
     delete m_server;
     m_server = nullptr;
 }
@@ -157,6 +195,21 @@ void ServiceRuntime::applyLimits(const config::Limits &limits)
         m_server->setLimits(limits);
     if (intervalChanged && m_sampleTimer.isActive())
         m_sampleTimer.start(std::chrono::milliseconds(m_limits.metricsIntervalMs));
+    applyStreamLimits();
+    m_stream.publish(StreamKind::Limits, limitsJson(m_limits));
+}
+
+// A heartbeat well within the timeouts that would end a quiet response.
+void ServiceRuntime::applyStreamLimits()
+{
+    const qint64 quietest = std::min({qint64(StreamHub::DefaultHeartbeatMs) * 2,
+                                      m_limits.bodyIdleTimeoutMs, m_limits.responseDeadlineMs});
+    m_stream.setHeartbeatInterval(int(quietest / 2));
+}
+
+void ServiceRuntime::publishStatus(const QJsonObject &status)
+{
+    m_stream.publish(StreamKind::Status, status);
 }
 
 void ServiceRuntime::applyAuthenticator(std::shared_ptr<const config::Authenticator> authenticator)
@@ -222,6 +275,7 @@ void ServiceRuntime::sample()
     input.exportStalls = exportStats.stalls;
     m_latest = m_sampler.take(m_clock.now(), input);
     m_history.append(m_latest.timeMs, m_latest.series());
+    m_stream.publish(StreamKind::Sample, m_latest.toJson());
     QMetaObject::invokeMethod(
         m_service, [service = m_service, s = m_latest] { service->onSample(s); },
         Qt::QueuedConnection);
@@ -249,6 +303,11 @@ void ServiceRuntime::publishTransfers()
     if (transfers.isEmpty() && !m_hadTransfers)
         return;
     m_hadTransfers = !transfers.isEmpty();
+    QJsonArray list;
+    for (const http::Transfer &t : std::as_const(transfers))
+        list.append(toJson(t));
+    m_stream.publish(StreamKind::Transfers,
+                     QJsonObject {{u"transfers"_s, list}, {u"sampled_ms"_s, double(sampledMs)}});
     QMetaObject::invokeMethod(
         m_service,
         [service = m_service, transfers = std::move(transfers), sampledMs] {

@@ -7,6 +7,7 @@
 #include "metrics/sample.h"
 #include "service/sampler.h"
 #include "service/servicefacade.h"
+#include "service/streamhub.h"
 #include "upload/contentpolicy.h"
 #include "upload/uploadgate.h"
 
@@ -49,12 +50,16 @@ public:
     QHash<QString, metrics::SeriesSnapshot> history(qint64 sinceMs,
                                                     const QStringList &names = {}) const;
     void abortTransfer(quint64 connectionId);
+    // The service's state, for the live stream (from the Service's thread).
+    void publishStatus(const QJsonObject &status);
+    StreamHub &stream() { return m_stream; }
 
 private:
     void onStopped();
     void publishStats();
     void sample();
     void publishTransfers();
+    void applyStreamLimits();
     QJsonObject statusJson(const http::Request &asker) const;
     bool isReady(QJsonObject *why) const;
     template<typename Update> void report(Update update);
@@ -81,6 +86,7 @@ private:
     Sampler m_sampler;
     metrics::Sample m_latest;
     metrics::MetricsHistory m_history;
+    StreamHub m_stream;
     double m_processStart = 0;
 };
 

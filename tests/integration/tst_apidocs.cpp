@@ -299,6 +299,7 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"PATCH /admin/limits"_s, {200, 400}},
         {u"GET /admin/transfers"_s, {200}},
         {u"POST /admin/transfers/{id}/abort"_s, {200}},
+        {u"GET /api/stream"_s, {200}},
         {u"GET /admin/events?after=SEQ&limit=N&kind=KIND"_s, {200}},
     };
     const QList<Example> examples = examplesOf(docsPath());
