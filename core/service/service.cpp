@@ -188,6 +188,18 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
         m_watcher.addPath(QFileInfo(config.canonicalFilePath()).absolutePath());
     connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadDebounce,
             qOverload<>(&QTimer::start));
+    // An editor that writes the file in place changes the file, not the
+    // directory: watch the file too (its watch is renewed after a rename).
+    watchConfigFile();
+    connect(&m_watcher, &QFileSystemWatcher::fileChanged, &m_reloadDebounce,
+            qOverload<>(&QTimer::start));
+}
+
+void Service::watchConfigFile()
+{
+    const QString path = QFileInfo(m_options.configPath).canonicalFilePath();
+    if (!path.isEmpty() && !m_watcher.files().contains(path))
+        m_watcher.addPath(path);
 }
 
 Service::~Service()
@@ -301,11 +313,22 @@ void Service::stop()
 
 void Service::onConfigFileChanged()
 {
+    watchConfigFile(); // a rename replaced the file that was watched
     auto loaded = config::Config::load(m_options.configPath);
     if (!loaded) {
-        qCWarning(lcService).noquote() << "config not reloaded:" << loaded.error().message;
+        // The running config stays. Once per distinct problem: an editor
+        // saving twice does not fill the log.
+        if (loaded.error().message != m_lastConfigError) {
+            m_lastConfigError = loaded.error().message;
+            qCWarning(lcService).noquote() << "config not reloaded:" << m_lastConfigError;
+            metrics::Event refused;
+            refused.kind = u"config_rejected"_s;
+            refused.detail = m_lastConfigError + u"; the running config stays"_s;
+            m_events->record(refused);
+        }
         return;
     }
+    m_lastConfigError.clear();
     if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits
         && loaded->uploadTypes == m_config.uploadTypes)
         return;

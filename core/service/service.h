@@ -125,6 +125,7 @@ private:
                             const QString &by);
     void setStatus(const ServiceStatus &status);
     void onConfigFileChanged();
+    void watchConfigFile();
     void applyConfig();
 
     Options m_options;
@@ -145,6 +146,7 @@ private:
     QString m_startError; // why the service cannot start (data dir in use, job engine)
     QFileSystemWatcher m_watcher;
     QTimer m_reloadDebounce;
+    QString m_lastConfigError; // of the last reload refused, until one succeeds
     QThreadPool m_configWriter; // one thread: config saves (fsync) off the caller's thread
 };
 

@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -46,6 +47,8 @@ class tst_Service : public QObject
 private slots:
     void startServeStopRestart();
     void reloadsAccountsWhenConfigChanges();
+    void inPlaceEditIsPickedUp();
+    void badEditIsRefusedNamingTheLine();
     void failedStartNamesTheAddress();
     void secondServiceOnOneDataDirTouchesNothing();
     void applyLeavesAConfigThatNoLongerParses();
@@ -120,6 +123,74 @@ void tst_Service::reloadsAccountsWhenConfigChanges()
     QVERIFY(cfg->revokeAccount(QStringLiteral("alice")));
     QVERIFY(cfg->save(path));
     QTRY_COMPARE(request(port, get("/api/status", bearer(*token))).status, 401);
+}
+
+namespace {
+
+// Rewrites the file in place (same inode, as an editor that does not rename
+// does), replacing `from` with `to` in its text.
+bool editInPlace(const QString &path, const QByteArray &from, const QByteArray &to)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadWrite))
+        return false;
+    QByteArray text = file.readAll();
+    if (!text.contains(from))
+        return false;
+    text.replace(from, to);
+    return file.seek(0) && file.write(text) == text.size() && file.resize(text.size());
+}
+
+} // namespace
+
+void tst_Service::inPlaceEditIsPickedUp()
+{
+    QTemporaryDir dir;
+    auto service = makeService(dir);
+    const QString path = dir.filePath(QStringLiteral("config.json"));
+    const qint64 before = service->limits().maxActiveJobs;
+    const QByteArray key = "\"max_active_jobs\": ";
+    QVERIFY(editInPlace(path, key + QByteArray::number(before), key + "7"));
+    QTRY_COMPARE(service->limits().maxActiveJobs, 7);
+    // And again after the file was replaced by a rename (its watch renewed).
+    auto cfg = config::Config::load(path);
+    QVERIFY(cfg);
+    cfg->limits.maxActiveJobs = 5;
+    QVERIFY(cfg->save(path));
+    QTRY_COMPARE(service->limits().maxActiveJobs, 5);
+    QVERIFY(editInPlace(path, key + "5", key + "6"));
+    QTRY_COMPARE(service->limits().maxActiveJobs, 6);
+}
+
+void tst_Service::badEditIsRefusedNamingTheLine()
+{
+    QTemporaryDir dir;
+    auto service = makeService(dir);
+    const QString path = dir.filePath(QStringLiteral("config.json"));
+    const qint64 before = service->limits().maxActiveJobs;
+    const QByteArray key = "\"max_active_jobs\": ";
+    QVERIFY(editInPlace(path, key + QByteArray::number(before), key + "\"five\""));
+    const auto rejections = [&] {
+        QStringList out;
+        for (const metrics::Event &e : service->recentEvents()) {
+            if (e.kind == QStringLiteral("config_rejected"))
+                out.append(e.detail);
+        }
+        return out;
+    };
+    QTRY_COMPARE(rejections().size(), 1);
+    const QString detail = rejections().constFirst();
+    QVERIFY2(detail.contains(QRegularExpression(QStringLiteral("config\\.json:\\d+: "))),
+             qPrintable(detail));
+    QVERIFY2(detail.contains(QStringLiteral("max_active_jobs")), qPrintable(detail));
+    QCOMPARE(service->limits().maxActiveJobs, before); // the running config stays
+    // Saved again with the same mistake: not recorded twice.
+    QVERIFY(editInPlace(path, "\"five\"", "\"five\" "));
+    QTest::qWait(600);
+    QCOMPARE(rejections().size(), 1);
+    // Fixed: applied.
+    QVERIFY(editInPlace(path, key + "\"five\" ", key + "4"));
+    QTRY_COMPARE(service->limits().maxActiveJobs, 4);
 }
 
 void tst_Service::failedStartNamesTheAddress()
