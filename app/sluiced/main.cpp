@@ -75,7 +75,8 @@ int main(int argc, char *argv[])
                          case service::ServiceState::Running:
                              if (!announced) {
                                  announced = true;
-                                 out << "listening on http://" << s.listenAddress << Qt::endl;
+                                 out << "listening on " << (s.tls ? "https://" : "http://")
+                                     << s.listenAddress << Qt::endl;
                                  systemd.ready(s.listenAddress);
                              }
                              break;

@@ -6,6 +6,7 @@
 #include "http/requestparser.h"
 #include "http/responseproducer.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <sys/socket.h>
@@ -87,6 +88,13 @@ void Connection::onTimeout()
     }
     switch (m_state) {
     case State::Idle:
+        if (m_tls && !m_tls->isEncrypted()) {
+            // A stalled handshake: nothing to answer it with.
+            m_context.traffic->rejections[u"header_deadline_ms"_s] += 1;
+            recordEvent(u"timeout"_s, u"TLS handshake not done within header_deadline_ms"_s);
+            abort(u"TLS handshake not done within header_deadline_ms"_s);
+            break;
+        }
         close(); // idle keep-alive connection: close quietly
         break;
     case State::ReadingHead:
@@ -147,7 +155,7 @@ void Connection::close()
 // answer (RFC 9112 §9.6).
 void Connection::finishClose()
 {
-    if (m_closed || m_socket->bytesToWrite() > 0)
+    if (m_closed || unsentBytes() > 0)
         return;
     if (!m_linger) {
         m_socket->disconnectFromHost();
