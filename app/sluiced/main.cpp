@@ -109,6 +109,8 @@ int main(int argc, char *argv[])
         out << "stopping (finishing requests in flight)" << Qt::endl;
         service.stop();
     });
-    service.start();
+    // From the event loop: a start that fails at once (a TLS file at fault)
+    // reports Failed from inside start(), and exit() before exec() is lost.
+    QMetaObject::invokeMethod(&service, &service::Service::start, Qt::QueuedConnection);
     return app.exec();
 }

@@ -336,6 +336,8 @@ void Service::onConfigFileChanged()
         qCWarning(lcService).noquote() << "config not reloaded:" << loaded.error().message;
         return;
     }
+    // Read at the next start (a new certificate, `sluiced tls self-signed`).
+    m_config.tls = loaded->tls;
     if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits
         && loaded->uploadTypes == m_config.uploadTypes)
         return;
