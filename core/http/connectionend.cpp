@@ -82,19 +82,20 @@ void Connection::onTimeout()
             return;
         }
     }
+    if (m_state == State::Idle && m_tls && !m_tls->isEncrypted()) {
+        // A stalled handshake: there is nothing to answer it with (a refusal
+        // would wait for the handshake in Qt's buffer).
+        m_context.traffic->rejections[u"header_deadline_ms"_s] += 1;
+        recordEvent(u"timeout"_s, u"TLS handshake not done within header_deadline_ms"_s);
+        abort(u"TLS handshake not done within header_deadline_ms"_s);
+        return;
+    }
     if (m_healthChecksOnly && (m_state == State::Idle || m_state == State::ReadingHead)) {
         fail(m_reserveRefusal);
         return;
     }
     switch (m_state) {
     case State::Idle:
-        if (m_tls && !m_tls->isEncrypted()) {
-            // A stalled handshake: nothing to answer it with.
-            m_context.traffic->rejections[u"header_deadline_ms"_s] += 1;
-            recordEvent(u"timeout"_s, u"TLS handshake not done within header_deadline_ms"_s);
-            abort(u"TLS handshake not done within header_deadline_ms"_s);
-            break;
-        }
         close(); // idle keep-alive connection: close quietly
         break;
     case State::ReadingHead:

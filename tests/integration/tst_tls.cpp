@@ -10,6 +10,8 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSslSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -78,6 +80,7 @@ private slots:
     void connectionsInTheirHandshakeAreAdmittedAndEvicted();
     void fileDownloadDoesNotUseSendfile();
     void slowHttpsReaderKeepsServerBufferBounded();
+    void fullSinkStopsReadingThroughTls();
 
 private:
     QTemporaryDir m_dir;
@@ -311,6 +314,48 @@ void tst_Tls::slowHttpsReaderKeepsServerBufferBounded()
     client.socket().abort();
     QTRY_COMPARE(probe().producerAborts.load(), 1);
     QTRY_COMPARE(server.stats().connections, 0);
+}
+
+// As tst_Backpressure::fullSinkStopsReadingAndResumes, through TLS: the TLS
+// socket's buffers are bounded too, so the client cannot send it all.
+void tst_Tls::fullSinkStopsReadingThroughTls()
+{
+    config::Limits limits;
+    limits.socketReadBufferBytes = 64 * 1024;
+    ServerThread server(addTestRoutes, limits, m_tls);
+    probe().holdSink = true;
+    probe().sinkCapacity = 128 * 1024;
+    const qint64 total = 48 * 1024 * 1024;
+    QByteArray body(total, Qt::Uninitialized);
+    for (qint64 i = 0; i < total; ++i)
+        body[i] = char(i * 7 + 3);
+    TlsClient client(server.port(), m_certificate);
+    QVERIFY2(client.waitForEncrypted(), qPrintable(client.socket().errorString()));
+    client.socket().write("PUT /sink HTTP/1.1\r\nHost: t\r\n" + bearer(adminToken())
+                          + "Content-Length: " + QByteArray::number(total) + "\r\n\r\n");
+    client.socket().write(body);
+
+    QTRY_VERIFY_WITH_TIMEOUT(server.stats().readPauses >= 1, 10'000);
+    for (int i = 0; i < 5; ++i) {
+        QTest::qWait(20);
+        QVERIFY(probe().sinkBytes <= probe().sinkCapacity + 64 * 1024);
+    }
+    const auto unsent = [&] {
+        return client.socket().bytesToWrite() + client.socket().encryptedBytesToWrite();
+    };
+    QVERIFY2(unsent() > total / 2, qPrintable(QString::number(unsent())));
+
+    server.run([] { CountingSink::current->release(); });
+    QByteArray response;
+    QElapsedTimer clock;
+    clock.start();
+    while (!QJsonDocument::fromJson(bodyOf(response)).isObject() && clock.elapsed() < 30'000) {
+        client.socket().waitForReadyRead(100);
+        response += client.socket().readAll();
+    }
+    QVERIFY2(response.startsWith("HTTP/1.1 201"), response.left(300).constData());
+    const QJsonObject o = QJsonDocument::fromJson(bodyOf(response)).object();
+    QCOMPARE(o.value(QLatin1String("bytes")).toInteger(), total);
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
