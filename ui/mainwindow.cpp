@@ -45,7 +45,7 @@ const auto TabKey = u"mainWindow/tab"_s;
 const auto NoValue = u"\u2014"_s; // em dash
 
 // listenAddress is "HOST:PORT"; an IPv6 host may come in brackets.
-QUrl urlForListenAddress(const QString &address)
+QUrl urlForListenAddress(const QString &address, bool tls)
 {
     const qsizetype colon = address.lastIndexOf(u':');
     if (colon <= 0)
@@ -58,7 +58,7 @@ QUrl urlForListenAddress(const QString &address)
     if (!ok || port <= 0 || port > 65535)
         return {};
     QUrl url;
-    url.setScheme(u"http"_s);
+    url.setScheme(tls ? u"https"_s : u"http"_s);
     url.setHost(host);
     url.setPort(port);
     return url.isValid() ? url : QUrl();
@@ -376,7 +376,7 @@ void MainWindow::applyStatus(const ServiceStatus &status)
 
 void MainWindow::updateAddress()
 {
-    m_url = urlForListenAddress(m_status.listenAddress);
+    m_url = urlForListenAddress(m_status.listenAddress, m_status.tls);
     m_copyAddressButton->setEnabled(m_url.isValid());
     if (m_url.isValid()) {
         const QString url = m_url.toString().toHtmlEscaped();

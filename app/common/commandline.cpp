@@ -1,8 +1,17 @@
 #include "commandline.h"
 
+#include "config/selfsigned.h"
+#include "util/durablefile.h"
+
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QStandardPaths>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -24,6 +33,8 @@ std::optional<int> handleCommandLine(const Expected<CommandLine> &cmd, const cha
         return 0;
     case CommandLine::Command::Run:
         return std::nullopt;
+    case CommandLine::Command::TlsSelfSigned:
+        return runTlsCommand(*cmd, out, err);
     default:
         return runTokenCommand(*cmd, out, err);
     }
@@ -45,8 +56,9 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     const QCommandLineOption version({u"v"_s, u"version"_s}, u"Show the version."_s);
     const QCommandLineOption listen(
         u"listen"_s,
-        u"Address to listen on (port 0 picks a free port). Default: from the config, 127.0.0.1:8080."_s,
-        u"HOST:PORT"_s);
+        u"Address to listen on (port 0 picks a free port); https://HOST:PORT for TLS with the "
+        "config's certificate. Default: from the config, 127.0.0.1:8080."_s,
+        u"[https://]HOST:PORT"_s);
     const QCommandLineOption dataDir(
         u"data-dir"_s, u"Data directory. Default: %1"_s.arg(defaultDataDir()), u"DIR"_s);
     const QCommandLineOption config(u"config"_s, u"Config file. Default: DIR/config.json"_s,
@@ -55,11 +67,16 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     const QCommandLineOption metricsOnly(
         u"metrics-only"_s,
         u"With 'token add': a scrape account, whose tokens read GET /metrics and nothing else."_s);
-    parser.addOptions({help, version, listen, dataDir, config, admin, metricsOnly});
+    const QCommandLineOption host(u"host"_s,
+                                  u"With 'tls self-signed': a name or IP address for the "
+                                  "certificate (repeatable). Default: localhost, 127.0.0.1, ::1."_s,
+                                  u"NAME"_s);
+    parser.addOptions({help, version, listen, dataDir, config, admin, metricsOnly, host});
     parser.addPositionalArgument(
         u"command"_s,
-        u"Optional: token add NAME [--admin | --metrics-only] | token list | token revoke NAME"_s,
-        u"[token ...]"_s);
+        u"Optional: token add NAME [--admin | --metrics-only] | token list | token revoke NAME | "
+        "tls self-signed [--host NAME]..."_s,
+        u"[token ... | tls ...]"_s);
     if (!parser.parse(arguments))
         return Error {parser.errorText()};
 
@@ -79,17 +96,29 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     if (parser.isSet(listen)) {
         cmd.listen = service::ListenAddress::parse(parser.value(listen));
         if (!cmd.listen)
-            return Error {u"--listen: '%1' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:0)"_s.arg(
-                parser.value(listen))};
+            return Error {u"--listen: '%1' is not [https://]HOST:PORT (e.g. 127.0.0.1:8080, "
+                          "[::1]:0, https://127.0.0.1:8443)"_s.arg(parser.value(listen))};
     }
     cmd.admin = parser.isSet(admin);
     cmd.metricsOnly = parser.isSet(metricsOnly);
+    cmd.hosts = parser.values(host);
 
     const QStringList words = parser.positionalArguments();
-    if (words.isEmpty())
+    if (words.isEmpty()) {
+        if (!cmd.hosts.isEmpty())
+            return Error {u"--host goes with 'tls self-signed'"_s};
         return cmd;
+    }
+    if (words.first() == u"tls"_s) {
+        if (words.size() != 2 || words.at(1) != u"self-signed"_s)
+            return Error {u"usage: tls self-signed [--host NAME]..."_s};
+        cmd.command = CommandLine::Command::TlsSelfSigned;
+        return cmd;
+    }
+    if (!cmd.hosts.isEmpty())
+        return Error {u"--host goes with 'tls self-signed'"_s};
     if (words.first() != u"token"_s)
-        return Error {u"unknown command '%1' (expected: token)"_s.arg(words.first())};
+        return Error {u"unknown command '%1' (expected: token, tls)"_s.arg(words.first())};
     const QString sub = words.value(1);
     if (sub == u"add"_s && words.size() == 3) {
         cmd.command = CommandLine::Command::TokenAdd;
@@ -198,6 +227,77 @@ int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
     default:
         return 2;
     }
+}
+
+int runTlsCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
+{
+    auto loaded = config::loadOrCreate(cmd.configPath);
+    if (!loaded) {
+        err << "sluiced: " << loaded.error().message << Qt::endl;
+        return 2;
+    }
+    if (loaded->firstRunToken) { // on stderr: stdout ends with the fingerprint
+        err << "created " << cmd.configPath << " with admin account '"
+            << config::Config::DefaultAccount << "'; its bearer token (shown once):" << Qt::endl
+            << "token " << *loaded->firstRunToken << Qt::endl;
+    }
+    constexpr int validityDays = 825;
+    const auto made = config::makeSelfSignedCertificate(cmd.hosts, validityDays);
+    if (!made) {
+        err << "sluiced: " << made.error().message << Qt::endl;
+        return 2;
+    }
+    const QString directory = cmd.dataDir + u"/tls"_s;
+    const QString keyPath = directory + u"/key.pem"_s;
+    const QString certificatePath = directory + u"/certificate.pem"_s;
+    // Files and directory go to the data directory's owner when root runs
+    // this, as the token commands' files do: the service must read them.
+    const auto written = [&]() -> Expected<void> {
+        if (auto created = createPrivateDirectories(directory); !created)
+            return created;
+        const int fd
+            = ::open(QFile::encodeName(directory).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return Error {
+                u"cannot open %1: %2"_s.arg(directory, QString::fromLocal8Bit(strerror(errno)))};
+        auto given = giveToDirectoryOwner(fd, directory);
+        ::close(fd);
+        if (!given)
+            return given;
+        if (auto key = writeFileDurably(keyPath, made->privateKeyPem); !key) // mode 0600
+            return key;
+        if (auto certificate = writeFileDurably(certificatePath, made->certificatePem);
+            !certificate)
+            return certificate;
+        // Public: readable by anyone, as a client may need to be given it.
+        if (!QFile::setPermissions(certificatePath,
+                                   QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup
+                                       | QFile::ReadOther))
+            return Error {u"cannot make %1 readable"_s.arg(certificatePath)};
+        return {};
+    }();
+    if (!written) {
+        err << "sluiced: " << written.error().message << Qt::endl;
+        return 1;
+    }
+    const auto saved
+        = config::updateConfigFile(cmd.configPath, [&](config::Config &current) -> Expected<void> {
+              current.tls = config::TlsFiles {certificatePath, keyPath};
+              return {};
+          });
+    if (!saved) {
+        err << "sluiced: " << saved.error().message << Qt::endl;
+        return 1;
+    }
+    out << "wrote " << keyPath << " (mode 0600) and " << certificatePath << " (valid "
+        << validityDays << " days, for "
+        << (cmd.hosts.isEmpty() ? u"localhost, 127.0.0.1, ::1"_s : cmd.hosts.join(u", "_s))
+        << "), set in " << cmd.configPath << Qt::endl;
+    out << "listen on https://HOST:PORT (\"listen\" in the config or --listen) to use them; "
+           "the certificate's SHA-256 fingerprint:"
+        << Qt::endl;
+    out << config::certificateFingerprint(made->certificatePem) << Qt::endl;
+    return 0;
 }
 
 Expected<std::pair<service::Service::Options, config::LoadedConfig>>

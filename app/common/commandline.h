@@ -10,7 +10,7 @@ namespace sluice::app {
 
 struct CommandLine
 {
-    enum class Command { Run, TokenAdd, TokenList, TokenRevoke, Help, Version };
+    enum class Command { Run, TokenAdd, TokenList, TokenRevoke, TlsSelfSigned, Help, Version };
     Command command = Command::Run;
     QString dataDir;
     QString configPath;
@@ -18,11 +18,13 @@ struct CommandLine
     QString account; // token add/revoke
     bool admin = false; // token add --admin
     bool metricsOnly = false; // token add --metrics-only
+    QStringList hosts; // tls self-signed --host
     QString helpText;
 };
 
-// Both binaries take --listen HOST:PORT, --data-dir DIR and --config FILE;
-// `token add NAME [--admin | --metrics-only] | list | revoke NAME` administers accounts.
+// Both binaries take --listen [https://]HOST:PORT, --data-dir DIR and --config FILE;
+// `token add NAME [--admin | --metrics-only] | list | revoke NAME` administers accounts,
+// `tls self-signed [--host NAME]...` makes the service a certificate.
 Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description);
 
 // Everything but running the service: parse errors, help, version and the
@@ -36,6 +38,11 @@ QString defaultDataDir();
 
 // Runs a token sub-command against the config file. Returns the exit code.
 int runTokenCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err);
+
+// Writes a fresh key and self-signed certificate under DATA_DIR/tls/, sets
+// them in the config and prints the certificate's SHA-256 fingerprint as the
+// last line of `out`. Returns the exit code.
+int runTlsCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err);
 
 // Loads (or on first run creates) the config and builds the service options.
 Expected<std::pair<service::Service::Options, config::LoadedConfig>>

@@ -75,7 +75,8 @@ int main(int argc, char *argv[])
                          case service::ServiceState::Running:
                              if (!announced) {
                                  announced = true;
-                                 out << "listening on http://" << s.listenAddress << Qt::endl;
+                                 out << "listening on " << (s.tls ? "https://" : "http://")
+                                     << s.listenAddress << Qt::endl;
                                  systemd.ready(s.listenAddress);
                              }
                              break;
@@ -108,6 +109,8 @@ int main(int argc, char *argv[])
         out << "stopping (finishing requests in flight)" << Qt::endl;
         service.stop();
     });
-    service.start();
+    // From the event loop: a start that fails at once (a TLS file at fault)
+    // reports Failed from inside start(), and exit() before exec() is lost.
+    QMetaObject::invokeMethod(&service, &service::Service::start, Qt::QueuedConnection);
     return app.exec();
 }

@@ -3,6 +3,7 @@
 #include "util/lockfile.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
@@ -73,6 +74,11 @@ const Dataset *Config::dataset(QStringView name) const
             return &dataset;
     }
     return nullptr;
+}
+
+QString Config::resolvePath(const QString &configPath, const QString &path)
+{
+    return QDir::cleanPath(QFileInfo(configPath).absoluteDir().absoluteFilePath(path));
 }
 
 const Account *Config::account(QStringView name) const

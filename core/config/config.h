@@ -38,6 +38,15 @@ struct Account
     bool operator==(const Account &) const = default;
 };
 
+// The server's certificate chain and private key, PEM files. A relative path
+// is relative to the config file's directory (Config::resolvePath).
+struct TlsFiles
+{
+    QString certificate;
+    QString privateKey;
+    bool operator==(const TlsFiles &) const = default;
+};
+
 struct Config
 {
     // 2: accounts carry an "id". A version 1 file (no ids) still loads: its
@@ -47,7 +56,9 @@ struct Config
     static constexpr auto DefaultListen = "127.0.0.1:8080";
     static constexpr auto DefaultAccount = "operator";
 
-    QString listen = QString::fromLatin1(DefaultListen); // HOST:PORT
+    // HOST:PORT or http://HOST:PORT (plain), https://HOST:PORT (needs `tls`)
+    QString listen = QString::fromLatin1(DefaultListen);
+    std::optional<TlsFiles> tls;
     // Media types an upload may have (declared and sniffed); a type is allowed
     // when it or one of its parents in the shared MIME database is listed
     // (HTML, XHTML and SVG only when listed by name: upload::ContentPolicy).
@@ -72,6 +83,10 @@ struct Config
 
     // Durable write: temp file, fdatasync, rename, fsync of the directory.
     Expected<void> save(const QString &path) const;
+
+    // A path of the file (the tls files) made absolute against the directory
+    // of the config file at configPath.
+    static QString resolvePath(const QString &configPath, const QString &path);
 
     const Account *account(QStringView name) const;
     const Account *accountById(QStringView id) const;

@@ -44,10 +44,14 @@ bool isHostName(QStringView host)
     return true;
 }
 
-// HOST:PORT where HOST is an IPv4 address, a host name or a bracketed IPv6
+// [http://|https://]HOST:PORT where HOST is an IPv4 address, a host name or a bracketed IPv6
 // address, and PORT is 0 (any free port) to 65535.
 bool isValidListen(QStringView listen)
 {
+    if (listen.startsWith(u"https://"))
+        listen = listen.sliced(8);
+    else if (listen.startsWith(u"http://"))
+        listen = listen.sliced(7);
     const qsizetype colon = listen.lastIndexOf(u':');
     if (colon <= 0)
         return false;
@@ -129,6 +133,7 @@ private:
 
     void readAccounts(const QJsonValue &value, QList<Account> &accounts);
     void readUploadTypes(const QJsonValue &value, QStringList &types);
+    std::optional<TlsFiles> readTls(const QJsonValue &value);
     std::optional<Account> readAccount(const QJsonValue &value, const QString &path);
     std::optional<TokenRecord> readToken(const QJsonValue &value, const QString &path);
 
@@ -141,9 +146,9 @@ private:
 Config ConfigReader::read(const QJsonObject &root)
 {
     Config config;
-    rejectUnknownKeys(
-        root, {},
-        {"version"_L1, "listen"_L1, "upload_types"_L1, "limits"_L1, "accounts"_L1, "datasets"_L1});
+    rejectUnknownKeys(root, {},
+                      {"version"_L1, "listen"_L1, "upload_types"_L1, "limits"_L1, "accounts"_L1,
+                       "datasets"_L1, "tls"_L1});
 
     const QJsonValue version = root.value("version"_L1);
     if (version.isUndefined()) {
@@ -163,9 +168,17 @@ Config ConfigReader::read(const QJsonObject &root)
             config.listen = listen.toString();
         } else {
             fail(u"listen"_s,
-                 u"must be HOST:PORT with a port from 0 to 65535, like \"127.0.0.1:8080\" (got "_s
+                 u"must be HOST:PORT, http://HOST:PORT or https://HOST:PORT with a port from 0 "
+                 "to 65535, like \"127.0.0.1:8080\" (got "_s
                      % detail::describeJsonValue(listen) % u')');
         }
+    }
+    if (const QJsonValue tls = root.value("tls"_L1); !tls.isUndefined())
+        config.tls = readTls(tls);
+    if (config.listen.startsWith(u"https://"_s) && !config.tls && !root.contains("tls"_L1)) {
+        fail(u"listen"_s,
+             u"https needs a \"tls\" section: {\"certificate\": \"PATH\", \"private_key\": "
+             "\"PATH\"} (`sluiced tls self-signed` writes one)"_s);
     }
 
     if (const QJsonValue types = root.value("upload_types"_L1); !types.isUndefined())
@@ -190,6 +203,36 @@ Config ConfigReader::read(const QJsonObject &root)
             fail(problem.path, problem.reason);
     }
     return config;
+}
+
+std::optional<TlsFiles> ConfigReader::readTls(const QJsonValue &value)
+{
+    if (!value.isObject()) {
+        fail(u"tls"_s,
+             u"must be an object like {\"certificate\": \"PATH\", \"private_key\": \"PATH\"} "
+             "(got "_s
+                 % detail::describeJsonValue(value) % u')');
+        return std::nullopt;
+    }
+    const QJsonObject object = value.toObject();
+    rejectUnknownKeys(object, u"tls"_s, {"certificate"_L1, "private_key"_L1});
+    TlsFiles files;
+    bool ok = true;
+    for (auto [key, member] : {std::pair {"certificate"_L1, &TlsFiles::certificate},
+                               std::pair {"private_key"_L1, &TlsFiles::privateKey}}) {
+        const QJsonValue path = object.value(key);
+        if (path.isString() && !path.toString().isEmpty()) {
+            files.*member = path.toString();
+        } else {
+            ok = false;
+            fail(childPath(u"tls"_s, QString(key)),
+                 (path.isUndefined()
+                      ? u"missing"_s
+                      : u"must be a file path (got "_s % detail::describeJsonValue(path) % u')')
+                     % u"; a PEM file, relative to the config file's directory or absolute"_s);
+        }
+    }
+    return ok ? std::optional(files) : std::nullopt;
 }
 
 void ConfigReader::readUploadTypes(const QJsonValue &value, QStringList &types)
@@ -420,6 +463,12 @@ QByteArray Config::toJson() const
         out.line(2, {detail::jsonQuoted(uploadTypes[i]), separator(i, uploadTypes.size())});
     if (!uploadTypes.isEmpty())
         out.line(1, {"],"});
+    if (tls) {
+        out.line(1, {"\"tls\": {"});
+        out.line(2, {"\"certificate\": ", detail::jsonQuoted(tls->certificate), ","});
+        out.line(2, {"\"private_key\": ", detail::jsonQuoted(tls->privateKey)});
+        out.line(1, {"},"});
+    }
 
     out.line(1, {"\"limits\": {"});
     const QList<LimitField> &fields = limitFields();

@@ -12,6 +12,7 @@
 #include <QDateTime>
 #include <QScopedValueRollback>
 #include <QSocketNotifier>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #ifdef Q_OS_LINUX
@@ -39,6 +40,7 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
     , m_id(context.nextConnectionId++)
     , m_peer(socket->peerAddress())
     , m_peerPort(socket->peerPort())
+    , m_tls(qobject_cast<QSslSocket *>(socket))
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(m_context.limits.socketReadBufferBytes);
@@ -66,7 +68,17 @@ Connection::Connection(QTcpSocket *socket, ServerContext &context, QObject *pare
         onDisconnected();
     });
     m_quietSinceMs = m_context.clock.elapsed();
-    armTimer(m_context.limits.keepAliveIdleTimeoutMs);
+    if (m_tls) {
+        // Encrypted bytes leave Qt's buffer of the TCP socket under the TLS
+        // one: that, not the plaintext taken in by TLS, is the client reading.
+        connect(m_tls, &QSslSocket::encryptedBytesWritten, this,
+                &Connection::onEncryptedBytesWritten);
+        // The handshake counts against the first request's header deadline.
+        m_firstHeadDueMs = m_quietSinceMs + m_context.limits.headerDeadlineMs;
+        armTimer(m_context.limits.headerDeadlineMs);
+    } else {
+        armTimer(m_context.limits.keepAliveIdleTimeoutMs);
+    }
     if (m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
 }
@@ -96,7 +108,7 @@ std::optional<qint64> Connection::quietSinceMs() const
 {
     if (m_closed || (m_state != State::Idle && m_state != State::ReadingHead))
         return std::nullopt;
-    if (m_state == State::Idle && (!m_input.isEmpty() || m_socket->bytesToWrite() > 0))
+    if (m_state == State::Idle && (!m_input.isEmpty() || unsentBytes() > 0))
         return std::nullopt; // a request is about to start, or an answer still leaves
     return m_quietSinceMs;
 }
@@ -151,18 +163,41 @@ void Connection::onBytesWritten(qint64 bytes)
 {
     const QScopedValueRollback inSignal(m_inBytesWritten, true);
     m_context.traffic->bytesOut += quint64(bytes);
-    m_bytesToKernel += bytes;
     if (m_inFlight)
         m_progress.bytesOut += bytes;
+    // TLS: these bytes are encrypted, not sent. QSslSocket reports them
+    // before it moves the records to the TCP socket's buffer, so that here
+    // they are in neither buffer and writing more now would hold twice the
+    // high-water mark: the records leaving (onEncryptedBytesWritten) drive it.
+    if (m_tls)
+        return;
+    m_bytesToKernel += bytes;
+    onDrained();
+}
+
+void Connection::onEncryptedBytesWritten(qint64 bytes)
+{
+    const QScopedValueRollback inSignal(m_inBytesWritten, true);
+    m_bytesToKernel += bytes; // TLS records, as the kernel's send queue counts them
+    onDrained();
+}
+
+void Connection::onDrained()
+{
     syncSendBudget();
     if (m_state == State::Writing) {
-        if (m_socket->bytesToWrite() > 0)
+        if (unsentBytes() > 0)
             noteProgress(); // the client reads
         pumpOutput();
     } else if (m_state == State::Closing) {
         noteProgress();
         finishClose();
     }
+}
+
+qint64 Connection::unsentBytes() const
+{
+    return m_socket->bytesToWrite() + (m_tls ? m_tls->encryptedBytesToWrite() : 0);
 }
 
 qsizetype Connection::inputCap() const
@@ -233,9 +268,14 @@ bool Connection::step()
         m_parser = std::make_unique<RequestParser>(ParserLimits {
             m_context.limits.maxRequestLineBytes, m_context.limits.maxHeaderBytes,
             m_context.limits.maxHeaderFields, m_context.limits.maxChunkExtensionBytes});
-        // Absolute: not re-armed per byte.
+        // Absolute: not re-armed per byte. The first on a TLS connection
+        // has what its handshake left of the deadline.
         armTimer(m_healthChecksOnly ? std::min(kReserveHeadMs, m_context.limits.headerDeadlineMs)
-                                    : m_context.limits.headerDeadlineMs);
+                     : m_firstHeadDueMs >= 0
+                     ? std::clamp<qint64>(m_firstHeadDueMs - m_context.clock.elapsed(), 0,
+                                          m_context.limits.headerDeadlineMs)
+                     : m_context.limits.headerDeadlineMs);
+        m_firstHeadDueMs = -1;
         return true;
     case State::ReadingHead: {
         if (m_input.isEmpty())

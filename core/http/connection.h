@@ -16,6 +16,7 @@
 #include <memory>
 
 class QSocketNotifier;
+class QSslSocket;
 class QTcpSocket;
 
 namespace sluice::metrics {
@@ -116,6 +117,12 @@ private:
 
     void onReadyRead();
     void onBytesWritten(qint64 bytes);
+    void onEncryptedBytesWritten(qint64 bytes);
+    void onDrained(); // bytes of ours left user space
+    // Response bytes still in user space: Qt's buffer, and on TLS the records
+    // encrypted but not yet taken by the kernel (QSslSocket::bytesToWrite()
+    // counts only the plaintext not yet encrypted).
+    qint64 unsentBytes() const;
     void pump();
     bool step();
     void readSocket();
@@ -165,6 +172,8 @@ private:
     const quint64 m_id;
     QHostAddress m_peer;
     quint16 m_peerPort = 0;
+    QSslSocket *const m_tls; // m_socket, when the connection is TLS
+    qint64 m_firstHeadDueMs = -1; // TLS: accepted + header_deadline_ms, until the first head
     State m_state = State::Idle;
     QByteArray m_input;
     std::unique_ptr<RequestParser> m_parser;

@@ -6,6 +6,7 @@
 #include "http/requestparser.h"
 #include "http/responseproducer.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <sys/socket.h>
@@ -81,6 +82,14 @@ void Connection::onTimeout()
             return;
         }
     }
+    if (m_state == State::Idle && m_tls && !m_tls->isEncrypted()) {
+        // A stalled handshake: there is nothing to answer it with (a refusal
+        // would wait for the handshake in Qt's buffer).
+        m_context.traffic->rejections[u"header_deadline_ms"_s] += 1;
+        recordEvent(u"timeout"_s, u"TLS handshake not done within header_deadline_ms"_s);
+        abort(u"TLS handshake not done within header_deadline_ms"_s);
+        return;
+    }
     if (m_healthChecksOnly && (m_state == State::Idle || m_state == State::ReadingHead)) {
         fail(m_reserveRefusal);
         return;
@@ -147,7 +156,7 @@ void Connection::close()
 // answer (RFC 9112 §9.6).
 void Connection::finishClose()
 {
-    if (m_closed || m_socket->bytesToWrite() > 0)
+    if (m_closed || unsentBytes() > 0)
         return;
     if (!m_linger) {
         m_socket->disconnectFromHost();

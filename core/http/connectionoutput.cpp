@@ -89,7 +89,7 @@ void Connection::pumpOutput()
     if (sendDirect())
         return;
     const qint64 window = sendWindow();
-    while (m_socket->bytesToWrite() < window) {
+    while (unsentBytes() < window) {
         const std::shared_ptr<ResponseProducer> producer = m_producer; // alive through read()
         if (!producer || m_bytesLeft == 0) {
             if (producer && m_chunkedOut)
@@ -112,13 +112,13 @@ void Connection::pumpOutput()
         // short, this connection waits in line (resumed by the budget), and
         // joins it only once its client has taken what it holds, so that
         // what the budget holds goes to the clients that read.
-        if (!m_budgetWaiting && m_context.sendBudget.waiting() > 0 && m_socket->bytesToWrite() > 0)
+        if (!m_budgetWaiting && m_context.sendBudget.waiting() > 0 && unsentBytes() > 0)
             break;
         if (!m_context.sendBudget.mayPull(m_id, PieceBytes, [this] {
                 QMetaObject::invokeMethod(this, &Connection::pumpOutput, Qt::QueuedConnection);
             })) {
             m_budgetWaiting = true;
-            if (m_socket->bytesToWrite() == 0) { // held back by the server, not the client
+            if (unsentBytes() == 0) { // held back by the server, not the client
                 armTimer(m_context.limits.responseDeadlineMs);
                 m_paceWaiting = true;
             }
@@ -134,7 +134,7 @@ void Connection::pumpOutput()
             if (producer->atEnd())
                 continue;
             // Waiting for the producer (it emits readyRead): bounded all the same.
-            if (m_socket->bytesToWrite() == 0) {
+            if (unsentBytes() == 0) {
                 armTimer(m_context.limits.responseDeadlineMs);
                 m_paceWaiting = true;
             }
@@ -154,7 +154,7 @@ void Connection::pumpOutput()
                 m_bytesLeft -= std::min<qint64>(piece.size(), m_bytesLeft);
         }
         syncSendBudget();
-        m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
+        m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, unsentBytes());
         if (m_paceWaiting) { // the client's turn again, from now on
             m_paceWaiting = false;
             startPace();
@@ -177,9 +177,10 @@ bool Connection::sendDirect()
 {
 #ifdef Q_OS_LINUX
     if (!m_context.sendDirectEnabled || m_sendDirectOff || !m_producer || m_chunkedOut
-        || m_bytesLeft <= 0 || !m_producer->canSendDirect() || m_socket->socketDescriptor() < 0)
+        || m_bytesLeft <= 0 || !m_producer->canSendDirect() || m_socket->socketDescriptor() < 0
+        || m_tls)
         return false;
-    if (m_socket->bytesToWrite() > 0)
+    if (unsentBytes() > 0)
         return true; // the head first: bytesWritten calls again once it is out
     const int socket = int(m_socket->socketDescriptor());
     // At most this much per pass, so that one fast client on loopback does
@@ -246,7 +247,7 @@ void Connection::onSendDirectWritable()
 
 bool Connection::waitingOnClient() const
 {
-    return m_socket->bytesToWrite() > 0 || (m_sendNotifier && m_sendNotifier->isEnabled());
+    return unsentBytes() > 0 || (m_sendNotifier && m_sendNotifier->isEnabled());
 }
 
 void Connection::countSent(qint64 bytes)
@@ -274,7 +275,7 @@ qint64 Connection::sendWindow() const
 
 void Connection::syncSendBudget()
 {
-    const qint64 holds = m_closed ? 0 : m_socket->bytesToWrite();
+    const qint64 holds = m_closed ? 0 : unsentBytes();
     const qint64 delta = holds - m_budgetHeld;
     m_budgetHeld = holds;
     m_context.sendBudget.adjust(delta);
@@ -285,7 +286,7 @@ void Connection::finishResponse()
     // Its turn may have ended with nothing sent (a producer that turned out
     // to be at its end): the next in line goes now, not on someone's next write.
     syncSendBudget();
-    m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, m_socket->bytesToWrite());
+    m_context.peakBytesToWrite = std::max(m_context.peakBytesToWrite, unsentBytes());
     teardownRequest({});
     if (m_closeAfterResponse || m_context.shuttingDown) {
         close();

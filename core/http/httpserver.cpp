@@ -29,7 +29,7 @@ QString refusal(const QString &limit, const QHostAddress &peer)
 HttpServer::HttpServer(Router router, QObject *parent)
     : QObject(parent)
     , m_router(std::move(router))
-    , m_server(new QTcpServer(this))
+    , m_server(new TlsTcpServer(this))
 {
     m_context.router = &m_router;
     m_context.admission = &m_admission;

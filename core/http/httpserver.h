@@ -4,13 +4,13 @@
 #include "http/connectionadmission.h"
 #include "http/descriptorbudget.h"
 #include "http/router.h"
+#include "http/tlsserver.h"
 
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
 #include <QTimer>
 
-class QTcpServer;
 class QTcpSocket;
 
 namespace sluice::http {
@@ -41,6 +41,13 @@ public:
     ~HttpServer() override;
     Q_DISABLE_COPY_MOVE(HttpServer)
 
+    // With TLS set (before listen), every connection is HTTPS: its handshake
+    // runs under header_deadline_ms and counts among the connections.
+    void setTlsConfiguration(std::optional<QSslConfiguration> configuration)
+    {
+        m_server->setTlsConfiguration(std::move(configuration));
+    }
+    bool isTls() const { return m_server->isTls(); }
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     bool isListening() const;
     QHostAddress serverAddress() const;
@@ -84,7 +91,7 @@ private:
 
     Router m_router;
     ServerContext m_context;
-    QTcpServer *m_server;
+    TlsTcpServer *m_server;
     QList<Connection *> m_connections;
     ConnectionAdmission m_admission;
     quint64 m_rejected = 0;

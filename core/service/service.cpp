@@ -32,8 +32,21 @@ QString ListenAddress::toString() const
     return h + u':' + QString::number(port);
 }
 
-std::optional<ListenAddress> ListenAddress::parse(const QString &text)
+QString ListenAddress::url() const
 {
+    return (tls ? u"https://"_s : u"http://"_s) + toString();
+}
+
+std::optional<ListenAddress> ListenAddress::parse(const QString &url)
+{
+    bool tls = false;
+    QString text = url;
+    if (text.startsWith(u"https://"_s)) {
+        tls = true;
+        text = text.mid(8);
+    } else if (text.startsWith(u"http://"_s)) {
+        text = text.mid(7);
+    }
     const qsizetype colon = text.lastIndexOf(u':');
     if (colon <= 0)
         return std::nullopt;
@@ -46,6 +59,7 @@ std::optional<ListenAddress> ListenAddress::parse(const QString &text)
         host = host.mid(1, host.size() - 2);
     ListenAddress a;
     a.port = quint16(port);
+    a.tls = tls;
     if (host == u"localhost"_s)
         a.host = QHostAddress(QHostAddress::LocalHost);
     else if (!a.host.setAddress(host))
@@ -291,6 +305,32 @@ void Service::start()
         setStatus(failed);
         return;
     }
+    // Read at each start, so that a new certificate needs a restart and
+    // no more; a file at fault fails the start and is named.
+    std::optional<QSslConfiguration> tls;
+    if (address->tls) {
+        QString error;
+        if (!m_config.tls) {
+            error = u"listen %1 needs a \"tls\" section with the certificate and the private key "
+                    "in %2 (`sluiced tls self-signed` writes one)"_s.arg(address->url(),
+                                                                         m_options.configPath);
+        } else {
+            auto loaded = http::loadTlsConfiguration(
+                config::Config::resolvePath(m_options.configPath, m_config.tls->certificate),
+                config::Config::resolvePath(m_options.configPath, m_config.tls->privateKey));
+            if (loaded)
+                tls = *loaded;
+            else
+                error = loaded.error().message;
+        }
+        if (!error.isEmpty()) {
+            ServiceStatus failed;
+            failed.state = ServiceState::Failed;
+            failed.error = error;
+            setStatus(failed);
+            return;
+        }
+    }
     ServiceStatus s;
     s.state = ServiceState::Starting;
     s.requestsTotal = m_status.requestsTotal; // the service's, across restarts
@@ -298,7 +338,8 @@ void Service::start()
     auto authenticator = std::make_shared<const config::Authenticator>(m_config.accounts);
     QMetaObject::invokeMethod(m_runtime,
                               [runtime = m_runtime, a = *address, l = m_config.limits,
-                               authenticator] { runtime->start(a, l, authenticator); });
+                               authenticator,
+                               tls = std::move(tls)] { runtime->start(a, l, authenticator, tls); });
 }
 
 void Service::stop()
@@ -329,6 +370,8 @@ void Service::onConfigFileChanged()
         return;
     }
     m_lastConfigError.clear();
+    // Read at the next start (a new certificate, `sluiced tls self-signed`).
+    m_config.tls = loaded->tls;
     if (loaded->accounts == m_config.accounts && loaded->limits == m_config.limits
         && loaded->uploadTypes == m_config.uploadTypes)
         return;

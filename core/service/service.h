@@ -40,8 +40,11 @@ struct ListenAddress
 {
     QHostAddress host;
     quint16 port = 0;
+    bool tls = false; // https: the config's tls section gives the certificate and key
     QString toString() const; // "HOST:PORT", IPv6 in brackets
-    // Accepts "HOST:PORT", "[V6]:PORT" and "localhost:PORT"; port 0 picks a free one.
+    QString url() const; // "http://HOST:PORT" or "https://HOST:PORT"
+    // Accepts "HOST:PORT", "[V6]:PORT" and "localhost:PORT", each optionally
+    // after "http://" (the same, plain) or "https://" (TLS); port 0 picks a free one.
     static std::optional<ListenAddress> parse(const QString &text);
 };
 

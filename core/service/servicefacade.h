@@ -22,6 +22,7 @@ struct ServiceStatus
 {
     ServiceState state = ServiceState::Stopped;
     QString listenAddress; // "HOST:PORT" actually bound, empty when stopped
+    bool tls = false; // the address speaks https
     QString error; // why the last start failed, if it did
     int connections = 0;
     int requestsInFlight = 0;

@@ -76,7 +76,8 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
 }
 
 void ServiceRuntime::start(const ListenAddress &address, const config::Limits &limits,
-                           std::shared_ptr<const config::Authenticator> authenticator)
+                           std::shared_ptr<const config::Authenticator> authenticator,
+                           const std::optional<QSslConfiguration> &tls)
 {
     m_limits = limits;
     http::Router router;
@@ -142,6 +143,7 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
 
     m_server = new http::HttpServer(std::move(router));
     m_server->setLimits(limits);
+    m_server->setTlsConfiguration(tls);
     if (authenticator)
         m_uploadGate.setAccounts(authenticator->dataAccounts());
     m_server->setAuthenticator(std::move(authenticator));
@@ -162,9 +164,10 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
     m_bound = ListenAddress {m_server->serverAddress(), m_server->serverPort()}.toString();
     m_statsTimer.start();
     m_transfersTimer.start();
-    report([bound = m_bound](ServiceStatus &s) {
+    report([bound = m_bound, tls = address.tls](ServiceStatus &s) {
         s.state = ServiceState::Running;
         s.listenAddress = bound;
+        s.tls = tls;
         s.error.clear();
         s.startedAt = QDateTime::currentDateTimeUtc();
     });

@@ -37,7 +37,8 @@ public:
     // On the HTTP thread, once, after the move there.
     void init(const config::Limits &limits, const QStringList &uploadTypes);
     void start(const ListenAddress &address, const config::Limits &limits,
-               std::shared_ptr<const config::Authenticator> authenticator);
+               std::shared_ptr<const config::Authenticator> authenticator,
+               const std::optional<QSslConfiguration> &tls = std::nullopt);
     void stop();
     void abortAll(); // at destruction: no grace left; abort with cleanup
     void applyLimits(const config::Limits &limits);

@@ -3,13 +3,18 @@
 #include "daemon.h"
 #include "testsupport.h"
 
+#include "config/config.h"
+
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSslCertificate>
+#include <QSslSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace sluice::test;
 using namespace Qt::StringLiterals;
@@ -23,6 +28,8 @@ private slots:
     void hostileInputGetsPreciseStatus();
     void tokenCommands();
     void metricsOnlyTokens();
+    void tlsSelfSignedServesHttps();
+    void httpsListenWithoutCertificateFails();
     void concurrentTokenAddsAllLand();
     void chattyDaemonNeverBlocksOnItsOutput();
     void malformedConfigIsRefused();
@@ -152,6 +159,109 @@ void tst_Sluiced::tokenCommands()
 
 // A scrape account for Prometheus (issue 18, docs/decisions/0017): its token
 // reads /metrics and nothing else, and it cannot become an admin by accident.
+namespace {
+
+int modeOf(const QString &path)
+{
+    struct stat info
+    {
+    };
+    return ::stat(QFile::encodeName(path).constData(), &info) == 0 ? int(info.st_mode & 07777) : -1;
+}
+
+} // namespace
+
+void tst_Sluiced::tlsSelfSignedServesHttps()
+{
+    QTemporaryDir dir;
+    const Run made = runSluiced({u"--data-dir"_s, dir.path(), u"tls"_s, u"self-signed"_s,
+                                 u"--host"_s, u"localhost"_s, u"--host"_s, u"127.0.0.1"_s});
+    QCOMPARE(made.exitCode, 0);
+    const QString fingerprint = made.out.trimmed().section(u'\n', -1);
+
+    const QString keyPath = dir.filePath(u"tls/key.pem"_s);
+    const QString certificatePath = dir.filePath(u"tls/certificate.pem"_s);
+    QCOMPARE(modeOf(keyPath), 0600);
+    QCOMPARE(modeOf(certificatePath), 0644);
+    QCOMPARE(modeOf(dir.filePath(u"tls"_s)), 0700);
+    QFile file(certificatePath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QSslCertificate certificate(file.readAll(), QSsl::Pem);
+    QVERIFY(!certificate.isNull());
+    QCOMPARE(
+        fingerprint,
+        QString::fromLatin1(certificate.digest(QCryptographicHash::Sha256).toHex(':').toUpper()));
+    const auto names = certificate.subjectAlternativeNames();
+    QVERIFY(names.values(QSsl::DnsEntry).contains(u"localhost"_s));
+    QVERIFY(names.values(QSsl::IpAddressEntry).contains(u"127.0.0.1"_s));
+    QVERIFY(certificate.expiryDate() > QDateTime::currentDateTimeUtc().addDays(800));
+
+    const auto config = sluice::config::Config::load(dir.filePath(u"config.json"_s));
+    QVERIFY2(config, config ? "" : qPrintable(config.error().message));
+    QVERIFY(config->tls.has_value());
+    QCOMPARE(config->tls->certificate, certificatePath);
+    QCOMPARE(config->tls->privateKey, keyPath);
+
+    Daemon d;
+    QVERIFY2(d.start(dir.path(), {u"--listen"_s, u"https://127.0.0.1:0"_s}), d.output.constData());
+    QVERIFY2(d.output.contains("listening on https://127.0.0.1:"), d.output.constData());
+    QSslSocket client;
+    QSslConfiguration trust = QSslConfiguration::defaultConfiguration();
+    trust.setCaCertificates({certificate});
+    client.setSslConfiguration(trust);
+    client.connectToHostEncrypted(u"127.0.0.1"_s, d.port);
+    QVERIFY2(client.waitForEncrypted(5'000), qPrintable(client.errorString()));
+    client.write(get("/healthz", "Connection: close\r\n"));
+    QByteArray response;
+    while (client.state() == QAbstractSocket::ConnectedState && client.waitForReadyRead(5'000))
+        response += client.readAll();
+    response += client.readAll();
+    QVERIFY2(response.startsWith("HTTP/1.1 200"), response.constData());
+    QVERIFY(response.endsWith("ok\n"));
+    // Plain HTTP to it: closed, and the service goes on.
+    RawClient plain(d.port);
+    plain.send(get("/healthz"));
+    QVERIFY(plain.waitForClose(5'000));
+    QCOMPARE(d.process.state(), QProcess::Running);
+
+    const Run badHost = runSluiced(
+        {u"--data-dir"_s, dir.path(), u"tls"_s, u"self-signed"_s, u"--host"_s, u"a,b"_s});
+    QCOMPARE(badHost.exitCode, 2);
+    QVERIFY2(badHost.err.contains(u"a,b"_s), qPrintable(badHost.err));
+}
+
+void tst_Sluiced::httpsListenWithoutCertificateFails()
+{
+    QTemporaryDir dir;
+    Daemon d;
+    QVERIFY(!d.start(dir.path(), {u"--listen"_s, u"https://127.0.0.1:0"_s}));
+    QVERIFY(d.process.state() == QProcess::NotRunning || d.process.waitForFinished(10'000));
+    QCOMPARE(d.process.exitCode(), 1);
+    QVERIFY2(d.standardError().contains("\"tls\" section"), d.standardError().constData());
+
+    // A certificate file that is not one: named.
+    QFile bogus(dir.filePath(u"bogus.pem"_s));
+    QVERIFY(bogus.open(QIODevice::WriteOnly));
+    bogus.write("not a certificate\n");
+    bogus.close();
+    const QString configPath = dir.filePath(u"config.json"_s);
+    QFile configFile(configPath);
+    QVERIFY(configFile.open(QIODevice::ReadOnly));
+    QByteArray text = configFile.readAll();
+    configFile.close();
+    text.replace("\"limits\": {",
+                 "\"tls\": {\"certificate\": \"bogus.pem\", \"private_key\": \"bogus.pem\"},\n"
+                 "    \"limits\": {");
+    QVERIFY(configFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    configFile.write(text);
+    configFile.close();
+    Daemon again;
+    QVERIFY(!again.start(dir.path(), {u"--listen"_s, u"https://127.0.0.1:0"_s}));
+    QVERIFY(again.process.state() == QProcess::NotRunning || again.process.waitForFinished(10'000));
+    QVERIFY2(again.standardError().contains(dir.filePath(u"bogus.pem"_s).toUtf8()),
+             again.standardError().constData());
+}
+
 void tst_Sluiced::metricsOnlyTokens()
 {
     QTemporaryDir dir;

@@ -51,7 +51,7 @@ bool Daemon::start(const QString &dataDir, const QStringList &extraArgs)
     if (!process.waitForStarted(5000))
         return false;
     static const QRegularExpression listening(
-        QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+        QStringLiteral("listening on https?://127\\.0\\.0\\.1:(\\d+)"));
     static const QRegularExpression tokenLine(QStringLiteral("^token (\\S+)$"),
                                               QRegularExpression::MultilineOption);
     QDeadlineTimer deadline(15'000);

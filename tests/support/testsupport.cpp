@@ -40,7 +40,8 @@ std::shared_ptr<const config::Authenticator> testAuthenticator()
 
 } // namespace
 
-ServerThread::ServerThread(std::function<void(http::Router &)> addRoutes, config::Limits limits)
+ServerThread::ServerThread(std::function<void(http::Router &)> addRoutes, config::Limits limits,
+                           std::optional<QSslConfiguration> tls)
 {
     m_thread.setObjectName(u"test-http"_s);
     m_thread.start();
@@ -54,6 +55,7 @@ ServerThread::ServerThread(std::function<void(http::Router &)> addRoutes, config
                 addRoutes(router);
             m_server = new http::HttpServer(std::move(router));
             m_server->setLimits(limits);
+            m_server->setTlsConfiguration(tls);
             m_server->setAuthenticator(testAuthenticator());
             QObject::connect(m_server, &http::HttpServer::stopped, m_server,
                              [count = m_stopped] { ++*count; });

@@ -22,8 +22,10 @@ QByteArray bearer(const QString &token);
 class ServerThread
 {
 public:
+    // With `tls`, the server speaks HTTPS only.
     explicit ServerThread(std::function<void(http::Router &)> addRoutes = {},
-                          config::Limits limits = {});
+                          config::Limits limits = {},
+                          std::optional<QSslConfiguration> tls = std::nullopt);
     ~ServerThread();
 
     quint16 port() const { return m_port; }

@@ -145,6 +145,9 @@ private slots:
     void listenValidation_data();
     void listenValidation();
     void uploadTypes();
+    void tlsSection();
+    void tlsSectionErrors_data();
+    void tlsSectionErrors();
     void updateThroughASymlinkKeepsTheLink();
     void updateThatCannotLockSaysWhy();
 };
@@ -310,8 +313,8 @@ void tst_Config::malformedFileIsRejected_data()
         << 3 << "    \"listen\": \"localhost\","_ba << 3 << u"listen: must be HOST:PORT"_s;
     QTest::addRow("listen port too big")
         << 3 << "    \"listen\": \"localhost:65536\","_ba << 3
-        << u"listen: must be HOST:PORT with a port from 0 to 65535, "
-           u"like \"127.0.0.1:8080\" (got \"localhost:65536\")"_s;
+        << u"listen: must be HOST:PORT, http://HOST:PORT or https://HOST:PORT with a port from 0 "
+           u"to 65535, like \"127.0.0.1:8080\" (got \"localhost:65536\")"_s;
     QTest::addRow("unknown top-level key")
         << 3 << "    \"listn\": \"127.0.0.1:8080\","_ba << 3 << u"listn: unknown key"_s;
     QTest::addRow("duplicate key")
@@ -423,6 +426,8 @@ void tst_Config::listenValidation_data()
     QTest::addRow("host name") << u"upload.example.org:443"_s << true;
     QTest::addRow("IPv6") << u"[::1]:8080"_s << true;
     QTest::addRow("IPv6 any") << u"[::]:80"_s << true;
+    QTest::addRow("http scheme") << u"http://127.0.0.1:8080"_s << true;
+    QTest::addRow("http scheme, IPv6") << u"http://[::1]:0"_s << true;
 
     QTest::addRow("empty") << QString() << false;
     QTest::addRow("no port") << u"127.0.0.1"_s << false;
@@ -437,6 +442,9 @@ void tst_Config::listenValidation_data()
     QTest::addRow("IPv4 in brackets") << u"[127.0.0.1]:80"_s << false;
     QTest::addRow("space in host") << u"local host:80"_s << false;
     QTest::addRow("label starts with dash") << u"-x.example:80"_s << false;
+    QTest::addRow("https without a tls section") << u"https://127.0.0.1:8443"_s << false;
+    QTest::addRow("other scheme") << u"ftp://127.0.0.1:21"_s << false;
+    QTest::addRow("scheme without host") << u"https://:8443"_s << false;
 }
 
 void tst_Config::listenValidation()
@@ -453,6 +461,58 @@ void tst_Config::listenValidation()
         QVERIFY2(parsed.error().message.startsWith(u"config.json:3: listen: "_s),
                  qPrintable(parsed.error().message));
     }
+}
+
+void tst_Config::tlsSection()
+{
+    Config config = sampleConfig();
+    config.listen = u"https://[::1]:8443"_s;
+    config.tls = sluice::config::TlsFiles {u"tls/cert.pem"_s, u"/etc/sluice/tls/key.pem"_s};
+    const QByteArray json = config.toJson();
+    QVERIFY(json.contains("\"tls\": {"));
+    const auto parsed = Config::fromJson(json, u"config.json"_s);
+    QVERIFY2(parsed, failureOf(parsed).constData());
+    QCOMPARE(*parsed, config);
+    QCOMPARE(parsed->toJson(), json);
+
+    // Relative to the config file's directory; absolute stays.
+    QCOMPARE(Config::resolvePath(u"/etc/sluice/config.json"_s, u"tls/cert.pem"_s),
+             u"/etc/sluice/tls/cert.pem"_s);
+    QCOMPARE(Config::resolvePath(u"/etc/sluice/config.json"_s, u"/var/lib/key.pem"_s),
+             u"/var/lib/key.pem"_s);
+
+    // A plain listen may keep a tls section (ready for https later).
+    config.listen = u"127.0.0.1:8080"_s;
+    const auto plain = Config::fromJson(config.toJson(), u"config.json"_s);
+    QVERIFY2(plain, failureOf(plain).constData());
+    QCOMPARE(plain->tls, config.tls);
+}
+
+void tst_Config::tlsSectionErrors_data()
+{
+    QTest::addColumn<QByteArray>("tls");
+    QTest::addColumn<QString>("error");
+    QTest::addRow("missing") << QByteArray() << u"listen: https needs a \"tls\" section"_s;
+    QTest::addRow("not an object") << "\"tls\": \"cert.pem\","_ba << u"tls: must be an object"_s;
+    QTest::addRow("no key") << "\"tls\": {\"certificate\": \"c.pem\"},"_ba
+                            << u"tls.private_key: missing"_s;
+    QTest::addRow("empty certificate")
+        << "\"tls\": {\"certificate\": \"\", \"private_key\": \"k.pem\"},"_ba
+        << u"tls.certificate: must be a file path"_s;
+    QTest::addRow("unknown key")
+        << "\"tls\": {\"certificate\": \"c.pem\", \"private_key\": \"k.pem\", \"ca\": 1},"_ba
+        << u"tls.ca: unknown key"_s;
+}
+
+void tst_Config::tlsSectionErrors()
+{
+    QFETCH(QByteArray, tls);
+    QFETCH(QString, error);
+    const QByteArray json
+        = "{\"version\": 2, \"listen\": \"https://127.0.0.1:8443\", " + tls + " \"accounts\": []}";
+    const auto parsed = Config::fromJson(json, u"config.json"_s);
+    QVERIFY(!parsed);
+    QVERIFY2(parsed.error().message.contains(error), qPrintable(parsed.error().message));
 }
 
 void tst_Config::uploadTypes()
