@@ -110,14 +110,15 @@ std::optional<Principal> Authenticator::authenticate(QByteArrayView authorizatio
     return principal;
 }
 
-bool Authenticator::stillAdmits(const Principal &principal) const
+bool Authenticator::stillAdmits(const Principal &principal, bool sameRole) const
 {
     // No constant-time comparison needed: the digest is the server's own
     // record of a token it accepted earlier, not a client's guess.
     for (const Entry &entry : m_entries) {
-        if (entry.digest == principal.tokenDigest
-            && m_principals[size_t(entry.principal)].accountId == principal.accountId)
-            return true;
+        const Principal &now = m_principals[size_t(entry.principal)];
+        if (entry.digest == principal.tokenDigest && now.accountId == principal.accountId)
+            return !sameRole
+                || (now.admin == principal.admin && now.metricsOnly == principal.metricsOnly);
     }
     return false;
 }

@@ -35,7 +35,9 @@ public:
     // here: false once the token or the account was revoked (or the name now
     // stands for another account). Requests in flight are checked with it
     // when the accounts change.
-    bool stillAdmits(const Principal &principal) const;
+    // With sameRole, also false when the account is no longer what it was
+    // (admin, metrics-only): for responses that never end by themselves.
+    bool stillAdmits(const Principal &principal, bool sameRole = false) const;
     // Accounts that may hold data (not scrape accounts), with or without a
     // token: those that share the wholes of Limits::accountShare().
     int dataAccounts() const { return m_dataAccounts; }

@@ -185,9 +185,16 @@ void Connection::abort(const QString &reason)
 
 bool Connection::endIfRevoked(const config::Authenticator &authenticator)
 {
-    if (m_closed || !m_inFlight || !m_principal || authenticator.stillAdmits(*m_principal))
+    if (m_closed || !m_inFlight || !m_principal)
         return false;
-    const QString why = u"the token of account '%1' was revoked"_s.arg(m_principal->account);
+    // A live stream was authorised once, for as long as it lasts: it ends
+    // when the account's role changes too (an admin no longer admin).
+    const bool endless = m_producer && m_producer->endless();
+    if (authenticator.stillAdmits(*m_principal, endless))
+        return false;
+    const QString why = authenticator.stillAdmits(*m_principal)
+        ? u"the role of account '%1' changed"_s.arg(m_principal->account)
+        : u"the token of account '%1' was revoked"_s.arg(m_principal->account);
     m_closeAfterResponse = true;
     if (m_state == State::Writing) // the status line is out: only closing can tell
         abort(why);

@@ -57,7 +57,7 @@ QString accessRefusal(Access access, const config::Principal &who)
     }
     if (who.metricsOnly)
         return QStringLiteral("account '%1' is metrics-only: its tokens read GET /metrics and "
-                              "nothing else")
+                              "GET /api/history, nothing else")
             .arg(who.account);
     return {};
 }

@@ -122,12 +122,28 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
         [this] { return m_engineStats.disk ? m_engineStats.disk->freeBytes : qint64(-1); });
     // Any account: admins get everything, others their own jobs' changes.
     router.add("GET", u"/api/stream"_s, http::Access::Account, [this](http::Exchange &ex) {
+        const http::Request &who = ex.request();
         if (m_stream.subscriberCount() >= m_limits.maxStreams) {
             http::HttpError e = http::HttpError::limitExceeded(
                 503,
-                u"%1 live streams are open, as many as max_streams allows"_s.arg(
-                    m_stream.subscriberCount()),
+                u"%1 live streams are open, max_streams allows %2"_s.arg(m_stream.subscriberCount())
+                    .arg(m_limits.maxStreams),
                 u"max_streams"_s, m_limits.maxStreams);
+            e.retryAfterS = 5;
+            ex.respond(e);
+            return;
+        }
+        // Another account may hold its share of them, so that it cannot
+        // lock the admins out (docs/decisions/0016).
+        const qint64 share = std::max<qint64>(1, m_limits.accountShare(m_limits.maxStreams));
+        if (!who.admin && m_stream.subscriberCount(who.accountId) >= share) {
+            http::HttpError e = http::HttpError::limitExceeded(
+                429,
+                u"account '%1' has %2 live streams open, its share of max_streams (%3%)"_s
+                    .arg(who.account)
+                    .arg(share)
+                    .arg(m_limits.accountSharePercentFor()),
+                u"account_share_percent"_s, m_limits.accountSharePercentFor());
             e.retryAfterS = 5;
             ex.respond(e);
             return;

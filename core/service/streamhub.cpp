@@ -137,7 +137,9 @@ void StreamHub::append(StreamKind kind, Audience audience, const QString &ownerI
         m_bytes -= m_ring.front().frame.size();
         m_ring.pop_front();
     }
-    for (StreamSubscription *s : std::as_const(m_subscribers))
+    // A copy: a receiver connected directly could unsubscribe meanwhile.
+    const QList<StreamSubscription *> subscribers = m_subscribers;
+    for (StreamSubscription *s : subscribers)
         emit s->readyRead();
 }
 
@@ -172,6 +174,13 @@ std::shared_ptr<http::ResponseProducer> StreamHub::subscribe(const http::Request
     return s;
 }
 
+int StreamHub::subscriberCount(const QString &accountId) const
+{
+    return int(
+        std::count_if(m_subscribers.cbegin(), m_subscribers.cend(),
+                      [&](const StreamSubscription *s) { return s->m_accountId == accountId; }));
+}
+
 void StreamHub::closeAll()
 {
     const QList<StreamSubscription *> subscribers = std::exchange(m_subscribers, {});
@@ -192,7 +201,8 @@ void StreamHub::unsubscribe(StreamSubscription *s)
 
 void StreamHub::heartbeat()
 {
-    for (StreamSubscription *s : std::as_const(m_subscribers)) {
+    const QList<StreamSubscription *> subscribers = m_subscribers;
+    for (StreamSubscription *s : subscribers) {
         s->m_heartbeatDue = true;
         emit s->readyRead();
     }
@@ -242,16 +252,22 @@ QByteArray StreamHub::take(StreamSubscription &s, qint64 maxBytes)
     }
     auto it = std::upper_bound(m_ring.cbegin(), m_ring.cend(), s.m_cursor,
                                [](quint64 seq, const Entry &e) { return seq < e.seq; });
-    for (; it != m_ring.cend() && out.size() < maxBytes; ++it) {
+    for (; it != m_ring.cend(); ++it) {
+        const bool wanted = visible(*it, s)
+            && !(coalesces(it->kind) && it->seq < m_latestSeq[index(it->kind)]); // superseded
+        // At least one frame per piece, and never a second past maxBytes.
+        if (wanted && !out.isEmpty() && out.size() + it->frame.size() > maxBytes)
+            break;
         s.m_cursor = it->seq;
-        if (!visible(*it, s))
-            continue;
-        if (coalesces(it->kind) && it->seq < m_latestSeq[index(it->kind)])
-            continue; // superseded by a later one this subscriber will get
-        out += it->frame;
+        if (wanted)
+            out += it->frame;
     }
-    if (out.isEmpty() && s.m_heartbeatDue)
-        out = ": heartbeat\n\n";
+    if (out.isEmpty() && s.m_heartbeatDue) {
+        // With the subscriber's place as its id: an SSE block without data
+        // is not an event but moves the client's last event id, so that a
+        // reconnect resumes from here even when nothing was visible to it.
+        out = ": heartbeat\nid: " + m_epoch + '-' + QByteArray::number(s.m_cursor) + "\n\n";
+    }
     s.m_heartbeatDue = false;
     return out;
 }

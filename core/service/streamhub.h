@@ -71,6 +71,8 @@ public:
     std::shared_ptr<http::ResponseProducer> subscribe(const http::Request &who,
                                                       const QByteArray &lastEventId);
     int subscriberCount() const { return int(m_subscribers.size()); }
+    // Those of one account.
+    int subscriberCount(const QString &accountId) const;
     // Ends every stream (their responses complete); new ones may follow.
     void closeAll();
 

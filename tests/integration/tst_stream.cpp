@@ -206,6 +206,7 @@ private slots:
     void maxStreams();
     void stalledSubscriberHoldsABoundedBuffer();
     void stopEndsStreamsAtOnce();
+    void demotedAdminLosesTheStream();
 };
 
 void tst_Stream::adminSeesTheServiceLive()
@@ -300,11 +301,22 @@ void tst_Stream::maxStreams()
 {
     ServiceFixture f;
     QVERIFY(f.start());
-    QCOMPARE(f.patch(f.admin, R"({"max_streams": 2})").status, 200);
-    SseClient a(f.port, f.admin);
+    // 25 % of 4: one stream for an account that is not an admin.
+    QCOMPARE(f.patch(f.admin, R"({"max_streams": 4})").status, 200);
     SseClient b(f.port, f.user);
-    QVERIFY(a.waitForHead());
     QVERIFY(b.waitForHead());
+    QCOMPARE(b.status, 200);
+    SseClient b2(f.port, f.user);
+    QVERIFY(b2.waitForHead());
+    QCOMPARE(b2.status, 429);
+    QVERIFY(b2.head.contains("Retry-After: 5"));
+    SseClient a(f.port, f.admin);
+    SseClient a2(f.port, f.admin);
+    SseClient a3(f.port, f.admin);
+    QVERIFY(a.waitForHead());
+    QVERIFY(a2.waitForHead());
+    QVERIFY(a3.waitForHead());
+    QCOMPARE(a3.status, 200); // the admins are not locked out by bob
     SseClient c(f.port, f.admin);
     QVERIFY(c.waitForHead());
     QCOMPARE(c.status, 503);
@@ -362,14 +374,52 @@ void tst_Stream::stopEndsStreamsAtOnce()
     QVERIFY(f.start());
     SseClient c(f.port, f.admin);
     QVERIFY(c.waitForHead());
+    // And one whose client stopped reading with the server's window full.
+    SseClient stalled(f.port, f.admin, {}, 4096);
+    QVERIFY(stalled.waitForHead());
+    stalled.setPaused(true);
+    for (int i = 0; i < 500; ++i)
+        f.service->eventLog()->record(testEvent(QString(2000, u'x')));
+    QTest::qWait(500);
     QElapsedTimer timer;
     timer.start();
     f.service->stop();
     QVERIFY(c.waitForEnd(5000));
+    QVERIFY(c.ended); // the reader got the last chunk: a clean end
     QVERIFY(QTest::qWaitFor(
         [&] { return f.service->status().state == service::ServiceState::Stopped; }, 5000));
     // Well within shutdown_grace_ms (10 s): the stream did not hold it.
     QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
+}
+
+// A stream is authorised once, for as long as it lasts: when the account
+// stops being an admin, its admin stream ends (the next request would be
+// refused anyway).
+void tst_Stream::demotedAdminLosesTheStream()
+{
+    ServiceFixture f;
+    QVERIFY(f.start());
+    auto cfg = config::Config::load(f.configPath());
+    QVERIFY(cfg);
+    const auto token = cfg->addToken(u"carol"_s, true);
+    QVERIFY(token);
+    QVERIFY(cfg->save(f.configPath()));
+    QTRY_COMPARE(f.get("/admin/events", *token).status, 200);
+    SseClient carol(f.port, *token);
+    QVERIFY(!carol.waitFor("sample").event.isEmpty());
+    for (config::Account &a : cfg->accounts) {
+        if (a.name == u"carol"_s)
+            a.admin = false;
+    }
+    QVERIFY(cfg->save(f.configPath()));
+    QVERIFY(carol.waitForEnd(5000));
+    QVERIFY(!carol.ended); // cut, not completed
+    QCOMPARE(f.get("/admin/events", *token).status, 403);
+    // Her account stays: a new stream is hers, without admin data.
+    SseClient again(f.port, *token);
+    QVERIFY(again.waitForHead());
+    QCOMPARE(again.status, 200);
+    QVERIFY(again.waitFor("sample", 1500).event.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Stream)

@@ -111,6 +111,8 @@ private slots:
     void heartbeatWhenQuiet();
     void closeAllEndsEveryStream();
     void publishWakesSubscribers();
+    void heartbeatMovesTheResumePoint();
+    void pieceStaysNearWhatWasAskedFor();
 };
 
 void tst_StreamHub::adminGetsSnapshotThenEverything()
@@ -299,6 +301,45 @@ void tst_StreamHub::publishWakesSubscribers()
     QCOMPARE(hub.subscriberCount(), 0);
     hub.publish(StreamKind::Event, value(2));
     QCOMPARE(ready.size(), 1);
+}
+
+// An account that sees little gets ids on heartbeats, so that a reconnect
+// after much it could not see resumes instead of a needless reset.
+void tst_StreamHub::heartbeatMovesTheResumePoint()
+{
+    StreamHub hub;
+    hub.setBudget(8, 1 << 20);
+    hub.setHeartbeatInterval(20);
+    auto bob = hub.subscribe(who(u"bob"_s, false), {});
+    readAll(*bob);
+    for (int i = 0; i < 20; ++i) {
+        hub.publish(StreamKind::Event, value(i)); // admins only
+        QVERIFY(bob->read(1 << 20).isEmpty()); // pulled as the connection does: nothing for bob
+    }
+    const QByteArray id = hub.epoch() + '-' + QByteArray::number(hub.lastSeq());
+    QSignalSpy ready(bob.get(), &http::ResponseProducer::readyRead);
+    QVERIFY(ready.wait(1000));
+    const QByteArray beat = bob->read(1 << 20);
+    QVERIFY2(beat.contains(QByteArray("\nid: " + id + "\n")), beat.constData());
+    bob.reset();
+    hub.publish(StreamKind::Event, value(21));
+    const Parsed p = readAll(*hub.subscribe(who(u"bob"_s, false), id));
+    QVERIFY(!p.events().contains("reset"));
+}
+
+void tst_StreamHub::pieceStaysNearWhatWasAskedFor()
+{
+    StreamHub hub;
+    auto s = hub.subscribe(who(u"a"_s, true), {});
+    readAll(*s);
+    const QJsonObject big {{u"detail"_s, QString(1000, u'x')}};
+    for (int i = 0; i < 3; ++i)
+        hub.publish(StreamKind::Event, big);
+    // One frame fits in 1500 bytes, two do not: one frame.
+    QCOMPARE(parse(s->read(1500)).frames.size(), 1);
+    // Smaller than one frame: still one (a piece is never empty while there is one).
+    QCOMPARE(parse(s->read(10)).frames.size(), 1);
+    QCOMPARE(parse(s->read(1 << 20)).frames.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_StreamHub)
