@@ -94,7 +94,9 @@ Connection::~Connection()
 
 std::optional<Transfer> Connection::transfer() const
 {
-    if (!m_inFlight || !m_exchange)
+    // A live stream is not a transfer: it would keep the list (and the
+    // stream's own transfers events) busy for as long as it is open.
+    if (!m_inFlight || !m_exchange || (m_producer && m_producer->endless()))
         return std::nullopt;
     Transfer t = m_progress;
     t.account = m_exchange->request().account;
@@ -489,6 +491,7 @@ void Connection::onSinkDrained()
 // sink and producer are told so that they clean up.
 void Connection::teardownRequest(const QString &reason)
 {
+    const bool endless = m_producer && m_producer->endless();
     if (m_sink) {
         endSink(false, reason.isEmpty() ? u"request ended"_s : reason);
         m_sink->disconnect(this);
@@ -515,8 +518,10 @@ void Connection::teardownRequest(const QString &reason)
     if (m_inFlight) {
         m_inFlight = false;
         --m_context.requestsInFlight;
-        m_context.traffic->recordRequest(m_route.isEmpty() ? u"(unparsed)"_s : m_route, m_method,
-                                         m_status, double(m_requestClock.nsecsElapsed()) / 1e9);
+        m_context.traffic->recordRequest(
+            m_route.isEmpty() ? u"(unparsed)"_s : m_route, m_method, m_status,
+            endless ? std::nullopt
+                    : std::optional<double>(double(m_requestClock.nsecsElapsed()) / 1e9));
     }
     m_route.clear();
     m_method.clear();

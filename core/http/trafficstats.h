@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "metrics/prometheus.h"
 
 #include <QByteArray>
@@ -39,12 +41,16 @@ struct TrafficStats
     QHash<QString, quint64> rejections; // by reason: the limit at fault, or what was wrong
     QMap<Key, Series> requests;
 
-    void recordRequest(const QString &route, const QByteArray &method, int status, double seconds)
+    // Without `seconds` (a live stream, which lasts as long as its client
+    // stays) the request is counted but its duration is not observed.
+    void recordRequest(const QString &route, const QByteArray &method, int status,
+                       std::optional<double> seconds)
     {
         ++requestsTotal;
         Series &s = requests[Key {route, method, status}];
         ++s.count;
-        s.durations.observe(seconds);
+        if (seconds)
+            s.durations.observe(*seconds);
     }
     quint64 rejectionsTotal() const
     {
