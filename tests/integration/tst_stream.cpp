@@ -8,6 +8,8 @@
 #include "servicefixture.h"
 #include "testsupport.h"
 
+#include "config/config.h"
+#include "jobs/jobengine.h"
 #include "metrics/eventlog.h"
 
 #include <QJsonArray>
@@ -270,14 +272,44 @@ void tst_Stream::accountSeesOnlyItsOwn()
     QVERIFY(f.start());
     SseClient admin(f.port, f.admin);
     SseClient user(f.port, f.user);
+    QVERIFY(admin.waitForHead());
     QVERIFY(user.waitForHead());
     QCOMPARE(user.status, 200);
     f.service->eventLog()->record(testEvent(u"admins only"_s));
     QVERIFY(!admin.waitFor("event").event.isEmpty());
     QVERIFY(!admin.waitFor("sample").event.isEmpty());
+
+    // One job of bob's and one of another account's.
+    auto cfg = config::Config::load(f.configPath());
+    QVERIFY(cfg);
+    QString bobId;
+    for (const config::Account &a : cfg->accounts) {
+        if (a.name == u"bob"_s)
+            bobId = a.id;
+    }
+    QVERIFY(!bobId.isEmpty());
+    QStringList ids;
+    for (const jobs::Principal &owner : {jobs::Principal {bobId, u"bob"_s, false},
+                                         jobs::Principal {u"other"_s, u"other"_s, false}}) {
+        f.service->jobEngine()->submit(
+            u"selftest"_s, QJsonObject {{u"steps"_s, 1}}, owner, f.service.get(),
+            [&ids](const jobs::SubmitResult &r) { ids.append(r.job ? r.job->id : QString()); });
+    }
+    QTRY_COMPARE(ids.size(), 2);
+    QVERIFY(!ids.contains(QString()));
+    const auto jobIds = [](const SseClient &c) {
+        QStringList out;
+        for (const Frame &fr : c.frames) {
+            for (const QJsonValue &v : fr.data.value(u"changed"_s).toArray())
+                out.append(v[u"id"_s].toString());
+        }
+        return out;
+    };
+    QTRY_VERIFY((admin.waitFor("nothing", 10), jobIds(admin).contains(ids.at(1))));
+    QTRY_VERIFY((user.waitFor("nothing", 10), jobIds(user).contains(ids.at(0))));
     QTest::qWait(1500); // a sample interval and more
-    admin.waitFor("nothing", 10);
     user.waitFor("nothing", 10);
+    QVERIFY(!jobIds(user).contains(ids.at(1)));
     for (const Frame &fr : std::as_const(user.frames))
         QVERIFY2(fr.event == "jobs", fr.event.constData());
 }
