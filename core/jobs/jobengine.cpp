@@ -403,7 +403,7 @@ ControlResult JobEngine::doRemove(const QString &id, const Principal &who)
     if (const auto removed = m_store->remove(id); !removed)
         return {ControlResult::Status::Failed, removed.error().message, job};
     removeResultFile(*job);
-    noteRemoved(id);
+    noteRemoved(id, job->ownerId);
     emit event(u"delete"_s, id, u"by %1"_s.arg(who.account));
     return {ControlResult::Status::Ok, {}, job};
 }
@@ -489,17 +489,22 @@ void JobEngine::noteDurations(qint64 waitMs, qint64 runMs)
 
 void JobEngine::noteChanged(const JobRecord &job)
 {
-    m_pendingRemoved.removeAll(job.id);
+    if (const qsizetype i = m_pendingRemoved.indexOf(job.id); i >= 0) {
+        m_pendingRemoved.removeAt(i);
+        m_pendingRemovedOwners.removeAt(i);
+    }
     m_pendingChanged.insert(job.id, job);
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }
 
-void JobEngine::noteRemoved(const QString &id)
+void JobEngine::noteRemoved(const QString &id, const QString &ownerId)
 {
     // A last state not sent yet stays in the batch (jobsChanged()).
-    if (!m_pendingRemoved.contains(id))
+    if (!m_pendingRemoved.contains(id)) {
         m_pendingRemoved.append(id);
+        m_pendingRemovedOwners.append(ownerId);
+    }
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }
@@ -508,9 +513,10 @@ void JobEngine::flushChanges()
 {
     if (m_pendingChanged.isEmpty() && m_pendingRemoved.isEmpty())
         return;
-    emit jobsChanged(m_pendingChanged.values(), m_pendingRemoved);
+    emit jobsChanged(m_pendingChanged.values(), m_pendingRemoved, m_pendingRemovedOwners);
     m_pendingChanged.clear();
     m_pendingRemoved.clear();
+    m_pendingRemovedOwners.clear();
 }
 
 } // namespace sluice::jobs

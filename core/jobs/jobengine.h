@@ -165,8 +165,11 @@ signals:
     // Batched (at most a few times a second): snapshots of changed jobs and
     // ids of removed ones. A job removed in this batch may also be in
     // `changed`, with its last state (a verdict followed by a delete within
-    // one batch): readers that care apply `changed` first.
-    void jobsChanged(const QList<sluice::jobs::JobRecord> &changed, const QStringList &removed);
+    // one batch): readers that care apply `changed` first. `removedOwnerIds`
+    // holds the owner of each removed job, in the same order (so that a
+    // reader can tell an account about its own removals only).
+    void jobsChanged(const QList<sluice::jobs::JobRecord> &changed, const QStringList &removed,
+                     const QStringList &removedOwnerIds);
     void event(const QString &kind, const QString &jobId, const QString &detail);
 
 private:
@@ -210,7 +213,7 @@ private:
     void recover();
     void noteChanged(const JobRecord &job);
     void noteDurations(qint64 waitMs, qint64 runMs);
-    void noteRemoved(const QString &id);
+    void noteRemoved(const QString &id, const QString &ownerId);
     void flushChanges();
     qint64 backoffMs(int attempt) const;
     Expected<QString> publishResult(const JobRecord &job, const Attempt &attempt,
@@ -231,6 +234,7 @@ private:
     QTimer m_flushTimer; // batched change signals
     QHash<QString, JobRecord> m_pendingChanged;
     QStringList m_pendingRemoved;
+    QStringList m_pendingRemovedOwners; // of m_pendingRemoved, same order
     bool m_started = false;
     bool m_shuttingDown = false;
     EngineStats m_counters;

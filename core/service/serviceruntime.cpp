@@ -64,10 +64,10 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
             [this](const metrics::Event &e) { m_stream.publish(StreamKind::Event, e.toJson()); });
     }
     if (m_engine) {
-        QObject::connect(m_engine, &jobs::JobEngine::jobsChanged, this,
-                         [this](const QList<jobs::JobRecord> &changed, const QStringList &removed) {
-                             m_stream.publishJobs(changed, removed);
-                         });
+        QObject::connect(
+            m_engine, &jobs::JobEngine::jobsChanged, this,
+            [this](const QList<jobs::JobRecord> &changed, const QStringList &removed,
+                   const QStringList &owners) { m_stream.publishJobs(changed, removed, owners); });
     }
     applyStreamLimits();
     m_stream.publish(StreamKind::Limits, limitsJson(m_limits));

@@ -93,7 +93,8 @@ void StreamHub::publish(StreamKind kind, const QJsonObject &data)
     append(kind, Audience::Admins, {}, json);
 }
 
-void StreamHub::publishJobs(const QList<jobs::JobRecord> &changed, const QStringList &removed)
+void StreamHub::publishJobs(const QList<jobs::JobRecord> &changed, const QStringList &removed,
+                            const QStringList &removedOwnerIds)
 {
     struct Batch
     {
@@ -105,15 +106,13 @@ void StreamHub::publishJobs(const QList<jobs::JobRecord> &changed, const QString
     for (const jobs::JobRecord &job : changed) {
         const QJsonObject json = jobs::toJson(job, false);
         all.changed.append(json);
-        if (!job.ownerId.isEmpty()) {
+        if (!job.ownerId.isEmpty())
             byOwner[job.ownerId].changed.append(json);
-            m_jobOwners.insert(job.id, job.ownerId);
-        }
     }
-    for (const QString &id : removed) {
-        all.removed.append(id);
-        if (const QString owner = m_jobOwners.take(id); !owner.isEmpty())
-            byOwner[owner].removed.append(id);
+    for (qsizetype i = 0; i < removed.size(); ++i) {
+        all.removed.append(removed.at(i));
+        if (const QString owner = removedOwnerIds.value(i); !owner.isEmpty())
+            byOwner[owner].removed.append(removed.at(i));
     }
     const auto json = [](const Batch &b) {
         return compact({{u"changed"_s, b.changed}, {u"removed"_s, b.removed}});

@@ -40,7 +40,7 @@ class StreamSubscription;
 // with `reset`.
 //
 // Admins see every entry; another account sees only its own jobs' changes
-// and removals (a removal whose owner the hub never saw goes to admins only).
+// and removals.
 //
 // Lives on the HTTP thread; every member is called there.
 class StreamHub final : public QObject
@@ -63,8 +63,9 @@ public:
     // compact JSON document each).
     void publish(StreamKind kind, const QJsonObject &data);
     // {"changed": [job, ...], "removed": [id, ...]}: one entry for admins and
-    // one per owning account.
-    void publishJobs(const QList<jobs::JobRecord> &changed, const QStringList &removed);
+    // one per owning account (removedOwnerIds: the owner of each removed id).
+    void publishJobs(const QList<jobs::JobRecord> &changed, const QStringList &removed,
+                     const QStringList &removedOwnerIds);
 
     // A new subscriber for `who`, resuming after `lastEventId` if the ring
     // still holds what followed it (otherwise it starts with `reset`).
@@ -110,7 +111,6 @@ private:
     qint64 m_maxBytes = DefaultMaxBytes;
     std::array<quint64, StreamKindCount> m_latestSeq {}; // 0: none yet
     std::array<QByteArray, StreamKindCount> m_latestJson {}; // for a new subscriber's snapshot
-    QHash<QString, QString> m_jobOwners; // job id -> owner id, learnt from changes
     QList<StreamSubscription *> m_subscribers;
     QTimer m_heartbeat;
 };

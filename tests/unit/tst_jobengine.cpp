@@ -32,6 +32,7 @@ private slots:
     void resultsExpireAfterTtl();
     void liveLimitChangeTakesEffect();
     void changesAreBatched();
+    void removalsNameTheirOwner();
     void relativePathsWork();
     void openedResultOutlivesItsDeletion();
 };
@@ -256,6 +257,36 @@ void tst_JobEngine::changesAreBatched()
             seen.insert(j.id);
     }
     QVERIFY(seen.size() >= 1);
+}
+
+// The live stream tells an account about its own removals only: the engine
+// names the owner of each removed job (a job that has not changed since
+// start is otherwise unknown to any listener).
+void tst_JobEngine::removalsNameTheirOwner()
+{
+    Harness h;
+    const QString bob = h.submit(u"selftest"_s, quick(1), u"bob"_s).job->id;
+    const QString carol = h.submit(u"selftest"_s, quick(1), u"carol"_s).job->id;
+    QTRY_STATE(h, bob, JobState::Succeeded);
+    QTRY_STATE(h, carol, JobState::Succeeded);
+    QTest::qWait(600); // the batch with their last states has gone
+    QSignalSpy spy(h.engine.get(), &JobEngine::jobsChanged);
+    QCOMPARE(h.control(&JobEngine::remove, carol, {u"carol"_s, u"carol"_s, false}).status,
+             ControlResult::Status::Ok);
+    QCOMPARE(h.control(&JobEngine::remove, bob, {u"bob"_s, u"bob"_s, false}).status,
+             ControlResult::Status::Ok);
+    QStringList removed, owners;
+    QTRY_VERIFY((
+        removed.clear(), owners.clear(),
+        [&] {
+            for (const auto &args : std::as_const(spy)) {
+                removed += args.at(1).toStringList();
+                owners += args.at(2).toStringList();
+            }
+        }(),
+        removed.size() == 2));
+    QCOMPARE(owners.at(removed.indexOf(bob)), u"bob"_s);
+    QCOMPARE(owners.at(removed.indexOf(carol)), u"carol"_s);
 }
 
 void tst_JobEngine::relativePathsWork()

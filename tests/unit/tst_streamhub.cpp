@@ -132,7 +132,7 @@ void tst_StreamHub::adminGetsSnapshotThenEverything()
         QVERIFY(f.id.isEmpty());
 
     hub.publish(StreamKind::Event, value(3));
-    hub.publishJobs({job(u"j1"_s, u"bob"_s)}, {});
+    hub.publishJobs({job(u"j1"_s, u"bob"_s)}, {}, {});
     hub.publish(StreamKind::Transfers, value(4));
     p = readAll(*s);
     QCOMPARE(p.events(), (QByteArrayList {"event", "jobs", "transfers"}));
@@ -150,18 +150,19 @@ void tst_StreamHub::accountSeesOnlyItsOwnJobs()
     hub.publish(StreamKind::Sample, value(1));
     hub.publish(StreamKind::Event, value(2));
     hub.publish(StreamKind::Limits, value(3));
-    hub.publishJobs({job(u"b1"_s, u"bob"_s), job(u"c1"_s, u"carol"_s)}, {});
-    hub.publishJobs({}, {u"b1"_s, u"unknown"_s});
+    hub.publishJobs({job(u"b1"_s, u"bob"_s), job(u"c1"_s, u"carol"_s)}, {}, {});
+    // Removals name their owners (a job bob never saw change is still his).
+    hub.publishJobs({}, {u"b1"_s, u"c9"_s, u"b7"_s}, {u"bob"_s, u"carol"_s, u"bob"_s});
 
     Parsed p = readAll(*bob);
     QCOMPARE(p.events(), (QByteArrayList {"jobs", "jobs"}));
     const QJsonArray changed = p.frames.at(0).data.value(u"changed"_s).toArray();
     QCOMPARE(changed.size(), 1);
     QCOMPARE(changed.at(0)[u"id"_s].toString(), u"b1"_s);
-    // A removal whose owner the hub knows goes to that owner; the unknown one to admins only.
-    QCOMPARE(p.frames.at(1).data.value(u"removed"_s).toArray(), QJsonArray {u"b1"_s});
+    QCOMPARE(p.frames.at(1).data.value(u"removed"_s).toArray(), (QJsonArray {u"b1"_s, u"b7"_s}));
     p = readAll(*carol);
-    QCOMPARE(p.events(), QByteArrayList {"jobs"});
+    QCOMPARE(p.events(), (QByteArrayList {"jobs", "jobs"}));
+    QCOMPARE(p.frames.at(1).data.value(u"removed"_s).toArray(), QJsonArray {u"c9"_s});
     QCOMPARE(p.frames.at(0).data.value(u"changed"_s)[0][u"id"_s].toString(), u"c1"_s);
 }
 
