@@ -200,7 +200,7 @@ private:
         while (m_running && m_awaitingAnswer + m_open.size() < m_inFlight) {
             ++m_awaitingAnswer;
             m_service.jobEngine()->submit(u"selftest"_s, {{u"steps"_s, 4}, {u"step_ms"_s, 25}},
-                                          {kOwner, true}, &m_context,
+                                          {kOwner, kOwner, true}, &m_context,
                                           [this](const jobs::SubmitResult &r) {
                                               --m_awaitingAnswer;
                                               if (r.job) {

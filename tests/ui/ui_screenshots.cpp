@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     // Jobs: quick ones that succeed, some that fail, long ones that run or wait.
     QObject context;
     const auto submit = [&](const QJsonObject &params, const QString &owner) {
-        service.jobEngine()->submit(u"selftest"_s, params, {owner, true}, &context,
+        service.jobEngine()->submit(u"selftest"_s, params, {owner, owner, true}, &context,
                                     [](const jobs::SubmitResult &) {});
     };
     for (int i = 0; i < 12; ++i)
