@@ -9,6 +9,7 @@
 // its rate's worth of bytes every tick (token bucket), with a small receive
 // buffer so that the kernel on the client's side does not read ahead for it.
 #include "healthprobe.h"
+#include "loopbackclient.h"
 #include "rsswatch.h"
 
 #include <QCommandLineParser>
@@ -48,35 +49,6 @@ struct Reader
     double allowance = 0; // bytes it may read now
     Clock::time_point since; // when its reading started (the head arrived)
 };
-
-int openReader(quint16 port, const QByteArray &request, int receiveBuffer)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    // Before connect(), so that the window it announces is small from the start.
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-    sockaddr_in to {};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) != 0
-        && errno != EINPROGRESS) {
-        ::close(fd);
-        return -1;
-    }
-    // Loopback connects at once; a send that does not fit fails the reader.
-    for (int i = 0; i < 200; ++i) {
-        const ssize_t n = ::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL);
-        if (n == request.size())
-            return fd;
-        if (n >= 0 || (errno != EAGAIN && errno != ENOTCONN))
-            break;
-        std::this_thread::sleep_for(1ms);
-    }
-    ::close(fd);
-    return -1;
-}
 
 // Memory the kernel holds for TCP sockets, all of them (both ends of every
 // loopback connection), in MiB: the "mem" pages of /proc/net/sockstat.
@@ -169,7 +141,7 @@ int main(int argc, char **argv)
     std::vector<Reader> readers(static_cast<size_t>(n));
     int openFailures = 0;
     for (int i = 0; i < n; ++i) {
-        readers[size_t(i)].fd = openReader(serverPort, request, 16 * 1024);
+        readers[size_t(i)].fd = openNonBlockingReader(serverPort, request, 16 * 1024);
         if (readers[size_t(i)].fd < 0) {
             readers[size_t(i)].failed = true;
             ++openFailures;

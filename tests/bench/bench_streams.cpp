@@ -9,6 +9,7 @@
 // The subscribers are plain non-blocking sockets read from one poll() loop,
 // each one decoding its chunked body and its events as a browser's
 // EventSource would, so that what one subscriber received is counted exactly.
+#include "loopbackclient.h"
 #include "rsswatch.h"
 
 #include <QByteArray>
@@ -34,7 +35,6 @@
 using namespace Qt::StringLiterals;
 using namespace sluice::bench;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -105,34 +105,6 @@ struct Subscriber
     int missedSamples = 0; // gaps over lateGapS, one per interval missed
     double intervalS = 1;
 };
-
-int openSubscriber(quint16 port, const QByteArray &request, int receiveBuffer)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    if (receiveBuffer > 0) // before connect(), so that the window it announces is small from the start
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-    sockaddr_in to {};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) != 0
-        && errno != EINPROGRESS) {
-        ::close(fd);
-        return -1;
-    }
-    for (int i = 0; i < 200; ++i) {
-        const ssize_t n = ::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL);
-        if (n == request.size())
-            return fd;
-        if (n >= 0 || (errno != EAGAIN && errno != ENOTCONN))
-            break;
-        std::this_thread::sleep_for(1ms);
-    }
-    ::close(fd);
-    return -1;
-}
 
 // One SSE line (the text/event-stream grammar): a blank line dispatches.
 void takeLine(Subscriber &s, QByteArray line, double windowS)
@@ -219,10 +191,12 @@ QMap<QByteArray, double> fetchMetrics(quint16 port, const QByteArray &token)
     to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     const QByteArray request = "GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n"
-                               "Authorization: Bearer " + token + "\r\n\r\n";
+                               "Authorization: Bearer "
+        + token + "\r\n\r\n";
     QByteArray response;
     if (::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) == 0
-        && ::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL) == request.size()) {
+        && ::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL)
+            == request.size()) {
         char buffer[65536];
         for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
             response.append(buffer, n);
@@ -246,8 +220,7 @@ QMap<QByteArray, double> fetchMetrics(quint16 port, const QByteArray &token)
     return out;
 }
 
-template<typename T>
-T quantile(std::vector<T> v, double q)
+template<typename T> T quantile(std::vector<T> v, double q)
 {
     if (v.empty())
         return T {};
@@ -271,9 +244,8 @@ int main(int argc, char **argv)
     const QCommandLineOption pid(u"pid"_s, u"Server process id."_s, u"pid"_s);
     const QCommandLineOption token(u"token"_s, u"An admin's bearer token."_s, u"token"_s);
     const QCommandLineOption subscribers(u"subscribers"_s, u"Streams to open."_s, u"n"_s, u"50"_s);
-    const QCommandLineOption stalled(u"stalled"_s,
-                                     u"Of them, how many stop reading when the window opens."_s,
-                                     u"n"_s, u"0"_s);
+    const QCommandLineOption stalled(
+        u"stalled"_s, u"Of them, how many stop reading when the window opens."_s, u"n"_s, u"0"_s);
     const QCommandLineOption seconds(u"seconds"_s, u"Measured window."_s, u"s"_s, u"60"_s);
     const QCommandLineOption warmup(u"warmup"_s, u"From the last response head to the window."_s,
                                     u"s"_s, u"5"_s);
@@ -305,14 +277,16 @@ int main(int argc, char **argv)
     }
     const long settledKiB = rss.currentKiB();
 
-    const QByteArray request = "GET /api/stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
-                               "Authorization: Bearer " + bearer + "\r\n\r\n";
+    const QByteArray request
+        = "GET /api/stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+          "Authorization: Bearer "
+        + bearer + "\r\n\r\n";
     std::vector<Subscriber> subs(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
         Subscriber &s = subs[size_t(i)];
         // The stalled ones are the last k: a 4 KiB receive buffer (the kernel doubles it).
         s.stalls = i >= n - k;
-        s.fd = openSubscriber(serverPort, request, s.stalls ? 4096 : 0);
+        s.fd = openNonBlockingReader(serverPort, request, s.stalls ? 4096 : 0);
         s.failed = s.fd < 0;
         s.intervalS = intervalS;
         s.lateGapS = 1.5 * intervalS;

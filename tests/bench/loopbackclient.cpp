@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace sluice::bench {
@@ -210,6 +211,35 @@ int LoopbackClient::putPartial(const QByteArray &target, qint64 size, qint64 sen
         return -1;
     }
     return fd;
+}
+
+int openNonBlockingReader(quint16 port, const QByteArray &request, int receiveBuffer)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    if (receiveBuffer > 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) != 0
+        && errno != EINPROGRESS) {
+        ::close(fd);
+        return -1;
+    }
+    // Loopback connects at once; a send that does not fit fails the reader.
+    for (int i = 0; i < 200; ++i) {
+        const ssize_t n = ::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL);
+        if (n == request.size())
+            return fd;
+        if (n >= 0 || (errno != EAGAIN && errno != ENOTCONN))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ::close(fd);
+    return -1;
 }
 
 } // namespace sluice::bench

@@ -51,4 +51,10 @@ private:
     QByteArray m_token;
 };
 
+// A non-blocking socket to 127.0.0.1:port that has sent `request` (a GET),
+// for benchmarks that read many responses from one poll() loop; -1 when it
+// fails. With receiveBuffer > 0, SO_RCVBUF is set before connect(), so that
+// the window the client announces is small from the start (a slow reader).
+int openNonBlockingReader(quint16 port, const QByteArray &request, int receiveBuffer = 0);
+
 } // namespace sluice::bench
