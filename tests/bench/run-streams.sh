@@ -24,13 +24,11 @@ if [[ ! -x "$SLUICED_DIR/sluiced" ]]; then
 fi
 cmake --build "$BUILD" -j1 --target bench_streams >/dev/null
 
+# shellcheck source=tests/bench/sluiced.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sluiced.sh" # bench_start, bench_cleanup
 WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/sluice-streams.XXXXXX")
 PID=
-cleanup() {
-    [[ -n "$PID" ]] && { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$WORK/bin"
 cp "$SLUICED_DIR/sluiced" "$SLUICED_DIR/sluice-thumbnail" "$WORK/bin/"
@@ -58,18 +56,7 @@ limits["max_unauthenticated_connections"] = 1000
 limits["metrics_interval_ms"] = 1000
 json.dump(config, open(path, "w"), indent=4)
 PY
-    : >"$WORK/server.out"
-    "$SLUICED" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-    PID=$!
-    PORT=
-    for _ in $(seq 150); do
-        PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$WORK/server.out")
-        [[ -n "$PORT" ]] && return 0
-        sleep 0.1
-    done
-    echo "sluiced did not start" >&2
-    cat "$WORK/server.err" >&2
-    exit 1
+    bench_start
 }
 
 for scenario in $SCENARIOS; do

@@ -2,7 +2,8 @@
 # (run-drain.sh, run-slowdb.sh). Defines:
 #   bench_setup NAME TARGET...   builds sluiced and TARGETs; sets ROOT, BUILD,
 #                                WORK (deleted at exit), DATA and TOKEN (admin)
-#   bench_start                  starts sluiced on DATA; sets PID and PORT
+#   bench_start                  starts sluiced (SLUICED, default BUILD/app/sluiced)
+#                                on DATA; sets PID and PORT
 # The caller may write DATA/config.json between the two.
 bench_setup() {
     local name=$1
@@ -27,7 +28,8 @@ bench_cleanup() {
 
 bench_start() {
     : >"$WORK/server.out" # exists before the server's own redirect does
-    "$BUILD/app/sluiced" --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
+    "${SLUICED:-$BUILD/app/sluiced}" --data-dir "$DATA" --listen 127.0.0.1:0 \
+        >"$WORK/server.out" 2>"$WORK/server.err" &
     PID=$!
     PORT=
     for _ in $(seq 150); do
