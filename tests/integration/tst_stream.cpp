@@ -6,6 +6,7 @@
 // stops. The client reads on this thread's event loop, which is also the
 // one the Service (and the event log's deliveries) run on.
 #include "servicefixture.h"
+#include "ssetesting.h"
 #include "testsupport.h"
 
 #include "config/config.h"
@@ -30,12 +31,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Frame
-{
-    QByteArray id;
-    QByteArray event;
-    QJsonObject data;
-};
+using Frame = SseFrame;
 
 // A Server-Sent Events client over a plain socket: the response head, then
 // the chunked body decoded into frames as they come.
@@ -86,9 +82,9 @@ public:
         (void)QTest::qWaitFor(
             [&] {
                 pump();
-                for (qsizetype i = m_taken; i < frames.size(); ++i) {
-                    if (frames.at(i).event == event) {
-                        found = frames.at(i);
+                for (qsizetype i = m_taken; i < frames().size(); ++i) {
+                    if (frames().at(i).event == event) {
+                        found = frames().at(i);
                         m_taken = i + 1;
                         return true;
                     }
@@ -109,9 +105,9 @@ public:
     }
     QByteArray lastId() const
     {
-        for (qsizetype i = frames.size() - 1; i >= 0; --i) {
-            if (!frames.at(i).id.isEmpty())
-                return frames.at(i).id;
+        for (qsizetype i = frames().size() - 1; i >= 0; --i) {
+            if (!frames().at(i).id.isEmpty())
+                return frames().at(i).id;
         }
         return {};
     }
@@ -119,8 +115,7 @@ public:
     QByteArray raw() const { return m_raw; } // what is not parsed yet (a plain body)
     int status = 0;
     QByteArray head;
-    QList<Frame> frames;
-    int comments = 0;
+    const QList<Frame> &frames() const { return m_blocks.frames; }
     bool ended = false; // the last chunk came
 
 private:
@@ -153,26 +148,11 @@ private:
             m_text += m_raw.mid(line + 2, size);
             m_raw.remove(0, line + 2 + size + 2);
         }
-        qsizetype end;
-        while ((end = m_text.indexOf("\n\n")) >= 0) {
-            Frame f;
-            for (const QByteArray &l : m_text.left(end).split('\n')) {
-                if (l.startsWith(':'))
-                    ++comments;
-                else if (l.startsWith("id: "))
-                    f.id = l.mid(4);
-                else if (l.startsWith("event: "))
-                    f.event = l.mid(7);
-                else if (l.startsWith("data: "))
-                    f.data = QJsonDocument::fromJson(l.mid(6)).object();
-            }
-            if (!f.event.isEmpty())
-                frames.append(f);
-            m_text.remove(0, end + 2);
-        }
+        takeSseBlocks(m_text, m_blocks);
     }
 
     QTcpSocket m_socket;
+    SseBlocks m_blocks;
     QByteArray m_raw;
     QByteArray m_text;
     qsizetype m_taken = 0;
@@ -299,7 +279,7 @@ void tst_Stream::accountSeesOnlyItsOwn()
     QVERIFY(!ids.contains(QString()));
     const auto jobIds = [](const SseClient &c) {
         QStringList out;
-        for (const Frame &fr : c.frames) {
+        for (const Frame &fr : c.frames()) {
             for (const QJsonValue &v : fr.data.value(u"changed"_s).toArray())
                 out.append(v[u"id"_s].toString());
         }
@@ -310,7 +290,7 @@ void tst_Stream::accountSeesOnlyItsOwn()
     QTest::qWait(1500); // a sample interval and more
     user.waitFor("nothing", 10);
     QVERIFY(!jobIds(user).contains(ids.at(1)));
-    for (const Frame &fr : std::as_const(user.frames))
+    for (const Frame &fr : user.frames())
         QVERIFY2(fr.event == "jobs", fr.event.constData());
 }
 
@@ -334,7 +314,7 @@ void tst_Stream::resumesWithLastEventId()
     // Exactly what it missed (the first stream's end is not an event).
     QCOMPARE(again.waitFor("event").data.value(u"detail"_s).toString(), u"two"_s);
     QCOMPARE(again.waitFor("event").data.value(u"detail"_s).toString(), u"three"_s);
-    for (const Frame &fr : std::as_const(again.frames))
+    for (const Frame &fr : again.frames())
         QVERIFY(fr.event != "reset");
 
     SseClient stale(f.port, f.admin, "someotherrun-5");
@@ -400,7 +380,7 @@ void tst_Stream::stalledSubscriberHoldsABoundedBuffer()
     const Frame reset = c.waitFor("reset", 10'000);
     if (reset.event.isEmpty()) {
         QByteArrayList seen;
-        for (const Frame &fr : std::as_const(c.frames))
+        for (const Frame &fr : c.frames())
             seen.append(fr.event);
         qWarning() << seen.size() << seen.mid(0, 10) << seen.mid(seen.size() - 10) << c.ended;
     }

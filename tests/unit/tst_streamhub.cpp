@@ -4,6 +4,8 @@
 // heartbeat and the end of every stream at shutdown.
 #include "service/streamhub.h"
 
+#include "ssetesting.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -15,55 +17,13 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Frame
-{
-    QByteArray id;
-    QByteArray event;
-    QJsonObject data;
-};
+using Frame = sluice::test::SseFrame;
+using Parsed = sluice::test::SseBlocks;
 
-// Parses what read() returned; "retry:" lines and comments are counted apart.
-struct Parsed
-{
-    QList<Frame> frames;
-    int comments = 0;
-    int retries = 0;
-    QByteArrayList events() const
-    {
-        QByteArrayList out;
-        for (const Frame &f : frames)
-            out.append(f.event);
-        return out;
-    }
-};
-
-Parsed parse(const QByteArray &text)
+Parsed parse(QByteArray text)
 {
     Parsed p;
-    qsizetype at = 0;
-    while (at < text.size()) {
-        const qsizetype end = text.indexOf("\n\n", at);
-        if (end < 0)
-            break;
-        Frame f;
-        bool any = false;
-        for (const QByteArray &line : text.mid(at, end - at).split('\n')) {
-            if (line.startsWith(':'))
-                ++p.comments;
-            else if (line.startsWith("retry: "))
-                ++p.retries;
-            else if (line.startsWith("id: "))
-                f.id = line.mid(4);
-            else if (line.startsWith("event: ")) {
-                f.event = line.mid(7);
-                any = true;
-            } else if (line.startsWith("data: "))
-                f.data = QJsonDocument::fromJson(line.mid(6)).object();
-        }
-        if (any)
-            p.frames.append(f);
-        at = end + 2;
-    }
+    sluice::test::takeSseBlocks(text, p);
     return p;
 }
 
