@@ -88,15 +88,6 @@ QString promtoolCheck(const QByteArray &text)
     return {};
 }
 
-double metricValue(const QByteArray &text, const QByteArray &seriesPrefix)
-{
-    for (const QByteArray &line : text.split('\n')) {
-        if (line.startsWith(QByteArray(seriesPrefix + ' ')))
-            return line.mid(seriesPrefix.size() + 1).toDouble();
-    }
-    return -1;
-}
-
 } // namespace
 
 class tst_Metrics : public QObject

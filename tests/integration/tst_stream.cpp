@@ -167,15 +167,6 @@ metrics::Event testEvent(const QString &detail)
     return e;
 }
 
-qint64 metric(const QByteArray &exposition, const QByteArray &name)
-{
-    for (const QByteArray &line : exposition.split('\n')) {
-        if (line.startsWith(QByteArray(name + ' ')))
-            return line.mid(name.size() + 1).toLongLong();
-    }
-    return -1;
-}
-
 } // namespace
 
 class tst_Stream : public QObject
@@ -371,7 +362,7 @@ void tst_Stream::stalledSubscriberHoldsABoundedBuffer()
     auto scrape = f.send(get("/metrics", bearer(f.admin)));
     const Reply metrics = f.wait(scrape);
     QCOMPARE(metrics.status, 200);
-    const qint64 peak = metric(metrics.body, "sluice_send_buffer_peak_bytes");
+    const qint64 peak = qint64(metricValue(metrics.body, "sluice_send_buffer_peak_bytes"));
     QVERIFY2(peak >= 0, metrics.body.left(200).constData());
     QVERIFY2(peak <= limits.responseHighWaterBytes + 64 * 1024,
              qPrintable(u"%1 bytes buffered for one stalled stream"_s.arg(peak)));

@@ -221,6 +221,15 @@ QByteArray get(const QByteArray &path, const QByteArray &extraHeaders)
     return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extraHeaders + "\r\n";
 }
 
+double metricValue(const QByteArray &exposition, const QByteArray &series)
+{
+    for (const QByteArray &line : exposition.split('\n')) {
+        if (line.startsWith(QByteArray(series + ' ')))
+            return line.mid(series.size() + 1).toDouble();
+    }
+    return -1;
+}
+
 Reply request(quint16 port, const QByteArray &raw, int timeoutMs)
 {
     RawClient client(port);

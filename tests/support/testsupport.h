@@ -80,6 +80,9 @@ private:
 };
 
 QByteArray get(const QByteArray &path, const QByteArray &extraHeaders = {});
+// The value of one series in a Prometheus exposition ("NAME{LABELS}" as
+// written, or a bare name), or -1 when it is not there.
+double metricValue(const QByteArray &exposition, const QByteArray &series);
 // One request on a fresh connection.
 Reply request(quint16 port, const QByteArray &raw, int timeoutMs = 5'000);
 
