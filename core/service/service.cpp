@@ -289,22 +289,18 @@ void Service::start()
 {
     if (m_status.state != ServiceState::Stopped && m_status.state != ServiceState::Failed)
         return;
-    const auto address
-        = m_options.listen ? m_options.listen : ListenAddress::parse(m_config.listen);
-    if (!address) {
-        ServiceStatus s;
-        s.state = ServiceState::Failed;
-        s.error = u"invalid listen address '%1'"_s.arg(m_config.listen);
-        setStatus(s);
-        return;
-    }
-    if (!m_startError.isEmpty()) {
+    const auto fail = [this](const QString &error) {
         ServiceStatus failed;
         failed.state = ServiceState::Failed;
-        failed.error = m_startError;
+        failed.error = error;
         setStatus(failed);
-        return;
-    }
+    };
+    const auto address
+        = m_options.listen ? m_options.listen : ListenAddress::parse(m_config.listen);
+    if (!address)
+        return fail(u"invalid listen address '%1'"_s.arg(m_config.listen));
+    if (!m_startError.isEmpty())
+        return fail(m_startError);
     // Read at each start, so that a new certificate needs a restart and
     // no more; a file at fault fails the start and is named.
     std::optional<QSslConfiguration> tls;
@@ -323,13 +319,8 @@ void Service::start()
             else
                 error = loaded.error().message;
         }
-        if (!error.isEmpty()) {
-            ServiceStatus failed;
-            failed.state = ServiceState::Failed;
-            failed.error = error;
-            setStatus(failed);
-            return;
-        }
+        if (!error.isEmpty())
+            return fail(error);
     }
     ServiceStatus s;
     s.state = ServiceState::Starting;
