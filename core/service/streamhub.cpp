@@ -136,10 +136,17 @@ void StreamHub::append(StreamKind kind, Audience audience, const QString &ownerI
         m_bytes -= m_ring.front().frame.size();
         m_ring.pop_front();
     }
-    // A copy: a receiver connected directly could unsubscribe meanwhile.
+    // Woken: those that will see it. The others, when caught up, move past
+    // it here, so that what they cannot see never leaves them behind the
+    // ring (a needless reset). A copy: a receiver connected directly could
+    // unsubscribe meanwhile.
     const QList<StreamSubscription *> subscribers = m_subscribers;
-    for (StreamSubscription *s : subscribers)
-        emit s->readyRead();
+    for (StreamSubscription *s : subscribers) {
+        if (visible(m_ring.back(), *s))
+            emit s->readyRead();
+        else if (s->m_cursor + 1 == seq)
+            s->m_cursor = seq;
+    }
 }
 
 bool StreamHub::visible(const Entry &e, const StreamSubscription &s) const

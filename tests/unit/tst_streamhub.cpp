@@ -72,6 +72,7 @@ private slots:
     void closeAllEndsEveryStream();
     void publishWakesSubscribers();
     void heartbeatMovesTheResumePoint();
+    void whatAnAccountCannotSeeNeitherWakesNorStrandsIt();
     void pieceStaysNearWhatWasAskedFor();
 };
 
@@ -286,6 +287,22 @@ void tst_StreamHub::heartbeatMovesTheResumePoint()
     hub.publish(StreamKind::Event, value(21));
     const Parsed p = readAll(*hub.subscribe(who(u"bob"_s, false), id));
     QVERIFY(!p.events().contains("reset"));
+}
+
+void tst_StreamHub::whatAnAccountCannotSeeNeitherWakesNorStrandsIt()
+{
+    StreamHub hub;
+    hub.setBudget(8, 1 << 20);
+    auto bob = hub.subscribe(who(u"bob"_s, false), {});
+    readAll(*bob);
+    QSignalSpy ready(bob.get(), &http::ResponseProducer::readyRead);
+    for (int i = 0; i < 20; ++i)
+        hub.publish(StreamKind::Event, value(i)); // admins only, far more than the ring holds
+    QCOMPARE(ready.size(), 0);
+    hub.publishJobs({job(u"b1"_s, u"bob"_s)}, {}, {});
+    QCOMPARE(ready.size(), 1);
+    // Bob is not behind: his job, and no reset.
+    QCOMPARE(readAll(*bob).events(), QByteArrayList {"jobs"});
 }
 
 void tst_StreamHub::pieceStaysNearWhatWasAskedFor()
