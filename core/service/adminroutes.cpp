@@ -69,11 +69,6 @@ QJsonObject toJson(const http::Transfer &t)
             {u"write_pauses"_s, qint64(t.writePauses)}};
 }
 
-QJsonObject toJson(const metrics::Event &event)
-{
-    return event.toJson();
-}
-
 QJsonObject historyJson(const QHash<QString, metrics::SeriesSnapshot> &history, qint64 nowMs)
 {
     QJsonObject series;
@@ -218,7 +213,7 @@ void addAdminRoutes(http::Router &router, AdminHooks hooks)
             const metrics::EventLog::Page page = events->after(quint64(*after), int(*limit), kind);
             QJsonArray list;
             for (const metrics::Event &e : page.events)
-                list.append(toJson(e));
+                list.append(e.toJson());
             http::Response r
                 = http::Response::json(200,
                                        QJsonObject {{u"events"_s, list},

@@ -26,8 +26,6 @@ http::Response limitsPatchResponse(const LimitsApplyResult &result);
 // One request in flight as GET /admin/transfers lists it.
 QJsonObject toJson(const http::Transfer &transfer);
 
-// One event as GET /admin/events and the stream send it: Event::toJson().
-QJsonObject toJson(const metrics::Event &event);
 // {"series": {NAME: {"points": [[MS, VALUE], ...], "minutes": [[START_MS,
 // MIN, AVG, MAX, COUNT], ...]}}, "now_ms": MS}: compact, since a day of
 // history for every series is large.
