@@ -86,8 +86,7 @@ void Connection::pumpOutput()
 {
     if (m_state != State::Writing || m_closed)
         return;
-    if (m_producer && m_producer->endless() && m_producer->atEnd()
-        && m_socket->bytesToWrite() > 0) {
+    if (m_producer && m_producer->endless() && m_producer->atEnd() && unsentBytes() > 0) {
         // A live stream the server ended (it is stopping): what is not sent
         // yet is worth nothing, and a client that does not read must not
         // hold the stop for the grace period.
