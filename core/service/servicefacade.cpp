@@ -19,4 +19,25 @@ QString toString(ServiceState state)
     return QStringLiteral("unknown");
 }
 
+QString toString(ConnectionState state)
+{
+    switch (state) {
+    case ConnectionState::Local:
+        return QStringLiteral("local");
+    case ConnectionState::Connecting:
+        return QStringLiteral("connecting");
+    case ConnectionState::Connected:
+        return QStringLiteral("connected");
+    case ConnectionState::Reconnecting:
+        return QStringLiteral("reconnecting");
+    case ConnectionState::Unauthorized:
+        return QStringLiteral("unauthorized");
+    case ConnectionState::CertificateUntrusted:
+        return QStringLiteral("certificate untrusted");
+    case ConnectionState::CertificateChanged:
+        return QStringLiteral("certificate changed");
+    }
+    return QStringLiteral("unknown");
+}
+
 } // namespace sluice::service

@@ -54,6 +54,30 @@ struct LimitsApplyResult
     QList<config::LimitError> invalid {};
 };
 
+// How the window reaches the service it shows: in this process (Local, always
+// there), or over HTTP (the other states; remote::RemoteServiceFacade).
+enum class ConnectionState {
+    Local,
+    Connecting, // first contact
+    Connected, // the live stream is open
+    Reconnecting, // lost; trying again after a backoff (retryInMs)
+    Unauthorized, // the token is refused, or is not an admin's: no retry
+    CertificateUntrusted, // the system does not trust it and nothing is pinned: ask the operator
+    CertificateChanged, // not the pinned certificate: refused, no retry
+};
+QString toString(ConnectionState state);
+
+struct ConnectionInfo
+{
+    ConnectionState state = ConnectionState::Local;
+    QString server; // the URL, empty for Local
+    QString message; // what went wrong, for people; empty when all is well
+    // With the certificate states: the SHA-256 fingerprint presented
+    // ("AB:CD:...", as `sluiced tls self-signed` prints it).
+    QString fingerprint;
+    qint64 retryInMs = 0; // Reconnecting: when the next attempt starts
+};
+
 // The one interface the UI (and later a remote client) uses. Commands are
 // asynchronous and never block the caller; results arrive as signals.
 class ServiceFacade : public QObject
@@ -88,6 +112,10 @@ public:
     // Closes a connection with its request in flight; its sink or producer cleans up.
     virtual void abortTransfer(quint64 connectionId) = 0; // transfersChanged
 
+    // Whether start() and stop() mean anything (the embedded service only).
+    virtual bool isRemote() const { return false; }
+    virtual ConnectionInfo connection() const { return {}; }
+
 public slots:
     virtual void start() = 0;
     virtual void stop() = 0;
@@ -109,6 +137,7 @@ signals:
     void statusChanged(const sluice::service::ServiceStatus &status);
     void metricsSampled(const sluice::metrics::Sample &sample);
     void eventRecorded(const sluice::metrics::Event &event);
+    void connectionChanged(const sluice::service::ConnectionInfo &connection);
 };
 
 } // namespace sluice::service
@@ -116,3 +145,4 @@ signals:
 Q_DECLARE_METATYPE(sluice::service::ServiceStatus)
 Q_DECLARE_METATYPE(sluice::service::JobCommandResult)
 Q_DECLARE_METATYPE(sluice::service::LimitsApplyResult)
+Q_DECLARE_METATYPE(sluice::service::ConnectionInfo)

@@ -1,0 +1,126 @@
+#pragma once
+
+#include "service/servicefacade.h"
+
+#include <QElapsedTimer>
+#include <QNetworkAccessManager>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+#include <functional>
+
+class QNetworkReply;
+
+namespace sluice::remote {
+
+class SseParser;
+
+struct RemoteOptions
+{
+    QUrl url; // "https://HOST:PORT" or "http://HOST:PORT", no path
+    QString token; // an admin's token
+    // The SHA-256 fingerprint the operator accepted for this server ("AB:CD:..."),
+    // or empty. When set, only that certificate is accepted, trusted or not.
+    QString pinnedFingerprint;
+    int reconnectMinMs = 500;
+    int reconnectMaxMs = 30'000;
+    // Nothing on the stream for this long (not even a heartbeat): reconnect.
+    int silenceTimeoutMs = 45'000;
+};
+
+// The ServiceFacade of a sluiced elsewhere, over its HTTP API (docs/api.md):
+// the live stream (GET /api/stream) brings status, samples, jobs, events,
+// limits and transfers; queries and commands are single requests. Every call
+// returns at once and answers by signal, as the embedded Service does.
+//
+// The stream is the connection: while it is open the state is Connected;
+// when it drops, the facade reconnects with a growing backoff, resuming with
+// Last-Event-ID, and after a `reset` (or any reconnect) it fetches jobs and
+// the history again, so nothing shown is stale. A refused token and a
+// certificate that is not the pinned one stop it; an untrusted certificate
+// with nothing pinned waits for trustCertificate().
+//
+// Lives on one thread (the UI's); every member is called there.
+class RemoteServiceFacade final : public service::ServiceFacade
+{
+    Q_OBJECT
+public:
+    explicit RemoteServiceFacade(RemoteOptions options, QObject *parent = nullptr);
+    ~RemoteServiceFacade() override;
+    Q_DISABLE_COPY_MOVE(RemoteServiceFacade)
+
+    service::ServiceStatus status() const override { return m_status; }
+    config::Limits limits() const override { return m_limits; }
+    QString firstRunToken() const override { return {}; }
+    metrics::Sample latestSample() const override { return m_sample; }
+    QList<metrics::Event> recentEvents(int max = -1) const override;
+
+    void requestHistory(qint64 sinceMs, const QStringList &names) override;
+    void requestJobs(int limit) override;
+    void cancelJobs(const QStringList &ids) override;
+    void retryJobs(const QStringList &ids) override;
+    void removeJobs(const QStringList &ids) override;
+    void applyLimits(const config::Limits &limits) override;
+    void abortTransfer(quint64 connectionId) override;
+
+    bool isRemote() const override { return true; }
+    service::ConnectionInfo connection() const override { return m_connection; }
+    QUrl url() const { return m_options.url; }
+
+    // The operator accepted `fingerprint` (as shown in CertificateUntrusted):
+    // it is pinned for this facade and the connection starts again.
+    void trustCertificate(const QString &fingerprint);
+
+public slots:
+    // Not for a remote service: it is started and stopped where it runs.
+    void start() override { }
+    void stop() override { }
+    // Connects (again) now, not after the backoff.
+    void reconnect();
+
+private:
+    using JsonHandler
+        = std::function<void(int status, const QJsonObject &body, const QString &error)>;
+    QNetworkRequest request(const QString &pathAndQuery) const;
+    void send(const QByteArray &verb, const QString &pathAndQuery, const QByteArray &body,
+              JsonHandler handler);
+    void openStream();
+    void onStreamData();
+    void onStreamEnded();
+    void onFrame(const QByteArray &event, const QByteArray &data, const QByteArray &id);
+    void onSslErrors(QNetworkReply *reply, const QList<QSslError> &errors);
+    // False (and the reply aborted) when the peer is not the pinned certificate.
+    bool checkPin(QNetworkReply *reply);
+    void setConnection(service::ConnectionState state, const QString &message = {},
+                       const QString &fingerprint = {});
+    void scheduleReconnect(const QString &why);
+    void refetch();
+    void fetchEvents();
+    void jobCommand(service::JobCommandResult::Command command, const QStringList &ids);
+    void addEvent(const metrics::Event &event);
+
+    RemoteOptions m_options;
+    QNetworkAccessManager m_network;
+    QPointer<QNetworkReply> m_stream;
+    std::unique_ptr<SseParser> m_parser;
+    QByteArray m_lastEventId;
+    bool m_streamOpened = false; // this stream has delivered its first frame
+    bool m_stopped = false; // refused: no reconnect until reconnect()/trustCertificate()
+    int m_backoffMs = 0;
+    QTimer m_reconnectTimer;
+    QTimer m_silenceTimer;
+
+    service::ConnectionInfo m_connection;
+    service::ServiceStatus m_status;
+    config::Limits m_limits;
+    metrics::Sample m_sample;
+    QList<metrics::Event> m_events; // the newest, oldest first
+    quint64 m_lastEventSeq = 0;
+    QList<http::Transfer> m_transfers; // the latest list, to find a connection's request
+
+    int m_jobsLimit = -1; // the last requestJobs(), repeated after a reconnect
+    std::optional<std::pair<qint64, QStringList>> m_historyAsked; // the same for requestHistory()
+};
+
+} // namespace sluice::remote
