@@ -5,10 +5,13 @@
 #include <QElapsedTimer>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 
 #include <functional>
+#include <memory>
+#include <optional>
 
 class QNetworkReply;
 
@@ -93,7 +96,7 @@ private:
     // False (and the reply aborted) when the peer is not the pinned certificate.
     bool checkPin(QNetworkReply *reply);
     void setConnection(service::ConnectionState state, const QString &message = {},
-                       const QString &fingerprint = {});
+                       const QString &fingerprint = {}, qint64 retryInMs = 0);
     void scheduleReconnect(const QString &why);
     void refetch();
     void fetchEvents();
@@ -116,10 +119,12 @@ private:
     config::Limits m_limits;
     metrics::Sample m_sample;
     QList<metrics::Event> m_events; // the newest, oldest first
-    quint64 m_lastEventSeq = 0;
+    QSet<quint64> m_eventSeqs; // those of m_events
+
     QList<http::Transfer> m_transfers; // the latest list, to find a connection's request
 
     int m_jobsLimit = -1; // the last requestJobs(), repeated after a reconnect
+    quint64 m_jobsGeneration = 0; // a newer requestJobs() drops the pages of an older one
     std::optional<std::pair<qint64, QStringList>> m_historyAsked; // the same for requestHistory()
 };
 

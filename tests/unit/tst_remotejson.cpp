@@ -1,0 +1,348 @@
+// The window's client reads back what the service writes: every value the
+// live stream and the admin routes carry survives the round trip, and what
+// is not such a value is refused rather than half read.
+#include "remote/remotejson.h"
+#include "remote/sseparser.h"
+#include "service/adminroutes.h"
+
+#include "jobs/jobjson.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace sluice;
+
+class tst_RemoteJson : public QObject
+{
+    Q_OBJECT
+private slots:
+    void sampleRoundTrips();
+    void sampleMissingFieldIsRefused();
+    void jobRoundTrips();
+    void jobWithResultPointsAtTheServer();
+    void jobWithBadStateOrIdIsRefused();
+    void transferRoundTrips();
+    void statusRoundTrips();
+    void historyRoundTrips();
+    void limitsRoundTripAndUnknownOnesAreSkipped();
+    void limitsOutOfRangeAreRefused();
+
+    void sseSplitsAnywhere_data();
+    void sseSplitsAnywhere();
+    void sseHeartbeatMovesTheIdWithoutAnEvent();
+    void sseRefusesAnEndlessLine();
+};
+
+namespace {
+
+metrics::Sample busySample()
+{
+    metrics::Sample s;
+    s.timeMs = 1'765'000'000'123;
+    s.residentBytes = 123'456'789;
+    s.openFds = 42;
+    s.maxFds = 1024;
+    s.cpuSeconds = 12.5;
+    s.cpuFraction = 0.25;
+    s.diskFreeBytes = 9'000'000'000;
+    s.tempFiles = 3;
+    s.tempBytes = 4096;
+    s.resultFiles = 7;
+    s.resultBytes = 1'000'000;
+    s.connections = 12;
+    s.requestsInFlight = 4;
+    s.uploadsInFlight = 2;
+    s.exportsInFlight = 1;
+    s.requestsPerSecond = 31.5;
+    s.bytesInPerSecond = 1e7;
+    s.bytesOutPerSecond = 2.5e6;
+    s.rowsPerSecond = 80'000;
+    s.readPausesPerSecond = 1.5;
+    s.writePausesPerSecond = 0.5;
+    s.jobsByState = {{u"queued"_s, 5}, {u"running"_s, 2}, {u"failed"_s, 1}};
+    s.jobsRunning = 2;
+    s.oldestQueuedAgeMs = 12'345;
+    s.longestRunningMs = 60'001;
+    s.jobWaitP50Ms = 10;
+    s.jobWaitP90Ms = 20;
+    s.jobWaitP99Ms = 30;
+    s.jobRunP50Ms = 100;
+    s.jobRunP90Ms = 200;
+    s.jobRunP99Ms = 300;
+    s.requestsTotal = 99'999;
+    s.rejectionsTotal = 17;
+    s.cleanupsTotal = 4;
+    s.rowsExportedTotal = 800'000;
+    s.exportStallsTotal = 1;
+    return s;
+}
+
+jobs::JobRecord failedJob()
+{
+    jobs::JobRecord j;
+    j.id = u"AAAAAAAAAAAAAAAAAAAAAA"_s;
+    j.kind = u"export"_s;
+    j.owner = u"bob"_s;
+    j.ownerId = u"acct-1"_s;
+    j.state = jobs::JobState::Failed;
+    j.attempts = 3;
+    j.maxAttempts = 3;
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(1'765'000'000'000, Qt::UTC);
+    j.createdAt = t;
+    j.queuedAt = t.addMSecs(1);
+    j.startedAt = t.addMSecs(2);
+    j.finishedAt = t.addMSecs(3);
+    j.progressRows = 1000;
+    j.progressBytes = 65536;
+    j.progressFraction = 0.5;
+    j.lastError = u"the dataset 'sales' is gone"_s;
+    j.errorReason = u"error"_s;
+    return j;
+}
+
+} // namespace
+
+void tst_RemoteJson::sampleRoundTrips()
+{
+    const metrics::Sample s = busySample();
+    const auto back = remote::sampleFromJson(s.toJson());
+    QVERIFY(back);
+    QCOMPARE(back->toJson(), s.toJson());
+    QCOMPARE(back->timeMs, s.timeMs);
+    QCOMPARE(back->oldestQueuedAgeMs, s.oldestQueuedAgeMs);
+    QCOMPARE(back->series(), s.series());
+    // A fresh service's sample, with "not available" values.
+    const metrics::Sample empty;
+    const auto emptyBack = remote::sampleFromJson(empty.toJson());
+    QVERIFY(emptyBack);
+    QCOMPARE(emptyBack->residentBytes, -1);
+    QCOMPARE(emptyBack->toJson(), empty.toJson());
+}
+
+void tst_RemoteJson::sampleMissingFieldIsRefused()
+{
+    QJsonObject json = busySample().toJson();
+    QJsonObject traffic = json.value(u"traffic"_s).toObject();
+    traffic.insert(u"connections"_s, u"twelve"_s);
+    json.insert(u"traffic"_s, traffic);
+    QVERIFY(!remote::sampleFromJson(json));
+    json = busySample().toJson();
+    json.remove(u"time"_s);
+    QVERIFY(!remote::sampleFromJson(json));
+    QVERIFY(!remote::sampleFromJson({}));
+}
+
+void tst_RemoteJson::jobRoundTrips()
+{
+    const QUrl server(u"https://ops.example:8443"_s);
+    const jobs::JobRecord job = failedJob();
+    // As a list shows it (the stream and GET /jobs): no params, no attempt log.
+    const auto back = remote::jobFromJson(jobs::toJson(job, false), server);
+    QVERIFY(back);
+    QCOMPARE(*back, job);
+    // A queued one keeps its next attempt time; an unknown fraction stays unknown.
+    jobs::JobRecord queued = job;
+    queued.state = jobs::JobState::Queued;
+    queued.notBefore = job.createdAt.addSecs(30);
+    queued.progressFraction = -1;
+    queued.finishedAt = {};
+    queued.lastError.clear();
+    queued.errorReason.clear();
+    queued.params = QJsonObject {{u"dataset"_s, u"sales"_s}};
+    queued.attemptLog = QJsonArray {QJsonObject {{u"attempt"_s, 1}}};
+    const auto queuedBack = remote::jobFromJson(jobs::toJson(queued, true), server);
+    QVERIFY(queuedBack);
+    QCOMPARE(*queuedBack, queued);
+}
+
+void tst_RemoteJson::jobWithResultPointsAtTheServer()
+{
+    jobs::JobRecord job = failedJob();
+    job.state = jobs::JobState::Succeeded;
+    job.lastError.clear();
+    job.errorReason.clear();
+    job.resultPath = u"/var/lib/sluice/results/x.csv"_s;
+    job.resultSize = 1234;
+    job.resultName = u"sales.csv"_s;
+    job.resultMime = u"text/csv"_s;
+    job.resultExpiresAt = job.finishedAt.addDays(1);
+    const auto back = remote::jobFromJson(jobs::toJson(job, false), QUrl(u"http://h:8080"_s));
+    QVERIFY(back);
+    QCOMPARE(back->resultPath, u"http://h:8080/jobs/%1/result"_s.arg(job.id));
+    QCOMPARE(back->resultSize, 1234);
+    QCOMPARE(back->resultName, job.resultName);
+    QCOMPARE(back->resultMime, job.resultMime);
+    QCOMPARE(back->resultExpiresAt, job.resultExpiresAt);
+}
+
+void tst_RemoteJson::jobWithBadStateOrIdIsRefused()
+{
+    const QUrl server(u"http://h:1"_s);
+    QJsonObject json = jobs::toJson(failedJob(), false);
+    json.insert(u"state"_s, u"exploded"_s);
+    QVERIFY(!remote::jobFromJson(json, server));
+    json = jobs::toJson(failedJob(), false);
+    json.insert(u"id"_s, u"../../etc"_s);
+    QVERIFY(!remote::jobFromJson(json, server));
+    json = jobs::toJson(failedJob(), false);
+    json.insert(u"created_at"_s, u"yesterday"_s);
+    QVERIFY(!remote::jobFromJson(json, server));
+}
+
+void tst_RemoteJson::transferRoundTrips()
+{
+    http::Transfer t;
+    t.connectionId = 77;
+    t.requestId = 1234;
+    t.client = u"10.0.0.5:50123"_s;
+    t.method = u"PUT"_s;
+    t.route = u"/uploads/{name}"_s;
+    t.path = u"/uploads/big.bin"_s;
+    t.account = u"bob"_s;
+    t.phase = http::Transfer::Phase::Receiving;
+    t.bytesIn = 1'000'000;
+    t.totalIn = 4'000'000'000;
+    t.bytesOut = 0;
+    t.totalOut = -1;
+    t.startedMs = 1'765'000'000'456;
+    t.readPauses = 9;
+    t.writePauses = 0;
+    const auto back = remote::transferFromJson(service::toJson(t));
+    QVERIFY(back);
+    QCOMPARE(*back, t);
+    QJsonObject bad = service::toJson(t);
+    bad.insert(u"phase"_s, u"dancing"_s);
+    QVERIFY(!remote::transferFromJson(bad));
+}
+
+void tst_RemoteJson::statusRoundTrips()
+{
+    // As Service::setStatus publishes it.
+    const QJsonObject json {
+        {u"state"_s, u"running"_s},     {u"listen"_s, u"127.0.0.1:8443"_s},
+        {u"connections"_s, 3},          {u"requests_in_flight"_s, 1},
+        {u"requests_total"_s, 12345.0}, {u"started"_s, u"2026-12-07T10:00:00.250Z"_s}};
+    const auto s = remote::statusFromJson(json);
+    QVERIFY(s);
+    QVERIFY(s->state == service::ServiceState::Running);
+    QCOMPARE(s->listenAddress, u"127.0.0.1:8443"_s);
+    QCOMPARE(s->connections, 3);
+    QCOMPARE(s->requestsTotal, 12345u);
+    QCOMPARE(s->startedAt, QDateTime(QDate(2026, 12, 7), QTime(10, 0, 0, 250), Qt::UTC));
+    QJsonObject failed {{u"state"_s, u"failed"_s}, {u"listen"_s, u""_s},
+                        {u"connections"_s, 0},     {u"requests_in_flight"_s, 0},
+                        {u"requests_total"_s, 0},  {u"error"_s, u"port 80 is taken"_s}};
+    const auto f = remote::statusFromJson(failed);
+    QVERIFY(f);
+    QCOMPARE(f->error, u"port 80 is taken"_s);
+    QVERIFY(!f->startedAt.isValid());
+    failed.insert(u"state"_s, u"asleep"_s);
+    QVERIFY(!remote::statusFromJson(failed));
+}
+
+void tst_RemoteJson::historyRoundTrips()
+{
+    service::HistorySnapshot history;
+    metrics::SeriesSnapshot rss;
+    rss.points = {{1'765'000'000'000, 1.5e8}, {1'765'000'001'000, 1.6e8}};
+    rss.minutes = {{1'764'999'940'000, 1e8, 1.2e8, 1.7e8, 60}};
+    history.insert(u"resident_bytes"_s, rss);
+    history.insert(u"connections"_s, {});
+    const auto back = remote::historyFromJson(service::historyJson(history, 1'765'000'002'000));
+    QVERIFY(back);
+    QCOMPARE(back->keys().size(), 2);
+    QCOMPARE(back->value(u"resident_bytes"_s).points, rss.points);
+    QCOMPARE(back->value(u"resident_bytes"_s).minutes, rss.minutes);
+    QVERIFY(back->value(u"connections"_s).points.isEmpty());
+    QVERIFY(!remote::historyFromJson(QJsonObject {{u"series"_s, 3}}));
+}
+
+void tst_RemoteJson::limitsRoundTripAndUnknownOnesAreSkipped()
+{
+    config::Limits limits;
+    limits.maxUploadBytes = 123 * 1024 * 1024;
+    limits.maxStreams = 5;
+    QJsonObject json = service::limitsJson(limits);
+    QJsonArray list = json.value(u"limits"_s).toArray();
+    list.append(QJsonObject {{u"name"_s, u"max_from_the_future"_s}, {u"value"_s, 1}});
+    json.insert(u"limits"_s, list);
+    const auto back = remote::limitsFromJson(json);
+    QVERIFY2(back, back ? "" : qPrintable(back.error().message));
+    QCOMPARE(back->toJson(), limits.toJson());
+}
+
+void tst_RemoteJson::limitsOutOfRangeAreRefused()
+{
+    QJsonObject json = service::limitsJson({});
+    QJsonArray list = json.value(u"limits"_s).toArray();
+    QJsonObject first = list.at(0).toObject();
+    first.insert(u"value"_s, -5);
+    list.replace(0, first);
+    json.insert(u"limits"_s, list);
+    const auto back = remote::limitsFromJson(json);
+    QVERIFY(!back);
+    QVERIFY2(back.error().message.contains(first.value(u"name"_s).toString()),
+             qPrintable(back.error().message));
+    QVERIFY(!remote::limitsFromJson({}));
+}
+
+void tst_RemoteJson::sseSplitsAnywhere_data()
+{
+    QTest::addColumn<QByteArray>("newline");
+    QTest::newRow("LF") << QByteArray("\n");
+    QTest::newRow("CRLF") << QByteArray("\r\n");
+    QTest::newRow("CR") << QByteArray("\r");
+}
+
+void tst_RemoteJson::sseSplitsAnywhere()
+{
+    QFETCH(QByteArray, newline);
+    QByteArray stream = "retry: 3000\n\nid: E-1\nevent: status\ndata: {\"a\":1}\n\n"
+                        ": heartbeat\n\n"
+                        "id: E-2\nevent: jobs\ndata: line one\ndata:line two\n\n"
+                        "data: no name\n\n";
+    stream.replace("\n", newline);
+    // Every split point, including inside a CRLF.
+    for (qsizetype cut = 0; cut <= stream.size(); ++cut) {
+        QList<remote::SseParser::Event> events;
+        remote::SseParser parser([&](const remote::SseParser::Event &e) { events.append(e); });
+        QVERIFY(parser.feed(stream.left(cut)));
+        QVERIFY(parser.feed(stream.mid(cut)));
+        QCOMPARE(events.size(), 3);
+        QCOMPARE(events.at(0).name, "status");
+        QCOMPARE(events.at(0).data, "{\"a\":1}");
+        QCOMPARE(events.at(0).id, "E-1");
+        QCOMPARE(events.at(1).name, "jobs");
+        QCOMPARE(events.at(1).data, "line one\nline two");
+        QCOMPARE(events.at(1).id, "E-2");
+        QCOMPARE(events.at(2).name, "message");
+        QCOMPARE(events.at(2).id, "E-2");
+        QCOMPARE(parser.retryMs(), 3000);
+    }
+}
+
+void tst_RemoteJson::sseHeartbeatMovesTheIdWithoutAnEvent()
+{
+    int events = 0;
+    remote::SseParser parser([&](const remote::SseParser::Event &) { ++events; });
+    QVERIFY(parser.feed(": heartbeat\nid: E-41\n\n"));
+    QCOMPARE(events, 0);
+    QCOMPARE(parser.lastEventId(), "E-41");
+}
+
+void tst_RemoteJson::sseRefusesAnEndlessLine()
+{
+    remote::SseParser parser([](const remote::SseParser::Event &) {}, 1024);
+    QVERIFY(parser.feed("data: " + QByteArray(1000, 'x')));
+    QVERIFY(!parser.feed(QByteArray(100, 'x')));
+    remote::SseParser manyLines([](const remote::SseParser::Event &) {}, 1024);
+    bool ok = true;
+    for (int i = 0; i < 100 && ok; ++i)
+        ok = manyLines.feed("data: 0123456789abcdef\n");
+    QVERIFY(!ok);
+}
+
+QTEST_GUILESS_MAIN(tst_RemoteJson)
+#include "tst_remotejson.moc"
