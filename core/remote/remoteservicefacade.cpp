@@ -362,7 +362,7 @@ void RemoteServiceFacade::requestJobs(int limit)
     auto fetch = std::make_shared<std::function<void(int)>>();
     *fetch = [this, limit, generation, collected, fetch](int offset) {
         const int count = std::min(JobsPage, limit - offset);
-        send("GET", u"/jobs?offset=%1&limit=%2"_s.arg(offset).arg(count), {},
+        send("GET", u"/jobs?offset=%1&limit=%2&detail=true"_s.arg(offset).arg(count), {},
              [=, this](int status, const QJsonObject &body, const QString &) {
                  if (generation != m_jobsGeneration || status != 200) {
                      *fetch = nullptr; // breaks the cycle

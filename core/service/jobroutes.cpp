@@ -82,9 +82,18 @@ Response refusalResponse(const jobs::Refusal &r)
 namespace {
 
 // Reports the parameter at fault and what is allowed.
-std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
+// GET /jobs's query: the store's filter, and whether each job comes with
+// its params and attempt log.
+struct ListQuery
 {
-    jobs::JobQuery q;
+    jobs::JobQuery query;
+    bool detail = false;
+};
+
+std::optional<ListQuery> parseQuery(Exchange &ex)
+{
+    ListQuery list;
+    jobs::JobQuery &q = list.query;
     const QUrlQuery &query = ex.request().query;
     for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
         bool ok = true;
@@ -100,6 +109,12 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
             }
         } else if (key == u"kind"_s) {
             q.kind = value;
+        } else if (key == u"detail"_s) {
+            if (value != u"true"_s && value != u"false"_s) {
+                ex.respond(HttpError {400, u"parameter 'detail' must be true or false"_s});
+                return std::nullopt;
+            }
+            list.detail = value == u"true"_s;
         } else if (key == u"offset"_s) {
             q.offset = value.toInt(&ok);
             ok = ok && q.offset >= 0;
@@ -107,10 +122,10 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
             q.limit = value.toInt(&ok);
             ok = ok && q.limit >= 1 && q.limit <= 500;
         } else {
-            ex.respond(
-                HttpError {400,
-                           u"unknown parameter '%1' (allowed: state, kind, offset, limit)"_s.arg(
-                               key.left(32))});
+            ex.respond(HttpError {
+                400,
+                u"unknown parameter '%1' (allowed: state, kind, offset, limit, detail)"_s.arg(
+                    key.left(32))});
             return std::nullopt;
         }
         if (!ok) {
@@ -122,7 +137,7 @@ std::optional<jobs::JobQuery> parseQuery(Exchange &ex)
             return std::nullopt;
         }
     }
-    return q;
+    return list;
 }
 
 } // namespace
@@ -151,8 +166,9 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
         if (!query)
             return;
         QPointer<Exchange> p(&ex);
-        const jobs::JobQuery q = *query;
-        engine->list(q, principalOf(ex), replyTo, [p, q](Expected<jobs::JobPage> page) {
+        const jobs::JobQuery q = query->query;
+        const bool detail = query->detail;
+        engine->list(q, principalOf(ex), replyTo, [p, q, detail](Expected<jobs::JobPage> page) {
             if (!p)
                 return;
             if (!page) {
@@ -161,7 +177,7 @@ void addJobRoutes(http::Router &router, jobs::JobEngine *engine, QObject *replyT
             }
             QJsonArray list;
             for (const jobs::JobRecord &job : page->jobs)
-                list.append(jobs::toJson(job, false));
+                list.append(jobs::toJson(job, detail));
             p->respond(Response::json(200,
                                       QJsonObject {{u"jobs"_s, list},
                                                    {u"total"_s, page->total},

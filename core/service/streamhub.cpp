@@ -104,7 +104,7 @@ void StreamHub::publishJobs(const QList<jobs::JobRecord> &changed, const QString
     Batch all;
     QHash<QString, Batch> byOwner;
     for (const jobs::JobRecord &job : changed) {
-        const QJsonObject json = jobs::toJson(job, false);
+        const QJsonObject json = jobs::toJson(job); // with params and attempt log
         all.changed.append(json);
         if (!job.ownerId.isEmpty())
             byOwner[job.ownerId].changed.append(json);

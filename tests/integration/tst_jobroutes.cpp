@@ -173,6 +173,19 @@ void tst_JobRoutes::listingFiltersAndOwnership()
     QVERIFY(badState.body.contains("queued"));
     QCOMPARE(f.call("GET", "/jobs?limit=0", f.admin).status, 400);
     QCOMPARE(f.call("GET", "/jobs?colour=red", f.admin).status, 400);
+    // Params and attempt log only when asked for.
+    const QJsonObject plain = all.value(u"jobs"_s).toArray().at(0).toObject();
+    QVERIFY(!plain.contains(u"params"_s) && !plain.contains(u"attempt_log"_s));
+    const QJsonObject detailed = f.json(f.call("GET", "/jobs?detail=true", f.admin))
+                                     .value(u"jobs"_s)
+                                     .toArray()
+                                     .at(0)
+                                     .toObject();
+    QCOMPARE(detailed.value(u"params"_s).toObject().value(u"fail_attempts"_s).toInt(), 5);
+    QVERIFY(!detailed.value(u"attempt_log"_s).toArray().isEmpty());
+    const Reply badDetail = f.call("GET", "/jobs?detail=yes", f.admin);
+    QCOMPARE(badDetail.status, 400);
+    QVERIFY(badDetail.body.contains("true or false"));
     // Alice sees only her own jobs: none.
     QCOMPARE(f.json(f.call("GET", "/jobs", f.alice)).value(u"total"_s).toInt(), 0);
 }

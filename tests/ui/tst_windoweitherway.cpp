@@ -280,6 +280,9 @@ void tst_WindowEitherWay::retryFailedJob()
     QVERIFY2(answer.ok, qPrintable(answer.message));
     QTRY_COMPARE_WITH_TIMEOUT(t.stateInWindow(id), u"succeeded"_s, 10'000);
     QCOMPARE(t.job(id).value(u"attempt_log"_s).toArray().size(), 2);
+    // The detail pane has what it shows: parameters and both attempts.
+    QCOMPARE(t.inWindow(id)->attemptLog.size(), 2);
+    QCOMPARE(t.inWindow(id)->params.value(u"fail_attempts"_s).toInt(), 1);
 }
 
 void tst_WindowEitherWay::changeLimit()
