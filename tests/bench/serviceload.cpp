@@ -77,7 +77,7 @@ void ServiceLoad::uploadLoop()
         s.connectToHost(QHostAddress::LocalHost, m_port);
         if (!s.waitForConnected(2000))
             continue;
-        constexpr qint64 total = 32LL * 1024 * 1024;
+        const qint64 total = m_uploadBytes;
         s.write("PUT /uploads/bench-" + QByteArray::number(++m_uploadNumber)
                 + ".txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + m_token
                 + "\r\nContent-Length: " + QByteArray::number(total) + "\r\n\r\n");

@@ -32,12 +32,14 @@ public:
     ~ServiceLoad(); // stop()
     Q_DISABLE_COPY_MOVE(ServiceLoad)
 
-    // Each upload is 32 MiB of text (PUT /uploads/{name}). A live export reads
+    // Each upload is 32 MiB of text (PUT /uploads/{name}) unless set otherwise
+    // before start(). A live export reads
     // GET /exports/orders.csv as fast as it comes; an export job is submitted
     // (POST /exports), polled, its result downloaded, then deleted.
     void start(int uploaders, int liveExports, int exportJobs, int healthCheckers);
     // Ends every loop (a running export job is cancelled) and waits for them.
     void stop();
+    void setUploadBytes(qint64 bytes) { m_uploadBytes = bytes; }
     const Counters &counters() const { return m_counters; }
 
 private:
@@ -49,6 +51,7 @@ private:
 
     quint16 m_port;
     QByteArray m_token;
+    qint64 m_uploadBytes = 32LL * 1024 * 1024;
     std::atomic_bool m_stop {false};
     std::atomic_int m_uploadNumber {0};
     Counters m_counters;
