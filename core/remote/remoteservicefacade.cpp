@@ -121,13 +121,9 @@ void RemoteServiceFacade::send(const QByteArray &verb, const QString &pathAndQue
         const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();
         const QString error
             = status >= 200 && status < 300 ? QString() : errorText(reply, status, json);
-        if (status == 401) {
-            m_stopped = true;
-            if (m_stream)
-                m_stream->abort();
-            setConnection(ConnectionState::Unauthorized,
-                          tr("the server refused the token: %1").arg(error));
-        }
+        if (status == 401)
+            stopWith(ConnectionState::Unauthorized,
+                     tr("the server refused the token: %1").arg(error));
         handler(status, json, error);
     });
 }
@@ -136,24 +132,22 @@ void RemoteServiceFacade::reconnect()
 {
     m_reconnectTimer.stop();
     m_stopped = false;
+    const quint64 attempt = ++m_attempt;
     if (!m_options.url.isValid() || m_options.url.host().isEmpty()
         || (m_options.url.scheme() != u"http"_s && m_options.url.scheme() != u"https"_s)) {
-        m_stopped = true;
-        setConnection(
-            ConnectionState::Unauthorized,
-            tr("'%1' is not an http:// or https:// address").arg(m_options.url.toString()));
+        stopWith(ConnectionState::Unauthorized,
+                 tr("'%1' is not an http:// or https:// address").arg(m_options.url.toString()));
         return;
     }
     if (m_connection.state != ConnectionState::Reconnecting)
         setConnection(ConnectionState::Connecting);
     // Who this token is first: the window needs an admin's.
     send("GET", u"/api/status"_s, {},
-         [this](int status, const QJsonObject &body, const QString &error) {
-             if (m_stopped)
-                 return;
+         [this, attempt](int status, const QJsonObject &body, const QString &error) {
+             if (m_stopped || attempt != m_attempt)
+                 return; // stopped, or a newer attempt started meanwhile
              if (status == 403) {
-                 m_stopped = true;
-                 setConnection(ConnectionState::Unauthorized, error);
+                 stopWith(ConnectionState::Unauthorized, error);
                  return;
              }
              if (status != 200) {
@@ -161,11 +155,10 @@ void RemoteServiceFacade::reconnect()
                  return;
              }
              if (!body.value(u"admin"_s).toBool()) {
-                 m_stopped = true;
-                 setConnection(ConnectionState::Unauthorized,
-                               tr("the token is account '%1''s, which is not an admin: the window "
-                                  "needs an admin's token")
-                                   .arg(body.value(u"account"_s).toString()));
+                 stopWith(ConnectionState::Unauthorized,
+                          tr("the token is account '%1''s, which is not an admin: the window "
+                             "needs an admin's token")
+                              .arg(body.value(u"account"_s).toString()));
                  return;
              }
              openStream();
@@ -202,12 +195,8 @@ void RemoteServiceFacade::onStreamData()
     if (status != 200)
         return; // an error body: read when it is complete (onStreamEnded)
     m_silenceTimer.start(m_options.silenceTimeoutMs);
-    if (!m_parser->feed(m_stream->readAll())) {
-        m_stream->disconnect(this);
-        m_stream->abort();
-        m_stream->deleteLater();
-        scheduleReconnect(tr("the live stream sent an event over 16 MiB"));
-    }
+    if (!m_parser->feed(m_stream->readAll()))
+        scheduleReconnect(tr("the live stream sent an event over 16 MiB")); // drops the stream
 }
 
 void RemoteServiceFacade::onStreamEnded()
@@ -223,8 +212,7 @@ void RemoteServiceFacade::onStreamEnded()
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
     if (status == 401 || status == 403) {
-        m_stopped = true;
-        setConnection(ConnectionState::Unauthorized, errorText(reply, status, body));
+        stopWith(ConnectionState::Unauthorized, errorText(reply, status, body));
         return;
     }
     const QString why
@@ -501,10 +489,7 @@ void RemoteServiceFacade::onSslErrors(QNetworkReply *reply, const QList<QSslErro
     QStringList why;
     for (const QSslError &e : errors)
         why.append(e.errorString());
-    m_stopped = true;
-    if (m_stream)
-        m_stream->abort();
-    setConnection(ConnectionState::CertificateUntrusted, why.join(u"; "_s), presented);
+    stopWith(ConnectionState::CertificateUntrusted, why.join(u"; "_s), presented);
 }
 
 bool RemoteServiceFacade::checkPin(QNetworkReply *reply)
@@ -514,19 +499,32 @@ bool RemoteServiceFacade::checkPin(QNetworkReply *reply)
     const QString presented = fingerprintOf(reply->sslConfiguration().peerCertificate());
     if (presented == m_options.pinnedFingerprint)
         return true;
+    // Stopped first: aborting finishes the reply at once, and its handler
+    // must not take this for a network error and schedule a retry.
+    stopWith(ConnectionState::CertificateChanged,
+             tr("the server's certificate is not the one accepted for it (%1): "
+                "refused. If the change is expected, remove the pinned certificate "
+                "and connect again.")
+                 .arg(m_options.pinnedFingerprint),
+             presented);
     reply->abort();
-    if (m_connection.state != ConnectionState::CertificateChanged) {
-        m_stopped = true;
-        if (m_stream && m_stream != reply)
-            m_stream->abort();
-        setConnection(ConnectionState::CertificateChanged,
-                      tr("the server's certificate is not the one accepted for it (%1): "
-                         "refused. If the change is expected, remove the pinned certificate "
-                         "and connect again.")
-                          .arg(m_options.pinnedFingerprint),
-                      presented);
-    }
     return false;
+}
+
+void RemoteServiceFacade::stopWith(ConnectionState state, const QString &message,
+                                   const QString &fingerprint)
+{
+    m_stopped = true;
+    ++m_attempt; // answers to requests of this attempt are stale now
+    m_reconnectTimer.stop();
+    m_silenceTimer.stop();
+    if (QNetworkReply *stream = m_stream) {
+        m_stream = nullptr;
+        stream->disconnect(this);
+        stream->abort();
+        stream->deleteLater();
+    }
+    setConnection(state, message, fingerprint);
 }
 
 void RemoteServiceFacade::setConnection(ConnectionState state, const QString &message,

@@ -98,6 +98,9 @@ private:
     void setConnection(service::ConnectionState state, const QString &message = {},
                        const QString &fingerprint = {}, qint64 retryInMs = 0);
     void scheduleReconnect(const QString &why);
+    // Refused: no retry until reconnect() or trustCertificate().
+    void stopWith(service::ConnectionState state, const QString &message,
+                  const QString &fingerprint = {});
     void refetch();
     void fetchEvents();
     void jobCommand(service::JobCommandResult::Command command, const QStringList &ids);
@@ -110,6 +113,7 @@ private:
     QByteArray m_lastEventId;
     bool m_streamOpened = false; // this stream has delivered its first frame
     bool m_stopped = false; // refused: no reconnect until reconnect()/trustCertificate()
+    quint64 m_attempt = 0; // each reconnect() and stop; older status answers are ignored
     int m_backoffMs = 0;
     QTimer m_reconnectTimer;
     QTimer m_silenceTimer;
