@@ -268,8 +268,10 @@ void JobsPage::updateActions()
     m_cancel->setEnabled(cancel);
     m_retry->setEnabled(retry);
     m_delete->setEnabled(remove);
-    const bool hasResult
-        = single && !single->resultPath.isEmpty() && single->state == JobState::Succeeded;
+    // A remote service's result is a URL on that server, not a file here:
+    // there is nothing to open on this machine.
+    const bool hasResult = single && !single->resultPath.isEmpty()
+        && single->state == JobState::Succeeded && !m_service.isRemote();
     m_open->setEnabled(hasResult);
     m_showInFolder->setEnabled(hasResult);
     m_loadOlder->setEnabled(m_total > m_model->rowCount());
@@ -415,7 +417,7 @@ void JobsPage::openResult(bool folder)
 {
     const QStringList ids = selectedIds();
     const JobRecord *job = ids.size() == 1 ? m_model->find(ids.first()) : nullptr;
-    if (!job || job->resultPath.isEmpty())
+    if (!job || job->resultPath.isEmpty() || m_service.isRemote())
         return;
     const QString path = folder ? QFileInfo(job->resultPath).absolutePath() : job->resultPath;
     if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path)))

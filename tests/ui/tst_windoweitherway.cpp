@@ -283,6 +283,14 @@ void tst_WindowEitherWay::retryFailedJob()
     // The detail pane has what it shows: parameters and both attempts.
     QCOMPARE(t.inWindow(id)->attemptLog.size(), 2);
     QCOMPARE(t.inWindow(id)->params.value(u"fail_attempts"_s).toInt(), 1);
+    // Its result opens here only when it is a file here.
+    QVERIFY(t.selectJob(id));
+    auto *open = t.window->findChild<QAction *>(u"openResultAction"_s);
+    QVERIFY(open);
+    QCOMPARE(open->isEnabled(), !remote);
+    if (remote) // where it is instead
+        QCOMPARE(t.inWindow(id)->resultPath,
+                 u"http://127.0.0.1:%1/jobs/%2/result"_s.arg(t.port).arg(id));
 }
 
 void tst_WindowEitherWay::changeLimit()
