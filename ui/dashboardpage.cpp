@@ -277,7 +277,9 @@ void DashboardPage::requestHistory()
 
 void DashboardPage::onHistory(qint64 sinceMs, const service::HistorySnapshot &history)
 {
-    if (sinceMs != m_pendingSince || m_paused)
+    // Paused holds the live samples still, not the operator's own request
+    // for another window (issue 23, defect 7).
+    if (sinceMs != m_pendingSince)
         return; // an answer to an older request
     m_pendingSince = -1;
     const bool day = isDayView();
@@ -287,9 +289,17 @@ void DashboardPage::onHistory(qint64 sinceMs, const service::HistorySnapshot &hi
             QList<QPointF> points;
             const metrics::SeriesSnapshot snapshot = history.value(key);
             if (day) {
-                points.reserve(snapshot.minutes.size());
-                for (const metrics::AggregatePoint &m : snapshot.minutes)
-                    points.append({double(m.minuteStartMs + metrics::kMinuteMs / 2), m.avg});
+                // Each minute as its lowest and its highest sample, so that a
+                // burst of a few seconds still shows in a day; the open
+                // minute's points never lie ahead of now.
+                points.reserve(2 * snapshot.minutes.size());
+                for (const metrics::AggregatePoint &m : snapshot.minutes) {
+                    const auto at = [&](qint64 offset) {
+                        return double(std::min(m.minuteStartMs + offset, now));
+                    };
+                    points.append({at(metrics::kMinuteMs / 3), m.min});
+                    points.append({at(2 * metrics::kMinuteMs / 3), m.max});
+                }
             } else {
                 points.reserve(snapshot.points.size());
                 for (const metrics::MetricPoint &p : snapshot.points)

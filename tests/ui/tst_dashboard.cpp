@@ -82,6 +82,8 @@ private slots:
     void chartsFollowTheServiceTimeLine();
     void theHourViewHandsQtChartsFewPoints();
     void chartsScrolledOutOfViewLeaveQtChartsAlone();
+    void dayAxisShowsDatesAndBigRatesNoExponent();
+    void windowChangeWhilePausedIsShown();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -102,6 +104,7 @@ void tst_Dashboard::historyFillsChartsForTheWindow()
         rss.points.append({now - 30'000 + i * 1000, double(100 * MiB + i)});
     for (int m = 0; m < 5; ++m)
         rss.minutes.append({now - (5 - m) * metrics::kMinuteMs, 1, 2, 3, 60});
+    rss.minutes.append({now - 10'000, 5, 6, 70, 10}); // the open minute, 10 s old
     service.history.insert(u"resident_bytes"_s, rss);
 
     ui::DashboardPage page(service);
@@ -110,8 +113,14 @@ void tst_Dashboard::historyFillsChartsForTheWindow()
     QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 30);
     QCOMPARE(page.windowMs(), 5 * 60'000); // the default window
 
-    page.setWindowIndex(4); // 24 h: the per-minute averages
-    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 5);
+    page.setWindowIndex(4); // 24 h: each minute's lowest and highest sample
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 12);
+    QCOMPARE(chart->valuesOf(u"resident_bytes"_s).count(1.0), 5);
+    QCOMPARE(chart->valuesOf(u"resident_bytes"_s).count(3.0), 5);
+    QVERIFY(chart->valuesOf(u"resident_bytes"_s).contains(70.0)); // a burst is not averaged away
+    QVERIFY(!chart->valuesOf(u"resident_bytes"_s).contains(2.0));
+    // Nothing is drawn ahead of now (the open minute's middle is 20 s ahead).
+    QVERIFY(chart->lastTimeOf(u"resident_bytes"_s) <= double(QDateTime::currentMSecsSinceEpoch()));
     page.setWindowIndex(0); // 1 min: the raw points again
     QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 30);
     QCOMPARE(service.historyRequests, 3);
@@ -386,6 +395,55 @@ void tst_Dashboard::chartsScrolledOutOfViewLeaveQtChartsAlone()
     QCOMPARE(scrolledOut->count(), 5);
     service.sample(sampleAt(t0 + 5000, 50 * MiB));
     QCOMPARE(outAdded.count(), 1); // in view: one by one again
+}
+
+void tst_Dashboard::dayAxisShowsDatesAndBigRatesNoExponent()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.resize(1000, 900);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    page.setWindowIndex(0); // one minute
+    ui::TimeSeriesChart *rates = chartWith(page, u"rows_per_second"_s);
+    QVERIFY(rates);
+    QTRY_COMPARE(service.historyRequests, 2);
+    QTest::qWait(10); // the (empty) history answers
+    QCOMPARE(rates->timeAxisFormat(), u"HH:mm:ss"_s);
+    metrics::Sample s = sampleAt(QDateTime::currentMSecsSinceEpoch(), 50 * MiB);
+    s.rowsPerSecond = 1'200'000;
+    service.sample(s);
+    QVERIFY(rates->valueAxisMax() >= 1'200'000);
+    const QString label
+        = QString::asprintf(qPrintable(rates->valueAxisLabelFormat()), rates->valueAxisMax());
+    QVERIFY2(!label.contains(u'e'), qPrintable(label));
+    QCOMPARE(label, QString::number(qint64(rates->valueAxisMax())));
+
+    page.setWindowIndex(3); // one hour
+    QTRY_COMPARE(rates->timeAxisFormat(), u"HH:mm"_s);
+    page.setWindowIndex(4); // 24 h: its ends are the same time of day
+    QTRY_VERIFY(rates->timeAxisFormat().contains(u"MMM"_s));
+}
+
+void tst_Dashboard::windowChangeWhilePausedIsShown()
+{
+    FakeService service;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    metrics::SeriesSnapshot rss;
+    for (int i = 0; i < 30; ++i)
+        rss.points.append({now - 30'000 + i * 1000, double(100 * MiB)});
+    for (int m = 0; m < 4; ++m)
+        rss.minutes.append({now - (5 - m) * metrics::kMinuteMs, 1, 2, 3, 60});
+    service.history.insert(u"resident_bytes"_s, rss);
+    ui::DashboardPage page(service);
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 30);
+    page.setPaused(true);
+    page.setWindowIndex(4);
+    QTRY_COMPARE(chart->pointCount(u"resident_bytes"_s), 8);
+    // Still paused: samples do not move it.
+    service.sample(sampleAt(now + 1000, 100 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 8);
 }
 
 QTEST_MAIN(tst_Dashboard)

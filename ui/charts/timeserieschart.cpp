@@ -271,7 +271,11 @@ void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
 void TimeSeriesChart::applyTimeAxis()
 {
     const qint64 span = m_toMs - m_fromMs;
-    m_timeAxis->setFormat(span > 120'000 ? u"HH:mm"_s : u"HH:mm:ss"_s);
+    // Over half a day the axis crosses midnight or comes back to the same
+    // time of day: the date tells its ends apart (issue 23, defect 7).
+    m_timeAxis->setFormat(span > 12 * 3'600'000 ? u"d MMM HH:mm"_s
+                              : span > 120'000  ? u"HH:mm"_s
+                                                : u"HH:mm:ss"_s);
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs),
                          QDateTime::fromMSecsSinceEpoch(m_toMs));
 }
@@ -286,6 +290,20 @@ void TimeSeriesChart::showEvent(QShowEvent *event)
 qsizetype TimeSeriesChart::pointCount(const QString &key) const
 {
     return m_points.value(key).size();
+}
+
+QList<double> TimeSeriesChart::valuesOf(const QString &key) const
+{
+    QList<double> values;
+    for (const QPointF &p : m_points.value(key))
+        values.append(p.y() * m_scale);
+    return values;
+}
+
+double TimeSeriesChart::lastTimeOf(const QString &key) const
+{
+    const QList<QPointF> points = m_points.value(key);
+    return points.isEmpty() ? 0 : points.constLast().x();
 }
 
 qsizetype TimeSeriesChart::plottedCount(const QString &key) const
@@ -317,6 +335,24 @@ void TimeSeriesChart::rescaleValues()
     }
     if (!qFuzzyCompare(m_valueAxis->max(), top))
         m_valueAxis->setRange(0, top);
+    // From 10 up every tick is a whole number, which %g would print as
+    // "1e+06" from a million on.
+    m_valueAxis->setLabelFormat(top >= 10 ? u"%.0f"_s : u"%g"_s);
+}
+
+QString TimeSeriesChart::timeAxisFormat() const
+{
+    return m_timeAxis->format();
+}
+
+QString TimeSeriesChart::valueAxisLabelFormat() const
+{
+    return m_valueAxis->labelFormat();
+}
+
+double TimeSeriesChart::valueAxisMax() const
+{
+    return m_valueAxis->max();
 }
 
 } // namespace sluice::ui

@@ -57,10 +57,19 @@ public:
     void updateExposure();
     qsizetype pointCount(const QString &key) const; // all points of the window
     qsizetype plottedCount(const QString &key) const; // the ones drawn
+    // The window's points of a series (for tests): values (unscaled) and the
+    // newest time.
+    QList<double> valuesOf(const QString &key) const;
+    double lastTimeOf(const QString &key) const;
 
     static constexpr qint64 MaxPlotBuckets = 300; // two points each: about one per pixel
     QStringList seriesKeys() const { return m_order; }
     QString title() const { return m_title; }
+    // The axes as drawn (for tests): the time labels' format, the value
+    // labels' printf format and the value axis's top.
+    QString timeAxisFormat() const;
+    QString valueAxisLabelFormat() const;
+    double valueAxisMax() const;
     // What the hover tooltip says for a point (also used by tests).
     QString describe(const QString &key, const QPointF &point) const;
 
