@@ -1,6 +1,7 @@
 #include "limitseditor.h"
 
 #include "format.h"
+#include "limitlabels.h"
 
 #include <QFontDatabase>
 #include <QGridLayout>
@@ -12,22 +13,29 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::ui {
 
 namespace {
 
-std::optional<qint64> parseValue(const QString &text)
+std::optional<qint64> parseValue(const QString &text, const config::LimitField &field)
 {
-    bool ok = false;
-    const qint64 value = QStringView(text).trimmed().toLongLong(&ok);
-    return ok ? std::optional(value) : std::nullopt;
+    return parseLimitValue(text, field.unit);
 }
 
-QString unitName(const char *unit)
+// What a field takes, for the message when it does not parse.
+QString unitHint(const char *unit)
 {
-    return QString::fromLatin1(unit);
+    if (qstrcmp(unit, "bytes") == 0)
+        return LimitsEditor::tr("a size such as 2048, 16 KiB or 1.5 GiB");
+    if (qstrcmp(unit, "bytes_per_s") == 0)
+        return LimitsEditor::tr("a rate such as 1024 or 64 KiB/s");
+    if (qstrcmp(unit, "ms") == 0)
+        return LimitsEditor::tr("a duration such as 500 ms, 30 s, 5 min or 2 h");
+    return LimitsEditor::tr("a whole number");
 }
 
 const auto kInvalidStyle = u"QLineEdit { background: #fbd5d5; border: 1px solid #d32f2f; }"_s;
@@ -45,7 +53,7 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
 {
     auto search = new QLineEdit;
     search->setObjectName(u"limitSearch"_s);
-    search->setPlaceholderText(tr("Filter limits by name or description\u2026"));
+    search->setPlaceholderText(tr("Filter limits by name, key or description\u2026"));
     search->setClearButtonEnabled(true);
 
     auto grid = new QWidget;
@@ -54,23 +62,55 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
     layout->setVerticalSpacing(4);
     const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     const int digit = QFontMetrics(fixed).horizontalAdvance(u'0');
+    QList<const config::LimitField *> fields;
+    for (const config::LimitField &field : config::limitFields())
+        fields.append(&field);
+    std::stable_sort(fields.begin(), fields.end(), [](const auto *a, const auto *b) {
+        const LimitLabel la = limitLabel(QLatin1StringView(a->key));
+        const LimitLabel lb = limitLabel(QLatin1StringView(b->key));
+        return std::pair(la.group, la.order) < std::pair(lb.group, lb.order);
+    });
+    const QStringList groups = limitGroups();
     int r = 0;
-    for (const config::LimitField &field : config::limitFields()) {
+    int lastGroup = -1;
+    for (const config::LimitField *fieldPtr : std::as_const(fields)) {
+        const config::LimitField &field = *fieldPtr;
         const QString key = QLatin1StringView(field.key);
-        Row row {&field, new QLineEdit, new QLabel(key), new QLabel, new QLabel};
-        row.keyLabel->setFont(fixed);
-        row.keyLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        const LimitLabel label = limitLabel(key);
+        if (label.group != lastGroup) {
+            lastGroup = label.group;
+            auto header = new QLabel(groups.at(label.group));
+            header->setObjectName(u"limitGroup%1"_s.arg(label.group));
+            QFont bold = header->font();
+            bold.setBold(true);
+            bold.setPointSizeF(bold.pointSizeF() * 1.1);
+            header->setFont(bold);
+            header->setContentsMargins(0, r == 0 ? 0 : 10, 0, 2);
+            while (m_groupHeaders.size() <= label.group)
+                m_groupHeaders.append(nullptr);
+            m_groupHeaders[label.group] = header;
+            layout->addWidget(header, r++, 0, 1, 4);
+        }
+        Row row {&field,     label.label, label.group, new QLineEdit,
+                 new QLabel, new QLabel,  new QLabel};
+        // The label for people, the config key small under it (selectable).
+        row.nameLabel->setTextFormat(Qt::RichText);
+        row.nameLabel->setText(
+            u"%1<br><span style='font-family:monospace; font-size:small; "
+            "color:palette(placeholder-text)'>%2</span>"_s.arg(label.label.toHtmlEscaped(), key));
+        row.nameLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
         row.edit->setObjectName(u"limit_"_s + key);
+        row.edit->setAccessibleName(label.label);
         row.edit->setFont(fixed);
         row.edit->setAlignment(Qt::AlignRight);
         row.edit->setFixedWidth(digit * 16);
-        row.keyLabel->setBuddy(row.edit);
-        row.readable->setMinimumWidth(digit * 12);
+        row.nameLabel->setBuddy(row.edit);
+        row.readable->setMinimumWidth(digit * 14);
         row.readable->setForegroundRole(QPalette::PlaceholderText);
-        const QString range = tr("%1 (%2 to %3; default %4)")
-                                  .arg(unitName(field.unit), formatLimit(field.minimum, field.unit),
-                                       formatLimit(field.maximum, field.unit),
-                                       formatLimit(field.defaultValue, field.unit));
+        const QString range = tr("From %1 to %2; default %3")
+                                  .arg(limitValueText(field.minimum, field.unit),
+                                       limitValueText(field.maximum, field.unit),
+                                       limitValueText(field.defaultValue, field.unit));
         row.help->setText(QString::fromUtf8(field.help) + u"\n"_s + range);
         row.help->setWordWrap(true);
         row.help->setTextFormat(Qt::PlainText);
@@ -78,7 +118,7 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
         small.setPointSizeF(small.pointSizeF() * 0.92);
         row.help->setFont(small);
         row.edit->setToolTip(QString::fromUtf8(field.help) + u"\n"_s + range);
-        layout->addWidget(row.keyLabel, r, 0, Qt::AlignTop);
+        layout->addWidget(row.nameLabel, r, 0, Qt::AlignTop);
         layout->addWidget(row.edit, r, 1, Qt::AlignTop);
         layout->addWidget(row.readable, r, 2, Qt::AlignTop);
         layout->addWidget(row.help, r, 3);
@@ -159,7 +199,7 @@ void LimitsEditor::showLimits(const config::Limits &limits)
 {
     for (const Row &row : std::as_const(m_rows)) {
         const QSignalBlocker block(row.edit);
-        row.edit->setText(QString::number(limits.*row.field->member));
+        row.edit->setText(limitValueText(limits.*row.field->member, row.field->unit));
     }
     validate();
 }
@@ -169,11 +209,13 @@ std::optional<config::Limits> LimitsEditor::edited(QStringList *problems) const
     config::Limits limits = m_current;
     bool ok = true;
     for (const Row &row : m_rows) {
-        const auto value = parseValue(row.edit->text());
+        const auto value = parseValue(row.edit->text(), *row.field);
         if (!value) {
             ok = false;
             if (problems)
-                *problems << tr("%1: not a whole number").arg(QLatin1StringView(row.field->key));
+                *problems << tr("%1 (%2): not %3")
+                                 .arg(row.label, QLatin1StringView(row.field->key),
+                                      unitHint(row.field->unit));
             continue;
         }
         limits.*row.field->member = *value;
@@ -192,11 +234,24 @@ std::optional<config::Limits> LimitsEditor::edited(QStringList *problems) const
 bool LimitsEditor::isModified() const
 {
     for (const Row &row : m_rows) {
-        const auto value = parseValue(row.edit->text());
+        const auto value = parseValue(row.edit->text(), *row.field);
         if (!value || *value != m_current.*row.field->member)
             return true;
     }
     return false;
+}
+
+QStringList LimitsEditor::pendingChanges() const
+{
+    QStringList changes;
+    for (const Row &row : m_rows) {
+        const auto value = parseValue(row.edit->text(), *row.field);
+        const qint64 now = m_current.*row.field->member;
+        if (value && *value != now)
+            changes << u"%1 %2 \u2192 %3"_s.arg(row.label, limitValueText(now, row.field->unit),
+                                                limitValueText(*value, row.field->unit));
+    }
+    return changes;
 }
 
 void LimitsEditor::validate()
@@ -204,14 +259,20 @@ void LimitsEditor::validate()
     bool anyModified = false;
     for (const Row &row : std::as_const(m_rows)) {
         const config::LimitField &f = *row.field;
-        const auto value = parseValue(row.edit->text());
+        const auto value = parseValue(row.edit->text(), f);
         const bool valid = value && *value >= f.minimum && *value <= f.maximum;
         const bool modified = !value || *value != m_current.*f.member;
         anyModified |= modified;
         row.edit->setStyleSheet(!valid ? kInvalidStyle : modified ? kModifiedStyle : QString());
-        row.readable->setText(!value       ? tr("not a number")
-                                  : !valid ? tr("out of range")
-                                           : formatLimit(*value, f.unit));
+        // Beside the field: what is wrong, or what it was.
+        row.readable->setText(
+            !value ? tr("not %1").arg(unitHint(f.unit))
+                : !valid
+                ? tr("out of range: %1 to %2")
+                      .arg(limitValueText(f.minimum, f.unit), limitValueText(f.maximum, f.unit))
+                : modified ? tr("was %1").arg(limitValueText(m_current.*f.member, f.unit))
+                           : QString());
+        row.readable->setWordWrap(true);
     }
     QStringList problems;
     const bool valid = edited(&problems).has_value();
@@ -220,7 +281,8 @@ void LimitsEditor::validate()
     if (!valid)
         m_message->setText(problems.join(u'\n'));
     else if (anyModified)
-        m_message->setText(tr("Modified: Apply saves and applies it to the running service."));
+        m_message->setText(tr("Apply saves to the config file and applies at once: %1")
+                               .arg(pendingChanges().join(u"; "_s)));
     else if (!m_applying)
         m_message->clear();
 }
@@ -254,13 +316,21 @@ void LimitsEditor::restoreDefaults()
 
 void LimitsEditor::filter(const QString &text)
 {
+    QList<bool> groupShown(m_groupHeaders.size(), false);
     for (const Row &row : std::as_const(m_rows)) {
         const bool match = text.isEmpty()
             || QLatin1StringView(row.field->key).contains(text, Qt::CaseInsensitive)
+            || row.label.contains(text, Qt::CaseInsensitive)
             || QString::fromUtf8(row.field->help).contains(text, Qt::CaseInsensitive);
-        for (QWidget *w : {static_cast<QWidget *>(row.keyLabel), static_cast<QWidget *>(row.edit),
+        for (QWidget *w : {static_cast<QWidget *>(row.nameLabel), static_cast<QWidget *>(row.edit),
                            static_cast<QWidget *>(row.readable), static_cast<QWidget *>(row.help)})
             w->setVisible(match);
+        if (match)
+            groupShown[row.group] = true;
+    }
+    for (qsizetype g = 0; g < m_groupHeaders.size(); ++g) {
+        if (m_groupHeaders.at(g))
+            m_groupHeaders.at(g)->setVisible(groupShown.at(g));
     }
 }
 

@@ -13,10 +13,14 @@ QT_END_NAMESPACE
 
 namespace sluice::ui {
 
-// Every field of Limits, driven by config::limitFields(): its value, unit,
-// range, default and help. Validates as you type; Apply hands the whole value
-// to the service (which persists it and applies it live); Revert goes back to
-// what the service runs with; Restore defaults fills in the defaults (then Apply).
+// Every field of Limits, driven by config::limitFields(), grouped by what it
+// governs with a label for people and the config key shown small: its
+// value with its unit ("16 KiB", "30 s"; a bare number is the base unit),
+// range, default and help. Validates as you type and marks changed fields;
+// the message line lists what Apply will change (old -> new) before it is
+// pressed. Apply hands the whole value to the service (which persists it
+// and applies it live); Revert goes back to what the service runs with;
+// Restore defaults fills in the defaults (then Apply).
 class LimitsEditor final : public QWidget
 {
     Q_OBJECT
@@ -27,6 +31,8 @@ public:
     // What the editors hold, or nullopt with the problems when something is invalid.
     std::optional<config::Limits> edited(QStringList *problems = nullptr) const;
     bool isModified() const;
+    // "Label old -> new" for each changed, valid field (what Apply would do).
+    QStringList pendingChanges() const;
 
     void apply();
     void revert();
@@ -36,8 +42,10 @@ private:
     struct Row
     {
         const config::LimitField *field;
+        QString label;
+        int group;
         QLineEdit *edit;
-        QLabel *keyLabel;
+        QLabel *nameLabel; // the label, and the key small below it
         QLabel *readable;
         QLabel *help;
     };
@@ -48,6 +56,7 @@ private:
     service::ServiceFacade &m_service;
     config::Limits m_current; // what the service runs with
     QList<Row> m_rows;
+    QList<QLabel *> m_groupHeaders; // by group index; hidden when a search leaves it empty
     QLabel *m_message;
     QPushButton *m_apply;
     QPushButton *m_revert;

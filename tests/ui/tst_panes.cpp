@@ -6,6 +6,7 @@
 #include "format.h"
 #include "jobsmodel.h"
 #include "jobspage.h"
+#include "limitlabels.h"
 #include "limitseditor.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
@@ -66,6 +67,10 @@ private slots:
     void transferRatesAreTimedWhereTheyAreTaken();
     void limitsRevertAndDefaults();
     void limitsFollowChangesMadeElsewhere();
+    void limitValuesWithUnits_data();
+    void limitValuesWithUnits();
+    void everyLimitHasAGroupAndALabel();
+    void limitsEditorShowsUnitsAndWhatApplyWillChange();
     void eventsArriveInBatchesAndFilter();
 };
 
@@ -368,6 +373,108 @@ void tst_Panes::eventsArriveInBatchesAndFilter()
     auto *kinds = page.findChild<QComboBox *>(u"eventKindFilter"_s);
     kinds->setCurrentIndex(kinds->findData(u"timeout"_s));
     QCOMPARE(page.filterModel()->rowCount(), 10);
+}
+
+void tst_Panes::limitValuesWithUnits_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QByteArray>("unit");
+    QTest::addColumn<qint64>("value"); // -1: refused
+    QTest::newRow("bare bytes") << u"2048"_s << QByteArray("bytes") << 2048LL;
+    QTest::newRow("KiB") << u"16 KiB"_s << QByteArray("bytes") << 16'384LL;
+    QTest::newRow("no space, any case") << u"16kib"_s << QByteArray("bytes") << 16'384LL;
+    QTest::newRow("KB means KiB") << u"16 KB"_s << QByteArray("bytes") << 16'384LL;
+    QTest::newRow("fraction of GiB") << u"1.5 GiB"_s << QByteArray("bytes") << 1'610'612'736LL;
+    QTest::newRow("decimal comma") << u"1,5 MiB"_s << QByteArray("bytes") << 1'572'864LL;
+    QTest::newRow("not whole bytes") << u"1.3 KiB"_s << QByteArray("bytes") << -1LL;
+    QTest::newRow("bytes word") << u"512 bytes"_s << QByteArray("bytes") << 512LL;
+    QTest::newRow("ambiguous k") << u"2k"_s << QByteArray("bytes") << -1LL;
+    QTest::newRow("rate") << u"64 KiB/s"_s << QByteArray("bytes_per_s") << 65'536LL;
+    QTest::newRow("seconds") << u"30 s"_s << QByteArray("ms") << 30'000LL;
+    QTest::newRow("half a second") << u"0.5 s"_s << QByteArray("ms") << 500LL;
+    QTest::newRow("minutes") << u"5 min"_s << QByteArray("ms") << 300'000LL;
+    QTest::newRow("hours") << u"2 h"_s << QByteArray("ms") << 7'200'000LL;
+    QTest::newRow("bare ms") << u"1500"_s << QByteArray("ms") << 1500LL;
+    QTest::newRow("size unit on a duration") << u"5 MiB"_s << QByteArray("ms") << -1LL;
+    QTest::newRow("count") << u"12"_s << QByteArray("count") << 12LL;
+    QTest::newRow("unit on a count") << u"12 s"_s << QByteArray("count") << -1LL;
+    QTest::newRow("percent") << u"25 %"_s << QByteArray("percent") << 25LL;
+    QTest::newRow("negative") << u"-1"_s << QByteArray("count") << -1LL;
+    QTest::newRow("empty") << QString() << QByteArray("count") << -1LL;
+    QTest::newRow("huge") << u"99999999999 TiB"_s << QByteArray("bytes") << -1LL;
+}
+
+void tst_Panes::limitValuesWithUnits()
+{
+    QFETCH(QString, text);
+    QFETCH(QByteArray, unit);
+    QFETCH(qint64, value);
+    const auto parsed = ui::parseLimitValue(text, unit.constData());
+    if (value < 0) {
+        QVERIFY2(!parsed, qPrintable(QString::number(parsed.value_or(0))));
+        return;
+    }
+    QVERIFY(parsed);
+    QCOMPARE(*parsed, value);
+    // What the editor shows reads back as the same value.
+    const QString shown = ui::limitValueText(value, unit.constData());
+    QCOMPARE(ui::parseLimitValue(shown, unit.constData()), std::optional<qint64>(value));
+}
+
+void tst_Panes::everyLimitHasAGroupAndALabel()
+{
+    const qsizetype other = ui::limitGroups().size() - 1;
+    QSet<QString> labels;
+    for (const config::LimitField &f : config::limitFields()) {
+        const ui::LimitLabel label = ui::limitLabel(QLatin1StringView(f.key));
+        QVERIFY2(label.group != other, f.key); // a new limit needs its place in limitlabels.cpp
+        QVERIFY2(!labels.contains(label.label), qPrintable(label.label));
+        labels.insert(label.label);
+    }
+}
+
+void tst_Panes::limitsEditorShowsUnitsAndWhatApplyWillChange()
+{
+    FakeService service;
+    ui::LimitsEditor editor(service);
+    QLineEdit *header = editor.editor(u"max_header_bytes"_s);
+    QLineEdit *deadline = editor.editor(u"header_deadline_ms"_s);
+    auto *apply = editor.findChild<QPushButton *>(u"applyLimitsButton"_s);
+    auto *message = editor.findChild<QLabel *>(u"limitsMessage"_s);
+    QCOMPARE(header->text(), u"16 KiB"_s);
+    QCOMPARE(deadline->text(), ui::limitValueText(config::Limits {}.headerDeadlineMs, "ms"));
+
+    header->setText(u"2 KiB"_s);
+    deadline->setText(u"20 s"_s);
+    QVERIFY(apply->isEnabled());
+    QCOMPARE(editor.pendingChanges().size(), 2);
+    QVERIFY2(message->text().contains(u"Request head size 16 KiB \u2192 2 KiB"_s),
+             qPrintable(message->text()));
+    QVERIFY2(message->text().contains(u"\u2192 20 s"_s), qPrintable(message->text()));
+
+    // Out of range: the range in the unit, and Apply refused.
+    header->setText(u"12"_s);
+    QVERIFY(!apply->isEnabled());
+    QVERIFY(message->text().contains(u"max_header_bytes"_s));
+    header->setText(u"2k"_s);
+    QVERIFY(!apply->isEnabled());
+    QVERIFY2(message->text().contains(u"16 KiB"_s), qPrintable(message->text())); // the example
+
+    header->setText(u"2048"_s); // a bare number is bytes
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QCOMPARE(service.applied.size(), 1);
+    QCOMPARE(service.applied.first().maxHeaderBytes, 2048);
+    QCOMPARE(service.applied.first().headerDeadlineMs, 20'000);
+    QTRY_COMPARE(header->text(), u"2 KiB"_s);
+
+    // Search by label: only matching rows and their group headers stay.
+    auto *search = editor.findChild<QLineEdit *>(u"limitSearch"_s);
+    editor.show();
+    search->setText(u"upload size"_s);
+    QVERIFY(editor.editor(u"max_upload_bytes"_s)->isVisible());
+    QVERIFY(!header->isVisible());
+    QVERIFY(editor.findChild<QLabel *>(u"limitGroup1"_s)->isVisible()); // Uploads
+    QVERIFY(!editor.findChild<QLabel *>(u"limitGroup0"_s)->isVisible());
 }
 
 QTEST_MAIN(tst_Panes)

@@ -310,7 +310,7 @@ void tst_WindowEitherWay::changeLimit()
     QLineEdit *field = editor->editor(u"max_header_bytes"_s);
     auto *apply = editor->findChild<QPushButton *>(u"applyLimitsButton"_s);
     QVERIFY(field && apply);
-    QCOMPARE(field->text(), u"16384"_s);
+    QCOMPARE(field->text(), u"16 KiB"_s);
     field->selectAll();
     QTest::keyClicks(field, u"2048"_s);
     QVERIFY(apply->isEnabled());
@@ -324,7 +324,7 @@ void tst_WindowEitherWay::changeLimit()
     QCOMPARE(refused.status, 431);
     QVERIFY(refused.body.contains("max_header_bytes"));
     QTRY_VERIFY_WITH_TIMEOUT(!editor->isModified(), 5'000);
-    QCOMPARE(field->text(), u"2048"_s);
+    QCOMPARE(field->text(), u"2 KiB"_s);
     QFile file(t.dir.filePath(u"config.json"_s));
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(QJsonDocument::fromJson(file.readAll())
