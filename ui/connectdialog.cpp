@@ -27,15 +27,6 @@ QSettings settings()
     return QSettings(u"Sluice"_s, u"sluice"_s);
 }
 
-// The URL as typed, without the one trailing slash a browser would add.
-QUrl parseUrl(const QString &text)
-{
-    QUrl url(text.trimmed(), QUrl::StrictMode);
-    if (url.path() == u"/"_s)
-        url.setPath({});
-    return url;
-}
-
 } // namespace
 
 ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
@@ -122,7 +113,7 @@ void ConnectDialog::setToken(const QString &token)
 
 QUrl ConnectDialog::url() const
 {
-    return parseUrl(m_urlField->currentText());
+    return serverUrl(m_urlField->currentText());
 }
 
 QString ConnectDialog::token() const
@@ -135,11 +126,19 @@ bool ConnectDialog::rememberToken() const
     return m_rememberBox->isChecked();
 }
 
+QUrl ConnectDialog::serverUrl(const QString &text)
+{
+    QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (url.path() == u"/"_s)
+        url.setPath({});
+    return url;
+}
+
 QString ConnectDialog::problemWithUrl(const QString &text)
 {
     if (text.trimmed().isEmpty())
         return tr("Enter the server's URL, such as https://host:8443.");
-    const QUrl url = parseUrl(text);
+    const QUrl url = serverUrl(text);
     const QString scheme = url.scheme().toLower();
     if (scheme != u"http"_s && scheme != u"https"_s)
         return tr("The URL must start with http:// or https://.");

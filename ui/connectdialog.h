@@ -40,6 +40,8 @@ public:
     // Why `text` is not a server URL ("scheme://host[:port]"), naming the
     // part at fault; empty when it is one.
     static QString problemWithUrl(const QString &text);
+    // `text` as a URL: trimmed, without the trailing slash a browser adds.
+    static QUrl serverUrl(const QString &text);
 
     // The servers connected to, newest first (QSettings "remote/recent").
     static QStringList recentServers();
