@@ -75,7 +75,7 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     parser.addOptions({help, version, listen, dataDir, config, admin, metricsOnly, host});
     const QCommandLineOption connectTo(
         u"connect"_s,
-        u"Show the sluiced at URL instead of this computer's service, which then starts only "
+        u"Show the sluiced at this URL instead of this computer's service, which then starts only "
         "when File > Local service asks for it. The token comes from SLUICE_TOKEN, else the "
         "keyring, else a dialog."_s,
         u"http[s]://HOST:PORT"_s);

@@ -118,6 +118,7 @@ void WindowHost::showRemoteService(const QUrl &server, const QString &token)
     options.url = server;
     options.token = token;
     options.pinnedFingerprint = ui::CredentialStore::pin(server);
+    ui::ConnectDialog::addRecentServer(server); // --connect's too, for File > Connect to...
     auto remote = std::make_unique<remote::RemoteServiceFacade>(std::move(options));
     remote::RemoteServiceFacade &facade = *remote;
     show(facade, std::move(remote));
