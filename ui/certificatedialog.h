@@ -2,10 +2,6 @@
 
 #include <QDialog>
 
-QT_BEGIN_NAMESPACE
-class QPushButton;
-QT_END_NAMESPACE
-
 namespace sluice::ui {
 
 // Shows a remote service's certificate fingerprint (SHA-256, selectable, in

@@ -199,7 +199,8 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     m_connectionStatus->setVisible(m_service.isRemote());
 
     m_countdownTimer->setObjectName(u"reconnectCountdownTimer"_s);
-    m_countdownTimer->setInterval(1'000);
+    m_countdownTimer->setSingleShot(true);
+    m_countdownTimer->setTimerType(Qt::PreciseTimer);
     connect(m_countdownTimer, &QTimer::timeout, this, [this] { updateConnectionText(); });
     connect(&m_service, &service::ServiceFacade::connectionChanged, this,
             [this](const ConnectionInfo &connection) { applyConnection(connection); });

@@ -41,12 +41,7 @@ void MainWindow::applyConnection(const ConnectionInfo &connection)
     m_serverLabel->setText(server.isEmpty() ? QString() : u"<a href=\"%1\">%1</a>"_s.arg(server));
     setWindowTitle(server.isEmpty() ? tr("Sluice") : tr("Sluice \u2014 %1").arg(connection.server));
 
-    if (connection.state == ConnectionState::Reconnecting) {
-        m_retryDeadline = QDeadlineTimer(connection.retryInMs);
-        m_countdownTimer->start();
-    } else {
-        m_countdownTimer->stop();
-    }
+    m_retryDeadline = QDeadlineTimer(connection.retryInMs);
     updateConnectionText();
 
     // A question about a certificate the service no longer presents is moot.
@@ -60,9 +55,17 @@ void MainWindow::applyConnection(const ConnectionInfo &connection)
 
 void MainWindow::updateConnectionText()
 {
-    const qint64 retryInMs
-        = m_connection.state == ConnectionState::Reconnecting ? m_retryDeadline.remainingTime() : 0;
+    const bool reconnecting = m_connection.state == ConnectionState::Reconnecting;
+    const qint64 retryInMs = reconnecting ? m_retryDeadline.remainingTime() : 0;
     const QString text = describeConnection(m_connection, retryInMs);
+    // The text shows whole seconds rounded up: wake just after it next changes,
+    // so that no second is skipped or shown twice (as with the uptime).
+    if (reconnecting && retryInMs > 0) {
+        const qint64 shown = (retryInMs + 999) / 1'000;
+        m_countdownTimer->start(int(retryInMs - (shown - 1) * 1'000) + 5);
+    } else {
+        m_countdownTimer->stop();
+    }
     // Red where the operator has to act: the service will not retry by itself.
     QPalette palette = this->palette();
     if (connectionNeedsOperator(m_connection.state))
