@@ -91,12 +91,15 @@ ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
     layout->addWidget(m_buttons);
 
     connect(m_urlField, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
+    // Not on every key typed: a keyring may ask to be unlocked.
+    connect(m_urlField, &QComboBox::textActivated, this, &ConnectDialog::fillStoredToken);
     connect(m_tokenField, &QLineEdit::textChanged, this, &ConnectDialog::validate);
     connect(&m_credentials, &CredentialStore::keyringChanged, this,
             &ConnectDialog::updateKeyringNote);
     m_credentials.checkKeyring();
     updateKeyringNote();
     validate();
+    fillStoredToken();
 }
 
 ConnectDialog::~ConnectDialog() = default;
@@ -104,6 +107,7 @@ ConnectDialog::~ConnectDialog() = default;
 void ConnectDialog::setUrl(const QUrl &url)
 {
     m_urlField->setEditText(url.toString());
+    fillStoredToken();
 }
 
 void ConnectDialog::setToken(const QString &token)
@@ -196,6 +200,20 @@ void ConnectDialog::validate()
     m_urlProblem->setVisible(!problem.isEmpty());
     m_buttons->button(QDialogButtonBox::Ok)
         ->setEnabled(problem.isEmpty() && !m_tokenField->text().trimmed().isEmpty());
+}
+
+void ConnectDialog::fillStoredToken()
+{
+    if (!problemWithUrl(m_urlField->currentText()).isEmpty() || !token().isEmpty())
+        return;
+    const QString server = CredentialStore::serverKey(url());
+    m_credentials.readToken(url(), this, [this, server](const QString &stored) {
+        // Not over what the operator typed meanwhile, nor for another server.
+        if (stored.isEmpty() || !token().isEmpty() || CredentialStore::serverKey(url()) != server)
+            return;
+        m_tokenField->setText(stored);
+        m_rememberBox->setChecked(true);
+    });
 }
 
 void ConnectDialog::updateKeyringNote()

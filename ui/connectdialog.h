@@ -19,7 +19,8 @@ class CredentialStore;
 // Asks where a remote sluiced is and with which token: the server's URL (the
 // recent ones offered, newest first), the token, and whether to keep the
 // token in the keyring. OK stays disabled until the URL is one the window
-// can use, and the dialog says which part of it is wrong.
+// can use, and the dialog says which part of it is wrong. A server picked from
+// the list (or given) brings its stored token, if there is one.
 class ConnectDialog final : public QDialog
 {
     Q_OBJECT
@@ -51,6 +52,8 @@ public:
 
 private:
     void validate();
+    // A recent server's stored token, into the empty token field.
+    void fillStoredToken();
     void updateKeyringNote();
 
     CredentialStore &m_credentials;

@@ -48,6 +48,7 @@ private slots:
     void recentServersNewestFirst();
     void recentServersAtMostTen();
     void saysWhenThereIsNoKeyring();
+    void recentServerBringsItsToken();
 
 private:
     QSettings settings() const { return QSettings(u"Sluice"_s, u"sluice"_s); }
@@ -196,6 +197,32 @@ void tst_ConnectDialog::saysWhenThereIsNoKeyring()
     QTRY_VERIFY(note->isVisible());
     QCOMPARE(note->text(), u"no keyring: the token is kept until Sluice quits"_s);
     QVERIFY(credentials.keptInMemoryOnly());
+}
+
+void tst_ConnectDialog::recentServerBringsItsToken()
+{
+    CredentialStore credentials;
+    credentials.writeToken(QUrl(u"https://b:2"_s), u"b-token"_s); // in memory: no keyring here
+    QTRY_VERIFY(credentials.keptInMemoryOnly());
+    ConnectDialog::addRecentServer(QUrl(u"https://b:2"_s));
+    ConnectDialog::addRecentServer(QUrl(u"https://a:1"_s));
+
+    ConnectDialog dialog(credentials);
+    dialog.show();
+    auto urlField = child<QComboBox>(dialog, "urlField");
+    auto token = child<QLineEdit>(dialog, "tokenField");
+    QCOMPARE(urlField->currentText(), u"https://a:1"_s);
+    // a:1 has no token. A question asked after the dialog's is answered after it.
+    bool answered = false;
+    credentials.readToken(QUrl(u"https://a:1"_s), this, [&](const QString &) { answered = true; });
+    QTRY_VERIFY(answered);
+    QVERIFY(token->text().isEmpty());
+
+    QTest::keyClick(urlField, Qt::Key_Down); // the operator picks b:2
+    QCOMPARE(urlField->currentText(), u"https://b:2"_s);
+    QTRY_COMPARE(token->text(), u"b-token"_s);
+    QVERIFY(child<QCheckBox>(dialog, "rememberTokenBox")->isChecked());
+    QVERIFY(okButton(dialog)->isEnabled());
 }
 
 QTEST_MAIN(tst_ConnectDialog)
