@@ -13,6 +13,8 @@ packages=(
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev
     libqt6sql6-sqlite libqt6sql6-psql libqt6opengl6-dev
     libgl-dev libglx-dev libvulkan-dev
+    # the window's tokens for remote services, in the desktop's keyring (QtKeychain)
+    qtkeychain-qt6-dev
     # parsing, hashing, compression
     libboost1.81-dev libssl-dev zlib1g-dev
     # exports: SQLite rows through the driver's handle, PostgreSQL query

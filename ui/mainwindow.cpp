@@ -1,11 +1,14 @@
 #include "mainwindow.h"
 
+#include "certificatedialog.h"
+#include "connectiontext.h"
 #include "dashboardpage.h"
 #include "eventspage.h"
 #include "jobspage.h"
 #include "limitseditor.h"
 #include "transferspage.h"
 
+#include <QAction>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QFontDatabase>
@@ -16,6 +19,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
@@ -33,6 +38,8 @@ using namespace Qt::StringLiterals;
 
 namespace sluice::ui {
 
+using service::ConnectionInfo;
+using service::ConnectionState;
 using service::ServiceState;
 using service::ServiceStatus;
 
@@ -141,6 +148,7 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     : QMainWindow(parent)
     , m_service(service)
     , m_uptimeTimer(new QTimer(this))
+    , m_countdownTimer(new QTimer(this))
 {
     setWindowTitle(tr("Sluice"));
 
@@ -179,15 +187,30 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
         m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
     }
     createTrayIcon();
+    createMenus();
 
     m_statusMessage = new QLabel(this);
     m_statusMessage->setObjectName(u"statusMessage"_s);
     statusBar()->addWidget(m_statusMessage, 1);
+    m_connectionStatus = new QLabel(this);
+    m_connectionStatus->setObjectName(u"connectionStatus"_s);
+    m_connectionStatus->setTextFormat(Qt::PlainText);
+    statusBar()->addPermanentWidget(m_connectionStatus);
+    m_connectionStatus->setVisible(m_service.isRemote());
+
+    m_countdownTimer->setObjectName(u"reconnectCountdownTimer"_s);
+    m_countdownTimer->setSingleShot(true);
+    m_countdownTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_countdownTimer, &QTimer::timeout, this, [this] { updateConnectionText(); });
+    connect(&m_service, &service::ServiceFacade::connectionChanged, this,
+            [this](const ConnectionInfo &connection) { applyConnection(connection); });
 
     connect(&m_service, &service::ServiceFacade::statusChanged, this,
             [this](const ServiceStatus &status) { applyStatus(status); });
     updateToken();
     applyStatus(m_service.status());
+    if (m_service.isRemote())
+        showRemote();
 
     const QSettings settings(SettingsOrganization, SettingsApplication);
     if (!restoreGeometry(settings.value(GeometryKey).toByteArray()))
@@ -220,6 +243,28 @@ void MainWindow::createTrayIcon()
     m_tray->show();
 }
 
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(u"fileMenu"_s);
+    QAction *connectAction = file->addAction(tr("&Connect to\u2026"));
+    connectAction->setObjectName(u"connectAction"_s);
+    // Ctrl+L, as a browser's address bar (Ctrl+Shift+O is the Jobs tab's Show in folder).
+    connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(connectAction, &QAction::triggered, this, &MainWindow::connectRequested);
+    m_localServiceAction = file->addAction(tr("&Local service"));
+    m_localServiceAction->setObjectName(u"localServiceAction"_s);
+    m_localServiceAction->setToolTip(tr("Show the service running on this computer"));
+    m_localServiceAction->setEnabled(m_service.isRemote()); // it is what a local window shows
+    connect(m_localServiceAction, &QAction::triggered, this, &MainWindow::localServiceRequested);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"));
+    quit->setObjectName(u"quitAction"_s);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+}
+
 QGroupBox *MainWindow::createServiceGroup()
 {
     auto group = new QGroupBox(tr("Service"));
@@ -246,8 +291,23 @@ QGroupBox *MainWindow::createServiceGroup()
     stateRow->addWidget(m_stopButton);
     m_serviceForm->addRow(tr("State:"), stateRow);
 
-    m_serviceForm->addRow(tr("Address:"), createAddressRow());
-    m_serviceForm->addRow(tr("Access token:"), createTokenRow());
+    // A remote service: where it is and how the connection fares (hidden for the local one).
+    m_serverLabel = new QLabel;
+    m_serverLabel->setObjectName(u"serverLabel"_s);
+    m_serverLabel->setTextFormat(Qt::RichText);
+    m_serverLabel->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_serverLabel->setOpenExternalLinks(true);
+    m_serviceForm->addRow(tr("Server:"), m_serverLabel);
+    m_connectionLabel = createValueLabel(u"connectionLabel"_s, group);
+    m_connectionLabel->setWordWrap(true);
+    m_serviceForm->addRow(tr("Connection:"), m_connectionLabel);
+    m_serviceForm->setRowVisible(m_serverLabel, false);
+    m_serviceForm->setRowVisible(m_connectionLabel, false);
+
+    m_addressRow = createAddressRow();
+    m_serviceForm->addRow(tr("Address:"), m_addressRow);
+    m_tokenRow = createTokenRow();
+    m_serviceForm->addRow(tr("Access token:"), m_tokenRow);
     m_uptimeLabel = createValueLabel(u"uptimeLabel"_s, group);
     m_serviceForm->addRow(tr("Uptime:"), m_uptimeLabel);
 
@@ -365,7 +425,8 @@ void MainWindow::applyStatus(const ServiceStatus &status)
 
     m_startButton->setEnabled(state == ServiceState::Stopped || failed);
     m_stopButton->setEnabled(state == ServiceState::Running || state == ServiceState::Starting);
-    m_statusMessage->setText(statusMessage(status, m_url));
+    // A remote service's listen address may mean nothing here (0.0.0.0, a proxy's backend).
+    m_statusMessage->setText(statusMessage(status, m_service.isRemote() ? QUrl() : m_url));
     if (m_tray)
         m_tray->setToolTip(tr("Sluice: %1").arg(service::toString(state)));
 

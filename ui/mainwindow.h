@@ -2,10 +2,13 @@
 
 #include "service/servicefacade.h"
 
+#include <QDeadlineTimer>
 #include <QMainWindow>
+#include <QPointer>
 #include <QUrl>
 
 QT_BEGIN_NAMESPACE
+class QAction;
 class QFormLayout;
 class QGroupBox;
 class QLabel;
@@ -18,6 +21,7 @@ QT_END_NAMESPACE
 
 namespace sluice::ui {
 
+class CertificateDialog;
 class DashboardPage;
 class EventsPage;
 class JobsPage;
@@ -28,6 +32,12 @@ class TransfersPage;
 // authenticate, and the buttons to start and stop it; below, the dashboard,
 // jobs, transfers, limits and events tabs. Everything it shows comes from the
 // ServiceFacade's signals; it never waits for the service.
+//
+// On a remote service (ServiceFacade::isRemote()) it shows the server and the
+// state of the connection instead of the start and stop buttons and the
+// token, and asks the operator about a certificate the system does not
+// trust. It never switches services itself: File > Connect to... and File >
+// Local service only ask, by signal, whoever made the window.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -43,6 +53,12 @@ public:
     LimitsEditor *limitsEditor() const { return m_limits; }
     EventsPage *eventsPage() const { return m_events; }
 
+signals:
+    void connectRequested(); // File > Connect to...
+    void localServiceRequested(); // File > Local service
+    // The operator trusts this certificate of `server` (CertificateUntrusted).
+    void certificateAccepted(const QString &server, const QString &fingerprint);
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -52,7 +68,12 @@ private:
     QWidget *createAddressRow();
     QWidget *createTokenRow();
     void createTrayIcon();
+    void createMenus();
+    void showRemote();
 
+    void applyConnection(const service::ConnectionInfo &connection);
+    void updateConnectionText();
+    void askAboutCertificate();
     void applyStatus(const service::ServiceStatus &status);
     void updateAddress();
     void updateUptime();
@@ -88,6 +109,19 @@ private:
     LimitsEditor *m_limits = nullptr;
     EventsPage *m_events = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
+
+    // A remote service's connection (unused for the local one).
+    service::ConnectionInfo m_connection;
+    QDeadlineTimer m_retryDeadline; // Reconnecting: when the next attempt starts
+    QTimer *m_countdownTimer = nullptr;
+    QAction *m_localServiceAction = nullptr;
+    QLabel *m_serverLabel = nullptr;
+    QLabel *m_connectionLabel = nullptr;
+    QLabel *m_connectionStatus = nullptr; // the same text, in the status bar
+    QWidget *m_addressRow = nullptr;
+    QWidget *m_tokenRow = nullptr;
+    QPointer<CertificateDialog> m_certificateDialog;
+    QString m_askedFingerprint; // asked about (Untrusted) or warned of (Changed) already
 };
 
 } // namespace sluice::ui

@@ -48,7 +48,8 @@ QString defaultDataDir()
     return dir;
 }
 
-Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description)
+Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description,
+                                       Program program)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(description);
@@ -72,6 +73,14 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
                                   "certificate (repeatable). Default: localhost, 127.0.0.1, ::1."_s,
                                   u"NAME"_s);
     parser.addOptions({help, version, listen, dataDir, config, admin, metricsOnly, host});
+    const QCommandLineOption connectTo(
+        u"connect"_s,
+        u"Show the sluiced at this URL instead of this computer's service, which then starts only "
+        "when File > Local service asks for it. The token comes from SLUICE_TOKEN, else the "
+        "keyring, else a dialog."_s,
+        u"http[s]://HOST:PORT"_s);
+    if (program == Program::Window)
+        parser.addOption(connectTo);
     parser.addPositionalArgument(
         u"command"_s,
         u"Optional: token add NAME [--admin | --metrics-only] | token list | token revoke NAME | "
@@ -102,6 +111,8 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     cmd.admin = parser.isSet(admin);
     cmd.metricsOnly = parser.isSet(metricsOnly);
     cmd.hosts = parser.values(host);
+    if (program == Program::Window)
+        cmd.connectTo = parser.value(connectTo);
 
     const QStringList words = parser.positionalArguments();
     if (words.isEmpty()) {

@@ -19,13 +19,18 @@ struct CommandLine
     bool admin = false; // token add --admin
     bool metricsOnly = false; // token add --metrics-only
     QStringList hosts; // tls self-signed --host
+    QString connectTo; // sluice --connect URL: a remote sluiced, as given (not yet checked)
     QString helpText;
 };
+
+// Which program reads the command line: the window takes --connect URL as well.
+enum class Program { Service, Window };
 
 // Both binaries take --listen [https://]HOST:PORT, --data-dir DIR and --config FILE;
 // `token add NAME [--admin | --metrics-only] | list | revoke NAME` administers accounts,
 // `tls self-signed [--host NAME]...` makes the service a certificate.
-Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description);
+Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QString &description,
+                                       Program program = Program::Service);
 
 // Everything but running the service: parse errors, help, version and the
 // token commands. Returns the exit code when the program is done, nullopt

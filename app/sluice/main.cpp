@@ -1,11 +1,10 @@
 // sluice: the operator's window around the Sluice service.
 #include "commandline.h"
-#include "mainwindow.h"
+#include "windowhost.h"
 
 #include <QApplication>
 #include <QDirIterator>
 #include <QIcon>
-#include <QMessageBox>
 
 using namespace sluice;
 
@@ -28,34 +27,15 @@ int main(int argc, char *argv[])
 
     auto cmd = app::parseCommandLine(
         QApplication::arguments(),
-        QStringLiteral("Sluice: HTTP uploads and exports that stay calm under load."));
+        QStringLiteral("Sluice: HTTP uploads and exports that stay calm under load."),
+        app::Program::Window);
     if (const auto done = app::handleCommandLine(cmd, "sluice", out, err))
         return *done;
 
-    auto prepared = app::prepareService(*cmd);
-    if (!prepared) {
-        err << "sluice: " << prepared.error().message << Qt::endl;
-        QMessageBox::critical(nullptr, QStringLiteral("Sluice cannot start"),
-                              prepared.error().message);
-        return 2;
-    }
-    service::Service service(prepared->first, prepared->second);
-    if (!service.firstRunToken().isEmpty())
-        out << "token " << service.firstRunToken() << Qt::endl;
-    auto lastState = service::ServiceState::Stopped;
-    QObject::connect(&service, &service::Service::statusChanged, &app,
-                     [&](const service::ServiceStatus &s) {
-                         if (s.state == lastState)
-                             return; // counters changed, not the state
-                         lastState = s.state;
-                         if (s.state == service::ServiceState::Running)
-                             out << "listening on http://" << s.listenAddress << Qt::endl;
-                         else if (s.state == service::ServiceState::Failed)
-                             err << "sluice: " << s.error << Qt::endl;
-                     });
-
-    ui::MainWindow window(service);
-    window.show();
-    service.start();
+    // This computer's service (started now, unless --connect shows another
+    // first) and any remote one, each in front of the same window.
+    app::WindowHost host(*cmd, out, err);
+    if (const auto failed = host.start())
+        return *failed;
     return app.exec();
 }

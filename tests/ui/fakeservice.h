@@ -69,6 +69,16 @@ public:
     }
     void abortTransfer(quint64 connectionId) override { aborted.append(connectionId); }
 
+    // Set before the window is made: a remote service's window is built as one.
+    bool remote = false;
+    bool isRemote() const override { return remote; }
+    service::ConnectionInfo connection() const override { return m_connection; }
+    void setConnection(const service::ConnectionInfo &connection)
+    {
+        m_connection = connection;
+        emit connectionChanged(connection);
+    }
+
     void sample(const metrics::Sample &s)
     {
         m_sample = s;
@@ -117,6 +127,7 @@ private:
     QString m_token;
     config::Limits m_limits;
     metrics::Sample m_sample;
+    service::ConnectionInfo m_connection;
 };
 
 } // namespace sluice::testing

@@ -1,0 +1,224 @@
+#include "connectdialog.h"
+
+#include "credentialstore.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace sluice::ui {
+
+namespace {
+
+const auto RecentKey = u"remote/recent"_s;
+
+QSettings settings()
+{
+    return QSettings(u"Sluice"_s, u"sluice"_s);
+}
+
+} // namespace
+
+ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
+    : QDialog(parent)
+    , m_credentials(credentials)
+{
+    setObjectName(u"connectDialog"_s);
+    setWindowTitle(tr("Connect to a Sluice service"));
+
+    auto form = new QFormLayout;
+    m_urlField = new QComboBox;
+    m_urlField->setObjectName(u"urlField"_s);
+    m_urlField->setEditable(true);
+    m_urlField->setInsertPolicy(QComboBox::NoInsert); // the list is the recent servers only
+    m_urlField->addItems(recentServers());
+    m_urlField->setCurrentIndex(m_urlField->count() > 0 ? 0 : -1);
+    m_urlField->lineEdit()->setPlaceholderText(u"https://host:8443"_s);
+    m_urlField->setMinimumContentsLength(32);
+    form->addRow(tr("&Server:"), m_urlField);
+
+    m_urlProblem = new QLabel;
+    m_urlProblem->setObjectName(u"urlProblem"_s);
+    m_urlProblem->setTextFormat(Qt::PlainText);
+    m_urlProblem->setWordWrap(true);
+    QPalette problemPalette = m_urlProblem->palette();
+    problemPalette.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
+    m_urlProblem->setPalette(problemPalette);
+    form->addRow(QString(), m_urlProblem);
+
+    auto tokenRow = new QHBoxLayout;
+    m_tokenField = new QLineEdit;
+    m_tokenField->setObjectName(u"tokenField"_s);
+    m_tokenField->setEchoMode(QLineEdit::Password);
+    m_tokenField->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_tokenField->setPlaceholderText(tr("an admin's token (sluiced token add NAME --admin)"));
+    tokenRow->addWidget(m_tokenField, 1);
+    m_showTokenButton = new QPushButton(tr("Show"));
+    m_showTokenButton->setObjectName(u"showTokenButton"_s);
+    m_showTokenButton->setCheckable(true);
+    connect(m_showTokenButton, &QPushButton::toggled, this, [this](bool shown) {
+        m_tokenField->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
+        m_showTokenButton->setText(shown ? tr("Hide") : tr("Show"));
+    });
+    tokenRow->addWidget(m_showTokenButton);
+    form->addRow(tr("&Token:"), tokenRow);
+
+    m_rememberBox = new QCheckBox(tr("&Remember token in the keyring"));
+    m_rememberBox->setObjectName(u"rememberTokenBox"_s);
+    form->addRow(QString(), m_rememberBox);
+    m_keyringNote = new QLabel(tr("no keyring: the token is kept until Sluice quits"));
+    m_keyringNote->setObjectName(u"keyringNote"_s);
+    m_keyringNote->setWordWrap(true);
+    form->addRow(QString(), m_keyringNote);
+
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Connect"));
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &ConnectDialog::reject);
+
+    auto layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_buttons);
+
+    connect(m_urlField, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
+    // Not on every key typed: a keyring may ask to be unlocked.
+    connect(m_urlField, &QComboBox::textActivated, this, &ConnectDialog::fillStoredToken);
+    connect(m_tokenField, &QLineEdit::textChanged, this, &ConnectDialog::validate);
+    connect(&m_credentials, &CredentialStore::keyringChanged, this,
+            &ConnectDialog::updateKeyringNote);
+    m_credentials.checkKeyring();
+    updateKeyringNote();
+    validate();
+    fillStoredToken();
+}
+
+ConnectDialog::~ConnectDialog() = default;
+
+void ConnectDialog::setUrl(const QUrl &url)
+{
+    m_urlField->setEditText(url.toString());
+    fillStoredToken();
+}
+
+void ConnectDialog::setToken(const QString &token)
+{
+    m_tokenField->setText(token);
+}
+
+QUrl ConnectDialog::url() const
+{
+    return serverUrl(m_urlField->currentText());
+}
+
+QString ConnectDialog::token() const
+{
+    return m_tokenField->text().trimmed();
+}
+
+bool ConnectDialog::rememberToken() const
+{
+    return m_rememberBox->isChecked();
+}
+
+QUrl ConnectDialog::serverUrl(const QString &text)
+{
+    QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (url.path() == u"/"_s)
+        url.setPath({});
+    return url;
+}
+
+QString ConnectDialog::problemWithUrl(const QString &text)
+{
+    if (text.trimmed().isEmpty())
+        return tr("Enter the server's URL, such as https://host:8443.");
+    const QUrl url = serverUrl(text);
+    const QString scheme = url.scheme().toLower();
+    if (scheme != u"http"_s && scheme != u"https"_s)
+        return tr("The URL must start with http:// or https://.");
+    if (!url.isValid())
+        return tr("This is not a URL: %1").arg(url.errorString());
+    if (url.host().isEmpty())
+        return tr("The URL has no host.");
+    if (!url.userInfo().isEmpty())
+        return tr("Remove the user name from the URL: the token goes in its own field.");
+    if (!url.path().isEmpty())
+        return tr("Remove the path \u201c%1\u201d: the URL ends after the host and port.")
+            .arg(url.path());
+    if (url.hasQuery())
+        return tr("Remove the query \u201c?%1\u201d: the URL ends after the host and port.")
+            .arg(url.query());
+    if (url.hasFragment())
+        return tr("Remove the fragment \u201c#%1\u201d: the URL ends after the host and port.")
+            .arg(url.fragment());
+    return {};
+}
+
+QStringList ConnectDialog::recentServers()
+{
+    QStringList servers = settings().value(RecentKey).toStringList();
+    servers.removeAll(QString());
+    servers.removeDuplicates();
+    if (servers.size() > MaxRecentServers)
+        servers.resize(MaxRecentServers);
+    return servers;
+}
+
+void ConnectDialog::addRecentServer(const QUrl &url)
+{
+    const QString server = url.toString();
+    QStringList servers = recentServers();
+    servers.removeAll(server);
+    servers.prepend(server);
+    if (servers.size() > MaxRecentServers)
+        servers.resize(MaxRecentServers);
+    settings().setValue(RecentKey, servers);
+}
+
+void ConnectDialog::accept()
+{
+    if (!m_buttons->button(QDialogButtonBox::Ok)->isEnabled())
+        return; // Return pressed on an invalid URL
+    addRecentServer(url());
+    QDialog::accept();
+}
+
+void ConnectDialog::validate()
+{
+    const QString problem = problemWithUrl(m_urlField->currentText());
+    m_urlProblem->setText(problem);
+    m_urlProblem->setVisible(!problem.isEmpty());
+    m_buttons->button(QDialogButtonBox::Ok)
+        ->setEnabled(problem.isEmpty() && !m_tokenField->text().trimmed().isEmpty());
+}
+
+void ConnectDialog::fillStoredToken()
+{
+    if (!problemWithUrl(m_urlField->currentText()).isEmpty() || !token().isEmpty())
+        return;
+    const QString server = CredentialStore::serverKey(url());
+    m_credentials.readToken(url(), this, [this, server](const QString &stored) {
+        // Not over what the operator typed meanwhile, nor for another server.
+        if (stored.isEmpty() || !token().isEmpty() || CredentialStore::serverKey(url()) != server)
+            return;
+        m_tokenField->setText(stored);
+        m_rememberBox->setChecked(true);
+    });
+}
+
+void ConnectDialog::updateKeyringNote()
+{
+    m_keyringNote->setVisible(m_credentials.keptInMemoryOnly());
+}
+
+} // namespace sluice::ui

@@ -1,0 +1,59 @@
+#include "connectiontext.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+
+namespace sluice::ui {
+
+using service::ConnectionState;
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("sluice::ui::ConnectionText", text);
+}
+
+// " (why)", or nothing when there is no why.
+QString because(const QString &message)
+{
+    return message.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(message);
+}
+
+} // namespace
+
+QString describeConnection(const service::ConnectionInfo &info, qint64 retryInMs)
+{
+    switch (info.state) {
+    case ConnectionState::Local:
+        return tr("This computer's service");
+    case ConnectionState::Connecting:
+        return tr("Connecting to %1\u2026").arg(info.server);
+    case ConnectionState::Connected:
+        return tr("Connected to %1").arg(info.server);
+    case ConnectionState::Reconnecting: {
+        // Whole seconds, rounded up: "in 0 s" only once the attempt is due.
+        const qint64 seconds = std::max<qint64>(0, (retryInMs + 999) / 1'000);
+        return tr("Reconnecting in %1 s\u2026").arg(seconds) + because(info.message);
+    }
+    case ConnectionState::Unauthorized:
+        return tr("Unauthorized: %1")
+            .arg(info.message.isEmpty() ? tr("the server refused the token") : info.message);
+    case ConnectionState::CertificateUntrusted:
+        return tr("Certificate not trusted: waiting for you to accept it (fingerprint %1)")
+            .arg(info.fingerprint);
+    case ConnectionState::CertificateChanged:
+        return tr("Certificate changed: refused (fingerprint %1)").arg(info.fingerprint)
+            + because(info.message);
+    }
+    return {};
+}
+
+bool connectionNeedsOperator(ConnectionState state)
+{
+    return state == ConnectionState::Unauthorized || state == ConnectionState::CertificateChanged
+        || state == ConnectionState::CertificateUntrusted;
+}
+
+} // namespace sluice::ui
