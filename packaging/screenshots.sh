@@ -6,5 +6,6 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${SLUICE_BUILD_DIR:-$root/build}"
 cmake --build "$build" --target ui_screenshots -j1
-QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" \
+cmake --build "$build" --target sluiced -j1
+SLUICE_BIN_DIR="$build/app" QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" \
     "$build/tests/ui/ui_screenshots" "$root/docs/screenshots" "${1:-40}"

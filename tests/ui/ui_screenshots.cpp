@@ -1,9 +1,13 @@
 // Starts the real service with some traffic (jobs in every state, a slow
 // upload in flight, rejections and a limit change in the event log), lets the
-// dashboard collect a few dozen samples, and saves every tab as a PNG.
+// dashboard collect a few dozen samples, and saves every tab as a PNG. Then
+// the window attached to a sluiced child over HTTPS (SLUICE_BIN_DIR names
+// where sluiced is): the question about its self-signed certificate, and
+// the window once it is trusted.
 // Run through packaging/screenshots.sh (offscreen); not part of ctest.
 //
 // Usage: ui_screenshots OUTPUT_DIR [seconds-of-samples]
+#include "daemon.h"
 #include "dashboardpage.h"
 #include "jobspage.h"
 #include "mainwindow.h"
@@ -12,12 +16,14 @@
 
 #include "config/config.h"
 #include "jobs/jobengine.h"
+#include "remote/remoteservicefacade.h"
 #include "service/service.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QSettings>
+#include <QSslSocket>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTcpSocket>
@@ -37,6 +43,87 @@ void spin(int ms)
     t.start();
     while (t.elapsed() < ms)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+}
+
+// The window on a sluiced child over HTTPS with a self-signed certificate.
+int remoteScreenshots(const QString &out, int seconds)
+{
+    QTemporaryDir dir;
+    const QString configPath = dir.filePath(u"config.json"_s);
+    auto loaded = config::loadOrCreate(configPath);
+    if (!loaded || !loaded->firstRunToken)
+        return 1;
+    loaded->config.datasets.clear();
+    loaded->config.limits.maxAttempts = 1;
+    loaded->config.save(configPath);
+    const test::Run made = test::runSluiced(
+        {u"--data-dir"_s, dir.path(), u"tls"_s, u"self-signed"_s, u"--host"_s, u"127.0.0.1"_s});
+    if (made.exitCode != 0) {
+        std::fprintf(stderr, "sluiced tls self-signed: %s\n", qPrintable(made.err));
+        return 1;
+    }
+    test::Daemon daemon;
+    if (!daemon.start(dir.path(), {u"--listen"_s, u"https://127.0.0.1:0"_s})) {
+        std::fprintf(stderr, "sluiced did not start: %s\n", daemon.output.constData());
+        return 1;
+    }
+    remote::RemoteOptions options;
+    options.url = QUrl(u"https://127.0.0.1:%1"_s.arg(daemon.port));
+    options.token = *loaded->firstRunToken;
+    remote::RemoteServiceFacade facade(options);
+    ui::MainWindow window(facade);
+    window.resize(1400, 1060);
+    window.dashboard()->setWindowIndex(0);
+    window.show();
+    QWidget *question = nullptr;
+    for (int waited = 0; !question && waited < 10'000; waited += 100) {
+        spin(100);
+        for (QWidget *w : QApplication::topLevelWidgets()) {
+            if (w->objectName() == u"trustCertificateDialog"_s && w->isVisible())
+                question = w;
+        }
+    }
+    if (!question) {
+        std::fprintf(stderr, "no certificate question: %s\n",
+                     qPrintable(facade.connection().message));
+        return 1;
+    }
+    const QString trustPath = out + u"/remote-certificate.png"_s;
+    if (!question->grab().save(trustPath))
+        return 1;
+    std::printf("%s\n", qPrintable(trustPath));
+    question->close();
+    facade.trustCertificate(facade.connection().fingerprint);
+
+    // Some work on the remote service, through its API.
+    for (int i = 0; i < 8; ++i) {
+        const QByteArray body = i % 4 == 3
+            ? R"({"kind": "selftest", "params": {"steps": 3, "step_ms": 30, "fail_attempts": 1}})"
+            : R"({"kind": "selftest", "params": {"steps": 600, "step_ms": 100}})";
+        QSslSocket s;
+        s.setPeerVerifyMode(QSslSocket::VerifyNone);
+        s.connectToHostEncrypted(u"127.0.0.1"_s, daemon.port);
+        if (!s.waitForEncrypted(5000))
+            return 1;
+        s.write("POST /jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + loaded->firstRunToken->toLatin1()
+                + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        s.waitForBytesWritten(5000);
+        while (s.waitForReadyRead(2000))
+            s.readAll();
+    }
+    spin(std::min(seconds, 20) * 1000);
+    const char *const names[] = {"remote-dashboard", "remote-jobs"};
+    for (int i = 0; i < 2; ++i) {
+        window.tabs()->setCurrentIndex(i);
+        spin(1200);
+        const QString path = out + u'/' + QLatin1StringView(names[i]) + u".png"_s;
+        if (!window.grab().save(path))
+            return 1;
+        std::printf("%s\n", qPrintable(path));
+    }
+    return 0;
 }
 
 } // namespace
@@ -135,5 +222,5 @@ int main(int argc, char **argv)
             return 1;
         std::printf("%s\n", qPrintable(path));
     }
-    return 0;
+    return remoteScreenshots(out, seconds);
 }
