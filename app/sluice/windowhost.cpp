@@ -58,7 +58,8 @@ service::Service *WindowHost::localService()
                     return; // counters changed, not the state
                 m_localState = status.state;
                 if (status.state == service::ServiceState::Running)
-                    m_out << "listening on http://" << status.listenAddress << Qt::endl;
+                    m_out << "listening on " << (status.tls ? "https://" : "http://")
+                          << status.listenAddress << Qt::endl;
                 else if (status.state == service::ServiceState::Failed)
                     m_err << "sluice: " << status.error << Qt::endl;
             });
