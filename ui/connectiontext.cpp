@@ -46,6 +46,8 @@ QString describeConnection(const service::ConnectionInfo &info, qint64 retryInMs
     case ConnectionState::CertificateChanged:
         return tr("Certificate changed: refused (fingerprint %1)").arg(info.fingerprint)
             + because(info.message);
+    case ConnectionState::Refused:
+        return tr("Not connected: %1").arg(info.message);
     }
     return {};
 }
@@ -53,7 +55,7 @@ QString describeConnection(const service::ConnectionInfo &info, qint64 retryInMs
 bool connectionNeedsOperator(ConnectionState state)
 {
     return state == ConnectionState::Unauthorized || state == ConnectionState::CertificateChanged
-        || state == ConnectionState::CertificateUntrusted;
+        || state == ConnectionState::CertificateUntrusted || state == ConnectionState::Refused;
 }
 
 } // namespace sluice::ui

@@ -24,6 +24,11 @@ namespace {
 constexpr int MaxEvents = 1'000; // as many as the embedded EventLog keeps for the window
 constexpr int JobsPage = 500; // GET /jobs answers at most this many at once
 constexpr int RequestTimeoutMs = 30'000;
+// The largest answer read (a page of 500 jobs with their detail is a few
+// MiB): a wrong address that streams a download does not fill memory.
+constexpr qint64 MaxAnswerBytes = 64LL * 1024 * 1024;
+// The largest error answer read on the stream's request.
+constexpr qint64 MaxStreamErrorBytes = 64 * 1024;
 
 QString fingerprintOf(const QSslCertificate &certificate)
 {
@@ -115,17 +120,37 @@ void RemoteServiceFacade::send(const QByteArray &verb, const QString &pathAndQue
         req.setRawHeader("Content-Type", "application/json");
     QNetworkReply *reply = m_network.sendCustomRequest(req, verb, body);
     connect(reply, &QNetworkReply::encrypted, this, [this, reply] { checkPin(reply); });
-    connect(reply, &QNetworkReply::finished, this, [this, reply, handler = std::move(handler)] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();
-        const QString error
-            = status >= 200 && status < 300 ? QString() : errorText(reply, status, json);
-        if (status == 401)
-            stopWith(ConnectionState::Unauthorized,
-                     tr("the server refused the token: %1").arg(error));
-        handler(status, json, error);
+    connect(reply, &QNetworkReply::downloadProgress, this, [reply](qint64 received, qint64) {
+        if (received > MaxAnswerBytes && !reply->property("tooLarge").toBool()) {
+            reply->setProperty("tooLarge", true);
+            reply->abort();
+        }
     });
+    connect(
+        reply, &QNetworkReply::finished, this,
+        [this, reply, pathAndQuery, handler = std::move(handler)] {
+            reply->deleteLater();
+            if (reply->property("tooLarge").toBool()) {
+                handler(0, {},
+                        tr("the answer to %1 was over %2 MiB: is this a Sluice service?")
+                            .arg(pathAndQuery)
+                            .arg(MaxAnswerBytes / (1024 * 1024)));
+                return;
+            }
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();
+            QString error
+                = status >= 200 && status < 300 ? QString() : errorText(reply, status, json);
+            if (status >= 300 && status < 400) {
+                error = tr("the server redirects to %1; redirects are not followed (the "
+                           "token would go along): connect to that address instead")
+                            .arg(reply->header(QNetworkRequest::LocationHeader).toUrl().toString());
+            }
+            if (status == 401)
+                stopWith(ConnectionState::Unauthorized,
+                         tr("the server refused the token: %1").arg(error));
+            handler(status, json, error);
+        });
 }
 
 void RemoteServiceFacade::reconnect()
@@ -148,6 +173,10 @@ void RemoteServiceFacade::reconnect()
                  return; // stopped, or a newer attempt started meanwhile
              if (status == 403) {
                  stopWith(ConnectionState::Unauthorized, error);
+                 return;
+             }
+             if (status >= 300 && status < 400) {
+                 stopWith(ConnectionState::Refused, error);
                  return;
              }
              if (status != 200) {
@@ -192,8 +221,14 @@ void RemoteServiceFacade::onStreamData()
     if (!m_stream)
         return;
     const int status = m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (status != 200)
-        return; // an error body: read when it is complete (onStreamEnded)
+    if (status != 200) {
+        // An error body: read when it is complete (onStreamEnded), if short.
+        if (m_stream->bytesAvailable() > MaxStreamErrorBytes)
+            scheduleReconnect(tr("the live stream was answered %1 with a body over %2 KiB")
+                                  .arg(status)
+                                  .arg(MaxStreamErrorBytes / 1024));
+        return;
+    }
     m_silenceTimer.start(m_options.silenceTimeoutMs);
     if (!m_parser->feed(m_stream->readAll()))
         scheduleReconnect(tr("the live stream sent an event over 16 MiB")); // drops the stream
@@ -232,7 +267,10 @@ void RemoteServiceFacade::onFrame(const QByteArray &event, const QByteArray &dat
         m_lastEventId = id;
     if (!m_streamOpened) {
         m_streamOpened = true;
-        m_backoffMs = 0;
+        // The backoff starts again only once this stream has lasted (see
+        // scheduleReconnect): one that a proxy or a crashing server ends at
+        // once must not be reopened, and everything refetched, at full speed.
+        m_streamUp.start();
         setConnection(ConnectionState::Connected);
         refetch(); // whatever happened while we were away
     }
@@ -346,16 +384,17 @@ void RemoteServiceFacade::requestJobs(int limit)
     m_jobsLimit = limit;
     const quint64 generation = ++m_jobsGeneration;
     auto collected = std::make_shared<QList<jobs::JobRecord>>();
-    // Pages of JobsPage, newest first, until `limit` or the end.
-    auto fetch = std::make_shared<std::function<void(int)>>();
-    *fetch = [this, limit, generation, collected, fetch](int offset) {
+    // Pages of JobsPage, newest first, until `limit` or the end. The chain
+    // holds itself only through the handler of the page in flight, so it
+    // goes with that reply (also when this facade is destroyed meanwhile).
+    using Fetch = std::function<void(int)>;
+    auto fetch = std::make_shared<Fetch>();
+    *fetch = [this, limit, generation, collected, weak = std::weak_ptr<Fetch>(fetch)](int offset) {
         const int count = std::min(JobsPage, limit - offset);
         send("GET", u"/jobs?offset=%1&limit=%2&detail=true"_s.arg(offset).arg(count), {},
-             [=, this](int status, const QJsonObject &body, const QString &) {
-                 if (generation != m_jobsGeneration || status != 200) {
-                     *fetch = nullptr; // breaks the cycle
+             [=, this, self = weak.lock()](int status, const QJsonObject &body, const QString &) {
+                 if (generation != m_jobsGeneration || status != 200)
                      return;
-                 }
                  const QJsonArray list = body.value(u"jobs"_s).toArray();
                  for (const QJsonValue &v : list) {
                      if (auto job = jobFromJson(v.toObject(), m_options.url))
@@ -364,11 +403,10 @@ void RemoteServiceFacade::requestJobs(int limit)
                  const int total = body.value(u"total"_s).toInt();
                  const int next = offset + int(list.size());
                  if (!list.isEmpty() && next < limit && next < total) {
-                     (*fetch)(next);
+                     (*self)(next);
                      return;
                  }
                  emit jobsReset(*collected, total);
-                 *fetch = nullptr;
              });
     };
     (*fetch)(0);
@@ -554,8 +592,14 @@ void RemoteServiceFacade::scheduleReconnect(const QString &why)
         m_stream = nullptr;
     }
     m_silenceTimer.stop();
+    if (m_streamUp.isValid() && m_streamUp.elapsed() >= m_options.silenceTimeoutMs)
+        m_backoffMs = 0; // it had lasted: a new outage
+    m_streamUp.invalidate();
     m_backoffMs = m_backoffMs == 0 ? m_options.reconnectMinMs
                                    : std::min(m_backoffMs * 2, m_options.reconnectMaxMs);
+    // The server's own `retry:`, as an EventSource would.
+    const int serverRetry = m_parser ? std::min(m_parser->retryMs(), m_options.reconnectMaxMs) : -1;
+    m_backoffMs = std::max(m_backoffMs, serverRetry);
     // Up to a fifth less, so that many windows do not all come back at once.
     const int delay = m_backoffMs - int(QRandomGenerator::global()->bounded(m_backoffMs / 5 + 1));
     setConnection(ConnectionState::Reconnecting, why, {}, delay);

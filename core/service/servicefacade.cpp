@@ -36,6 +36,8 @@ QString toString(ConnectionState state)
         return QStringLiteral("certificate untrusted");
     case ConnectionState::CertificateChanged:
         return QStringLiteral("certificate changed");
+    case ConnectionState::Refused:
+        return QStringLiteral("refused");
     }
     return QStringLiteral("unknown");
 }

@@ -64,6 +64,7 @@ enum class ConnectionState {
     Unauthorized, // the token is refused, or is not an admin's: no retry
     CertificateUntrusted, // the system does not trust it and nothing is pinned: ask the operator
     CertificateChanged, // not the pinned certificate: refused, no retry
+    Refused, // an answer the window cannot use (a redirect, ...): no retry
 };
 QString toString(ConnectionState state);
 
