@@ -256,10 +256,15 @@ void DashboardPage::setPaused(bool paused)
 // runs ahead of the wall clock after the clock was set back (and so must not
 // be replaced by it, or the window would show a stretch of the past), or
 // the wall clock when that is later (no sample for a while).
+//
+// A remote service's time line is its own clock, which this computer's may
+// be ahead of: there the newest sample's time plus the time since it came.
 qint64 DashboardPage::timeLineNowMs() const
 {
-    return std::max(
-        {QDateTime::currentMSecsSinceEpoch(), m_lastSampleMs, m_service.latestSample().timeMs});
+    const qint64 sampled = std::max(m_lastSampleMs, m_service.latestSample().timeMs);
+    if (m_service.isRemote() && sampled > 0)
+        return sampled + (m_sampleArrived.isValid() ? m_sampleArrived.elapsed() : 0);
+    return std::max(QDateTime::currentMSecsSinceEpoch(), sampled);
 }
 
 void DashboardPage::requestHistory()
@@ -313,6 +318,7 @@ void DashboardPage::onHistory(qint64 sinceMs, const service::HistorySnapshot &hi
 
 void DashboardPage::onSample(const metrics::Sample &sample)
 {
+    m_sampleArrived.start();
     updateTiles(sample);
     if (m_paused || sample.timeMs == m_lastSampleMs)
         return;

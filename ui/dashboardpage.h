@@ -3,6 +3,7 @@
 #include "service/servicefacade.h"
 #include "summarytile.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QWidget>
 
@@ -75,6 +76,7 @@ private:
     QTimer *m_dayRefresh; // the 24 h view: per-minute history, re-read each minute
     qint64 m_pendingSince = -1; // the history request whose answer is awaited
     qint64 m_lastSampleMs = 0;
+    QElapsedTimer m_sampleArrived; // since the newest sample came (a remote service's clock)
     bool m_paused = false;
     // Queue progress, for "stuck": the finished-job count and when it last moved.
     qint64 m_finishedCount = -1;

@@ -84,6 +84,7 @@ private slots:
     void chartsScrolledOutOfViewLeaveQtChartsAlone();
     void dayAxisShowsDatesAndBigRatesNoExponent();
     void windowChangeWhilePausedIsShown();
+    void aRemoteServiceKeepsItsOwnClock();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -444,6 +445,33 @@ void tst_Dashboard::windowChangeWhilePausedIsShown()
     // Still paused: samples do not move it.
     service.sample(sampleAt(now + 1000, 100 * MiB));
     QCOMPARE(chart->pointCount(u"resident_bytes"_s), 8);
+}
+
+// A remote service whose clock is 10 minutes behind this computer's: the
+// window asks for, and shows, the last minutes of its time line, not of ours.
+void tst_Dashboard::aRemoteServiceKeepsItsOwnClock()
+{
+    FakeService service;
+    service.remote = true;
+    const qint64 serverNow = QDateTime::currentMSecsSinceEpoch() - 10 * 60'000;
+    service.sample(sampleAt(serverNow, 50 * MiB));
+    ui::DashboardPage page(service);
+    page.setWindowIndex(0); // one minute
+    QSignalSpy answers(&service, &service::ServiceFacade::historyReady);
+    QVERIFY(answers.wait(1'000));
+    const qint64 since = answers.last().at(0).toLongLong();
+    QVERIFY2(since >= serverNow - 61'000 && since <= serverNow,
+             qPrintable(QString::number(since - serverNow)));
+    // Its samples stay in the window.
+    ui::TimeSeriesChart *chart = chartWith(page, u"resident_bytes"_s);
+    service.sample(sampleAt(serverNow + 1000, 50 * MiB));
+    service.sample(sampleAt(serverNow + 2000, 50 * MiB));
+    QCOMPARE(chart->pointCount(u"resident_bytes"_s), 2);
+    page.setWindowIndex(1); // five minutes, ending at the newest sample
+    QVERIFY(answers.wait(1'000));
+    const qint64 since5 = answers.last().at(0).toLongLong();
+    QVERIFY2(std::abs(since5 - (serverNow + 2000 - page.windowMs())) < 1000,
+             qPrintable(QString::number(since5 - (serverNow + 2000 - page.windowMs()))));
 }
 
 QTEST_MAIN(tst_Dashboard)
