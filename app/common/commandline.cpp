@@ -9,9 +9,11 @@
 #include <QStandardPaths>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -275,17 +277,41 @@ int runTlsCommand(const CommandLine &cmd, QTextStream &out, QTextStream &err)
         ::close(fd);
         if (!given)
             return given;
-        if (auto key = writeFileDurably(keyPath, made->privateKeyPem); !key) // mode 0600
+        // Both written in full under new names first, then both renamed: a
+        // failure while writing (a full disk) leaves an earlier pair as it
+        // was, never a new key beside an old certificate.
+        const QString newKey = keyPath + u".new"_s;
+        const QString newCertificate = certificatePath + u".new"_s;
+        const auto discard = [&] {
+            QFile::remove(newKey);
+            QFile::remove(newCertificate);
+        };
+        if (auto key = writeFileDurably(newKey, made->privateKeyPem); !key) { // mode 0600
+            discard();
             return key;
-        if (auto certificate = writeFileDurably(certificatePath, made->certificatePem);
-            !certificate)
+        }
+        if (auto certificate = writeFileDurably(newCertificate, made->certificatePem);
+            !certificate) {
+            discard();
             return certificate;
+        }
         // Public: readable by anyone, as a client may need to be given it.
-        if (!QFile::setPermissions(certificatePath,
+        if (!QFile::setPermissions(newCertificate,
                                    QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup
-                                       | QFile::ReadOther))
+                                       | QFile::ReadOther)) {
+            discard();
             return Error {u"cannot make %1 readable"_s.arg(certificatePath)};
-        return {};
+        }
+        for (const auto &[from, to] :
+             {std::pair(newKey, keyPath), std::pair(newCertificate, certificatePath)}) {
+            if (::rename(QFile::encodeName(from).constData(), QFile::encodeName(to).constData())
+                != 0) {
+                const QString why = QString::fromLocal8Bit(strerror(errno));
+                discard();
+                return Error {u"cannot rename %1 to %2: %3"_s.arg(from, to, why)};
+            }
+        }
+        return fsyncDirectory(directory);
     }();
     if (!written) {
         err << "sluiced: " << written.error().message << Qt::endl;

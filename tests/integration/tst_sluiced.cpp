@@ -29,6 +29,7 @@ private slots:
     void tokenCommands();
     void metricsOnlyTokens();
     void tlsSelfSignedServesHttps();
+    void tlsSelfSignedThatFailsLeavesTheOldPair();
     void httpsListenWithoutCertificateFails();
     void concurrentTokenAddsAllLand();
     void chattyDaemonNeverBlocksOnItsOutput();
@@ -228,6 +229,29 @@ void tst_Sluiced::tlsSelfSignedServesHttps()
         {u"--data-dir"_s, dir.path(), u"tls"_s, u"self-signed"_s, u"--host"_s, u"a,b"_s});
     QCOMPARE(badHost.exitCode, 2);
     QVERIFY2(badHost.err.contains(u"a,b"_s), qPrintable(badHost.err));
+}
+
+// A second `tls self-signed` that cannot write its certificate (here a
+// directory stands where it goes, as a full disk would stop it) changes
+// nothing: the earlier key and certificate stay a pair.
+void tst_Sluiced::tlsSelfSignedThatFailsLeavesTheOldPair()
+{
+    QTemporaryDir dir;
+    QCOMPARE(runSluiced({u"--data-dir"_s, dir.path(), u"tls"_s, u"self-signed"_s}).exitCode, 0);
+    const auto contentOf = [&](const QString &name) {
+        QFile f(dir.filePath(u"tls/"_s + name));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    const QByteArray key = contentOf(u"key.pem"_s);
+    const QByteArray certificate = contentOf(u"certificate.pem"_s);
+    QVERIFY(!key.isEmpty() && !certificate.isEmpty());
+    QVERIFY(QDir().mkpath(dir.filePath(u"tls/certificate.pem.new"_s)));
+    const Run failed = runSluiced({u"--data-dir"_s, dir.path(), u"tls"_s, u"self-signed"_s});
+    QCOMPARE(failed.exitCode, 1);
+    QVERIFY2(failed.err.contains(u"certificate.pem"_s), qPrintable(failed.err));
+    QCOMPARE(contentOf(u"key.pem"_s), key);
+    QCOMPARE(contentOf(u"certificate.pem"_s), certificate);
+    QVERIFY(!QFile::exists(dir.filePath(u"tls/key.pem.new"_s)));
 }
 
 void tst_Sluiced::httpsListenWithoutCertificateFails()
