@@ -94,6 +94,8 @@ ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
     // Not on every key typed: a keyring may ask to be unlocked.
     connect(m_urlField, &QComboBox::textActivated, this, &ConnectDialog::fillStoredToken);
     connect(m_tokenField, &QLineEdit::textChanged, this, &ConnectDialog::validate);
+    // Typed by the operator: theirs, whatever the address.
+    connect(m_tokenField, &QLineEdit::textEdited, this, [this] { m_filledFor.clear(); });
     connect(&m_credentials, &CredentialStore::keyringChanged, this,
             &ConnectDialog::updateKeyringNote);
     m_credentials.checkKeyring();
@@ -112,6 +114,7 @@ void ConnectDialog::setUrl(const QUrl &url)
 
 void ConnectDialog::setToken(const QString &token)
 {
+    m_filledFor.clear();
     m_tokenField->setText(token);
 }
 
@@ -195,6 +198,15 @@ void ConnectDialog::accept()
 
 void ConnectDialog::validate()
 {
+    // A token filled in from the keyring belongs to its server: once the
+    // address names another one, it goes (it must not be sent there, nor
+    // remembered for it).
+    if (!m_filledFor.isEmpty() && CredentialStore::serverKey(url()) != m_filledFor) {
+        m_filledFor.clear();
+        const QSignalBlocker block(m_tokenField);
+        m_tokenField->clear();
+        m_rememberBox->setChecked(false);
+    }
     const QString problem = problemWithUrl(m_urlField->currentText());
     m_urlProblem->setText(problem);
     m_urlProblem->setVisible(!problem.isEmpty());
@@ -204,15 +216,20 @@ void ConnectDialog::validate()
 
 void ConnectDialog::fillStoredToken()
 {
-    if (!problemWithUrl(m_urlField->currentText()).isEmpty() || !token().isEmpty())
+    const auto typed = [this] {
+        return !token().isEmpty() && m_filledFor.isEmpty();
+    };
+    if (!problemWithUrl(m_urlField->currentText()).isEmpty() || typed())
         return;
     const QString server = CredentialStore::serverKey(url());
-    m_credentials.readToken(url(), this, [this, server](const QString &stored) {
+    m_credentials.readToken(url(), this, [this, server, typed](const QString &stored) {
         // Not over what the operator typed meanwhile, nor for another server.
-        if (stored.isEmpty() || !token().isEmpty() || CredentialStore::serverKey(url()) != server)
+        if (stored.isEmpty() || typed() || CredentialStore::serverKey(url()) != server)
             return;
         m_tokenField->setText(stored);
+        m_filledFor = server;
         m_rememberBox->setChecked(true);
+        validate();
     });
 }
 

@@ -64,6 +64,9 @@ private:
     QCheckBox *m_rememberBox = nullptr;
     QLabel *m_keyringNote = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
+    // The server (CredentialStore::serverKey) whose stored token fills the
+    // token field; empty when the operator typed or gave it.
+    QString m_filledFor;
 };
 
 } // namespace sluice::ui

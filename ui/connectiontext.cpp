@@ -41,7 +41,9 @@ QString describeConnection(const service::ConnectionInfo &info, qint64 retryInMs
         return tr("Unauthorized: %1")
             .arg(info.message.isEmpty() ? tr("the server refused the token") : info.message);
     case ConnectionState::CertificateUntrusted:
-        return tr("Certificate not trusted: waiting for you to accept it (fingerprint %1)")
+        // True whether its question is open or was cancelled.
+        return tr("Certificate not trusted (fingerprint %1): not connected until you trust it "
+                  "(File \u25b8 Connect to\u2026 asks again)")
             .arg(info.fingerprint);
     case ConnectionState::CertificateChanged:
         return tr("Certificate changed: refused (fingerprint %1)").arg(info.fingerprint)

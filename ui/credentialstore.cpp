@@ -30,6 +30,8 @@ bool keyringFailed(const QKeychain::Job &job)
     switch (job.error()) {
     case QKeychain::NoError:
     case QKeychain::EntryNotFound:
+    // The operator said no to this one unlock prompt: the keyring is there.
+    case QKeychain::AccessDeniedByUser:
         return false;
     default:
         return true;
@@ -105,9 +107,16 @@ void CredentialStore::writeToken(const QUrl &server, const QString &token)
         m_sessionTokens.insert(key, token);
         return;
     }
+    // A later write or delete of the same server wins over this one, however
+    // the keyring answers meanwhile.
+    const quint64 generation = ++m_generations[key];
     auto job = startJob<QKeychain::WritePasswordJob>(key, this);
     job->setTextData(token);
-    connect(job, &QKeychain::Job::finished, this, [this, job, key, token] {
+    connect(job, &QKeychain::Job::finished, this, [this, job, key, token, generation] {
+        if (m_generations.value(key) != generation) {
+            setKeyring(keyringFailed(*job) ? Keyring::Unavailable : Keyring::Available);
+            return;
+        }
         if (keyringFailed(*job)) {
             qCInfo(lcCredentials) << "no keyring for" << key << ":" << job->errorString()
                                   << "; the token is kept in memory";
@@ -127,6 +136,7 @@ void CredentialStore::deleteToken(const QUrl &server)
     if (key.isEmpty())
         return;
     m_sessionTokens.remove(key);
+    ++m_generations[key];
     if (m_keyring == Keyring::Unavailable)
         return;
     auto job = startJob<QKeychain::DeletePasswordJob>(key, this);

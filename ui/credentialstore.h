@@ -55,6 +55,7 @@ private:
 
     Keyring m_keyring = Keyring::Unknown;
     QHash<QString, QString> m_sessionTokens; // server key -> token, without a keyring
+    QHash<QString, quint64> m_generations; // server key -> its latest write or delete
 };
 
 } // namespace sluice::ui

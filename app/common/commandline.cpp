@@ -113,8 +113,13 @@ Expected<CommandLine> parseCommandLine(const QStringList &arguments, const QStri
     cmd.admin = parser.isSet(admin);
     cmd.metricsOnly = parser.isSet(metricsOnly);
     cmd.hosts = parser.values(host);
-    if (program == Program::Window)
+    if (program == Program::Window) {
         cmd.connectTo = parser.value(connectTo);
+        // An empty value (an unset variable) must not mean "no --connect":
+        // that would start this computer's service and print a new token.
+        if (parser.isSet(connectTo) && cmd.connectTo.trimmed().isEmpty())
+            return Error {u"--connect needs a URL, such as https://sluice.example.org:8443"_s};
+    }
 
     const QStringList words = parser.positionalArguments();
     if (words.isEmpty()) {

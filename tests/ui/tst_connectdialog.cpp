@@ -49,6 +49,7 @@ private slots:
     void recentServersAtMostTen();
     void saysWhenThereIsNoKeyring();
     void recentServerBringsItsToken();
+    void filledTokenStaysWithItsServer();
 
 private:
     QSettings settings() const { return QSettings(u"Sluice"_s, u"sluice"_s); }
@@ -223,6 +224,35 @@ void tst_ConnectDialog::recentServerBringsItsToken()
     QTRY_COMPARE(token->text(), u"b-token"_s);
     QVERIFY(child<QCheckBox>(dialog, "rememberTokenBox")->isChecked());
     QVERIFY(okButton(dialog)->isEnabled());
+}
+
+// Review: a token filled in for one server must not be sent to another.
+void tst_ConnectDialog::filledTokenStaysWithItsServer()
+{
+    CredentialStore credentials;
+    credentials.writeToken(QUrl(u"https://b:2"_s), u"b-token"_s);
+    QTRY_VERIFY(credentials.keptInMemoryOnly());
+    credentials.writeToken(QUrl(u"https://a:1"_s), u"a-token"_s);
+    ConnectDialog::addRecentServer(QUrl(u"https://b:2"_s));
+    ConnectDialog::addRecentServer(QUrl(u"https://a:1"_s));
+
+    ConnectDialog dialog(credentials); // as File > Connect to... on a:1
+    dialog.setUrl(QUrl(u"https://a:1"_s));
+    dialog.show();
+    auto urlField = child<QComboBox>(dialog, "urlField");
+    auto token = child<QLineEdit>(dialog, "tokenField");
+    QTRY_COMPARE(token->text(), u"a-token"_s);
+
+    QTest::keyClick(urlField, Qt::Key_Down); // the operator picks b:2 from the list
+    QCOMPARE(urlField->currentText(), u"https://b:2"_s);
+    QTest::qWait(50);
+    QVERIFY(child<QCheckBox>(dialog, "rememberTokenBox")->isChecked()); // so kept for b:2 too
+    QCOMPARE_NE(dialog.token(),
+                u"a-token"_s); // fails: a's token, to be sent to b (and remembered for b)
+
+    // ... or types another server's URL.
+    urlField->setEditText(u"https://elsewhere:9"_s);
+    QCOMPARE_NE(dialog.token(), u"a-token"_s);
 }
 
 QTEST_MAIN(tst_ConnectDialog)

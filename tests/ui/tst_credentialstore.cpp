@@ -56,6 +56,7 @@ private slots:
     void deleteForgetsTheToken();
     void answerSkippedWhenContextIsGone();
     void pinsRoundTrip();
+    void deleteWinsOverAnEarlierWrite();
 };
 
 void tst_CredentialStore::initTestCase()
@@ -167,6 +168,20 @@ void tst_CredentialStore::pinsRoundTrip()
 
     CredentialStore::clearPin(server);
     QCOMPARE(CredentialStore::pin(server), QString());
+}
+
+// Review: "Remember" ticked, then (before the keyring has answered) the same
+// server again with it unticked: the token must not be remembered.
+void tst_CredentialStore::deleteWinsOverAnEarlierWrite()
+{
+    CredentialStore store;
+    const QUrl server(u"https://h.example:8443"_s);
+    store.writeToken(server, Token); // keyring still Unknown: a job
+    store.deleteToken(server); // removes nothing yet; its own job
+    QTRY_VERIFY(store.keptInMemoryOnly());
+    QTest::qWait(50);
+    QCOMPARE(readToken(store, server).value_or(u"<no answer>"_s),
+             QString()); // fails: the write's failure put it back
 }
 
 QTEST_GUILESS_MAIN(tst_CredentialStore)

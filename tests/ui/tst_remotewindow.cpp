@@ -81,6 +81,7 @@ private slots:
     void untrustedCertificateAsksOnce();
     void trustingEmitsTheFingerprint();
     void cancelTrustsNothing();
+    void afterCancelNothingIsWaiting();
     void changedCertificateOffersNoAccept();
 };
 
@@ -195,8 +196,8 @@ void tst_RemoteWindow::connectionTexts_data()
                                   << u"Unauthorized: the token is not an admin's"_s << true;
     QTest::addRow("untrusted")
         << connection(ConnectionState::CertificateUntrusted, {}, Fingerprint)
-        << u"Certificate not trusted: waiting for you to accept it (fingerprint %1)"_s.arg(
-               Fingerprint)
+        << u"Certificate not trusted (fingerprint %1): not connected until you trust it "
+           "(File \u25b8 Connect to\u2026 asks again)"_s.arg(Fingerprint)
         << true;
     QTest::addRow("changed") << connection(ConnectionState::CertificateChanged, {}, Fingerprint)
                              << u"Certificate changed: refused (fingerprint %1)"_s.arg(Fingerprint)
@@ -312,6 +313,25 @@ void tst_RemoteWindow::cancelTrustsNothing()
     QTest::mouseClick(buttons->button(QDialogButtonBox::Cancel), Qt::LeftButton);
     QTRY_VERIFY(!window.findChild<QDialog *>(u"trustCertificateDialog"_s));
     QCOMPARE(accepted.size(), 0);
+}
+
+// Review: after Cancel the facade waits for trustCertificate(), which nothing
+// in the window can call any more; the label must not say it waits for the operator.
+void tst_RemoteWindow::afterCancelNothingIsWaiting()
+{
+    FakeService service;
+    makeRemote(service);
+    MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    service.setConnection(connection(ConnectionState::CertificateUntrusted, {}, Fingerprint));
+    QDialog *dialog = openDialog(window, "trustCertificateDialog");
+    QVERIFY(dialog);
+    dialog->reject();
+    QTRY_VERIFY(!window.findChild<QDialog *>(u"trustCertificateDialog"_s));
+    service.setConnection(connection(ConnectionState::CertificateUntrusted, {}, Fingerprint));
+    QVERIFY2(!widget(window, "connectionLabel")->text().contains(u"waiting for you to accept"_s),
+             qPrintable(widget(window, "connectionLabel")->text()));
 }
 
 void tst_RemoteWindow::changedCertificateOffersNoAccept()

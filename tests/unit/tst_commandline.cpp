@@ -16,6 +16,7 @@ private slots:
     void windowRunsLocallyWithoutConnect();
     void serviceRefusesConnect();
     void helpShowsConnectForTheWindowOnly();
+    void emptyConnectIsRefused();
 };
 
 void tst_CommandLine::windowTakesConnect()
@@ -51,6 +52,13 @@ void tst_CommandLine::helpShowsConnectForTheWindowOnly()
     QCOMPARE(window->command, CommandLine::Command::Help);
     QVERIFY(window->helpText.contains(u"--connect <http[s]://HOST:PORT>"_s));
     QVERIFY(!service->helpText.contains(u"--connect"_s));
+}
+
+// Review: `sluice --connect "$UNSET"` must not start this computer's service.
+void tst_CommandLine::emptyConnectIsRefused()
+{
+    const auto cmd = parseCommandLine({u"sluice"_s, u"--connect"_s, u""_s}, {}, Program::Window);
+    QVERIFY2(!cmd, "--connect '' parsed as no --connect: the local service starts instead");
 }
 
 QTEST_GUILESS_MAIN(tst_CommandLine)
