@@ -11,6 +11,10 @@
 #include <QAction>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QCoreApplication>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -21,10 +25,12 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
+#include <QSslSocket>
 #include <QStatusBar>
 #include <QStyle>
 #include <QSystemTrayIcon>
@@ -180,12 +186,9 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     m_tabs->addTab(m_events, tr("&Events"));
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
-    // Ctrl+1 ... Ctrl+5 switch tabs (Alt + the underlined letter works too).
-    for (int i = 0; i < m_tabs->count(); ++i) {
-        auto shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
-        connect(shortcut, &QShortcut::activated, m_tabs, [this, i] { m_tabs->setCurrentIndex(i); });
+    // Ctrl+1 ... Ctrl+5 switch tabs (View menu; Alt + the underlined letter works too).
+    for (int i = 0; i < m_tabs->count(); ++i)
         m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
-    }
     createTrayIcon();
     createMenus();
 
@@ -263,6 +266,94 @@ void MainWindow::createMenus()
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
     connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    // Service: what the buttons of the Service box do, from the keyboard too.
+    QMenu *serviceMenu = menuBar()->addMenu(tr("&Service"));
+    serviceMenu->setObjectName(u"serviceMenu"_s);
+    m_startAction = serviceMenu->addAction(tr("&Start"));
+    m_startAction->setObjectName(u"startAction"_s);
+    connect(m_startAction, &QAction::triggered, &m_service, &service::ServiceFacade::start);
+    m_stopAction = serviceMenu->addAction(tr("S&top"));
+    m_stopAction->setObjectName(u"stopAction"_s);
+    connect(m_stopAction, &QAction::triggered, &m_service, &service::ServiceFacade::stop);
+    // A remote service is started and stopped where it runs.
+    m_startAction->setVisible(!m_service.isRemote());
+    m_stopAction->setVisible(!m_service.isRemote());
+    serviceMenu->addSeparator();
+    m_copyAddressAction = serviceMenu->addAction(tr("Copy &address"));
+    m_copyAddressAction->setObjectName(u"copyAddressAction"_s);
+    connect(m_copyAddressAction, &QAction::triggered, this, [this] {
+        const QString address
+            = m_service.isRemote() ? m_service.connection().server : m_url.toString();
+        copyToClipboard(address, tr("Address copied to the clipboard."));
+    });
+    m_copyTokenAction = serviceMenu->addAction(tr("Copy &token"));
+    m_copyTokenAction->setObjectName(u"copyTokenAction"_s);
+    connect(m_copyTokenAction, &QAction::triggered, this, [this] {
+        copyToClipboard(m_service.firstRunToken(), tr("Access token copied to the clipboard."));
+    });
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(u"viewMenu"_s);
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QAction *tab = view->addAction(m_tabs->tabText(i));
+        tab->setObjectName(u"viewTab%1Action"_s.arg(i + 1));
+        tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(tab, &QAction::triggered, m_tabs, [this, i] { m_tabs->setCurrentIndex(i); });
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(u"helpMenu"_s);
+    QAction *api = help->addAction(tr("&API reference"));
+    api->setObjectName(u"apiReferenceAction"_s);
+    const QString apiPath = apiReferencePath();
+    api->setEnabled(!apiPath.isEmpty());
+    api->setToolTip(apiPath.isEmpty() ? tr("docs/api.md is not installed") : apiPath);
+    connect(api, &QAction::triggered, this, [this, apiPath] {
+        if (!QDesktopServices::openUrl(QUrl::fromLocalFile(apiPath)))
+            statusBar()->showMessage(tr("Could not open %1").arg(apiPath), 5'000);
+    });
+    QAction *about = help->addAction(tr("&About Sluice"));
+    about->setObjectName(u"aboutAction"_s);
+    about->setMenuRole(QAction::AboutRole);
+    connect(about, &QAction::triggered, this,
+            [this] { QMessageBox::about(this, tr("About Sluice"), aboutText()); });
+    updateServiceActions();
+}
+
+// docs/api.md as installed (the sluice-common package's doc directory), or
+// the source tree's when run from a build directory; empty when neither.
+QString MainWindow::apiReferencePath()
+{
+    const QString installed = QDir(QCoreApplication::applicationDirPath())
+                                  .absoluteFilePath(u"../share/doc/sluice-common/api.md"_s);
+    for (const QString &candidate : {installed, QStringLiteral(SLUICE_SOURCE_DIR "/docs/api.md")}) {
+        if (QFileInfo(candidate).isFile())
+            return QFileInfo(candidate).canonicalFilePath();
+    }
+    return {};
+}
+
+QString MainWindow::aboutText()
+{
+    return tr("<h3>Sluice %1</h3>"
+              "<p>HTTP uploads and exports that stay calm under load, and the window to "
+              "watch and steer them.</p>"
+              "<p>Qt %2 (built with %3)<br>%4</p>"
+              "<p>GPL-3.0-or-later</p>")
+        .arg(QStringLiteral(SLUICE_VERSION), QString::fromLatin1(qVersion()),
+             QStringLiteral(QT_VERSION_STR), QSslSocket::sslLibraryVersionString().toHtmlEscaped());
+}
+
+void MainWindow::updateServiceActions()
+{
+    if (!m_startAction)
+        return;
+    const ServiceState state = m_status.state;
+    m_startAction->setEnabled(state == ServiceState::Stopped || state == ServiceState::Failed);
+    m_stopAction->setEnabled(state == ServiceState::Running || state == ServiceState::Starting);
+    m_copyAddressAction->setEnabled(m_service.isRemote() || m_url.isValid());
+    m_copyTokenAction->setEnabled(!m_service.firstRunToken().isEmpty());
 }
 
 QGroupBox *MainWindow::createServiceGroup()
@@ -429,6 +520,7 @@ void MainWindow::applyStatus(const ServiceStatus &status)
     m_statusMessage->setText(statusMessage(status, m_service.isRemote() ? QUrl() : m_url));
     if (m_tray)
         m_tray->setToolTip(tr("Sluice: %1").arg(service::toString(state)));
+    updateServiceActions();
 
     // The service may create the first-run token when it first starts.
     if (stateChanged)
@@ -451,6 +543,7 @@ void MainWindow::updateAddress()
         m_addressLabel->setToolTip({});
     }
     m_addressLabel->setEnabled(m_url.isValid());
+    updateServiceActions();
 }
 
 void MainWindow::updateUptime()
@@ -476,6 +569,7 @@ void MainWindow::updateToken()
     m_showTokenButton->setVisible(hasToken);
     m_copyTokenButton->setVisible(hasToken);
     m_tokenNote->setVisible(!hasToken);
+    updateServiceActions();
 }
 
 void MainWindow::copyToClipboard(const QString &text, const QString &confirmation)

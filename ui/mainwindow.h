@@ -53,6 +53,10 @@ public:
     LimitsEditor *limitsEditor() const { return m_limits; }
     EventsPage *eventsPage() const { return m_events; }
 
+    // Help: where docs/api.md is (empty when it is not), and the About text.
+    static QString apiReferencePath();
+    static QString aboutText();
+
 signals:
     void connectRequested(); // File > Connect to...
     void localServiceRequested(); // File > Local service
@@ -68,6 +72,7 @@ private:
     QWidget *createAddressRow();
     QWidget *createTokenRow();
     void createTrayIcon();
+    void updateServiceActions();
     void createMenus();
     void showRemote();
 
@@ -115,6 +120,10 @@ private:
     QDeadlineTimer m_retryDeadline; // Reconnecting: when the next attempt starts
     QTimer *m_countdownTimer = nullptr;
     QAction *m_localServiceAction = nullptr;
+    QAction *m_startAction = nullptr;
+    QAction *m_stopAction = nullptr;
+    QAction *m_copyAddressAction = nullptr;
+    QAction *m_copyTokenAction = nullptr;
     QLabel *m_serverLabel = nullptr;
     QLabel *m_connectionLabel = nullptr;
     QLabel *m_connectionStatus = nullptr; // the same text, in the status bar

@@ -1,6 +1,7 @@
 #include "fakeservice.h"
 #include "mainwindow.h"
 
+#include <QAction>
 #include <QClipboard>
 #include <QGuiApplication>
 #include <QImage>
@@ -49,6 +50,7 @@ private slots:
     void showsInitialStatus();
     void buttonsFollowState_data();
     void buttonsFollowState();
+    void menusDoWhatTheButtonsDo();
     void startShowsListenAddress();
     void addressBecomesUrl_data();
     void addressBecomesUrl();
@@ -122,6 +124,43 @@ void tst_MainWindow::buttonsFollowState()
     QCOMPARE(text(window, "stateLabel"), sluice::service::toString(state));
     QCOMPARE(widget<QPushButton>(window, "startButton")->isEnabled(), startEnabled);
     QCOMPARE(widget<QPushButton>(window, "stopButton")->isEnabled(), stopEnabled);
+}
+
+// Service, View and Help menus: the Service box's actions from the keyboard.
+void tst_MainWindow::menusDoWhatTheButtonsDo()
+{
+    FakeService service(Token);
+    sluice::ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *start = window.findChild<QAction *>(u"startAction"_s);
+    auto *stop = window.findChild<QAction *>(u"stopAction"_s);
+    auto *copyAddress = window.findChild<QAction *>(u"copyAddressAction"_s);
+    auto *copyToken = window.findChild<QAction *>(u"copyTokenAction"_s);
+    QVERIFY(start && stop && copyAddress && copyToken);
+    QVERIFY(start->isEnabled() && !stop->isEnabled() && !copyAddress->isEnabled());
+    start->trigger();
+    QCOMPARE(service.startCalls, 1);
+    QTRY_VERIFY(copyAddress->isEnabled()); // running, with its address
+    QVERIFY(stop->isEnabled() && !start->isEnabled());
+    copyAddress->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), ListenUrl);
+    copyToken->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), Token);
+
+    // Ctrl+3 shows the third tab.
+    QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentIndex(), 2);
+    QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentIndex(), 0);
+
+    // Help: the API reference this build can open, and versions in About.
+    auto *api = window.findChild<QAction *>(u"apiReferenceAction"_s);
+    QVERIFY(api && api->isEnabled());
+    QVERIFY(sluice::ui::MainWindow::apiReferencePath().endsWith(u"docs/api.md"_s));
+    const QString about = sluice::ui::MainWindow::aboutText();
+    QVERIFY(about.contains(QStringLiteral(SLUICE_VERSION)));
+    QVERIFY(about.contains(QString::fromLatin1(qVersion())));
 }
 
 void tst_MainWindow::startShowsListenAddress()

@@ -5,8 +5,10 @@
 #include "mainwindow.h"
 
 #include <QAction>
+#include <QClipboard>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -82,6 +84,7 @@ private slots:
     void trustingEmitsTheFingerprint();
     void cancelTrustsNothing();
     void afterCancelNothingIsWaiting();
+    void serviceMenuOfARemoteService();
     void changedCertificateOffersNoAccept();
 };
 
@@ -162,7 +165,7 @@ void tst_RemoteWindow::menuAsksTheHost()
             texts.append(action->text());
         return texts;
     }();
-    QCOMPARE(menuTexts, QStringList {u"&File"_s});
+    QCOMPARE(menuTexts, (QStringList {u"&File"_s, u"&Service"_s, u"&View"_s, u"&Help"_s}));
 }
 
 void tst_RemoteWindow::quitClosesTheWindow()
@@ -364,6 +367,21 @@ void tst_RemoteWindow::changedCertificateOffersNoAccept()
     service.setConnection(connection(ConnectionState::CertificateChanged, {}, OtherFingerprint));
     QVERIFY(openDialog(window, "certificateChangedDialog"));
     QCOMPARE(accepted.size(), 0);
+}
+
+void tst_RemoteWindow::serviceMenuOfARemoteService()
+{
+    FakeService service;
+    makeRemote(service);
+    MainWindow window(service);
+    auto *start = window.findChild<QAction *>(u"startAction"_s);
+    auto *stop = window.findChild<QAction *>(u"stopAction"_s);
+    auto *copyAddress = window.findChild<QAction *>(u"copyAddressAction"_s);
+    QVERIFY(start && stop && copyAddress);
+    QVERIFY(!start->isVisible() && !stop->isVisible());
+    QVERIFY(copyAddress->isEnabled());
+    copyAddress->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), Server);
 }
 
 QTEST_MAIN(tst_RemoteWindow)
