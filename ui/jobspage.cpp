@@ -104,9 +104,9 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     m_message->setObjectName(u"jobsMessage"_s);
     m_message->setWordWrap(true);
 
-    m_cancel = addAction(tr("&Cancel"), QKeySequence(u"Ctrl+K"_s), "cancelJobsAction",
+    m_cancel = addAction(tr("&Cancel job"), QKeySequence(u"Ctrl+K"_s), "cancelJobsAction",
                          tr("Cancel the selected queued or running jobs (Ctrl+K)"));
-    m_retry = addAction(tr("&Retry"), QKeySequence(u"Ctrl+R"_s), "retryJobsAction",
+    m_retry = addAction(tr("&Retry job"), QKeySequence(u"Ctrl+R"_s), "retryJobsAction",
                         tr("Queue the selected failed, cancelled or expired jobs again (Ctrl+R)"));
     m_delete = addAction(tr("&Delete"), QKeySequence::Delete, "deleteJobsAction",
                          tr("Delete the selected finished jobs and their results (Del)"));
@@ -119,6 +119,11 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
         = addAction(tr("Show in &folder"), QKeySequence(u"Ctrl+Shift+O"_s), "showInFolderAction",
                     tr("Open the folder that holds the result (Ctrl+Shift+O)"));
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    // Their shortcuts work wherever the focus is in this tab (a filter, the
+    // search, a button), not only in the table; Del stays the table's, where
+    // it cannot be meant for text being edited.
+    for (QAction *action : {m_cancel, m_retry, m_open, m_showInFolder})
+        QWidget::addAction(action);
     m_loadOlder = new QAction(tr("Load &older"), this);
     m_loadOlder->setObjectName(u"loadOlderJobsAction"_s);
     m_loadOlder->setToolTip(

@@ -10,8 +10,10 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMessageBox>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPushButton>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -81,9 +83,10 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
     m_view->addAction(m_abort);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_abort, &QAction::triggered, this, [this] {
-        const QModelIndexList rows = m_view->selectionModel()->selectedRows();
-        for (const QModelIndex &row : rows)
-            m_service.abortTransfer(row.data(TransfersModel::ConnectionIdRole).toULongLong());
+        QList<http::Transfer> transfers;
+        for (const QModelIndex &row : m_view->selectionModel()->selectedRows())
+            transfers.append(m_model->transfer(row.row()));
+        abortTransfers(transfers);
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] { m_abort->setEnabled(m_view->selectionModel()->hasSelection()); });
@@ -117,7 +120,34 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
 void TransfersPage::abortRow(int row)
 {
     if (row >= 0 && row < m_model->rowCount())
-        m_service.abortTransfer(m_model->transfer(row).connectionId);
+        abortTransfers({m_model->transfer(row)});
+}
+
+void TransfersPage::abortTransfers(const QList<http::Transfer> &transfers)
+{
+    if (transfers.isEmpty())
+        return;
+    if (m_confirmAborts) {
+        const http::Transfer &first = transfers.constFirst();
+        const QString what = transfers.size() == 1
+            ? tr("%1 %2 from %3").arg(first.method, first.path, first.client)
+            : tr("%n requests", nullptr, int(transfers.size()));
+        QMessageBox question(QMessageBox::Question, tr("Abort transfers"),
+                             tr("Abort %1? Its connection is closed; what it sent or received "
+                                "so far is cleaned up and cannot be resumed.")
+                                 .arg(what),
+                             QMessageBox::NoButton, this);
+        question.setObjectName(u"abortTransferQuestion"_s);
+        QPushButton *abort = question.addButton(tr("&Abort"), QMessageBox::DestructiveRole);
+        question.addButton(QMessageBox::Cancel);
+        question.setDefaultButton(QMessageBox::Cancel);
+        question.exec();
+        if (question.clickedButton() != abort)
+            return;
+    }
+    // By connection id: the rows may have moved while the question was open.
+    for (const http::Transfer &t : transfers)
+        m_service.abortTransfer(t.connectionId);
 }
 
 } // namespace sluice::ui

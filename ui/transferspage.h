@@ -40,15 +40,21 @@ public:
     explicit TransfersPage(service::ServiceFacade &service, QWidget *parent = nullptr);
     TransfersModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
+    // Abort asks first (a cut upload or download cannot be resumed); tests
+    // may turn the question off.
+    void setConfirmAborts(bool confirm) { m_confirmAborts = confirm; }
 
 private:
     void abortRow(int row);
+    // The connections of `rows`, once the operator said yes.
+    void abortTransfers(const QList<http::Transfer> &transfers);
 
     service::ServiceFacade &m_service;
     TransfersModel *m_model;
     QTableView *m_view;
     QLabel *m_summary;
     QAction *m_abort;
+    bool m_confirmAborts = true;
 };
 
 } // namespace sluice::ui

@@ -8,6 +8,7 @@
 #include "jobspage.h"
 #include "limitseditor.h"
 #include "mainwindow.h"
+#include "questiontesting.h"
 #include "testroutes.h"
 #include "testsupport.h"
 #include "transfersmodel.h"
@@ -412,6 +413,7 @@ void tst_OperatorWindow::abortClosesTransferAndRemovesTempFile()
     QTableView *view = page->view();
     const QRect cell = view->visualRect(page->model()->index(0, ui::TransfersModel::Abort));
     QVERIFY(cell.isValid());
+    sluice::testing::answerQuestion(u"abortTransferQuestion"_s, u"Abort"_s);
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
 
     QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5'000);
@@ -450,6 +452,7 @@ void tst_OperatorWindow::abortOfRealUploadLeavesNothing()
 
     QTableView *view = page->view();
     const QRect cell = view->visualRect(page->model()->index(0, ui::TransfersModel::Abort));
+    sluice::testing::answerQuestion(u"abortTransferQuestion"_s, u"Abort"_s);
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
     QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5'000);
     QTRY_VERIFY_WITH_TIMEOUT(tmp.entryList(QDir::Files).isEmpty(), 5'000);

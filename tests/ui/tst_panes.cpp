@@ -8,6 +8,7 @@
 #include "jobspage.h"
 #include "limitlabels.h"
 #include "limitseditor.h"
+#include "questiontesting.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
 
@@ -66,6 +67,7 @@ private slots:
     void transferAbortAsksForThatConnection();
     void transferRatesAreTimedWhereTheyAreTaken();
     void limitsRevertAndDefaults();
+    void jobShortcutsWorkAnywhereInTheTab();
     void limitsFollowChangesMadeElsewhere();
     void limitValuesWithUnits_data();
     void limitValuesWithUnits();
@@ -268,11 +270,21 @@ void tst_Panes::transferAbortAsksForThatConnection()
     service.transfersChanged({a, b}, 0);
     QCOMPARE(page.model()->rowCount(), 2);
     const QRect cell = page.view()->visualRect(page.model()->index(1, ui::TransfersModel::Abort));
+    // It asks first; Cancel leaves the transfer alone.
+    auto asked = std::make_shared<bool>(false);
+    answerQuestion(u"abortTransferQuestion"_s, u"Cancel"_s, asked);
+    QTest::mouseClick(page.view()->viewport(), Qt::LeftButton, {}, cell.center());
+    QVERIFY(*asked);
+    QVERIFY(service.aborted.isEmpty());
+    answerQuestion(u"abortTransferQuestion"_s, u"Abort"_s, asked);
     QTest::mouseClick(page.view()->viewport(), Qt::LeftButton, {}, cell.center());
     QCOMPARE(service.aborted, QList<quint64> {9});
+    page.setConfirmAborts(false);
     // Or select and press Delete.
     page.view()->selectRow(0);
+    page.activateWindow(); // back from the questions
     page.view()->setFocus();
+    QTRY_VERIFY(page.view()->hasFocus());
     QTest::keyClick(page.view(), Qt::Key_Delete);
     QCOMPARE(service.aborted, (QList<quint64> {9, 7}));
 }
@@ -297,6 +309,29 @@ void tst_Panes::transferRatesAreTimedWhereTheyAreTaken()
     service.transfersChanged({t}, 503'000); // two seconds
     QCOMPARE(page.model()->index(0, ui::TransfersModel::Rate).data().toString(),
              ui::formatRate(5.0 * 1024 * 1024));
+}
+
+// Ctrl+K, Ctrl+R and Ctrl+O act on the selected jobs wherever the focus is
+// in the tab, not only in the table; Del stays the table's.
+void tst_Panes::jobShortcutsWorkAnywhereInTheTab()
+{
+    FakeService service;
+    service.jobs = {job(u"runningjob"_s, JobState::Running, u"export"_s)};
+    ui::JobsPage page(service);
+    page.setConfirmDeletes(false);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE(page.model()->rowCount(), 1);
+    page.view()->selectRow(0);
+    auto *search = page.findChild<QLineEdit *>(u"jobSearch"_s);
+    page.activateWindow();
+    search->setFocus();
+    QTRY_VERIFY(search->hasFocus());
+    QTest::keyClick(search, Qt::Key_K, Qt::ControlModifier);
+    QCOMPARE(service.cancelled, QStringList {u"runningjob"_s});
+    QCOMPARE(page.findChild<QAction *>(u"cancelJobsAction"_s)->text(), u"&Cancel job"_s);
+    QTest::keyClick(search, Qt::Key_Delete);
+    QVERIFY(service.removed.isEmpty());
 }
 
 void tst_Panes::limitsRevertAndDefaults()

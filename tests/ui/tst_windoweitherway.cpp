@@ -10,6 +10,7 @@
 #include "jobspage.h"
 #include "limitseditor.h"
 #include "mainwindow.h"
+#include "questiontesting.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
 
@@ -370,6 +371,7 @@ void tst_WindowEitherWay::abortUpload()
     QTableView *view = page->view();
     const QRect cell = view->visualRect(page->model()->index(row, ui::TransfersModel::Abort));
     QVERIFY(cell.isValid());
+    sluice::testing::answerQuestion(u"abortTransferQuestion"_s, u"Abort"_s);
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, cell.center());
     QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5'000);
     QTRY_VERIFY_WITH_TIMEOUT(tmp.entryList(QDir::Files).isEmpty(), 5'000);
