@@ -9,6 +9,7 @@ namespace sluice::ui {
 
 SummaryTile::SummaryTile(const QString &title, QWidget *parent)
     : QFrame(parent)
+    , m_titleText(title)
     , m_title(new QLabel(title))
     , m_value(new QLabel(u"\u2014"_s))
     , m_detail(new QLabel)
@@ -79,6 +80,12 @@ void SummaryTile::applyStyle()
 {
     static const char *const names[] = {"normal", "warning", "critical"};
     setProperty("level", QString::fromLatin1(names[int(m_level)]));
+    // Said in words and a sign too, not by colour alone.
+    const QString said = m_level == Level::Critical ? tr("\u26d4 %1: critical").arg(m_titleText)
+        : m_level == Level::Warning                 ? tr("\u26a0 %1: warning").arg(m_titleText)
+                                                    : m_titleText;
+    m_title->setText(said);
+    setAccessibleName(said);
     QPalette p = palette();
     p.setColor(QPalette::Window, background(m_level, QPalette()));
     const QColor text = m_level == Level::Critical ? QColor(0x9b, 0x1c, 0x1c)

@@ -30,6 +30,7 @@ public:
 private:
     void applyStyle();
 
+    QString m_titleText;
     QLabel *m_title;
     QLabel *m_value;
     QLabel *m_detail;

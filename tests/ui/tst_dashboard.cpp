@@ -8,6 +8,7 @@
 
 #include <QChartView>
 #include <QImage>
+#include <QLabel>
 #include <QLineSeries>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -173,9 +174,13 @@ void tst_Dashboard::memoryTileWarnsAboveBudget()
     QCOMPARE(tile->property("level").toString(), u"warning"_s);
     // Painted, not just flagged.
     QVERIFY2(shareOfColour(tile, warning) > 0.5, "the tile is not painted in its warning colour");
+    // And said in words, not by colour alone (issue 23).
+    QVERIFY2(tile->accessibleName().endsWith(u": warning"_s), qPrintable(tile->accessibleName()));
+    QVERIFY(tile->findChildren<QLabel *>().constFirst()->text().contains(u"warning"_s));
 
     service.sample(sampleAt(now + 2000, 90 * MiB));
     QCOMPARE(tile->level(), Level::Normal);
+    QVERIFY(!tile->accessibleName().contains(u"warning"_s));
 
     // Issue 23, defect 6: an unread count showed "-1" where others show a dash.
     metrics::Sample unknown = sampleAt(now + 3000, 90 * MiB);
