@@ -86,6 +86,7 @@ private slots:
     void dayAxisShowsDatesAndBigRatesNoExponent();
     void windowChangeWhilePausedIsShown();
     void aRemoteServiceKeepsItsOwnClock();
+    void chartsSayCollectingAndOverlappingLinesShow();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -477,6 +478,27 @@ void tst_Dashboard::aRemoteServiceKeepsItsOwnClock()
     const qint64 since5 = answers.last().at(0).toLongLong();
     QVERIFY2(std::abs(since5 - (serverNow + 2000 - page.windowMs())) < 1000,
              qPrintable(QString::number(since5 - (serverNow + 2000 - page.windowMs()))));
+}
+
+void tst_Dashboard::chartsSayCollectingAndOverlappingLinesShow()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    page.setWindowIndex(0);
+    QTRY_COMPARE(service.historyRequests, 2);
+    QTest::qWait(10); // the (empty) history answers
+    ui::TimeSeriesChart *age = chartWith(page, u"oldest_queued_age_seconds"_s);
+    QVERIFY(age->isCollecting());
+    QVERIFY(!age->findChild<QLabel *>(u"collectingLabel"_s)->isHidden());
+    service.sample(sampleAt(QDateTime::currentMSecsSinceEpoch(), 50 * MiB));
+    QVERIFY(!age->isCollecting());
+    QVERIFY(age->findChild<QLabel *>(u"collectingLabel"_s)->isHidden());
+    // Oldest queued and longest running are often equal: the second is
+    // dashed, so the first still shows beneath it.
+    const auto lines = age->findChild<QChartView *>()->chart()->series();
+    QCOMPARE(lines.size(), 2);
+    QCOMPARE(qobject_cast<QLineSeries *>(lines.at(0))->pen().style(), Qt::SolidLine);
+    QVERIFY(qobject_cast<QLineSeries *>(lines.at(1))->pen().style() != Qt::SolidLine);
 }
 
 QTEST_MAIN(tst_Dashboard)

@@ -4,8 +4,10 @@
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QResizeEvent>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -55,6 +57,12 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, Formatter formatValue, do
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setMinimumHeight(165);
+    // Until the first point: an empty frame would look like a broken chart.
+    m_collecting = new QLabel(tr("Collecting\u2026"), m_view);
+    m_collecting->setObjectName(u"collectingLabel"_s);
+    m_collecting->setAlignment(Qt::AlignCenter);
+    m_collecting->setForegroundRole(QPalette::PlaceholderText);
+    m_collecting->setAttribute(Qt::WA_TransparentForMouseEvents);
     auto layout = new QVBoxLayout(this);
     layout->setContentsMargins({});
     layout->addWidget(m_view);
@@ -68,6 +76,12 @@ void TimeSeriesChart::addSeries(const QString &key, const QString &label, const 
     series->setName(label);
     QPen pen(color);
     pen.setWidthF(1.8);
+    // Later series dashed: one that lies on another (oldest queued and
+    // longest running, both 0) still shows (issue 23).
+    if (!m_order.isEmpty()) {
+        pen.setStyle(Qt::CustomDashLine);
+        pen.setDashPattern({4, 3});
+    }
     series->setPen(pen);
     // QLineSeries points live in a QList; append() and removePoints() are cheap.
     m_chart->addSeries(series);
@@ -178,6 +192,7 @@ void TimeSeriesChart::setPoints(const QString &key, const QList<QPointF> &points
     *it = points;
     for (QPointF &p : *it)
         p.setY(p.y() / m_scale);
+    updateCollecting();
     if (m_synced && isShown()) {
         replot(key);
         rescaleValues();
@@ -225,6 +240,8 @@ void TimeSeriesChart::appendPoint(const QString &key, qint64 timeMs, double valu
     if (it == m_points.end())
         return;
     it->append(QPointF(double(timeMs), value / m_scale)); // setTimeRange() rescales
+    if (!m_collecting->isHidden())
+        updateCollecting();
     if (m_synced && isShown())
         appendPlotted(key, it->constLast());
     else
@@ -252,6 +269,7 @@ void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
     };
     for (auto it = m_points.begin(); it != m_points.end(); ++it)
         dropBefore(*it);
+    updateCollecting();
     if (!isShown()) {
         m_synced = false;
         return;
@@ -278,6 +296,26 @@ void TimeSeriesChart::applyTimeAxis()
                                                 : u"HH:mm:ss"_s);
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs),
                          QDateTime::fromMSecsSinceEpoch(m_toMs));
+}
+
+bool TimeSeriesChart::isCollecting() const
+{
+    return std::all_of(m_points.cbegin(), m_points.cend(),
+                       [](const QList<QPointF> &points) { return points.isEmpty(); });
+}
+
+void TimeSeriesChart::updateCollecting()
+{
+    const bool collecting = isCollecting();
+    if (collecting)
+        m_collecting->setGeometry(m_view->rect());
+    m_collecting->setVisible(collecting);
+}
+
+void TimeSeriesChart::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    m_collecting->setGeometry(m_view->rect());
 }
 
 void TimeSeriesChart::showEvent(QShowEvent *event)

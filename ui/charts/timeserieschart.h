@@ -73,8 +73,12 @@ public:
     // What the hover tooltip says for a point (also used by tests).
     QString describe(const QString &key, const QPointF &point) const;
 
+    // No point in the window yet: the chart says "Collecting…".
+    bool isCollecting() const;
+
 protected:
     void showEvent(QShowEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void rescaleValues();
@@ -83,6 +87,7 @@ private:
     void sync();
     void replot(const QString &key);
     void appendPlotted(const QString &key, const QPointF &point);
+    void updateCollecting();
 
     QString m_title;
     Formatter m_format;
@@ -91,6 +96,7 @@ private:
     QChartView *m_view;
     QDateTimeAxis *m_timeAxis;
     QValueAxis *m_valueAxis;
+    QLabel *m_collecting = nullptr;
     QHash<QString, QLineSeries *> m_series;
     // The points themselves (scaled), kept here: a hidden chart (another tab)
     // does not touch Qt Charts at all, whose every append recomputes the
