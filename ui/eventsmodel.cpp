@@ -1,6 +1,12 @@
 #include "eventsmodel.h"
 
+#include "limitlabels.h"
+
+#include "config/limits.h"
+
 #include <QColor>
+#include <QFont>
+#include <QRegularExpression>
 #include <QSet>
 
 using namespace Qt::StringLiterals;
@@ -45,6 +51,27 @@ QVariant EventsModel::headerData(int section, Qt::Orientation orientation, int r
     return {};
 }
 
+// "max_header_bytes 16384 -> 2048" as the window shows limits elsewhere:
+// "max_header_bytes 16 KiB -> 2 KiB" (the tooltip keeps the raw text).
+QString EventsModel::withUnits(const QString &detail)
+{
+    static const QRegularExpression change(u"\\b([a-z_]+) (-?\\d+) -> (-?\\d+)"_s);
+    QString out;
+    qsizetype from = 0;
+    for (auto it = change.globalMatch(detail); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        const config::LimitField *field = config::findLimitField(m.captured(1));
+        if (!field)
+            continue;
+        out += detail.mid(from, m.capturedStart() - from);
+        out += u"%1 %2 -> %3"_s.arg(m.captured(1),
+                                    limitValueText(m.captured(2).toLongLong(), field->unit),
+                                    limitValueText(m.captured(3).toLongLong(), field->unit));
+        from = m.capturedEnd();
+    }
+    return out + detail.mid(from);
+}
+
 QVariant EventsModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -52,8 +79,21 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
     const metrics::Event &e = m_events.at(index.row());
     if (role == Qt::ToolTipRole && index.column() == Detail)
         return e.detail;
+    if (index.column() == Job && !e.jobId.isEmpty()) {
+        // A link to the job (EventsPage: double-click shows it in the Jobs tab).
+        if (role == Qt::ForegroundRole)
+            return QColor(0x1f, 0x5f, 0xb4);
+        if (role == Qt::FontRole) {
+            QFont underlined;
+            underlined.setUnderline(true);
+            return underlined;
+        }
+        if (role == Qt::ToolTipRole)
+            return tr("Double-click to show job %1 in the Jobs tab").arg(e.jobId);
+    }
     if (role == Qt::ForegroundRole && index.column() == Kind) {
-        if (e.kind == u"rejected"_s || e.kind == u"timeout"_s || e.kind == u"aborted"_s)
+        if (e.kind == u"rejected"_s || e.kind == u"timeout"_s || e.kind == u"aborted"_s
+            || e.kind == u"failed"_s)
             return QColor(0xb0, 0x20, 0x20);
         if (e.kind == u"limits_changed"_s)
             return QColor(0x1f, 0x77, 0xb4);
@@ -67,7 +107,7 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
     case Kind:
         return e.kind;
     case Detail:
-        return e.detail;
+        return e.kind == u"limits_changed"_s ? withUnits(e.detail) : e.detail;
     case Job:
         return e.jobId;
     case Account:

@@ -55,6 +55,11 @@ EventsPage::EventsPage(service::ServiceFacade &service, QWidget *parent)
     connect(m_kind, &QComboBox::currentIndexChanged, this,
             [this] { m_filter->setKind(m_kind->currentData().toString()); });
     connect(m_search, &QLineEdit::textChanged, m_filter, &EventsFilterModel::setSearchText);
+    connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        const QString job = index.siblingAtColumn(EventsModel::Job).data().toString();
+        if (!job.isEmpty())
+            emit jobActivated(job);
+    });
 
     m_flushTimer->setSingleShot(true);
     m_flushTimer->setInterval(std::chrono::milliseconds(200));

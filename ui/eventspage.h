@@ -27,6 +27,10 @@ public:
     EventsModel *model() const { return m_model; }
     EventsFilterModel *filterModel() const { return m_filter; }
 
+signals:
+    // The operator double-clicked an event of this job.
+    void jobActivated(const QString &jobId);
+
 private:
     void flush();
 

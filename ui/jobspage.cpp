@@ -248,6 +248,29 @@ QAction *JobsPage::addAction(const QString &text, const QKeySequence &shortcut, 
     return action;
 }
 
+bool JobsPage::showJob(const QString &id)
+{
+    const int sourceRow = m_model->rowOf(id);
+    if (sourceRow < 0) {
+        m_message->setText(tr("Job %1 is not in the table: deleted, or older than the jobs it "
+                              "holds (Load older).")
+                               .arg(id));
+        return false;
+    }
+    QModelIndex shown = m_filter->mapFromSource(m_model->index(sourceRow, 0));
+    if (!shown.isValid()) { // filtered out: show every job again
+        m_search->clear();
+        for (QComboBox *filter : {m_stateFilter, m_kindFilter, m_ownerFilter})
+            filter->setCurrentIndex(0);
+        shown = m_filter->mapFromSource(m_model->index(sourceRow, 0));
+    }
+    m_view->selectionModel()->clear();
+    m_view->selectRow(shown.row());
+    m_view->scrollTo(shown);
+    m_view->setFocus();
+    return true;
+}
+
 QStringList JobsPage::selectedIds() const
 {
     QStringList ids;

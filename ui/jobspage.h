@@ -31,6 +31,9 @@ public:
     JobsFilterModel *filterModel() const { return m_filter; }
     QTableView *view() const { return m_view; }
     QStringList selectedIds() const;
+    // Selects the job (clearing filters that hide it) and scrolls to it;
+    // false, said in the message line, when the table does not hold it.
+    bool showJob(const QString &id);
     void setConfirmDeletes(bool confirm) { m_confirmDeletes = confirm; }
 
     // The newest jobs the table holds at first; "Load older" adds as many again.

@@ -184,6 +184,10 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     m_tabs->addTab(m_transfers, tr("T&ransfers"));
     m_tabs->addTab(m_limits, tr("&Limits"));
     m_tabs->addTab(m_events, tr("&Events"));
+    connect(m_events, &EventsPage::jobActivated, this, [this](const QString &id) {
+        m_tabs->setCurrentWidget(m_jobs);
+        m_jobs->showJob(id);
+    });
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
     // Ctrl+1 ... Ctrl+5 switch tabs (View menu; Alt + the underlined letter works too).

@@ -8,6 +8,7 @@
 #include "jobspage.h"
 #include "limitlabels.h"
 #include "limitseditor.h"
+#include "mainwindow.h"
 #include "questiontesting.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
@@ -68,6 +69,7 @@ private slots:
     void transferRatesAreTimedWhereTheyAreTaken();
     void limitsRevertAndDefaults();
     void jobShortcutsWorkAnywhereInTheTab();
+    void eventsNameTheirJobAndUnits();
     void limitsFollowChangesMadeElsewhere();
     void limitValuesWithUnits_data();
     void limitValuesWithUnits();
@@ -332,6 +334,52 @@ void tst_Panes::jobShortcutsWorkAnywhereInTheTab()
     QCOMPARE(page.findChild<QAction *>(u"cancelJobsAction"_s)->text(), u"&Cancel job"_s);
     QTest::keyClick(search, Qt::Key_Delete);
     QVERIFY(service.removed.isEmpty());
+}
+
+// Failed-job events are coloured; a double-click on an event of a job shows
+// that job in the Jobs tab, even past a filter; limit changes read in units.
+void tst_Panes::eventsNameTheirJobAndUnits()
+{
+    FakeService service;
+    service.jobs = {job(u"failedjob"_s, JobState::Failed), job(u"otherjob"_s, JobState::Succeeded)};
+    metrics::Event failed;
+    failed.time = QDateTime::currentDateTimeUtc();
+    failed.kind = u"failed"_s;
+    failed.jobId = u"failedjob"_s;
+    failed.detail = u"attempt 3 of 3 failed"_s;
+    metrics::Event limits = failed;
+    limits.kind = u"limits_changed"_s;
+    limits.jobId.clear();
+    limits.detail = u"max_header_bytes 16384 -> 2048, max_streams 32 -> 8 (by operator)"_s;
+    service.events = {failed, limits};
+    ui::MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ui::EventsModel *events = window.eventsPage()->model();
+    QCOMPARE(events->rowCount(), 2);
+    QCOMPARE(events->index(0, ui::EventsModel::Kind).data(Qt::ForegroundRole).value<QColor>(),
+             QColor(0xb0, 0x20, 0x20));
+    QCOMPARE(events->index(1, ui::EventsModel::Detail).data().toString(),
+             u"max_header_bytes 16 KiB -> 2 KiB, max_streams 32 -> 8 (by operator)"_s);
+    QCOMPARE(events->index(1, ui::EventsModel::Detail).data(Qt::ToolTipRole).toString(),
+             limits.detail);
+
+    ui::JobsPage *jobsPage = window.jobsPage();
+    QTRY_COMPARE(jobsPage->model()->rowCount(), 2);
+    jobsPage->findChild<QLineEdit *>(u"jobSearch"_s)->setText(u"otherjob"_s); // hides failedjob
+    window.tabs()->setCurrentWidget(window.eventsPage());
+    auto *view = window.eventsPage()->findChild<QTableView *>(u"eventsView"_s);
+    QTRY_VERIFY(view->isVisible());
+    const QModelIndex cell = view->model()->index(0, ui::EventsModel::Job);
+    view->scrollTo(cell);
+    const QRect rect = view->visualRect(cell);
+    QVERIFY2(rect.isValid() && view->viewport()->rect().contains(rect.center()),
+             "the job cell is not in view");
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, rect.center());
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, rect.center());
+    QCOMPARE(window.tabs()->currentWidget(), jobsPage);
+    QCOMPARE(jobsPage->selectedIds(), QStringList {u"failedjob"_s});
+    QVERIFY(jobsPage->findChild<QLineEdit *>(u"jobSearch"_s)->text().isEmpty());
 }
 
 void tst_Panes::limitsRevertAndDefaults()
