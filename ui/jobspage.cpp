@@ -149,8 +149,15 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     topLayout->setContentsMargins({});
     topLayout->addLayout(filters);
     topLayout->addWidget(m_view, 1);
+    m_clearFilters = new QToolButton;
+    m_clearFilters->setObjectName(u"clearJobFiltersButton"_s);
+    m_clearFilters->setText(tr("Clear filters"));
+    m_clearFilters->setToolTip(tr("Show every job again"));
+    m_clearFilters->setVisible(false);
+    connect(m_clearFilters, &QToolButton::clicked, this, &JobsPage::clearFilters);
     auto status = new QHBoxLayout;
     status->addWidget(m_summary);
+    status->addWidget(m_clearFilters);
     status->addWidget(m_message, 1);
     status->addWidget(loadOlderButton);
     topLayout->addLayout(status);
@@ -160,7 +167,7 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     auto splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(top);
     splitter->addWidget(m_detail);
-    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 1);
     auto layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
@@ -181,6 +188,9 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     connect(m_model, &JobsModel::choicesChanged, m_choicesTimer, qOverload<>(&QTimer::start));
     connect(m_loadOlder, &QAction::triggered, this, &JobsPage::loadOlder);
     connect(m_search, &QLineEdit::textChanged, m_filter, &JobsFilterModel::setSearchText);
+    for (QComboBox *filter : {m_stateFilter, m_kindFilter, m_ownerFilter})
+        connect(filter, &QComboBox::currentIndexChanged, this, &JobsPage::updateActions);
+    connect(m_search, &QLineEdit::textChanged, this, &JobsPage::updateActions);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateActions();
         updateDetail();
@@ -259,9 +269,7 @@ bool JobsPage::showJob(const QString &id)
     }
     QModelIndex shown = m_filter->mapFromSource(m_model->index(sourceRow, 0));
     if (!shown.isValid()) { // filtered out: show every job again
-        m_search->clear();
-        for (QComboBox *filter : {m_stateFilter, m_kindFilter, m_ownerFilter})
-            filter->setCurrentIndex(0);
+        clearFilters();
         shown = m_filter->mapFromSource(m_model->index(sourceRow, 0));
     }
     m_view->selectionModel()->clear();
@@ -303,10 +311,32 @@ void JobsPage::updateActions()
     m_open->setEnabled(hasResult);
     m_showInFolder->setEnabled(hasResult);
     m_loadOlder->setEnabled(m_total > m_model->rowCount());
-    m_summary->setText(tr("%1 of %2 jobs shown, %3 selected")
-                           .arg(QLocale().toString(m_filter->rowCount()),
-                                QLocale().toString(std::max(m_total, m_model->rowCount())))
-                           .arg(ids.size()));
+    // A filter hides jobs: say so where the count is, in bold, with the way back.
+    const bool filtered = isFiltered();
+    const QString count = tr("%1 of %2 jobs shown, %3 selected")
+                              .arg(QLocale().toString(m_filter->rowCount()),
+                                   QLocale().toString(std::max(m_total, m_model->rowCount())))
+                              .arg(ids.size());
+    m_summary->setText(filtered ? tr("Filtered: %1").arg(count) : count);
+    QFont font = m_summary->font();
+    font.setBold(filtered);
+    m_summary->setFont(font);
+    if (m_clearFilters)
+        m_clearFilters->setVisible(filtered);
+}
+
+bool JobsPage::isFiltered() const
+{
+    return !m_search->text().isEmpty() || m_stateFilter->currentIndex() > 0
+        || m_kindFilter->currentIndex() > 0 || m_ownerFilter->currentIndex() > 0;
+}
+
+void JobsPage::clearFilters()
+{
+    m_search->clear();
+    for (QComboBox *filter : {m_stateFilter, m_kindFilter, m_ownerFilter})
+        filter->setCurrentIndex(0);
+    updateActions();
 }
 
 void JobsPage::loadOlder()
@@ -340,6 +370,9 @@ void JobsPage::updateDetail()
     QString html = u"<h3>%1 <span style='color:%2'>%3</span></h3>"_s.arg(
         job->kind.toHtmlEscaped(), JobsModel::stateColor(job->state).name(),
         jobs::toString(job->state));
+    // Fields on the left, parameters on the right: both in view at once,
+    // without dragging the splitter (issue 23).
+    html += u"<table cellspacing='0' cellpadding='0' width='100%'><tr><td valign='top'>"_s;
     html += u"<table cellspacing='2'>"_s;
     const auto row = [&html](const QString &label, const QString &value) {
         html += u"<tr><td><b>%1</b></td><td>%2</td></tr>"_s.arg(label.toHtmlEscaped(),
@@ -358,14 +391,15 @@ void JobsPage::updateDetail()
         row(tr("Result"), u"%1 (%2)"_s.arg(job->resultPath, formatBytes(double(job->resultSize))));
         row(tr("Expires"), when(job->resultExpiresAt));
     }
-    html += u"</table>"_s;
-    if (!job->lastError.isEmpty())
-        html += u"<h4>%1</h4><pre style='color:#b02020'>%2</pre>"_s.arg(
-            tr("Last error"), job->lastError.toHtmlEscaped());
-    html += u"<h4>%1</h4><pre>%2</pre>"_s.arg(
+    html += u"</table></td><td valign='top' style='padding-left:24px'>"_s;
+    html += u"<b>%1</b><pre style='margin-top:2px'>%2</pre>"_s.arg(
         tr("Parameters"),
         QString::fromUtf8(QJsonDocument(job->params).toJson(QJsonDocument::Indented))
             .toHtmlEscaped());
+    html += u"</td></tr></table>"_s;
+    if (!job->lastError.isEmpty())
+        html += u"<h4>%1</h4><pre style='color:#b02020'>%2</pre>"_s.arg(
+            tr("Last error"), job->lastError.toHtmlEscaped());
     if (!job->attemptLog.isEmpty()) {
         html += u"<h4>%1</h4><table cellspacing='2'>"_s.arg(tr("Attempt history"));
         for (const QJsonValue &v : job->attemptLog) {

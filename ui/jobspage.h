@@ -5,6 +5,7 @@
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QToolButton;
 class QAction;
 class QComboBox;
 class QLabel;
@@ -44,6 +45,8 @@ private:
     QAction *addAction(const QString &text, const QKeySequence &shortcut, const char *name,
                        const QString &tip);
     void updateActions();
+    bool isFiltered() const;
+    void clearFilters();
     void updateDetail();
     void updateFilterChoices();
     void onCommandFinished(const service::JobCommandResult &result);
@@ -61,6 +64,7 @@ private:
     QComboBox *m_kindFilter;
     QComboBox *m_ownerFilter;
     QLineEdit *m_search;
+    QToolButton *m_clearFilters = nullptr;
     QLabel *m_summary;
     QLabel *m_message;
     QAction *m_cancel = nullptr;

@@ -22,6 +22,7 @@
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
+#include <QToolButton>
 
 using namespace Qt::StringLiterals;
 using namespace sluice;
@@ -70,6 +71,7 @@ private slots:
     void limitsRevertAndDefaults();
     void jobShortcutsWorkAnywhereInTheTab();
     void eventsNameTheirJobAndUnits();
+    void anActiveFilterIsSaidAndCleared();
     void limitsFollowChangesMadeElsewhere();
     void limitValuesWithUnits_data();
     void limitValuesWithUnits();
@@ -380,6 +382,30 @@ void tst_Panes::eventsNameTheirJobAndUnits()
     QCOMPARE(window.tabs()->currentWidget(), jobsPage);
     QCOMPARE(jobsPage->selectedIds(), QStringList {u"failedjob"_s});
     QVERIFY(jobsPage->findChild<QLineEdit *>(u"jobSearch"_s)->text().isEmpty());
+}
+
+void tst_Panes::anActiveFilterIsSaidAndCleared()
+{
+    FakeService service;
+    service.jobs = {job(u"alpha"_s, JobState::Failed), job(u"beta"_s, JobState::Succeeded)};
+    ui::JobsPage page(service);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE(page.model()->rowCount(), 2);
+    auto *summary = page.findChild<QLabel *>(u"jobsSummary"_s);
+    auto *clear = page.findChild<QToolButton *>(u"clearJobFiltersButton"_s);
+    QVERIFY(summary && clear);
+    QVERIFY(!summary->text().startsWith(u"Filtered"_s));
+    QVERIFY(clear->isHidden());
+    page.findChild<QLineEdit *>(u"jobSearch"_s)->setText(u"alpha"_s);
+    QTRY_COMPARE(page.filterModel()->rowCount(), 1);
+    QVERIFY2(summary->text().startsWith(u"Filtered: 1 of 2"_s), qPrintable(summary->text()));
+    QVERIFY(summary->font().bold());
+    QVERIFY(!clear->isHidden());
+    QTest::mouseClick(clear, Qt::LeftButton);
+    QTRY_COMPARE(page.filterModel()->rowCount(), 2);
+    QVERIFY(!summary->text().startsWith(u"Filtered"_s));
+    QVERIFY(clear->isHidden());
 }
 
 void tst_Panes::limitsRevertAndDefaults()
