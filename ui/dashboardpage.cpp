@@ -408,10 +408,11 @@ void DashboardPage::updateTiles(const metrics::Sample &s)
                      "longer than job_max_runtime_ms.")
                       .arg(formatDuration(t.oldestQueuedMs)));
 
+    // In and out alike, in words; the request rate counts answers given.
     m_tiles.value(u"traffic"_s)
-        ->setValue(tr("\u2193 %1").arg(formatRate(s.bytesInPerSecond)),
-                   tr("\u2191 %1, %2 req/s")
-                       .arg(formatRate(s.bytesOutPerSecond), formatCount(s.requestsPerSecond)));
+        ->setValue(tr("in %1\nout %2")
+                       .arg(formatRate(s.bytesInPerSecond), formatRate(s.bytesOutPerSecond)),
+                   tr("%1 requests answered/s").arg(formatCount(s.requestsPerSecond)));
 
     SummaryTile *connections = m_tiles.value(u"connections"_s);
     connections->setValue(formatCount(s.connections),

@@ -4,7 +4,9 @@
 #include "charts/timeserieschart.h"
 #include "dashboardpage.h"
 #include "fakeservice.h"
+#include "format.h"
 #include "mainwindow.h"
+#include "summarytile.h"
 
 #include <QChartView>
 #include <QImage>
@@ -87,6 +89,7 @@ private slots:
     void windowChangeWhilePausedIsShown();
     void aRemoteServiceKeepsItsOwnClock();
     void chartsSayCollectingAndOverlappingLinesShow();
+    void throughputTileSaysInAndOutAlike();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -499,6 +502,22 @@ void tst_Dashboard::chartsSayCollectingAndOverlappingLinesShow()
     QCOMPARE(lines.size(), 2);
     QCOMPARE(qobject_cast<QLineSeries *>(lines.at(0))->pen().style(), Qt::SolidLine);
     QVERIFY(qobject_cast<QLineSeries *>(lines.at(1))->pen().style() != Qt::SolidLine);
+}
+
+void tst_Dashboard::throughputTileSaysInAndOutAlike()
+{
+    FakeService service;
+    ui::DashboardPage page(service);
+    metrics::Sample s = sampleAt(QDateTime::currentMSecsSinceEpoch(), 50 * MiB);
+    s.bytesInPerSecond = 2 * MiB;
+    s.bytesOutPerSecond = 512 * 1024;
+    s.requestsPerSecond = 12;
+    service.sample(s);
+    auto *tile = page.findChild<ui::SummaryTile *>(u"trafficTile"_s);
+    QVERIFY(tile);
+    QCOMPARE(tile->value(),
+             u"in %1\nout %2"_s.arg(ui::formatRate(2.0 * MiB), ui::formatRate(512.0 * 1024)));
+    QCOMPARE(tile->detail(), u"12 requests answered/s"_s);
 }
 
 QTEST_MAIN(tst_Dashboard)
