@@ -37,6 +37,7 @@ ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
     setWindowTitle(tr("Connect to a Sluice service"));
 
     auto form = new QFormLayout;
+    m_form = form;
     m_urlField = new QComboBox;
     m_urlField->setObjectName(u"urlField"_s);
     m_urlField->setEditable(true);
@@ -55,6 +56,28 @@ ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
     problemPalette.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
     m_urlProblem->setPalette(problemPalette);
     form->addRow(QString(), m_urlProblem);
+
+    // The certificate accepted for this server, with the way to forget it
+    // (its renewal is refused until then).
+    m_pinRow = new QWidget;
+    auto pinLayout = new QHBoxLayout(m_pinRow);
+    pinLayout->setContentsMargins({});
+    m_pinLabel = new QLabel;
+    m_pinLabel->setObjectName(u"pinLabel"_s);
+    m_pinLabel->setTextFormat(Qt::PlainText);
+    m_pinLabel->setWordWrap(true);
+    m_pinLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    pinLayout->addWidget(m_pinLabel, 1);
+    auto forget = new QPushButton(tr("&Forget"));
+    forget->setObjectName(u"forgetPinButton"_s);
+    forget->setToolTip(tr("Forget this certificate: the next connection asks about the one the "
+                          "server presents"));
+    pinLayout->addWidget(forget);
+    connect(forget, &QPushButton::clicked, this, [this] {
+        CredentialStore::clearPin(url());
+        updatePin();
+    });
+    form->addRow(tr("Certificate:"), m_pinRow);
 
     auto tokenRow = new QHBoxLayout;
     m_tokenField = new QLineEdit;
@@ -208,10 +231,20 @@ void ConnectDialog::validate()
         m_rememberBox->setChecked(false);
     }
     const QString problem = problemWithUrl(m_urlField->currentText());
+    updatePin();
     m_urlProblem->setText(problem);
     m_urlProblem->setVisible(!problem.isEmpty());
     m_buttons->button(QDialogButtonBox::Ok)
         ->setEnabled(problem.isEmpty() && !m_tokenField->text().trimmed().isEmpty());
+}
+
+void ConnectDialog::updatePin()
+{
+    const QString pinned = problemWithUrl(m_urlField->currentText()).isEmpty()
+        ? CredentialStore::pin(url())
+        : QString();
+    m_pinLabel->setText(tr("accepted, SHA-256 %1").arg(pinned));
+    m_form->setRowVisible(m_pinRow, !pinned.isEmpty());
 }
 
 void ConnectDialog::fillStoredToken()

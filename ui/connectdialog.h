@@ -4,6 +4,7 @@
 #include <QUrl>
 
 QT_BEGIN_NAMESPACE
+class QFormLayout;
 class QCheckBox;
 class QComboBox;
 class QDialogButtonBox;
@@ -54,6 +55,7 @@ private:
     void validate();
     // A recent server's stored token, into the empty token field.
     void fillStoredToken();
+    void updatePin();
     void updateKeyringNote();
 
     CredentialStore &m_credentials;
@@ -67,6 +69,9 @@ private:
     // The server (CredentialStore::serverKey) whose stored token fills the
     // token field; empty when the operator typed or gave it.
     QString m_filledFor;
+    QFormLayout *m_form = nullptr;
+    QWidget *m_pinRow = nullptr;
+    QLabel *m_pinLabel = nullptr;
 };
 
 } // namespace sluice::ui

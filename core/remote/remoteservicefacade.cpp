@@ -541,8 +541,8 @@ bool RemoteServiceFacade::checkPin(QNetworkReply *reply)
     // must not take this for a network error and schedule a retry.
     stopWith(ConnectionState::CertificateChanged,
              tr("the server's certificate is not the one accepted for it (%1): "
-                "refused. If the change is expected, remove the pinned certificate "
-                "and connect again.")
+                "refused. If the change is expected, forget the accepted certificate "
+                "(File > Connect to...) and connect again.")
                  .arg(m_options.pinnedFingerprint),
              presented);
     reply->abort();

@@ -370,6 +370,8 @@ int main(int argc, char **argv)
     l.maxQueueDepth = 100'000;
     l.maxJobsPerAccount = 100'000;
     l.maxActiveJobs = 8;
+    // Each selftest leaves a result: without this the feed stops at 250.
+    l.maxResultsPerAccount = 1'000'000;
     // The whole demo range (546 days, 1,000,000 rows) served live too.
     l.liveExportMaxDays = 3660;
     l.liveExportMaxRows = 2'000'000;

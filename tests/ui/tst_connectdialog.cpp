@@ -50,6 +50,7 @@ private slots:
     void saysWhenThereIsNoKeyring();
     void recentServerBringsItsToken();
     void filledTokenStaysWithItsServer();
+    void acceptedCertificateCanBeForgotten();
 
 private:
     QSettings settings() const { return QSettings(u"Sluice"_s, u"sluice"_s); }
@@ -253,6 +254,28 @@ void tst_ConnectDialog::filledTokenStaysWithItsServer()
     // ... or types another server's URL.
     urlField->setEditText(u"https://elsewhere:9"_s);
     QCOMPARE_NE(dialog.token(), u"a-token"_s);
+}
+
+// After an expected certificate change the pinned one must go: the dialog
+// shows it for the server and forgets it.
+void tst_ConnectDialog::acceptedCertificateCanBeForgotten()
+{
+    const QString fingerprint = QStringList(32, u"AB"_s).join(u':');
+    CredentialStore::setPin(QUrl(u"https://a:1"_s), fingerprint);
+    CredentialStore credentials;
+    ConnectDialog dialog(credentials);
+    dialog.show();
+    auto urlField = child<QComboBox>(dialog, "urlField");
+    auto pin = child<QLabel>(dialog, "pinLabel");
+    auto forget = child<QPushButton>(dialog, "forgetPinButton");
+    urlField->setEditText(u"https://b:2"_s);
+    QVERIFY(!forget->isVisible()); // nothing accepted for b:2
+    urlField->setEditText(u"https://a:1"_s);
+    QVERIFY(forget->isVisible());
+    QVERIFY(pin->text().contains(fingerprint));
+    QTest::mouseClick(forget, Qt::LeftButton);
+    QVERIFY(CredentialStore::pin(QUrl(u"https://a:1"_s)).isEmpty());
+    QVERIFY(!forget->isVisible());
 }
 
 QTEST_MAIN(tst_ConnectDialog)
