@@ -77,7 +77,7 @@ int main(int argc, char *argv[])
                                  announced = true;
                                  out << "listening on " << (s.tls ? "https://" : "http://")
                                      << s.listenAddress << Qt::endl;
-                                 systemd.ready(s.listenAddress);
+                                 systemd.ready(s.listenAddress, s.tls);
                              }
                              break;
                          case service::ServiceState::Stopping:

@@ -21,13 +21,14 @@ SystemdNotifier::SystemdNotifier(const service::Service &service, QObject *paren
     m_watchdog.start();
 }
 
-void SystemdNotifier::ready(const QString &listenAddress)
+void SystemdNotifier::ready(const QString &listenAddress, bool tls)
 {
     // Asked to stop while it was starting: the listener that comes up now is
     // about to go, and systemd must not hear READY after STOPPING.
     if (m_stopping)
         return;
-    const QByteArray message = "READY=1\nSTATUS=listening on http://" + listenAddress.toUtf8();
+    const QByteArray message = QByteArray("READY=1\nSTATUS=listening on ")
+        + (tls ? "https://" : "http://") + listenAddress.toUtf8();
     sd_notify(0, message.constData());
 }
 

@@ -23,7 +23,7 @@ class SystemdNotifier final : public QObject
 public:
     explicit SystemdNotifier(const service::Service &service, QObject *parent = nullptr);
 
-    void ready(const QString &listenAddress); // nothing once stopping() was called
+    void ready(const QString &listenAddress, bool tls); // nothing once stopping() was called
     void stopping();
     void failed(const QString &error); // STATUS=, before sluiced exits
 

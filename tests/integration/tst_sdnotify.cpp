@@ -75,6 +75,7 @@ class tst_SdNotify : public QObject
 private slots:
     void readyWatchdogAndStopping();
     void failedStartSaysWhy();
+    void readyOverHttpsSaysHttps();
 };
 
 void tst_SdNotify::readyWatchdogAndStopping()
@@ -150,6 +151,28 @@ void tst_SdNotify::failedStartSaysWhy()
                  && all.contains(QByteArray::number(occupier.serverPort())),
              all.constData());
     QVERIFY2(!all.contains("READY=1"), all.constData());
+}
+
+// The address in STATUS= is the one to use: https:// when it listens over TLS.
+void tst_SdNotify::readyOverHttpsSaysHttps()
+{
+    QTemporaryDir dir;
+    const QString socketPath = dir.filePath(u"notify"_s);
+    NotifySocket systemd(socketPath);
+    QVERIFY(systemd.isBound());
+    const QString dataDir = dir.filePath(u"data"_s);
+    writeDaemonConfig(dataDir);
+    QCOMPARE(runSluiced({u"--data-dir"_s, dataDir, u"tls"_s, u"self-signed"_s}).exitCode, 0);
+    qputenv("NOTIFY_SOCKET", socketPath.toLocal8Bit());
+    Daemon d;
+    const bool started = d.start(dataDir, {u"--listen"_s, u"https://127.0.0.1:0"_s});
+    qunsetenv("NOTIFY_SOCKET");
+    QVERIFY2(started, d.output.constData());
+    const QList<QByteArray> first
+        = systemd.until([](const QByteArray &m) { return m.contains("READY=1"); }, 10'000);
+    QVERIFY(!first.isEmpty());
+    const QByteArray status = "STATUS=listening on https://127.0.0.1:" + QByteArray::number(d.port);
+    QVERIFY2(first.last().contains(status), first.last().constData());
 }
 
 QTEST_GUILESS_MAIN(tst_SdNotify)
