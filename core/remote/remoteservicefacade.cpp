@@ -207,7 +207,7 @@ void RemoteServiceFacade::openStream()
         req.setRawHeader("Last-Event-ID", m_lastEventId);
     m_parser = std::make_unique<SseParser>(
         [this](const SseParser::Event &e) { onFrame(e.name, e.data, e.id); });
-    m_streamOpened = false;
+    m_streamUp.invalidate(); // valid from this stream's first frame
     m_stream = m_network.get(req);
     connect(m_stream, &QNetworkReply::encrypted, this,
             [this, reply = m_stream.data()] { checkPin(reply); });
@@ -265,8 +265,7 @@ void RemoteServiceFacade::onFrame(const QByteArray &event, const QByteArray &dat
 {
     if (!id.isEmpty())
         m_lastEventId = id;
-    if (!m_streamOpened) {
-        m_streamOpened = true;
+    if (!m_streamUp.isValid()) {
         // The backoff starts again only once this stream has lasted (see
         // scheduleReconnect): one that a proxy or a crashing server ends at
         // once must not be reopened, and everything refetched, at full speed.

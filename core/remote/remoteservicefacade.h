@@ -111,8 +111,7 @@ private:
     QPointer<QNetworkReply> m_stream;
     std::unique_ptr<SseParser> m_parser;
     QByteArray m_lastEventId;
-    bool m_streamOpened = false; // this stream has delivered its first frame
-    QElapsedTimer m_streamUp; // since the open stream's first frame
+    QElapsedTimer m_streamUp; // since the open stream's first frame; invalid before it
     bool m_stopped = false; // refused: no reconnect until reconnect()/trustCertificate()
     quint64 m_attempt = 0; // each reconnect() and stop; older status answers are ignored
     int m_backoffMs = 0;
