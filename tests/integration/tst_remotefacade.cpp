@@ -475,6 +475,19 @@ private:
     Answer m_answer;
 };
 
+// Writes 1 MiB pieces of body as the socket drains, up to 400 MiB in all
+// (`sent` counts them across connections): an answer that never ends.
+void sendEndlessBody(QTcpSocket *s, qint64 &sent)
+{
+    QObject::connect(s, &QIODevice::bytesWritten, s, [s, &sent] {
+        if (s->bytesToWrite() < 1024 * 1024 && sent < 400LL * 1024 * 1024) {
+            sent += 1024 * 1024;
+            s->write(QByteArray(1024 * 1024, 'x'));
+        }
+    });
+    s->write(QByteArray(1024 * 1024, 'x'));
+}
+
 qint64 residentKiB()
 {
     QFile f(u"/proc/self/status"_s);
@@ -653,13 +666,7 @@ void tst_RemoteFacade::errorBodyOfTheStreamIsBounded()
         }
         s->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                  "Content-Length: 2000000000\r\n\r\n");
-        QObject::connect(s, &QIODevice::bytesWritten, s, [s, &sent] {
-            if (s->bytesToWrite() < 1024 * 1024 && sent < 400LL * 1024 * 1024) {
-                sent += 1024 * 1024;
-                s->write(QByteArray(1024 * 1024, 'x'));
-            }
-        });
-        s->write(QByteArray(1024 * 1024, 'x'));
+        sendEndlessBody(s, sent);
     });
     RemoteOptions options;
     options.url = QUrl(u"http://127.0.0.1:%1"_s.arg(peer.port()));
@@ -723,13 +730,7 @@ void tst_RemoteFacade::bodyOfTheStatusAnswerIsBounded()
     FakeHttp peer([&sent](QTcpSocket *s, const QByteArray &) {
         s->write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                  "Content-Length: 2000000000\r\n\r\n");
-        QObject::connect(s, &QIODevice::bytesWritten, s, [s, &sent] {
-            if (s->bytesToWrite() < 1024 * 1024 && sent < 400LL * 1024 * 1024) {
-                sent += 1024 * 1024;
-                s->write(QByteArray(1024 * 1024, 'x'));
-            }
-        });
-        s->write(QByteArray(1024 * 1024, 'x'));
+        sendEndlessBody(s, sent);
     });
     RemoteOptions options;
     options.url = QUrl(u"http://127.0.0.1:%1"_s.arg(peer.port()));

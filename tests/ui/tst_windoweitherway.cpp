@@ -13,6 +13,7 @@
 #include "questiontesting.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
+#include "windowtesting.h"
 
 #include "config/config.h"
 #include "remote/remoteservicefacade.h"
@@ -148,28 +149,11 @@ struct Target
 
     QStringList filesUnder(const QString &sub) const
     {
-        QStringList files;
-        QDirIterator it(dir.filePath(sub), QDir::Files | QDir::Hidden,
-                        QDirIterator::Subdirectories);
-        while (it.hasNext())
-            files << it.next();
-        return files;
+        return testing::filesUnder(dir.filePath(sub));
     }
 
     // Selects the job's row in the table (the row moves as the model sorts).
-    bool selectJob(const QString &id)
-    {
-        ui::JobsPage *page = window->jobsPage();
-        window->tabs()->setCurrentWidget(page);
-        const int sourceRow = page->model()->rowOf(id);
-        if (sourceRow < 0)
-            return false;
-        const QModelIndex proxy
-            = page->filterModel()->mapFromSource(page->model()->index(sourceRow, 0));
-        page->view()->selectionModel()->clear();
-        page->view()->selectRow(proxy.row());
-        return page->selectedIds() == QStringList {id};
-    }
+    bool selectJob(const QString &id) { return testing::selectJob(*window, id); }
 
     // Clicks the jobs toolbar's button for the action.
     bool clickJobAction(const QString &objectName)
