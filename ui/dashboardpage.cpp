@@ -207,6 +207,12 @@ SummaryTile *DashboardPage::addTile(const QString &name, const QString &title)
     tile->setObjectName(name + u"Tile"_s);
     m_tileRow->addWidget(tile, 1);
     m_tiles.insert(name, tile);
+    connect(tile, &SummaryTile::levelChanged, this, [this, name, tile](SummaryTile::Level level) {
+        const QString what = tile->detail().isEmpty()
+            ? tile->value()
+            : tr("%1, %2").arg(tile->value(), tile->detail());
+        emit tileLevelChanged(name, tile->title(), level, what, tile->toolTip());
+    });
     return tile;
 }
 
@@ -362,8 +368,8 @@ void DashboardPage::updateTiles(const metrics::Sample &s)
     SummaryTile *memory = m_tiles.value(u"memory"_s);
     memory->setValue(formatBytes(double(s.residentBytes)),
                      tr("budget %1").arg(formatBytes(double(t.memoryBytes))));
-    memory->setLevel(s.residentBytes > t.memoryBytes ? Level::Warning : Level::Normal,
-                     tr("Warns above the memory budget set under Thresholds."));
+    memory->setLevel(s.residentBytes > t.memoryBytes ? Level::Critical : Level::Normal,
+                     tr("Critical above the memory budget set under Thresholds."));
 
     SummaryTile *files = m_tiles.value(u"files"_s);
     // -1: not read (no /proc): a dash, as the other tiles show an unknown.

@@ -51,6 +51,13 @@ public:
     QList<TimeSeriesChart *> charts() const { return m_charts; }
     SummaryTile *tile(const QString &name) const { return m_tiles.value(name); }
 
+signals:
+    // A tile's level changed: `what` is its value and detail as shown
+    // ("512.0 MiB, minimum 1.0 GiB"), `why` the threshold it crossed.
+    void tileLevelChanged(const QString &name, const QString &title,
+                          sluice::ui::SummaryTile::Level level, const QString &what,
+                          const QString &why);
+
 private:
     TimeSeriesChart *addChart(const QString &title, const QList<QPair<QString, QString>> &series,
                               std::function<QString(double)> format, double scale = 1,

@@ -7,6 +7,7 @@
 #include "jobspage.h"
 #include "limitseditor.h"
 #include "transferspage.h"
+#include "windowsettings.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -49,107 +50,6 @@ using service::ConnectionState;
 using service::ServiceState;
 using service::ServiceStatus;
 
-namespace {
-
-const auto SettingsOrganization = u"Sluice"_s;
-const auto SettingsApplication = u"sluice"_s;
-const auto GeometryKey = u"mainWindow/geometry"_s;
-const auto TabKey = u"mainWindow/tab"_s;
-const auto NoValue = u"\u2014"_s; // em dash
-
-// listenAddress is "HOST:PORT"; an IPv6 host may come in brackets.
-QUrl urlForListenAddress(const QString &address, bool tls)
-{
-    const qsizetype colon = address.lastIndexOf(u':');
-    if (colon <= 0)
-        return {};
-    QString host = address.left(colon);
-    if (host.startsWith(u'[') && host.endsWith(u']'))
-        host = host.mid(1, host.size() - 2);
-    bool ok = false;
-    const int port = QStringView(address).mid(colon + 1).toInt(&ok);
-    if (!ok || port <= 0 || port > 65535)
-        return {};
-    QUrl url;
-    url.setScheme(tls ? u"https"_s : u"http"_s);
-    url.setHost(host);
-    url.setPort(port);
-    return url.isValid() ? url : QUrl();
-}
-
-QColor stateColor(ServiceState state, const QPalette &palette)
-{
-    switch (state) {
-    case ServiceState::Running:
-        return QColor(0x2e, 0x9d, 0x46);
-    case ServiceState::Starting:
-    case ServiceState::Stopping:
-        return QColor(0xe0, 0x9b, 0x12);
-    case ServiceState::Failed:
-        return QColor(0xd3, 0x2f, 0x2f);
-    case ServiceState::Stopped:
-        break;
-    }
-    return palette.color(QPalette::Disabled, QPalette::WindowText);
-}
-
-QPixmap stateDot(const QColor &color, int size, qreal devicePixelRatio)
-{
-    QPixmap pixmap(QSize(size, size) * devicePixelRatio);
-    pixmap.setDevicePixelRatio(devicePixelRatio);
-    pixmap.fill(Qt::transparent);
-    QPainter painter(&pixmap);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setPen(color.darker(130));
-    painter.setBrush(color);
-    painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1));
-    return pixmap;
-}
-
-QString formatUptime(qint64 seconds)
-{
-    const qint64 days = seconds / 86'400;
-    const int hours = int(seconds / 3'600 % 24);
-    const int minutes = int(seconds / 60 % 60);
-    const int secs = int(seconds % 60);
-    const QString clock = u"%1:%2:%3"_s.arg(hours, days > 0 ? 2 : 1, 10, QChar(u'0'))
-                              .arg(minutes, 2, 10, QChar(u'0'))
-                              .arg(secs, 2, 10, QChar(u'0'));
-    if (days == 0)
-        return clock;
-    return MainWindow::tr("%1 d %2").arg(days).arg(clock);
-}
-
-QString statusMessage(const ServiceStatus &status, const QUrl &url)
-{
-    switch (status.state) {
-    case ServiceState::Stopped:
-        return MainWindow::tr("The service is stopped.");
-    case ServiceState::Starting:
-        return MainWindow::tr("Starting the service\u2026");
-    case ServiceState::Running:
-        if (url.isValid())
-            return MainWindow::tr("Listening on %1").arg(url.toString());
-        return MainWindow::tr("The service is running.");
-    case ServiceState::Stopping:
-        return MainWindow::tr("Stopping the service\u2026");
-    case ServiceState::Failed:
-        return MainWindow::tr("The service failed. See the last error.");
-    }
-    return {};
-}
-
-QLabel *createValueLabel(const QString &objectName, QWidget *parent)
-{
-    auto label = new QLabel(NoValue, parent);
-    label->setObjectName(objectName);
-    label->setTextFormat(Qt::PlainText); // service text such as errors is never markup
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    return label;
-}
-
-} // namespace
-
 MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     : QMainWindow(parent)
     , m_service(service)
@@ -168,7 +68,7 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     auto layout = new QVBoxLayout(central);
     auto header = new QHBoxLayout;
     header->addWidget(createServiceGroup(), 3);
-    header->addWidget(createTrafficGroup(), 1);
+    header->addWidget(createInstanceGroup(), 2);
     layout->addLayout(header);
 
     m_tabs = new QTabWidget;
@@ -193,12 +93,9 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     // Ctrl+1 ... Ctrl+5 switch tabs (View menu; Alt + the underlined letter works too).
     for (int i = 0; i < m_tabs->count(); ++i)
         m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
-    createTrayIcon();
     createMenus();
+    createTray();
 
-    m_statusMessage = new QLabel(this);
-    m_statusMessage->setObjectName(u"statusMessage"_s);
-    statusBar()->addWidget(m_statusMessage, 1);
     m_connectionStatus = new QLabel(this);
     m_connectionStatus->setObjectName(u"connectionStatus"_s);
     m_connectionStatus->setTextFormat(Qt::PlainText);
@@ -219,35 +116,35 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     if (m_service.isRemote())
         showRemote();
 
-    const QSettings settings(SettingsOrganization, SettingsApplication);
-    if (!restoreGeometry(settings.value(GeometryKey).toByteArray()))
+    const QSettings settings(windowsettings::organization(), windowsettings::application());
+    if (!restoreGeometry(settings.value(windowsettings::geometryKey()).toByteArray()))
         resize(1280, 860);
-    m_tabs->setCurrentIndex(std::clamp(settings.value(TabKey, 0).toInt(), 0, m_tabs->count() - 1));
+    m_tabs->setCurrentIndex(
+        std::clamp(settings.value(windowsettings::tabKey(), 0).toInt(), 0, m_tabs->count() - 1));
 }
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::closeEvent(QCloseEvent *event)
+// A second dashboard on the same service, in a window of its own (for a
+// wall screen); the one in the tab goes on. Made once, raised after.
+void MainWindow::showDashboardWindow()
 {
-    QSettings settings(SettingsOrganization, SettingsApplication);
-    settings.setValue(GeometryKey, saveGeometry());
-    settings.setValue(TabKey, m_tabs->currentIndex());
-    QMainWindow::closeEvent(event);
-}
-
-void MainWindow::createTrayIcon()
-{
-    if (!QSystemTrayIcon::isSystemTrayAvailable())
-        return;
-    m_tray = new QSystemTrayIcon(this);
-    m_tray->setIcon(windowIcon().isNull() ? style()->standardIcon(QStyle::SP_ComputerIcon)
-                                          : windowIcon());
-    connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
-        showNormal();
-        raise();
-        activateWindow();
-    });
-    m_tray->show();
+    if (!m_dashboardWindow) {
+        m_dashboardWindow = new QWidget(this, Qt::Window);
+        m_dashboardWindow->setObjectName(u"dashboardWindow"_s);
+        m_dashboardWindow->setAttribute(Qt::WA_DeleteOnClose);
+        const QString server = m_service.isRemote() ? m_service.connection().server : QString();
+        m_dashboardWindow->setWindowTitle(
+            server.isEmpty() ? tr("Sluice dashboard") : tr("Sluice dashboard: %1").arg(server));
+        auto layout = new QVBoxLayout(m_dashboardWindow);
+        auto page = new DashboardPage(m_service);
+        page->setThresholds(m_dashboard->thresholds());
+        layout->addWidget(page);
+        m_dashboardWindow->resize(1100, 720);
+    }
+    m_dashboardWindow->show();
+    m_dashboardWindow->raise();
+    m_dashboardWindow->activateWindow();
 }
 
 void MainWindow::createMenus()
@@ -265,11 +162,18 @@ void MainWindow::createMenus()
     m_localServiceAction->setEnabled(m_service.isRemote()); // it is what a local window shows
     connect(m_localServiceAction, &QAction::triggered, this, &MainWindow::localServiceRequested);
     file->addSeparator();
-    QAction *quit = file->addAction(tr("&Quit"));
-    quit->setObjectName(u"quitAction"_s);
-    quit->setShortcut(QKeySequence::Quit);
-    quit->setMenuRole(QAction::QuitRole);
-    connect(quit, &QAction::triggered, this, &QWidget::close);
+    m_openDataDirAction = file->addAction(tr("Open &data folder"));
+    m_openDataDirAction->setObjectName(u"openDataDirAction"_s);
+    m_openDataDirAction->setToolTip(tr("Open the service's data folder in the file manager"));
+    m_openDataDirAction->setVisible(!m_service.isRemote()); // a remote one is on its machine
+    connect(m_openDataDirAction, &QAction::triggered, this, &MainWindow::openDataFolder);
+    file->addSeparator();
+    m_quitAction = file->addAction(tr("&Quit"));
+    m_quitAction->setObjectName(u"quitAction"_s);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    m_quitAction->setToolTip(tr("Close the window and stop the service it runs"));
+    connect(m_quitAction, &QAction::triggered, this, &MainWindow::quit);
 
     // Service: what the buttons of the Service box do, from the keyboard too.
     QMenu *serviceMenu = menuBar()->addMenu(tr("&Service"));
@@ -305,6 +209,12 @@ void MainWindow::createMenus()
         tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         connect(tab, &QAction::triggered, m_tabs, [this, i] { m_tabs->setCurrentIndex(i); });
     }
+    view->addSeparator();
+    QAction *dashboardWindow = view->addAction(tr("Dashboard in a &window"));
+    dashboardWindow->setObjectName(u"dashboardWindowAction"_s);
+    dashboardWindow->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    dashboardWindow->setToolTip(tr("The dashboard in a window of its own, for a second screen"));
+    connect(dashboardWindow, &QAction::triggered, this, &MainWindow::showDashboardWindow);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->setObjectName(u"helpMenu"_s);
@@ -358,222 +268,6 @@ void MainWindow::updateServiceActions()
     m_stopAction->setEnabled(state == ServiceState::Running || state == ServiceState::Starting);
     m_copyAddressAction->setEnabled(m_service.isRemote() || m_url.isValid());
     m_copyTokenAction->setEnabled(!m_service.firstRunToken().isEmpty());
-}
-
-QGroupBox *MainWindow::createServiceGroup()
-{
-    auto group = new QGroupBox(tr("Service"));
-    m_serviceForm = new QFormLayout(group);
-
-    m_stateIndicator = new QLabel;
-    m_stateIndicator->setObjectName(u"stateIndicator"_s);
-    m_stateLabel = createValueLabel(u"stateLabel"_s, group);
-    QFont bold = m_stateLabel->font();
-    bold.setBold(true);
-    m_stateLabel->setFont(bold);
-    // The commands sit beside the state they change.
-    m_startButton = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"));
-    m_startButton->setObjectName(u"startButton"_s);
-    m_stopButton = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"));
-    m_stopButton->setObjectName(u"stopButton"_s);
-    // The facade may live on another thread: these calls are queued there and return at once.
-    connect(m_startButton, &QPushButton::clicked, &m_service, &service::ServiceFacade::start);
-    connect(m_stopButton, &QPushButton::clicked, &m_service, &service::ServiceFacade::stop);
-    auto stateRow = new QHBoxLayout;
-    stateRow->addWidget(m_stateIndicator);
-    stateRow->addWidget(m_stateLabel, 1);
-    stateRow->addWidget(m_startButton);
-    stateRow->addWidget(m_stopButton);
-    m_serviceForm->addRow(tr("State:"), stateRow);
-
-    // A remote service: where it is and how the connection fares (hidden for the local one).
-    m_serverLabel = new QLabel;
-    m_serverLabel->setObjectName(u"serverLabel"_s);
-    m_serverLabel->setTextFormat(Qt::RichText);
-    m_serverLabel->setTextInteractionFlags(Qt::TextBrowserInteraction);
-    m_serverLabel->setOpenExternalLinks(true);
-    m_serviceForm->addRow(tr("Server:"), m_serverLabel);
-    m_connectionLabel = createValueLabel(u"connectionLabel"_s, group);
-    m_connectionLabel->setWordWrap(true);
-    m_serviceForm->addRow(tr("Connection:"), m_connectionLabel);
-    m_serviceForm->setRowVisible(m_serverLabel, false);
-    m_serviceForm->setRowVisible(m_connectionLabel, false);
-
-    m_addressRow = createAddressRow();
-    m_serviceForm->addRow(tr("Address:"), m_addressRow);
-    m_tokenRow = createTokenRow();
-    m_serviceForm->addRow(tr("Access token:"), m_tokenRow);
-    m_uptimeLabel = createValueLabel(u"uptimeLabel"_s, group);
-    m_serviceForm->addRow(tr("Uptime:"), m_uptimeLabel);
-
-    m_errorLabel = createValueLabel(u"errorLabel"_s, group);
-    m_errorLabel->setWordWrap(true);
-    QPalette errorPalette = m_errorLabel->palette();
-    errorPalette.setColor(QPalette::WindowText, stateColor(ServiceState::Failed, errorPalette));
-    m_errorLabel->setPalette(errorPalette);
-    m_serviceForm->addRow(tr("Last error:"), m_errorLabel);
-    return group;
-}
-
-QGroupBox *MainWindow::createTrafficGroup()
-{
-    auto group = new QGroupBox(tr("Traffic"));
-    auto form = new QFormLayout(group);
-    m_connectionsLabel = createValueLabel(u"connectionsLabel"_s, group);
-    form->addRow(tr("Live connections:"), m_connectionsLabel);
-    m_requestsInFlightLabel = createValueLabel(u"requestsInFlightLabel"_s, group);
-    form->addRow(tr("Requests in flight:"), m_requestsInFlightLabel);
-    m_requestsTotalLabel = createValueLabel(u"requestsTotalLabel"_s, group);
-    form->addRow(tr("Requests total:"), m_requestsTotalLabel);
-    return group;
-}
-
-QWidget *MainWindow::createAddressRow()
-{
-    auto row = new QWidget;
-    auto layout = new QHBoxLayout(row);
-    layout->setContentsMargins({});
-
-    m_addressLabel = new QLabel;
-    m_addressLabel->setObjectName(u"addressLabel"_s);
-    m_addressLabel->setTextFormat(Qt::RichText);
-    m_addressLabel->setTextInteractionFlags(Qt::TextBrowserInteraction);
-    m_addressLabel->setOpenExternalLinks(true);
-    layout->addWidget(m_addressLabel, 1);
-
-    m_copyAddressButton = new QPushButton(tr("Copy"));
-    m_copyAddressButton->setObjectName(u"copyAddressButton"_s);
-    m_copyAddressButton->setToolTip(tr("Copy the service URL to the clipboard"));
-    connect(m_copyAddressButton, &QPushButton::clicked, this,
-            [this] { copyToClipboard(m_url.toString(), tr("Address copied to the clipboard.")); });
-    layout->addWidget(m_copyAddressButton);
-    return row;
-}
-
-QWidget *MainWindow::createTokenRow()
-{
-    auto row = new QWidget;
-    auto layout = new QHBoxLayout(row);
-    layout->setContentsMargins({});
-
-    m_tokenField = new QLineEdit;
-    m_tokenField->setObjectName(u"tokenField"_s);
-    m_tokenField->setReadOnly(true);
-    m_tokenField->setEchoMode(QLineEdit::Password);
-    const QFont fixedFont = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    m_tokenField->setFont(fixedFont);
-    // Room for a 32-byte token in base64url (43 characters) without scrolling.
-    m_tokenField->setMinimumWidth(QFontMetrics(fixedFont).horizontalAdvance(u'0') * 46);
-    layout->addWidget(m_tokenField, 1);
-
-    m_showTokenButton = new QPushButton(tr("Show"));
-    m_showTokenButton->setObjectName(u"showTokenButton"_s);
-    m_showTokenButton->setCheckable(true);
-    connect(m_showTokenButton, &QPushButton::toggled, this, [this](bool shown) {
-        m_tokenField->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
-        m_showTokenButton->setText(shown ? tr("Hide") : tr("Show"));
-    });
-    layout->addWidget(m_showTokenButton);
-
-    m_copyTokenButton = new QPushButton(tr("Copy"));
-    m_copyTokenButton->setObjectName(u"copyTokenButton"_s);
-    m_copyTokenButton->setToolTip(tr("Copy the access token to the clipboard"));
-    connect(m_copyTokenButton, &QPushButton::clicked, this, [this] {
-        copyToClipboard(m_tokenField->text(), tr("Access token copied to the clipboard."));
-    });
-    layout->addWidget(m_copyTokenButton);
-
-    m_tokenNote = new QLabel(tr("The token was shown once, at first run. To issue another, run "
-                                "<code>sluiced token add NAME</code>."));
-    m_tokenNote->setObjectName(u"tokenNote"_s);
-    m_tokenNote->setTextFormat(Qt::RichText);
-    m_tokenNote->setWordWrap(true);
-    // Keep the window as wide with the note as with the token, so that wrapped text stays legible.
-    m_tokenNote->setMinimumWidth(m_tokenField->minimumWidth());
-    m_tokenNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_tokenNote, 1);
-    return row;
-}
-
-void MainWindow::applyStatus(const ServiceStatus &status)
-{
-    const bool stateChanged = status.state != m_status.state;
-    m_status = status;
-    const ServiceState state = status.state;
-
-    m_stateLabel->setText(service::toString(state));
-    const int dotSize = m_stateLabel->fontMetrics().height() * 2 / 3;
-    m_stateIndicator->setPixmap(
-        stateDot(stateColor(state, palette()), dotSize, devicePixelRatio()));
-
-    updateAddress();
-    updateUptime();
-
-    const QLocale locale;
-    m_connectionsLabel->setText(locale.toString(status.connections));
-    m_requestsInFlightLabel->setText(locale.toString(status.requestsInFlight));
-    m_requestsTotalLabel->setText(locale.toString(status.requestsTotal));
-
-    const bool failed = state == ServiceState::Failed;
-    m_errorLabel->setText(status.error.isEmpty() ? tr("No reason was reported.") : status.error);
-    m_serviceForm->setRowVisible(m_errorLabel, failed);
-
-    m_startButton->setEnabled(state == ServiceState::Stopped || failed);
-    m_stopButton->setEnabled(state == ServiceState::Running || state == ServiceState::Starting);
-    // A remote service's listen address may mean nothing here (0.0.0.0, a proxy's backend).
-    m_statusMessage->setText(statusMessage(status, m_service.isRemote() ? QUrl() : m_url));
-    if (m_tray)
-        m_tray->setToolTip(tr("Sluice: %1").arg(service::toString(state)));
-    updateServiceActions();
-
-    // The service may create the first-run token when it first starts.
-    if (stateChanged)
-        updateToken();
-}
-
-void MainWindow::updateAddress()
-{
-    m_url = urlForListenAddress(m_status.listenAddress, m_status.tls);
-    m_copyAddressButton->setEnabled(m_url.isValid());
-    if (m_url.isValid()) {
-        const QString url = m_url.toString().toHtmlEscaped();
-        m_addressLabel->setText(u"<a href=\"%1\">%1</a>"_s.arg(url));
-        m_addressLabel->setToolTip(tr("Open in a web browser"));
-    } else {
-        // Not a URL we can build: show what the service said, if anything, as plain text.
-        const QString text
-            = m_status.listenAddress.isEmpty() ? tr("not listening") : m_status.listenAddress;
-        m_addressLabel->setText(text.toHtmlEscaped());
-        m_addressLabel->setToolTip({});
-    }
-    m_addressLabel->setEnabled(m_url.isValid());
-    updateServiceActions();
-}
-
-void MainWindow::updateUptime()
-{
-    if (m_status.state != ServiceState::Running || !m_status.startedAt.isValid()) {
-        m_uptimeTimer->stop();
-        m_uptimeLabel->setText(NoValue);
-        return;
-    }
-    const qint64 ms
-        = std::max<qint64>(0, m_status.startedAt.msecsTo(QDateTime::currentDateTimeUtc()));
-    m_uptimeLabel->setText(formatUptime(ms / 1'000));
-    // Wake just after the next whole second of uptime, so no second is skipped or shown twice.
-    m_uptimeTimer->start(int(1'000 - ms % 1'000) + 5);
-}
-
-void MainWindow::updateToken()
-{
-    const QString token = m_service.firstRunToken();
-    const bool hasToken = !token.isEmpty();
-    m_tokenField->setText(token);
-    m_tokenField->setVisible(hasToken);
-    m_showTokenButton->setVisible(hasToken);
-    m_copyTokenButton->setVisible(hasToken);
-    m_tokenNote->setVisible(!hasToken);
-    updateServiceActions();
 }
 
 void MainWindow::copyToClipboard(const QString &text, const QString &confirmation)

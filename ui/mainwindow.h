@@ -7,6 +7,8 @@
 #include <QPointer>
 #include <QUrl>
 
+#include <optional>
+
 QT_BEGIN_NAMESPACE
 class QAction;
 class QFormLayout;
@@ -21,6 +23,7 @@ QT_END_NAMESPACE
 
 namespace sluice::ui {
 
+class AlertNotifier;
 class CertificateDialog;
 class DashboardPage;
 class EventsPage;
@@ -57,21 +60,37 @@ public:
     static QString apiReferencePath();
     static QString aboutText();
 
+    // Tests: whether the platform has a tray (offscreen has none); nullopt: ask it.
+    static void setSystemTrayAvailableForTesting(std::optional<bool> available);
+    AlertNotifier *alerts() const { return m_alerts; }
+
+public slots:
+    void quit(); // close the window and end the program, whatever the tray
+    void openDataFolder(); // the embedded service's, in the file manager
+    void showDashboardWindow(); // View > Dashboard in a window
+
 signals:
     void connectRequested(); // File > Connect to...
     void localServiceRequested(); // File > Local service
     // The operator trusts this certificate of `server` (CertificateUntrusted).
     void certificateAccepted(const QString &server, const QString &fingerprint);
+    // Quit was chosen: the window has closed, and the program should end.
+    void quitRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
     QGroupBox *createServiceGroup();
-    QGroupBox *createTrafficGroup();
+    QGroupBox *createInstanceGroup();
+    void updateInstance();
     QWidget *createAddressRow();
     QWidget *createTokenRow();
-    void createTrayIcon();
+    static bool trayAvailable();
+    void createTray();
+    void updateTray();
+    void showFromTray();
+    std::optional<bool> keepInTray();
     void updateServiceActions();
     void createMenus();
     void showRemote();
@@ -101,12 +120,14 @@ private:
     QLabel *m_tokenNote = nullptr;
     QLabel *m_uptimeLabel = nullptr;
     QLabel *m_errorLabel = nullptr;
-    QLabel *m_connectionsLabel = nullptr;
-    QLabel *m_requestsInFlightLabel = nullptr;
-    QLabel *m_requestsTotalLabel = nullptr;
+    QFormLayout *m_instanceForm = nullptr;
+    QLabel *m_readyLabel = nullptr;
+    QLabel *m_versionLabel = nullptr;
+    QLabel *m_dataDirLabel = nullptr;
+    QPushButton *m_openDataDirButton = nullptr;
+    QLabel *m_configFileLabel = nullptr;
     QPushButton *m_startButton = nullptr;
     QPushButton *m_stopButton = nullptr;
-    QLabel *m_statusMessage = nullptr;
     QTabWidget *m_tabs = nullptr;
     DashboardPage *m_dashboard = nullptr;
     JobsPage *m_jobs = nullptr;
@@ -114,6 +135,13 @@ private:
     LimitsEditor *m_limits = nullptr;
     EventsPage *m_events = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
+    AlertNotifier *m_alerts = nullptr;
+    QString m_alertJobId; // the job the last notification is about
+    bool m_quitting = false; // Quit, or "stop and quit": no tray on the way out
+    bool m_toldAboutTray = false;
+    QAction *m_quitAction = nullptr;
+    QAction *m_openDataDirAction = nullptr;
+    QPointer<QWidget> m_dashboardWindow;
 
     // A remote service's connection (unused for the local one).
     service::ConnectionInfo m_connection;

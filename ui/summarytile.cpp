@@ -61,6 +61,7 @@ void SummaryTile::setLevel(Level level, const QString &why)
         return;
     m_level = level;
     applyStyle();
+    emit levelChanged(level);
 }
 
 QColor SummaryTile::background(Level level, const QPalette &palette)

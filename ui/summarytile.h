@@ -24,8 +24,12 @@ public:
     Level level() const { return m_level; }
     QString value() const;
     QString detail() const;
+    QString title() const { return m_titleText; }
     // The colours the tile uses for a level (tests check the painted result).
     static QColor background(Level level, const QPalette &palette);
+
+signals:
+    void levelChanged(sluice::ui::SummaryTile::Level level);
 
 private:
     void applyStyle();

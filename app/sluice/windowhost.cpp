@@ -143,6 +143,9 @@ void WindowHost::show(service::ServiceFacade &facade,
     connect(m_window, &ui::MainWindow::connectRequested, this,
             [this] { askForServer(m_remote ? m_remote->url() : QUrl(), {}); });
     connect(m_window, &ui::MainWindow::localServiceRequested, this, [this] { showLocalService(); });
+    // Quit while the window sits in the tray: no last window closes to end the program.
+    connect(m_window, &ui::MainWindow::quitRequested, qApp, &QCoreApplication::quit,
+            Qt::QueuedConnection);
     connect(m_window, &ui::MainWindow::certificateAccepted, this,
             [this](const QString &, const QString &fingerprint) { trustCertificate(fingerprint); });
     if (old) {

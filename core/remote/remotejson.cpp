@@ -285,6 +285,10 @@ std::optional<service::ServiceStatus> statusFromJson(const QJsonObject &object)
     r.integer(u"requests_in_flight"_s, s.requestsInFlight);
     r.integer(u"requests_total"_s, s.requestsTotal);
     r.dateTime(u"started"_s, s.startedAt);
+    // Newer than the stream itself: a service that leaves them out is not ready, version unknown.
+    s.ready = object.value(u"ready"_s).toBool();
+    r.string(u"ready_reason"_s, s.notReadyReason, true);
+    r.string(u"version"_s, s.version, true);
     if (!r.ok() || !known)
         return std::nullopt;
     return s;

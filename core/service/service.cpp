@@ -87,6 +87,7 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     m_options.dataDir
         = QDir(m_options.dataDir).absolutePath(); // workers resolve paths on other threads
     const QString dataDir = m_options.dataDir;
+    stampStatus(m_status);
     // Before anything reads, recovers or sweeps: a second process on the same
     // data dir would re-queue the first one's running jobs and delete their
     // temp folders (crash recovery assumes nobody else is there).
@@ -268,19 +269,21 @@ void Service::onSample(const metrics::Sample &sample)
     emit metricsSampled(sample);
 }
 
+void Service::stampStatus(ServiceStatus &status) const
+{
+    status.version = QStringLiteral(SLUICE_VERSION);
+    status.dataDir = m_options.dataDir;
+    status.configFile = m_options.configPath.isEmpty()
+        ? QString()
+        : QFileInfo(m_options.configPath).absoluteFilePath();
+}
+
 void Service::setStatus(const ServiceStatus &status)
 {
     m_status = status;
+    stampStatus(m_status);
     emit statusChanged(m_status);
-    QJsonObject json {{u"state"_s, toString(status.state)},
-                      {u"listen"_s, status.listenAddress},
-                      {u"connections"_s, status.connections},
-                      {u"requests_in_flight"_s, status.requestsInFlight},
-                      {u"requests_total"_s, double(status.requestsTotal)}};
-    if (!status.error.isEmpty())
-        json.insert(u"error"_s, status.error);
-    if (status.startedAt.isValid())
-        json.insert(u"started"_s, status.startedAt.toString(Qt::ISODateWithMs));
+    const QJsonObject json = toJson(m_status);
     QMetaObject::invokeMethod(m_runtime,
                               [runtime = m_runtime, json] { runtime->publishStatus(json); });
 }

@@ -127,6 +127,7 @@ private:
     void recordLimitsChange(const config::Limits &from, const config::Limits &to,
                             const QString &by);
     void setStatus(const ServiceStatus &status);
+    void stampStatus(ServiceStatus &status) const; // version, data dir, config file
     void onConfigFileChanged();
     void watchConfigFile();
     void applyConfig();

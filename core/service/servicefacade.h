@@ -8,6 +8,7 @@
 #include "metrics/sample.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -28,7 +29,19 @@ struct ServiceStatus
     int requestsInFlight = 0;
     quint64 requestsTotal = 0;
     QDateTime startedAt; // UTC, invalid when stopped
+    // Whether new work would be taken (GET /readyz), and why not.
+    bool ready = false;
+    QString notReadyReason; // empty when ready or when not running
+    // What the header shows of the service itself, set whatever the state.
+    QString version;
+    // Local only: no answer over HTTP names a path on the server.
+    QString dataDir;
+    QString configFile;
+
+    bool operator==(const ServiceStatus &) const = default;
 };
+// The `status` entry of the live stream (remote::statusFromJson reads it back).
+QJsonObject toJson(const ServiceStatus &status);
 
 // Series name ("resident_bytes", "jobs_queued", ... as in Sample::series()) -> its history.
 using HistorySnapshot = QHash<QString, metrics::SeriesSnapshot>;

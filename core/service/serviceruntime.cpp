@@ -269,14 +269,22 @@ void ServiceRuntime::publishStats()
     if (!m_server)
         return;
     const http::ServerStats st = m_server->stats();
+    QJsonObject why;
+    const bool ready = isReady(&why);
+    const QString notReady = ready ? QString() : why.value(u"error"_s).toString();
     if (st.connections == m_last.connections && st.requestsInFlight == m_last.requestsInFlight
-        && st.requestsTotal == m_last.requestsTotal)
+        && st.requestsTotal == m_last.requestsTotal && ready == m_lastReady
+        && notReady == m_lastNotReady)
         return;
     m_last = st;
-    report([st](ServiceStatus &s) {
+    m_lastReady = ready;
+    m_lastNotReady = notReady;
+    report([st, ready, notReady](ServiceStatus &s) {
         s.connections = st.connections;
         s.requestsInFlight = st.requestsInFlight;
         s.requestsTotal = st.requestsTotal;
+        s.ready = ready;
+        s.notReadyReason = notReady;
     });
 }
 
@@ -354,6 +362,8 @@ QJsonObject ServiceRuntime::statusJson(const http::Request &asker) const
         {u"ready"_s, isReady(&ready)},
     };
     if (asker.admin) {
+        if (!status.value(u"ready"_s).toBool())
+            status.insert(u"ready_reason"_s, ready.value(u"error"_s));
         const http::ServerStats st = m_server ? m_server->stats() : http::ServerStats {};
         status.insert(u"listen"_s, m_bound);
         status.insert(u"connections"_s, st.connections);

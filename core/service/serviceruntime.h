@@ -81,6 +81,8 @@ private:
     QElapsedTimer m_uptime;
     QString m_bound;
     http::ServerStats m_last;
+    bool m_lastReady = false;
+    QString m_lastNotReady;
     http::TrafficStats m_traffic;
     jobs::EngineStats m_engineStats;
     metrics::SampleClock m_clock;

@@ -77,7 +77,7 @@ private slots:
     void initTestCase();
     void historyFillsChartsForTheWindow();
     void samplesExtendChartsAndOldPointsScrollOut();
-    void memoryTileWarnsAboveBudget();
+    void memoryTileTurnsRedAboveBudget();
     void queueTileTurnsCriticalWhenStuck();
     void hoverDescribesPointAndImageSaves();
     void remembersLastTab();
@@ -153,7 +153,7 @@ void tst_Dashboard::samplesExtendChartsAndOldPointsScrollOut()
     QCOMPARE(chart->pointCount(u"resident_bytes"_s), 4);
 }
 
-void tst_Dashboard::memoryTileWarnsAboveBudget()
+void tst_Dashboard::memoryTileTurnsRedAboveBudget()
 {
     FakeService service;
     ui::DashboardPage page(service);
@@ -170,21 +170,22 @@ void tst_Dashboard::memoryTileWarnsAboveBudget()
     QCOMPARE(tile->level(), Level::Normal);
     QCOMPARE(tile->property("level").toString(), u"normal"_s);
     QCOMPARE(tile->value(), u"60.0 MiB"_s);
-    const QColor warning = ui::SummaryTile::background(Level::Warning, tile->palette());
-    QVERIFY(shareOfColour(tile, warning) < 0.05);
+    const QColor critical = ui::SummaryTile::background(Level::Critical, tile->palette());
+    QVERIFY(shareOfColour(tile, critical) < 0.05);
 
     service.sample(sampleAt(now + 1000, 140 * MiB));
-    QCOMPARE(tile->level(), Level::Warning);
-    QCOMPARE(tile->property("level").toString(), u"warning"_s);
+    // Red, as the tray's notification says (issue 23).
+    QCOMPARE(tile->level(), Level::Critical);
+    QCOMPARE(tile->property("level").toString(), u"critical"_s);
     // Painted, not just flagged.
-    QVERIFY2(shareOfColour(tile, warning) > 0.5, "the tile is not painted in its warning colour");
+    QVERIFY2(shareOfColour(tile, critical) > 0.5, "the tile is not painted in its critical colour");
     // And said in words, not by colour alone (issue 23).
-    QVERIFY2(tile->accessibleName().endsWith(u": warning"_s), qPrintable(tile->accessibleName()));
-    QVERIFY(tile->findChildren<QLabel *>().constFirst()->text().contains(u"warning"_s));
+    QVERIFY2(tile->accessibleName().endsWith(u": critical"_s), qPrintable(tile->accessibleName()));
+    QVERIFY(tile->findChildren<QLabel *>().constFirst()->text().contains(u"critical"_s));
 
     service.sample(sampleAt(now + 2000, 90 * MiB));
     QCOMPARE(tile->level(), Level::Normal);
-    QVERIFY(!tile->accessibleName().contains(u"warning"_s));
+    QVERIFY(!tile->accessibleName().contains(u"critical"_s));
 
     // Issue 23, defect 6: an unread count showed "-1" where others show a dash.
     metrics::Sample unknown = sampleAt(now + 3000, 90 * MiB);

@@ -137,8 +137,12 @@ void tst_RemoteWindow::remoteHidesStartStopAndToken()
     QVERIFY(widget(window, "connectionStatus")->isVisible());
     QVERIFY(widget<QAction>(window, "localServiceAction")->isEnabled());
     QVERIFY(window.windowTitle().contains(Server));
-    // The listen address the remote service reports means nothing here.
-    QCOMPARE(widget(window, "statusMessage")->text(), u"The service is running."_s);
+    // Its data folder and config file are on its own machine: not shown, not opened.
+    QVERIFY(!widget<QPushButton>(window, "openDataDirButton")->isVisible());
+    QVERIFY(!widget(window, "dataDirLabel")->isVisible());
+    QVERIFY(!widget(window, "configFileLabel")->isVisible());
+    QVERIFY(widget(window, "readyLabel")->isVisible());
+    QVERIFY(!widget<QAction>(window, "openDataDirAction")->isVisible());
 }
 
 void tst_RemoteWindow::menuAsksTheHost()

@@ -219,27 +219,50 @@ void tst_RemoteJson::transferRoundTrips()
 
 void tst_RemoteJson::statusRoundTrips()
 {
-    // As Service::setStatus publishes it.
-    const QJsonObject json {
-        {u"state"_s, u"running"_s},     {u"listen"_s, u"127.0.0.1:8443"_s},
-        {u"connections"_s, 3},          {u"requests_in_flight"_s, 1},
-        {u"requests_total"_s, 12345.0}, {u"started"_s, u"2026-12-07T10:00:00.250Z"_s}};
-    const auto s = remote::statusFromJson(json);
+    // Every field, as Service::setStatus publishes it on the stream.
+    service::ServiceStatus running;
+    running.state = service::ServiceState::Running;
+    running.listenAddress = u"127.0.0.1:8443"_s;
+    running.tls = true;
+    running.connections = 3;
+    running.requestsInFlight = 1;
+    running.requestsTotal = 12345;
+    running.startedAt = QDateTime(QDate(2026, 12, 7), QTime(10, 0, 0, 250), Qt::UTC);
+    running.ready = false;
+    running.notReadyReason = u"the job queue is full"_s;
+    running.version = u"0.1.0"_s;
+    const auto s = remote::statusFromJson(service::toJson(running));
     QVERIFY(s);
-    QVERIFY(s->state == service::ServiceState::Running);
-    QCOMPARE(s->listenAddress, u"127.0.0.1:8443"_s);
-    QCOMPARE(s->connections, 3);
-    QCOMPARE(s->requestsTotal, 12345u);
-    QCOMPARE(s->startedAt, QDateTime(QDate(2026, 12, 7), QTime(10, 0, 0, 250), Qt::UTC));
-    QJsonObject failed {{u"state"_s, u"failed"_s}, {u"listen"_s, u""_s},
-                        {u"connections"_s, 0},     {u"requests_in_flight"_s, 0},
-                        {u"requests_total"_s, 0},  {u"error"_s, u"port 80 is taken"_s}};
-    const auto f = remote::statusFromJson(failed);
+    QCOMPARE(*s, running);
+    // Paths on the server never travel (no answer names one).
+    service::ServiceStatus withPaths = running;
+    withPaths.dataDir = u"/var/lib/sluice"_s;
+    withPaths.configFile = u"/etc/sluice/config.json"_s;
+    const QJsonObject json = service::toJson(withPaths);
+    QVERIFY(!QJsonDocument(json).toJson().contains("/var/lib/sluice"));
+    QVERIFY(!QJsonDocument(json).toJson().contains("/etc/sluice"));
+
+    service::ServiceStatus failed;
+    failed.state = service::ServiceState::Failed;
+    failed.error = u"port 80 is taken"_s;
+    failed.ready = false;
+    const auto f = remote::statusFromJson(service::toJson(failed));
     QVERIFY(f);
-    QCOMPARE(f->error, u"port 80 is taken"_s);
+    QCOMPARE(*f, failed);
     QVERIFY(!f->startedAt.isValid());
-    failed.insert(u"state"_s, u"asleep"_s);
-    QVERIFY(!remote::statusFromJson(failed));
+
+    // What a service older than readiness in the status sends: read, not refused.
+    const QJsonObject older {{u"state"_s, u"running"_s}, {u"listen"_s, u"127.0.0.1:8080"_s},
+                             {u"connections"_s, 0},      {u"requests_in_flight"_s, 0},
+                             {u"requests_total"_s, 0},   {u"started"_s, u"2026-12-07T10:00:00Z"_s}};
+    const auto o = remote::statusFromJson(older);
+    QVERIFY(o);
+    QVERIFY(!o->ready);
+    QVERIFY(o->version.isEmpty());
+
+    QJsonObject unknown = service::toJson(failed);
+    unknown.insert(u"state"_s, u"asleep"_s);
+    QVERIFY(!remote::statusFromJson(unknown));
 }
 
 void tst_RemoteJson::historyRoundTrips()
