@@ -3,6 +3,7 @@
 #include "filterchoices.h"
 #include "format.h"
 #include "jobsmodel.h"
+#include "newexportdialog.h"
 #include "progressdelegate.h"
 
 #include <QAction>
@@ -24,6 +25,8 @@
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -132,7 +135,22 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     loadOlderButton->setDefaultAction(m_loadOlder);
     loadOlderButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
 
+    auto newExportButton = new QToolButton;
+    newExportButton->setObjectName(u"newExportButton"_s);
+    newExportButton->setText(tr("&New export\u2026"));
+    newExportButton->setToolTip(tr("Start an export job of a dataset (Ctrl+N)"));
+    newExportButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    connect(newExportButton, &QToolButton::clicked, this, &JobsPage::newExport);
+    // The job a dialog submitted may be listed (jobsChanged) after its answer.
+    const auto showSubmitted = [this] {
+        if (!m_showWhenListed.isEmpty() && m_model->rowOf(m_showWhenListed) >= 0)
+            showJob(std::exchange(m_showWhenListed, QString()));
+    };
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, showSubmitted, Qt::QueuedConnection);
+    connect(m_model, &QAbstractItemModel::modelReset, this, showSubmitted, Qt::QueuedConnection);
+
     auto filters = new QHBoxLayout;
+    filters->addWidget(newExportButton);
     filters->addWidget(m_stateFilter);
     filters->addWidget(m_kindFilter);
     filters->addWidget(m_ownerFilter);
@@ -256,6 +274,20 @@ QAction *JobsPage::addAction(const QString &text, const QKeySequence &shortcut, 
     action->setToolTip(tip);
     m_view->addAction(action);
     return action;
+}
+
+void JobsPage::newExport()
+{
+    auto dialog = new NewExportDialog(m_service, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewExportDialog::exportSubmitted, this, [this](const QString &id) {
+        m_message->setText(tr("Export job %1 submitted.").arg(id));
+        if (m_model->rowOf(id) >= 0)
+            showJob(id);
+        else
+            m_showWhenListed = id;
+    });
+    dialog->open();
 }
 
 bool JobsPage::showJob(const QString &id)

@@ -36,6 +36,9 @@ public:
     // false, said in the message line, when the table does not hold it.
     bool showJob(const QString &id);
     void setConfirmDeletes(bool confirm) { m_confirmDeletes = confirm; }
+    // Opens the New export dialog; the job it submits is shown selected here,
+    // also when the job reaches the table after the dialog's answer.
+    void newExport();
 
     // The newest jobs the table holds at first; "Load older" adds as many again.
     static constexpr int MaxJobs = 20'000;
@@ -76,6 +79,7 @@ private:
     QTimer *m_tick; // ages and runtimes move on without model changes
     QTimer *m_choicesTimer; // kind and owner lists, rebuilt at most twice a second
     QString m_detailId; // the job the detail pane shows
+    QString m_showWhenListed; // a job just submitted, to select once the table has it
     int m_total = 0;
     int m_window = MaxJobs; // rows the model keeps
     bool m_confirmDeletes = true;

@@ -162,6 +162,14 @@ void MainWindow::createMenus()
     m_localServiceAction->setEnabled(m_service.isRemote()); // it is what a local window shows
     connect(m_localServiceAction, &QAction::triggered, this, &MainWindow::localServiceRequested);
     file->addSeparator();
+    QAction *newExport = file->addAction(tr("&New export\u2026"));
+    newExport->setObjectName(u"newExportAction"_s);
+    newExport->setShortcut(QKeySequence::New);
+    newExport->setToolTip(tr("Start an export job of a dataset"));
+    connect(newExport, &QAction::triggered, this, [this] {
+        m_tabs->setCurrentWidget(m_jobs);
+        m_jobs->newExport();
+    });
     m_openDataDirAction = file->addAction(tr("Open &data folder"));
     m_openDataDirAction->setObjectName(u"openDataDirAction"_s);
     m_openDataDirAction->setToolTip(tr("Open the service's data folder in the file manager"));

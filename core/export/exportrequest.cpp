@@ -76,6 +76,13 @@ Expected<qint64> parseLimit(const QString &text)
     return n;
 }
 
+// What a dataset's rows are read from: its table, or its query as a subquery.
+QString sourceSql(const config::Dataset &dataset)
+{
+    return dataset.table.isEmpty() ? u"("_s % dataset.query % u") AS sluice_source"_s
+                                   : quoteSqlName(dataset.table);
+}
+
 } // namespace
 
 QJsonObject ExportRequest::toJobParams() const
@@ -184,9 +191,7 @@ ExportQuery buildQuery(const config::Dataset &dataset, const ExportRequest &requ
     QStringList columns;
     for (const QString &c : dataset.columns)
         columns.append(quoteSqlName(c));
-    const QString source = dataset.table.isEmpty()
-        ? u"("_s % dataset.query % u") AS sluice_source"_s
-        : quoteSqlName(dataset.table);
+    const QString source = sourceSql(dataset);
     const QString time = quoteSqlName(dataset.timeColumn);
     // Whole UTC days: [from 00:00, to + 1 day 00:00). ISO text compares in
     // time order in SQLite, and PostgreSQL casts it to the column's type.
@@ -204,6 +209,12 @@ ExportQuery buildQuery(const config::Dataset &dataset, const ExportRequest &requ
     q.count = u"SELECT COUNT(*) FROM (SELECT 1 FROM "_s % source % u" WHERE "_s % where
         % u" LIMIT "_s % QString::number(q.countCap) % u") AS sluice_count"_s;
     return q;
+}
+
+QString dayRangeSql(const config::Dataset &dataset)
+{
+    const QString time = quoteSqlName(dataset.timeColumn);
+    return u"SELECT MIN("_s % time % u"), MAX("_s % time % u") FROM "_s % sourceSql(dataset);
 }
 
 QString exportFileName(const ExportRequest &request)

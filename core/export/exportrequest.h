@@ -49,6 +49,9 @@ Expected<ExportRequest> parseJobRequest(const config::Dataset &dataset, const QJ
 ExportQuery buildQuery(const config::Dataset &dataset, const ExportRequest &request,
                        qint64 countCap);
 
+// SELECT MIN(time column), MAX(time column) of every row of the dataset.
+QString dayRangeSql(const config::Dataset &dataset);
+
 QString quoteSqlName(const QString &name); // "name" (names are pre-validated)
 QString exportFileName(const ExportRequest &request); // orders-2026-01-01-2026-01-31.csv[.gz]
 

@@ -214,6 +214,32 @@ Expected<qint64> RowReader::count(const ExportQuery &query)
     return q.value(0).toLongLong();
 }
 
+namespace {
+
+// A time column's value as its UTC day: a date or timestamp (PostgreSQL), or
+// ISO text starting YYYY-MM-DD (SQLite).
+QDate dayOf(const QVariant &value)
+{
+    if (value.metaType().id() == QMetaType::QDateTime)
+        return value.toDateTime().toUTC().date();
+    if (value.metaType().id() == QMetaType::QDate)
+        return value.toDate();
+    return QDate::fromString(value.toString().left(10), u"yyyy-MM-dd"_s);
+}
+
+} // namespace
+
+Expected<std::pair<QDate, QDate>> RowReader::dayRange()
+{
+    if (m_interrupter->isInterrupted())
+        return stoppedError();
+    QSqlQuery q(m_db);
+    if (!q.exec(dayRangeSql(m_dataset)) || !q.next())
+        return Error {u"dataset %1: reading the first and last day failed: %2"_s.arg(
+            m_dataset.name, q.lastError().text())};
+    return std::pair {dayOf(q.value(0)), dayOf(q.value(1))};
+}
+
 Expected<void> RowReader::start(const ExportQuery &query)
 {
     m_atEnd = false;

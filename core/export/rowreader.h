@@ -36,6 +36,9 @@ public:
     // Rows matching the request, at most query.countCap.
     Expected<qint64> count(const ExportQuery &query);
     Expected<void> start(const ExportQuery &query);
+    // The UTC days of the first and last rows by the time column (dayRangeSql);
+    // invalid dates when there are no rows or the values are not dates.
+    Expected<std::pair<QDate, QDate>> dayRange();
     // Appends up to maxRows rows to out; returns how many (0: no more rows).
     Expected<qint64> readBatch(CsvWriter &out, qint64 maxRows);
     bool atEnd() const { return m_atEnd; }

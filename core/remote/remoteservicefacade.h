@@ -66,6 +66,10 @@ public:
     void removeJobs(const QStringList &ids) override;
     void applyLimits(const config::Limits &limits) override;
     void abortTransfer(quint64 connectionId) override;
+    // Exports (remoteexports.cpp): GET /exports, POST /exports/estimate, POST /exports.
+    void requestExportCatalog() override;
+    void estimateExport(const QJsonObject &request) override;
+    void submitExport(const QJsonObject &request) override;
 
     bool isRemote() const override { return true; }
     service::ConnectionInfo connection() const override { return m_connection; }

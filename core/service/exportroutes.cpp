@@ -8,8 +8,10 @@
 #include "jobs/jobengine.h"
 #include "jobs/jobjson.h"
 #include "metrics/processinfo.h"
+#include "service/exportpreview.h"
 #include "service/jobroutes.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QPointer>
 
@@ -63,22 +65,11 @@ std::optional<config::Dataset> datasetOf(Exchange &ex, const ExportCatalog &cata
 // 503 while a demo database is generated; 500 if that failed.
 bool checkReady(Exchange &ex, ExportCatalog &catalog, const QString &name)
 {
-    QString why;
-    switch (catalog.readiness(name, &why)) {
-    case ExportCatalog::Readiness::Ready:
-        return true;
-    case ExportCatalog::Readiness::Generating: {
-        catalog.startGeneration(); // if it has not started yet
-        Response r = Response::error({503, why + u"; try again shortly"_s});
-        r.headers.add("Retry-After", "10");
-        ex.respond(std::move(r));
+    if (auto refused = notReady(catalog, name)) {
+        ex.respond(*refused);
         return false;
     }
-    case ExportCatalog::Readiness::Failed:
-        ex.respond(HttpError {500, why});
-        return false;
-    }
-    return false;
+    return true;
 }
 
 // 507 when the last reading of the disk is below its floor. Early, from a
@@ -220,14 +211,7 @@ void handleLive(Exchange &ex, const std::shared_ptr<ExportCatalog> &catalog,
             }
             if (!counted) {
                 live.cancel();
-                Response r
-                    = Response::error(counted.error().message.contains(u"export_stall_timeout_ms"_s)
-                                          ? HttpError::limitExceeded(503, counted.error().message,
-                                                                     u"export_stall_timeout_ms"_s,
-                                                                     limits.exportStallTimeoutMs)
-                                          : HttpError {503, counted.error().message});
-                r.headers.add("Retry-After", "5");
-                p->respond(std::move(r));
+                p->respond(countRefusal(counted.error().message, limits.exportStallTimeoutMs));
                 return;
             }
             if (*counted > maxRows) {
@@ -266,6 +250,43 @@ void addExportRoutes(http::Router &router, std::shared_ptr<ExportCatalog> catalo
                      jobs::JobEngine *engine, QObject *replyTo,
                      std::function<config::Limits()> limits, std::function<qint64()> freeDiskBytes)
 {
+    // The catalog, with the days each dataset has rows for (read off this thread).
+    router.add("GET", u"/exports"_s, Access::Account, [=](Exchange &ex) {
+        QPointer<Exchange> p(&ex);
+        describeDatasets(catalog, limits().exportStallTimeoutMs, &ex,
+                         [p](const QList<DatasetInfo> &datasets) {
+                             if (!p)
+                                 return;
+                             QJsonArray list;
+                             for (const DatasetInfo &d : datasets)
+                                 list.append(toJson(d));
+                             p->respond(Response::json(200, QJsonObject {{u"datasets"_s, list}}));
+                         });
+    });
+
+    // How many rows a POST /exports with this body would export, counted as
+    // a live export counts them; the same 400 answers as POST /exports.
+    router.add("POST", u"/exports/estimate"_s, Access::Account, [=](Exchange &ex) {
+        http::JsonBodySink::receive(
+            ex, limits().maxJsonBodyBytes, [=](Exchange &ex, const QJsonObject &body) {
+                const auto request = parseExportBody(*catalog, body);
+                if (!request) {
+                    ex.respond(request.error());
+                    return;
+                }
+                QPointer<Exchange> p(&ex);
+                estimateRows(*catalog, *request, limits(), principalOf(ex), &ex,
+                             [p](Expected<ExportEstimate, HttpError> estimate) {
+                                 if (!p)
+                                     return;
+                                 if (!estimate)
+                                     p->respond(estimate.error());
+                                 else
+                                     p->respond(Response::json(200, toJson(*estimate)));
+                             });
+            });
+    });
+
     router.add("GET", u"/exports/{file}"_s, Access::Account, [=](Exchange &ex) {
         handleLive(ex, catalog, engine, replyTo, limits(), freeDiskBytes);
     });
@@ -275,30 +296,15 @@ void addExportRoutes(http::Router &router, std::shared_ptr<ExportCatalog> catalo
             ex.respond(*refused); // before reading the body
             return;
         }
-        http::JsonBodySink::receive(
-            ex, limits().maxJsonBodyBytes, [=](Exchange &ex, const QJsonObject &body) {
-                const QJsonValue name = body.value(u"dataset"_s);
-                if (!name.isString()) {
-                    ex.respond(HttpError {400,
-                                          u"'dataset' is required (known: %1)"_s.arg(
-                                              catalog->names().join(u", "_s))});
-                    return;
-                }
-                const auto dataset = catalog->dataset(name.toString());
-                if (!dataset) {
-                    ex.respond(
-                        HttpError {400,
-                                   u"unknown dataset '%1' (known: %2)"_s.arg(
-                                       name.toString().left(64), catalog->names().join(u", "_s))});
-                    return;
-                }
-                const auto request = exports::parseJobRequest(*dataset, body);
-                if (!request) {
-                    ex.respond(HttpError {400, request.error().message});
-                    return;
-                }
-                submitJob(ex, engine, replyTo, *request);
-            });
+        http::JsonBodySink::receive(ex, limits().maxJsonBodyBytes,
+                                    [=](Exchange &ex, const QJsonObject &body) {
+                                        const auto request = parseExportBody(*catalog, body);
+                                        if (!request) {
+                                            ex.respond(request.error());
+                                            return;
+                                        }
+                                        submitJob(ex, engine, replyTo, *request);
+                                    });
     });
 }
 

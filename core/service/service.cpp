@@ -413,7 +413,8 @@ void Service::requestHistory(qint64 sinceMs, const QStringList &names)
 
 namespace {
 // The person at the window: may see and control every account's jobs.
-// Owns nothing (no account id): the window submits no jobs.
+// Owns nothing (no account id): the jobs it submits (serviceexports.cpp,
+// which has the same principal) belong to no account.
 const jobs::Principal kOperator {QString(), u"operator"_s, true};
 } // namespace
 

@@ -102,6 +102,11 @@ public:
     void removeJobs(const QStringList &ids) override;
     void applyLimits(const config::Limits &limits) override;
     void abortTransfer(quint64 connectionId) override;
+    // Exports (serviceexports.cpp): the code paths of GET /exports, POST
+    // /exports/estimate and POST /exports, as the window's operator.
+    void requestExportCatalog() override;
+    void estimateExport(const QJsonObject &request) override;
+    void submitExport(const QJsonObject &request) override;
 
     // How a caller changes the limits: given those in the config file (read
     // under its lock), changes them in place or returns the problems.

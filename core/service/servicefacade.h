@@ -7,6 +7,7 @@
 #include "metrics/history.h"
 #include "metrics/sample.h"
 
+#include <QDate>
 #include <QDateTime>
 #include <QJsonObject>
 #include <QMetaType>
@@ -92,6 +93,41 @@ struct ConnectionInfo
     qint64 retryInMs = 0; // Reconnecting: when the next attempt starts
 };
 
+// --- Exports started from the window (issue 23) ---------------------------
+
+// A dataset an export can be asked of: GET /exports, one entry.
+struct DatasetInfo
+{
+    QString name;
+    QStringList columns;
+    QStringList filterColumns;
+    QString timeColumn;
+    bool ready = false;
+    QString why; // when not ready: why (the demo is being generated, ...)
+    QDate firstDay; // of the time column; invalid when unknown
+    QDate lastDay;
+};
+
+// The answer to submitExport(): the job, or the service's refusal.
+struct ExportSubmitResult
+{
+    bool ok = false;
+    QString jobId;
+    QString error; // the service's own wording (as POST /exports answers)
+    QString limit; // the limit at fault, if a limit refused it
+};
+
+// The answer to estimateExport(): POST /exports/estimate.
+struct ExportEstimate
+{
+    bool ok = false;
+    qint64 rows = 0;
+    bool lowerBound = false; // counting stopped at its cap: at least `rows`
+    QString error; // the service's own wording (as POST /exports answers)
+};
+
+// --- end of exports ----------------------------------------------------------
+
 // The one interface the UI (and later a remote client) uses. Commands are
 // asynchronous and never block the caller; results arrive as signals.
 class ServiceFacade : public QObject
@@ -126,6 +162,12 @@ public:
     // Closes a connection with its request in flight; its sink or producer cleans up.
     virtual void abortTransfer(quint64 connectionId) = 0; // transfersChanged
 
+    // Exports (issue 23). `request` is a POST /exports body, checked by the
+    // service with its own wording; each answer carries the request it answers.
+    virtual void requestExportCatalog() = 0; // exportCatalogReady
+    virtual void estimateExport(const QJsonObject &request) = 0; // exportEstimated
+    virtual void submitExport(const QJsonObject &request) = 0; // exportSubmitted
+
     // Whether start() and stop() mean anything (the embedded service only).
     virtual bool isRemote() const { return false; }
     virtual ConnectionInfo connection() const { return {}; }
@@ -152,6 +194,13 @@ signals:
     void metricsSampled(const sluice::metrics::Sample &sample);
     void eventRecorded(const sluice::metrics::Event &event);
     void connectionChanged(const sluice::service::ConnectionInfo &connection);
+    // Exports: an empty `error` with the catalog, or why there is none.
+    void exportCatalogReady(const QList<sluice::service::DatasetInfo> &datasets,
+                            const QString &error);
+    void exportEstimated(const QJsonObject &request,
+                         const sluice::service::ExportEstimate &estimate);
+    void exportSubmitted(const QJsonObject &request,
+                         const sluice::service::ExportSubmitResult &result);
 };
 
 } // namespace sluice::service
@@ -160,3 +209,6 @@ Q_DECLARE_METATYPE(sluice::service::ServiceStatus)
 Q_DECLARE_METATYPE(sluice::service::JobCommandResult)
 Q_DECLARE_METATYPE(sluice::service::LimitsApplyResult)
 Q_DECLARE_METATYPE(sluice::service::ConnectionInfo)
+Q_DECLARE_METATYPE(sluice::service::DatasetInfo)
+Q_DECLARE_METATYPE(sluice::service::ExportSubmitResult)
+Q_DECLARE_METATYPE(sluice::service::ExportEstimate)

@@ -68,6 +68,22 @@ public:
         });
     }
     void abortTransfer(quint64 connectionId) override { aborted.append(connectionId); }
+    // Exports: answered later from the fields below.
+    void requestExportCatalog() override
+    {
+        QTimer::singleShot(0, this, [this] { emit exportCatalogReady(datasets, QString()); });
+    }
+    void estimateExport(const QJsonObject &request) override
+    {
+        estimated.append(request);
+        QTimer::singleShot(0, this, [this, request] { emit exportEstimated(request, estimate); });
+    }
+    void submitExport(const QJsonObject &request) override
+    {
+        submitted.append(request);
+        QTimer::singleShot(0, this,
+                           [this, request] { emit exportSubmitted(request, submitResult); });
+    }
 
     // Set before the window is made: a remote service's window is built as one.
     bool remote = false;
@@ -100,6 +116,10 @@ public:
     QStringList cancelled, retried, removed;
     QList<config::Limits> applied;
     QList<quint64> aborted;
+    QList<service::DatasetInfo> datasets; // what requestExportCatalog answers
+    service::ExportEstimate estimate {true, 0, false, {}}; // what estimateExport answers
+    service::ExportSubmitResult submitResult; // what submitExport answers
+    QList<QJsonObject> estimated, submitted;
 
 public slots:
     void start() override
