@@ -35,6 +35,7 @@ class ExportCatalog;
 namespace sluice::service {
 
 class ServiceRuntime;
+class UploadFileTasks;
 
 struct ListenAddress
 {
@@ -102,6 +103,11 @@ public:
     void removeJobs(const QStringList &ids) override;
     void applyLimits(const config::Limits &limits) override;
     void abortTransfer(quint64 connectionId) override;
+    // Uploads (serviceuploads.cpp).
+    void requestUploads(int limit) override;
+    void removeUploads(const QStringList &ids) override;
+    void saveUpload(const QString &id, const QString &path) override;
+    void requestUploadThumbnail(const QString &id) override;
 
     // How a caller changes the limits: given those in the config file (read
     // under its lock), changes them in place or returns the problems.
@@ -151,6 +157,9 @@ private:
     QTimer m_reloadDebounce;
     QString m_lastConfigError; // of the last reload refused, until one succeeds
     QThreadPool m_configWriter; // one thread: config saves (fsync) off the caller's thread
+    // Saves and thumbnail reads off this thread (serviceuploads.cpp). Last, so
+    // that it goes first: it stops and waits for its tasks.
+    std::shared_ptr<UploadFileTasks> m_uploadFiles;
 };
 
 } // namespace sluice::service

@@ -6,8 +6,10 @@
 #include "metrics/eventlog.h"
 #include "metrics/history.h"
 #include "metrics/sample.h"
+#include "upload/uploadrecord.h"
 
 #include <QDateTime>
+#include <QImage>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -52,6 +54,14 @@ struct LimitsApplyResult
     // The validation problems by limit (their messages are in `errors` too);
     // empty when the value was valid and the failure, if any, was the file's.
     QList<config::LimitError> invalid {};
+};
+
+// The answer to removeUploads() for one upload.
+struct UploadCommandResult
+{
+    QString uploadId;
+    bool ok = false;
+    QString message; // why it failed, naming the upload or the service's reason
 };
 
 // How the window reaches the service it shows: in this process (Local, always
@@ -113,6 +123,16 @@ public:
     // Closes a connection with its request in flight; its sink or producer cleans up.
     virtual void abortTransfer(quint64 connectionId) = 0; // transfersChanged
 
+    // --- Uploads (the Uploads tab) ---------------------------------------
+    // The newest `limit` (at most 1000) stored uploads of every account.
+    virtual void requestUploads(int limit) = 0; // uploadsReset
+    virtual void removeUploads(const QStringList &ids) = 0; // uploadCommandFinished, one per id
+    // Copies the stored file to `path` (a local file) through a temp file
+    // renamed at the end: a failed save leaves nothing at `path`.
+    virtual void saveUpload(const QString &id, const QString &path) = 0; // uploadSaveFinished
+    virtual void requestUploadThumbnail(const QString &id) = 0; // uploadThumbnailReady
+    // ----------------------------------------------------------------------
+
     // Whether start() and stop() mean anything (the embedded service only).
     virtual bool isRemote() const { return false; }
     virtual ConnectionInfo connection() const { return {}; }
@@ -139,6 +159,15 @@ signals:
     void metricsSampled(const sluice::metrics::Sample &sample);
     void eventRecorded(const sluice::metrics::Event &event);
     void connectionChanged(const sluice::service::ConnectionInfo &connection);
+
+    // --- Uploads ----------------------------------------------------------
+    // A full list, newest first (replaces what the receiver had); `total`
+    // counts all stored uploads.
+    void uploadsReset(const QList<sluice::upload::UploadRecord> &uploads, int total);
+    void uploadCommandFinished(const sluice::service::UploadCommandResult &result);
+    void uploadSaveFinished(const QString &id, const QString &path, bool ok, const QString &error);
+    // A null image when the upload has none (not an image, not processed yet, gone).
+    void uploadThumbnailReady(const QString &id, const QImage &image);
 };
 
 } // namespace sluice::service
@@ -147,3 +176,4 @@ Q_DECLARE_METATYPE(sluice::service::ServiceStatus)
 Q_DECLARE_METATYPE(sluice::service::JobCommandResult)
 Q_DECLARE_METATYPE(sluice::service::LimitsApplyResult)
 Q_DECLARE_METATYPE(sluice::service::ConnectionInfo)
+Q_DECLARE_METATYPE(sluice::service::UploadCommandResult)

@@ -69,6 +69,22 @@ public:
     }
     void abortTransfer(quint64 connectionId) override { aborted.append(connectionId); }
 
+    // Uploads: answer later, through the event loop, from `uploads`.
+    void requestUploads(int) override
+    {
+        ++uploadRequests;
+        QTimer::singleShot(0, this, [this] { emit uploadsReset(uploads, int(uploads.size())); });
+    }
+    void removeUploads(const QStringList &ids) override { removedUploads += ids; }
+    void saveUpload(const QString &id, const QString &path) override
+    {
+        saved.append({id, path});
+    }
+    void requestUploadThumbnail(const QString &id) override
+    {
+        QTimer::singleShot(0, this, [this, id] { emit uploadThumbnailReady(id, {}); });
+    }
+
     // Set before the window is made: a remote service's window is built as one.
     bool remote = false;
     bool isRemote() const override { return remote; }
@@ -100,6 +116,10 @@ public:
     QStringList cancelled, retried, removed;
     QList<config::Limits> applied;
     QList<quint64> aborted;
+    QList<upload::UploadRecord> uploads; // what requestUploads answers
+    int uploadRequests = 0;
+    QStringList removedUploads;
+    QList<std::pair<QString, QString>> saved; // (id, path)
 
 public slots:
     void start() override
