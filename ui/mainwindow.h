@@ -25,6 +25,7 @@ class CertificateDialog;
 class DashboardPage;
 class EventsPage;
 class JobsPage;
+class UploadsPage;
 class LimitsEditor;
 class TransfersPage;
 
@@ -52,6 +53,7 @@ public:
     TransfersPage *transfersPage() const { return m_transfers; }
     LimitsEditor *limitsEditor() const { return m_limits; }
     EventsPage *eventsPage() const { return m_events; }
+    UploadsPage *uploadsPage() const { return m_uploads; }
 
     // Help: where docs/api.md is (empty when it is not), and the About text.
     static QString apiReferencePath();
@@ -113,6 +115,7 @@ private:
     TransfersPage *m_transfers = nullptr;
     LimitsEditor *m_limits = nullptr;
     EventsPage *m_events = nullptr;
+    UploadsPage *m_uploads = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
 
     // A remote service's connection (unused for the local one).

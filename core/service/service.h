@@ -108,6 +108,7 @@ public:
     void removeUploads(const QStringList &ids) override;
     void saveUpload(const QString &id, const QString &path) override;
     void requestUploadThumbnail(const QString &id) override;
+    QString localUploadPath(const QString &id) const override;
 
     // How a caller changes the limits: given those in the config file (read
     // under its lock), changes them in place or returns the problems.

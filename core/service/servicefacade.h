@@ -131,6 +131,13 @@ public:
     // renamed at the end: a failed save leaves nothing at `path`.
     virtual void saveUpload(const QString &id, const QString &path) = 0; // uploadSaveFinished
     virtual void requestUploadThumbnail(const QString &id) = 0; // uploadThumbnailReady
+    // Where the stored file is on this machine (Show in folder); empty for
+    // a remote service, whose files are not here.
+    virtual QString localUploadPath(const QString &id) const
+    {
+        Q_UNUSED(id);
+        return {};
+    }
     // ----------------------------------------------------------------------
 
     // Whether start() and stop() mean anything (the embedded service only).

@@ -194,4 +194,9 @@ void Service::requestUploadThumbnail(const QString &id)
         });
 }
 
+QString Service::localUploadPath(const QString &id) const
+{
+    return upload::isValidUploadId(id) ? m_uploadStore->filePath(id) : QString();
+}
+
 } // namespace sluice::service
