@@ -31,11 +31,13 @@ namespace uploaddb {
 
 Expected<UploadPage> list(QSqlDatabase &db, const UploadQuery &query)
 {
+    if (!query.all && query.ownerId.isEmpty())
+        return UploadPage {}; // owns nothing, sees nothing
     QStringList where;
     QVariantList binds;
     if (!query.all) {
         where << u"account_id = ?"_s;
-        binds << (query.ownerId.isEmpty() ? u"\n"_s : query.ownerId); // an id no row has
+        binds << query.ownerId;
     }
     if (!query.account.isEmpty()) {
         where << u"account = ?"_s;
