@@ -76,10 +76,7 @@ public:
         QTimer::singleShot(0, this, [this] { emit uploadsReset(uploads, int(uploads.size())); });
     }
     void removeUploads(const QStringList &ids) override { removedUploads += ids; }
-    void saveUpload(const QString &id, const QString &path) override
-    {
-        saved.append({id, path});
-    }
+    void saveUpload(const QString &id, const QString &path) override { saved.append({id, path}); }
     void requestUploadThumbnail(const QString &id) override
     {
         QTimer::singleShot(0, this, [this, id] { emit uploadThumbnailReady(id, {}); });

@@ -154,8 +154,8 @@ void tst_MainWindow::menusDoWhatTheButtonsDo()
     QCOMPARE(window.tabs()->currentIndex(), 2);
     QCOMPARE(window.tabs()->tabText(2).remove(u'&'), u"Uploads"_s);
     for (int i = 0; i < window.tabs()->count(); ++i) {
-        const QString keys = QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i))
-                                 .toString(QKeySequence::NativeText);
+        const QString keys
+            = QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)).toString(QKeySequence::NativeText);
         QCOMPARE(window.tabs()->tabToolTip(i),
                  u"%1 (%2)"_s.arg(window.tabs()->tabText(i).remove(u'&'), keys));
         auto *viewTab = window.findChild<QAction *>(u"viewTab%1Action"_s.arg(i + 1));
