@@ -8,6 +8,7 @@
 #include "limitseditor.h"
 #include "transferspage.h"
 #include "windowsettings.h"
+#include "uploadspage.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -79,8 +80,10 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     m_transfers = new TransfersPage(m_service);
     m_limits = new LimitsEditor(m_service);
     m_events = new EventsPage(m_service);
+    m_uploads = new UploadsPage(m_service);
     m_tabs->addTab(m_dashboard, tr("&Dashboard"));
     m_tabs->addTab(m_jobs, tr("&Jobs"));
+    m_tabs->addTab(m_uploads, tr("&Uploads"));
     m_tabs->addTab(m_transfers, tr("T&ransfers"));
     m_tabs->addTab(m_limits, tr("&Limits"));
     m_tabs->addTab(m_events, tr("&Events"));
@@ -90,9 +93,13 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     });
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
-    // Ctrl+1 ... Ctrl+5 switch tabs (View menu; Alt + the underlined letter works too).
-    for (int i = 0; i < m_tabs->count(); ++i)
-        m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
+    // Ctrl+1 ... Ctrl+N switch tabs (View menu, built from the tabs; Alt + the
+    // underlined letter works too). Nine at most have a Ctrl+digit.
+    for (int i = 0; i < std::min(m_tabs->count(), 9); ++i)
+        m_tabs->setTabToolTip(i,
+                              tr("%1 (%2)").arg(m_tabs->tabText(i).remove(u'&'),
+                                                QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i))
+                                                    .toString(QKeySequence::NativeText)));
     createMenus();
     createTray();
 
@@ -211,7 +218,7 @@ void MainWindow::createMenus()
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(u"viewMenu"_s);
-    for (int i = 0; i < m_tabs->count(); ++i) {
+    for (int i = 0; i < std::min(m_tabs->count(), 9); ++i) {
         QAction *tab = view->addAction(m_tabs->tabText(i));
         tab->setObjectName(u"viewTab%1Action"_s.arg(i + 1));
         tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));

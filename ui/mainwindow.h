@@ -28,6 +28,7 @@ class CertificateDialog;
 class DashboardPage;
 class EventsPage;
 class JobsPage;
+class UploadsPage;
 class LimitsEditor;
 class TransfersPage;
 
@@ -55,6 +56,7 @@ public:
     TransfersPage *transfersPage() const { return m_transfers; }
     LimitsEditor *limitsEditor() const { return m_limits; }
     EventsPage *eventsPage() const { return m_events; }
+    UploadsPage *uploadsPage() const { return m_uploads; }
 
     // Help: where docs/api.md is (empty when it is not), and the About text.
     static QString apiReferencePath();
@@ -134,6 +136,7 @@ private:
     TransfersPage *m_transfers = nullptr;
     LimitsEditor *m_limits = nullptr;
     EventsPage *m_events = nullptr;
+    UploadsPage *m_uploads = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     AlertNotifier *m_alerts = nullptr;
     QString m_alertJobId; // the job the last notification is about

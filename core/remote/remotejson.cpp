@@ -225,6 +225,35 @@ std::optional<jobs::JobRecord> jobFromJson(const QJsonObject &object, const QUrl
     return job;
 }
 
+std::optional<upload::UploadRecord> uploadFromJson(const QJsonObject &object)
+{
+    upload::UploadRecord u;
+    Reader r(object);
+    r.string(u"id"_s, u.id);
+    r.string(u"name"_s, u.name);
+    r.integer(u"size"_s, u.size);
+    QString sha256;
+    r.string(u"sha256"_s, sha256);
+    u.sha256 = sha256.toLatin1();
+    r.string(u"mime"_s, u.mime);
+    r.string(u"account"_s, u.account);
+    r.string(u"account_id"_s, u.accountId);
+    r.dateTime(u"created_at"_s, u.createdAt);
+    r.string(u"job"_s, u.jobId, true);
+    Reader processing = r.child(u"processing"_s);
+    QString state;
+    processing.string(u"state"_s, state);
+    const auto parsed = upload::processingStateFromString(state);
+    if (!r.ok() || !parsed || !upload::isValidUploadId(u.id) || u.size < 0)
+        return std::nullopt;
+    u.processing = *parsed;
+    // What the job found, without what the route adds about the job's state.
+    u.outcome = processing.object();
+    u.outcome.remove(u"state"_s);
+    u.outcome.remove(u"job_state"_s);
+    return u;
+}
+
 std::optional<http::Transfer> transferFromJson(const QJsonObject &object)
 {
     http::Transfer t;

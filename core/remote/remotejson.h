@@ -5,6 +5,7 @@
 #include "jobs/job.h"
 #include "metrics/sample.h"
 #include "service/servicefacade.h"
+#include "upload/uploadrecord.h"
 #include "util/expected.h"
 
 #include <QJsonObject>
@@ -23,6 +24,9 @@ std::optional<metrics::Sample> sampleFromJson(const QJsonObject &object);
 // local file.
 std::optional<jobs::JobRecord> jobFromJson(const QJsonObject &object, const QUrl &server);
 std::optional<http::Transfer> transferFromJson(const QJsonObject &object);
+// An upload as GET /uploads and GET /uploads/{id} give it (upload::toJson()).
+// The attempt numbers are not in the API: they stay 0.
+std::optional<upload::UploadRecord> uploadFromJson(const QJsonObject &object);
 // The `status` entry of the live stream.
 std::optional<service::ServiceStatus> statusFromJson(const QJsonObject &object);
 // GET /api/history's body.

@@ -338,6 +338,8 @@ void RemoteServiceFacade::refetch()
         requestJobs(m_jobsLimit);
     if (m_historyAsked)
         requestHistory(m_historyAsked->first, m_historyAsked->second);
+    if (m_uploadsLimit > 0)
+        requestUploads(m_uploadsLimit);
     fetchEvents();
 }
 

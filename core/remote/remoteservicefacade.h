@@ -70,6 +70,11 @@ public:
     void requestExportCatalog() override;
     void estimateExport(const QJsonObject &request) override;
     void submitExport(const QJsonObject &request) override;
+    // Uploads (remoteuploads.cpp).
+    void requestUploads(int limit) override;
+    void removeUploads(const QStringList &ids) override;
+    void saveUpload(const QString &id, const QString &path) override;
+    void requestUploadThumbnail(const QString &id) override;
 
     bool isRemote() const override { return true; }
     service::ConnectionInfo connection() const override { return m_connection; }
@@ -109,6 +114,10 @@ private:
     void fetchEvents();
     void jobCommand(service::JobCommandResult::Command command, const QStringList &ids);
     void addEvent(const metrics::Event &event);
+    // A GET whose answer is not JSON, read up to `maxBytes` (remoteuploads.cpp).
+    using BytesHandler
+        = std::function<void(int status, const QByteArray &body, const QString &error)>;
+    void fetchBytes(const QString &pathAndQuery, qint64 maxBytes, BytesHandler handler);
 
     RemoteOptions m_options;
     QNetworkAccessManager m_network;
@@ -134,6 +143,8 @@ private:
     int m_jobsLimit = -1; // the last requestJobs(), repeated after a reconnect
     quint64 m_jobsGeneration = 0; // a newer requestJobs() drops the pages of an older one
     std::optional<std::pair<qint64, QStringList>> m_historyAsked; // the same for requestHistory()
+    int m_uploadsLimit = -1; // the last requestUploads(), repeated after a reconnect
+    quint64 m_uploadsGeneration = 0; // a newer requestUploads() drops an older answer
 };
 
 } // namespace sluice::remote

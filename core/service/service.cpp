@@ -81,6 +81,9 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     qRegisterMetaType<QList<http::Transfer>>();
     qRegisterMetaType<jobs::JobRecord>();
     qRegisterMetaType<QList<jobs::JobRecord>>();
+    qRegisterMetaType<UploadCommandResult>();
+    qRegisterMetaType<upload::UploadRecord>();
+    qRegisterMetaType<QList<upload::UploadRecord>>();
     m_configWriter.setMaxThreadCount(1);
 
     // The job engine: its own thread, its own store connection.

@@ -35,6 +35,7 @@ class ExportCatalog;
 namespace sluice::service {
 
 class ServiceRuntime;
+class UploadFileTasks;
 
 struct ListenAddress
 {
@@ -107,6 +108,12 @@ public:
     void requestExportCatalog() override;
     void estimateExport(const QJsonObject &request) override;
     void submitExport(const QJsonObject &request) override;
+    // Uploads (serviceuploads.cpp).
+    void requestUploads(int limit) override;
+    void removeUploads(const QStringList &ids) override;
+    void saveUpload(const QString &id, const QString &path) override;
+    void requestUploadThumbnail(const QString &id) override;
+    QString localUploadPath(const QString &id) const override;
 
     // How a caller changes the limits: given those in the config file (read
     // under its lock), changes them in place or returns the problems.
@@ -157,6 +164,9 @@ private:
     QTimer m_reloadDebounce;
     QString m_lastConfigError; // of the last reload refused, until one succeeds
     QThreadPool m_configWriter; // one thread: config saves (fsync) off the caller's thread
+    // Saves and thumbnail reads off this thread (serviceuploads.cpp). Last, so
+    // that it goes first: it stops and waits for its tasks.
+    std::shared_ptr<UploadFileTasks> m_uploadFiles;
 };
 
 } // namespace sluice::service

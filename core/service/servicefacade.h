@@ -6,10 +6,12 @@
 #include "metrics/eventlog.h"
 #include "metrics/history.h"
 #include "metrics/sample.h"
+#include "upload/uploadrecord.h"
 
 #include <QDate>
 #include <QDateTime>
 #include <QJsonObject>
+#include <QImage>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -66,6 +68,14 @@ struct LimitsApplyResult
     // The validation problems by limit (their messages are in `errors` too);
     // empty when the value was valid and the failure, if any, was the file's.
     QList<config::LimitError> invalid {};
+};
+
+// The answer to removeUploads() for one upload.
+struct UploadCommandResult
+{
+    QString uploadId;
+    bool ok = false;
+    QString message; // why it failed, naming the upload or the service's reason
 };
 
 // How the window reaches the service it shows: in this process (Local, always
@@ -167,6 +177,22 @@ public:
     virtual void requestExportCatalog() = 0; // exportCatalogReady
     virtual void estimateExport(const QJsonObject &request) = 0; // exportEstimated
     virtual void submitExport(const QJsonObject &request) = 0; // exportSubmitted
+    // --- Uploads (the Uploads tab) ---------------------------------------
+    // The newest `limit` (at most 1000) stored uploads of every account.
+    virtual void requestUploads(int limit) = 0; // uploadsReset
+    virtual void removeUploads(const QStringList &ids) = 0; // uploadCommandFinished, one per id
+    // Copies the stored file to `path` (a local file) through a temp file
+    // renamed at the end: a failed save leaves nothing at `path`.
+    virtual void saveUpload(const QString &id, const QString &path) = 0; // uploadSaveFinished
+    virtual void requestUploadThumbnail(const QString &id) = 0; // uploadThumbnailReady
+    // Where the stored file is on this machine (Show in folder); empty for
+    // a remote service, whose files are not here.
+    virtual QString localUploadPath(const QString &id) const
+    {
+        Q_UNUSED(id);
+        return {};
+    }
+    // ----------------------------------------------------------------------
 
     // Whether start() and stop() mean anything (the embedded service only).
     virtual bool isRemote() const { return false; }
@@ -201,6 +227,15 @@ signals:
                          const sluice::service::ExportEstimate &estimate);
     void exportSubmitted(const QJsonObject &request,
                          const sluice::service::ExportSubmitResult &result);
+
+    // --- Uploads ----------------------------------------------------------
+    // A full list, newest first (replaces what the receiver had); `total`
+    // counts all stored uploads.
+    void uploadsReset(const QList<sluice::upload::UploadRecord> &uploads, int total);
+    void uploadCommandFinished(const sluice::service::UploadCommandResult &result);
+    void uploadSaveFinished(const QString &id, const QString &path, bool ok, const QString &error);
+    // A null image when the upload has none (not an image, not processed yet, gone).
+    void uploadThumbnailReady(const QString &id, const QImage &image);
 };
 
 } // namespace sluice::service
@@ -212,3 +247,4 @@ Q_DECLARE_METATYPE(sluice::service::ConnectionInfo)
 Q_DECLARE_METATYPE(sluice::service::DatasetInfo)
 Q_DECLARE_METATYPE(sluice::service::ExportSubmitResult)
 Q_DECLARE_METATYPE(sluice::service::ExportEstimate)
+Q_DECLARE_METATYPE(sluice::service::UploadCommandResult)

@@ -11,6 +11,7 @@
 #include "upload/uploadsinks.h"
 #include "upload/uploadstore.h"
 
+#include <QJsonArray>
 #include <QPointer>
 #include <QStringBuilder>
 
@@ -81,6 +82,80 @@ void withUpload(Exchange &ex, const UploadRoutesContext &context,
         });
 }
 
+// GET /uploads's query; nullopt once it answered 400.
+struct ListRequest
+{
+    upload::UploadQuery query;
+    QString beforeId; // an upload id, resolved by the store
+};
+
+std::optional<ListRequest> parseListQuery(Exchange &ex)
+{
+    ListRequest list;
+    for (const auto &[key, value] : ex.request().query.queryItems(QUrl::FullyDecoded)) {
+        if (key == u"limit"_s) {
+            bool ok = false;
+            list.query.limit = value.toInt(&ok);
+            if (!ok || list.query.limit < 1 || list.query.limit > upload::UploadQuery::MaxLimit) {
+                ex.respond(
+                    HttpError {400,
+                               u"parameter 'limit' must be a whole number from 1 to %1"_s.arg(
+                                   upload::UploadQuery::MaxLimit)});
+                return std::nullopt;
+            }
+        } else if (key == u"before"_s) {
+            if (upload::isValidUploadId(value)) {
+                list.beforeId = value;
+            } else if (auto cursor = upload::UploadCursor::fromString(value)) {
+                list.query.before = *cursor;
+            } else {
+                ex.respond(HttpError {
+                    400,
+                    u"parameter 'before' must be an upload id or the 'next' of an earlier answer, not '%1'"_s
+                        .arg(value.left(64))});
+                return std::nullopt;
+            }
+        } else if (key == u"account"_s) {
+            list.query.account = value;
+        } else {
+            ex.respond(HttpError {
+                400,
+                u"unknown parameter '%1' (allowed: limit, before, account)"_s.arg(key.left(32))});
+            return std::nullopt;
+        }
+    }
+    return list;
+}
+
+void listUploads(Exchange &ex, const UploadRoutesContext &context)
+{
+    auto list = parseListQuery(ex);
+    if (!list)
+        return;
+    QPointer<Exchange> p(&ex);
+    context.store->list(
+        list->query, list->beforeId, principalOf(ex), context.replyTo,
+        [p, before = list->beforeId](upload::StoreResult<std::optional<upload::UploadPage>> page) {
+            if (!p)
+                return;
+            if (!page) {
+                respondStoreError(*p, page.error());
+                return;
+            }
+            if (!*page) {
+                p->respond(HttpError {400, u"parameter 'before': no upload %1"_s.arg(before)});
+                return;
+            }
+            QJsonArray uploads;
+            for (const upload::UploadRecord &record : std::as_const((*page)->uploads))
+                uploads.append(upload::toJson(record));
+            QJsonObject body {{u"uploads"_s, uploads}, {u"total"_s, (*page)->total}};
+            body.insert(u"next"_s,
+                        (*page)->next ? QJsonValue((*page)->next->toString()) : QJsonValue());
+            p->respond(Response::json(200, body));
+        });
+}
+
 } // namespace
 
 void addUploadRoutes(http::Router &router, UploadRoutesContext context)
@@ -129,6 +204,9 @@ void addUploadRoutes(http::Router &router, UploadRoutesContext context)
         ex.receiveBody(new upload::MultipartUploadSink(ex, sinkContext(context), std::move(ticket),
                                                        *boundary));
     });
+
+    router.add("GET", u"/uploads"_s, Access::Account,
+               [context](Exchange &ex) { listUploads(ex, context); });
 
     router.add("GET", u"/uploads/{id}"_s, Access::Account, [context](Exchange &ex) {
         withUpload(ex, context, [context](Exchange &ex, const upload::UploadRecord &record) {

@@ -28,8 +28,8 @@ struct UploadRoutesContext
 };
 
 // PUT /uploads/{filename} (raw body), POST /uploads (multipart/form-data),
-// GET /uploads/{id}, GET /uploads/{id}/content, GET /uploads/{id}/thumbnail,
-// DELETE /uploads/{id}.
+// GET /uploads (the newest first), GET /uploads/{id}, GET /uploads/{id}/content, GET
+// /uploads/{id}/thumbnail, DELETE /uploads/{id}.
 void addUploadRoutes(http::Router &router, UploadRoutesContext context);
 
 } // namespace sluice::service

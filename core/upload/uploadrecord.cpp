@@ -110,6 +110,8 @@ const QList<QList<const char *>> &migrations()
         // the processing state is (UploadStore::followJob()).
         {"ALTER TABLE uploads ADD COLUMN findings_attempt INTEGER NOT NULL DEFAULT 0",
          "ALTER TABLE uploads ADD COLUMN settled_attempt INTEGER NOT NULL DEFAULT 0"},
+        // 3: the list (GET /uploads, the window's Uploads tab) reads newest first.
+        {"CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (created_at, id)"},
     };
     return steps;
 }
@@ -187,32 +189,42 @@ Expected<void> insert(QSqlDatabase &db, const UploadRecord &r)
     return exec(q, u"cannot record upload "_s % r.id);
 }
 
+QString recordColumns()
+{
+    return u"id, account, name, size, sha256, mime, created_at, job_id, processing, outcome,"
+           " findings_attempt, settled_attempt, account_id"_s;
+}
+
+UploadRecord recordAt(const QSqlQuery &q)
+{
+    UploadRecord r;
+    r.id = q.value(0).toString();
+    r.account = q.value(1).toString();
+    r.name = q.value(2).toString();
+    r.size = q.value(3).toLongLong();
+    r.sha256 = q.value(4).toString().toLatin1();
+    r.mime = q.value(5).toString();
+    r.createdAt = QDateTime::fromMSecsSinceEpoch(q.value(6).toLongLong(), Qt::UTC);
+    r.jobId = q.value(7).toString();
+    r.processing
+        = processingStateFromString(q.value(8).toString()).value_or(ProcessingState::Pending);
+    r.outcome = QJsonDocument::fromJson(q.value(9).toString().toUtf8()).object();
+    r.findingsAttempt = q.value(10).toInt();
+    r.settledAttempt = q.value(11).toInt();
+    r.accountId = q.value(12).toString();
+    return r;
+}
+
 Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id)
 {
     QSqlQuery q(db);
-    q.prepare(u"SELECT account, name, size, sha256, mime, created_at, job_id, processing, outcome,"
-              " findings_attempt, settled_attempt, account_id FROM uploads WHERE id = ?"_s);
+    q.prepare(u"SELECT "_s % recordColumns() % u" FROM uploads WHERE id = ?"_s);
     q.addBindValue(id);
     if (auto done = exec(q, u"cannot read upload "_s % id); !done)
         return done.error();
     if (!q.next())
         return std::optional<UploadRecord>();
-    UploadRecord r;
-    r.id = id;
-    r.account = q.value(0).toString();
-    r.name = q.value(1).toString();
-    r.size = q.value(2).toLongLong();
-    r.sha256 = q.value(3).toString().toLatin1();
-    r.mime = q.value(4).toString();
-    r.createdAt = QDateTime::fromMSecsSinceEpoch(q.value(5).toLongLong(), Qt::UTC);
-    r.jobId = q.value(6).toString();
-    r.processing
-        = processingStateFromString(q.value(7).toString()).value_or(ProcessingState::Pending);
-    r.outcome = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
-    r.findingsAttempt = q.value(9).toInt();
-    r.settledAttempt = q.value(10).toInt();
-    r.accountId = q.value(11).toString();
-    return std::optional<UploadRecord>(std::move(r));
+    return std::optional<UploadRecord>(recordAt(q));
 }
 
 Expected<bool> remove(QSqlDatabase &db, const QString &id)

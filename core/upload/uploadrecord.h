@@ -6,7 +6,9 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
+#include <QMetaType>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
 #include <optional>
@@ -51,10 +53,13 @@ bool isValidUploadId(QStringView id);
 namespace uploaddb {
 
 // Pragmas and schema, migrated to the current version (user_version):
-// 1 adds account_id. Safe for several connections at once.
+// 1 adds account_id, 2 the attempts, 3 an index by time. Safe for several connections at once.
 Expected<void> open(QSqlDatabase &db);
 Expected<void> insert(QSqlDatabase &db, const UploadRecord &record);
 Expected<std::optional<UploadRecord>> find(QSqlDatabase &db, const QString &id);
+// The columns recordAt() reads, in its order, for a SELECT of whole records.
+QString recordColumns();
+UploadRecord recordAt(const QSqlQuery &query);
 Expected<bool> remove(QSqlDatabase &db, const QString &id);
 // Who writes what: the store's thread records the job and settles the
 // state, following the job engine's verdict (the upload is done only once
@@ -86,3 +91,5 @@ Expected<QList<std::pair<QString, QString>>> pendingWithJob(QSqlDatabase &db);
 } // namespace uploaddb
 
 } // namespace sluice::upload
+
+Q_DECLARE_METATYPE(sluice::upload::UploadRecord)

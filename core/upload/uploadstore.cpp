@@ -498,6 +498,35 @@ StoreResult<std::optional<UploadRecord>> UploadStore::visible(const QString &id,
     return *found;
 }
 
+void UploadStore::list(UploadQuery query, const QString &beforeId, const jobs::Principal &who,
+                       QObject *replyTo,
+                       std::function<void(StoreResult<std::optional<UploadPage>>)> reply)
+{
+    post<StoreResult<std::optional<UploadPage>>>(
+        replyTo, [=, this] { return doList(query, beforeId, who); }, std::move(reply));
+}
+
+StoreResult<std::optional<UploadPage>>
+UploadStore::doList(UploadQuery query, const QString &beforeId, const jobs::Principal &who)
+{
+    query.all = who.admin;
+    query.ownerId = who.accountId;
+    if (!beforeId.isEmpty()) {
+        auto below = visible(beforeId, who);
+        if (!below)
+            return below.error();
+        if (!*below)
+            return std::optional<UploadPage>();
+        query.before = UploadCursor {(*below)->createdAt.toMSecsSinceEpoch(), (*below)->id};
+    }
+    QSqlDatabase db = QSqlDatabase::database(m_connection);
+    auto page = uploaddb::list(db, query);
+    if (!page)
+        return StoreError {StoreError::Kind::Failed, u"uploads database: cannot list uploads"_s,
+                           page.error().message};
+    return std::optional<UploadPage>(std::move(*page));
+}
+
 void UploadStore::remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
                          std::function<void(StoreResult<bool>)> reply)
 {

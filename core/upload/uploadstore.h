@@ -3,6 +3,7 @@
 #include "jobs/jobengine.h"
 #include "upload/storedbytes.h"
 #include "upload/tempfileregistry.h"
+#include "upload/uploadlist.h"
 #include "upload/uploadrecord.h"
 #include "util/expected.h"
 
@@ -82,6 +83,11 @@ public:
                std::function<void(StoreResult<QList<UploadRecord>>)> reply);
     void get(const QString &id, const jobs::Principal &who, QObject *replyTo,
              std::function<void(StoreResult<std::optional<UploadRecord>>)> reply);
+    // The newest uploads `who` may see (`query.all` and `ownerId` are set
+    // from `who`). `beforeId`, when set, is an upload to list below; one
+    // `who` cannot see answers nullopt.
+    void list(UploadQuery query, const QString &beforeId, const jobs::Principal &who,
+              QObject *replyTo, std::function<void(StoreResult<std::optional<UploadPage>>)> reply);
     // Deletes the row, the file and its thumbnail; cancels a pending job.
     void remove(const QString &id, const jobs::Principal &who, QObject *replyTo,
                 std::function<void(StoreResult<bool>)> reply);
@@ -117,6 +123,8 @@ private:
     void submitNext(const std::shared_ptr<Submission> &submission);
     StoreResult<std::optional<UploadRecord>> visible(const QString &id, const jobs::Principal &who);
     StoreResult<bool> doRemove(const QString &id, const jobs::Principal &who);
+    StoreResult<std::optional<UploadPage>> doList(UploadQuery query, const QString &beforeId,
+                                                  const jobs::Principal &who);
     static StoreError unavailable();
     void reconcile();
     void queueMissingProcessing();

@@ -288,6 +288,7 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"GET /jobs/{id}/result"_s, {200, 206}},
         {u"PUT /uploads/{filename}"_s, {201, 201}},
         {u"POST /uploads"_s, {201}},
+        {u"GET /uploads?limit=N&before=ID&account=NAME"_s, {200, 400}},
         {u"GET /uploads/{id}"_s, {200}},
         {u"GET /uploads/{id}/content"_s, {200}},
         {u"GET /uploads/{id}/thumbnail"_s, {200}},

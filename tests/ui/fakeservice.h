@@ -85,6 +85,19 @@ public:
                            [this, request] { emit exportSubmitted(request, submitResult); });
     }
 
+    // Uploads: answer later, through the event loop, from `uploads`.
+    void requestUploads(int) override
+    {
+        ++uploadRequests;
+        QTimer::singleShot(0, this, [this] { emit uploadsReset(uploads, int(uploads.size())); });
+    }
+    void removeUploads(const QStringList &ids) override { removedUploads += ids; }
+    void saveUpload(const QString &id, const QString &path) override { saved.append({id, path}); }
+    void requestUploadThumbnail(const QString &id) override
+    {
+        QTimer::singleShot(0, this, [this, id] { emit uploadThumbnailReady(id, {}); });
+    }
+
     // Set before the window is made: a remote service's window is built as one.
     bool remote = false;
     bool isRemote() const override { return remote; }
@@ -120,6 +133,10 @@ public:
     service::ExportEstimate estimate {true, 0, false, {}}; // what estimateExport answers
     service::ExportSubmitResult submitResult; // what submitExport answers
     QList<QJsonObject> estimated, submitted;
+    QList<upload::UploadRecord> uploads; // what requestUploads answers
+    int uploadRequests = 0;
+    QStringList removedUploads;
+    QList<std::pair<QString, QString>> saved; // (id, path)
 
 public slots:
     void start() override

@@ -240,13 +240,13 @@ void tst_Dashboard::remembersLastTab()
     FakeService service;
     {
         ui::MainWindow window(service);
-        QCOMPARE(window.tabs()->count(), 5);
-        window.tabs()->setCurrentIndex(3);
+        QCOMPARE(window.tabs()->count(), 6);
+        window.tabs()->setCurrentIndex(4);
         window.close();
     }
     ui::MainWindow again(service);
-    QCOMPARE(again.tabs()->currentIndex(), 3);
-    QCOMPARE(again.tabs()->tabText(3).remove(u'&'), u"Limits"_s);
+    QCOMPARE(again.tabs()->currentIndex(), 4);
+    QCOMPARE(again.tabs()->tabText(4).remove(u'&'), u"Limits"_s);
     // Ctrl+2 goes to Jobs.
     again.show();
     QVERIFY(QTest::qWaitForWindowActive(&again));

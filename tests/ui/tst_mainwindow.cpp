@@ -149,9 +149,23 @@ void tst_MainWindow::menusDoWhatTheButtonsDo()
     copyToken->trigger();
     QCOMPARE(QGuiApplication::clipboard()->text(), Token);
 
-    // Ctrl+3 shows the third tab.
+    // Ctrl+3 shows the third tab, Uploads (right after Jobs); every tab's
+    // tooltip and View menu entry say its own shortcut.
     QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
     QCOMPARE(window.tabs()->currentIndex(), 2);
+    QCOMPARE(window.tabs()->tabText(2).remove(u'&'), u"Uploads"_s);
+    for (int i = 0; i < window.tabs()->count(); ++i) {
+        const QString keys
+            = QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)).toString(QKeySequence::NativeText);
+        QCOMPARE(window.tabs()->tabToolTip(i),
+                 u"%1 (%2)"_s.arg(window.tabs()->tabText(i).remove(u'&'), keys));
+        auto *viewTab = window.findChild<QAction *>(u"viewTab%1Action"_s.arg(i + 1));
+        QVERIFY(viewTab);
+        QCOMPARE(viewTab->text(), window.tabs()->tabText(i));
+        QCOMPARE(viewTab->shortcut().toString(QKeySequence::NativeText), keys);
+    }
+    QTest::keyClick(&window, Qt::Key_6, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentIndex(), 5);
     QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
     QCOMPARE(window.tabs()->currentIndex(), 0);
 

@@ -6,6 +6,7 @@
 #include "service/adminroutes.h"
 
 #include "jobs/jobjson.h"
+#include "upload/uploadrecord.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -23,6 +24,10 @@ private slots:
     void jobRoundTrips();
     void jobWithResultPointsAtTheServer();
     void jobWithBadStateOrIdIsRefused();
+    void uploadRoundTrips_data();
+    void uploadRoundTrips();
+    void uploadMissingOrBadFieldIsRefused_data();
+    void uploadMissingOrBadFieldIsRefused();
     void transferRoundTrips();
     void statusRoundTrips();
     void historyRoundTrips();
@@ -155,6 +160,95 @@ void tst_RemoteJson::jobRoundTrips()
     const auto queuedBack = remote::jobFromJson(jobs::toJson(queued, true), server);
     QVERIFY(queuedBack);
     QCOMPARE(*queuedBack, queued);
+}
+
+namespace {
+
+upload::UploadRecord csvUpload()
+{
+    upload::UploadRecord u;
+    u.id = u"u0123456789abcdef0123456789abcdef"_s;
+    u.accountId = u"Xk2aaaaaaaaaaaaaaaaaaa"_s;
+    u.account = u"alice"_s;
+    u.name = u"orders été.csv"_s;
+    u.size = 5'000'000'123;
+    u.sha256 = QByteArray(64, 'e');
+    u.mime = u"text/csv"_s;
+    u.createdAt = QDateTime(QDate(2026, 11, 26), QTime(10, 0, 1, 234), Qt::UTC);
+    u.jobId = u"3Jq4aaaaaaaaaaaaaaaaaa"_s;
+    u.processing = upload::ProcessingState::Done;
+    u.outcome = QJsonObject {{u"rows"_s, 3}, {u"columns"_s, 3}, {u"sha256_verified"_s, true}};
+    return u;
+}
+
+} // namespace
+
+void tst_RemoteJson::uploadRoundTrips_data()
+{
+    QTest::addColumn<upload::UploadRecord>("record");
+    QTest::newRow("csv done") << csvUpload();
+    upload::UploadRecord image = csvUpload();
+    image.mime = u"image/png"_s;
+    image.outcome = QJsonObject {
+        {u"width"_s, 640},
+        {u"height"_s, 480},
+        {u"thumbnail"_s, QJsonObject {{u"width"_s, 256}, {u"height"_s, 192}, {u"bytes"_s, 900}}}};
+    QTest::newRow("image done") << image;
+    upload::UploadRecord pending = csvUpload();
+    pending.processing = upload::ProcessingState::Pending;
+    pending.outcome = {};
+    QTest::newRow("pending") << pending;
+    upload::UploadRecord failed = csvUpload();
+    failed.processing = upload::ProcessingState::Failed;
+    failed.outcome = QJsonObject {{u"error"_s, u"not CSV: line 2 has 4 fields, not 3"_s}};
+    QTest::newRow("failed") << failed;
+    upload::UploadRecord notQueued = failed;
+    notQueued.processing = upload::ProcessingState::NotQueued;
+    notQueued.jobId.clear(); // "job": null
+    QTest::newRow("not queued, no job") << notQueued;
+}
+
+void tst_RemoteJson::uploadRoundTrips()
+{
+    QFETCH(upload::UploadRecord, record);
+    const auto back = remote::uploadFromJson(upload::toJson(record));
+    QVERIFY(back);
+    QCOMPARE(*back, record);
+    // GET /uploads/{id} adds where a pending upload's job is: not a finding.
+    QJsonObject withJob = upload::toJson(record);
+    QJsonObject processing = withJob.value(u"processing"_s).toObject();
+    processing.insert(u"job_state"_s, u"running"_s);
+    withJob.insert(u"processing"_s, processing);
+    const auto again = remote::uploadFromJson(withJob);
+    QVERIFY(again);
+    QCOMPARE(*again, record);
+}
+
+void tst_RemoteJson::uploadMissingOrBadFieldIsRefused_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QJsonValue>("value"); // undefined: removed
+    QTest::newRow("no id") << u"id"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("bad id") << u"id"_s << QJsonValue(u"../etc"_s);
+    QTest::newRow("no name") << u"name"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("size as text") << u"size"_s << QJsonValue(u"12"_s);
+    QTest::newRow("negative size") << u"size"_s << QJsonValue(-1);
+    QTest::newRow("bad time") << u"created_at"_s << QJsonValue(u"yesterday"_s);
+    QTest::newRow("no processing") << u"processing"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("unknown state")
+        << u"processing"_s << QJsonValue(QJsonObject {{u"state"_s, u"cooking"_s}});
+}
+
+void tst_RemoteJson::uploadMissingOrBadFieldIsRefused()
+{
+    QFETCH(QString, key);
+    QFETCH(QJsonValue, value);
+    QJsonObject json = upload::toJson(csvUpload());
+    if (value.isUndefined())
+        json.remove(key);
+    else
+        json.insert(key, value);
+    QVERIFY(!remote::uploadFromJson(json));
 }
 
 void tst_RemoteJson::jobWithResultPointsAtTheServer()

@@ -1,0 +1,138 @@
+// The Uploads tab against a fake service: the model under
+// QAbstractItemModelTester, the list re-read at most once a second and only
+// while the tab shows, and the bound on what it holds.
+#include "fakeservice.h"
+
+#include "uploadsmodel.h"
+#include "uploadspage.h"
+
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QLocale>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace sluice;
+using sluice::testing::FakeService;
+
+namespace {
+
+upload::UploadRecord record(int n)
+{
+    upload::UploadRecord u;
+    u.id = u"u%1"_s.arg(n, 32, 16, QChar(u'0'));
+    u.name = u"file%1.csv"_s.arg(n);
+    u.account = n % 2 ? u"alice"_s : u"bob"_s;
+    u.size = n * 100;
+    u.sha256 = QByteArray::number(n, 16).rightJustified(64, 'a');
+    u.mime = u"text/csv"_s;
+    u.createdAt = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + n * 1000, Qt::UTC);
+    return u;
+}
+
+QList<upload::UploadRecord> records(int count)
+{
+    QList<upload::UploadRecord> list;
+    for (int n = count; n >= 1; --n) // newest first, as the service lists them
+        list.append(record(n));
+    return list;
+}
+
+jobs::JobRecord jobOfKind(const QString &kind)
+{
+    jobs::JobRecord j;
+    j.id = u"j%1"_s.arg(kind);
+    j.kind = kind;
+    return j;
+}
+
+} // namespace
+
+class tst_UploadsRefresh : public QObject
+{
+    Q_OBJECT
+private slots:
+    void modelKeepsRowsThatStay();
+    void refreshIsThrottledAndWaitsUntilShown();
+    void holdsTheNewestThousand();
+};
+
+void tst_UploadsRefresh::modelKeepsRowsThatStay()
+{
+    ui::UploadsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.reset(records(3));
+    QCOMPARE(model.rowCount(), 3);
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    // The same uploads, one processed since: changed in place.
+    auto later = records(3);
+    later[1].processing = upload::ProcessingState::Done;
+    later[1].outcome = QJsonObject {{u"rows"_s, 7}, {u"columns"_s, 2}};
+    model.reset(later);
+    QCOMPARE(resets.size(), 0);
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(model.index(1, ui::UploadsModel::Processing).data().toString(),
+             u"done, 7 rows \u00d7 2 columns"_s);
+    // Another set: a reset.
+    model.reset(records(4));
+    QCOMPARE(resets.size(), 1);
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.accounts(), QStringList({u"alice"_s, u"bob"_s}));
+}
+
+void tst_UploadsRefresh::refreshIsThrottledAndWaitsUntilShown()
+{
+    FakeService service;
+    service.uploads = records(2);
+    QWidget hiddenParent; // never shown: the page is not on screen
+    auto *page = new ui::UploadsPage(service, &hiddenParent);
+    QCOMPARE(service.uploadRequests, 1); // its first list, shown or not
+    QTRY_COMPARE(page->model()->rowCount(), 2);
+    QTest::qWait(1'100); // past the throttle
+
+    // Hidden: a processing job's change only marks it stale.
+    emit service.jobsChanged({jobOfKind(u"upload.process"_s)}, {});
+    QTest::qWait(50);
+    QCOMPARE(service.uploadRequests, 1);
+    page->setParent(nullptr);
+    page->show();
+    QVERIFY(QTest::qWaitForWindowExposed(page));
+    QCOMPARE(service.uploadRequests, 2); // re-read as it shows
+
+    // Shown: a burst of changes is one request after the throttle, and
+    // other jobs' changes are none.
+    for (int i = 0; i < 5; ++i)
+        emit service.jobsChanged({jobOfKind(u"upload.process"_s)}, {});
+    emit service.jobsChanged({jobOfKind(u"export"_s)}, {});
+    QCOMPARE(service.uploadRequests, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(service.uploadRequests, 3, 2'000);
+    QTest::qWait(1'200);
+    QCOMPARE(service.uploadRequests, 3);
+    // A deletion elsewhere, as an event.
+    metrics::Event deleted;
+    deleted.kind = u"upload_deleted"_s;
+    emit service.eventRecorded(deleted);
+    QCOMPARE(service.uploadRequests, 4);
+    delete page;
+}
+
+void tst_UploadsRefresh::holdsTheNewestThousand()
+{
+    FakeService service;
+    service.uploads = records(1'500);
+    ui::UploadsPage page(service);
+    QTRY_COMPARE(page.model()->rowCount(), ui::UploadsPage::MaxUploads);
+    // The newest ones.
+    QVERIFY(page.model()->find(record(1'500).id));
+    QVERIFY(!page.model()->find(record(500).id));
+    auto *summary = page.findChild<QLabel *>(u"uploadsSummary"_s);
+    QVERIFY(summary);
+    QCOMPARE(
+        summary->text(),
+        u"Showing %1 of %2 uploads"_s.arg(QLocale().toString(1'000), QLocale().toString(1'500)));
+}
+
+QTEST_MAIN(tst_UploadsRefresh)
+#include "tst_uploadsrefresh.moc"
