@@ -15,6 +15,7 @@ class QFormLayout;
 class QGroupBox;
 class QLabel;
 class QLineEdit;
+class QMessageBox;
 class QPushButton;
 class QSystemTrayIcon;
 class QTabWidget;
@@ -142,6 +143,7 @@ private:
     QString m_alertJobId; // the job the last notification is about
     bool m_quitting = false; // Quit, or "stop and quit": no tray on the way out
     bool m_toldAboutTray = false;
+    QPointer<QMessageBox> m_closeQuestion; // open while closing asks about the tray
     QAction *m_quitAction = nullptr;
     QAction *m_openDataDirAction = nullptr;
     QPointer<QWidget> m_dashboardWindow;

@@ -118,6 +118,12 @@ void MainWindow::showFromTray()
 void MainWindow::quit()
 {
     m_quitting = true;
+    // Asked from the tray while the close question is open: that close,
+    // already under way, ends in quitting (a second close() would be lost).
+    if (m_closeQuestion) {
+        m_closeQuestion->reject();
+        return;
+    }
     close(); // closeEvent asks the program to quit, even while hidden in the tray
 }
 
@@ -139,7 +145,11 @@ std::optional<bool> MainWindow::keepInTray()
     QPushButton *quit = box.addButton(tr("Stop and quit"), QMessageBox::DestructiveRole);
     box.addButton(QMessageBox::Cancel);
     box.setDefaultButton(keep);
+    m_closeQuestion = &box;
     box.exec();
+    m_closeQuestion = nullptr;
+    if (m_quitting)
+        return false; // Quit came meanwhile: nothing to remember
     if (box.clickedButton() != keep && box.clickedButton() != quit)
         return std::nullopt;
     const bool answer = box.clickedButton() == keep;

@@ -259,7 +259,13 @@ void NewExportDialog::onEstimated(const QJsonObject &request, const service::Exp
 {
     if (request != this->request() || m_debounce->isActive())
         return; // of fields since changed, or of another dialog
-    if (!e.ok) {
+    if (!e.ok && e.busy) {
+        // No verdict: the service is busy now. The job may still be queued.
+        m_refused = {};
+        m_estimate->setStyleSheet(u"color: #9a6700;"_s);
+        m_estimate->setText(
+            tr("No estimate now (%1). The export can still be submitted.").arg(e.error));
+    } else if (!e.ok) {
         m_refused = request;
         m_estimate->setStyleSheet(u"color: #b00020;"_s);
         m_estimate->setText(e.error);

@@ -389,13 +389,17 @@ void UploadsPage::saveCurrent()
     const UploadRecord *u = ids.size() == 1 ? m_model->find(ids.first()) : nullptr;
     if (!u)
         return;
+    // Copies: the list may be replaced while the file dialog runs its own event loop.
+    const QString id = u->id;
+    const QString name = u->name;
+    u = nullptr;
     const QString path = m_chooseSavePath
-        ? m_chooseSavePath(u->name)
-        : QFileDialog::getSaveFileName(this, tr("Save upload"), QDir::home().filePath(u->name));
+        ? m_chooseSavePath(name)
+        : QFileDialog::getSaveFileName(this, tr("Save upload"), QDir::home().filePath(name));
     if (path.isEmpty())
         return;
-    m_message->setText(tr("Saving %1\u2026").arg(u->name));
-    m_service.saveUpload(u->id, path);
+    m_message->setText(tr("Saving %1\u2026").arg(name));
+    m_service.saveUpload(id, path);
 }
 
 void UploadsPage::deleteSelected()

@@ -1,5 +1,7 @@
 #include "export/exportcatalog.h"
 
+#include <QDateTime>
+
 #include "config/limits.h"
 #include "export/demodata.h"
 #include "util/threadpriority.h"
@@ -52,6 +54,31 @@ private:
 };
 
 } // namespace
+
+ExportCatalog::DayRangeTurn ExportCatalog::dayRangeTurn(const QString &name, DayRange *range)
+{
+    QMutexLocker lock(&m_mutex);
+    KnownDayRange &known = m_dayRanges[name];
+    *range = known.range;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (known.readAtMs > 0 && now - known.readAtMs >= 0 && now - known.readAtMs < DayRangeMaxAgeMs)
+        return DayRangeTurn::Cached;
+    if (known.reading)
+        return DayRangeTurn::Wait;
+    known.reading = true;
+    return DayRangeTurn::Read;
+}
+
+void ExportCatalog::storeDayRange(const QString &name, const std::optional<DayRange> &range)
+{
+    QMutexLocker lock(&m_mutex);
+    KnownDayRange &known = m_dayRanges[name];
+    known.reading = false;
+    if (!range)
+        return; // failed or interrupted: the next caller reads again
+    known.range = *range;
+    known.readAtMs = QDateTime::currentMSecsSinceEpoch();
+}
 
 std::shared_ptr<const void> ExportCatalog::takeLiveSlot(const QString &account, qint64 perAccount)
 {

@@ -3,6 +3,7 @@
 #include "config/dataset.h"
 #include "util/expected.h"
 
+#include <QDate>
 #include <QHash>
 #include <QMutex>
 #include <QSet>
@@ -63,6 +64,22 @@ public:
     std::shared_ptr<const void> takeLiveSlot(const QString &account, qint64 perAccount);
     int liveExportsOf(const QString &account) const;
 
+    // The first and last day of a dataset's rows as last read (GET /exports),
+    // so that asking again costs no query: at most one reading per dataset
+    // runs at once, and a reading younger than DayRangeMaxAgeMs is reused.
+    struct DayRange
+    {
+        QDate first;
+        QDate last;
+    };
+    static constexpr qint64 DayRangeMaxAgeMs = 5 * 60'000;
+    enum class DayRangeTurn { Cached, Read, Wait };
+    // Cached: *range is fresh. Read: the caller reads it now and calls
+    // storeDayRange (even with nothing). Wait: another reading is running;
+    // *range is the last one known, possibly empty.
+    DayRangeTurn dayRangeTurn(const QString &name, DayRange *range);
+    void storeDayRange(const QString &name, const std::optional<DayRange> &range);
+
 private:
     QList<config::Dataset> m_datasets;
     QString m_dataDir;
@@ -70,6 +87,13 @@ private:
     QHash<QString, QString> m_generationErrors; // dataset -> why it failed
     QSet<QString> m_generating;
     QHash<QString, int> m_liveByAccount; // guarded by m_mutex
+    struct KnownDayRange
+    {
+        DayRange range;
+        qint64 readAtMs = 0; // steady clock; 0: never read
+        bool reading = false;
+    };
+    QHash<QString, KnownDayRange> m_dayRanges; // guarded by m_mutex
     std::atomic_bool m_stopGeneration {false};
     std::thread m_generator;
     ExportStats m_stats;

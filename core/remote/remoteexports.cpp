@@ -77,6 +77,7 @@ void RemoteServiceFacade::estimateExport(const QJsonObject &request)
              service::ExportEstimate estimate;
              if (status != 200) {
                  estimate.error = error;
+                 estimate.busy = status == 429 || status == 503;
              } else if (!body.value(u"estimated_rows"_s).isDouble()) {
                  estimate.error = tr("the server's estimate has no estimated_rows");
              } else {

@@ -154,34 +154,51 @@ void describeDatasets(const std::shared_ptr<ExportCatalog> &catalog, qint64 stal
         state->infos.append(info);
         if (!info.ready)
             continue;
+        // One reading per dataset at a time, reused for a while: asking
+        // again and again costs no query and holds no more live threads.
+        ExportCatalog::DayRange known;
+        const auto turn = catalog->dayRangeTurn(name, &known);
+        state->infos[index].firstDay = known.first;
+        state->infos[index].lastDay = known.last;
+        if (turn != ExportCatalog::DayRangeTurn::Read)
+            continue;
         auto interrupter = std::make_shared<exports::QueryInterrupter>();
-        QRunnable *runnable
-            = QRunnable::create([state, index, dataset = *dataset,
-                                 path = catalog->databasePath(*dataset), interrupter] {
-                  runAsBulkWork();
-                  std::pair<QDate, QDate> range;
-                  {
-                      exports::RowReader reader(dataset, path, interrupter);
-                      if (reader.open()) {
-                          if (auto read = reader.dayRange())
-                              range = *read;
-                      }
-                  }
-                  QMetaObject::invokeMethod(
-                      &state->receiver,
-                      [state, index, range] {
-                          if (state->delivered)
-                              return;
-                          state->infos[index].firstDay = range.first;
-                          state->infos[index].lastDay = range.second;
-                          if (--state->pending == 0)
-                              state->deliver();
-                      },
-                      Qt::QueuedConnection);
-              });
-        // A full pool leaves the days unknown rather than waiting for a turn.
+        QRunnable *runnable = QRunnable::create(
+            // The catalog waits for its live threads when it goes: a plain
+            // pointer, never the last reference (its destructor would wait here).
+            [state, index, catalog = catalog.get(), dataset = *dataset,
+             path = catalog->databasePath(*dataset), interrupter]() mutable {
+                runAsBulkWork();
+                std::optional<ExportCatalog::DayRange> range;
+                {
+                    exports::RowReader reader(dataset, path, interrupter);
+                    if (reader.open()) {
+                        if (auto read = reader.dayRange()) // no rows: two null days, kept too
+                            range = ExportCatalog::DayRange {read->first, read->second};
+                    }
+                }
+                catalog->storeDayRange(dataset.name, range);
+                QObject *receiver = &state->receiver;
+                // The posted call holds the last reference this thread had:
+                // the reading (a QObject inside) ends on the caller's thread.
+                QMetaObject::invokeMethod(
+                    receiver,
+                    [state = std::move(state), index, range] {
+                        if (state->delivered)
+                            return;
+                        if (range) {
+                            state->infos[index].firstDay = range->first;
+                            state->infos[index].lastDay = range->last;
+                        }
+                        if (--state->pending == 0)
+                            state->deliver();
+                    },
+                    Qt::QueuedConnection);
+            });
+        // A full pool leaves the days as last known rather than waiting for a turn.
         if (!catalog->livePool()->tryStart(runnable)) {
             delete runnable;
+            catalog->storeDayRange(name, std::nullopt);
             continue;
         }
         state->interrupters.append(interrupter);

@@ -42,8 +42,11 @@ void Service::estimateExport(const QJsonObject &request)
         return answer({false, 0, false, parsed.error().message});
     estimateRows(*m_exports, *parsed, m_config.limits, kWindowOperator, this,
                  [answer](Expected<ExportEstimate, http::HttpError> estimate) {
-                     answer(estimate ? *estimate
-                                     : ExportEstimate {false, 0, false, estimate.error().message});
+                     if (estimate)
+                         return answer(*estimate);
+                     const int status = estimate.error().status;
+                     answer(ExportEstimate {false, 0, false, estimate.error().message,
+                                            status == 429 || status == 503});
                  });
 }
 

@@ -10,8 +10,8 @@
 
 #include <QDate>
 #include <QDateTime>
-#include <QJsonObject>
 #include <QImage>
+#include <QJsonObject>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -134,6 +134,9 @@ struct ExportEstimate
     qint64 rows = 0;
     bool lowerBound = false; // counting stopped at its cap: at least `rows`
     QString error; // the service's own wording (as POST /exports answers)
+    // Refused for now (429, 503: live export threads busy, a count that
+    // stalled): no verdict on the request, which may still be submitted.
+    bool busy = false;
 };
 
 // --- end of exports ----------------------------------------------------------

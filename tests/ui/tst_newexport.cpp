@@ -166,6 +166,7 @@ private slots:
     void defaultRange();
     void jobListedAfterTheAnswerIsSelected();
     void refusalStaysInTheDialog();
+    void busyEstimateDoesNotLockSubmit();
 
 private:
     static void facades();
@@ -401,6 +402,28 @@ void tst_NewExport::refusalStaysInTheDialog()
     QTRY_COMPARE(message->text(), refusal);
     QVERIFY(t.dialog->isVisible());
     QVERIFY(t.submit()->isEnabled()); // may be tried again
+}
+
+// Review finding: a busy service (live export threads taken, 429/503)
+// refused the estimate and Submit stayed locked, though the job would be
+// queued. A busy answer is no verdict; a 400 still is.
+void tst_NewExport::busyEstimateDoesNotLockSubmit()
+{
+    FakeTarget t;
+    QVERIFY(t.dialog);
+    auto *estimate = t.dialog->findChild<QLabel *>(u"exportEstimate"_s);
+    auto *to = t.dialog->findChild<QDateEdit *>(u"exportTo"_s);
+    QVERIFY(estimate && to);
+    const QString busy = u"16 live exports are running, and max_live_exports is 16"_s;
+    t.service.estimate = {false, 0, false, busy, true};
+    to->setDate(to->date().addDays(-1)); // a new estimate
+    QTRY_VERIFY(estimate->text().contains(busy));
+    QVERIFY(estimate->text().contains(u"can still be submitted"_s));
+    QVERIFY(t.submit()->isEnabled());
+    t.service.estimate = {false, 0, false, u"'to' is before 'from'"_s, false};
+    to->setDate(to->date().addDays(-1));
+    QTRY_COMPARE(estimate->text(), u"'to' is before 'from'"_s);
+    QVERIFY(!t.submit()->isEnabled());
 }
 
 QTEST_MAIN(tst_NewExport)

@@ -7,9 +7,11 @@
 #include "uploadspage.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QLabel>
 #include <QLocale>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -56,6 +58,7 @@ private slots:
     void modelKeepsRowsThatStay();
     void refreshIsThrottledAndWaitsUntilShown();
     void holdsTheNewestThousand();
+    void listReplacedWhileChoosingWhereToSave();
 };
 
 void tst_UploadsRefresh::modelKeepsRowsThatStay()
@@ -132,6 +135,33 @@ void tst_UploadsRefresh::holdsTheNewestThousand()
     QCOMPARE(
         summary->text(),
         u"Showing %1 of %2 uploads"_s.arg(QLocale().toString(1'000), QLocale().toString(1'500)));
+}
+
+// Review finding: Save as kept a pointer into the model's list across the
+// file dialog's event loop, where a refresh may replace the list.
+void tst_UploadsRefresh::listReplacedWhileChoosingWhereToSave()
+{
+    FakeService service;
+    service.uploads = records(3);
+    ui::UploadsPage page(service);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE(page.model()->rowCount(), 3);
+    const upload::UploadRecord chosen = records(3).at(1);
+    auto *view = page.findChild<QTableView *>();
+    QVERIFY(view);
+    view->selectRow(1);
+    page.setSavePathChooser([&](const QString &name) {
+        // While the operator chooses: the list is replaced by a longer one.
+        page.model()->reset(records(40));
+        return u"/tmp/%1"_s.arg(name);
+    });
+    auto *save = page.findChild<QAction *>(u"saveUploadAction"_s);
+    QVERIFY(save && save->isEnabled());
+    save->trigger();
+    QCOMPARE(service.saved.size(), 1);
+    QCOMPARE(service.saved.at(0).first, chosen.id);
+    QCOMPARE(service.saved.at(0).second, u"/tmp/%1"_s.arg(chosen.name));
 }
 
 QTEST_MAIN(tst_UploadsRefresh)

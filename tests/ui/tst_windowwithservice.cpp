@@ -8,10 +8,12 @@
 #include "service/service.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -19,6 +21,7 @@
 #include <QStorageInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace sluice;
 using namespace sluice::test;
@@ -34,6 +37,8 @@ private slots:
     }
     void showsAddressAndStopsAndStarts();
     void instanceBoxTellsReadinessAndPaths();
+    void quitWhileAskedAboutTheTrayQuits();
+    // Last: its "nothing is asked" check leaves an answerer polling for 5 s.
     void closingToTrayKeepsTheServiceAnswering();
 };
 
@@ -192,6 +197,41 @@ void tst_WindowWithService::closingToTrayKeepsTheServiceAnswering()
     window.findChild<QAction *>(QStringLiteral("quitAction"))->trigger();
     QCOMPARE(quitSpy.count(), 1);
     QSettings(QStringLiteral("Sluice"), QStringLiteral("sluice")).clear();
+}
+
+// Review finding: Quit from the tray menu while the close question was open
+// was lost (a close within a close), and the window then hid into the tray.
+void tst_WindowWithService::quitWhileAskedAboutTheTrayQuits()
+{
+    ui::MainWindow::setSystemTrayAvailableForTesting(true);
+    const auto restore = qScopeGuard([] { ui::MainWindow::setSystemTrayAvailableForTesting({}); });
+    QSettings(QStringLiteral("Sluice"), QStringLiteral("sluice")).clear();
+    Fixture f;
+    QVERIFY(f.make());
+    ui::MainWindow window(*f.service);
+    QSignalSpy quitSpy(&window, &ui::MainWindow::quitRequested);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    f.service->start();
+    QTRY_COMPARE(labelText(window, "stateLabel"), QStringLiteral("running"));
+
+    bool triggered = false;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &window, [&] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!triggered && box && box->objectName() == QStringLiteral("closeToTrayQuestion")) {
+            triggered = true;
+            window.findChild<QAction *>(QStringLiteral("quitAction"))->trigger(); // the tray's
+        }
+    });
+    poll.start(10);
+    window.close();
+    QVERIFY(triggered);
+    QCOMPARE(quitSpy.count(), 1);
+    QVERIFY(!window.isVisible());
+    // Nothing answered, so nothing remembered.
+    QVERIFY(!QSettings(QStringLiteral("Sluice"), QStringLiteral("sluice"))
+                 .contains(QStringLiteral("mainWindow/closeKeepsServiceInTray")));
 }
 
 QTEST_MAIN(tst_WindowWithService)

@@ -211,13 +211,14 @@ int main(int argc, char **argv)
     service.applyLimits(limits);
 
     spin(seconds * 1000);
-    const char *const names[] = {"dashboard", "jobs", "transfers", "limits", "events"};
     for (int i = 0; i < window.tabs()->count(); ++i) {
         window.tabs()->setCurrentIndex(i);
-        if (i == 1) // a job with details
+        if (window.tabs()->widget(i) == window.jobsPage()) // a job with details
             window.jobsPage()->view()->selectRow(0);
         spin(1200);
-        const QString path = out + u'/' + QLatin1StringView(names[i]) + u".png"_s;
+        // Named after the tab ("dashboard", "jobs", "uploads", ...).
+        const QString path
+            = out + u'/' + window.tabs()->tabText(i).remove(u'&').toLower() + u".png"_s;
         if (!window.grab().save(path))
             return 1;
         std::printf("%s\n", qPrintable(path));
