@@ -11,6 +11,7 @@
 #include "jobspage.h"
 #include "mainwindow.h"
 #include "newexportdialog.h"
+#include "windowtarget.h"
 
 #include "config/config.h"
 #include "export/exportcatalog.h"
@@ -46,59 +47,20 @@ namespace {
 constexpr qint64 DemoRows = 20'000; // over 2025-01-01 .. 2026-06-30, like the full demo
 
 // The window on a service with the demo dataset, embedded or a sluiced child.
-struct Target
+struct Target : testing::WindowTarget
 {
-    bool remote = false;
-    QTemporaryDir dir;
-    QString token; // the admin's
-    quint16 port = 0;
-    std::unique_ptr<service::Service> embedded;
-    std::unique_ptr<Daemon> daemon;
-    std::unique_ptr<remote::RemoteServiceFacade> facade;
-    std::unique_ptr<ui::MainWindow> window;
-
     bool start()
     {
-        const QString configPath = dir.filePath(u"config.json"_s);
-        auto loaded = config::loadOrCreate(configPath);
-        if (!loaded || !loaded->firstRunToken)
-            return false;
-        token = *loaded->firstRunToken;
-        config::Dataset orders = config::Dataset::demoOrders();
-        orders.demoRows = DemoRows;
-        loaded->config.datasets = {orders};
-        loaded->config.limits.maxAttempts = 1;
-        loaded->config.limits.minFreeDiskBytes = 0;
-        if (!loaded->config.save(configPath))
-            return false;
-        if (remote) {
-            daemon = std::make_unique<Daemon>();
-            if (!daemon->start(dir.path()))
-                return false;
-            port = daemon->port;
-            remote::RemoteOptions options;
-            options.url = QUrl(u"http://127.0.0.1:%1"_s.arg(port));
-            options.token = token;
-            facade = std::make_unique<remote::RemoteServiceFacade>(options);
-            window = std::make_unique<ui::MainWindow>(*facade);
-        } else {
-            service::Service::Options options {
-                dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}, {}};
-            embedded = std::make_unique<service::Service>(options, *loaded);
-            window = std::make_unique<ui::MainWindow>(*embedded);
-            embedded->start();
-        }
-        window->show();
-        if (!QTest::qWaitForWindowExposed(window.get()))
-            return false;
-        if (!QTest::qWaitFor(
-                [this] { return service().status().state == service::ServiceState::Running; },
-                10'000))
-            return false;
-        if (!remote)
-            port = quint16(embedded->status().listenAddress.section(u':', -1).toUInt());
+        const bool started = startWindow([](config::LoadedConfig &loaded) {
+            config::Dataset orders = config::Dataset::demoOrders();
+            orders.demoRows = DemoRows;
+            loaded.config.datasets = {orders};
+            loaded.config.limits.maxAttempts = 1;
+            loaded.config.limits.minFreeDiskBytes = 0;
+            return true;
+        });
         // The demo is generated after the start; the dialog lists it when it is there.
-        return QTest::qWaitFor([this] { return demoIsReady(); }, 60'000);
+        return started && QTest::qWaitFor([this] { return demoIsReady(); }, 60'000);
     }
 
     bool demoIsReady()
@@ -106,11 +68,6 @@ struct Target
         const QJsonObject catalog = json(call("GET", "/exports"));
         const QJsonArray datasets = catalog.value(u"datasets"_s).toArray();
         return !datasets.isEmpty() && datasets.first().toObject().value(u"ready"_s).toBool();
-    }
-
-    service::ServiceFacade &service()
-    {
-        return remote ? static_cast<service::ServiceFacade &>(*facade) : *embedded;
     }
 
     Reply call(const QByteArray &method, const QByteArray &path, const QByteArray &body = {})

@@ -9,6 +9,7 @@
 #include "questiontesting.h"
 #include "uploadsmodel.h"
 #include "uploadspage.h"
+#include "windowtarget.h"
 
 #include "config/config.h"
 #include "remote/remoteservicefacade.h"
@@ -55,70 +56,24 @@ QByteArray pngBytes(int w, int h)
 
 // The window on a service with an admin and the account alice, embedded or
 // a sluiced child.
-struct Target
+struct Target : testing::WindowTarget
 {
-    bool remote = false;
-    QTemporaryDir dir;
-    QString token; // the admin's
     QString alice;
-    quint16 port = 0;
-    std::unique_ptr<service::Service> embedded;
-    std::unique_ptr<Daemon> daemon;
-    std::unique_ptr<remote::RemoteServiceFacade> facade;
-    std::unique_ptr<ui::MainWindow> window;
 
     bool start()
     {
-        const QString configPath = dir.filePath(u"config.json"_s);
-        auto loaded = config::loadOrCreate(configPath);
-        if (!loaded || !loaded->firstRunToken)
+        const bool started = startWindow([this](config::LoadedConfig &loaded) {
+            if (auto added = loaded.config.addToken(u"alice"_s, false))
+                alice = *added;
+            loaded.config.datasets.clear();
+            loaded.config.limits.metricsIntervalMs = 200;
+            loaded.config.limits.minFreeDiskBytes = 0;
+            return !alice.isEmpty();
+        });
+        if (!started)
             return false;
-        token = *loaded->firstRunToken;
-        if (auto added = loaded->config.addToken(u"alice"_s, false))
-            alice = *added;
-        loaded->config.datasets.clear();
-        loaded->config.limits.metricsIntervalMs = 200;
-        loaded->config.limits.minFreeDiskBytes = 0;
-        if (alice.isEmpty() || !loaded->config.save(configPath))
-            return false;
-        if (remote) {
-            daemon = std::make_unique<Daemon>();
-            if (!daemon->start(dir.path()))
-                return false;
-            port = daemon->port;
-            remote::RemoteOptions options;
-            options.url = QUrl(u"http://127.0.0.1:%1"_s.arg(port));
-            options.token = token;
-            facade = std::make_unique<remote::RemoteServiceFacade>(options);
-            window = std::make_unique<ui::MainWindow>(*facade);
-        } else {
-            service::Service::Options options {dir.path(),
-                                               configPath,
-                                               service::ListenAddress {QHostAddress::LocalHost, 0},
-                                               {},
-                                               {},
-                                               // sluice-thumbnail is in the build tree's app/
-                                               qEnvironmentVariable("SLUICE_BIN_DIR")};
-            embedded = std::make_unique<service::Service>(options, *loaded);
-            window = std::make_unique<ui::MainWindow>(*embedded);
-            embedded->start();
-        }
-        window->show();
-        if (!QTest::qWaitForWindowExposed(window.get()))
-            return false;
-        if (!QTest::qWaitFor(
-                [this] { return service().status().state == service::ServiceState::Running; },
-                10'000))
-            return false;
-        if (!remote)
-            port = quint16(embedded->status().listenAddress.section(u':', -1).toUInt());
         window->tabs()->setCurrentWidget(page());
         return true;
-    }
-
-    service::ServiceFacade &service()
-    {
-        return remote ? static_cast<service::ServiceFacade &>(*facade) : *embedded;
     }
     ui::UploadsPage *page() const { return window->uploadsPage(); }
 

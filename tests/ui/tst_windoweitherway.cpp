@@ -13,6 +13,7 @@
 #include "questiontesting.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
+#include "windowtarget.h"
 #include "windowtesting.h"
 
 #include "config/config.h"
@@ -60,64 +61,21 @@ config::Dataset slowOrders()
 
 // The window on a service with quick samples, one attempt per job and small
 // export batches; either the embedded one or a sluiced child.
-struct Target
+struct Target : testing::WindowTarget
 {
-    bool remote = false;
-    QTemporaryDir dir;
-    QString token; // the admin's
-    quint16 port = 0;
-    std::unique_ptr<service::Service> embedded;
-    std::unique_ptr<Daemon> daemon;
-    std::unique_ptr<remote::RemoteServiceFacade> facade;
-    std::unique_ptr<ui::MainWindow> window;
-
     bool start(const QList<config::Dataset> &datasets = {})
     {
-        const QString configPath = dir.filePath(u"config.json"_s);
-        auto loaded = config::loadOrCreate(configPath);
-        if (!loaded || !loaded->firstRunToken)
-            return false;
-        token = *loaded->firstRunToken;
-        loaded->config.datasets = datasets;
-        loaded->config.limits.metricsIntervalMs = 200;
-        loaded->config.limits.maxAttempts = 1;
-        loaded->config.limits.exportBatchRows = 500; // a stop request is honoured per batch
-        loaded->config.limits.minFreeDiskBytes = 0;
-        if (!loaded->config.save(configPath))
-            return false;
-        if (remote) {
-            daemon = std::make_unique<Daemon>();
-            if (!daemon->start(dir.path()))
-                return false;
-            port = daemon->port;
-            remote::RemoteOptions options;
-            options.url = QUrl(u"http://127.0.0.1:%1"_s.arg(port));
-            options.token = token;
-            facade = std::make_unique<remote::RemoteServiceFacade>(options);
-            window = std::make_unique<ui::MainWindow>(*facade);
-        } else {
-            service::Service::Options options {
-                dir.path(), configPath, service::ListenAddress {QHostAddress::LocalHost, 0}, {}};
-            embedded = std::make_unique<service::Service>(options, *loaded);
-            window = std::make_unique<ui::MainWindow>(*embedded);
-            embedded->start();
-        }
-        window->show();
-        if (!QTest::qWaitForWindowExposed(window.get()))
-            return false;
-        if (!QTest::qWaitFor(
-                [this] { return service().status().state == service::ServiceState::Running; },
-                10'000))
-            return false;
-        if (!remote)
-            port = quint16(embedded->status().listenAddress.section(u':', -1).toUInt());
+        const bool started = startWindow([&](config::LoadedConfig &loaded) {
+            loaded.config.datasets = datasets;
+            loaded.config.limits.metricsIntervalMs = 200;
+            loaded.config.limits.maxAttempts = 1;
+            loaded.config.limits.exportBatchRows = 500; // a stop request is honoured per batch
+            loaded.config.limits.minFreeDiskBytes = 0;
+            return true;
+        });
         // The limits are what the window edits: wait until it has them.
-        return QTest::qWaitFor([this] { return service().limits().maxAttempts == 1; }, 5'000);
-    }
-
-    service::ServiceFacade &service()
-    {
-        return remote ? static_cast<service::ServiceFacade &>(*facade) : *embedded;
+        return started
+            && QTest::qWaitFor([this] { return service().limits().maxAttempts == 1; }, 5'000);
     }
 
     QByteArray auth() const { return bearer(token); }
