@@ -7,8 +7,8 @@
 #include "jobspage.h"
 #include "limitseditor.h"
 #include "transferspage.h"
-#include "windowsettings.h"
 #include "uploadspage.h"
+#include "windowsettings.h"
 
 #include <QAction>
 #include <QClipboard>
