@@ -1,5 +1,7 @@
 #include "newexportdialog.h"
 
+#include "palette.h"
+
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDialogButtonBox>
@@ -262,12 +264,12 @@ void NewExportDialog::onEstimated(const QJsonObject &request, const service::Exp
     if (!e.ok && e.busy) {
         // No verdict: the service is busy now. The job may still be queued.
         m_refused = {};
-        m_estimate->setStyleSheet(u"color: #9a6700;"_s);
+        m_estimate->setStyleSheet(u"color: %1;"_s.arg(coloursFor(palette()).warningText.name()));
         m_estimate->setText(
             tr("No estimate now (%1). The export can still be submitted.").arg(e.error));
     } else if (!e.ok) {
         m_refused = request;
-        m_estimate->setStyleSheet(u"color: #b00020;"_s);
+        m_estimate->setStyleSheet(u"color: %1;"_s.arg(coloursFor(palette()).errorText.name()));
         m_estimate->setText(e.error);
     } else {
         m_refused = {};
@@ -315,7 +317,8 @@ void NewExportDialog::onSubmitted(const QJsonObject &request,
 
 void NewExportDialog::setMessage(const QString &text, bool error)
 {
-    m_message->setStyleSheet(error ? u"color: #b00020;"_s : QString());
+    m_message->setStyleSheet(error ? u"color: %1;"_s.arg(coloursFor(palette()).errorText.name())
+                                   : QString());
     m_message->setText(text);
 }
 

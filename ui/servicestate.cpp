@@ -1,5 +1,7 @@
 #include "servicestate.h"
 
+#include "palette.h"
+
 #include <QPainter>
 
 namespace sluice::ui {
@@ -8,18 +10,19 @@ using service::ServiceState;
 
 QColor serviceStateColor(ServiceState state, const QPalette &palette)
 {
+    const StateColours colors = coloursFor(palette);
     switch (state) {
     case ServiceState::Running:
-        return QColor(0x2e, 0x9d, 0x46);
+        return colors.good;
     case ServiceState::Starting:
     case ServiceState::Stopping:
-        return QColor(0xe0, 0x9b, 0x12);
+        return colors.busy;
     case ServiceState::Failed:
-        return QColor(0xd3, 0x2f, 0x2f);
+        return colors.bad;
     case ServiceState::Stopped:
         break;
     }
-    return palette.color(QPalette::Disabled, QPalette::WindowText);
+    return colors.idle;
 }
 
 QPixmap serviceStateDot(const QColor &color, int size, qreal devicePixelRatio)

@@ -1,5 +1,8 @@
 #include "summarytile.h"
 
+#include "palette.h"
+
+#include <QEvent>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -16,7 +19,7 @@ SummaryTile::SummaryTile(const QString &title, QWidget *parent)
 {
     setFrameShape(QFrame::StyledPanel);
     setAutoFillBackground(true);
-    setMinimumWidth(150);
+    setMinimumWidth(140); // eight in a row in a window 1280 wide
     for (QLabel *label : {m_title, m_value, m_detail})
         label->setTextFormat(Qt::PlainText);
     m_value->setObjectName(u"value"_s);
@@ -68,9 +71,9 @@ QColor SummaryTile::background(Level level, const QPalette &palette)
 {
     switch (level) {
     case Level::Warning:
-        return QColor(0xff, 0xf0, 0xc2);
+        return coloursFor(palette).warningBackground;
     case Level::Critical:
-        return QColor(0xfb, 0xd5, 0xd5);
+        return coloursFor(palette).criticalBackground;
     case Level::Normal:
         break;
     }
@@ -87,13 +90,34 @@ void SummaryTile::applyStyle()
                                                     : m_titleText;
     m_title->setText(said);
     setAccessibleName(said);
+    // From the application's palette: this tile's own holds the colours set here.
+    const QPalette base;
     QPalette p = palette();
-    p.setColor(QPalette::Window, background(m_level, QPalette()));
-    const QColor text = m_level == Level::Critical ? QColor(0x9b, 0x1c, 0x1c)
-        : m_level == Level::Warning                ? QColor(0x7a, 0x55, 0x00)
-                                                   : QPalette().color(QPalette::WindowText);
-    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Window, background(m_level, base));
+    p.setColor(QPalette::WindowText, textColor(m_level, base));
+    m_applying = true;
     setPalette(p);
+    m_applying = false;
+}
+
+QColor SummaryTile::textColor(Level level, const QPalette &palette)
+{
+    switch (level) {
+    case Level::Warning:
+        return coloursFor(palette).warningOnBackground;
+    case Level::Critical:
+        return coloursFor(palette).criticalOnBackground;
+    case Level::Normal:
+        break;
+    }
+    return palette.color(QPalette::WindowText);
+}
+
+void SummaryTile::changeEvent(QEvent *event)
+{
+    QFrame::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && !m_applying)
+        applyStyle();
 }
 
 } // namespace sluice::ui
