@@ -1,0 +1,457 @@
+// Issue 23, "the window, finished": the window looks right everywhere. Its
+// colours follow a light or a dark palette and stay readable (WCAG contrast
+// measured here), it fits 1280×800 without clipping, every control has a
+// name a screen reader can say, and Tab walks each tab in reading order.
+#include "appearance.h"
+#include "charts/timeserieschart.h"
+#include "dashboardpage.h"
+#include "fakeservice.h"
+#include "mainwindow.h"
+#include "palette.h"
+#include "summarytile.h"
+
+#include <QAbstractButton>
+#include <QAbstractItemView>
+#include <QAbstractSpinBox>
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QHash>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTest>
+#include <QTextEdit>
+
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+using sluice::ui::Appearance;
+using sluice::ui::MainWindow;
+using sluice::ui::StateColours;
+using namespace sluice::testing;
+
+Q_DECLARE_METATYPE(sluice::ui::Appearance)
+
+namespace {
+
+// WCAG 2.x relative luminance and contrast ratio.
+double luminance(const QColor &color)
+{
+    const auto channel = [](double c) {
+        return c <= 0.03928 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF());
+}
+
+double contrast(const QColor &a, const QColor &b)
+{
+    const double la = luminance(a);
+    const double lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+QString describe(const QWidget *w)
+{
+    QString name = w->objectName();
+    if (const auto button = qobject_cast<const QAbstractButton *>(w); button && name.isEmpty())
+        name = button->text();
+    return u"%1 \"%2\""_s.arg(QString::fromLatin1(w->metaObject()->className()), name);
+}
+
+// A part of another control (a spin box's field, a table's header or
+// corner button, a line edit's clear button, the tab bar's arrows): that
+// control answers for it.
+bool isPartOfAnother(const QWidget *w)
+{
+    for (const QWidget *p = w->parentWidget(); p; p = p->parentWidget()) {
+        if (qobject_cast<const QAbstractItemView *>(p) || qobject_cast<const QAbstractSpinBox *>(p)
+            || qobject_cast<const QComboBox *>(p) || qobject_cast<const QLineEdit *>(p)
+            || qobject_cast<const QTabBar *>(p) || qobject_cast<const QTextEdit *>(p))
+            return true;
+    }
+    return false;
+}
+
+bool isControl(const QWidget *w)
+{
+    return qobject_cast<const QAbstractButton *>(w) || qobject_cast<const QLineEdit *>(w)
+        || qobject_cast<const QComboBox *>(w) || qobject_cast<const QAbstractSpinBox *>(w)
+        || qobject_cast<const QAbstractItemView *>(w) || qobject_cast<const QTextEdit *>(w)
+        || w->objectName() == u"chartView"_s;
+}
+
+// The controls of the window as shown now (the current tab's and the header's).
+QList<QWidget *> visibleControls(const QWidget &window, const QWidget *under = nullptr)
+{
+    QList<QWidget *> controls;
+    for (QWidget *w : window.findChildren<QWidget *>()) {
+        if (w->isVisible() && isControl(w) && !isPartOfAnother(w)
+            && (!under || under->isAncestorOf(w)))
+            controls.append(w);
+    }
+    return controls;
+}
+
+QRect inWindow(const QWidget *w)
+{
+    return QRect(w->mapTo(w->window(), QPoint(0, 0)), w->size());
+}
+
+// The scroll area a widget is shown in, if any: what it holds may be
+// scrolled out of view, and takes its place in the window's reading order.
+const QScrollArea *scrolledIn(const QWidget *w)
+{
+    for (const QWidget *p = w->parentWidget(); p; p = p->parentWidget()) {
+        if (auto scroll = qobject_cast<const QScrollArea *>(p))
+            return scroll;
+    }
+    return nullptr;
+}
+
+// Reading order: a row above comes first; in the same row, the left one.
+bool readsBefore(const QRect &ra, const QRect &rb)
+{
+    if (ra.bottom() < rb.top())
+        return true;
+    if (rb.bottom() < ra.top())
+        return false;
+    return ra.left() < rb.left();
+}
+
+bool hasBuddy(const QWidget &window, const QWidget *w)
+{
+    const QList<QLabel *> labels = window.findChildren<QLabel *>();
+    return std::any_of(labels.cbegin(), labels.cend(), [w](const QLabel *label) {
+        return label->buddy() == w && !label->text().isEmpty();
+    });
+}
+
+} // namespace
+
+class tst_Looks : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanup();
+    void coloursAreReadable_data();
+    void coloursAreReadable();
+    void switchingRecoloursLiveWindow();
+    void appearanceIsRemembered();
+    void fitsAt1280x800();
+    void everyControlHasAName();
+    void tabFollowsReadingOrder();
+    void tabSwitchFocusesThePage();
+
+private:
+    QSettings settings() const { return QSettings(u"Sluice"_s, u"sluice"_s); }
+};
+
+void tst_Looks::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    settings().clear();
+}
+
+void tst_Looks::cleanup()
+{
+    sluice::ui::applyAppearance(Appearance::System);
+    settings().clear();
+}
+
+void tst_Looks::coloursAreReadable_data()
+{
+    QTest::addColumn<Appearance>("appearance");
+    QTest::addRow("light") << Appearance::Light;
+    QTest::addRow("dark") << Appearance::Dark;
+}
+
+void tst_Looks::coloursAreReadable()
+{
+    QFETCH(Appearance, appearance);
+    sluice::ui::applyAppearance(appearance);
+    const QPalette palette = QApplication::palette();
+    const bool dark = appearance == Appearance::Dark;
+    QCOMPARE(sluice::ui::isDark(palette), dark);
+    const StateColours c = sluice::ui::coloursFor(palette);
+    QCOMPARE(c.dark, dark);
+
+    const QColor base = palette.color(QPalette::Base);
+    const QColor window = palette.color(QPalette::Window);
+    const auto check = [&](const char *name, const QColor &color, const QColor &on, double min) {
+        const double ratio = contrast(color, on);
+        QVERIFY2(ratio >= min,
+                 qPrintable(u"%1 %2 on %3: %4:1, below %5:1"_s
+                                .arg(QString::fromLatin1(name), color.name(), on.name())
+                                .arg(ratio, 0, 'f', 2)
+                                .arg(min)));
+    };
+    // The palette's own text.
+    check("Text", palette.color(QPalette::Text), base, 4.5);
+    check("WindowText", palette.color(QPalette::WindowText), window, 4.5);
+    // Text in tables (Base) and labels (Window).
+    for (const QColor &on : {base, window}) {
+        check("errorText", c.errorText, on, 4.5);
+        check("warningText", c.warningText, on, 4.5);
+        check("infoText", c.infoText, on, 4.5);
+        // Job states are told in these colours in the table too.
+        check("good", c.good, on, 4.5);
+        check("busy", c.busy, on, 4.5);
+        check("idle", c.idle, on, 4.5);
+        // The service's dot.
+        check("bad", c.bad, on, 3);
+    }
+    check("warning tile", c.warningOnBackground, c.warningBackground, 4.5);
+    check("critical tile", c.criticalOnBackground, c.criticalBackground, 4.5);
+    check("changed limit", palette.color(QPalette::Text), c.changedBackground, 4.5);
+    check("invalid limit", palette.color(QPalette::Text), c.invalidBackground, 4.5);
+    check("invalid border", c.invalidBorder, base, 3);
+    check("chart text", c.chartText, c.chartBackground, 4.5);
+    QVERIFY(!c.series.isEmpty());
+    for (const QColor &series : c.series)
+        check("series", series, c.chartBackground, 3);
+
+    // And a live chart draws with them.
+    FakeService service;
+    MainWindow mainWindow(service);
+    auto chart = mainWindow.dashboard()->findChild<sluice::ui::TimeSeriesChart *>();
+    QVERIFY(chart);
+    QCOMPARE(chart->backgroundColor(), c.chartBackground);
+    QCOMPARE(chart->labelColor(), c.chartText);
+    QCOMPARE(chart->backgroundColor().lightness() < 128, dark);
+    QCOMPARE(chart->labelColor().lightness() > 128, dark);
+    QCOMPARE(chart->seriesColor(chart->seriesKeys().first()), c.series.first());
+}
+
+// The operator switches while the window is open: charts, tiles and the
+// header's dot change with it.
+void tst_Looks::switchingRecoloursLiveWindow()
+{
+    FakeService service;
+    MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto chart = window.dashboard()->findChild<sluice::ui::TimeSeriesChart *>();
+    QVERIFY(chart);
+    auto tile = window.dashboard()->findChild<sluice::ui::SummaryTile *>();
+    QVERIFY(tile);
+    tile->setLevel(sluice::ui::SummaryTile::Level::Critical, u"test"_s);
+
+    auto menuAction = [&window](const char *name) {
+        auto action = window.findChild<QAction *>(QString::fromLatin1(name));
+        if (!action)
+            qFatal("no action %s", name);
+        return action;
+    };
+    // The new palette reaches the widgets through the event loop.
+    auto choose = [&](const char *name) {
+        menuAction(name)->trigger();
+        QCoreApplication::processEvents();
+    };
+    choose("appearancelightAction");
+    QVERIFY(chart->backgroundColor().lightness() > 128);
+    const QColor lightSeries = chart->seriesColor(chart->seriesKeys().first());
+    QCOMPARE(tile->palette().color(QPalette::Window),
+             sluice::ui::coloursFor(QApplication::palette()).criticalBackground);
+
+    choose("appearancedarkAction");
+    QVERIFY(menuAction("appearancedarkAction")->isChecked());
+    const StateColours dark = sluice::ui::coloursFor(QApplication::palette());
+    QVERIFY(dark.dark);
+    QVERIFY(chart->backgroundColor().lightness() < 128);
+    QVERIFY(chart->labelColor().lightness() > 128);
+    QCOMPARE(chart->backgroundColor(), dark.chartBackground);
+    QVERIFY(chart->seriesColor(chart->seriesKeys().first()) != lightSeries);
+    QCOMPARE(tile->palette().color(QPalette::Window), dark.criticalBackground);
+    QCOMPARE(tile->palette().color(QPalette::WindowText), dark.criticalOnBackground);
+    // The header's error text.
+    auto error = window.findChild<QLabel *>(u"errorLabel"_s);
+    QVERIFY(error);
+    QCOMPARE(error->palette().color(QPalette::WindowText), dark.errorText);
+
+    choose("appearancelightAction");
+    QVERIFY(chart->backgroundColor().lightness() > 128);
+    QCOMPARE(chart->seriesColor(chart->seriesKeys().first()), lightSeries);
+}
+
+void tst_Looks::appearanceIsRemembered()
+{
+    {
+        FakeService service;
+        MainWindow window(service);
+        window.findChild<QAction *>(u"appearancedarkAction"_s)->trigger();
+    }
+    QCOMPARE(settings().value(u"mainWindow/appearance"_s).toString(), u"dark"_s);
+    sluice::ui::applyAppearance(Appearance::System);
+    FakeService service;
+    MainWindow window(service);
+    QCOMPARE(sluice::ui::currentAppearance(), Appearance::Dark);
+    QVERIFY(sluice::ui::isDark(QApplication::palette()));
+    QVERIFY(window.findChild<QAction *>(u"appearancedarkAction"_s)->isChecked());
+}
+
+// At 1280×800 every control of every tab is in the window, as wide as it
+// needs to be for its text.
+void tst_Looks::fitsAt1280x800()
+{
+    FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
+    MainWindow window(service);
+    service.publish(makeStatus(sluice::service::ServiceState::Running));
+    const QSize hint = window.minimumSizeHint();
+    QVERIFY2(hint.width() <= 1280 && hint.height() <= 800,
+             qPrintable(u"%1×%2"_s.arg(hint.width()).arg(hint.height())));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.size(), QSize(1280, 800));
+    for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+        window.tabs()->setCurrentIndex(tab);
+        QCoreApplication::processEvents();
+        const QString page = window.tabs()->tabText(tab).remove(u'&');
+        for (const QWidget *w : visibleControls(window)) {
+            QRect r = inWindow(w);
+            if (const QScrollArea *scroll = scrolledIn(w)) {
+                // Scrolled into view when needed, but never sideways.
+                const QRect viewport = inWindow(scroll->viewport());
+                QVERIFY2(
+                    r.left() >= viewport.left() && r.right() <= viewport.right(),
+                    qPrintable(u"%1: %2 is wider than its scroll area"_s.arg(page, describe(w))));
+                r.moveTop(viewport.top());
+                r.setHeight(std::min(r.height(), viewport.height()));
+            }
+            QVERIFY2(
+                window.rect().contains(r),
+                qPrintable(u"%1: %2 at %3,%4 %5×%6 is outside the window"_s.arg(page, describe(w))
+                               .arg(r.x())
+                               .arg(r.y())
+                               .arg(r.width())
+                               .arg(r.height())));
+            if (qobject_cast<const QAbstractButton *>(w) || qobject_cast<const QComboBox *>(w)) {
+                QVERIFY2(
+                    w->width() >= w->minimumSizeHint().width(),
+                    qPrintable(u"%1: %2 is clipped (%3 wide, needs %4)"_s.arg(page, describe(w))
+                                   .arg(w->width())
+                                   .arg(w->minimumSizeHint().width())));
+            }
+        }
+    }
+}
+
+void tst_Looks::everyControlHasAName()
+{
+    FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
+    MainWindow window(service);
+    service.publish(makeStatus(sluice::service::ServiceState::Running));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+        window.tabs()->setCurrentIndex(tab);
+        QCoreApplication::processEvents();
+        QWidget *page = window.tabs()->widget(tab);
+        QVERIFY2(!page->accessibleName().isEmpty(), qPrintable(describe(page)));
+        for (const QWidget *w : visibleControls(window)) {
+            const auto button = qobject_cast<const QAbstractButton *>(w);
+            const bool named = !w->accessibleName().isEmpty()
+                || (button && !button->text().isEmpty()) || hasBuddy(window, w);
+            QVERIFY2(named,
+                     qPrintable(u"%1: %2 has no name"_s.arg(
+                         window.tabs()->tabText(tab).remove(u'&'), describe(w))));
+        }
+    }
+}
+
+// Tab from the first control of a page visits every control of it that
+// takes the focus, in reading order.
+void tst_Looks::tabFollowsReadingOrder()
+{
+    FakeService service;
+    MainWindow window(service);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+        window.tabs()->setCurrentIndex(tab);
+        QCoreApplication::processEvents();
+        QWidget *page = window.tabs()->widget(tab);
+        const QString name = window.tabs()->tabText(tab).remove(u'&');
+        QList<QWidget *> expected;
+        for (QWidget *w : visibleControls(window, page)) {
+            if (w->isEnabled() && (w->focusPolicy() & Qt::TabFocus) && !w->focusProxy())
+                expected.append(w);
+        }
+        QVERIFY2(!expected.isEmpty(), qPrintable(name));
+        // Where they are before Tab scrolls any of them into view.
+        // A scroll area's controls read where the area is, then in their own order.
+        QHash<const QWidget *, std::pair<QRect, QRect>> at;
+        for (const QWidget *w : std::as_const(expected)) {
+            const QScrollArea *scroll = scrolledIn(w);
+            at.insert(w, {scroll ? inWindow(scroll) : inWindow(w), inWindow(w)});
+        }
+        const auto before = [&at](const QWidget *a, const QWidget *b) {
+            const auto [blockA, rectA] = at.value(a);
+            const auto [blockB, rectB] = at.value(b);
+            return blockA != blockB ? readsBefore(blockA, blockB) : readsBefore(rectA, rectB);
+        };
+        std::stable_sort(expected.begin(), expected.end(), before);
+        expected.first()->setFocus(Qt::TabFocusReason);
+        QCOMPARE(QApplication::focusWidget(), expected.first());
+        QList<QWidget *> visited {expected.first()};
+        for (int i = 0; i < 200 && visited.size() < expected.size(); ++i) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            QWidget *now = QApplication::focusWidget();
+            if (now == expected.first())
+                break; // round the whole window
+            if (page->isAncestorOf(now) && !visited.contains(now))
+                visited.append(now);
+        }
+        QStringList got, want;
+        for (const QWidget *w : std::as_const(visited))
+            got << describe(w);
+        for (const QWidget *w : std::as_const(expected))
+            want << describe(w);
+        QVERIFY2(visited.size() == expected.size(),
+                 qPrintable(
+                     u"%1: visited %2\nof %3"_s.arg(name, got.join(u", "_s), want.join(u", "_s))));
+        for (qsizetype i = 1; i < visited.size(); ++i) {
+            QVERIFY2(before(visited.at(i - 1), visited.at(i)),
+                     qPrintable(u"%1: %2 comes after %3\nvisited %4"_s.arg(
+                         name, describe(visited.at(i)), describe(visited.at(i - 1)),
+                         got.join(u", "_s))));
+        }
+    }
+}
+
+// Ctrl+2 and the like: the focus lands in the page, on its table or field.
+void tst_Looks::tabSwitchFocusesThePage()
+{
+    FakeService service;
+    MainWindow window(service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+        window.findChild<QAction *>(u"viewTab%1Action"_s.arg(tab + 1))->trigger();
+        QCoreApplication::processEvents();
+        QWidget *page = window.tabs()->widget(tab);
+        QWidget *focus = QApplication::focusWidget();
+        QVERIFY2(focus && page->isAncestorOf(focus),
+                 qPrintable(u"%1: focus on %2"_s.arg(window.tabs()->tabText(tab),
+                                                     focus ? describe(focus) : u"nothing"_s)));
+        QVERIFY2(qobject_cast<QAbstractItemView *>(focus) || qobject_cast<QLineEdit *>(focus)
+                     || qobject_cast<QComboBox *>(focus),
+                 qPrintable(describe(focus)));
+    }
+}
+
+QTEST_MAIN(tst_Looks)
+#include "tst_looks.moc"
