@@ -40,6 +40,21 @@ QString unitHint(const char *unit)
     return LimitsEditor::tr("a whole number");
 }
 
+// The label for people, the config key small under it (selectable), in the
+// palette's placeholder colour (rich text knows no palette() of its own).
+QString nameText(const QString &label, const QString &key, const QPalette &palette)
+{
+    // Often half-transparent text: mixed with the window, as painted.
+    const QColor over = palette.color(QPalette::PlaceholderText);
+    const QColor under = palette.color(QPalette::Window);
+    const double a = over.alphaF();
+    const QColor mixed = QColor::fromRgbF(float(over.redF() * a + under.redF() * (1 - a)),
+                                          float(over.greenF() * a + under.greenF() * (1 - a)),
+                                          float(over.blueF() * a + under.blueF() * (1 - a)));
+    return u"%1<br><span style='font-family:monospace; font-size:small; color:%3'>%2</span>"_s.arg(
+        label.toHtmlEscaped(), key, mixed.name());
+}
+
 } // namespace
 
 LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
@@ -93,11 +108,8 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
         }
         Row row {&field,     label.label, label.group, new QLineEdit,
                  new QLabel, new QLabel,  new QLabel};
-        // The label for people, the config key small under it (selectable).
         row.nameLabel->setTextFormat(Qt::RichText);
-        row.nameLabel->setText(
-            u"%1<br><span style='font-family:monospace; font-size:small; "
-            "color:palette(placeholder-text)'>%2</span>"_s.arg(label.label.toHtmlEscaped(), key));
+        row.nameLabel->setText(nameText(label.label, key, palette()));
         row.nameLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
         row.edit->setObjectName(u"limit_"_s + key);
         row.edit->setAccessibleName(label.label);
@@ -259,8 +271,11 @@ QStringList LimitsEditor::pendingChanges() const
 void LimitsEditor::changeEvent(QEvent *event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange && !m_rows.isEmpty())
-        validate();
+    if (event->type() != QEvent::PaletteChange || m_rows.isEmpty())
+        return;
+    for (const Row &row : std::as_const(m_rows))
+        row.nameLabel->setText(nameText(row.label, QLatin1StringView(row.field->key), palette()));
+    validate();
 }
 
 void LimitsEditor::validate()

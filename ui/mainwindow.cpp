@@ -293,7 +293,8 @@ void MainWindow::createAppearanceMenu(QMenu *view)
     QSettings settings(windowsettings::organization(), windowsettings::application());
     const Appearance saved
         = appearanceFromSettingsValue(settings.value(windowsettings::appearanceKey()).toString());
-    if (saved != currentAppearance())
+    // "System" leaves what the program chose (screenshots: applyAppearance(Dark)).
+    if (saved != Appearance::System && saved != currentAppearance())
         applyAppearance(saved);
     QMenu *menu = view->addMenu(tr("&Appearance"));
     menu->setObjectName(u"appearanceMenu"_s);

@@ -103,9 +103,11 @@ QGroupBox *MainWindow::createServiceGroup()
     bold.setBold(true);
     m_stateLabel->setFont(bold);
     // The commands sit beside the state they change.
-    m_startButton = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"));
+    m_startButton = new QPushButton(tr("&Start"));
     m_startButton->setObjectName(u"startButton"_s);
-    m_stopButton = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"));
+    m_stopButton = new QPushButton(tr("S&top"));
+    m_startButton->setIcon(serviceCommandIcon(ServiceCommand::Start, palette()));
+    m_stopButton->setIcon(serviceCommandIcon(ServiceCommand::Stop, palette()));
     m_stopButton->setObjectName(u"stopButton"_s);
     // The facade may live on another thread: these calls are queued there and return at once.
     connect(m_startButton, &QPushButton::clicked, &m_service, &service::ServiceFacade::start);
@@ -228,6 +230,8 @@ void MainWindow::updateInstance()
 // The header's colours, again when the palette changes (View > Appearance).
 void MainWindow::applyColors()
 {
+    m_startButton->setIcon(serviceCommandIcon(ServiceCommand::Start, m_startButton->palette()));
+    m_stopButton->setIcon(serviceCommandIcon(ServiceCommand::Stop, m_stopButton->palette()));
     applyStatus(m_status);
     if (m_service.isRemote())
         updateConnectionText();

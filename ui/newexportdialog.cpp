@@ -105,8 +105,11 @@ NewExportDialog::NewExportDialog(service::ServiceFacade &service, QWidget *paren
     form->addRow(tr("Row &limit:"), m_limit);
     form->addRow(tr("Estimate:"), m_estimate);
 
-    auto buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
-    m_submit = buttons->addButton(tr("&Submit"), QDialogButtonBox::AcceptRole);
+    // Both from the constructor: a button added after it (addButton) leaves
+    // Cancel out of the Tab order in Qt 6.4.
+    auto buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    m_submit = buttons->button(QDialogButtonBox::Ok);
+    m_submit->setText(tr("&Submit"));
     m_submit->setObjectName(u"submitExportButton"_s);
     m_submit->setDefault(true); // Enter submits; Esc is QDialog's Cancel
     m_submit->setEnabled(false);
@@ -209,6 +212,9 @@ void NewExportDialog::onDatasetChanged()
         edit->setToolTip(tr("Only rows whose %1 is exactly this").arg(column));
         connect(edit, &QLineEdit::textChanged, this, &NewExportDialog::fieldsChanged);
         m_filterForm->addRow(column + u':', edit);
+        // The column's name is what a screen reader says for the field.
+        if (auto label = qobject_cast<QLabel *>(m_filterForm->labelForField(edit)))
+            label->setBuddy(edit);
         m_filters.append({column, edit});
         setTabOrder(previous, edit);
         previous = edit;

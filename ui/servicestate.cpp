@@ -38,6 +38,33 @@ QPixmap serviceStateDot(const QColor &color, int size, qreal devicePixelRatio)
     return pixmap;
 }
 
+QIcon serviceCommandIcon(ServiceCommand command, const QPalette &palette)
+{
+    QIcon icon;
+    for (const QIcon::Mode mode : {QIcon::Normal, QIcon::Disabled}) {
+        const QColor color = palette.color(
+            mode == QIcon::Disabled ? QPalette::Disabled : QPalette::Active, QPalette::ButtonText);
+        for (const int size : {16, 24, 32, 48, 64}) {
+            QPixmap pixmap(size, size);
+            pixmap.fill(Qt::transparent);
+            QPainter painter(&pixmap);
+            painter.setRenderHint(QPainter::Antialiasing);
+            painter.setPen(Qt::NoPen);
+            painter.setBrush(color);
+            const qreal m = size * 0.2;
+            if (command == ServiceCommand::Start) {
+                painter.drawPolygon(QPolygonF({QPointF(m * 1.3, m), QPointF(size - m, size / 2.0),
+                                               QPointF(m * 1.3, size - m)}));
+            } else {
+                painter.drawRect(QRectF(m, m, size - 2 * m, size - 2 * m));
+            }
+            painter.end();
+            icon.addPixmap(pixmap, mode);
+        }
+    }
+    return icon;
+}
+
 QIcon serviceStateIcon(const QIcon &base, ServiceState state, const QPalette &palette)
 {
     QIcon icon;

@@ -24,11 +24,15 @@ SummaryTile::SummaryTile(const QString &title, QWidget *parent)
         label->setTextFormat(Qt::PlainText);
     m_value->setObjectName(u"value"_s);
     m_detail->setObjectName(u"detail"_s);
+    // Eight tiles share 1280 pixels: a long title ("⚠ …: warning"), value
+    // or detail takes a second line rather than being cut off.
+    for (QLabel *label : {m_title, m_value, m_detail})
+        label->setWordWrap(true);
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 0.9);
     m_title->setFont(titleFont);
     QFont valueFont = m_value->font();
-    valueFont.setPointSizeF(valueFont.pointSizeF() * 1.5);
+    valueFont.setPointSizeF(valueFont.pointSizeF() * 1.3); // "in 123 MiB/s" on one line
     valueFont.setBold(true);
     m_value->setFont(valueFont);
     m_detail->setFont(titleFont);

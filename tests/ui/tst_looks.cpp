@@ -16,6 +16,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDateTime>
+#include <QDialog>
 #include <QHash>
 #include <QLabel>
 #include <QLineEdit>
@@ -59,6 +61,8 @@ double contrast(const QColor &a, const QColor &b)
 QString describe(const QWidget *w)
 {
     QString name = w->objectName();
+    if (w->parentWidget() && !w->parentWidget()->objectName().isEmpty())
+        name = w->parentWidget()->objectName() + u'/' + name;
     if (const auto button = qobject_cast<const QAbstractButton *>(w); button && name.isEmpty())
         name = button->text();
     return u"%1 \"%2\""_s.arg(QString::fromLatin1(w->metaObject()->className()), name);
@@ -80,6 +84,8 @@ bool isPartOfAnother(const QWidget *w)
 
 bool isControl(const QWidget *w)
 {
+    if (auto label = qobject_cast<const QLabel *>(w)) // text that might be cut off
+        return !label->wordWrap() && !label->text().isEmpty() && label->pixmap().isNull();
     return qobject_cast<const QAbstractButton *>(w) || qobject_cast<const QLineEdit *>(w)
         || qobject_cast<const QComboBox *>(w) || qobject_cast<const QAbstractSpinBox *>(w)
         || qobject_cast<const QAbstractItemView *>(w) || qobject_cast<const QTextEdit *>(w)
@@ -134,6 +140,60 @@ bool hasBuddy(const QWidget &window, const QWidget *w)
 
 } // namespace
 
+namespace {
+
+// Tab from the first control in `within` visits every control of it that
+// takes the focus, in reading order.
+void checkTabOrder(QWidget *within, const QString &name)
+{
+    QList<QWidget *> expected;
+    for (QWidget *w : visibleControls(*within->window(), within)) {
+        if (w->isEnabled() && (w->focusPolicy() & Qt::TabFocus) && !w->focusProxy())
+            expected.append(w);
+    }
+    QVERIFY2(!expected.isEmpty(), qPrintable(name));
+    // Where they are before Tab scrolls any of them into view.
+    // A scroll area's controls read where the area is, then in their own order.
+    QHash<const QWidget *, std::pair<QRect, QRect>> at;
+    for (const QWidget *w : std::as_const(expected)) {
+        const QScrollArea *scroll = scrolledIn(w);
+        at.insert(w, {scroll ? inWindow(scroll) : inWindow(w), inWindow(w)});
+    }
+    const auto before = [&at](const QWidget *a, const QWidget *b) {
+        const auto [blockA, rectA] = at.value(a);
+        const auto [blockB, rectB] = at.value(b);
+        return blockA != blockB ? readsBefore(blockA, blockB) : readsBefore(rectA, rectB);
+    };
+    std::stable_sort(expected.begin(), expected.end(), before);
+    expected.first()->setFocus(Qt::TabFocusReason);
+    QCOMPARE(QApplication::focusWidget(), expected.first());
+    QList<QWidget *> visited {expected.first()};
+    for (int i = 0; i < 200 && visited.size() < expected.size(); ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QWidget *now = QApplication::focusWidget();
+        if (now == expected.first())
+            break; // round the whole window
+        if (within->isAncestorOf(now) && !visited.contains(now))
+            visited.append(now);
+    }
+    QStringList got, want;
+    for (const QWidget *w : std::as_const(visited))
+        got << describe(w);
+    for (const QWidget *w : std::as_const(expected))
+        want << describe(w);
+    QVERIFY2(
+        visited.size() == expected.size(),
+        qPrintable(u"%1: visited %2\nof %3"_s.arg(name, got.join(u", "_s), want.join(u", "_s))));
+    for (qsizetype i = 1; i < visited.size(); ++i) {
+        QVERIFY2(
+            before(visited.at(i - 1), visited.at(i)),
+            qPrintable(u"%1: %2 comes after %3\nvisited %4"_s.arg(
+                name, describe(visited.at(i)), describe(visited.at(i - 1)), got.join(u", "_s))));
+    }
+}
+
+} // namespace
+
 class tst_Looks : public QObject
 {
     Q_OBJECT
@@ -149,6 +209,9 @@ private slots:
     void everyControlHasAName();
     void tabFollowsReadingOrder();
     void tabSwitchFocusesThePage();
+    void newExportDialogFitsAndReads();
+    void grabs_data();
+    void grabs();
 
 private:
     QSettings settings() const { return QSettings(u"Sluice"_s, u"sluice"_s); }
@@ -221,6 +284,9 @@ void tst_Looks::coloursAreReadable()
     // And a live chart draws with them.
     FakeService service;
     MainWindow mainWindow(service);
+    // Nothing remembered: the window keeps what the program chose (screenshots do).
+    QCOMPARE(sluice::ui::currentAppearance(), appearance);
+    QCoreApplication::processEvents();
     auto chart = mainWindow.dashboard()->findChild<sluice::ui::TimeSeriesChart *>();
     QVERIFY(chart);
     QCOMPARE(chart->backgroundColor(), c.chartBackground);
@@ -304,6 +370,26 @@ void tst_Looks::fitsAt1280x800()
     FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
     MainWindow window(service);
     service.publish(makeStatus(sluice::service::ServiceState::Running));
+    // Long figures in every tile.
+    sluice::metrics::Sample sample;
+    sample.timeMs = QDateTime::currentMSecsSinceEpoch();
+    sample.residentBytes = 987LL * 1024 * 1024;
+    sample.openFds = 12'345;
+    sample.maxFds = 1'048'576;
+    sample.diskFreeBytes = 987LL * 1024 * 1024 * 1024;
+    sample.tempFiles = 1'234;
+    sample.tempBytes = 987LL * 1024 * 1024;
+    sample.resultBytes = 987LL * 1024 * 1024;
+    sample.connections = 1'234;
+    sample.requestsInFlight = 1'234;
+    sample.requestsPerSecond = 12'345;
+    sample.bytesInPerSecond = 987.0 * 1024 * 1024;
+    sample.bytesOutPerSecond = 987.0 * 1024 * 1024;
+    sample.jobsByState.insert(u"queued"_s, 12'345);
+    sample.jobsRunning = 1'234;
+    sample.oldestQueuedAgeMs = 12 * 3'600'000 + 34 * 60'000;
+    sample.longestRunningMs = 12 * 3'600'000 + 34 * 60'000;
+    service.sample(sample);
     const QSize hint = window.minimumSizeHint();
     QVERIFY2(hint.width() <= 1280 && hint.height() <= 800,
              qPrintable(u"%1×%2"_s.arg(hint.width()).arg(hint.height())));
@@ -333,7 +419,8 @@ void tst_Looks::fitsAt1280x800()
                                .arg(r.y())
                                .arg(r.width())
                                .arg(r.height())));
-            if (qobject_cast<const QAbstractButton *>(w) || qobject_cast<const QComboBox *>(w)) {
+            if (qobject_cast<const QAbstractButton *>(w) || qobject_cast<const QComboBox *>(w)
+                || qobject_cast<const QLabel *>(w)) {
                 QVERIFY2(
                     w->width() >= w->minimumSizeHint().width(),
                     qPrintable(u"%1: %2 is clipped (%3 wide, needs %4)"_s.arg(page, describe(w))
@@ -357,6 +444,8 @@ void tst_Looks::everyControlHasAName()
         QWidget *page = window.tabs()->widget(tab);
         QVERIFY2(!page->accessibleName().isEmpty(), qPrintable(describe(page)));
         for (const QWidget *w : visibleControls(window)) {
+            if (qobject_cast<const QLabel *>(w))
+                continue; // a label says its text
             const auto button = qobject_cast<const QAbstractButton *>(w);
             const bool named = !w->accessibleName().isEmpty()
                 || (button && !button->text().isEmpty()) || hasBuddy(window, w);
@@ -383,50 +472,9 @@ void tst_Looks::tabFollowsReadingOrder()
         QCoreApplication::processEvents();
         QWidget *page = window.tabs()->widget(tab);
         const QString name = window.tabs()->tabText(tab).remove(u'&');
-        QList<QWidget *> expected;
-        for (QWidget *w : visibleControls(window, page)) {
-            if (w->isEnabled() && (w->focusPolicy() & Qt::TabFocus) && !w->focusProxy())
-                expected.append(w);
-        }
-        QVERIFY2(!expected.isEmpty(), qPrintable(name));
-        // Where they are before Tab scrolls any of them into view.
-        // A scroll area's controls read where the area is, then in their own order.
-        QHash<const QWidget *, std::pair<QRect, QRect>> at;
-        for (const QWidget *w : std::as_const(expected)) {
-            const QScrollArea *scroll = scrolledIn(w);
-            at.insert(w, {scroll ? inWindow(scroll) : inWindow(w), inWindow(w)});
-        }
-        const auto before = [&at](const QWidget *a, const QWidget *b) {
-            const auto [blockA, rectA] = at.value(a);
-            const auto [blockB, rectB] = at.value(b);
-            return blockA != blockB ? readsBefore(blockA, blockB) : readsBefore(rectA, rectB);
-        };
-        std::stable_sort(expected.begin(), expected.end(), before);
-        expected.first()->setFocus(Qt::TabFocusReason);
-        QCOMPARE(QApplication::focusWidget(), expected.first());
-        QList<QWidget *> visited {expected.first()};
-        for (int i = 0; i < 200 && visited.size() < expected.size(); ++i) {
-            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
-            QWidget *now = QApplication::focusWidget();
-            if (now == expected.first())
-                break; // round the whole window
-            if (page->isAncestorOf(now) && !visited.contains(now))
-                visited.append(now);
-        }
-        QStringList got, want;
-        for (const QWidget *w : std::as_const(visited))
-            got << describe(w);
-        for (const QWidget *w : std::as_const(expected))
-            want << describe(w);
-        QVERIFY2(visited.size() == expected.size(),
-                 qPrintable(
-                     u"%1: visited %2\nof %3"_s.arg(name, got.join(u", "_s), want.join(u", "_s))));
-        for (qsizetype i = 1; i < visited.size(); ++i) {
-            QVERIFY2(before(visited.at(i - 1), visited.at(i)),
-                     qPrintable(u"%1: %2 comes after %3\nvisited %4"_s.arg(
-                         name, describe(visited.at(i)), describe(visited.at(i - 1)),
-                         got.join(u", "_s))));
-        }
+        checkTabOrder(page, name);
+        if (QTest::currentTestFailed())
+            return;
     }
 }
 
@@ -450,6 +498,115 @@ void tst_Looks::tabSwitchFocusesThePage()
         QVERIFY2(qobject_cast<QAbstractItemView *>(focus) || qobject_cast<QLineEdit *>(focus)
                      || qobject_cast<QComboBox *>(focus),
                  qPrintable(describe(focus)));
+    }
+}
+
+// The New export dialog from the Jobs tab: it fits, names its fields
+// (buddies), and Tab goes down the form to its buttons.
+void tst_Looks::newExportDialogFitsAndReads()
+{
+    FakeService service;
+    sluice::service::DatasetInfo orders;
+    orders.name = u"orders"_s;
+    orders.columns = {u"time"_s, u"country"_s, u"status"_s};
+    orders.filterColumns = {u"country"_s, u"status"_s};
+    orders.timeColumn = u"time"_s;
+    orders.ready = true;
+    orders.firstDay = QDate(2026, 1, 1);
+    orders.lastDay = QDate(2026, 1, 31);
+    service.datasets = {orders};
+    MainWindow window(service);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.findChild<QAction *>(u"newExportAction"_s)->trigger();
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<QDialog *>(u"newExportDialog"_s))
+                && dialog->isVisible());
+    QTRY_VERIFY(dialog->findChild<QLineEdit *>(u"exportFilter_status"_s));
+    QVERIFY(QTest::qWaitForWindowActive(dialog));
+    QCoreApplication::processEvents();
+    QVERIFY2(dialog->width() <= 1280 && dialog->height() <= 800,
+             qPrintable(u"%1×%2"_s.arg(dialog->width()).arg(dialog->height())));
+    for (const QWidget *w : visibleControls(*dialog)) {
+        QVERIFY2(dialog->rect().contains(inWindow(w)), qPrintable(describe(w)));
+        if (qobject_cast<const QLabel *>(w))
+            continue;
+        const auto button = qobject_cast<const QAbstractButton *>(w);
+        QVERIFY2(!w->accessibleName().isEmpty() || (button && !button->text().isEmpty())
+                     || hasBuddy(*dialog, w),
+                 qPrintable(u"%1 has no name"_s.arg(describe(w))));
+    }
+    checkTabOrder(dialog, u"New export"_s);
+    dialog->reject();
+}
+
+void tst_Looks::grabs_data()
+{
+    coloursAreReadable_data();
+}
+
+// Not a check: every tab at 1280×800 as PNGs in $SLUICE_LOOKS_GRABS, to look
+// at (run once more with QT_SCALE_FACTOR=2 for the 2x window).
+void tst_Looks::grabs()
+{
+    const QString out = qEnvironmentVariable("SLUICE_LOOKS_GRABS");
+    if (out.isEmpty())
+        QSKIP("SLUICE_LOOKS_GRABS names no folder");
+    QFETCH(Appearance, appearance);
+    sluice::ui::applyAppearance(appearance);
+    FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const sluice::jobs::JobState states[]
+        = {sluice::jobs::JobState::Queued,    sluice::jobs::JobState::Running,
+           sluice::jobs::JobState::Succeeded, sluice::jobs::JobState::Failed,
+           sluice::jobs::JobState::Cancelled, sluice::jobs::JobState::Expired};
+    for (int i = 0; i < 6; ++i) {
+        sluice::jobs::JobRecord job;
+        job.id = u"job-%1"_s.arg(i);
+        job.kind = u"export"_s;
+        job.owner = u"alice"_s;
+        job.state = states[i];
+        job.createdAt = now.addSecs(-60 * i);
+        if (job.state == sluice::jobs::JobState::Failed)
+            job.lastError = u"dataset \"orders\" is not readable"_s;
+        service.jobs.append(job);
+    }
+    for (const QString &kind : {u"rejected"_s, u"limits_changed"_s, u"retry"_s}) {
+        sluice::metrics::Event event;
+        event.time = now;
+        event.kind = kind;
+        event.jobId = u"job-3"_s;
+        event.detail = u"a detail"_s;
+        service.events.append(event);
+    }
+    MainWindow window(service);
+    service.publish(makeStatus(sluice::service::ServiceState::Running));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const qint64 start = QDateTime::currentMSecsSinceEpoch() - 60'000;
+    for (int i = 0; i < 60; ++i) {
+        sluice::metrics::Sample s;
+        s.timeMs = start + i * 1'000;
+        s.residentBytes = (80 + i % 7) * 1024 * 1024;
+        s.openFds = 40 + i % 5;
+        s.maxFds = 1024;
+        s.diskFreeBytes = 20LL * 1024 * 1024 * 1024;
+        s.connections = i % 4;
+        s.requestsPerSecond = 10 + i % 9;
+        s.bytesInPerSecond = (i % 10) * 200'000.0;
+        s.jobsByState.insert(u"queued"_s, i % 3);
+        s.jobsByState.insert(u"failed"_s, 1);
+        service.sample(s);
+    }
+    QTest::qWait(300);
+    const QString name = QString::fromLatin1(QTest::currentDataTag());
+    for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+        window.tabs()->setCurrentIndex(tab);
+        QTest::qWait(100);
+        const QString file = u"%1/%2-%3.png"_s.arg(out, name).arg(tab);
+        QVERIFY2(window.grab().save(file), qPrintable(file));
     }
 }
 
