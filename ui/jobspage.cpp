@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDesktopServices>
+#include <QEvent>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -389,6 +390,13 @@ void JobsPage::updateFilterChoices()
 {
     refillFilterChoices(m_kindFilter, tr("All kinds"), m_model->kinds());
     refillFilterChoices(m_ownerFilter, tr("All owners"), m_model->owners());
+}
+
+void JobsPage::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        updateDetail();
 }
 
 void JobsPage::updateDetail()
