@@ -194,6 +194,40 @@ void checkTabOrder(QWidget *within, const QString &name)
 
 } // namespace
 
+namespace {
+
+// Rows in the Jobs and Events tables (a table with rows keeps Tab for its
+// cells unless told not to).
+void addJobsAndEvents(FakeService &service)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const sluice::jobs::JobState states[]
+        = {sluice::jobs::JobState::Queued,    sluice::jobs::JobState::Running,
+           sluice::jobs::JobState::Succeeded, sluice::jobs::JobState::Failed,
+           sluice::jobs::JobState::Cancelled, sluice::jobs::JobState::Expired};
+    for (int i = 0; i < 6; ++i) {
+        sluice::jobs::JobRecord job;
+        job.id = u"job-%1"_s.arg(i);
+        job.kind = u"export"_s;
+        job.owner = u"alice"_s;
+        job.state = states[i];
+        job.createdAt = now.addSecs(-60 * i);
+        if (job.state == sluice::jobs::JobState::Failed)
+            job.lastError = u"dataset \"orders\" is not readable"_s;
+        service.jobs.append(job);
+    }
+    for (const QString &kind : {u"rejected"_s, u"limits_changed"_s, u"retry"_s}) {
+        sluice::metrics::Event event;
+        event.time = now;
+        event.kind = kind;
+        event.jobId = u"job-3"_s;
+        event.detail = u"a detail"_s;
+        service.events.append(event);
+    }
+}
+
+} // namespace
+
 class tst_Looks : public QObject
 {
     Q_OBJECT
@@ -461,6 +495,7 @@ void tst_Looks::everyControlHasAName()
 void tst_Looks::tabFollowsReadingOrder()
 {
     FakeService service;
+    addJobsAndEvents(service);
     MainWindow window(service);
     window.resize(1280, 800);
     window.show();
@@ -556,30 +591,7 @@ void tst_Looks::grabs()
     QFETCH(Appearance, appearance);
     sluice::ui::applyAppearance(appearance);
     FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    const sluice::jobs::JobState states[]
-        = {sluice::jobs::JobState::Queued,    sluice::jobs::JobState::Running,
-           sluice::jobs::JobState::Succeeded, sluice::jobs::JobState::Failed,
-           sluice::jobs::JobState::Cancelled, sluice::jobs::JobState::Expired};
-    for (int i = 0; i < 6; ++i) {
-        sluice::jobs::JobRecord job;
-        job.id = u"job-%1"_s.arg(i);
-        job.kind = u"export"_s;
-        job.owner = u"alice"_s;
-        job.state = states[i];
-        job.createdAt = now.addSecs(-60 * i);
-        if (job.state == sluice::jobs::JobState::Failed)
-            job.lastError = u"dataset \"orders\" is not readable"_s;
-        service.jobs.append(job);
-    }
-    for (const QString &kind : {u"rejected"_s, u"limits_changed"_s, u"retry"_s}) {
-        sluice::metrics::Event event;
-        event.time = now;
-        event.kind = kind;
-        event.jobId = u"job-3"_s;
-        event.detail = u"a detail"_s;
-        service.events.append(event);
-    }
+    addJobsAndEvents(service);
     MainWindow window(service);
     service.publish(makeStatus(sluice::service::ServiceState::Running));
     window.resize(1280, 800);
