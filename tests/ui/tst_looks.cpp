@@ -196,6 +196,20 @@ void checkTabOrder(QWidget *within, const QString &name)
 
 namespace {
 
+// A dataset with two filter columns for New export.
+void addDataset(FakeService &service)
+{
+    sluice::service::DatasetInfo orders;
+    orders.name = u"orders"_s;
+    orders.columns = {u"time"_s, u"country"_s, u"status"_s};
+    orders.filterColumns = {u"country"_s, u"status"_s};
+    orders.timeColumn = u"time"_s;
+    orders.ready = true;
+    orders.firstDay = QDate(2026, 1, 1);
+    orders.lastDay = QDate(2026, 1, 31);
+    service.datasets = {orders};
+}
+
 // Rows in the Jobs and Events tables (a table with rows keeps Tab for its
 // cells unless told not to).
 void addJobsAndEvents(FakeService &service)
@@ -541,15 +555,7 @@ void tst_Looks::tabSwitchFocusesThePage()
 void tst_Looks::newExportDialogFitsAndReads()
 {
     FakeService service;
-    sluice::service::DatasetInfo orders;
-    orders.name = u"orders"_s;
-    orders.columns = {u"time"_s, u"country"_s, u"status"_s};
-    orders.filterColumns = {u"country"_s, u"status"_s};
-    orders.timeColumn = u"time"_s;
-    orders.ready = true;
-    orders.firstDay = QDate(2026, 1, 1);
-    orders.lastDay = QDate(2026, 1, 31);
-    service.datasets = {orders};
+    addDataset(service);
     MainWindow window(service);
     window.resize(1280, 800);
     window.show();
@@ -592,6 +598,7 @@ void tst_Looks::grabs()
     sluice::ui::applyAppearance(appearance);
     FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
     addJobsAndEvents(service);
+    addDataset(service);
     MainWindow window(service);
     service.publish(makeStatus(sluice::service::ServiceState::Running));
     window.resize(1280, 800);
@@ -620,6 +627,13 @@ void tst_Looks::grabs()
         const QString file = u"%1/%2-%3.png"_s.arg(out, name).arg(tab);
         QVERIFY2(window.grab().save(file), qPrintable(file));
     }
+    window.findChild<QAction *>(u"newExportAction"_s)->trigger();
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<QDialog *>(u"newExportDialog"_s))
+                && dialog->isVisible());
+    QTest::qWait(200);
+    QVERIFY(dialog->grab().save(u"%1/%2-newexport.png"_s.arg(out, name)));
+    dialog->reject();
 }
 
 QTEST_MAIN(tst_Looks)
