@@ -467,6 +467,11 @@ void DashboardPage::editThresholds()
     oldest->setSuffix(tr(" min"));
     oldest->setValue(int(m_thresholds.oldestQueuedMs / 60'000));
     form->addRow(tr("Oldest queued job warning after:"), oldest);
+    // A screen reader says each field's label.
+    for (QSpinBox *field : {memory, fds, stuck, oldest}) {
+        if (auto label = qobject_cast<QLabel *>(form->labelForField(field)))
+            label->setBuddy(field);
+    }
     auto buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
