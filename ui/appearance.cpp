@@ -56,7 +56,8 @@ void applyAppearance(Appearance appearance)
         g_systemStyle = QApplication::style()->name();
     g_current = appearance;
     if (appearance == Appearance::System) {
-        QApplication::setStyle(QStyleFactory::create(g_systemStyle));
+        if (QStyle *style = QStyleFactory::create(g_systemStyle))
+            QApplication::setStyle(style);
         // An empty palette: the style's and the platform's again.
         QApplication::setPalette(QPalette());
         return;
