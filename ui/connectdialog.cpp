@@ -1,6 +1,7 @@
 #include "connectdialog.h"
 
 #include "credentialstore.h"
+#include "palette.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -53,7 +54,7 @@ ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
     m_urlProblem->setTextFormat(Qt::PlainText);
     m_urlProblem->setWordWrap(true);
     QPalette problemPalette = m_urlProblem->palette();
-    problemPalette.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
+    problemPalette.setColor(QPalette::WindowText, coloursFor(problemPalette).errorText);
     m_urlProblem->setPalette(problemPalette);
     form->addRow(QString(), m_urlProblem);
 

@@ -30,11 +30,6 @@ namespace sluice::ui {
 
 namespace {
 
-// Blue, orange, red (third: "failed" in the queue chart), green, purple.
-const QColor kColors[]
-    = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0xd6, 0x27, 0x28),
-       QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd)};
-
 struct Window
 {
     const char *label;
@@ -91,6 +86,7 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
     , m_dayRefresh(new QTimer(this))
 {
     m_window->setObjectName(u"windowSelector"_s);
+    m_window->setAccessibleName(tr("Time window"));
     for (const Window &w : kWindows)
         m_window->addItem(tr(w.label), w.ms);
     m_window->setCurrentIndex(1);
@@ -103,7 +99,9 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
     thresholds->setObjectName(u"thresholdsButton"_s);
 
     auto toolbar = new QHBoxLayout;
-    toolbar->addWidget(new QLabel(tr("Show:")));
+    auto show = new QLabel(tr("Sho&w:"));
+    show->setBuddy(m_window);
+    toolbar->addWidget(show);
     toolbar->addWidget(m_window);
     toolbar->addWidget(m_pause);
     toolbar->addStretch();
@@ -161,6 +159,9 @@ DashboardPage::DashboardPage(service::ServiceFacade &service, QWidget *parent)
              count);
 
     auto scroll = new QScrollArea;
+    scroll->setObjectName(u"chartsArea"_s);
+    // The charts take no focus: here the arrow keys and Page Down scroll them.
+    scroll->setAccessibleName(tr("Charts"));
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(m_chartArea);
@@ -223,9 +224,9 @@ TimeSeriesChart *DashboardPage::addChart(const QString &title,
 {
     auto chart = new TimeSeriesChart(title, std::move(format), scale, unit);
     chart->setObjectName(series.first().first + u"Chart"_s);
-    int color = 0;
+    // Blue, orange, red (third: "failed" in the queue chart), green, purple: ui/palette.cpp.
     for (const auto &[key, label] : series)
-        chart->addSeries(key, label, kColors[color++ % std::size(kColors)]);
+        chart->addSeries(key, label);
     const int index = int(m_charts.size());
     m_chartGrid->addWidget(chart, index / 2, index % 2);
     m_charts.append(chart);
@@ -466,6 +467,11 @@ void DashboardPage::editThresholds()
     oldest->setSuffix(tr(" min"));
     oldest->setValue(int(m_thresholds.oldestQueuedMs / 60'000));
     form->addRow(tr("Oldest queued job warning after:"), oldest);
+    // A screen reader says each field's label.
+    for (QSpinBox *field : {memory, fds, stuck, oldest}) {
+        if (auto label = qobject_cast<QLabel *>(form->labelForField(field)))
+            label->setBuddy(field);
+    }
     auto buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);

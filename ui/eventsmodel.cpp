@@ -1,6 +1,7 @@
 #include "eventsmodel.h"
 
 #include "limitlabels.h"
+#include "palette.h"
 
 #include "config/limits.h"
 
@@ -82,7 +83,7 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
     if (index.column() == Job && !e.jobId.isEmpty()) {
         // A link to the job (EventsPage: double-click shows it in the Jobs tab).
         if (role == Qt::ForegroundRole)
-            return QColor(0x1f, 0x5f, 0xb4);
+            return currentColours().infoText;
         if (role == Qt::FontRole) {
             QFont underlined;
             underlined.setUnderline(true);
@@ -94,9 +95,9 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
     if (role == Qt::ForegroundRole && index.column() == Kind) {
         if (e.kind == u"rejected"_s || e.kind == u"timeout"_s || e.kind == u"aborted"_s
             || e.kind == u"failed"_s)
-            return QColor(0xb0, 0x20, 0x20);
+            return currentColours().errorText;
         if (e.kind == u"limits_changed"_s)
-            return QColor(0x1f, 0x77, 0xb4);
+            return currentColours().infoText;
         return {};
     }
     if (role != Qt::DisplayRole)

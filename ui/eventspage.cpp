@@ -27,6 +27,8 @@ EventsPage::EventsPage(service::ServiceFacade &service, QWidget *parent)
 {
     m_filter->setSourceModel(m_model);
     m_view->setObjectName(u"eventsView"_s);
+    m_view->setAccessibleName(tr("Events"));
+    m_view->setTabKeyNavigation(false); // Tab leaves the table; arrows move in it
     m_view->setModel(m_filter);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setAlternatingRowColors(true);
@@ -41,8 +43,10 @@ EventsPage::EventsPage(service::ServiceFacade &service, QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
 
     m_kind->setObjectName(u"eventKindFilter"_s);
+    m_kind->setAccessibleName(tr("Event kind"));
     m_kind->addItem(tr("All kinds"), QString());
     m_search->setObjectName(u"eventSearch"_s);
+    m_search->setAccessibleName(tr("Search events"));
     m_search->setPlaceholderText(tr("Search events\u2026"));
     m_search->setClearButtonEnabled(true);
     auto top = new QHBoxLayout;

@@ -1,6 +1,7 @@
 #include "jobsmodel.h"
 
 #include "format.h"
+#include "palette.h"
 
 #include <QColor>
 #include <QLocale>
@@ -31,19 +32,19 @@ int JobsModel::columnCount(const QModelIndex &parent) const
 
 QColor JobsModel::stateColor(JobState state)
 {
+    const StateColours colors = currentColours();
     switch (state) {
     case JobState::Queued:
-        return QColor(0x6c, 0x75, 0x7d);
-    case JobState::Running:
-        return QColor(0x1f, 0x77, 0xb4);
-    case JobState::Succeeded:
-        return QColor(0x2e, 0x9d, 0x46);
-    case JobState::Failed:
-        return QColor(0xd3, 0x2f, 0x2f);
-    case JobState::Cancelled:
-        return QColor(0xe0, 0x9b, 0x12);
     case JobState::Expired:
-        return QColor(0x99, 0x99, 0x99);
+        return colors.idle;
+    case JobState::Running:
+        return colors.infoText;
+    case JobState::Succeeded:
+        return colors.good;
+    case JobState::Failed:
+        return colors.errorText;
+    case JobState::Cancelled:
+        return colors.busy;
     }
     return {};
 }
@@ -181,7 +182,7 @@ QVariant JobsModel::data(const QModelIndex &index, int role) const
         if (index.column() == State)
             return stateColor(job.state);
         if (index.column() == LastError)
-            return QColor(0xb0, 0x20, 0x20);
+            return currentColours().errorText;
         return {};
     case Qt::TextAlignmentRole:
         switch (index.column()) {

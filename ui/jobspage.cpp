@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDesktopServices>
+#include <QEvent>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -72,6 +73,8 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     m_filter->setDynamicSortFilter(true);
 
     m_view->setObjectName(u"jobsView"_s);
+    m_view->setAccessibleName(tr("Jobs"));
+    m_view->setTabKeyNavigation(false); // Tab leaves the table; arrows move in it
     m_view->setModel(m_filter);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -93,14 +96,18 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
         m_view->setColumnWidth(c, widths[c] * charWidth);
 
     m_stateFilter->setObjectName(u"stateFilter"_s);
+    m_stateFilter->setAccessibleName(tr("Job state"));
     m_stateFilter->addItem(tr("All states"), QString());
     for (const char *state : kStates)
         m_stateFilter->addItem(QString::fromLatin1(state), QString::fromLatin1(state));
     m_kindFilter->setObjectName(u"kindFilter"_s);
+    m_kindFilter->setAccessibleName(tr("Job kind"));
     m_kindFilter->addItem(tr("All kinds"), QString());
     m_ownerFilter->setObjectName(u"ownerFilter"_s);
+    m_ownerFilter->setAccessibleName(tr("Owner"));
     m_ownerFilter->addItem(tr("All owners"), QString());
     m_search->setObjectName(u"jobSearch"_s);
+    m_search->setAccessibleName(tr("Search jobs"));
     m_search->setPlaceholderText(tr("Search id, kind, owner, error\u2026"));
     m_search->setClearButtonEnabled(true);
     m_summary->setObjectName(u"jobsSummary"_s);
@@ -181,6 +188,7 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     topLayout->addLayout(status);
 
     m_detail->setObjectName(u"jobDetail"_s);
+    m_detail->setAccessibleName(tr("Job details"));
     m_detail->setOpenLinks(false);
     auto splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(top);
@@ -382,6 +390,13 @@ void JobsPage::updateFilterChoices()
 {
     refillFilterChoices(m_kindFilter, tr("All kinds"), m_model->kinds());
     refillFilterChoices(m_ownerFilter, tr("All owners"), m_model->owners());
+}
+
+void JobsPage::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        updateDetail();
 }
 
 void JobsPage::updateDetail()

@@ -44,6 +44,9 @@ public:
     static constexpr int MaxJobs = 20'000;
     void loadOlder();
 
+protected:
+    void changeEvent(QEvent *event) override; // the detail's state colour follows the palette
+
 private:
     QAction *addAction(const QString &text, const QKeySequence &shortcut, const char *name,
                        const QString &tip);

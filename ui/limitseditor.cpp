@@ -2,7 +2,9 @@
 
 #include "format.h"
 #include "limitlabels.h"
+#include "palette.h"
 
+#include <QEvent>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -38,8 +40,20 @@ QString unitHint(const char *unit)
     return LimitsEditor::tr("a whole number");
 }
 
-const auto kInvalidStyle = u"QLineEdit { background: #fbd5d5; border: 1px solid #d32f2f; }"_s;
-const auto kModifiedStyle = u"QLineEdit { background: #fff6d6; }"_s;
+// The label for people, the config key small under it (selectable), in the
+// palette's placeholder colour (rich text knows no palette() of its own).
+QString nameText(const QString &label, const QString &key, const QPalette &palette)
+{
+    // Often half-transparent text: mixed with the window, as painted.
+    const QColor over = palette.color(QPalette::PlaceholderText);
+    const QColor under = palette.color(QPalette::Window);
+    const double a = over.alphaF();
+    const QColor mixed = QColor::fromRgbF(float(over.redF() * a + under.redF() * (1 - a)),
+                                          float(over.greenF() * a + under.greenF() * (1 - a)),
+                                          float(over.blueF() * a + under.blueF() * (1 - a)));
+    return u"%1<br><span style='font-family:monospace; font-size:small; color:%3'>%2</span>"_s.arg(
+        label.toHtmlEscaped(), key, mixed.name());
+}
 
 } // namespace
 
@@ -53,6 +67,7 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
 {
     auto search = new QLineEdit;
     search->setObjectName(u"limitSearch"_s);
+    search->setAccessibleName(tr("Filter limits"));
     search->setPlaceholderText(tr("Filter limits by name, key or description\u2026"));
     search->setClearButtonEnabled(true);
 
@@ -93,11 +108,8 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
         }
         Row row {&field,     label.label, label.group, new QLineEdit,
                  new QLabel, new QLabel,  new QLabel};
-        // The label for people, the config key small under it (selectable).
         row.nameLabel->setTextFormat(Qt::RichText);
-        row.nameLabel->setText(
-            u"%1<br><span style='font-family:monospace; font-size:small; "
-            "color:palette(placeholder-text)'>%2</span>"_s.arg(label.label.toHtmlEscaped(), key));
+        row.nameLabel->setText(nameText(label.label, key, palette()));
         row.nameLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
         row.edit->setObjectName(u"limit_"_s + key);
         row.edit->setAccessibleName(label.label);
@@ -132,6 +144,8 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
     auto scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
     scroll->setWidget(grid);
+    // Tab goes from field to field, and the area scrolls to each: no stop of its own.
+    scroll->setFocusPolicy(Qt::NoFocus);
 
     m_apply->setObjectName(u"applyLimitsButton"_s);
     m_apply->setToolTip(tr("Save to the config file and apply to the running service"));
@@ -254,8 +268,23 @@ QStringList LimitsEditor::pendingChanges() const
     return changes;
 }
 
+void LimitsEditor::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() != QEvent::PaletteChange || m_rows.isEmpty())
+        return;
+    for (const Row &row : std::as_const(m_rows))
+        row.nameLabel->setText(nameText(row.label, QLatin1StringView(row.field->key), palette()));
+    validate();
+}
+
 void LimitsEditor::validate()
 {
+    const StateColours colors = coloursFor(palette());
+    const QString invalidStyle = u"QLineEdit { background: %1; border: 1px solid %2; }"_s.arg(
+        colors.invalidBackground.name(), colors.invalidBorder.name());
+    const QString modifiedStyle
+        = u"QLineEdit { background: %1; }"_s.arg(colors.changedBackground.name());
     bool anyModified = false;
     for (const Row &row : std::as_const(m_rows)) {
         const config::LimitField &f = *row.field;
@@ -263,7 +292,7 @@ void LimitsEditor::validate()
         const bool valid = value && *value >= f.minimum && *value <= f.maximum;
         const bool modified = !value || *value != m_current.*f.member;
         anyModified |= modified;
-        row.edit->setStyleSheet(!valid ? kInvalidStyle : modified ? kModifiedStyle : QString());
+        row.edit->setStyleSheet(!valid ? invalidStyle : modified ? modifiedStyle : QString());
         // Beside the field: what is wrong, or what it was.
         row.readable->setText(
             !value ? tr("not %1").arg(unitHint(f.unit))

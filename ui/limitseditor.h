@@ -38,6 +38,9 @@ public:
     void revert();
     void restoreDefaults();
 
+protected:
+    void changeEvent(QEvent *event) override; // the changed and invalid marks follow the palette
+
 private:
     struct Row
     {

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "appearance.h"
 #include "certificatedialog.h"
 #include "connectiontext.h"
 #include "dashboardpage.h"
@@ -10,7 +11,9 @@
 #include "uploadspage.h"
 #include "windowsettings.h"
 
+#include <QAbstractItemView>
 #include <QAction>
+#include <QActionGroup>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QCoreApplication>
@@ -36,6 +39,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QSystemTrayIcon>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -90,6 +94,13 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     connect(m_events, &EventsPage::jobActivated, this, [this](const QString &id) {
         m_tabs->setCurrentWidget(m_jobs);
         m_jobs->showJob(id);
+    });
+    for (int i = 0; i < m_tabs->count(); ++i)
+        m_tabs->widget(i)->setAccessibleName(m_tabs->tabText(i).remove(u'&'));
+    // Ctrl+2 and the like take the focus into the page; arrows on the tab bar leave it there.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (!m_tabs->tabBar()->hasFocus())
+            focusPage(m_tabs->currentWidget());
     });
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
@@ -222,7 +233,10 @@ void MainWindow::createMenus()
         QAction *tab = view->addAction(m_tabs->tabText(i));
         tab->setObjectName(u"viewTab%1Action"_s.arg(i + 1));
         tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
-        connect(tab, &QAction::triggered, m_tabs, [this, i] { m_tabs->setCurrentIndex(i); });
+        connect(tab, &QAction::triggered, m_tabs, [this, i] {
+            m_tabs->setCurrentIndex(i);
+            focusPage(m_tabs->widget(i));
+        });
     }
     view->addSeparator();
     QAction *dashboardWindow = view->addAction(tr("Dashboard in a &window"));
@@ -230,6 +244,7 @@ void MainWindow::createMenus()
     dashboardWindow->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     dashboardWindow->setToolTip(tr("The dashboard in a window of its own, for a second screen"));
     connect(dashboardWindow, &QAction::triggered, this, &MainWindow::showDashboardWindow);
+    createAppearanceMenu(view);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->setObjectName(u"helpMenu"_s);
@@ -248,6 +263,65 @@ void MainWindow::createMenus()
     connect(about, &QAction::triggered, this,
             [this] { QMessageBox::about(this, tr("About Sluice"), aboutText()); });
     updateServiceActions();
+}
+
+// The page's table where it has one, otherwise its first control (a
+// selector, the search field).
+void MainWindow::focusPage(QWidget *page)
+{
+    if (!page || !isActiveWindow())
+        return;
+    const QList<QAbstractItemView *> views = page->findChildren<QAbstractItemView *>();
+    for (QAbstractItemView *view : views) {
+        if (view->isVisibleTo(page) && view->isEnabled()) {
+            view->setFocus(Qt::TabFocusReason);
+            return;
+        }
+    }
+    for (QWidget *w = page->nextInFocusChain(); w && w != page; w = w->nextInFocusChain()) {
+        if (page->isAncestorOf(w) && (w->focusPolicy() & Qt::TabFocus) && w->isVisibleTo(page)
+            && w->isEnabled()) {
+            w->setFocus(Qt::TabFocusReason);
+            return;
+        }
+    }
+}
+
+// View > Appearance: the choice is the application's, and remembered.
+void MainWindow::createAppearanceMenu(QMenu *view)
+{
+    QSettings settings(windowsettings::organization(), windowsettings::application());
+    const Appearance saved
+        = appearanceFromSettingsValue(settings.value(windowsettings::appearanceKey()).toString());
+    // "System" leaves what the program chose (screenshots: applyAppearance(Dark)).
+    if (saved != Appearance::System && saved != currentAppearance())
+        applyAppearance(saved);
+    QMenu *menu = view->addMenu(tr("&Appearance"));
+    menu->setObjectName(u"appearanceMenu"_s);
+    auto group = new QActionGroup(menu);
+    const struct
+    {
+        Appearance appearance;
+        QString text;
+        QString toolTip;
+    } choices[] = {
+        {Appearance::System, tr("&System"), tr("The desktop's style and colours")},
+        {Appearance::Light, tr("&Light"), tr("Light colours, whatever the desktop's")},
+        {Appearance::Dark, tr("&Dark"), tr("Dark colours, whatever the desktop's")},
+    };
+    for (const auto &choice : choices) {
+        QAction *action = menu->addAction(choice.text);
+        action->setObjectName(u"appearance%1Action"_s.arg(toSettingsValue(choice.appearance)));
+        action->setToolTip(choice.toolTip);
+        action->setCheckable(true);
+        action->setChecked(choice.appearance == currentAppearance());
+        group->addAction(action);
+        connect(action, &QAction::triggered, this, [appearance = choice.appearance] {
+            applyAppearance(appearance);
+            QSettings(windowsettings::organization(), windowsettings::application())
+                .setValue(windowsettings::appearanceKey(), toSettingsValue(appearance));
+        });
+    }
 }
 
 // docs/api.md as installed (the sluice-common package's doc directory), or

@@ -15,6 +15,7 @@ class QFormLayout;
 class QGroupBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QMessageBox;
 class QPushButton;
 class QSystemTrayIcon;
@@ -82,6 +83,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     QGroupBox *createServiceGroup();
@@ -96,6 +98,9 @@ private:
     std::optional<bool> keepInTray();
     void updateServiceActions();
     void createMenus();
+    void createAppearanceMenu(QMenu *view);
+    void applyColors();
+    void focusPage(QWidget *page);
     void showRemote();
 
     void applyConnection(const service::ConnectionInfo &connection);

@@ -4,10 +4,12 @@
 // remote service, the connection.
 #include "mainwindow.h"
 
+#include "palette.h"
 #include "servicestate.h"
 
 #include <QDesktopServices>
 #include <QDir>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -67,6 +69,18 @@ QString formatUptime(qint64 seconds)
     return MainWindow::tr("%1 d %2").arg(days).arg(clock);
 }
 
+// The label of the form's row holding `field` (a widget or a layout) names `value`.
+void setRowBuddy(QFormLayout *form, QObject *field, QWidget *value)
+{
+    QWidget *label = nullptr;
+    if (auto layout = qobject_cast<QLayout *>(field))
+        label = form->labelForField(layout);
+    else
+        label = form->labelForField(qobject_cast<QWidget *>(field));
+    if (auto rowLabel = qobject_cast<QLabel *>(label))
+        rowLabel->setBuddy(value);
+}
+
 QLabel *createValueLabel(const QString &objectName, QWidget *parent)
 {
     auto label = new QLabel(NoValue, parent);
@@ -89,9 +103,11 @@ QGroupBox *MainWindow::createServiceGroup()
     bold.setBold(true);
     m_stateLabel->setFont(bold);
     // The commands sit beside the state they change.
-    m_startButton = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"));
+    m_startButton = new QPushButton(tr("&Start"));
     m_startButton->setObjectName(u"startButton"_s);
-    m_stopButton = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"));
+    m_stopButton = new QPushButton(tr("S&top"));
+    m_startButton->setIcon(serviceCommandIcon(ServiceCommand::Start, palette()));
+    m_stopButton->setIcon(serviceCommandIcon(ServiceCommand::Stop, palette()));
     m_stopButton->setObjectName(u"stopButton"_s);
     // The facade may live on another thread: these calls are queued there and return at once.
     connect(m_startButton, &QPushButton::clicked, &m_service, &service::ServiceFacade::start);
@@ -125,11 +141,16 @@ QGroupBox *MainWindow::createServiceGroup()
 
     m_errorLabel = createValueLabel(u"errorLabel"_s, group);
     m_errorLabel->setWordWrap(true);
-    QPalette errorPalette = m_errorLabel->palette();
-    errorPalette.setColor(QPalette::WindowText,
-                          serviceStateColor(ServiceState::Failed, errorPalette));
-    m_errorLabel->setPalette(errorPalette);
     m_serviceForm->addRow(tr("Last error:"), m_errorLabel);
+    // A screen reader says the row's label with its value.
+    for (const auto &[field, value] : {std::pair<QObject *, QWidget *>(stateRow, m_stateLabel),
+                                       {m_serverLabel, m_serverLabel},
+                                       {m_connectionLabel, m_connectionLabel},
+                                       {m_addressRow, m_addressLabel},
+                                       {m_tokenRow, m_tokenField},
+                                       {m_uptimeLabel, m_uptimeLabel},
+                                       {m_errorLabel, m_errorLabel}})
+        setRowBuddy(m_serviceForm, field, value);
     return group;
 }
 
@@ -152,12 +173,17 @@ QGroupBox *MainWindow::createInstanceGroup()
     m_openDataDirButton = new QPushButton(tr("Open"));
     m_openDataDirButton->setObjectName(u"openDataDirButton"_s);
     m_openDataDirButton->setToolTip(tr("Open the data folder in the file manager"));
+    m_openDataDirButton->setAccessibleName(tr("Open data folder"));
     connect(m_openDataDirButton, &QPushButton::clicked, this, &MainWindow::openDataFolder);
     dataRow->addWidget(m_openDataDirButton);
     m_instanceForm->addRow(tr("Data folder:"), dataRow);
     m_configFileLabel = createValueLabel(u"configFileLabel"_s, group);
     m_configFileLabel->setWordWrap(true);
     m_instanceForm->addRow(tr("Config file:"), m_configFileLabel);
+    setRowBuddy(m_instanceForm, m_readyLabel, m_readyLabel);
+    setRowBuddy(m_instanceForm, m_versionLabel, m_versionLabel);
+    setRowBuddy(m_instanceForm, dataRow, m_dataDirLabel);
+    setRowBuddy(m_instanceForm, m_configFileLabel, m_configFileLabel);
     return group;
 }
 
@@ -177,7 +203,7 @@ void MainWindow::updateInstance()
     m_readyLabel->setText(ready);
     QPalette palette = m_readyLabel->palette();
     palette.setColor(QPalette::WindowText,
-                     notReady ? serviceStateColor(ServiceState::Failed, palette)
+                     notReady ? coloursFor(this->palette()).errorText
                               : this->palette().color(QPalette::WindowText));
     m_readyLabel->setPalette(palette);
 
@@ -199,6 +225,23 @@ void MainWindow::updateInstance()
                                                       : QDir::toNativeSeparators(s.configFile));
     if (m_openDataDirAction)
         m_openDataDirAction->setEnabled(!m_service.isRemote() && !s.dataDir.isEmpty());
+}
+
+// The header's colours, again when the palette changes (View > Appearance).
+void MainWindow::applyColors()
+{
+    m_startButton->setIcon(serviceCommandIcon(ServiceCommand::Start, m_startButton->palette()));
+    m_stopButton->setIcon(serviceCommandIcon(ServiceCommand::Stop, m_stopButton->palette()));
+    applyStatus(m_status);
+    if (m_service.isRemote())
+        updateConnectionText();
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_connectionStatus) // constructed
+        applyColors();
 }
 
 void MainWindow::openDataFolder()
@@ -226,6 +269,7 @@ QWidget *MainWindow::createAddressRow()
     m_copyAddressButton = new QPushButton(tr("Copy"));
     m_copyAddressButton->setObjectName(u"copyAddressButton"_s);
     m_copyAddressButton->setToolTip(tr("Copy the service URL to the clipboard"));
+    m_copyAddressButton->setAccessibleName(tr("Copy address"));
     connect(m_copyAddressButton, &QPushButton::clicked, this,
             [this] { copyToClipboard(m_url.toString(), tr("Address copied to the clipboard.")); });
     layout->addWidget(m_copyAddressButton);
@@ -251,15 +295,19 @@ QWidget *MainWindow::createTokenRow()
     m_showTokenButton = new QPushButton(tr("Show"));
     m_showTokenButton->setObjectName(u"showTokenButton"_s);
     m_showTokenButton->setCheckable(true);
+    m_showTokenButton->setAccessibleName(tr("Show access token"));
     connect(m_showTokenButton, &QPushButton::toggled, this, [this](bool shown) {
         m_tokenField->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
         m_showTokenButton->setText(shown ? tr("Hide") : tr("Show"));
+        m_showTokenButton->setAccessibleName(shown ? tr("Hide access token")
+                                                   : tr("Show access token"));
     });
     layout->addWidget(m_showTokenButton);
 
     m_copyTokenButton = new QPushButton(tr("Copy"));
     m_copyTokenButton->setObjectName(u"copyTokenButton"_s);
     m_copyTokenButton->setToolTip(tr("Copy the access token to the clipboard"));
+    m_copyTokenButton->setAccessibleName(tr("Copy access token"));
     connect(m_copyTokenButton, &QPushButton::clicked, this, [this] {
         copyToClipboard(m_tokenField->text(), tr("Access token copied to the clipboard."));
     });
@@ -295,6 +343,9 @@ void MainWindow::applyStatus(const ServiceStatus &status)
 
     const bool failed = state == ServiceState::Failed;
     m_errorLabel->setText(status.error.isEmpty() ? tr("No reason was reported.") : status.error);
+    QPalette errorPalette = m_errorLabel->palette();
+    errorPalette.setColor(QPalette::WindowText, coloursFor(palette()).errorText);
+    m_errorLabel->setPalette(errorPalette);
     m_serviceForm->setRowVisible(m_errorLabel, failed);
 
     m_startButton->setEnabled(state == ServiceState::Stopped || failed);

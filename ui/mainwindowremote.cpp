@@ -4,6 +4,7 @@
 
 #include "certificatedialog.h"
 #include "connectiontext.h"
+#include "palette.h"
 
 #include <QFormLayout>
 #include <QLabel>
@@ -69,7 +70,7 @@ void MainWindow::updateConnectionText()
     // Red where the operator has to act: the service will not retry by itself.
     QPalette palette = this->palette();
     if (connectionNeedsOperator(m_connection.state))
-        palette.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
+        palette.setColor(QPalette::WindowText, coloursFor(palette).errorText);
     for (QLabel *label : {m_connectionLabel, m_connectionStatus}) {
         label->setText(text);
         label->setPalette(palette);

@@ -1,5 +1,7 @@
 #include "newexportdialog.h"
 
+#include "palette.h"
+
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDialogButtonBox>
@@ -103,8 +105,11 @@ NewExportDialog::NewExportDialog(service::ServiceFacade &service, QWidget *paren
     form->addRow(tr("Row &limit:"), m_limit);
     form->addRow(tr("Estimate:"), m_estimate);
 
-    auto buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
-    m_submit = buttons->addButton(tr("&Submit"), QDialogButtonBox::AcceptRole);
+    // Both from the constructor: a button added after it (addButton) leaves
+    // Cancel out of the Tab order in Qt 6.4.
+    auto buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    m_submit = buttons->button(QDialogButtonBox::Ok);
+    m_submit->setText(tr("&Submit"));
     m_submit->setObjectName(u"submitExportButton"_s);
     m_submit->setDefault(true); // Enter submits; Esc is QDialog's Cancel
     m_submit->setEnabled(false);
@@ -207,6 +212,9 @@ void NewExportDialog::onDatasetChanged()
         edit->setToolTip(tr("Only rows whose %1 is exactly this").arg(column));
         connect(edit, &QLineEdit::textChanged, this, &NewExportDialog::fieldsChanged);
         m_filterForm->addRow(column + u':', edit);
+        // The column's name is what a screen reader says for the field.
+        if (auto label = qobject_cast<QLabel *>(m_filterForm->labelForField(edit)))
+            label->setBuddy(edit);
         m_filters.append({column, edit});
         setTabOrder(previous, edit);
         previous = edit;
@@ -262,12 +270,12 @@ void NewExportDialog::onEstimated(const QJsonObject &request, const service::Exp
     if (!e.ok && e.busy) {
         // No verdict: the service is busy now. The job may still be queued.
         m_refused = {};
-        m_estimate->setStyleSheet(u"color: #9a6700;"_s);
+        m_estimate->setStyleSheet(u"color: %1;"_s.arg(coloursFor(palette()).warningText.name()));
         m_estimate->setText(
             tr("No estimate now (%1). The export can still be submitted.").arg(e.error));
     } else if (!e.ok) {
         m_refused = request;
-        m_estimate->setStyleSheet(u"color: #b00020;"_s);
+        m_estimate->setStyleSheet(u"color: %1;"_s.arg(coloursFor(palette()).errorText.name()));
         m_estimate->setText(e.error);
     } else {
         m_refused = {};
@@ -315,7 +323,8 @@ void NewExportDialog::onSubmitted(const QJsonObject &request,
 
 void NewExportDialog::setMessage(const QString &text, bool error)
 {
-    m_message->setStyleSheet(error ? u"color: #b00020;"_s : QString());
+    m_message->setStyleSheet(error ? u"color: %1;"_s.arg(coloursFor(palette()).errorText.name())
+                                   : QString());
     m_message->setText(text);
 }
 

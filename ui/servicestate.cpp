@@ -1,5 +1,7 @@
 #include "servicestate.h"
 
+#include "palette.h"
+
 #include <QPainter>
 
 namespace sluice::ui {
@@ -8,18 +10,19 @@ using service::ServiceState;
 
 QColor serviceStateColor(ServiceState state, const QPalette &palette)
 {
+    const StateColours colors = coloursFor(palette);
     switch (state) {
     case ServiceState::Running:
-        return QColor(0x2e, 0x9d, 0x46);
+        return colors.good;
     case ServiceState::Starting:
     case ServiceState::Stopping:
-        return QColor(0xe0, 0x9b, 0x12);
+        return colors.busy;
     case ServiceState::Failed:
-        return QColor(0xd3, 0x2f, 0x2f);
+        return colors.bad;
     case ServiceState::Stopped:
         break;
     }
-    return palette.color(QPalette::Disabled, QPalette::WindowText);
+    return colors.idle;
 }
 
 QPixmap serviceStateDot(const QColor &color, int size, qreal devicePixelRatio)
@@ -33,6 +36,33 @@ QPixmap serviceStateDot(const QColor &color, int size, qreal devicePixelRatio)
     painter.setBrush(color);
     painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1));
     return pixmap;
+}
+
+QIcon serviceCommandIcon(ServiceCommand command, const QPalette &palette)
+{
+    QIcon icon;
+    for (const QIcon::Mode mode : {QIcon::Normal, QIcon::Disabled}) {
+        const QColor color = palette.color(
+            mode == QIcon::Disabled ? QPalette::Disabled : QPalette::Active, QPalette::ButtonText);
+        for (const int size : {16, 24, 32, 48, 64}) {
+            QPixmap pixmap(size, size);
+            pixmap.fill(Qt::transparent);
+            QPainter painter(&pixmap);
+            painter.setRenderHint(QPainter::Antialiasing);
+            painter.setPen(Qt::NoPen);
+            painter.setBrush(color);
+            const qreal m = size * 0.2;
+            if (command == ServiceCommand::Start) {
+                painter.drawPolygon(QPolygonF({QPointF(m * 1.3, m), QPointF(size - m, size / 2.0),
+                                               QPointF(m * 1.3, size - m)}));
+            } else {
+                painter.drawRect(QRectF(m, m, size - 2 * m, size - 2 * m));
+            }
+            painter.end();
+            icon.addPixmap(pixmap, mode);
+        }
+    }
+    return icon;
 }
 
 QIcon serviceStateIcon(const QIcon &base, ServiceState state, const QPalette &palette)

@@ -1,5 +1,8 @@
 #include "summarytile.h"
 
+#include "palette.h"
+
+#include <QEvent>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -16,16 +19,20 @@ SummaryTile::SummaryTile(const QString &title, QWidget *parent)
 {
     setFrameShape(QFrame::StyledPanel);
     setAutoFillBackground(true);
-    setMinimumWidth(150);
+    setMinimumWidth(140); // eight in a row in a window 1280 wide
     for (QLabel *label : {m_title, m_value, m_detail})
         label->setTextFormat(Qt::PlainText);
     m_value->setObjectName(u"value"_s);
     m_detail->setObjectName(u"detail"_s);
+    // Eight tiles share 1280 pixels: a long title ("⚠ …: warning"), value
+    // or detail takes a second line rather than being cut off.
+    for (QLabel *label : {m_title, m_value, m_detail})
+        label->setWordWrap(true);
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 0.9);
     m_title->setFont(titleFont);
     QFont valueFont = m_value->font();
-    valueFont.setPointSizeF(valueFont.pointSizeF() * 1.5);
+    valueFont.setPointSizeF(valueFont.pointSizeF() * 1.3); // "in 123 MiB/s" on one line
     valueFont.setBold(true);
     m_value->setFont(valueFont);
     m_detail->setFont(titleFont);
@@ -68,9 +75,9 @@ QColor SummaryTile::background(Level level, const QPalette &palette)
 {
     switch (level) {
     case Level::Warning:
-        return QColor(0xff, 0xf0, 0xc2);
+        return coloursFor(palette).warningBackground;
     case Level::Critical:
-        return QColor(0xfb, 0xd5, 0xd5);
+        return coloursFor(palette).criticalBackground;
     case Level::Normal:
         break;
     }
@@ -87,13 +94,34 @@ void SummaryTile::applyStyle()
                                                     : m_titleText;
     m_title->setText(said);
     setAccessibleName(said);
+    // From the application's palette: this tile's own holds the colours set here.
+    const QPalette base;
     QPalette p = palette();
-    p.setColor(QPalette::Window, background(m_level, QPalette()));
-    const QColor text = m_level == Level::Critical ? QColor(0x9b, 0x1c, 0x1c)
-        : m_level == Level::Warning                ? QColor(0x7a, 0x55, 0x00)
-                                                   : QPalette().color(QPalette::WindowText);
-    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Window, background(m_level, base));
+    p.setColor(QPalette::WindowText, textColor(m_level, base));
+    m_applying = true;
     setPalette(p);
+    m_applying = false;
+}
+
+QColor SummaryTile::textColor(Level level, const QPalette &palette)
+{
+    switch (level) {
+    case Level::Warning:
+        return coloursFor(palette).warningOnBackground;
+    case Level::Critical:
+        return coloursFor(palette).criticalOnBackground;
+    case Level::Normal:
+        break;
+    }
+    return palette.color(QPalette::WindowText);
+}
+
+void SummaryTile::changeEvent(QEvent *event)
+{
+    QFrame::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && !m_applying)
+        applyStyle();
 }
 
 } // namespace sluice::ui

@@ -27,9 +27,13 @@ public:
     QString title() const { return m_titleText; }
     // The colours the tile uses for a level (tests check the painted result).
     static QColor background(Level level, const QPalette &palette);
+    static QColor textColor(Level level, const QPalette &palette);
 
 signals:
     void levelChanged(sluice::ui::SummaryTile::Level level);
+
+protected:
+    void changeEvent(QEvent *event) override;
 
 private:
     void applyStyle();
@@ -39,6 +43,7 @@ private:
     QLabel *m_value;
     QLabel *m_detail;
     Level m_level = Level::Normal;
+    bool m_applying = false; // setPalette() sends a PaletteChange of its own
 };
 
 } // namespace sluice::ui

@@ -63,6 +63,8 @@ TransfersPage::TransfersPage(service::ServiceFacade &service, QWidget *parent)
     , m_abort(new QAction(tr("&Abort"), this))
 {
     m_view->setObjectName(u"transfersView"_s);
+    m_view->setAccessibleName(tr("Requests in flight"));
+    m_view->setTabKeyNavigation(false); // Tab leaves the table; arrows move in it
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);

@@ -1,6 +1,7 @@
 #include "uploadsmodel.h"
 
 #include "format.h"
+#include "palette.h"
 
 #include <QColor>
 #include <QLocale>
@@ -134,7 +135,7 @@ QVariant UploadsModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ForegroundRole:
         if (index.column() == Processing && u.processing == ProcessingState::Failed)
-            return QColor(0xb0, 0x20, 0x20);
+            return currentColours().errorText;
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == Size)

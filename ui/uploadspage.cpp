@@ -64,6 +64,8 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
     m_filter->setDynamicSortFilter(true);
 
     m_view->setObjectName(u"uploadsView"_s);
+    m_view->setAccessibleName(tr("Uploads"));
+    m_view->setTabKeyNavigation(false); // Tab leaves the table; arrows move in it
     m_view->setModel(m_filter);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -81,12 +83,15 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
         m_view->setColumnWidth(c, widths[c] * charWidth);
 
     m_accountFilter->setObjectName(u"uploadAccountFilter"_s);
+    m_accountFilter->setAccessibleName(tr("Account"));
     m_accountFilter->addItem(tr("All accounts"), QString());
     m_processingFilter->setObjectName(u"uploadProcessingFilter"_s);
+    m_processingFilter->setAccessibleName(tr("Processing"));
     m_processingFilter->addItem(tr("Any processing"), QString());
     for (const char *state : kProcessingStates)
         m_processingFilter->addItem(QString::fromLatin1(state), QString::fromLatin1(state));
     m_search->setObjectName(u"uploadSearch"_s);
+    m_search->setAccessibleName(tr("Search uploads"));
     m_search->setPlaceholderText(tr("Search name, checksum, id\u2026"));
     m_search->setClearButtonEnabled(true);
     m_summary->setObjectName(u"uploadsSummary"_s);
@@ -137,10 +142,12 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
     topLayout->addLayout(status);
 
     m_thumbnail->setObjectName(u"uploadThumbnail"_s);
+    m_thumbnail->setAccessibleName(tr("Thumbnail"));
     m_thumbnail->setFixedSize(ThumbnailSide, ThumbnailSide);
     m_thumbnail->setAlignment(Qt::AlignCenter);
     m_thumbnail->setVisible(false);
     m_detail->setObjectName(u"uploadDetail"_s);
+    m_detail->setAccessibleName(tr("Upload details"));
     m_detail->setOpenLinks(false);
     auto bottom = new QWidget;
     auto bottomLayout = new QHBoxLayout(bottom);

@@ -27,4 +27,10 @@ inline QString closeKeepsServiceInTrayKey()
     return QStringLiteral("mainWindow/closeKeepsServiceInTray");
 }
 
+// View > Appearance: "system", "light" or "dark" (ui/appearance.h).
+inline QString appearanceKey()
+{
+    return QStringLiteral("mainWindow/appearance");
+}
+
 } // namespace sluice::ui::windowsettings

@@ -1,5 +1,6 @@
 #include "fakeservice.h"
 #include "mainwindow.h"
+#include "palette.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -263,7 +264,7 @@ void tst_MainWindow::instanceFollowsStatus()
     // Not said by colour alone: the words carry it; the colour is the failed state's.
     const QColor shown
         = widget<QLabel>(window, "readyLabel")->palette().color(QPalette::WindowText);
-    QCOMPARE(shown, QColor(0xd3, 0x2f, 0x2f));
+    QCOMPARE(shown, sluice::ui::coloursFor(window.palette()).errorText);
 
     service.publish(makeStatus(ServiceState::Stopped));
     QCOMPARE(text(window, "readyLabel"), u"\u2014"_s);

@@ -9,6 +9,7 @@
 #include "limitlabels.h"
 #include "limitseditor.h"
 #include "mainwindow.h"
+#include "palette.h"
 #include "questiontesting.h"
 #include "transfersmodel.h"
 #include "transferspage.h"
@@ -360,7 +361,7 @@ void tst_Panes::eventsNameTheirJobAndUnits()
     ui::EventsModel *events = window.eventsPage()->model();
     QCOMPARE(events->rowCount(), 2);
     QCOMPARE(events->index(0, ui::EventsModel::Kind).data(Qt::ForegroundRole).value<QColor>(),
-             QColor(0xb0, 0x20, 0x20));
+             ui::currentColours().errorText);
     QCOMPARE(events->index(1, ui::EventsModel::Detail).data().toString(),
              u"max_header_bytes 16 KiB -> 2 KiB, max_streams 32 -> 8 (by operator)"_s);
     QCOMPARE(events->index(1, ui::EventsModel::Detail).data(Qt::ToolTipRole).toString(),

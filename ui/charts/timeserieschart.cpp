@@ -1,5 +1,7 @@
 #include "charts/timeserieschart.h"
 
+#include "palette.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QDateTime>
@@ -55,7 +57,12 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, Formatter formatValue, do
     m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
 
     m_view = new QChartView(m_chart, this);
+    m_view->setObjectName(u"chartView"_s);
     m_view->setRenderHint(QPainter::Antialiasing);
+    // Nothing in it answers keys: the dashboard's scroll area takes the focus instead.
+    m_view->setFocusPolicy(Qt::NoFocus);
+    setAccessibleName(title);
+    m_view->setAccessibleName(tr("Chart: %1").arg(title));
     m_view->setMinimumHeight(165);
     // Until the first point: an empty frame would look like a broken chart.
     m_collecting = new QLabel(tr("Collecting\u2026"), m_view);
@@ -66,15 +73,17 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, Formatter formatValue, do
     auto layout = new QVBoxLayout(this);
     layout->setContentsMargins({});
     layout->addWidget(m_view);
+    applyColors();
 }
 
 TimeSeriesChart::~TimeSeriesChart() = default;
 
-void TimeSeriesChart::addSeries(const QString &key, const QString &label, const QColor &color)
+void TimeSeriesChart::addSeries(const QString &key, const QString &label)
 {
     auto series = new QLineSeries;
     series->setName(label);
-    QPen pen(color);
+    const QList<QColor> colors = coloursFor(palette()).series;
+    QPen pen(colors.at(m_order.size() % colors.size()));
     pen.setWidthF(1.8);
     // Later series dashed: one that lies on another (oldest queued and
     // longest running, both 0) still shows (issue 23).
@@ -316,6 +325,53 @@ void TimeSeriesChart::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
     m_collecting->setGeometry(m_view->rect());
+}
+
+void TimeSeriesChart::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyColors();
+}
+
+// Qt Charts' themes know nothing of the palette: every colour is set here.
+void TimeSeriesChart::applyColors()
+{
+    const StateColours colors = coloursFor(palette());
+    m_view->setBackgroundBrush(palette().color(QPalette::Window));
+    m_chart->setBackgroundBrush(colors.chartBackground);
+    m_chart->setBackgroundPen(QPen(colors.chartGrid));
+    m_chart->setTitleBrush(colors.chartText);
+    m_chart->legend()->setLabelColor(colors.chartText);
+    for (QAbstractAxis *axis :
+         {static_cast<QAbstractAxis *>(m_timeAxis), static_cast<QAbstractAxis *>(m_valueAxis)}) {
+        axis->setLabelsColor(colors.chartText);
+        axis->setTitleBrush(colors.chartText);
+        axis->setLinePenColor(colors.chartText);
+        axis->setGridLineColor(colors.chartGrid);
+    }
+    for (qsizetype i = 0; i < m_order.size(); ++i) {
+        QLineSeries *series = m_series.value(m_order.at(i));
+        QPen pen = series->pen();
+        pen.setColor(colors.series.at(i % colors.series.size()));
+        series->setPen(pen);
+    }
+}
+
+QColor TimeSeriesChart::backgroundColor() const
+{
+    return m_chart->backgroundBrush().color();
+}
+
+QColor TimeSeriesChart::labelColor() const
+{
+    return m_valueAxis->labelsColor();
+}
+
+QColor TimeSeriesChart::seriesColor(const QString &key) const
+{
+    const QLineSeries *series = m_series.value(key);
+    return series ? series->pen().color() : QColor();
 }
 
 void TimeSeriesChart::showEvent(QShowEvent *event)

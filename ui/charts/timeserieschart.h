@@ -45,7 +45,8 @@ public:
                     const QString &axisUnit = {}, QWidget *parent = nullptr);
     ~TimeSeriesChart() override;
 
-    void addSeries(const QString &key, const QString &label, const QColor &color);
+    // Series take the palette's series colours (ui/palette.h) in the order added.
+    void addSeries(const QString &key, const QString &label);
     // Replaces all points of a series (x: ms since epoch, y: unscaled value).
     void setPoints(const QString &key, const QList<QPointF> &points);
     // The value axis follows at the next setTimeRange(): one rescale per sample.
@@ -76,9 +77,15 @@ public:
     // No point in the window yet: the chart says "Collecting…".
     bool isCollecting() const;
 
+    // The colours as drawn (for tests): they follow the palette.
+    QColor backgroundColor() const;
+    QColor labelColor() const;
+    QColor seriesColor(const QString &key) const;
+
 protected:
     void showEvent(QShowEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void rescaleValues();
@@ -88,6 +95,7 @@ private:
     void replot(const QString &key);
     void appendPlotted(const QString &key, const QPointF &point);
     void updateCollecting();
+    void applyColors();
 
     QString m_title;
     Formatter m_format;
