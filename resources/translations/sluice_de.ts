@@ -9,6 +9,241 @@
     </message>
 </context>
 <context>
+    <name>sluice::config::Limits</name>
+    <message>
+        <source>Time a client has from the first byte of a request to the end of its header.</source>
+        <translation>Zeit, die ein Client vom ersten Byte einer Anfrage bis zum Ende ihres Headers hat.</translation>
+    </message>
+    <message>
+        <source>Longest pause while a body is received or a response is sent.</source>
+        <translation>Längste Pause, während ein Rumpf empfangen oder eine Antwort gesendet wird.</translation>
+    </message>
+    <message>
+        <source>Time an idle connection is kept open between requests.</source>
+        <translation>Zeit, die eine untätige Verbindung zwischen Anfragen offen gehalten wird.</translation>
+    </message>
+    <message>
+        <source>Open connections accepted at once; more are refused.</source>
+        <translation>Gleichzeitig angenommene offene Verbindungen; weitere werden abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Open connections accepted at once from one client address.</source>
+        <translation>Gleichzeitig angenommene offene Verbindungen von einer Client-Adresse.</translation>
+    </message>
+    <message>
+        <source>Longest request line (method, target and version).</source>
+        <translation>Längste Anfragezeile (Methode, Ziel und Version).</translation>
+    </message>
+    <message>
+        <source>Largest request header section, all fields together.</source>
+        <translation>Größter Header-Abschnitt einer Anfrage, alle Felder zusammen.</translation>
+    </message>
+    <message>
+        <source>Most header fields in one request.</source>
+        <translation>Höchstzahl der Header-Felder in einer Anfrage.</translation>
+    </message>
+    <message>
+        <source>Largest chunk extension accepted in a chunked request body.</source>
+        <translation>Größte angenommene Chunk-Erweiterung in einem Anfragerumpf mit Chunked-Kodierung.</translation>
+    </message>
+    <message>
+        <source>Bytes buffered per connection before reading pauses.</source>
+        <translation>Pro Verbindung gepufferte Bytes, bevor das Lesen pausiert.</translation>
+    </message>
+    <message>
+        <source>Unsent response bytes per connection above which producing pauses.</source>
+        <translation>Ungesendete Antwortbytes pro Verbindung, ab denen das Erzeugen pausiert.</translation>
+    </message>
+    <message>
+        <source>Unsent response bytes all connections together may hold in memory; when full, connections take turns (file downloads hold none: they are sent from the page cache).</source>
+        <translation>Ungesendete Antwortbytes, die alle Verbindungen zusammen im Speicher halten dürfen; ist das voll, wechseln sich die Verbindungen ab (Datei-Downloads halten keine: Sie werden aus dem Seitencache gesendet).</translation>
+    </message>
+    <message>
+        <source>Time running requests get to finish when the service stops.</source>
+        <translation>Zeit, die laufende Anfragen zum Abschließen bekommen, wenn der Dienst stoppt.</translation>
+    </message>
+    <message>
+        <source>Time a request&apos;s handler has to answer, or a full body sink to drain; then 503.</source>
+        <translation>Zeit, die der Handler einer Anfrage zum Antworten hat oder ein voller Rumpf-Empfänger zum Leeren; danach 503.</translation>
+    </message>
+    <message>
+        <source>Largest JSON request body (job submissions, limit changes).</source>
+        <translation>Größter JSON-Anfragerumpf (Auftragsübermittlungen, Änderungen von Grenzwerten).</translation>
+    </message>
+    <message>
+        <source>Open connections no valid token has been seen on, within max_connections (keep it well below, to leave room for accounts); when full, the one quiet longest gives way to a new one, or 503 if none is quiet.</source>
+        <translation>Offene Verbindungen, auf denen noch kein gültiges Token gesehen wurde, innerhalb von max_connections (deutlich darunter halten, um Platz für Konten zu lassen); ist das voll, macht die am längsten stille einer neuen Platz, oder 503, wenn keine still ist.</translation>
+    </message>
+    <message>
+        <source>Open connections accepted at once from one IPv6 /64 (one site, like one IPv4 address).</source>
+        <translation>Gleichzeitig angenommene offene Verbindungen aus einem IPv6-/64-Netz (ein Standort, wie eine IPv4-Adresse).</translation>
+    </message>
+    <message>
+        <source>Connections accepted beyond every other cap that may only ask for /healthz or /readyz, so that the operator&apos;s probe gets an answer.</source>
+        <translation>Über alle anderen Obergrenzen hinaus angenommene Verbindungen, die nur /healthz oder /readyz abfragen dürfen, damit die Zustandsprüfung des Betreibers eine Antwort bekommt.</translation>
+    </message>
+    <message>
+        <source>A request body or response moving slower than this, on average over min_transfer_rate_window_ms, is ended (408, or the connection closed).</source>
+        <translation>Ein Anfragerumpf oder eine Antwort, die im Mittel über min_transfer_rate_window_ms langsamer ist, wird beendet (408, oder die Verbindung wird geschlossen).</translation>
+    </message>
+    <message>
+        <source>Time over which min_transfer_rate_bytes_per_s is averaged: the longest a transfer may fall behind that rate.</source>
+        <translation>Zeitraum, über den min_transfer_rate_bytes_per_s gemittelt wird: So lange darf eine Übertragung höchstens hinter dieser Rate zurückbleiben.</translation>
+    </message>
+    <message>
+        <source>Most one account may hold of each shared whole: job results (max_result_bytes), upload bytes in flight (max_upload_temp_bytes), connections (max_connections) and the disk above min_free_disk_bytes; an equal part if fewer accounts share it.</source>
+        <translation>Höchstanteil eines Kontos an jeder geteilten Gesamtmenge: Auftragsergebnisse (max_result_bytes), Upload-Bytes in Übertragung (max_upload_temp_bytes), Verbindungen (max_connections) und Speicherplatz oberhalb von min_free_disk_bytes; ein gleicher Teil, wenn weniger Konten sie teilen.</translation>
+    </message>
+    <message>
+        <source>Queued jobs, all accounts together; more are refused (503).</source>
+        <translation>Wartende Aufträge aller Konten zusammen; weitere werden abgelehnt (503).</translation>
+    </message>
+    <message>
+        <source>Queued and running jobs of one account; more are refused (429).</source>
+        <translation>Wartende und laufende Aufträge eines Kontos; weitere werden abgelehnt (429).</translation>
+    </message>
+    <message>
+        <source>Jobs running at once.</source>
+        <translation>Gleichzeitig laufende Aufträge.</translation>
+    </message>
+    <message>
+        <source>Longest one attempt of a job may run; then it fails with reason timeout.</source>
+        <translation>Längste Laufzeit eines Versuchs eines Auftrags; danach schlägt er mit dem Grund timeout fehl.</translation>
+    </message>
+    <message>
+        <source>Attempts a job gets before it stays failed.</source>
+        <translation>Versuche, die ein Auftrag bekommt, bevor er endgültig fehlgeschlagen bleibt.</translation>
+    </message>
+    <message>
+        <source>Wait before the first retry; doubled for each further one, with jitter.</source>
+        <translation>Wartezeit vor der ersten Wiederholung; für jede weitere verdoppelt, mit Zufallsstreuung.</translation>
+    </message>
+    <message>
+        <source>Longest wait between two attempts.</source>
+        <translation>Längste Wartezeit zwischen zwei Versuchen.</translation>
+    </message>
+    <message>
+        <source>How long a finished job&apos;s result stays downloadable.</source>
+        <translation>Wie lange das Ergebnis eines beendeten Auftrags herunterladbar bleibt.</translation>
+    </message>
+    <message>
+        <source>Job results on disk, all together; the oldest are evicted past it.</source>
+        <translation>Auftragsergebnisse auf der Festplatte insgesamt; darüber hinaus werden die ältesten verdrängt.</translation>
+    </message>
+    <message>
+        <source>How often expired results are deleted.</source>
+        <translation>Wie oft abgelaufene Ergebnisse gelöscht werden.</translation>
+    </message>
+    <message>
+        <source>Time a cancelled or timed-out job has to stop before it is reported stuck.</source>
+        <translation>Zeit, die ein abgebrochener oder zeitlich überschrittener Auftrag zum Anhalten hat, bevor er als hängend gemeldet wird.</translation>
+    </message>
+    <message>
+        <source>Job results on disk of one account; its new jobs are refused (507) past it.</source>
+        <translation>Auftragsergebnisse eines Kontos auf der Festplatte; darüber hinaus werden seine neuen Aufträge abgelehnt (507).</translation>
+    </message>
+    <message>
+        <source>Age under which a result is not evicted to make room for others (expiry still applies); only its own account&apos;s overshoot of its share, while all results together fill max_result_bytes, evicts younger ones (never the newest).</source>
+        <translation>Alter, unter dem ein Ergebnis nicht verdrängt wird, um Platz für andere zu schaffen (der Ablauf gilt weiterhin); nur wenn das eigene Konto seinen Anteil überschreitet, während alle Ergebnisse zusammen max_result_bytes füllen, werden jüngere verdrängt (nie das neueste).</translation>
+    </message>
+    <message>
+        <source>How often the service samples itself for the dashboards and /metrics.</source>
+        <translation>Wie oft der Dienst sich selbst für die Dashboards und /metrics misst.</translation>
+    </message>
+    <message>
+        <source>Live streams (GET /api/stream, a remote window each) open at once; beyond it 503.</source>
+        <translation>Gleichzeitig offene Live-Streams (GET /api/stream, je ein entferntes Fenster); darüber hinaus 503.</translation>
+    </message>
+    <message>
+        <source>Free disk in the data dir kept free: below it /readyz reports not ready, and uploads and export jobs are refused or wait.</source>
+        <translation>Im Datenordner freizuhaltender Speicherplatz: Darunter meldet /readyz nicht bereit, und Uploads und Exportaufträge werden abgelehnt oder warten.</translation>
+    </message>
+    <message>
+        <source>Largest file one upload may carry; larger ones are refused (413).</source>
+        <translation>Größte Datei, die ein Upload enthalten darf; größere werden abgelehnt (413).</translation>
+    </message>
+    <message>
+        <source>Uploads receiving at once, all accounts; more are refused (503).</source>
+        <translation>Gleichzeitig empfangende Uploads aller Konten; weitere werden abgelehnt (503).</translation>
+    </message>
+    <message>
+        <source>Uploads receiving at once for one account; more are refused (429).</source>
+        <translation>Gleichzeitig empfangende Uploads eines Kontos; weitere werden abgelehnt (429).</translation>
+    </message>
+    <message>
+        <source>Bytes that uploads in flight may hold in the temp folder (507 past it).</source>
+        <translation>Bytes, die laufende Uploads im temporären Ordner belegen dürfen (darüber hinaus 507).</translation>
+    </message>
+    <message>
+        <source>Stored uploads of one account, with those in flight; more are refused (507).</source>
+        <translation>Gespeicherte Uploads eines Kontos, einschließlich laufender; weitere werden abgelehnt (507).</translation>
+    </message>
+    <message>
+        <source>Age after which a temp file no request owns is deleted.</source>
+        <translation>Alter, ab dem eine temporäre Datei, die keiner Anfrage gehört, gelöscht wird.</translation>
+    </message>
+    <message>
+        <source>Upload bytes waiting for the disk before the socket stops being read.</source>
+        <translation>Upload-Bytes, die auf die Festplatte warten, bevor der Socket nicht mehr gelesen wird.</translation>
+    </message>
+    <message>
+        <source>Parts (files and fields) in one multipart upload.</source>
+        <translation>Teile (Dateien und Felder) in einem Multipart-Upload.</translation>
+    </message>
+    <message>
+        <source>Files in one multipart upload.</source>
+        <translation>Dateien in einem Multipart-Upload.</translation>
+    </message>
+    <message>
+        <source>Non-file fields in one multipart upload.</source>
+        <translation>Felder ohne Datei in einem Multipart-Upload.</translation>
+    </message>
+    <message>
+        <source>Largest value of one non-file multipart field.</source>
+        <translation>Größter Wert eines Multipart-Felds ohne Datei.</translation>
+    </message>
+    <message>
+        <source>Largest header block of one multipart part.</source>
+        <translation>Größter Header-Block eines Multipart-Teils.</translation>
+    </message>
+    <message>
+        <source>Longest date range an export may cover when served live; longer ones are jobs.</source>
+        <translation>Längster Datumsbereich, den ein direkt ausgelieferter Export umfassen darf; längere werden Aufträge.</translation>
+    </message>
+    <message>
+        <source>Estimated rows above which an export is not served live (413, or a job).</source>
+        <translation>Geschätzte Zeilenzahl, ab der ein Export nicht direkt ausgeliefert wird (413, oder ein Auftrag).</translation>
+    </message>
+    <message>
+        <source>Rows read from the database at a time during an export.</source>
+        <translation>Während eines Exports auf einmal aus der Datenbank gelesene Zeilen.</translation>
+    </message>
+    <message>
+        <source>Longest wait for one batch of rows; a slower database ends the export.</source>
+        <translation>Längste Wartezeit auf einen Zeilenstapel; eine langsamere Datenbank beendet den Export.</translation>
+    </message>
+    <message>
+        <source>Queued and running export jobs of one account; more are refused (429).</source>
+        <translation>Wartende und laufende Exportaufträge eines Kontos; weitere werden abgelehnt (429).</translation>
+    </message>
+    <message>
+        <source>Live exports (CSV read from the database while it is sent) at once, all accounts; each holds a thread and a database connection. More get 503.</source>
+        <translation>Gleichzeitige direkte Exporte (CSV, das beim Senden aus der Datenbank gelesen wird) aller Konten; jeder belegt einen Thread und eine Datenbankverbindung. Weitere erhalten 503.</translation>
+    </message>
+    <message>
+        <source>Live exports of one account at once, of max_live_exports; more get 429.</source>
+        <translation>Gleichzeitige direkte Exporte eines Kontos, von max_live_exports; weitere erhalten 429.</translation>
+    </message>
+    <message>
+        <source>Memory one image decode (a thumbnail) may use; a larger need fails processing.</source>
+        <translation>Speicher, den das Dekodieren eines Bildes (ein Vorschaubild) nutzen darf; größerer Bedarf lässt die Verarbeitung fehlschlagen.</translation>
+    </message>
+    <message>
+        <source>Time one image decode (a thumbnail) may take; then it is killed and fails.</source>
+        <translation>Zeit, die das Dekodieren eines Bildes (ein Vorschaubild) dauern darf; danach wird es beendet und schlägt fehl.</translation>
+    </message>
+</context>
+<context>
     <name>sluice::ui</name>
     <message numerus="yes">
         <source>%n day(s)</source>
@@ -282,7 +517,7 @@ Falls der Administrator des Servers ein neues Zertifikat erstellt hat, vergleich
     </message>
     <message>
         <source>Oldest queued job</source>
-        <translation>Ältester wartender Auftrag</translation>
+        <translation>Längste Wartezeit</translation>
     </message>
     <message>
         <source>Throughput</source>
@@ -330,11 +565,11 @@ Falls der Administrator des Servers ein neues Zertifikat erstellt hat, vergleich
     </message>
     <message>
         <source>Oldest queued</source>
-        <translation>Ältester wartender</translation>
+        <translation>Längste Wartezeit</translation>
     </message>
     <message>
         <source>Longest running</source>
-        <translation>Am längsten laufender</translation>
+        <translation>Längster Lauf</translation>
     </message>
     <message>
         <source>In</source>
@@ -414,7 +649,7 @@ Falls der Administrator des Servers ein neues Zertifikat erstellt hat, vergleich
     </message>
     <message>
         <source>nothing finished for %1</source>
-        <translation>seit %1 nichts abgeschlossen</translation>
+        <translation>seit %1 nichts fertig</translation>
     </message>
     <message>
         <source>%1 running</source>
@@ -430,7 +665,7 @@ Falls der Administrator des Servers ein neues Zertifikat erstellt hat, vergleich
     </message>
     <message>
         <source>longest running %1</source>
-        <translation>am längsten laufend %1</translation>
+        <translation>längster Lauf %1</translation>
     </message>
     <message>
         <source>Warns when a job has waited longer than %1; critical when one runs longer than job_max_runtime_ms.</source>
@@ -444,11 +679,11 @@ aus %2</translation>
     </message>
     <message>
         <source>%1 requests answered/s</source>
-        <translation>%1 beantwortete Anfragen/s</translation>
+        <translation>%1 Antworten/s</translation>
     </message>
     <message>
         <source>%1 requests in flight</source>
-        <translation>%1 Anfragen in Bearbeitung</translation>
+        <translation>%1 laufende Anfragen</translation>
     </message>
     <message>
         <source>Warns at 90% of max_connections.</source>
@@ -484,7 +719,7 @@ aus %2</translation>
     </message>
     <message>
         <source>Oldest queued job warning after:</source>
-        <translation>Warnung für ältesten wartenden Auftrag nach:</translation>
+        <translation>Warnung bei Wartezeit ab:</translation>
     </message>
 </context>
 <context>
@@ -624,11 +859,11 @@ aus %2</translation>
     </message>
     <message>
         <source>Search id, kind, owner, error…</source>
-        <translation>ID, Art, Besitzer, Fehler suchen…</translation>
+        <translation>ID, Art, Besitzer, Fehler…</translation>
     </message>
     <message>
         <source>&amp;Cancel job</source>
-        <translation>Auftrag &amp;abbrechen</translation>
+        <translation>&amp;Abbrechen</translation>
     </message>
     <message>
         <source>Cancel the selected queued or running jobs (Ctrl+K)</source>
@@ -636,7 +871,7 @@ aus %2</translation>
     </message>
     <message>
         <source>&amp;Retry job</source>
-        <translation>Auftrag &amp;wiederholen</translation>
+        <translation>&amp;Wiederholen</translation>
     </message>
     <message>
         <source>Queue the selected failed, cancelled or expired jobs again (Ctrl+R)</source>
