@@ -9,12 +9,14 @@
 #include "summarytile.h"
 #include "translations.h"
 
+#include <QAbstractButton>
 #include <QFile>
 #include <QLabel>
 #include <QLibraryInfo>
 #include <QMenu>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTest>
 
@@ -79,6 +81,7 @@ private slots:
     void englishWithoutTranslator();
     void germanWithTranslator();
     void germanUnitsParseBack();
+    void germanTextsFit();
     void qtsOwnButtonsInGerman();
     void englishNeedsNoTranslation();
 };
@@ -140,6 +143,35 @@ void tst_Translations::germanUnitsParseBack()
     QCOMPARE(ui::parseLimitValue(u"31 days"_s, "days"),
              std::optional<qint64>(31)); // the API's word
     QCOMPARE(ui::parseLimitValue(u"1,5 KiB"_s, "bytes"), std::optional<qint64>(1536));
+}
+
+// At 1280×800 no German text is cut off: every button and tab of every
+// page, and the dashboard tiles' lines.
+void tst_Translations::germanTextsFit()
+{
+    testing::FakeService service(u"token"_s);
+    ui::MainWindow window(service);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QStringList clipped;
+    const auto check = [&clipped](const QWidget *w, const QString &text) {
+        if (w->isVisible() && !text.isEmpty() && w->width() < w->sizeHint().width())
+            clipped << u"%1 (%2 < %3)"_s.arg(text).arg(w->width()).arg(w->sizeHint().width());
+    };
+    for (int i = 0; i < window.tabs()->count(); ++i) {
+        window.tabs()->setCurrentIndex(i);
+        QCoreApplication::processEvents();
+        for (const QAbstractButton *button : window.findChildren<QAbstractButton *>())
+            check(button, button->text());
+        for (const ui::SummaryTile *tile : window.findChildren<ui::SummaryTile *>()) {
+            for (const QLabel *line : tile->findChildren<QLabel *>())
+                check(line, line->text());
+        }
+    }
+    check(window.tabs()->tabBar(), u"tabs"_s);
+    clipped.removeDuplicates();
+    QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(u", "_s)));
 }
 
 // Qt's standard buttons (Cancel in QMessageBox) come from Qt's own German,
