@@ -661,7 +661,7 @@ Falls der Administrator des Servers ein neues Zertifikat erstellt hat, vergleich
     </message>
     <message>
         <source>none</source>
-        <translation>keiner</translation>
+        <translation>keine</translation>
     </message>
     <message>
         <source>longest running %1</source>

@@ -11,9 +11,11 @@
 
 #include <QAbstractButton>
 #include <QFile>
+#include <QHash>
 #include <QLabel>
 #include <QLibraryInfo>
 #include <QMenu>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTabBar>
@@ -82,6 +84,7 @@ private slots:
     void germanWithTranslator();
     void germanUnitsParseBack();
     void germanTextsFit();
+    void germanAcceleratorsUnique();
     void qtsOwnButtonsInGerman();
     void englishNeedsNoTranslation();
 };
@@ -172,6 +175,37 @@ void tst_Translations::germanTextsFit()
     check(window.tabs()->tabBar(), u"tabs"_s);
     clipped.removeDuplicates();
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(u", "_s)));
+}
+
+// Alt+letter is unambiguous in German too: within the menu bar and within
+// each menu (the tray's included).
+void tst_Translations::germanAcceleratorsUnique()
+{
+    testing::FakeService service(u"token"_s);
+    ui::MainWindow window(service);
+    const auto mnemonic = [](const QString &text) {
+        const qsizetype amp = text.indexOf(u'&');
+        return amp >= 0 && amp + 1 < text.size() ? text.at(amp + 1).toLower() : QChar();
+    };
+    const auto unique = [&mnemonic](const QString &where, const QList<QAction *> &actions) {
+        QHash<QChar, QString> taken;
+        for (const QAction *action : actions) {
+            const QChar key = mnemonic(action->text());
+            if (key.isNull())
+                continue;
+            if (taken.contains(key))
+                return u"%1: %2 and %3"_s.arg(where, taken.value(key), action->text());
+            taken.insert(key, action->text());
+        }
+        return QString();
+    };
+    QStringList clashes;
+    clashes << unique(u"menu bar"_s, window.menuBar()->actions());
+    for (const QMenu *menu : window.findChildren<QMenu *>())
+        clashes << unique(menu->objectName(), menu->actions());
+    clashes.removeAll(QString());
+    QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join(u"; "_s)));
+    QVERIFY(window.findChild<QMenu *>(u"fileMenu"_s)); // the menus were found at all
 }
 
 // Qt's standard buttons (Cancel in QMessageBox) come from Qt's own German,
