@@ -11,6 +11,9 @@ packages=(
     build-essential cmake ninja-build pkg-config git
     # Qt 6.4
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev
+    # the window's translations: lupdate/lrelease and their CMake package,
+    # and Qt's own German for standard buttons (docs/decisions/0031)
+    qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
     libqt6sql6-sqlite libqt6sql6-psql libqt6opengl6-dev
     libgl-dev libglx-dev libvulkan-dev
     # the window's tokens for remote services, in the desktop's keyring (QtKeychain)

@@ -10,10 +10,11 @@ using service::ConnectionState;
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's texts.
+struct ConnectionText
 {
-    return QCoreApplication::translate("sluice::ui::ConnectionText", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(sluice::ui::ConnectionText)
+};
 
 // " (why)", or nothing when there is no why.
 QString because(const QString &message)
@@ -27,31 +28,52 @@ QString describeConnection(const service::ConnectionInfo &info, qint64 retryInMs
 {
     switch (info.state) {
     case ConnectionState::Local:
-        return tr("This computer's service");
+        return ConnectionText::tr("This computer's service");
     case ConnectionState::Connecting:
-        return tr("Connecting to %1\u2026").arg(info.server);
+        return ConnectionText::tr("Connecting to %1\u2026").arg(info.server);
     case ConnectionState::Connected:
-        return tr("Connected to %1").arg(info.server);
+        return ConnectionText::tr("Connected to %1").arg(info.server);
     case ConnectionState::Reconnecting: {
         // Whole seconds, rounded up: "in 0 s" only once the attempt is due.
         const qint64 seconds = std::max<qint64>(0, (retryInMs + 999) / 1'000);
-        return tr("Reconnecting in %1 s\u2026").arg(seconds) + because(info.message);
+        return ConnectionText::tr("Reconnecting in %1 s\u2026").arg(seconds)
+            + because(info.message);
     }
     case ConnectionState::Unauthorized:
-        return tr("Unauthorized: %1")
-            .arg(info.message.isEmpty() ? tr("the server refused the token") : info.message);
+        return ConnectionText::tr("Unauthorized: %1")
+            .arg(info.message.isEmpty() ? ConnectionText::tr("the server refused the token")
+                                        : info.message);
     case ConnectionState::CertificateUntrusted:
         // True whether its question is open or was cancelled.
-        return tr("Certificate not trusted (fingerprint %1): not connected until you trust it "
-                  "(File \u25b8 Connect to\u2026 asks again)")
+        return ConnectionText::tr(
+                   "Certificate not trusted (fingerprint %1): not connected until you trust it "
+                   "(File \u25b8 Connect to\u2026 asks again)")
             .arg(info.fingerprint);
     case ConnectionState::CertificateChanged:
-        return tr("Certificate changed: refused (fingerprint %1)").arg(info.fingerprint)
+        return ConnectionText::tr("Certificate changed: refused (fingerprint %1)")
+                   .arg(info.fingerprint)
             + because(info.message);
     case ConnectionState::Refused:
-        return tr("Not connected: %1").arg(info.message);
+        return ConnectionText::tr("Not connected: %1").arg(info.message);
     }
     return {};
+}
+
+QString describeServiceState(service::ServiceState state)
+{
+    switch (state) {
+    case service::ServiceState::Stopped:
+        return ConnectionText::tr("stopped");
+    case service::ServiceState::Starting:
+        return ConnectionText::tr("starting");
+    case service::ServiceState::Running:
+        return ConnectionText::tr("running");
+    case service::ServiceState::Stopping:
+        return ConnectionText::tr("stopping");
+    case service::ServiceState::Failed:
+        return ConnectionText::tr("failed");
+    }
+    return service::toString(state);
 }
 
 bool connectionNeedsOperator(ConnectionState state)

@@ -11,6 +11,9 @@ namespace sluice::ui {
 // `retryInMs` is what is left of info.retryInMs when shown (it counts down).
 QString describeConnection(const service::ConnectionInfo &info, qint64 retryInMs);
 
+// The service's state in the window's language ("running" in English, the API's word).
+QString describeServiceState(service::ServiceState state);
+
 // The states that need the operator (a refused token or certificate): shown in red.
 bool connectionNeedsOperator(service::ConnectionState state);
 

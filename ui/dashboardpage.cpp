@@ -36,11 +36,11 @@ struct Window
     qint64 ms;
 };
 constexpr Window kWindows[] = {
-    {QT_TRANSLATE_NOOP("DashboardPage", "Last minute"), 60'000},
-    {QT_TRANSLATE_NOOP("DashboardPage", "Last 5 minutes"), 5 * 60'000},
-    {QT_TRANSLATE_NOOP("DashboardPage", "Last 15 minutes"), 15 * 60'000},
-    {QT_TRANSLATE_NOOP("DashboardPage", "Last hour"), 60 * 60'000},
-    {QT_TRANSLATE_NOOP("DashboardPage", "Last 24 hours"), 24 * 60 * 60'000},
+    {QT_TRANSLATE_NOOP("sluice::ui::DashboardPage", "Last minute"), 60'000},
+    {QT_TRANSLATE_NOOP("sluice::ui::DashboardPage", "Last 5 minutes"), 5 * 60'000},
+    {QT_TRANSLATE_NOOP("sluice::ui::DashboardPage", "Last 15 minutes"), 15 * 60'000},
+    {QT_TRANSLATE_NOOP("sluice::ui::DashboardPage", "Last hour"), 60 * 60'000},
+    {QT_TRANSLATE_NOOP("sluice::ui::DashboardPage", "Last 24 hours"), 24 * 60 * 60'000},
 };
 constexpr int kDayWindow = 4;
 

@@ -102,6 +102,25 @@ qint64 runtimeMs(const JobRecord &job, const QDateTime &now)
 
 } // namespace
 
+QString JobsModel::stateText(JobState state)
+{
+    switch (state) {
+    case JobState::Queued:
+        return tr("queued");
+    case JobState::Running:
+        return tr("running");
+    case JobState::Succeeded:
+        return tr("succeeded");
+    case JobState::Failed:
+        return tr("failed");
+    case JobState::Cancelled:
+        return tr("cancelled");
+    case JobState::Expired:
+        return tr("expired");
+    }
+    return jobs::toString(state);
+}
+
 QVariant JobsModel::display(const JobRecord &job, int column) const
 {
     switch (column) {
@@ -110,7 +129,7 @@ QVariant JobsModel::display(const JobRecord &job, int column) const
     case Owner:
         return job.owner;
     case State:
-        return jobs::toString(job.state);
+        return stateText(job.state);
     case Progress:
         if (job.progressFraction >= 0)
             return u"%1%"_s.arg(qRound(job.progressFraction * 100));

@@ -73,6 +73,8 @@ public:
     void setNowForTesting(const QDateTime &now) { m_now = now; }
 
     static QColor stateColor(jobs::JobState state);
+    // The state in the window's language ("queued" in English, the API's word).
+    static QString stateText(jobs::JobState state);
 
 signals:
     // A kind or an owner appeared or left: kinds() or owners() changed.

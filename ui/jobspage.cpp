@@ -38,7 +38,8 @@ using jobs::JobState;
 
 namespace {
 
-const char *const kStates[] = {"queued", "running", "succeeded", "failed", "cancelled", "expired"};
+constexpr JobState kStates[] = {JobState::Queued, JobState::Running,   JobState::Succeeded,
+                                JobState::Failed, JobState::Cancelled, JobState::Expired};
 
 bool canCancel(JobState s)
 {
@@ -98,8 +99,8 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     m_stateFilter->setObjectName(u"stateFilter"_s);
     m_stateFilter->setAccessibleName(tr("Job state"));
     m_stateFilter->addItem(tr("All states"), QString());
-    for (const char *state : kStates)
-        m_stateFilter->addItem(QString::fromLatin1(state), QString::fromLatin1(state));
+    for (const JobState state : kStates)
+        m_stateFilter->addItem(JobsModel::stateText(state), jobs::toString(state));
     m_kindFilter->setObjectName(u"kindFilter"_s);
     m_kindFilter->setAccessibleName(tr("Job kind"));
     m_kindFilter->addItem(tr("All kinds"), QString());
@@ -416,7 +417,7 @@ void JobsPage::updateDetail()
     };
     QString html = u"<h3>%1 <span style='color:%2'>%3</span></h3>"_s.arg(
         job->kind.toHtmlEscaped(), JobsModel::stateColor(job->state).name(),
-        jobs::toString(job->state));
+        JobsModel::stateText(job->state));
     // Fields on the left, parameters on the right: both in view at once,
     // without dragging the splitter (issue 23).
     html += u"<table cellspacing='0' cellpadding='0' width='100%'><tr><td valign='top'>"_s;

@@ -4,6 +4,7 @@
 #include "limitlabels.h"
 #include "palette.h"
 
+#include <QCoreApplication>
 #include <QEvent>
 #include <QFontDatabase>
 #include <QGridLayout>
@@ -26,6 +27,13 @@ namespace {
 std::optional<qint64> parseValue(const QString &text, const config::LimitField &field)
 {
     return parseLimitValue(text, field.unit);
+}
+
+// The field's one-line help in the window's language (core keeps it English
+// for the admin API and marks it for translation).
+QString helpText(const config::LimitField &field)
+{
+    return QCoreApplication::translate("sluice::config::Limits", field.help);
 }
 
 // What a field takes, for the message when it does not parse.
@@ -123,13 +131,13 @@ LimitsEditor::LimitsEditor(service::ServiceFacade &service, QWidget *parent)
                                   .arg(limitValueText(field.minimum, field.unit),
                                        limitValueText(field.maximum, field.unit),
                                        limitValueText(field.defaultValue, field.unit));
-        row.help->setText(QString::fromUtf8(field.help) + u"\n"_s + range);
+        row.help->setText(helpText(field) + u"\n"_s + range);
         row.help->setWordWrap(true);
         row.help->setTextFormat(Qt::PlainText);
         QFont small = row.help->font();
         small.setPointSizeF(small.pointSizeF() * 0.92);
         row.help->setFont(small);
-        row.edit->setToolTip(QString::fromUtf8(field.help) + u"\n"_s + range);
+        row.edit->setToolTip(helpText(field) + u"\n"_s + range);
         layout->addWidget(row.nameLabel, r, 0, Qt::AlignTop);
         layout->addWidget(row.edit, r, 1, Qt::AlignTop);
         layout->addWidget(row.readable, r, 2, Qt::AlignTop);
@@ -350,6 +358,7 @@ void LimitsEditor::filter(const QString &text)
         const bool match = text.isEmpty()
             || QLatin1StringView(row.field->key).contains(text, Qt::CaseInsensitive)
             || row.label.contains(text, Qt::CaseInsensitive)
+            || helpText(*row.field).contains(text, Qt::CaseInsensitive)
             || QString::fromUtf8(row.field->help).contains(text, Qt::CaseInsensitive);
         for (QWidget *w : {static_cast<QWidget *>(row.nameLabel), static_cast<QWidget *>(row.edit),
                            static_cast<QWidget *>(row.readable), static_cast<QWidget *>(row.help)})

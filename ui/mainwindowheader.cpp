@@ -4,6 +4,7 @@
 // remote service, the connection.
 #include "mainwindow.h"
 
+#include "connectiontext.h"
 #include "palette.h"
 #include "servicestate.h"
 
@@ -331,7 +332,7 @@ void MainWindow::applyStatus(const ServiceStatus &status)
     m_status = status;
     const ServiceState state = status.state;
 
-    m_stateLabel->setText(service::toString(state));
+    m_stateLabel->setText(describeServiceState(state));
     const int dotSize = m_stateLabel->fontMetrics().height() * 2 / 3;
     m_stateIndicator->setPixmap(
         serviceStateDot(serviceStateColor(state, palette()), dotSize, devicePixelRatio()));

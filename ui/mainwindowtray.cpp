@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 
 #include "alertnotifier.h"
+#include "connectiontext.h"
 #include "dashboardpage.h"
 #include "jobspage.h"
 #include "servicestate.h"
@@ -99,7 +100,7 @@ void MainWindow::updateTray()
     const QIcon base
         = windowIcon().isNull() ? style()->standardIcon(QStyle::SP_ComputerIcon) : windowIcon();
     m_tray->setIcon(serviceStateIcon(base, m_status.state, palette()));
-    QString tip = tr("Sluice: %1").arg(service::toString(m_status.state));
+    QString tip = tr("Sluice: %1").arg(describeServiceState(m_status.state));
     if (m_status.state == ServiceState::Running && !m_status.version.isEmpty())
         tip += m_status.ready ? tr(", ready") : tr(", not ready");
     if (m_service.isRemote())

@@ -37,7 +37,17 @@ using upload::UploadRecord;
 
 namespace {
 
-const char *const kProcessingStates[] = {"pending", "done", "failed", "not_queued"};
+// The API's words, and the filter's text for each (translated at use).
+struct ProcessingChoice
+{
+    const char *state;
+    const char *text;
+};
+constexpr ProcessingChoice kProcessingStates[]
+    = {{"pending", QT_TRANSLATE_NOOP("sluice::ui::UploadsPage", "pending")},
+       {"done", QT_TRANSLATE_NOOP("sluice::ui::UploadsPage", "done")},
+       {"failed", QT_TRANSLATE_NOOP("sluice::ui::UploadsPage", "failed")},
+       {"not_queued", QT_TRANSLATE_NOOP("sluice::ui::UploadsPage", "not queued")}};
 const auto UploadJobKind = u"upload.process"_s;
 constexpr int ThumbnailSide = 256;
 
@@ -88,8 +98,8 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
     m_processingFilter->setObjectName(u"uploadProcessingFilter"_s);
     m_processingFilter->setAccessibleName(tr("Processing"));
     m_processingFilter->addItem(tr("Any processing"), QString());
-    for (const char *state : kProcessingStates)
-        m_processingFilter->addItem(QString::fromLatin1(state), QString::fromLatin1(state));
+    for (const ProcessingChoice &choice : kProcessingStates)
+        m_processingFilter->addItem(tr(choice.text), QString::fromLatin1(choice.state));
     m_search->setObjectName(u"uploadSearch"_s);
     m_search->setAccessibleName(tr("Search uploads"));
     m_search->setPlaceholderText(tr("Search name, checksum, id\u2026"));

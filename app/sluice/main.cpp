@@ -1,10 +1,12 @@
 // sluice: the operator's window around the Sluice service.
 #include "commandline.h"
+#include "translations.h"
 #include "windowhost.h"
 
 #include <QApplication>
 #include <QDirIterator>
 #include <QIcon>
+#include <QLocale>
 
 using namespace sluice;
 
@@ -31,6 +33,11 @@ int main(int argc, char *argv[])
         app::Program::Window);
     if (const auto done = app::handleCommandLine(cmd, "sluice", out, err))
         return *done;
+
+    // The window in the system's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG).
+    // Only now: the command line (--help, errors) stays English like sluiced's,
+    // Qt's own words in it too (docs/decisions/0031).
+    ui::installTranslations(app, QLocale());
 
     // This computer's service (started now, unless --connect shows another
     // first) and any remote one, each in front of the same window.

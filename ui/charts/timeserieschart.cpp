@@ -113,8 +113,9 @@ QString TimeSeriesChart::describe(const QString &key, const QPointF &point) cons
     const QLineSeries *series = m_series.value(key);
     const QString time
         = QDateTime::fromMSecsSinceEpoch(qint64(point.x())).toLocalTime().toString(u"HH:mm:ss"_s);
-    return u"%1 at %2: %3"_s.arg(series ? series->name() : key, time,
-                                 m_format(point.y() * m_scale));
+    //: A chart's tooltip: series name, time of day, value.
+    return tr("%1 at %2: %3")
+        .arg(series ? series->name() : key, time, m_format(point.y() * m_scale));
 }
 
 namespace {

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QLocale>
+
+QT_BEGIN_NAMESPACE
+class QCoreApplication;
+QT_END_NAMESPACE
+
+namespace sluice::ui {
+
+// Installs the window's translation for `locale` (built in, :/i18n) and Qt's
+// own for its standard dialogs and buttons (qtbase_*.qm from Qt's
+// translations directory, when the system has it: qt6-translations-l10n).
+// Follows the locale's list of UI languages, so LANGUAGE=de or
+// LC_ALL=de_DE.UTF-8 both give German. Returns whether the window's own
+// translation was found; English needs none and returns false.
+bool installTranslations(QCoreApplication &app, const QLocale &locale);
+
+} // namespace sluice::ui
