@@ -496,10 +496,6 @@ Falls der Administrator des Servers ein neues Zertifikat erstellt hat, vergleich
         <translation>Schwellenwerte…</translation>
     </message>
     <message>
-        <source>Show:</source>
-        <translation>Zeitraum:</translation>
-    </message>
-    <message>
         <source>Resident memory</source>
         <translation>Residenter Speicher</translation>
     </message>
@@ -721,6 +717,18 @@ aus %2</translation>
         <source>Oldest queued job warning after:</source>
         <translation>Warnung bei Wartezeit ab:</translation>
     </message>
+    <message>
+        <source>Time window</source>
+        <translation>Zeitraum</translation>
+    </message>
+    <message>
+        <source>Sho&amp;w:</source>
+        <translation>&amp;Zeitraum:</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>Diagramme</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ui::EventsModel</name>
@@ -766,6 +774,18 @@ aus %2</translation>
     <message>
         <source>Search events…</source>
         <translation>Ereignisse durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>Ereignisse</translation>
+    </message>
+    <message>
+        <source>Event kind</source>
+        <translation>Ereignisart</translation>
+    </message>
+    <message>
+        <source>Search events</source>
+        <translation>Ereignisse durchsuchen</translation>
     </message>
 </context>
 <context>
@@ -1032,6 +1052,26 @@ aus %2</translation>
     <message>
         <source>Could not open %1</source>
         <translation>%1 konnte nicht geöffnet werden</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Aufträge</translation>
+    </message>
+    <message>
+        <source>Job state</source>
+        <translation>Auftragsstatus</translation>
+    </message>
+    <message>
+        <source>Job kind</source>
+        <translation>Auftragsart</translation>
+    </message>
+    <message>
+        <source>Search jobs</source>
+        <translation>Aufträge durchsuchen</translation>
+    </message>
+    <message>
+        <source>Job details</source>
+        <translation>Auftragsdetails</translation>
     </message>
 </context>
 <context>
@@ -1398,6 +1438,10 @@ aus %2</translation>
         <source>Applying…</source>
         <translation>Wird übernommen…</translation>
     </message>
+    <message>
+        <source>Filter limits</source>
+        <translation>Grenzwerte filtern</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ui::MainWindow</name>
@@ -1717,6 +1761,54 @@ aus %2</translation>
         <source>The service keeps answering. Open the window or quit from this icon.</source>
         <translation>Der Dienst antwortet weiterhin. Öffnen Sie das Fenster oder beenden Sie Sluice über dieses Symbol.</translation>
     </message>
+    <message>
+        <source>&amp;Appearance</source>
+        <translation>&amp;Darstellung</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>&amp;System</translation>
+    </message>
+    <message>
+        <source>The desktop&apos;s style and colours</source>
+        <translation>Stil und Farben des Desktops</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>&amp;Hell</translation>
+    </message>
+    <message>
+        <source>Light colours, whatever the desktop&apos;s</source>
+        <translation>Helle Farben, unabhängig vom Desktop</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>&amp;Dunkel</translation>
+    </message>
+    <message>
+        <source>Dark colours, whatever the desktop&apos;s</source>
+        <translation>Dunkle Farben, unabhängig vom Desktop</translation>
+    </message>
+    <message>
+        <source>Open data folder</source>
+        <translation>Datenordner öffnen</translation>
+    </message>
+    <message>
+        <source>Copy address</source>
+        <translation>Adresse kopieren</translation>
+    </message>
+    <message>
+        <source>Show access token</source>
+        <translation>Zugriffstoken anzeigen</translation>
+    </message>
+    <message>
+        <source>Hide access token</source>
+        <translation>Zugriffstoken verbergen</translation>
+    </message>
+    <message>
+        <source>Copy access token</source>
+        <translation>Zugriffstoken kopieren</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ui::NewExportDialog</name>
@@ -1867,6 +1959,10 @@ aus %2</translation>
         <extracomment>A chart&apos;s tooltip: series name, time of day, value.</extracomment>
         <translation>%1 um %2: %3</translation>
     </message>
+    <message>
+        <source>Chart: %1</source>
+        <translation>Diagramm: %1</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ui::TransfersModel</name>
@@ -1958,6 +2054,10 @@ aus %2</translation>
     <message>
         <source>Abort %1? Its connection is closed; what it sent or received so far is cleaned up and cannot be resumed.</source>
         <translation>%1 abbrechen? Die Verbindung wird geschlossen; was bisher gesendet oder empfangen wurde, wird aufgeräumt und kann nicht fortgesetzt werden.</translation>
+    </message>
+    <message>
+        <source>Requests in flight</source>
+        <translation>Anfragen in Bearbeitung</translation>
     </message>
 </context>
 <context>
@@ -2186,6 +2286,22 @@ aus %2</translation>
     <message>
         <source>SHA-256 of %1 copied to the clipboard.</source>
         <translation>SHA-256 von %1 in die Zwischenablage kopiert.</translation>
+    </message>
+    <message>
+        <source>Uploads</source>
+        <translation>Uploads</translation>
+    </message>
+    <message>
+        <source>Search uploads</source>
+        <translation>Uploads durchsuchen</translation>
+    </message>
+    <message>
+        <source>Thumbnail</source>
+        <translation>Vorschaubild</translation>
+    </message>
+    <message>
+        <source>Upload details</source>
+        <translation>Upload-Details</translation>
     </message>
 </context>
 </TS>

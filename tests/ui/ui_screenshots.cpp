@@ -13,6 +13,9 @@
 //
 // Usage: ui_screenshots OUTPUT_DIR [--seconds N] [--size WxH] [--prefix P]
 //                       [--tabs dashboard,jobs,...] [--no-remote]
+//                       [--appearance dark|light]
+// The window's language follows the locale (LANG=de_DE.UTF-8), as sluice's.
+#include "appearance.h"
 #include "daemon.h"
 #include "dashboardpage.h"
 #include "jobsmodel.h"
@@ -20,6 +23,7 @@
 #include "limitseditor.h"
 #include "mainwindow.h"
 #include "testsupport.h"
+#include "translations.h"
 #include "uploadsmodel.h"
 #include "uploadspage.h"
 
@@ -62,6 +66,7 @@ struct Options
     QString prefix; // "dark-", "de-", ...
     QStringList tabs; // empty: all
     bool remote = true;
+    bool dark = false;
 };
 
 // The tabs in the window's order, named for the files.
@@ -307,6 +312,8 @@ int main(int argc, char **argv)
             o.tabs = next.split(u','), ++i;
         else if (a == u"--no-remote"_s)
             o.remote = false;
+        else if (a == u"--appearance"_s && (next == u"dark"_s || next == u"light"_s))
+            o.dark = next == u"dark"_s, ++i;
         else if (o.out.isEmpty() && !a.startsWith(u'-'))
             o.out = a;
         else {
@@ -317,9 +324,13 @@ int main(int argc, char **argv)
     if (o.out.isEmpty() || o.size.isEmpty()) {
         std::fprintf(stderr,
                      "usage: ui_screenshots OUTPUT_DIR [--seconds N] [--size WxH] [--prefix P] "
-                     "[--tabs dashboard,jobs,...] [--no-remote]\n");
+                     "[--tabs dashboard,jobs,...] [--no-remote] [--appearance dark|light]\n");
         return 2;
     }
+    // As the window does: the system's language (LANGUAGE, LC_ALL, LANG).
+    ui::installTranslations(app, QLocale());
+    if (o.dark)
+        ui::applyAppearance(ui::Appearance::Dark);
     QDir().mkpath(o.out);
     QTemporaryDir dir;
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.filePath(u"settings"_s));
