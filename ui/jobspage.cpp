@@ -4,6 +4,7 @@
 #include "format.h"
 #include "jobsmodel.h"
 #include "newexportdialog.h"
+#include "palette.h"
 #include "progressdelegate.h"
 
 #include <QAction>
@@ -95,6 +96,14 @@ JobsPage::JobsPage(service::ServiceFacade &service, QWidget *parent)
     const int widths[] = {12, 10, 10, 12, 9, 10, 10, 10, 8, 36, 18, 24};
     for (int c = 0; c < JobsModel::ColumnCount; ++c)
         m_view->setColumnWidth(c, widths[c] * charWidth);
+    // Every state's word in full, in the window's language ("abgebrochen").
+    int stateWidth = m_view->columnWidth(JobsModel::State);
+    for (JobState state : {JobState::Queued, JobState::Running, JobState::Succeeded,
+                           JobState::Failed, JobState::Cancelled, JobState::Expired})
+        stateWidth = std::max(stateWidth,
+                              m_view->fontMetrics().horizontalAdvance(JobsModel::stateText(state))
+                                  + 2 * charWidth);
+    m_view->setColumnWidth(JobsModel::State, stateWidth);
 
     m_stateFilter->setObjectName(u"stateFilter"_s);
     m_stateFilter->setAccessibleName(tr("Job state"));
@@ -431,7 +440,7 @@ void JobsPage::updateDetail()
     row(tr("Created"), when(job->createdAt));
     row(tr("Started"), when(job->startedAt));
     row(tr("Finished"), when(job->finishedAt));
-    row(tr("Attempts"), u"%1 of %2"_s.arg(job->attempts).arg(job->maxAttempts));
+    row(tr("Attempts"), tr("%1 of %2").arg(job->attempts).arg(job->maxAttempts));
     row(tr("Progress"),
         tr("%1 rows, %2")
             .arg(QLocale().toString(job->progressRows), formatBytes(double(job->progressBytes))));
@@ -446,8 +455,9 @@ void JobsPage::updateDetail()
             .toHtmlEscaped());
     html += u"</td></tr></table>"_s;
     if (!job->lastError.isEmpty())
-        html += u"<h4>%1</h4><pre style='color:#b02020'>%2</pre>"_s.arg(
-            tr("Last error"), job->lastError.toHtmlEscaped());
+        html += u"<h4>%1</h4><pre style='color:%2'>%3</pre>"_s.arg(
+            tr("Last error"), coloursFor(m_detail->palette()).errorText.name(),
+            job->lastError.toHtmlEscaped());
     if (!job->attemptLog.isEmpty()) {
         html += u"<h4>%1</h4><table cellspacing='2'>"_s.arg(tr("Attempt history"));
         for (const QJsonValue &v : job->attemptLog) {

@@ -1073,6 +1073,10 @@ aus %2</translation>
         <source>Job details</source>
         <translation>Auftragsdetails</translation>
     </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ui::LimitText</name>

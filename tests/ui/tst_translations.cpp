@@ -4,6 +4,8 @@
 #include "dashboardpage.h"
 #include "fakeservice.h"
 #include "format.h"
+#include "jobsmodel.h"
+#include "jobspage.h"
 #include "limitlabels.h"
 #include "mainwindow.h"
 #include "summarytile.h"
@@ -20,6 +22,7 @@
 #include <QStandardPaths>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTest>
 
 #include <memory>
@@ -173,6 +176,20 @@ void tst_Translations::germanTextsFit()
         }
     }
     check(window.tabs()->tabBar(), u"tabs"_s);
+    // Each job state's word whole in the Jobs table ("abgebrochen" was cut).
+    const QTableView *jobs = window.jobsPage()->view();
+    for (const jobs::JobState state :
+         {jobs::JobState::Queued, jobs::JobState::Running, jobs::JobState::Succeeded,
+          jobs::JobState::Failed, jobs::JobState::Cancelled, jobs::JobState::Expired}) {
+        const QString word = ui::JobsModel::stateText(state);
+        // The cell's margins: a character's width on each side at least.
+        const int needed = jobs->fontMetrics().horizontalAdvance(word)
+            + jobs->fontMetrics().horizontalAdvance(u'0');
+        if (jobs->columnWidth(ui::JobsModel::State) < needed)
+            clipped << u"%1 (%2 < %3)"_s.arg(word)
+                           .arg(jobs->columnWidth(ui::JobsModel::State))
+                           .arg(needed);
+    }
     clipped.removeDuplicates();
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(u", "_s)));
 }
