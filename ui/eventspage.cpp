@@ -6,10 +6,12 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QScrollBar>
 #include <QTableView>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -52,13 +54,32 @@ EventsPage::EventsPage(service::ServiceFacade &service, QWidget *parent)
     auto top = new QHBoxLayout;
     top->addWidget(m_kind);
     top->addWidget(m_search, 1);
+    // A filter hides events: the count says so, in bold, with the way back.
+    m_summary = new QLabel;
+    m_summary->setObjectName(u"eventsSummary"_s);
+    m_clearFilters = new QToolButton;
+    m_clearFilters->setObjectName(u"clearEventFiltersButton"_s);
+    m_clearFilters->setText(tr("Clear filters"));
+    m_clearFilters->setToolTip(tr("Show every event again"));
+    m_clearFilters->setVisible(false);
+    connect(m_clearFilters, &QToolButton::clicked, this, &EventsPage::clearFilters);
+    auto bottom = new QHBoxLayout;
+    bottom->addWidget(m_summary);
+    bottom->addWidget(m_clearFilters);
+    bottom->addStretch(1);
     auto layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
+    layout->addLayout(bottom);
 
-    connect(m_kind, &QComboBox::currentIndexChanged, this,
-            [this] { m_filter->setKind(m_kind->currentData().toString()); });
-    connect(m_search, &QLineEdit::textChanged, m_filter, &EventsFilterModel::setSearchText);
+    connect(m_kind, &QComboBox::currentIndexChanged, this, [this] {
+        m_filter->setKind(m_kind->currentData().toString());
+        updateSummary();
+    });
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_filter->setSearchText(text);
+        updateSummary();
+    });
     connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         const QString job = index.siblingAtColumn(EventsModel::Job).data().toString();
         if (!job.isEmpty())
@@ -89,6 +110,32 @@ void EventsPage::flush()
     refillFilterChoices(m_kind, tr("All kinds"), m_model->kinds());
     if (atBottom)
         m_view->scrollToBottom();
+    updateSummary();
+}
+
+bool EventsPage::isFiltered() const
+{
+    return m_kind->currentIndex() > 0 || !m_search->text().isEmpty();
+}
+
+void EventsPage::clearFilters()
+{
+    m_search->clear();
+    m_kind->setCurrentIndex(0);
+    updateSummary();
+}
+
+void EventsPage::updateSummary()
+{
+    const bool filtered = isFiltered();
+    m_summary->setText(filtered ? tr("Filtered: %1 of %2 events shown")
+                                      .arg(QLocale().toString(m_filter->rowCount()),
+                                           QLocale().toString(m_model->rowCount()))
+                                : tr("%1 events").arg(QLocale().toString(m_model->rowCount())));
+    QFont font = m_summary->font();
+    font.setBold(filtered);
+    m_summary->setFont(font);
+    m_clearFilters->setVisible(filtered);
 }
 
 } // namespace sluice::ui

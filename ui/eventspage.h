@@ -6,9 +6,11 @@
 
 QT_BEGIN_NAMESPACE
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QTableView;
 class QTimer;
+class QToolButton;
 QT_END_NAMESPACE
 
 namespace sluice::ui {
@@ -33,6 +35,9 @@ signals:
 
 private:
     void flush();
+    bool isFiltered() const;
+    void clearFilters();
+    void updateSummary();
 
     EventsModel *m_model;
     EventsFilterModel *m_filter;
@@ -40,6 +45,8 @@ private:
     QComboBox *m_kind;
     QLineEdit *m_search;
     QTimer *m_flushTimer;
+    QLabel *m_summary = nullptr;
+    QToolButton *m_clearFilters = nullptr;
     QList<metrics::Event> m_pending;
 };
 

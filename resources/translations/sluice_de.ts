@@ -787,6 +787,22 @@ aus %2</translation>
         <source>Search events</source>
         <translation>Ereignisse durchsuchen</translation>
     </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>Filter zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Show every event again</source>
+        <translation>Wieder alle Ereignisse anzeigen</translation>
+    </message>
+    <message>
+        <source>Filtered: %1 of %2 events shown</source>
+        <translation>Gefiltert: %1 von %2 Ereignissen angezeigt</translation>
+    </message>
+    <message>
+        <source>%1 events</source>
+        <translation>%1 Ereignisse</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ui::JobsModel</name>

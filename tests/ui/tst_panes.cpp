@@ -481,8 +481,25 @@ void tst_Panes::eventsArriveInBatchesAndFilter()
     QTRY_COMPARE(page.model()->rowCount(), 51);
     QCOMPARE(inserted.size(), 1); // one batch
     auto *kinds = page.findChild<QComboBox *>(u"eventKindFilter"_s);
+    auto *summary = page.findChild<QLabel *>(u"eventsSummary"_s);
+    auto *clear = page.findChild<QToolButton *>(u"clearEventFiltersButton"_s);
+    QCOMPARE(summary->text(), u"51 events"_s);
+    QVERIFY(clear->isHidden());
     kinds->setCurrentIndex(kinds->findData(u"timeout"_s));
     QCOMPARE(page.filterModel()->rowCount(), 10);
+    // The filter is told where the count is, with the way back.
+    QCOMPARE(summary->text(), u"Filtered: 10 of 51 events shown"_s);
+    QVERIFY(summary->font().bold());
+    QVERIFY(!clear->isHidden());
+    clear->click();
+    QCOMPARE(kinds->currentIndex(), 0);
+    QCOMPARE(page.filterModel()->rowCount(), 51);
+    QCOMPARE(summary->text(), u"51 events"_s);
+    QVERIFY(!summary->font().bold());
+    QVERIFY(clear->isHidden());
+    auto *search = page.findChild<QLineEdit *>(u"eventSearch"_s);
+    search->setText(u"#4"_s); // #4, #40..#49
+    QCOMPARE(summary->text(), u"Filtered: 11 of 51 events shown"_s);
 }
 
 void tst_Panes::limitValuesWithUnits_data()

@@ -410,13 +410,15 @@ int main(int argc, char **argv)
             return 1;
     }
     // Two long ones take both workers (max_active_jobs 2); what comes next waits.
+    // The compressed one runs longest: the one the Jobs screenshot shows running.
     const auto occupyWorkers = [&] {
-        return !reports.exportJob(exportRequest(u"2025-01-01"_s, u"2026-06-30"_s, u"csv.gz"_s))
-                    .isEmpty()
-            && !warehouse.exportJob(exportRequest(u"2025-01-01"_s, u"2026-06-30"_s, u"csv"_s))
-                    .isEmpty();
+        const QString longest
+            = reports.exportJob(exportRequest(u"2025-01-01"_s, u"2026-06-30"_s, u"csv.gz"_s));
+        const QString other
+            = warehouse.exportJob(exportRequest(u"2025-01-01"_s, u"2026-06-30"_s, u"csv"_s));
+        return other.isEmpty() ? QString() : longest;
     };
-    if (!occupyWorkers())
+    if (occupyWorkers().isEmpty())
         return 1;
     // One cancelled while it waits, one cancelled and retried (it runs again later).
     const QString cancelled
@@ -479,7 +481,7 @@ int main(int argc, char **argv)
         spin(5000);
     }
     // The Jobs tab with work in every state: long ones running, one waiting.
-    occupyWorkers();
+    const QString running = occupyWorkers();
     finance.exportJob(exportRequest(u"2026-01-01"_s, u"2026-06-30"_s, u"csv.gz"_s,
                                     {{u"status"_s, u"refunded"_s}}));
     spin(1500);
@@ -492,11 +494,8 @@ int main(int argc, char **argv)
         if (page == window.jobsPage()) { // a running export with its details
             QAbstractItemModel *model = window.jobsPage()->view()->model();
             for (int row = 0; row < model->rowCount(); ++row) {
-                if (model->index(row, 0).data(ui::JobsModel::StateRole).toString()
-                    == u"running"_s) {
+                if (model->index(row, 0).data(ui::JobsModel::JobIdRole).toString() == running)
                     window.jobsPage()->view()->selectRow(row);
-                    break;
-                }
             }
         } else if (page == window.uploadsPage()) { // the image, with its thumbnail
             spin(1200);
