@@ -1,7 +1,10 @@
 #include "appearance.h"
 
+#include "windowsettings.h"
+
 #include <QApplication>
 #include <QPalette>
+#include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
 
@@ -66,6 +69,15 @@ void applyAppearance(Appearance appearance)
         QApplication::setStyle(QStyleFactory::create(u"Fusion"_s));
     QApplication::setPalette(
         appearance == Appearance::Dark ? darkPalette() : QApplication::style()->standardPalette());
+}
+
+void applySavedAppearance()
+{
+    const QSettings settings(windowsettings::organization(), windowsettings::application());
+    const Appearance saved
+        = appearanceFromSettingsValue(settings.value(windowsettings::appearanceKey()).toString());
+    if (saved != Appearance::System)
+        applyAppearance(saved);
 }
 
 Appearance currentAppearance()

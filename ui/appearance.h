@@ -18,6 +18,9 @@ enum class Appearance { System, Light, Dark };
 // QEvent::PaletteChange and recolours itself (ui/palette.h). Also for
 // screenshots: applyAppearance(Appearance::Dark).
 void applyAppearance(Appearance appearance);
+// The one remembered in QSettings, if any: main() calls it before the first
+// window or dialog, so that they all start in it.
+void applySavedAppearance();
 Appearance currentAppearance();
 QPalette darkPalette();
 

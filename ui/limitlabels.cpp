@@ -243,6 +243,12 @@ LimitLabel limitLabel(const QString &key)
     return {Other, key, int(Entries.size())};
 }
 
+bool hasThousandsSeparator(const QString &text)
+{
+    static const QRegularExpression grouped(u"^\\s*[1-9]\\d*[.,]\\d{3}(?:[.,]\\d{3})*(?!\\d)"_s);
+    return grouped.match(text).hasMatch();
+}
+
 std::optional<qint64> parseLimitValue(const QString &text, const char *unit)
 {
     static const QRegularExpression pattern(u"^\\s*(\\d+(?:[.,]\\d+)?)\\s*([A-Za-z%/]*)\\s*$"_s);
@@ -284,6 +290,11 @@ std::optional<qint64> parseLimitValue(const QString &text, const char *unit)
     const qsizetype dot = number.indexOf(u'.');
     const QString whole = dot < 0 ? number : number.left(dot);
     const QString fraction = dot < 0 ? QString() : number.mid(dot + 1);
+    // A base unit takes whole numbers only, and three digits after a
+    // separator may be a thousands separator in either language: German
+    // "10.000" (ten thousand) was read as 10, English "1,000" as 1.
+    if (!fraction.isEmpty() && (factor == 1 || hasThousandsSeparator(text)))
+        return std::nullopt;
     bool ok = false;
     const qint64 w = whole.toLongLong(&ok);
     if (!ok || (factor > 1 && w > std::numeric_limits<qint64>::max() / factor))

@@ -29,7 +29,12 @@ LimitLabel limitLabel(const QString &key);
 // since that is what people mean there); durations in ms, s, min, h, d.
 // nullopt when the text is not such a value or not a whole number of the
 // base unit.
+// Separators are refused where they may group thousands ("10.000", "1,000",
+// "1.500 s"), since German and English read them the other way round; a
+// base unit takes no fraction at all ("2.5" bytes, "10.0").
 std::optional<qint64> parseLimitValue(const QString &text, const char *unit);
+// Whether the number is written with what may be a thousands separator.
+bool hasThousandsSeparator(const QString &text);
 // The value in the largest unit that shows it exactly ("16 KiB", "90 s",
 // "1500 ms", "3", "5 %").
 QString limitValueText(qint64 value, const char *unit);

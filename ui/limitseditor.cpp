@@ -48,6 +48,14 @@ QString unitHint(const char *unit)
     return LimitsEditor::tr("a whole number");
 }
 
+// Why a value does not parse, for the message beside the field.
+QString whyNot(const QString &text, const char *unit)
+{
+    if (hasThousandsSeparator(text))
+        return LimitsEditor::tr("not a number without thousands separators (10000, not 10.000)");
+    return LimitsEditor::tr("not %1").arg(unitHint(unit));
+}
+
 // The label for people, the config key small under it (selectable), in the
 // palette's placeholder colour (rich text knows no palette() of its own).
 QString nameText(const QString &label, const QString &key, const QPalette &palette)
@@ -235,9 +243,9 @@ std::optional<config::Limits> LimitsEditor::edited(QStringList *problems) const
         if (!value) {
             ok = false;
             if (problems)
-                *problems << tr("%1 (%2): not %3")
+                *problems << tr("%1 (%2): %3")
                                  .arg(row.label, QLatin1StringView(row.field->key),
-                                      unitHint(row.field->unit));
+                                      whyNot(row.edit->text(), row.field->unit));
             continue;
         }
         limits.*row.field->member = *value;
@@ -303,7 +311,7 @@ void LimitsEditor::validate()
         row.edit->setStyleSheet(!valid ? invalidStyle : modified ? modifiedStyle : QString());
         // Beside the field: what is wrong, or what it was.
         row.readable->setText(
-            !value ? tr("not %1").arg(unitHint(f.unit))
+            !value ? whyNot(row.edit->text(), f.unit)
                 : !valid
                 ? tr("out of range: %1 to %2")
                       .arg(limitValueText(f.minimum, f.unit), limitValueText(f.maximum, f.unit))

@@ -133,6 +133,9 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     applyStatus(m_service.status());
     if (m_service.isRemote())
         showRemote();
+    // A remembered appearance was applied while the menus were made, before
+    // the header could follow it (changeEvent waits for m_connectionStatus).
+    applyColors();
 
     const QSettings settings(windowsettings::organization(), windowsettings::application());
     if (!restoreGeometry(settings.value(windowsettings::geometryKey()).toByteArray()))

@@ -8,6 +8,7 @@
 #include "palette.h"
 #include "servicestate.h"
 
+#include <QApplication>
 #include <QDesktopServices>
 #include <QDir>
 #include <QEvent>
@@ -231,8 +232,12 @@ void MainWindow::updateInstance()
 // The header's colours, again when the palette changes (View > Appearance).
 void MainWindow::applyColors()
 {
-    m_startButton->setIcon(serviceCommandIcon(ServiceCommand::Start, m_startButton->palette()));
-    m_stopButton->setIcon(serviceCommandIcon(ServiceCommand::Stop, m_stopButton->palette()));
+    // The application's palette: when this runs, the buttons (and, while the
+    // window is being made, the window itself) still have the old one.
+    const QPalette colours = QApplication::palette(this);
+    m_startButton->setIcon(serviceCommandIcon(ServiceCommand::Start, colours));
+    m_stopButton->setIcon(serviceCommandIcon(ServiceCommand::Stop, colours));
+    updateAddress();
     applyStatus(m_status);
     if (m_service.isRemote())
         updateConnectionText();
@@ -365,7 +370,10 @@ void MainWindow::updateAddress()
     m_copyAddressButton->setEnabled(m_url.isValid());
     if (m_url.isValid()) {
         const QString url = m_url.toString().toHtmlEscaped();
-        m_addressLabel->setText(u"<a href=\"%1\">%1</a>"_s.arg(url));
+        // The link's colour is written out: QLabel keeps the one it had when
+        // the text was set, and setting the same text again changes nothing.
+        m_addressLabel->setText(u"<a href=\"%1\" style=\"color: %2\">%1</a>"_s.arg(
+            url, QApplication::palette(this).color(QPalette::Link).name()));
         m_addressLabel->setToolTip(tr("Open in a web browser"));
     } else {
         // Not a URL we can build: show what the service said, if anything, as plain text.

@@ -1,4 +1,5 @@
 // sluice: the operator's window around the Sluice service.
+#include "appearance.h"
 #include "commandline.h"
 #include "translations.h"
 #include "windowhost.h"
@@ -38,6 +39,8 @@ int main(int argc, char *argv[])
     // Only now: the command line (--help, errors) stays English like sluiced's,
     // Qt's own words in it too (docs/decisions/0031).
     ui::installTranslations(app, QLocale());
+    // The remembered View > Appearance, before any window or dialog shows.
+    ui::applySavedAppearance();
 
     // This computer's service (started now, unless --connect shows another
     // first) and any remote one, each in front of the same window.

@@ -1435,10 +1435,6 @@ aus %2</translation>
         <translation>Nicht übernommen: %1</translation>
     </message>
     <message>
-        <source>%1 (%2): not %3</source>
-        <translation>%1 (%2): erwartet %3</translation>
-    </message>
-    <message>
         <source>not %1</source>
         <translation>erwartet: %1</translation>
     </message>
@@ -1461,6 +1457,14 @@ aus %2</translation>
     <message>
         <source>Filter limits</source>
         <translation>Grenzwerte filtern</translation>
+    </message>
+    <message>
+        <source>not a number without thousands separators (10000, not 10.000)</source>
+        <translation>keine Zahl ohne Tausendertrennzeichen (10000, nicht 10.000)</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3</source>
+        <translation>%1 (%2): %3</translation>
     </message>
 </context>
 <context>

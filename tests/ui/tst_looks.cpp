@@ -21,6 +21,7 @@
 #include <QHash>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStandardPaths>
@@ -240,6 +241,23 @@ void addJobsAndEvents(FakeService &service)
     }
 }
 
+// The colour of the Stop button's sign, in its middle.
+QColor stopSign(const MainWindow &window)
+{
+    auto stop = window.findChild<QPushButton *>(u"stopButton"_s);
+    if (!stop)
+        qFatal("no stopButton");
+    return stop->icon().pixmap(16).toImage().pixelColor(8, 8);
+}
+
+QString addressText(const MainWindow &window)
+{
+    auto address = window.findChild<QLabel *>(u"addressLabel"_s);
+    if (!address)
+        qFatal("no addressLabel");
+    return address->text();
+}
+
 } // namespace
 
 class tst_Looks : public QObject
@@ -350,6 +368,7 @@ void tst_Looks::switchingRecoloursLiveWindow()
 {
     FakeService service;
     MainWindow window(service);
+    service.publish(makeStatus(sluice::service::ServiceState::Running)); // an address link
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     auto chart = window.dashboard()->findChild<sluice::ui::TimeSeriesChart *>();
@@ -389,10 +408,19 @@ void tst_Looks::switchingRecoloursLiveWindow()
     auto error = window.findChild<QLabel *>(u"errorLabel"_s);
     QVERIFY(error);
     QCOMPARE(error->palette().color(QPalette::WindowText), dark.errorText);
+    // The Start/Stop signs and the address link in the new colours (they
+    // kept the old ones: drawn from a child's palette not updated yet, and a
+    // QLabel that ignores the same text set again).
+    QCOMPARE(stopSign(window), QApplication::palette().color(QPalette::ButtonText));
+    QVERIFY2(addressText(window).contains(QApplication::palette().color(QPalette::Link).name()),
+             qPrintable(addressText(window)));
 
     choose("appearancelightAction");
     QVERIFY(chart->backgroundColor().lightness() > 128);
     QCOMPARE(chart->seriesColor(chart->seriesKeys().first()), lightSeries);
+    QCOMPARE(stopSign(window), QApplication::palette().color(QPalette::ButtonText));
+    QVERIFY2(addressText(window).contains(QApplication::palette().color(QPalette::Link).name()),
+             qPrintable(addressText(window)));
 }
 
 void tst_Looks::appearanceIsRemembered()
@@ -409,6 +437,8 @@ void tst_Looks::appearanceIsRemembered()
     QCOMPARE(sluice::ui::currentAppearance(), Appearance::Dark);
     QVERIFY(sluice::ui::isDark(QApplication::palette()));
     QVERIFY(window.findChild<QAction *>(u"appearancedarkAction"_s)->isChecked());
+    // The header followed it too, although it was applied while the window was made.
+    QCOMPARE(stopSign(window), QApplication::palette().color(QPalette::ButtonText));
 }
 
 // At 1280×800 every control of every tab is in the window, as wide as it

@@ -3,6 +3,7 @@
 #include "palette.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QClipboard>
 #include <QDir>
 #include <QGuiApplication>
@@ -230,7 +231,9 @@ void tst_MainWindow::addressBecomesUrl()
         QCOMPARE(text(window, "addressLabel"), listenAddress);
         QVERIFY(!copyButton->isEnabled());
     } else {
-        QCOMPARE(text(window, "addressLabel"), u"<a href=\"%1\">%1</a>"_s.arg(url));
+        QCOMPARE(text(window, "addressLabel"),
+                 u"<a href=\"%1\" style=\"color: %2\">%1</a>"_s.arg(
+                     url, QApplication::palette().color(QPalette::Link).name()));
         QVERIFY(copyButton->isEnabled());
     }
 }

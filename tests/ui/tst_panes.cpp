@@ -529,6 +529,15 @@ void tst_Panes::limitValuesWithUnits_data()
     QTest::newRow("negative") << u"-1"_s << QByteArray("count") << -1LL;
     QTest::newRow("empty") << QString() << QByteArray("count") << -1LL;
     QTest::newRow("huge") << u"99999999999 TiB"_s << QByteArray("bytes") << -1LL;
+    // A separator that may group thousands is refused, not misread: German
+    // "10.000" was 10, English "1,000" was 1 (review of issue 23).
+    QTest::newRow("German thousands") << u"10.000"_s << QByteArray("count") << -1LL;
+    QTest::newRow("English thousands") << u"1,000"_s << QByteArray("bytes") << -1LL;
+    QTest::newRow("thousands with a unit word") << u"1.000 Byte"_s << QByteArray("bytes") << -1LL;
+    QTest::newRow("two groups") << u"1.000.000"_s << QByteArray("count") << -1LL;
+    QTest::newRow("three decimals may be thousands") << u"1.500 s"_s << QByteArray("ms") << -1LL;
+    QTest::newRow("three decimals of nothing") << u"0.250 s"_s << QByteArray("ms") << 250LL;
+    QTest::newRow("no fraction on a count") << u"10.0"_s << QByteArray("count") << -1LL;
 }
 
 void tst_Panes::limitValuesWithUnits()

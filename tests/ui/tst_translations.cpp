@@ -84,6 +84,7 @@ class tst_Translations : public QObject
 private slots:
     void initTestCase();
     void englishWithoutTranslator();
+    void englishBeforeGermanStaysEnglish();
     void germanWithTranslator();
     void germanUnitsParseBack();
     void germanTextsFit();
@@ -111,6 +112,17 @@ void tst_Translations::englishWithoutTranslator()
     QCOMPARE(l.queueTile, u"Job queue"_s);
     QCOMPARE(l.firstLimitGroup, u"Connections and HTTP"_s);
     QCOMPARE(l.pauseButton, u"&Pause"_s);
+}
+
+// LANGUAGE=en_US:en:de: English comes first, so the window stays English
+// although German is on the list (it was German: QTranslator::load went on
+// down the list, past English, which has no file).
+void tst_Translations::englishBeforeGermanStaysEnglish()
+{
+    QVERIFY(!ui::installTranslations(*qApp, QStringList {u"en-US"_s, u"en"_s, u"de"_s}));
+    const Labels l = labelsOfNewWindow();
+    QCOMPARE(l.fileMenu, u"&File"_s);
+    QCOMPARE(l.startButton, u"&Start"_s);
 }
 
 // LANG=de_DE.UTF-8 as main() sees it: QLocale() is German, and the same
@@ -238,6 +250,9 @@ void tst_Translations::qtsOwnButtonsInGerman()
 void tst_Translations::englishNeedsNoTranslation()
 {
     QVERIFY(!ui::installTranslations(*qApp, QLocale(QLocale::English, QLocale::UnitedStates)));
+    // A language Sluice does not speak is passed over for the next one.
+    QVERIFY(ui::installTranslations(*qApp, QStringList {u"fr-FR"_s, u"de-DE"_s}));
+    QVERIFY(!ui::installTranslations(*qApp, QStringList {u"fr-FR"_s}));
 }
 
 QTEST_MAIN(tst_Translations)

@@ -66,7 +66,7 @@ struct Options
     QString prefix; // "dark-", "de-", ...
     QStringList tabs; // empty: all
     bool remote = true;
-    bool dark = false;
+    std::optional<bool> dark; // --appearance; unset: the platform's
 };
 
 // The tabs in the window's order, named for the files.
@@ -330,7 +330,7 @@ int main(int argc, char **argv)
     // As the window does: the system's language (LANGUAGE, LC_ALL, LANG).
     ui::installTranslations(app, QLocale());
     if (o.dark)
-        ui::applyAppearance(ui::Appearance::Dark);
+        ui::applyAppearance(*o.dark ? ui::Appearance::Dark : ui::Appearance::Light);
     QDir().mkpath(o.out);
     QTemporaryDir dir;
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.filePath(u"settings"_s));
