@@ -254,14 +254,14 @@ int remoteScreenshots(const Options &o)
     facade.trustCertificate(facade.connection().fingerprint);
 
     // Exports on the remote service, through its API over TLS.
-    const auto post = [&](const QJsonObject &request) {
-        const QByteArray body = QJsonDocument(request).toJson(QJsonDocument::Compact);
+    const auto call = [&](const QByteArray &method, const QByteArray &path,
+                          const QByteArray &body) {
         QSslSocket s;
         s.setPeerVerifyMode(QSslSocket::VerifyNone);
         s.connectToHostEncrypted(u"127.0.0.1"_s, daemon.port);
         if (!s.waitForEncrypted(5000))
-            return false;
-        s.write("POST /exports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            return QByteArray();
+        s.write(method + ' ' + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                 + loaded->firstRunToken->toLatin1()
                 + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
                 + QByteArray::number(body.size()) + "\r\n\r\n" + body);
@@ -269,12 +269,18 @@ int remoteScreenshots(const Options &o)
         QByteArray answer;
         while (s.waitForReadyRead(2000))
             answer += s.readAll();
-        return answer.startsWith("HTTP/1.1 202") || answer.startsWith("HTTP/1.1 503");
+        return answer;
     };
+    const auto post = [&](const QJsonObject &request) {
+        return call("POST", "/exports", QJsonDocument(request).toJson(QJsonDocument::Compact))
+            .startsWith("HTTP/1.1 202");
+    };
+    // The demo dataset is generated at the first start: wait for it (a job
+    // queued before would spend attempts on "being generated").
     for (int waited = 0;
-         waited < 60'000 && !post(exportRequest(u"2025-01-01"_s, u"2025-01-31"_s, u"csv"_s));
-         waited += 1000)
-        spin(1000);
+         waited < 120'000 && !call("GET", "/exports", {}).contains("\"ready\":true"); waited += 500)
+        spin(500);
+    post(exportRequest(u"2025-01-01"_s, u"2025-01-31"_s, u"csv"_s));
     const QString months[] = {u"2025-02"_s, u"2025-03"_s, u"2025-04"_s, u"2025-05"_s};
     for (const QString &m : months)
         post(exportRequest(m + u"-01"_s, m + u"-28"_s, u"csv.gz"_s));
