@@ -33,6 +33,7 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QShortcut>
 #include <QSslSocket>
@@ -138,8 +139,20 @@ MainWindow::MainWindow(service::ServiceFacade &service, QWidget *parent)
     applyColors();
 
     const QSettings settings(windowsettings::organization(), windowsettings::application());
-    if (!restoreGeometry(settings.value(windowsettings::geometryKey()).toByteArray()))
-        resize(1280, 860);
+    if (!restoreGeometry(settings.value(windowsettings::geometryKey()).toByteArray())) {
+        // The first time: 1280×860, or the screen's free area where that is
+        // smaller (a 1280×800 laptop) and still holds the window's minimum.
+        QSize size(1280, 860);
+        if (const QScreen *s = screen()) {
+            // Less the title bar the window manager adds above it.
+            const QSize free = s->availableSize()
+                - QSize(0, style()->pixelMetric(QStyle::PM_TitleBarHeight, nullptr, this));
+            const QSize least = minimumSizeHint();
+            if (free.width() >= least.width() && free.height() >= least.height())
+                size = size.boundedTo(free);
+        }
+        resize(size);
+    }
     m_tabs->setCurrentIndex(
         std::clamp(settings.value(windowsettings::tabKey(), 0).toInt(), 0, m_tabs->count() - 1));
 }
