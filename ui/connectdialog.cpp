@@ -6,6 +6,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -53,9 +54,7 @@ ConnectDialog::ConnectDialog(CredentialStore &credentials, QWidget *parent)
     m_urlProblem->setObjectName(u"urlProblem"_s);
     m_urlProblem->setTextFormat(Qt::PlainText);
     m_urlProblem->setWordWrap(true);
-    QPalette problemPalette = m_urlProblem->palette();
-    problemPalette.setColor(QPalette::WindowText, coloursFor(problemPalette).errorText);
-    m_urlProblem->setPalette(problemPalette);
+    colourProblem();
     form->addRow(QString(), m_urlProblem);
 
     // The certificate accepted for this server, with the way to forget it
@@ -270,6 +269,22 @@ void ConnectDialog::fillStoredToken()
 void ConnectDialog::updateKeyringNote()
 {
     m_keyringNote->setVisible(m_credentials.keptInMemoryOnly());
+}
+
+// The problem line in the error colour of the dialog's palette, again when
+// that changes (its own WindowText would otherwise keep the old scheme's red).
+void ConnectDialog::colourProblem()
+{
+    QPalette problemPalette = m_urlProblem->palette();
+    problemPalette.setColor(QPalette::WindowText, coloursFor(palette()).errorText);
+    m_urlProblem->setPalette(problemPalette);
+}
+
+void ConnectDialog::changeEvent(QEvent *event)
+{
+    QDialog::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_urlProblem)
+        colourProblem();
 }
 
 } // namespace sluice::ui

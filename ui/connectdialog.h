@@ -51,7 +51,11 @@ public:
 
     void accept() override;
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void colourProblem();
     void validate();
     // A recent server's stored token, into the empty token field.
     void fillStoredToken();

@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QJsonObject>
 #include <QLabel>
@@ -250,7 +251,7 @@ void NewExportDialog::fieldsChanged()
 {
     if (request().isEmpty())
         return;
-    m_estimate->setStyleSheet(QString());
+    setTone(m_estimate, m_estimateTone, Tone::Plain);
     m_estimate->setText(tr("Estimating\u2026"));
     m_debounce->start();
     updateSubmit();
@@ -270,16 +271,16 @@ void NewExportDialog::onEstimated(const QJsonObject &request, const service::Exp
     if (!e.ok && e.busy) {
         // No verdict: the service is busy now. The job may still be queued.
         m_refused = {};
-        m_estimate->setStyleSheet(u"color: %1;"_s.arg(coloursFor(palette()).warningText.name()));
+        setTone(m_estimate, m_estimateTone, Tone::Warning);
         m_estimate->setText(
             tr("No estimate now (%1). The export can still be submitted.").arg(e.error));
     } else if (!e.ok) {
         m_refused = request;
-        m_estimate->setStyleSheet(u"color: %1;"_s.arg(coloursFor(palette()).errorText.name()));
+        setTone(m_estimate, m_estimateTone, Tone::Error);
         m_estimate->setText(e.error);
     } else {
         m_refused = {};
-        m_estimate->setStyleSheet(QString());
+        setTone(m_estimate, m_estimateTone, Tone::Plain);
         m_estimate->setText(e.lowerBound ? tr("At least %L1 rows").arg(e.rows)
                                          : tr("About %L1 rows").arg(e.rows));
     }
@@ -323,9 +324,29 @@ void NewExportDialog::onSubmitted(const QJsonObject &request,
 
 void NewExportDialog::setMessage(const QString &text, bool error)
 {
-    m_message->setStyleSheet(error ? u"color: %1;"_s.arg(coloursFor(palette()).errorText.name())
-                                   : QString());
+    setTone(m_message, m_messageTone, error ? Tone::Error : Tone::Plain);
     m_message->setText(text);
+}
+
+// A line's colour from the dialog's palette, again when the palette changes
+// (View > Appearance, or the desktop's scheme while the dialog is open).
+void NewExportDialog::setTone(QLabel *label, Tone &current, Tone tone)
+{
+    current = tone;
+    const StateColours colours = coloursFor(palette());
+    label->setStyleSheet(tone == Tone::Plain ? QString()
+                                             : u"color: %1;"_s.arg(
+                                                 tone == Tone::Error ? colours.errorText.name()
+                                                                     : colours.warningText.name()));
+}
+
+void NewExportDialog::changeEvent(QEvent *event)
+{
+    QDialog::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        setTone(m_estimate, m_estimateTone, m_estimateTone);
+        setTone(m_message, m_messageTone, m_messageTone);
+    }
 }
 
 } // namespace sluice::ui

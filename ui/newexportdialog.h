@@ -41,7 +41,12 @@ public:
 signals:
     void exportSubmitted(const QString &jobId);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    enum class Tone { Plain, Warning, Error };
+    void setTone(QLabel *label, Tone &current, Tone tone);
     void onCatalog(const QList<service::DatasetInfo> &datasets, const QString &error);
     void onDatasetChanged();
     void fieldsChanged();
@@ -64,6 +69,8 @@ private:
     QSpinBox *m_limit;
     QLabel *m_estimate;
     QLabel *m_message;
+    Tone m_estimateTone = Tone::Plain;
+    Tone m_messageTone = Tone::Plain;
     QPushButton *m_submit;
     QTimer *m_debounce;
     QJsonObject m_refused; // the request the last estimate refused

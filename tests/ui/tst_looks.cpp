@@ -4,9 +4,12 @@
 // name a screen reader can say, and Tab walks each tab in reading order.
 #include "appearance.h"
 #include "charts/timeserieschart.h"
+#include "connectdialog.h"
+#include "credentialstore.h"
 #include "dashboardpage.h"
 #include "fakeservice.h"
 #include "mainwindow.h"
+#include "newexportdialog.h"
 #include "palette.h"
 #include "summarytile.h"
 
@@ -276,6 +279,7 @@ private slots:
     void tabFollowsReadingOrder();
     void tabSwitchFocusesThePage();
     void newExportDialogFitsAndReads();
+    void openDialogsFollowTheAppearance();
     void grabs_data();
     void grabs();
 
@@ -610,6 +614,37 @@ void tst_Looks::newExportDialogFitsAndReads()
     }
     checkTabOrder(dialog, u"New export"_s);
     dialog->reject();
+}
+
+// The appearance may change under an open dialog (the desktop's scheme in
+// System mode): its error lines take the new palette's colour; they kept
+// the old scheme's red, set once.
+void tst_Looks::openDialogsFollowTheAppearance()
+{
+    const auto errorColour = [] {
+        return sluice::ui::coloursFor(QApplication::palette()).errorText.name();
+    };
+    sluice::ui::applyAppearance(Appearance::Light);
+    FakeService service;
+    addDataset(service);
+    service.estimate = {false, 0, false, u"'to' (2025-03-01) is before 'from' (2025-03-10)"_s};
+    sluice::ui::NewExportDialog exportDialog(service);
+    exportDialog.show();
+    auto estimate = exportDialog.findChild<QLabel *>(u"exportEstimate"_s);
+    QVERIFY(estimate);
+    QTRY_VERIFY(estimate->styleSheet().contains(errorColour()));
+    sluice::ui::CredentialStore credentials;
+    sluice::ui::ConnectDialog connectDialog(credentials);
+    connectDialog.show();
+    auto problem = connectDialog.findChild<QLabel *>(u"urlProblem"_s);
+    QVERIFY(problem);
+    QCOMPARE(problem->palette().color(QPalette::WindowText).name(), errorColour());
+
+    sluice::ui::applyAppearance(Appearance::Dark);
+    QCoreApplication::processEvents();
+    QTRY_VERIFY2(estimate->styleSheet().contains(errorColour()),
+                 qPrintable(estimate->styleSheet()));
+    QCOMPARE(problem->palette().color(QPalette::WindowText).name(), errorColour());
 }
 
 void tst_Looks::grabs_data()
