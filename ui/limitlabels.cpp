@@ -245,7 +245,8 @@ LimitLabel limitLabel(const QString &key)
 
 bool hasThousandsSeparator(const QString &text)
 {
-    static const QRegularExpression grouped(u"^\\s*[1-9]\\d*[.,]\\d{3}(?:[.,]\\d{3})*(?!\\d)"_s);
+    static const QRegularExpression grouped(
+        u"^\\s*[1-9]\\d{0,2}[.,]\\d{3}(?:[.,]\\d{3})*(?!\\d)"_s);
     return grouped.match(text).hasMatch();
 }
 
@@ -305,9 +306,10 @@ std::optional<qint64> parseLimitValue(const QString &text, const char *unit)
             return std::nullopt;
         const qint64 denominator = qint64(std::pow(10, fraction.size()));
         const qint64 numerator = fraction.toLongLong(&ok);
-        if (!ok || (numerator * factor) % denominator != 0)
+        qint64 scaled = 0;
+        if (!ok || __builtin_mul_overflow(numerator, factor, &scaled) || scaled % denominator != 0
+            || __builtin_add_overflow(value, scaled / denominator, &value))
             return std::nullopt;
-        value += numerator * factor / denominator;
     }
     return value;
 }

@@ -16,8 +16,10 @@ bool installTranslations(QCoreApplication &app, const QStringList &uiLanguages)
     // language, so that the window's buttons and Qt's dialogs agree.
     for (const QString &name : uiLanguages) {
         const QLocale language(name);
-        if (language.language() == QLocale::English || language.language() == QLocale::C)
+        if (language.language() == QLocale::English)
             return false;
+        if (language.language() == QLocale::C)
+            continue; // a tag Qt does not know (or "C"): the next one decides
         // Owned by the application: they stay installed for its whole life.
         auto own = new QTranslator(&app);
         if (!own->load(language, u"sluice"_s, u"_"_s, u":/i18n"_s)) {

@@ -531,6 +531,11 @@ void tst_Panes::limitValuesWithUnits_data()
     QTest::newRow("huge") << u"99999999999 TiB"_s << QByteArray("bytes") << -1LL;
     // A separator that may group thousands is refused, not misread: German
     // "10.000" was 10, English "1,000" was 1 (review of issue 23).
+    QTest::newRow("English thousands of a unit") << u"1,000 KiB"_s << QByteArray("bytes") << -1LL;
+    QTest::newRow("four digits are no group")
+        << u"1024.125 KiB"_s << QByteArray("bytes") << 1'048'704LL;
+    QTest::newRow("fraction times unit overflows")
+        << u"0.17167841 TiB"_s << QByteArray("bytes") << -1LL;
     QTest::newRow("German thousands") << u"10.000"_s << QByteArray("count") << -1LL;
     QTest::newRow("English thousands") << u"1,000"_s << QByteArray("bytes") << -1LL;
     QTest::newRow("thousands with a unit word") << u"1.000 Byte"_s << QByteArray("bytes") << -1LL;

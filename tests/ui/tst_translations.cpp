@@ -161,6 +161,8 @@ void tst_Translations::germanUnitsParseBack()
     QCOMPARE(ui::parseLimitValue(u"31 days"_s, "days"),
              std::optional<qint64>(31)); // the API's word
     QCOMPARE(ui::parseLimitValue(u"1,5 KiB"_s, "bytes"), std::optional<qint64>(1536));
+    // A German thousands separator is refused, not read as a decimal point.
+    QCOMPARE(ui::parseLimitValue(u"1.000 Byte"_s, "bytes"), std::nullopt);
 }
 
 // At 1280×800 no German text is cut off: every button and tab of every
@@ -253,6 +255,8 @@ void tst_Translations::englishNeedsNoTranslation()
     // A language Sluice does not speak is passed over for the next one.
     QVERIFY(ui::installTranslations(*qApp, QStringList {u"fr-FR"_s, u"de-DE"_s}));
     QVERIFY(!ui::installTranslations(*qApp, QStringList {u"fr-FR"_s}));
+    // A tag Qt does not know passes the turn to the next language.
+    QVERIFY(ui::installTranslations(*qApp, QStringList {u"xx-unknown"_s, u"de-DE"_s}));
 }
 
 QTEST_MAIN(tst_Translations)
