@@ -76,7 +76,8 @@ void applySavedAppearance()
     const QSettings settings(windowsettings::organization(), windowsettings::application());
     const Appearance saved
         = appearanceFromSettingsValue(settings.value(windowsettings::appearanceKey()).toString());
-    if (saved != Appearance::System)
+    // "System" leaves what the program chose (screenshots: applyAppearance(Dark)).
+    if (saved != Appearance::System && saved != g_current)
         applyAppearance(saved);
 }
 

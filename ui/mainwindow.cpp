@@ -306,12 +306,8 @@ void MainWindow::focusPage(QWidget *page)
 // View > Appearance: the choice is the application's, and remembered.
 void MainWindow::createAppearanceMenu(QMenu *view)
 {
-    QSettings settings(windowsettings::organization(), windowsettings::application());
-    const Appearance saved
-        = appearanceFromSettingsValue(settings.value(windowsettings::appearanceKey()).toString());
-    // "System" leaves what the program chose (screenshots: applyAppearance(Dark)).
-    if (saved != Appearance::System && saved != currentAppearance())
-        applyAppearance(saved);
+    // main() applied it already; a window made without main() (tests) applies it here.
+    applySavedAppearance();
     QMenu *menu = view->addMenu(tr("&Appearance"));
     menu->setObjectName(u"appearanceMenu"_s);
     auto group = new QActionGroup(menu);

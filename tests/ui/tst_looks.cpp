@@ -142,6 +142,15 @@ bool hasBuddy(const QWidget &window, const QWidget *w)
     });
 }
 
+// What a screen reader can say of a control: its accessible name, a
+// button's text, or the label that names it as its buddy.
+bool isNamed(const QWidget &window, const QWidget *w)
+{
+    const auto button = qobject_cast<const QAbstractButton *>(w);
+    return !w->accessibleName().isEmpty() || (button && !button->text().isEmpty())
+        || hasBuddy(window, w);
+}
+
 } // namespace
 
 namespace {
@@ -528,10 +537,7 @@ void tst_Looks::everyControlHasAName()
         for (const QWidget *w : visibleControls(window)) {
             if (qobject_cast<const QLabel *>(w))
                 continue; // a label says its text
-            const auto button = qobject_cast<const QAbstractButton *>(w);
-            const bool named = !w->accessibleName().isEmpty()
-                || (button && !button->text().isEmpty()) || hasBuddy(window, w);
-            QVERIFY2(named,
+            QVERIFY2(isNamed(window, w),
                      qPrintable(u"%1: %2 has no name"_s.arg(
                          window.tabs()->tabText(tab).remove(u'&'), describe(w))));
         }
@@ -607,10 +613,7 @@ void tst_Looks::newExportDialogFitsAndReads()
         QVERIFY2(dialog->rect().contains(inWindow(w)), qPrintable(describe(w)));
         if (qobject_cast<const QLabel *>(w))
             continue;
-        const auto button = qobject_cast<const QAbstractButton *>(w);
-        QVERIFY2(!w->accessibleName().isEmpty() || (button && !button->text().isEmpty())
-                     || hasBuddy(*dialog, w),
-                 qPrintable(u"%1 has no name"_s.arg(describe(w))));
+        QVERIFY2(isNamed(*dialog, w), qPrintable(u"%1 has no name"_s.arg(describe(w))));
     }
     checkTabOrder(dialog, u"New export"_s);
     dialog->reject();
