@@ -37,6 +37,13 @@ void Sha256::start()
     m_ok = m_context && EVP_DigestInit_ex(m_context, EVP_sha256(), nullptr) == 1;
 }
 
+Sha256 Sha256::clone() const
+{
+    Sha256 copy;
+    copy.m_ok = m_ok && copy.m_context && EVP_MD_CTX_copy_ex(copy.m_context, m_context) == 1;
+    return copy;
+}
+
 void Sha256::update(QByteArrayView data)
 {
     if (m_ok && !data.isEmpty())

@@ -24,6 +24,12 @@ public:
     Sha256(const Sha256 &) = delete;
     Sha256 &operator=(const Sha256 &) = delete;
 
+    // A hash of the same bytes that goes on by itself, so that one file
+    // appended to by several writers keeps one running hash while each of
+    // them reports the digest so far. A failed copy (out of memory) yields a
+    // hash whose finish() is empty.
+    Sha256 clone() const;
+
     void update(QByteArrayView data);
     // The raw 32-byte digest of everything passed to update() since
     // construction or the last finish(), which also starts a new stream. Empty

@@ -1,3 +1,4 @@
+#include "upload/chunkdigest.h"
 #include "upload/sha256.h"
 
 #include <QCryptographicHash>
@@ -5,6 +6,7 @@
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using sluice::upload::ChunkDigest;
 using sluice::upload::Sha256;
 
 class tst_Sha256 : public QObject
@@ -20,6 +22,14 @@ private slots:
     void finishStartsANewStream();
     void movedHashContinues();
     void textForms();
+    void cloneContinuesIndependently();
+    void cloneOfAMovedFromHashFails();
+    void chunkDigestKnownVectors_data();
+    void chunkDigestKnownVectors();
+    void chunkDigestKnowsOnlyTusNames_data();
+    void chunkDigestKnowsOnlyTusNames();
+    void chunkDigestIsSpentByFinish();
+    void movedChunkDigestContinues();
 };
 
 void tst_Sha256::knownVectors_data()
@@ -120,6 +130,126 @@ void tst_Sha256::textForms()
     const QByteArray digest = Sha256::digest("abc");
     QCOMPARE(Sha256::toHex(digest).size(), 64);
     QCOMPARE(Sha256::toBase64(digest), u"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="_s);
+}
+
+void tst_Sha256::cloneContinuesIndependently()
+{
+    Sha256 original;
+    original.update("ab");
+    Sha256 copy = original.clone();
+    original.update("c");
+    copy.update("x");
+    copy.update("yz");
+    QCOMPARE(original.finish(), Sha256::digest("abc"));
+    QCOMPARE(copy.finish(), Sha256::digest("abxyz"));
+
+    // A clone of a clone, taken after the original went on.
+    original.update("first");
+    Sha256 second = original.clone();
+    Sha256 third = second.clone();
+    original.update(" and more");
+    third.update(" second");
+    QCOMPARE(second.finish(), Sha256::digest("first"));
+    QCOMPARE(third.finish(), Sha256::digest("first second"));
+    QCOMPARE(original.finish(), Sha256::digest("first and more"));
+}
+
+void tst_Sha256::cloneOfAMovedFromHashFails()
+{
+    Sha256 original;
+    original.update("a");
+    Sha256 taken(std::move(original));
+    Sha256 copy = original.clone(); // NOLINT(bugprone-use-after-move): the point of the test
+    copy.update("bc");
+    QVERIFY(copy.finish().isEmpty()); // an error, never the digest of something else
+    QCOMPARE(taken.clone().finish(), Sha256::digest("a"));
+}
+
+void tst_Sha256::chunkDigestKnownVectors_data()
+{
+    QTest::addColumn<QByteArray>("algorithm");
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QByteArray>("hex");
+
+    // RFC 3174 (SHA-1), RFC 1321 (MD5) and FIPS 180-2 (SHA-256) test suites.
+    QTest::addRow("sha1 abc") << QByteArray("sha1") << QByteArray("abc")
+                              << QByteArray("a9993e364706816aba3e25717850c26c9cd0d89d");
+    QTest::addRow("md5 abc") << QByteArray("md5") << QByteArray("abc")
+                             << QByteArray("900150983cd24fb0d6963f7d28e17f72");
+    QTest::addRow("sha256 abc")
+        << QByteArray("sha256") << QByteArray("abc")
+        << QByteArray("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    QTest::addRow("sha1 empty") << QByteArray("sha1") << QByteArray()
+                                << QByteArray("da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    QTest::addRow("md5 empty") << QByteArray("md5") << QByteArray()
+                               << QByteArray("d41d8cd98f00b204e9800998ecf8427e");
+    QTest::addRow("sha1 448 bits")
+        << QByteArray("sha1")
+        << QByteArray("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+        << QByteArray("84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+}
+
+void tst_Sha256::chunkDigestKnownVectors()
+{
+    QFETCH(QByteArray, algorithm);
+    QFETCH(QByteArray, input);
+    QFETCH(QByteArray, hex);
+
+    ChunkDigest whole(algorithm);
+    QVERIFY(whole.isValid());
+    whole.update(input);
+    QCOMPARE(whole.finish().toHex(), hex);
+
+    ChunkDigest bytewise(algorithm);
+    for (char c : std::as_const(input))
+        bytewise.update(QByteArrayView(&c, 1));
+    bytewise.update({});
+    QCOMPARE(bytewise.finish().toHex(), hex);
+}
+
+void tst_Sha256::chunkDigestKnowsOnlyTusNames_data()
+{
+    QTest::addColumn<QByteArray>("algorithm");
+
+    QTest::addRow("empty") << QByteArray();
+    QTest::addRow("upper case") << QByteArray("SHA1");
+    QTest::addRow("OpenSSL alias") << QByteArray("RSA-SHA1");
+    QTest::addRow("with a dash") << QByteArray("sha-256");
+    QTest::addRow("not offered") << QByteArray("sha512");
+    QTest::addRow("trailing space") << QByteArray("md5 ");
+}
+
+void tst_Sha256::chunkDigestKnowsOnlyTusNames()
+{
+    QFETCH(QByteArray, algorithm);
+
+    ChunkDigest digest(algorithm);
+    QVERIFY(!digest.isValid());
+    digest.update("abc");
+    QVERIFY(digest.finish().isEmpty());
+}
+
+void tst_Sha256::chunkDigestIsSpentByFinish()
+{
+    ChunkDigest digest("md5");
+    digest.update("abc");
+    QCOMPARE(digest.finish().size(), 16);
+    QVERIFY(!digest.isValid());
+    digest.update("abc");
+    QVERIFY(digest.finish().isEmpty());
+}
+
+void tst_Sha256::movedChunkDigestContinues()
+{
+    ChunkDigest first("sha1");
+    first.update("a");
+    ChunkDigest second(std::move(first));
+    QVERIFY(!first.isValid()); // NOLINT(bugprone-use-after-move)
+    second.update("b");
+    ChunkDigest third("md5");
+    third = std::move(second);
+    third.update("c");
+    QCOMPARE(third.finish().toHex(), QByteArray("a9993e364706816aba3e25717850c26c9cd0d89d"));
 }
 
 QTEST_GUILESS_MAIN(tst_Sha256)
