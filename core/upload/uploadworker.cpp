@@ -37,7 +37,11 @@ WriterState::WriterState(const UploadWriterOptions &options, QThreadPool *pool)
     , computeSha256(options.computeSha256)
     , options(options)
     , pool(pool)
-{ }
+    , sha256(computeSha256 && options.sha256Seed ? options.sha256Seed->clone() : Sha256())
+{
+    if (!options.chunkDigestAlgorithm.isEmpty())
+        chunkDigest.emplace(options.chunkDigestAlgorithm);
+}
 
 void WriterState::scheduleLocked()
 {
@@ -95,6 +99,8 @@ void WriterState::run()
         }
         if (computeSha256)
             sha256.update(piece);
+        if (chunkDigest)
+            chunkDigest->update(piece);
         if (firstBytes.size() < sniffBytes)
             firstBytes.append(piece.first(std::min(piece.size(), sniffBytes - firstBytes.size())));
 
@@ -149,7 +155,7 @@ bool WriterState::writeBehind()
 {
     if (writeBehindBytes == 0 || writeBehindOff)
         return true;
-    while (writebackStarted + writeBehindBytes <= written) {
+    while (writebackStarted + writeBehindBytes <= startOffset + written) {
         int error = syncRange(writebackStarted, SYNC_FILE_RANGE_WRITE);
         if (error == 0) {
             writebackStarted += writeBehindBytes;
@@ -183,7 +189,7 @@ bool WriterState::writeBehind()
     return true;
 }
 
-// One write-behind window from offset; 0 or the errno.
+// One write-behind window from offset (in the file); 0 or the errno.
 int WriterState::syncRange(qint64 offset, unsigned int flags)
 {
     int result;
@@ -206,6 +212,29 @@ void WriterState::flushAndReport()
         fail(u"cannot flush "_s % path % u": "_s % describeSystemError(error), isDiskFull(error));
         return;
     }
+    // Before the descriptor is closed, so that a failure here can still cut
+    // an appended file back.
+    WrittenFile file;
+    file.bytes = written.load();
+    file.firstBytes = firstBytes;
+    if (computeSha256) {
+        // From a copy: the running state goes on in the next writer.
+        file.sha256 = sha256.clone().finish();
+        file.sha256State = std::make_shared<Sha256>(std::move(sha256));
+        if (file.sha256.isEmpty()) {
+            fail(u"cannot compute the SHA-256 of "_s % path % u": OpenSSL failed"_s, false);
+            return;
+        }
+    }
+    if (chunkDigest) {
+        file.chunkDigest = chunkDigest->finish();
+        if (file.chunkDigest.isEmpty()) {
+            fail(u"cannot compute the "_s % QString::fromLatin1(options.chunkDigestAlgorithm)
+                     % u" of what was written to "_s % path % u": OpenSSL failed"_s,
+                 false);
+            return;
+        }
+    }
     // On Linux the descriptor is released even when close() fails, so it is
     // never retried; EINTR there does not mean lost data.
     if (::close(takeDescriptor()) != 0 && errno != EINTR) {
@@ -213,19 +242,12 @@ void WriterState::flushAndReport()
         fail(u"cannot close "_s % path % u": "_s % describeSystemError(error), isDiskFull(error));
         return;
     }
-    const QByteArray digest = computeSha256 ? sha256.finish() : QByteArray();
-    if (computeSha256 && digest.isEmpty()) {
-        fail(u"cannot compute the SHA-256 of "_s % path % u": OpenSSL failed"_s, false);
-        return;
-    }
 
     QMutexLocker lock(&mutex);
     taskActive = false;
     if (stopped)
         return;
-    post([bytes = written.load(), digest, prefix = firstBytes](UploadWriter *owner) {
-        owner->onFinished(bytes, digest, prefix);
-    });
+    post([file = std::move(file)](UploadWriter *owner) { owner->onFinished(file); });
 }
 
 void WriterState::fail(const QString &message, bool diskFull)
@@ -244,13 +266,32 @@ void WriterState::fail(const QString &message, bool diskFull)
     // Closed before failed() is posted too: the last close of the unlinked
     // file gives its blocks back, so that whoever hears of the failure (a
     // client answered 507) finds the space free again.
-    if (descriptor >= 0)
+    if (descriptor >= 0) {
+        if (appending)
+            cutBack(descriptor);
         ::close(descriptor);
+    }
     if (report) {
         qCWarning(lcUpload).noquote() << message;
         lock.relock();
         post([message, diskFull](UploadWriter *owner) { owner->onFailed(message, diskFull); });
     }
+}
+
+// An appended file keeps only the bytes before this writer's, which its owner
+// has acknowledged, so that a client that resumes after the failure finds the
+// offset it was told. Before close(): the flock() keeps other writers out
+// until then. Not flushed: after a crash, the next openForAppend() cuts off
+// whatever this misses.
+void WriterState::cutBack(int descriptor)
+{
+    int result;
+    do {
+        result = ::ftruncate(descriptor, startOffset);
+    } while (result != 0 && errno == EINTR);
+    if (result != 0)
+        qCWarning(lcUpload).noquote() << "cannot cut" << path << "back to" << startOffset
+                                      << "bytes -" << describeSystemError(errno);
 }
 
 } // namespace sluice::upload

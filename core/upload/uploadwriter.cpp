@@ -1,6 +1,7 @@
 #include "upload/uploadwriter.h"
 #include "upload/uploadwriter_p.h"
 #include "util/durablefile.h"
+#include "util/filedescriptor.h"
 
 #include <QDir>
 #include <QFile>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,10 +72,23 @@ QThreadPool *UploadWriter::sharedPool()
     return uploadIoPool();
 }
 
+// Before any file is touched, so that a bad option changes nothing on disk.
+Expected<void> UploadWriter::checkOptions() const
+{
+    // No task runs yet: the state is this thread's.
+    if (m_state->chunkDigest && !m_state->chunkDigest->isValid())
+        return Error {u"cannot compute a checksum with the algorithm \""_s
+                      % QString::fromLatin1(m_state->options.chunkDigestAlgorithm)
+                      % u"\": it is not one of sha1, sha256 and md5"_s};
+    return {};
+}
+
 Expected<void> UploadWriter::open()
 {
     if (m_stage != Stage::Closed)
         return Error {u"cannot open an upload file in "_s % m_tempDir % u" twice"_s};
+    if (Expected<void> checked = checkOptions(); !checked)
+        return checked;
 
     const QString pattern = QDir(m_tempDir).filePath(u"upload-XXXXXX.part"_s);
     QByteArray nativePath = QFile::encodeName(pattern);
@@ -101,6 +116,53 @@ Expected<void> UploadWriter::open()
     m_state->ownsPath = true;
     m_state->liveLease = std::move(lease);
     m_tempPath = path;
+    m_stage = Stage::Writing;
+    return {};
+}
+
+Expected<void> UploadWriter::openForAppend(const QString &path, qint64 offset)
+{
+    if (m_stage != Stage::Closed)
+        return Error {u"cannot open "_s % path % u" for appending: the writer is open already"_s};
+    if (offset < 0)
+        return Error {u"cannot append to "_s % path % u" at the negative offset "_s
+                      % QString::number(offset)};
+    if (Expected<void> checked = checkOptions(); !checked)
+        return checked;
+
+    const QByteArray nativePath = QFile::encodeName(path);
+    FileDescriptor fd(::open(nativePath.constData(), O_WRONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        return systemError(u"cannot open", path, errno);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            return Error {u"cannot append to "_s % path % u": another writer still has it open"_s};
+        return systemError(u"cannot lock", path, errno);
+    }
+    struct stat status;
+    if (::fstat(fd.get(), &status) != 0)
+        return systemError(u"cannot inspect", path, errno);
+    if (!S_ISREG(status.st_mode))
+        return Error {u"cannot append to "_s % path % u": it is not a regular file"_s};
+    // Extending the file would make up bytes nobody sent.
+    if (status.st_size < offset)
+        return Error {u"cannot append to "_s % path % u" at offset "_s % QString::number(offset)
+                      % u": it holds only "_s % QString::number(status.st_size) % u" bytes"_s};
+    if (status.st_size > offset && ::ftruncate(fd.get(), offset) != 0)
+        return systemError(u"cannot cut off the unacknowledged end of", path, errno);
+    if (::lseek(fd.get(), offset, SEEK_SET) != offset)
+        return systemError(u"cannot seek in", path, errno);
+
+    QMutexLocker lock(&m_state->mutex);
+    m_state->path = path;
+    m_state->nativePath = nativePath;
+    m_state->appending = true;
+    m_state->startOffset = offset;
+    m_state->writebackStarted = offset;
+    m_state->writebackWaited = offset;
+    m_state->fd = fd.take();
+    m_tempPath = path;
+    m_appending = true;
     m_stage = Stage::Writing;
     return {};
 }
@@ -171,6 +233,9 @@ Expected<QString> UploadWriter::commit(const QString &finalPath)
     if (m_stage != Stage::Finished)
         return Error {u"cannot commit the upload to "_s % finalPath
                       % u": its file is not finished"_s};
+    if (m_appending)
+        return Error {u"cannot commit the upload to "_s % finalPath % u": its file "_s % m_tempPath
+                      % u" was appended to, and stays where its owner keeps it"_s};
 
     // The I/O task is over once finished() has been emitted, so the name is
     // the owner's alone here.
@@ -203,7 +268,7 @@ Expected<QString> UploadWriter::commit(const QString &finalPath)
 
 QString UploadWriter::takeFile(TempFileRegistry::Lease *lease)
 {
-    if (m_stage != Stage::Finished)
+    if (m_stage != Stage::Finished || m_appending)
         return {};
     {
         QMutexLocker lock(&m_state->mutex);
@@ -233,6 +298,16 @@ QString UploadWriter::tempPath() const
     return m_tempPath;
 }
 
+QByteArray UploadWriter::chunkDigest() const
+{
+    return m_chunkDigest;
+}
+
+std::shared_ptr<Sha256> UploadWriter::takeSha256State()
+{
+    return std::exchange(m_sha256State, nullptr);
+}
+
 void UploadWriter::onDrained()
 {
     // After finish() too: a caller that feeds several writers (the parts of a
@@ -242,12 +317,14 @@ void UploadWriter::onDrained()
         emit drained();
 }
 
-void UploadWriter::onFinished(qint64 bytes, const QByteArray &sha256, const QByteArray &firstBytes)
+void UploadWriter::onFinished(const WrittenFile &file)
 {
     if (m_stage != Stage::Finishing)
         return;
     m_stage = Stage::Finished;
-    emit finished(bytes, sha256, firstBytes);
+    m_chunkDigest = file.chunkDigest;
+    m_sha256State = file.sha256State;
+    emit finished(file.bytes, file.sha256, file.firstBytes);
 }
 
 void UploadWriter::onFailed(const QString &error, bool diskFull)

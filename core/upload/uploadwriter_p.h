@@ -1,5 +1,6 @@
 #pragma once
 
+#include "upload/chunkdigest.h"
 #include "upload/sha256.h"
 #include "upload/uploadwriter.h"
 #include "util/outputfile.h"
@@ -11,10 +12,21 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 
 namespace sluice::upload {
 
 Q_DECLARE_LOGGING_CATEGORY(lcUpload)
+
+// What the I/O task hands the owner with finished().
+struct WrittenFile
+{
+    qint64 bytes = 0;
+    QByteArray sha256;
+    QByteArray firstBytes;
+    QByteArray chunkDigest;
+    std::shared_ptr<Sha256> sha256State;
+};
 
 // What an UploadWriter (on its owner's thread) shares with its I/O task. The
 // task holds a shared_ptr, so the state outlives an owner destroyed while a
@@ -68,8 +80,11 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
     const bool computeSha256;
     const UploadWriterOptions options;
     QThreadPool *const pool;
+    // Set by open() or openForAppend() before the first task, then constant.
     QString path;
     QByteArray nativePath;
+    bool appending = false; // the file is the caller's (openForAppend())
+    qint64 startOffset = 0; // where this writer's bytes start in the file
 
     // Posting to the owner makes system calls (allocation, the event loop's
     // wake-up), and a bulk-priority thread that is preempted inside one keeps
@@ -93,10 +108,13 @@ struct WriterState final : std::enable_shared_from_this<WriterState>
 
     // Used only by the active task.
     Sha256 sha256;
+    std::optional<ChunkDigest> chunkDigest;
     QByteArray firstBytes;
-    // Write-behind: the file's first writebackStarted bytes have been handed
-    // to the disk, its first writebackWaited bytes are on it (both whole
-    // windows). Off once the file system has turned sync_file_range() down.
+    // Write-behind: the file's bytes from startOffset up to writebackStarted
+    // have been handed to the disk, up to writebackWaited they are on it (both
+    // whole windows, counted from startOffset; absolute file offsets, as
+    // sync_file_range() takes them). Off once the file system has turned
+    // sync_file_range() down.
     qint64 writebackStarted = 0;
     qint64 writebackWaited = 0;
     bool writeBehindOff = false;
@@ -110,6 +128,7 @@ private:
     int syncRange(qint64 offset, unsigned int flags);
     void flushAndReport();
     void fail(const QString &message, bool diskFull);
+    void cutBack(int descriptor);
     int takeDescriptor();
 };
 

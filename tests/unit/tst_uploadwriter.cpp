@@ -1,3 +1,4 @@
+#include "upload/sha256.h"
 #include "upload/uploadwriter.h"
 #include "uploadwritertesting.h"
 
@@ -18,6 +19,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace sluice::test;
+using sluice::upload::Sha256;
 using sluice::upload::UploadWriter;
 
 namespace {
@@ -37,6 +39,53 @@ struct Spies
     QSignalSpy failed;
 };
 
+void writeFile(const QString &path, const QByteArray &data)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    QCOMPARE(file.write(data), data.size());
+}
+
+QString errorOf(const sluice::Expected<void> &result)
+{
+    return result ? QString() : result.error().message;
+}
+
+// Writes data to path from offset on with a new writer, up to finished() or
+// failed().
+struct Appended
+{
+    QList<QVariant> finished; // empty when it failed
+    QByteArray chunkDigest;
+    std::shared_ptr<Sha256> sha256State;
+};
+
+Appended append(const QString &path, qint64 offset, const QByteArray &data,
+                UploadWriter::Options options = {})
+{
+    Appended result;
+    UploadWriter writer(QString(), options);
+    Spies spies(writer);
+    const auto opened = writer.openForAppend(path, offset);
+    [&] {
+        QVERIFY2(opened, qPrintable(errorOf(opened)));
+    }();
+    if (!opened)
+        return result;
+    feed(writer, spies.drained, data, 7000);
+    writer.finish();
+    [&] {
+        QTRY_VERIFY_WITH_TIMEOUT(!spies.finished.isEmpty() || !spies.failed.isEmpty(), 20000);
+        QVERIFY2(spies.failed.isEmpty(), qPrintable(spies.failed.value(0).value(0).toString()));
+    }();
+    if (spies.finished.isEmpty())
+        return result;
+    result.finished = spies.finished.first();
+    result.chunkDigest = writer.chunkDigest();
+    result.sha256State = writer.takeSha256State();
+    return result;
+}
+
 } // namespace
 
 Q_DECLARE_METATYPE(Disk)
@@ -49,6 +98,7 @@ private slots:
     void init();
     void contentDigestAndPrefix_data();
     void contentDigestAndPrefix();
+    void writeBehindFollowsTheWriter_data();
     void writeBehindFollowsTheWriter();
     void openCreatesPrivateUniqueFiles();
     void openNamesTheMissingDirectory();
@@ -57,6 +107,18 @@ private slots:
     void abortMidWayDeletesFileAndStopsWorker();
     void destructorLeavesNothingBehind_data();
     void destructorLeavesNothingBehind();
+    void appendWritesFromTheOffset();
+    void appendCutsTheUnacknowledgedTailFirst();
+    void appendRefusesWhatItCannotDo_data();
+    void appendRefusesWhatItCannotDo();
+    void appendLocksOutASecondWriter();
+    void abortInAppendModeKeepsTheFile();
+    void failedAppendCutsBackToTheOffset_data();
+    void failedAppendCutsBackToTheOffset();
+    void sha256SeedContinuesAcrossWriters();
+    void chunkDigestCoversTheChunkOnly_data();
+    void chunkDigestCoversTheChunkOnly();
+    void unknownChunkDigestTouchesNothing();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -160,12 +222,26 @@ void tst_UploadWriter::contentDigestAndPrefix()
     QVERIFY(readFile(tempPath) == data);
 }
 
+void tst_UploadWriter::writeBehindFollowsTheWriter_data()
+{
+    QTest::addColumn<qint64>("offset"); // -1: a new file
+
+    QTest::addRow("new file") << qint64(-1);
+    QTest::addRow("appended at 0") << qint64(0);
+    // Not a multiple of the window: the windows count from the offset.
+    QTest::addRow("appended at 100000") << qint64(100'000);
+}
+
 // Write-behind (decision 0024): the writer hands whole windows to
 // sync_file_range() in file order, each one only once it is written (never
 // ahead of the writer), and waits for a window only when later ones are
-// being written back, so few windows are ever dirty at a time.
+// being written back, so few windows are ever dirty at a time. When it
+// appends, the windows start at its offset (an earlier writer flushed what
+// comes before).
 void tst_UploadWriter::writeBehindFollowsTheWriter()
 {
+    QFETCH(qint64, offset);
+
     constexpr qint64 window = 64 * 1024;
     constexpr unsigned int start = SYNC_FILE_RANGE_WRITE;
     constexpr unsigned int wait
@@ -197,9 +273,17 @@ void tst_UploadWriter::writeBehindFollowsTheWriter()
     // 20 windows and a tail, in pieces that do not line up with them.
     const QByteArray data = randomBytes(20 * window + 1000);
 
+    const QByteArray before = randomBytes(std::max<qint64>(offset, 0), 2);
+    const qint64 origin = before.size(); // where the windows start
+
     UploadWriter writer(m_tempDir, options);
     Spies spies(writer);
-    QVERIFY(writer.open());
+    if (offset < 0) {
+        QVERIFY(writer.open());
+    } else {
+        writeFile(m_dir->filePath(u"upload"_s), before);
+        QVERIFY(writer.openForAppend(m_dir->filePath(u"upload"_s), offset));
+    }
     const QString tempPath = writer.tempPath();
     feed(writer, spies.drained, data, 7000);
     if (QTest::currentTestFailed())
@@ -207,7 +291,7 @@ void tst_UploadWriter::writeBehindFollowsTheWriter()
     writer.finish();
     QTRY_VERIFY_WITH_TIMEOUT(!spies.finished.isEmpty() || !spies.failed.isEmpty(), 20000);
     QVERIFY2(spies.failed.isEmpty(), qPrintable(spies.failed.value(0).value(0).toString()));
-    QVERIFY(readFile(tempPath) == data);
+    QVERIFY(readFile(tempPath) == QByteArray(before + data));
 
     const QMutexLocker lock(&calls->mutex);
     qint64 started = 0; // windows whose writeback was started
@@ -219,13 +303,13 @@ void tst_UploadWriter::writeBehindFollowsTheWriter()
                                 .arg(call.offset)
                                 .arg(call.fileSize)));
         if (call.flags == start) {
-            QCOMPARE(call.offset, started * window);
+            QCOMPARE(call.offset, origin + started * window);
             ++started;
             // Bounded: the windows not waited for yet, this one included.
             QVERIFY2(started - waited <= 4, qPrintable(u"%1"_s.arg(started - waited)));
         } else {
             QCOMPARE(call.flags, wait);
-            QCOMPARE(call.offset, waited * window);
+            QCOMPARE(call.offset, origin + waited * window);
             ++waited;
             // Well behind the writer: two later windows are on their way.
             QVERIFY2(started >= waited + 2, qPrintable(u"%1 %2"_s.arg(started).arg(waited)));
@@ -395,6 +479,324 @@ void tst_UploadWriter::destructorLeavesNothingBehind()
     QVERIFY(entriesIn(m_tempDir).isEmpty());
     QVERIFY(pool.waitForDone(10000));
     QCOMPARE(descriptorsInto(tempPath), 0);
+}
+
+void tst_UploadWriter::appendWritesFromTheOffset()
+{
+    const QString path = m_dir->filePath(u"upload"_s);
+    writeFile(path, "0123456789");
+    const QByteArray data = randomBytes(50'000);
+
+    UploadWriter writer(m_tempDir);
+    Spies spies(writer);
+    const auto opened = writer.openForAppend(path, 10);
+    QVERIFY2(opened, qPrintable(errorOf(opened)));
+    QCOMPARE(writer.tempPath(), path);
+    QVERIFY(!writer.openForAppend(path, 10)); // once only
+    QVERIFY(!writer.open());
+    feed(writer, spies.drained, data, 3000);
+    writer.finish();
+    QTRY_VERIFY_WITH_TIMEOUT(!spies.finished.isEmpty() || !spies.failed.isEmpty(), 20000);
+    QVERIFY2(spies.failed.isEmpty(), qPrintable(spies.failed.value(0).value(0).toString()));
+
+    QVERIFY(readFile(path) == QByteArray("0123456789" + data));
+    const QList<QVariant> result = spies.finished.first();
+    QCOMPARE(result.at(0).toLongLong(), data.size()); // this writer's bytes
+    QCOMPARE(writer.writtenBytes(), data.size());
+    QCOMPARE(result.at(1).toByteArray(), Sha256::digest(data)); // no seed: these bytes only
+    QCOMPARE(result.at(2).toByteArray(), data.first(4096)); // the first this writer wrote
+    QCOMPARE(descriptorsInto(path), 0);
+    QVERIFY(entriesIn(m_tempDir).isEmpty());
+
+    // The file stays the caller's.
+    sluice::upload::TempFileRegistry::Lease lease;
+    QVERIFY(writer.takeFile(&lease).isEmpty());
+    const auto committed = writer.commit(m_dir->filePath(u"elsewhere"_s));
+    QVERIFY(!committed);
+    QVERIFY2(committed.error().message.contains(path), qPrintable(committed.error().message));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"elsewhere"_s)));
+    writer.abort();
+    QVERIFY(readFile(path) == QByteArray("0123456789" + data));
+}
+
+void tst_UploadWriter::appendCutsTheUnacknowledgedTailFirst()
+{
+    const QString path = m_dir->filePath(u"upload"_s);
+    writeFile(path, "0123456789");
+
+    UploadWriter writer(m_tempDir);
+    Spies spies(writer);
+    QVERIFY(writer.openForAppend(path, 5));
+    QCOMPARE(QFileInfo(path).size(), 5); // before anything is written
+    writer.write("XY");
+    writer.finish();
+    QTRY_COMPARE(spies.finished.count(), 1);
+    QCOMPARE(readFile(path), QByteArray("01234XY"));
+    QCOMPARE(spies.finished.first().at(0).toLongLong(), 2);
+
+    // Nothing to write, at the very end: the file stays as it is.
+    const Appended empty = append(path, 7, {});
+    QVERIFY(!empty.finished.isEmpty());
+    QCOMPARE(readFile(path), QByteArray("01234XY"));
+    QCOMPARE(empty.finished.at(0).toLongLong(), 0);
+}
+
+void tst_UploadWriter::appendRefusesWhatItCannotDo_data()
+{
+    QTest::addColumn<QString>("name"); // in the test's directory
+    QTest::addColumn<qint64>("offset");
+    QTest::addColumn<QString>("named"); // in the error
+
+    QTest::addRow("beyond the end") << u"upload"_s << qint64(11) << u"holds only 10 bytes"_s;
+    QTest::addRow("negative offset") << u"upload"_s << qint64(-1) << u"negative offset -1"_s;
+    QTest::addRow("missing file") << u"missing"_s << qint64(0) << u"missing"_s;
+    QTest::addRow("directory") << u"tmp"_s << qint64(0) << u"tmp"_s;
+}
+
+void tst_UploadWriter::appendRefusesWhatItCannotDo()
+{
+    QFETCH(QString, name);
+    QFETCH(qint64, offset);
+    QFETCH(QString, named);
+
+    writeFile(m_dir->filePath(u"upload"_s), "0123456789");
+    const QString path = m_dir->filePath(name);
+    UploadWriter writer(m_tempDir);
+    Spies spies(writer);
+    const auto opened = writer.openForAppend(path, offset);
+    QVERIFY(!opened);
+    QVERIFY2(opened.error().message.contains(path), qPrintable(opened.error().message));
+    QVERIFY2(opened.error().message.contains(named), qPrintable(opened.error().message));
+    QVERIFY(writer.tempPath().isEmpty());
+    QCOMPARE(readFile(m_dir->filePath(u"upload"_s)), QByteArray("0123456789")); // not extended
+    QCOMPARE(descriptorsInto(path), 0);
+    QVERIFY(!QFile::exists(m_dir->filePath(u"missing"_s)));
+}
+
+// A request for the same upload that arrives while a writer (even an aborted
+// one, whose write may still be in the kernel) has the file open must not
+// write into it at the same time.
+void tst_UploadWriter::appendLocksOutASecondWriter()
+{
+    const QString path = m_dir->filePath(u"upload"_s);
+    writeFile(path, "0123456789");
+    QThreadPool pool;
+    auto gate = std::make_shared<Gate>();
+    const GateOpener opener {gate};
+    UploadWriter::Options options;
+    options.pool = &pool;
+    options.writeFunction = gatedWrite(gate);
+
+    auto first = std::make_unique<UploadWriter>(m_tempDir, options);
+    QVERIFY(first->openForAppend(path, 10));
+    first->write("abc");
+    QTRY_COMPARE(gate->entered(), 1);
+    first->abort();
+
+    UploadWriter second(m_tempDir);
+    const auto opened = second.openForAppend(path, 5);
+    QVERIFY(!opened);
+    QVERIFY2(opened.error().message.contains(u"another writer"_s),
+             qPrintable(opened.error().message));
+    QCOMPARE(QFileInfo(path).size(), 10); // and it did not cut the file either
+
+    gate->open();
+    QVERIFY(pool.waitForDone(10000));
+    QCOMPARE(readFile(path), QByteArray("0123456789abc")); // the write in flight landed
+    first.reset();
+    const Appended third = append(path, 10, "ABC");
+    QVERIFY(!third.finished.isEmpty());
+    QCOMPARE(readFile(path), QByteArray("0123456789ABC"));
+}
+
+void tst_UploadWriter::abortInAppendModeKeepsTheFile()
+{
+    const QString path = m_dir->filePath(u"upload"_s);
+    const QByteArray before = randomBytes(10, 2);
+    writeFile(path, before);
+    QThreadPool pool;
+    auto gate = std::make_shared<Gate>();
+    const GateOpener opener {gate};
+    UploadWriter::Options options;
+    options.pool = &pool;
+    options.writeFunction = gatedWrite(gate);
+
+    auto writer = std::make_unique<UploadWriter>(m_tempDir, options);
+    Spies spies(*writer);
+    QVERIFY(writer->openForAppend(path, 10));
+    for (int i = 0; i < 4; ++i)
+        writer->write(QByteArray(1000, char('a' + i)));
+    QTRY_COMPARE(gate->entered(), 1);
+    writer->abort();
+    QVERIFY(QFile::exists(path));
+    QVERIFY(writer->tempPath().isEmpty());
+    gate->open();
+    QVERIFY(pool.waitForDone(10000));
+    QCOMPARE(descriptorsInto(path), 0);
+    writer.reset();
+    // What was written stays, unacknowledged; what was queued is dropped.
+    QCOMPARE(readFile(path), QByteArray(before + QByteArray(1000, 'a')));
+    QCOMPARE(spies.failed.count(), 0);
+    QCOMPARE(spies.finished.count(), 0);
+
+    // The destructor of a writer in the middle of its work keeps it too.
+    {
+        UploadWriter::Options plain;
+        plain.pool = &pool;
+        UploadWriter dropped(m_tempDir, plain);
+        QVERIFY(dropped.openForAppend(path, 10));
+        dropped.write(randomBytes(3 * 1024 * 1024));
+    }
+    QVERIFY(pool.waitForDone(10000));
+    QVERIFY(readFile(path).startsWith(before));
+    QCOMPARE(descriptorsInto(path), 0);
+}
+
+void tst_UploadWriter::failedAppendCutsBackToTheOffset_data()
+{
+    QTest::addColumn<bool>("inSync");
+    QTest::addColumn<bool>("diskFull");
+
+    QTest::addRow("ENOSPC in write") << false << true;
+    QTest::addRow("EIO in fdatasync") << true << false;
+}
+
+void tst_UploadWriter::failedAppendCutsBackToTheOffset()
+{
+    QFETCH(bool, inSync);
+    QFETCH(bool, diskFull);
+
+    const QString path = m_dir->filePath(u"upload"_s);
+    const QByteArray before = randomBytes(10, 2);
+    writeFile(path, before);
+    // The first two writes reach the disk, the third finds it full.
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    UploadWriter::Options options;
+    options.writeFunction = [calls](int fd, const char *data, size_t size) -> ssize_t {
+        if (++*calls > 2) {
+            errno = ENOSPC;
+            return -1;
+        }
+        return ::write(fd, data, size);
+    };
+    if (inSync) {
+        options.writeFunction = {};
+        options.syncFunction = [](int) {
+            errno = EIO;
+            return -1;
+        };
+    }
+
+    UploadWriter writer(m_tempDir, options);
+    Spies spies(writer);
+    QVERIFY(writer.openForAppend(path, 10));
+    feed(writer, spies.drained, randomBytes(30'000), 5000);
+    writer.finish();
+    QVERIFY(spies.failed.wait(10000));
+    QCOMPARE(spies.failed.first().at(1).toBool(), diskFull);
+    QVERIFY2(spies.failed.first().at(0).toString().contains(path),
+             qPrintable(spies.failed.first().at(0).toString()));
+    QVERIFY(writer.writtenBytes() >= 10'000); // bytes were in the file
+    QCOMPARE(readFile(path), before); // and are gone again, the file kept
+    QCOMPARE(descriptorsInto(path), 0);
+    QCOMPARE(spies.finished.count(), 0);
+    QVERIFY(writer.tempPath().isEmpty());
+    QVERIFY(!writer.takeSha256State());
+}
+
+// tus: each PATCH appends with its own writer; the file's SHA-256 goes on
+// from one to the next.
+void tst_UploadWriter::sha256SeedContinuesAcrossWriters()
+{
+    const QString path = m_dir->filePath(u"upload"_s);
+    writeFile(path, {});
+    const QByteArray first = randomBytes(300'001, 5);
+    const QByteArray second = randomBytes(200'003, 6);
+
+    const Appended one = append(path, 0, first);
+    QVERIFY(!one.finished.isEmpty());
+    QCOMPARE(one.finished.at(1).toByteArray(), Sha256::digest(first));
+    QVERIFY(one.sha256State);
+
+    UploadWriter::Options seeded;
+    seeded.sha256Seed = one.sha256State;
+    const Appended two = append(path, first.size(), second, seeded);
+    QVERIFY(!two.finished.isEmpty());
+    QCOMPARE(two.finished.at(0).toLongLong(), second.size());
+    QCOMPARE(two.finished.at(1).toByteArray(), Sha256::digest(QByteArray(first + second)));
+    QVERIFY(readFile(path) == QByteArray(first + second));
+    // The seed itself was only copied.
+    QCOMPARE(one.sha256State->clone().finish(), Sha256::digest(first));
+
+    // A writer that writes nothing reports the same digest and passes it on.
+    seeded.sha256Seed = two.sha256State;
+    const Appended three = append(path, first.size() + second.size(), {}, seeded);
+    QVERIFY(!three.finished.isEmpty());
+    QCOMPARE(three.finished.at(1).toByteArray(), Sha256::digest(QByteArray(first + second)));
+    QCOMPARE(three.sha256State->clone().finish(), Sha256::digest(QByteArray(first + second)));
+
+    // Without computeSha256 there is neither a digest nor a state.
+    seeded.computeSha256 = false;
+    const Appended none = append(path, first.size(), second, seeded);
+    QVERIFY(!none.finished.isEmpty());
+    QVERIFY(none.finished.at(1).toByteArray().isEmpty());
+    QVERIFY(!none.sha256State);
+}
+
+void tst_UploadWriter::chunkDigestCoversTheChunkOnly_data()
+{
+    QTest::addColumn<QByteArray>("algorithm");
+    QTest::addColumn<int>("qtAlgorithm");
+    QTest::addColumn<bool>("appending");
+
+    QTest::addRow("sha1, appended") << QByteArray("sha1") << int(QCryptographicHash::Sha1) << true;
+    QTest::addRow("md5, appended") << QByteArray("md5") << int(QCryptographicHash::Md5) << true;
+    QTest::addRow("sha256, appended")
+        << QByteArray("sha256") << int(QCryptographicHash::Sha256) << true;
+    QTest::addRow("sha1, new file") << QByteArray("sha1") << int(QCryptographicHash::Sha1) << false;
+}
+
+void tst_UploadWriter::chunkDigestCoversTheChunkOnly()
+{
+    QFETCH(QByteArray, algorithm);
+    QFETCH(int, qtAlgorithm);
+    QFETCH(bool, appending);
+
+    const QString path = m_dir->filePath(u"upload"_s);
+    writeFile(path, "0123456789");
+    const QByteArray chunk = randomBytes(100'000, 3);
+    UploadWriter::Options options;
+    options.chunkDigestAlgorithm = algorithm;
+
+    UploadWriter writer(m_tempDir, options);
+    Spies spies(writer);
+    QVERIFY(appending ? writer.openForAppend(path, 10) : writer.open());
+    feed(writer, spies.drained, chunk, 4000);
+    writer.finish();
+    QVERIFY(writer.chunkDigest().isEmpty()); // not finished yet
+    QTRY_VERIFY_WITH_TIMEOUT(!spies.finished.isEmpty() || !spies.failed.isEmpty(), 20000);
+    QVERIFY2(spies.failed.isEmpty(), qPrintable(spies.failed.value(0).value(0).toString()));
+    QCOMPARE(writer.chunkDigest(),
+             QCryptographicHash::hash(chunk, QCryptographicHash::Algorithm(qtAlgorithm)));
+    QCOMPARE(spies.finished.first().at(1).toByteArray(), Sha256::digest(chunk));
+}
+
+void tst_UploadWriter::unknownChunkDigestTouchesNothing()
+{
+    const QString path = m_dir->filePath(u"upload"_s);
+    writeFile(path, "0123456789");
+    UploadWriter::Options options;
+    options.chunkDigestAlgorithm = "sha512";
+
+    UploadWriter appending(m_tempDir, options);
+    const auto opened = appending.openForAppend(path, 5);
+    QVERIFY(!opened);
+    QVERIFY2(opened.error().message.contains(u"\"sha512\""_s), qPrintable(opened.error().message));
+    QCOMPARE(readFile(path), QByteArray("0123456789"));
+
+    UploadWriter creating(m_tempDir, options);
+    QVERIFY(!creating.open());
+    QVERIFY(entriesIn(m_tempDir).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_UploadWriter)
