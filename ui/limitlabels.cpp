@@ -150,6 +150,8 @@ constexpr std::array Entries {
            QT_TRANSLATE_NOOP("sluice::ui::LimitText", "Results never evicted younger than")},
     Entry {"temp_file_ttl_ms", Disk,
            QT_TRANSLATE_NOOP("sluice::ui::LimitText", "Abandoned temporary files kept for")},
+    Entry {"resumable_upload_ttl_ms", Disk,
+           QT_TRANSLATE_NOOP("sluice::ui::LimitText", "Unfinished resumable uploads kept for")},
     Entry {"expiry_sweep_interval_ms", Disk,
            QT_TRANSLATE_NOOP("sluice::ui::LimitText", "Expiry checked every")},
 

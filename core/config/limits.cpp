@@ -242,6 +242,12 @@ constexpr std::array Fields {
                 QT_TRANSLATE_NOOP("sluice::config::Limits",
                                   "Age after which a temp file no request owns is deleted."),
                 &Limits::tempFileTtlMs},
+    LimitField {"resumable_upload_ttl_ms", "ms", Second, 30 * 24 * Hour,
+                Defaults.resumableUploadTtlMs,
+                QT_TRANSLATE_NOOP("sluice::config::Limits",
+                                  "Life of an unfinished resumable upload (/files/) after its last "
+                                  "byte; then it expires (410) and its file is deleted."),
+                &Limits::resumableUploadTtlMs},
     LimitField {
         "upload_buffer_bytes", "bytes", 64 * KiB, 256 * MiB, Defaults.uploadBufferBytes,
         QT_TRANSLATE_NOOP("sluice::config::Limits",

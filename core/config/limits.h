@@ -75,6 +75,8 @@ struct Limits
     qint64 maxUploadTempBytes = 64LL * 1024 * 1024 * 1024; // declared bytes of uploads in flight
     qint64 maxAccountStoredUploadBytes = 256LL * 1024 * 1024 * 1024; // stored uploads, one account
     qint64 tempFileTtlMs = 60 * 60'000; // orphaned temp files older than this are removed
+    qint64 resumableUploadTtlMs
+        = 24 * 60 * 60'000; // an unfinished tus upload's life since its last byte
     qint64 uploadBufferBytes = 1024 * 1024; // bytes waiting for the disk before reading pauses
     qint64 maxMultipartParts = 20; // files and fields together
     qint64 maxMultipartFileParts = 10;

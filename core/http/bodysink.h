@@ -21,6 +21,9 @@ public:
     // Takes a piece of decoded body. Never refuses; may become full.
     virtual void write(const QByteArray &piece) = 0;
     virtual bool isFull() const = 0;
+    // The fields of a chunked body's trailer section, just before finish()
+    // (only when there were some).
+    virtual void trailers(const Headers &) { }
     // The whole body has arrived.
     virtual void finish() = 0;
     // The request ended without a complete body (client abort, timeout, parse

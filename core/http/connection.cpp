@@ -316,6 +316,7 @@ void Connection::dispatch()
     m_state = State::AwaitingResponse;
     m_bodyDone = !request.hasBody();
     m_sinkEnded = false;
+    request.method = m_context.router->effectiveMethod(request);
     m_headOnly = request.method == "HEAD";
     m_closeAfterResponse = !request.keepAlive || m_context.shuttingDown;
     armTimer(m_context.limits.responseDeadlineMs);
@@ -472,6 +473,8 @@ void Connection::bodyStep(bool *progressed)
         m_bodyDone = true;
         m_state = State::AwaitingResponse;
         armTimer(m_context.limits.responseDeadlineMs);
+        if (m_sink && m_parser->trailers().size() > 0)
+            m_sink->trailers(m_parser->trailers());
         endSink(true, {});
         *progressed = m_state == State::AwaitingResponse;
     }

@@ -79,6 +79,7 @@ public:
     HttpError m_error;
     bool m_failed = false;
     bool m_headDone = false;
+    Headers m_trailers;
     // Chunked bodies: bytes left in the current chunk's data; 0 at a chunk
     // boundary, where a chunk line (or the last chunk and its trailer) comes.
     std::uint64_t m_chunkLeft = 0;
@@ -127,6 +128,9 @@ private:
                     return;
                 }
             }
+            // Kept for the body's sink (tus checksum-trailer); the header
+            // section's size limit bounds them (the raw pass counts them).
+            m_trailers.add(fromView(name), fromView(value));
             return;
         }
         m_request.headers.add(fromView(name), fromView(value));
@@ -317,6 +321,11 @@ const HttpError &RequestParser::error() const
 {
     return d->m_error;
 }
+const Headers &RequestParser::trailers() const
+{
+    return d->m_trailers;
+}
+
 bool RequestParser::headComplete() const
 {
     return d->m_headDone && !d->m_failed;

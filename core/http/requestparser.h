@@ -44,6 +44,8 @@ public:
     Request &request();
     QByteArray takeBody();
     const HttpError &error() const;
+    // A chunked body's trailer fields (those allowed there), once Complete.
+    const Headers &trailers() const;
     bool headComplete() const;
     bool isComplete() const;
     // Body bytes decoded so far (after de-chunking).

@@ -62,6 +62,17 @@ QString accessRefusal(Access access, const config::Principal &who)
     return {};
 }
 
+QByteArray Router::effectiveMethod(const Request &request) const
+{
+    if (request.method != "POST" || !request.headers.contains("x-http-method-override"))
+        return request.method;
+    for (const QString &prefix : m_overridePrefixes) {
+        if (request.path.startsWith(prefix))
+            return request.headers.value("x-http-method-override").trimmed().toUpper();
+    }
+    return request.method;
+}
+
 void Router::add(QByteArray method, const QString &pattern, Access access, Handler handler)
 {
     m_routes.append(

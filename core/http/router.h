@@ -48,8 +48,15 @@ public:
     // HEAD falls back to the GET route.
     Match match(const QByteArray &method, const QString &path) const;
 
+    // Under `prefix`, a POST with X-HTTP-Method-Override is routed as the
+    // method it names (tus clients behind proxies that pass only GET and POST).
+    void allowMethodOverride(const QString &prefix) { m_overridePrefixes.append(prefix); }
+    // The method a request is routed as.
+    QByteArray effectiveMethod(const Request &request) const;
+
 private:
     QList<Route> m_routes;
+    QStringList m_overridePrefixes;
 };
 
 } // namespace sluice::http

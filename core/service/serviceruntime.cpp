@@ -9,7 +9,9 @@
 #include "service/jobroutes.h"
 #include "service/service.h"
 #include "service/systemroutes.h"
+#include "service/tusroutes.h"
 #include "service/uploadroutes.h"
+#include "upload/resumable.h"
 #include "upload/uploadstore.h"
 
 #include <QDateTime>
@@ -57,6 +59,16 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
     if (m_uploads)
         m_uploadGate.setStoredBytes(m_uploads->storedBytes());
     m_uploadPolicy = upload::ContentPolicy(uploadTypes);
+    if (m_uploads && !m_resumable) {
+        // Beside uploads/: a finished one is moved there by rename().
+        m_resumable = new upload::ResumableUploads(
+            {&m_uploadGate, m_uploads, m_dataDir + u"/resumable"_s, [this] { return m_limits; },
+             [this] {
+                 return m_uploadPolicy;
+             }},
+            this);
+        m_resumable->load();
+    }
     // Both signal from their own threads: queued to this one.
     if (m_events) {
         QObject::connect(
@@ -117,6 +129,12 @@ void ServiceRuntime::start(const ListenAddress &address, const config::Limits &l
                      [this] {
                          return m_uploadPolicy;
                      }});
+    if (m_resumable)
+        addTusRoutes(router,
+                     {m_resumable, [this] { return m_limits; },
+                      [this] {
+                          return m_uploadPolicy;
+                      }});
     addExportRoutes(
         router, m_service->exportCatalog(), m_engine, this, [this] { return m_limits; },
         [this] { return m_engineStats.disk ? m_engineStats.disk->freeBytes : qint64(-1); });

@@ -15,8 +15,9 @@
 #include <QTimer>
 
 namespace sluice::upload {
+class ResumableUploads;
 class UploadStore;
-}
+} // namespace sluice::upload
 
 namespace sluice::service {
 
@@ -71,6 +72,7 @@ private:
     metrics::EventLog *m_events;
     upload::UploadStore *m_uploads;
     upload::UploadGate m_uploadGate;
+    upload::ResumableUploads *m_resumable = nullptr; // a child, made by init() on this thread
     upload::ContentPolicy m_uploadPolicy;
     config::Limits m_limits;
     http::HttpServer *m_server = nullptr;

@@ -21,12 +21,13 @@ struct UploadGateLink
 };
 
 UploadTicket::UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, QString name,
-                           qint64 reserved)
+                           qint64 reserved, bool slot)
     : m_gate(std::move(gate))
     , m_account(std::move(account))
     , m_name(std::move(name))
     , m_reserved(reserved)
     , m_declared(reserved)
+    , m_slot(slot)
 { }
 
 UploadTicket::~UploadTicket()
@@ -36,7 +37,7 @@ UploadTicket::~UploadTicket()
     if (!gate)
         return;
     if (gate->m_anchor.thread() == QThread::currentThread()) {
-        gate->release(m_account, m_reserved, m_declared);
+        gate->release(m_account, m_reserved, m_declared, m_slot);
         return;
     }
     // The last copy of a ticket shared with a reply can die on the store's
@@ -44,10 +45,11 @@ UploadTicket::~UploadTicket()
     // while the link names the gate (the mutex is held).
     QMetaObject::invokeMethod(
         &gate->m_anchor,
-        [link = m_gate, account = m_account, reserved = m_reserved, declared = m_declared] {
+        [link = m_gate, account = m_account, reserved = m_reserved, declared = m_declared,
+         slot = m_slot] {
             QMutexLocker lock(&link->mutex);
             if (link->gate)
-                link->gate->release(account, reserved, declared);
+                link->gate->release(account, reserved, declared, slot);
         },
         Qt::QueuedConnection);
 }
@@ -245,15 +247,42 @@ UploadGate::admit(const QString &account, qint64 declared, const QString &givenN
     m_reserved += declared;
     m_declared += declared;
     m_reservedByAccount[account] += declared;
-    return std::unique_ptr<UploadTicket>(new UploadTicket(m_self, account, name, declared));
+    return std::unique_ptr<UploadTicket>(new UploadTicket(m_self, account, name, declared, true));
 }
 
-void UploadGate::release(const QString &account, qint64 reserved, qint64 declared)
+std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
+UploadGate::park(const QString &account, qint64 declared, const QString &givenName)
+{
+    const QString &name = givenName.isEmpty() ? account : givenName;
+    checkThread("UploadGate::park");
+    if (declared > m_limits.maxUploadBytes)
+        return http::HttpError::limitExceeded(
+            413, u"the upload has %1 bytes, more than max_upload_bytes"_s.arg(declared),
+            u"max_upload_bytes"_s, m_limits.maxUploadBytes);
+    if (auto refused = roomFor(account, declared, name))
+        return *refused;
+    return repark(account, declared, name);
+}
+
+std::unique_ptr<UploadTicket> UploadGate::repark(const QString &account, qint64 declared,
+                                                 const QString &givenName)
+{
+    checkThread("UploadGate::repark");
+    m_reserved += declared;
+    m_declared += declared;
+    m_reservedByAccount[account] += declared;
+    return std::unique_ptr<UploadTicket>(new UploadTicket(
+        m_self, account, givenName.isEmpty() ? account : givenName, declared, false));
+}
+
+void UploadGate::release(const QString &account, qint64 reserved, qint64 declared, bool slot)
 {
     checkThread("UploadGate::release");
-    --m_inFlight;
-    if (--m_perAccount[account] <= 0)
-        m_perAccount.remove(account);
+    if (slot) {
+        --m_inFlight;
+        if (--m_perAccount[account] <= 0)
+            m_perAccount.remove(account);
+    }
     m_reserved -= reserved;
     m_declared -= declared;
     if ((m_reservedByAccount[account] -= reserved) <= 0)

@@ -36,13 +36,14 @@ public:
 private:
     friend class UploadGate;
     UploadTicket(std::shared_ptr<UploadGateLink> gate, QString account, QString name,
-                 qint64 reserved);
+                 qint64 reserved, bool slot);
 
     std::shared_ptr<UploadGateLink> m_gate;
     QString m_account; // the key of the per-account counts (its id)
     QString m_name; // what answers call it
     qint64 m_reserved;
     qint64 m_declared = 0; // of m_reserved, what admission reserved (not yet written)
+    bool m_slot = true; // counts as an upload in flight (a parked one does not)
 };
 
 // Admission of uploads, on the HTTP thread, before a body byte is read:
@@ -78,6 +79,17 @@ public:
     std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
     admit(const QString &account, qint64 declared, const QString &name = {});
 
+    // An unfinished resumable upload between its requests: its bytes stay
+    // reserved (the temp budget, the account's share and stored bytes, the
+    // disk floor), but it takes no slot of max_concurrent_uploads. `declared`
+    // is its length, or 0 when deferred (the ticket grows as bytes arrive).
+    std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
+    park(const QString &account, qint64 declared, const QString &name = {});
+    // The same for one found at start-up: never refused, since its bytes are
+    // on the disk already.
+    std::unique_ptr<UploadTicket> repark(const QString &account, qint64 declared,
+                                         const QString &name = {});
+
     int inFlight() const;
     int inFlight(const QString &account) const;
     qint64 reservedBytes() const;
@@ -88,7 +100,7 @@ private:
                                              const QString &name) const;
     std::optional<http::HttpError> roomFor(const QString &account, qint64 extra,
                                            const QString &name) const;
-    void release(const QString &account, qint64 reserved, qint64 declared);
+    void release(const QString &account, qint64 reserved, qint64 declared, bool slot);
     void checkThread(const char *what) const;
 
     QObject m_anchor; // a child of home: on the gate's thread, where releases are posted

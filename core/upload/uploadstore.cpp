@@ -356,7 +356,7 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
     };
     for (const PendingUpload &u : uploads) {
         UploadRecord r;
-        r.id = newUploadId();
+        r.id = u.id.isEmpty() ? newUploadId() : u.id;
         r.accountId = u.accountId;
         r.account = u.account;
         r.name = u.name;
@@ -380,9 +380,12 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
     }
     // Both directory entries (gone from tmp/, new in uploads/) must be durable
     // before the rows say the files exist.
+    QSet<QString> sources {QDir(m_paths.tempDir).absolutePath()};
+    for (const PendingUpload &u : uploads)
+        sources.insert(QFileInfo(u.tempPath).absolutePath());
     auto synced = fsyncDirectory(m_paths.uploadsDir);
-    if (synced)
-        synced = fsyncDirectory(m_paths.tempDir);
+    for (auto source = sources.cbegin(); synced && source != sources.cend(); ++source)
+        synced = fsyncDirectory(*source);
     if (!synced) {
         undo();
         return StoreError {StoreError::Kind::Failed, u"cannot flush the uploads folder"_s,

@@ -19,7 +19,8 @@ namespace sluice::upload {
 // A received, flushed and checked upload file, not stored yet.
 struct PendingUpload
 {
-    QString tempPath; // handed over by UploadWriter::takeFile()
+    QString id; // empty: a new one; set: a resumable upload's, kept (/files/{id} is /uploads/{id})
+    QString tempPath; // handed over by UploadWriter::takeFile(), or a finished resumable upload's
     TempFileRegistry::Lease tempLease; // keeps the sweeper away until it is stored
     QString accountId; // owns it
     QString account; // the name, for people

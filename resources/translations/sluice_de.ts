@@ -183,6 +183,10 @@
         <translation>Alter, ab dem eine temporäre Datei, die keiner Anfrage gehört, gelöscht wird.</translation>
     </message>
     <message>
+        <source>Life of an unfinished resumable upload (/files/) after its last byte; then it expires (410) and its file is deleted.</source>
+        <translation>Lebensdauer eines unfertigen fortsetzbaren Uploads (/files/) nach seinem letzten Byte; danach läuft er ab (410) und seine Datei wird gelöscht.</translation>
+    </message>
+    <message>
         <source>Upload bytes waiting for the disk before the socket stops being read.</source>
         <translation>Upload-Bytes, die auf die Festplatte warten, bevor der Socket nicht mehr gelesen wird.</translation>
     </message>
@@ -1327,6 +1331,10 @@ aus %2</translation>
     <message>
         <source>Abandoned temporary files kept for</source>
         <translation>Verwaiste temporäre Dateien aufbewahrt für</translation>
+    </message>
+    <message>
+        <source>Unfinished resumable uploads kept for</source>
+        <translation>Unfertige fortsetzbare Uploads aufbewahrt für</translation>
     </message>
     <message>
         <source>Expiry checked every</source>

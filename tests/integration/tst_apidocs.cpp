@@ -105,7 +105,7 @@ private:
     Daemon m_daemon;
     QString m_token;
     QString m_metricsToken; // a metrics-only account's, made by `sluiced token add`
-    QString m_runningJob, m_finishedJob, m_exportJob, m_csvUpload, m_imageUpload;
+    QString m_runningJob, m_finishedJob, m_exportJob, m_csvUpload, m_imageUpload, m_tusUpload;
     std::unique_ptr<RawClient> m_slowUpload; // in flight for POST /admin/transfers/{id}/abort
 };
 
@@ -217,6 +217,8 @@ QString tst_ApiDocs::prepare(const Example &e, int index)
     }
     if (h.startsWith(u"GET /uploads/{id}"_s) || h.startsWith(u"DELETE /uploads/{id}"_s))
         return m_csvUpload;
+    if (h.endsWith(u" /files/{id}"_s))
+        return m_tusUpload; // made by the POST /files/ example, 5 of its 11 bytes sent by PATCH
     if (h.startsWith(u"GET /exports/"_s) && index == 0) {
         // The demo dataset is generated a few seconds after the first start;
         // until then export routes answer 503 (documented).
@@ -268,6 +270,12 @@ void tst_ApiDocs::observe(const Example &e, int index, const Run &run)
         (index == 0 ? m_csvUpload : m_imageUpload) = o.value(u"id"_s).toString();
     if (e.heading == u"POST /exports"_s && index == 0)
         m_exportJob = o.value(u"id"_s).toString();
+    if (e.heading == u"POST /files/"_s) { // curl -i: the id is in Location
+        for (const QByteArray &line : run.body.split('\n')) {
+            if (line.toLower().startsWith("location:"))
+                m_tusUpload = QString::fromLatin1(line.mid(9).trimmed().section('/', -1));
+        }
+    }
 }
 
 void tst_ApiDocs::everyCurlExampleWorks()
@@ -293,6 +301,11 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"GET /uploads/{id}/content"_s, {200}},
         {u"GET /uploads/{id}/thumbnail"_s, {200}},
         {u"DELETE /uploads/{id}"_s, {204}},
+        {u"OPTIONS /files/"_s, {204}},
+        {u"POST /files/"_s, {201}},
+        {u"HEAD /files/{id}"_s, {200}},
+        {u"PATCH /files/{id}"_s, {204}},
+        {u"DELETE /files/{id}"_s, {204}},
         {u"GET /exports"_s, {200}},
         {u"GET /exports/{dataset}.csv?from=YYYY-MM-DD&to=YYYY-MM-DD[&COLUMN=VALUE…][&limit=N]"_s,
          {200, 200, 202}},
