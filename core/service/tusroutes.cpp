@@ -246,6 +246,9 @@ void addTusRoutes(http::Router &router, TusRoutesContext context)
                    [context](Exchange &ex) { options(ex, context); });
         router.add("POST", root, http::Access::Account,
                    [context](Exchange &ex) { create(ex, context); });
+        // Not in tus: the caller's unfinished uploads (the window's list).
+        router.add("GET", root, http::Access::Account,
+                   [context](Exchange &ex) { context.uploads->list(ex); });
     }
     router.add("OPTIONS", u"/files/{id}"_s, http::Access::Public,
                [context](Exchange &ex) { options(ex, context); });

@@ -211,6 +211,7 @@ struct ResumableUploads::Entry
     {
         QPointer<Exchange> exchange;
         std::function<void()> run;
+        std::function<void()> gone; // instead of a 404 when the upload goes first
     };
     QList<Waiter> waiters;
     bool removed = false;
@@ -346,7 +347,49 @@ QList<ResumableInfo> ResumableUploads::unfinished() const
         if (!e->info.complete)
             list.append(e->info);
     }
+    std::sort(list.begin(), list.end(), [](const ResumableInfo &a, const ResumableInfo &b) {
+        return a.expires != b.expires ? a.expires < b.expires : a.id < b.id;
+    });
     return list;
+}
+
+void ResumableUploads::list(Exchange &ex) const
+{
+    const http::Request &r = ex.request();
+    QJsonArray uploads;
+    for (const ResumableInfo &info : unfinished()) {
+        if (!r.admin && info.accountId != r.accountId)
+            continue;
+        QJsonObject json {{u"id"_s, info.id},
+                          {u"name"_s, info.name},
+                          {u"account"_s, info.account},
+                          {u"account_id"_s, info.accountId},
+                          {u"offset"_s, info.offset},
+                          {u"expires_at"_s, info.expires.toString(Qt::ISODateWithMs)}};
+        json.insert(u"length"_s, info.length ? QJsonValue(*info.length) : QJsonValue());
+        if (info.concat == ResumableInfo::Concat::Partial)
+            json.insert(u"concat"_s, u"partial"_s);
+        uploads.append(json);
+    }
+    Response response = Response::json(200, QJsonObject {{u"uploads"_s, uploads}});
+    addProtocolHeaders(response);
+    ex.respond(std::move(response));
+}
+
+void ResumableUploads::removeUnfinished(const QString &id, std::function<void(bool)> done)
+{
+    const EntryPtr e = m_entries.value(id);
+    if (!e || e->info.complete) {
+        done(false);
+        return;
+    }
+    supersede(e);
+    e->waiters.append({nullptr, [this, e, done] { remove(e, [done] { done(true); }); },
+                       [done] {
+                           done(true);
+                       }}); // removed meanwhile: gone all the same
+    if (!e->busy)
+        settle(e);
 }
 
 // The entry the caller may see, or nullptr once answered (404, or 410 for
@@ -375,7 +418,7 @@ void ResumableUploads::whenSettled(const EntryPtr &e, Exchange &ex, std::functio
         then();
         return;
     }
-    e->waiters.append({&ex, std::move(then)});
+    e->waiters.append({&ex, std::move(then), {}});
 }
 
 void ResumableUploads::settle(const EntryPtr &e)
@@ -1065,7 +1108,9 @@ void ResumableUploads::remove(const EntryPtr &e, std::function<void()> then)
         });
     // Whoever waited learns it is gone.
     for (const Entry::Waiter &waiter : std::exchange(e->waiters, {})) {
-        if (waiter.exchange)
+        if (waiter.gone)
+            waiter.gone();
+        else if (waiter.exchange)
             waiter.exchange->respond(
                 errorResponse({404, u"resumable upload %1 was removed"_s.arg(e->info.id)}));
     }

@@ -106,8 +106,14 @@ public:
     void patch(http::Exchange &ex, const QString &id, ResumablePatch patch);
     void terminate(http::Exchange &ex, const QString &id);
 
-    // The window's list: unfinished uploads, any account.
+    // GET /files/: the caller's unfinished uploads (an admin's: all), the
+    // longest-idle first.
+    void list(http::Exchange &ex) const;
+    // The window's list: unfinished uploads, any account, the same order.
     QList<ResumableInfo> unfinished() const;
+    // The window's Delete: as DELETE /files/{id} by an admin; `done` gets
+    // false for an unknown id. `done` runs on this thread.
+    void removeUnfinished(const QString &id, std::function<void(bool removed)> done);
     int count() const { return int(m_entries.size()); }
 
     // Every response of the protocol carries these.

@@ -303,6 +303,7 @@ void tst_ApiDocs::everyCurlExampleWorks()
         {u"DELETE /uploads/{id}"_s, {204}},
         {u"OPTIONS /files/"_s, {204}},
         {u"POST /files/"_s, {201}},
+        {u"GET /files/"_s, {200}},
         {u"HEAD /files/{id}"_s, {200}},
         {u"PATCH /files/{id}"_s, {204}},
         {u"DELETE /files/{id}"_s, {204}},

@@ -295,6 +295,21 @@ void tst_Tus::patchRefusals()
              404);
     QCOMPARE(tus.patch(path, 0, "hello").status, 204);
     QCOMPARE(tus.head(path).header("upload-offset"), "5");
+
+    // GET /files/ lists it for its account (and admins), not for others.
+    const auto listed = [&](const QByteArray &bearer) {
+        const QJsonArray uploads
+            = QJsonDocument::fromJson(tus.call("GET", "/files/", {}, {}, bearer).body)
+                  .object()
+                  .value(u"uploads"_s)
+                  .toArray();
+        QStringList ids;
+        for (const QJsonValue &u : uploads)
+            ids.append(u[u"id"_s].toString() + u'@' + QString::number(u[u"offset"_s].toInteger()));
+        return ids;
+    };
+    QCOMPARE(listed(tus.token), QStringList {QString::fromLatin1(idOf(path)) + u"@5"_s});
+    QCOMPARE(listed(tus.other), QStringList {});
 }
 
 void tst_Tus::creationWithUpload()
