@@ -248,6 +248,7 @@ ResumableUploads::~ResumableUploads()
         e->removed = true;
         if (e->writer)
             e->writer->abort();
+        e->writer.reset(); // its connections hold the entry
     }
 }
 

@@ -117,6 +117,20 @@ struct Tus
         const QByteArray id = idOf(path);
         return call("GET", "/uploads/" + id + "/content", {}).body;
     }
+    // Whether the service has read `bytes` of the body of a request for `path`.
+    bool hasRead(const QByteArray &path, qint64 bytes) const
+    {
+        const QJsonArray transfers
+            = QJsonDocument::fromJson(call("GET", "/admin/transfers", {}).body)
+                  .object()
+                  .value(u"transfers"_s)
+                  .toArray();
+        for (const QJsonValue &t : transfers) {
+            if (t[u"path"_s].toString().toLatin1() == path)
+                return t[u"bytes_in"_s].toInteger() >= bytes;
+        }
+        return false;
+    }
     QStringList resumableFiles() const
     {
         return QDir(dir.filePath(u"resumable"_s)).entryList(QDir::Files);
@@ -146,6 +160,7 @@ private slots:
     void expiry();
     void unfinishedUploadsHoldTheirBytes();
     void aSecondPatchTakesOver();
+    void aCutPatchKeepsItsBytesUnlessChecksummed();
     void killedMidPatchResumesFromTheAcknowledgedOffset();
 };
 
@@ -542,7 +557,8 @@ void tst_Tus::aSecondPatchTakesOver()
                  + "\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
                    "Upload-Offset: 0\r\nContent-Length: "
                  + QByteArray::number(data.size()) + "\r\n\r\n" + data.first(300'000));
-    QTest::qWait(300);
+    // Until the service has read all of it (the Transfers tab's figure).
+    QTRY_VERIFY_WITH_TIMEOUT(tus.hasRead(path, 300'000), 10'000);
     Reply h = tus.head(path);
     QCOMPARE(h.status, 200);
     QCOMPARE(h.header("upload-offset"), "300000");
@@ -550,6 +566,35 @@ void tst_Tus::aSecondPatchTakesOver()
     QCOMPARE(ended.status, 409);
     QCOMPARE(tus.patch(path, 300'000, data.sliced(300'000)).status, 204);
     QCOMPARE(tus.stored(path), data);
+}
+
+// A client that leaves mid-chunk: its bytes so far are flushed and
+// acknowledged (HEAD shows them), unless it promised a checksum for the chunk.
+void tst_Tus::aCutPatchKeepsItsBytesUnlessChecksummed()
+{
+    Tus tus;
+    QVERIFY(tus.start());
+    const QByteArray data = randomBytes(1024 * 1024);
+    for (const bool checksummed : {false, true}) {
+        const QByteArray path = tus.create(data.size());
+        {
+            RawClient cut(tus.daemon.port);
+            cut.send("PATCH " + path + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + tus.token
+                     + "\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+                       "Upload-Offset: 0\r\n"
+                     + (checksummed ? "Upload-Checksum: sha1 " + digest(QCryptographicHash::Sha1, data)
+                                          + "\r\n"
+                                    : QByteArray())
+                     + "Content-Length: " + QByteArray::number(data.size()) + "\r\n\r\n"
+                     + data.first(200'000));
+            QTRY_VERIFY_WITH_TIMEOUT(tus.hasRead(path, 200'000), 10'000);
+        } // closed
+        const QByteArray expected = checksummed ? "0" : "200000";
+        QTRY_COMPARE(tus.head(path).header("upload-offset"), expected);
+        const qint64 from = expected.toLongLong();
+        QCOMPARE(tus.patch(path, from, data.sliced(from)).status, 204);
+        QCOMPARE(tus.stored(path), data);
+    }
 }
 
 void tst_Tus::killedMidPatchResumesFromTheAcknowledgedOffset()
