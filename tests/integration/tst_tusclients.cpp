@@ -14,6 +14,7 @@
 #include "config/config.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
@@ -164,6 +165,8 @@ private slots:
     void jsClient_data();
     void jsClient();
     void jsClientResumesAfterACut();
+    void jsClientParallelPartsConcatenate();
+    void jsClientTerminates();
     void tuspy_data();
     void tuspy();
     void tuspyWrongChecksumIsRefused();
@@ -354,6 +357,96 @@ void tst_TusClients::jsClientResumesAfterACut()
     QCOMPARE(proxy.patchBodyBytes(), cutAfter + (size - resumedAt));
     QVERIFY(proxy.patchBodyBytes() < 2 * size);
     verifyStored(run.id(), file, name);
+}
+
+// parallelUploads: 3 partial uploads side by side (Upload-Concat: partial),
+// then one final upload that concatenates them (the concatenation
+// extension); tus-js-client lists the parts as absolute URLs.
+void tst_TusClients::jsClientParallelPartsConcatenate()
+{
+    REQUIRE_TOOL(!m_node.isEmpty(), "node with tus-js-client (tests/integration/tus/node_modules)");
+    const qint64 size = 9 * MiB + 333;
+    const qint64 chunk = 2 * MiB;
+    const QString name = u"tusjs-parallel.bin"_s;
+    const LocalFile file = randomFile(m_files.path(), name, size);
+    QCOMPARE(file.size, size);
+    const ClientRun run
+        = runClient(m_node,
+                    {u"jsclient.mjs"_s, u"--endpoint"_s, endpoint(m_daemon.port), u"--file"_s,
+                     file.path, u"--chunk-size"_s, QString::number(chunk), u"--parallel"_s, u"3"_s,
+                     u"--source=buffer"_s, u"--name"_s, name},
+                    m_token, 60'000);
+    QVERIFY2(run.exitCode == 0 && !run.last(u"success").isEmpty(), run.output.constData());
+
+    const QList<QJsonObject> posts = run.all(u"request", u"POST");
+    QCOMPARE(posts.size(), 4);
+    QStringList parts;
+    for (const QJsonObject &created : run.all(u"response", u"POST")) {
+        QVERIFY2(created.value(u"status"_s).toInt() == 201, run.output.constData());
+        parts.append(u"http://127.0.0.1:%1"_s.arg(m_daemon.port)
+                     + created.value(u"location"_s).toString());
+    }
+    const QString final = parts.takeLast();
+    QCOMPARE(run.last(u"success").value(u"url"_s).toString(), final);
+    for (qsizetype i = 0; i < 3; ++i)
+        QCOMPARE(posts[i].value(u"concat"_s).toString(), u"partial"_s);
+    const QString concat = posts[3].value(u"concat"_s).toString();
+    QVERIFY2(concat.startsWith(u"final;"_s), qPrintable(concat));
+    QStringList listed = concat.mid(6).split(u' ');
+    listed.sort();
+    parts.sort();
+    QCOMPARE(listed, parts);
+
+    // Each part: PATCHes from 0 to its end without a gap, all 204.
+    qint64 sum = 0;
+    for (const QString &part : std::as_const(parts)) {
+        qint64 offset = 0;
+        for (const QJsonObject &answer : run.all(u"response", u"PATCH")) {
+            if (answer.value(u"url"_s).toString() != part)
+                continue;
+            QCOMPARE(answer.value(u"status"_s).toInt(), 204);
+            QVERIFY(offsetOf(answer) > offset);
+            offset = offsetOf(answer);
+        }
+        sum += offset;
+        // A part is not an upload of its own.
+        const QByteArray id = part.section(u'/', -1).toLatin1();
+        QCOMPARE(request(m_daemon.port, call("GET", "/uploads/" + id)).status, 404);
+    }
+    QCOMPARE(sum, size);
+    verifyStored(run.id(), file, name);
+}
+
+// upload.abort(true) after two chunks: DELETE (termination), then nothing of
+// it is left, neither under /files/ nor as bytes in DATA/resumable.
+void tst_TusClients::jsClientTerminates()
+{
+    REQUIRE_TOOL(!m_node.isEmpty(), "node with tus-js-client (tests/integration/tus/node_modules)");
+    const LocalFile file = randomFile(m_files.path(), u"tusjs-terminated.bin"_s, 5 * MiB);
+    QCOMPARE(file.size, 5 * MiB);
+    const ClientRun run = runClient(m_node,
+                                    {u"jsclient.mjs"_s, u"--endpoint"_s, endpoint(m_daemon.port),
+                                     u"--file"_s, file.path, u"--chunk-size"_s,
+                                     QString::number(MiB), u"--terminate-after"_s, u"2"_s},
+                                    m_token, 30'000);
+    QVERIFY2(run.exitCode == 0 && !run.last(u"terminated").isEmpty(), run.output.constData());
+    QCOMPARE(run.all(u"request", u"PATCH").size(), 2);
+    const QJsonObject deleted = run.last(u"response");
+    QCOMPARE(deleted.value(u"method"_s).toString(), u"DELETE"_s);
+    QCOMPARE(deleted.value(u"status"_s).toInt(), 204);
+
+    const QByteArray id
+        = run.last(u"terminated").value(u"url"_s).toString().section(u'/', -1).toLatin1();
+    RawClient head(m_daemon.port);
+    head.send(call("HEAD", "/files/" + id));
+    const int status = head.read(5000, true).status;
+    // tus 1.0, termination: later requests get 404 or 410.
+    QVERIFY2(status == 404 || status == 410, QByteArray::number(status).constData());
+    QCOMPARE(request(m_daemon.port, call("GET", "/uploads/" + id)).status, 404);
+    const QDir resumable(m_dataDir.filePath(u"resumable"_s));
+    QVERIFY(resumable.exists());
+    const QStringList left = resumable.entryList({QString::fromLatin1(id) + u".*"_s}, QDir::Files);
+    QVERIFY2(left.isEmpty(), qPrintable(left.join(u", "_s)));
 }
 
 void tst_TusClients::tuspy_data()

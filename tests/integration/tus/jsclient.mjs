@@ -5,7 +5,11 @@
 //
 //   SLUICE_TOKEN=... node jsclient.mjs --endpoint http://127.0.0.1:PORT/files/ \
 //       --file PATH [--chunk-size BYTES] [--retry-delays 0,200,1000] [--deferred]
-//       [--data-during-creation] [--source path|buffer|stream] [--name NAME] [--type TYPE]
+//       [--data-during-creation] [--parallel N] [--terminate-after CHUNKS]
+//       [--source path|buffer|stream] [--name NAME] [--type TYPE]
+//
+// --terminate-after: abort the upload after that many chunks and have the
+// client delete it on the server (termination), then print "terminated".
 //
 // --source: "path" hands tus-js-client an fs.ReadStream (it re-opens the file
 // at any offset, so it can resume anywhere); "buffer" the whole file in
@@ -25,6 +29,8 @@ const { values: args } = parseArgs({
         'retry-delays': { type: 'string', default: '' },
         deferred: { type: 'boolean', default: false },
         'data-during-creation': { type: 'boolean', default: false },
+        parallel: { type: 'string', default: '1' },
+        'terminate-after': { type: 'string' },
         source: { type: 'string', default: 'path' },
         name: { type: 'string' },
         type: { type: 'string', default: 'application/octet-stream' },
@@ -68,6 +74,7 @@ function retryable(err) {
     return !(status >= 400 && status < 500) || status === 409 || status === 423;
 }
 
+let chunks = 0;
 const upload = new Upload(input, {
     endpoint: args.endpoint,
     headers: { Authorization: `Bearer ${token}` },
@@ -76,6 +83,9 @@ const upload = new Upload(input, {
     retryDelays,
     uploadLengthDeferred: args.deferred,
     uploadDataDuringCreation: args['data-during-creation'],
+    // Above 1: partial uploads side by side, then a final one that
+    // concatenates them (the concatenation extension).
+    parallelUploads: Number(args.parallel),
     // Nothing remembered between runs: each run is one fresh upload.
     storeFingerprintForResuming: false,
     onBeforeRequest(req) {
@@ -85,6 +95,7 @@ const upload = new Upload(input, {
             offset: req.getHeader('Upload-Offset') ?? null,
             length: req.getHeader('Upload-Length') ?? null,
             deferLength: req.getHeader('Upload-Defer-Length') ?? null,
+            concat: req.getHeader('Upload-Concat') ?? null,
         });
     },
     onAfterResponse(req, res) {
@@ -101,6 +112,11 @@ const upload = new Upload(input, {
     },
     onChunkComplete(chunk, accepted, total) {
         say('chunk', { chunk, accepted, total: total ?? null });
+        if (args['terminate-after'] && ++chunks === Number(args['terminate-after'])) {
+            upload.abort(true).then(
+                () => { say('terminated', { url: upload.url }); process.exit(0); },
+                (err) => fail(`termination: ${err.message ?? err}`));
+        }
     },
     onShouldRetry(err, attempt) {
         const retry = retryable(err);
