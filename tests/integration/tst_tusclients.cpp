@@ -150,8 +150,8 @@ qint64 offsetOf(const QJsonObject &event)
     do {                                                                                           \
         if (!(found)) {                                                                            \
             if (underCi())                                                                         \
-                QFAIL(what " is missing and CI is set (packaging/install-deps.sh, ctest fixture "  \
-                           "tus_node_modules)");                                                   \
+                QFAIL(what " is missing and CI is set (packaging/install-deps.sh; the ctest "      \
+                           "test tus_npm_ci installs tus-js-client)");                             \
             QSKIP(what " is missing");                                                             \
         }                                                                                          \
     } while (false)
