@@ -34,7 +34,20 @@ packages=(
     # it only in the server package, whose prometheus.service (port 9090) gets
     # enabled on hosts running systemd.
     prometheus
+    # tus interop (tst_tusclients): tus.io's official Python client
+    python3-tuspy
 )
+# ...and its JavaScript client, tus-js-client (Node >= 18, installed by the
+# ctest fixture with npm ci). Debian 12 has nodejs 18 and npm as two packages,
+# but NodeSource's nodejs (Node 20 on the CI machine) bundles npm and
+# Conflicts: npm, so asking apt for Debian's npm there would replace that
+# Node with Debian's. Each is added only when its command is missing.
+if ! command -v node >/dev/null && ! command -v nodejs >/dev/null; then
+    packages+=(nodejs)
+fi
+if ! command -v npm >/dev/null; then
+    packages+=(npm)
+fi
 if [[ "${1:-}" == --bench ]]; then
     # Qt's QHttpServer peer (tests/bench/peers/qhttpserver). Its CMake package
     # needs Qt6WebSockets, which the Debian package does not pull in.
