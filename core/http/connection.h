@@ -158,6 +158,7 @@ private:
     void noteProgress();
     void onTimeout();
     void onDisconnected();
+    void salvageBody();
     void recordEvent(const QString &kind, const QString &detail);
     // The first valid token on this connection counts it for its account:
     // the refusal (429) when the account holds its share of max_connections.

@@ -203,10 +203,44 @@ bool Connection::endIfRevoked(const config::Authenticator &authenticator)
     return true;
 }
 
+// The body bytes a client sent before it closed are its own, and a sink
+// that keeps what arrived (a resumable upload) must see every one of them:
+// what Qt and the input hold is fed now, past the sink's high-water mark
+// (bounded by the read buffer and the input cap). A body that turns out
+// complete ends as such, though no answer can reach the client.
+void Connection::salvageBody()
+{
+    while (m_state == State::ReadingBody && m_sink && !m_sinkEnded) {
+        const QByteArray more = m_socket->readAll();
+        m_context.traffic->bytesIn += quint64(more.size());
+        m_input += more;
+        if (m_input.isEmpty())
+            return;
+        qsizetype used = 0;
+        const auto status = m_parser->feed(m_input, &used, PieceBytes);
+        m_input.remove(0, used);
+        const QByteArray piece = m_parser->takeBody();
+        m_progress.bytesIn += piece.size();
+        if (!piece.isEmpty())
+            m_sink->write(piece);
+        if (status == RequestParser::Status::Complete) {
+            m_bodyDone = true;
+            m_state = State::AwaitingResponse;
+            if (m_sink && m_parser->trailers().size() > 0)
+                m_sink->trailers(m_parser->trailers());
+            endSink(true, {});
+            return;
+        }
+        if (status == RequestParser::Status::Failed || (used == 0 && piece.isEmpty()))
+            return;
+    }
+}
+
 void Connection::onDisconnected()
 {
     if (m_closed)
         return;
+    salvageBody();
     if (m_inFlight && (m_sink || (m_producer && !m_producer->endless())))
         recordEvent(u"aborted"_s, u"client disconnected mid-transfer; cleaned up"_s);
     m_closed = true;

@@ -39,6 +39,9 @@ using http::Response;
 namespace {
 
 constexpr qint64 CopyBlock = 1024 * 1024;
+// How long a PATCH in flight may go on after a newer request for its upload
+// came (supersede()).
+constexpr int SupersedeGraceMs = 250;
 constexpr qint64 SniffBytes = 4096;
 
 QString concatName(ResumableInfo::Concat concat)
@@ -54,20 +57,17 @@ QString concatName(ResumableInfo::Concat concat)
     return {};
 }
 
-// Runs `work` on the upload I/O pool, then `then` with its result on
-// `context`'s thread, unless `context` is gone by then.
-template<typename Result>
-void offThread(QObject *context, std::function<Result()> work, std::function<void(Result)> then)
+bool isDiskFull(const QString &error)
 {
-    QPointer<QObject> guard(context);
-    UploadWriter::sharedPool()->start([guard, work = std::move(work), then = std::move(then)] {
-        Result result = work();
-        if (QObject *target = guard.data())
-            QMetaObject::invokeMethod(target, [guard, then, result = std::move(result)] {
-                if (guard)
-                    then(result);
-            });
-    });
+    // util/outputfile.h's describe() names the errno; qt_error_string() as a fallback
+    return error.contains(u"ENOSPC"_s) || error.contains(u"EDQUOT"_s)
+        || error.contains(qt_error_string(ENOSPC)) || error.contains(qt_error_string(EDQUOT));
+}
+
+// Every byte arrived, not stored yet (a partial upload is never stored).
+bool isWhole(const ResumableInfo &info)
+{
+    return !info.complete && info.length && info.offset == *info.length;
 }
 
 // The first bytes (for sniffing) and, unless the writers' running hash
@@ -193,6 +193,31 @@ std::optional<ResumableInfo> ResumableInfo::fromJson(const QJsonObject &json)
     return info;
 }
 
+// What file work on the pool holds of the registry: null once it is gone.
+// A QPointer could not tell a pool thread that it is being destroyed now.
+struct ResumableUploads::Link
+{
+    QMutex mutex;
+    ResumableUploads *target = nullptr; // guarded by mutex
+};
+
+// Runs `work` on the upload I/O pool, then `then` with its result on the
+// registry's thread, unless the registry is gone by then.
+template<typename Result>
+void ResumableUploads::offThread(std::function<Result()> work, std::function<void(Result)> then)
+{
+    UploadWriter::sharedPool()->start(
+        [link = m_link, work = std::move(work), then = std::move(then)] {
+            Result result = work();
+            QMutexLocker lock(&link->mutex);
+            if (link->target)
+                QMetaObject::invokeMethod(link->target, [link, then, result = std::move(result)] {
+                    if (link->target) // the registry's own thread: it cannot go meanwhile
+                        then(result);
+                });
+        });
+}
+
 // One upload's live state; shared with the callbacks of its file work, which
 // check `removed` on their return.
 struct ResumableUploads::Entry
@@ -227,6 +252,8 @@ struct ResumableUploads::Entry
     bool checksumInTrailer = false; // Trailer: Upload-Checksum
     QString trailerError;
     bool discard = false; // ended early with a checksum promised: its bytes go
+    int storeFailures = 0; // whole, but the store refused it (the sweep retries)
+    bool superseding = false; // a newer request waits for this PATCH to end
     qint64 received = 0;
     bool bodyEnded = false;
     bool creation = false; // POST with creation-with-upload: 201 and Location
@@ -235,13 +262,19 @@ struct ResumableUploads::Entry
 ResumableUploads::ResumableUploads(Context context, QObject *parent)
     : QObject(parent)
     , m_context(std::move(context))
+    , m_link(std::make_shared<Link>())
     , m_sweepTimer(this)
 {
+    m_link->target = this;
     connect(&m_sweepTimer, &QTimer::timeout, this, &ResumableUploads::sweep);
 }
 
 ResumableUploads::~ResumableUploads()
 {
+    {
+        QMutexLocker lock(&m_link->mutex);
+        m_link->target = nullptr;
+    }
     // Writers stop and keep what they flushed; the next run cuts each file
     // back to its acknowledged offset.
     for (const EntryPtr &e : std::as_const(m_entries)) {
@@ -300,52 +333,108 @@ void ResumableUploads::load()
         return;
     }
     QDir dir(m_context.dir);
-    QSet<QString> known;
     int dropped = 0;
     for (const QFileInfo &file : dir.entryInfoList({u"*.json"_s}, QDir::Files)) {
         QFile in(file.absoluteFilePath());
         std::optional<ResumableInfo> info;
         if (in.open(QIODevice::ReadOnly))
             info = ResumableInfo::fromJson(QJsonDocument::fromJson(in.readAll()).object());
+        const bool stored
+            = info && info->complete && info->concat != ResumableInfo::Concat::Partial;
         const QString bin = binPath(info ? info->id : QString());
+        // A final upload not yet whole is rebuilt from its parts (below).
+        const bool composing
+            = info && info->concat == ResumableInfo::Concat::Final && !stored && !isWhole(*info);
         if (!info || info->id != file.completeBaseName()
-            || ((!info->complete || info->concat == ResumableInfo::Concat::Partial)
-                && QFileInfo(bin).size() < info->offset)) {
+            || (!stored && !composing && QFileInfo(bin).size() < info->offset)) {
             QFile::remove(file.absoluteFilePath());
             ++dropped;
             continue;
         }
-        const bool keepsBytes = !info->complete || info->concat == ResumableInfo::Concat::Partial;
-        // Bytes past the acknowledged offset were never acknowledged: a
-        // chunk whose checksum was not checked yet, or a flush cut short.
-        if (keepsBytes && ::truncate(QFile::encodeName(bin).constData(), info->offset) != 0)
+        if (!stored && !composing
+            && ::truncate(QFile::encodeName(bin).constData(), info->offset) != 0)
+            // Bytes past the acknowledged offset were never acknowledged: a
+            // chunk whose checksum was not checked yet, or a flush cut short.
             qCWarning(lcResumable).noquote() << "cannot cut" << bin << "back to" << info->offset
                                              << "-" << qt_error_string(errno);
         auto e = std::make_shared<Entry>();
         e->info = *info;
-        if (keepsBytes)
-            e->parked = m_context.gate->repark(info->accountId, info->length.value_or(info->offset),
-                                               info->account);
-        known.insert(info->id);
+        if (info->concat == ResumableInfo::Concat::Partial && isWhole(*info))
+            e->info.complete = true; // its record was cut short by a crash
+        // What it holds of the disk: a composing final upload's bytes are
+        // still its parts'.
+        if (!stored)
+            e->parked = m_context.gate->repark(info->accountId,
+                                               composing ? 0 : info->length.value_or(info->offset),
+                                               composing ? 0 : info->offset, info->account);
         m_entries.insert(info->id, e);
     }
-    for (const QFileInfo &file : dir.entryInfoList({u"*.bin"_s, u"*.tmp"_s}, QDir::Files)) {
-        if (!known.contains(file.completeBaseName()) || file.suffix() == u"tmp"_s) {
+    // Files without a record, a stored upload's leftover name (uploads/ has
+    // its link), and writeFileDurably()'s temporary files (.ID.json.tmp-XXXXXX).
+    for (const QFileInfo &file :
+         dir.entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
+        const EntryPtr e = m_entries.value(file.completeBaseName());
+        const bool keep = e
+            && (file.suffix() == u"json"_s
+                || (file.suffix() == u"bin"_s
+                    && !(e->info.complete && e->info.concat != ResumableInfo::Concat::Partial)));
+        if (!keep) {
             QFile::remove(file.absoluteFilePath());
             ++dropped;
         }
     }
     if (dropped > 0)
         qCInfo(lcResumable) << dropped << "resumable upload files without a record removed";
+    resumeInterrupted();
     const qint64 ttl = m_context.limits().resumableUploadTtlMs;
     m_sweepTimer.start(std::chrono::milliseconds(std::clamp<qint64>(ttl / 10, 500, 60'000)));
+}
+
+// What a crash interrupted: whole uploads not stored yet are stored, final
+// uploads are composed again from their parts (dropped when one is gone).
+void ResumableUploads::resumeInterrupted()
+{
+    const QList<EntryPtr> entries = m_entries.values();
+    for (const EntryPtr &e : entries) {
+        if (e->removed || e->busy)
+            continue;
+        if (isWhole(e->info) && e->info.concat != ResumableInfo::Concat::Partial) {
+            // A final upload recorded whole has spent its parts (a crash may
+            // have come before they went).
+            for (const QString &id : std::as_const(e->info.parts)) {
+                if (const EntryPtr part = m_entries.value(id); part && !part->busy)
+                    remove(part);
+            }
+            e->busy = true;
+            complete(e);
+            continue;
+        }
+        if (e->info.concat != ResumableInfo::Concat::Final || e->info.complete)
+            continue;
+        QList<EntryPtr> parts;
+        for (const QString &id : std::as_const(e->info.parts)) {
+            const EntryPtr part = m_entries.value(id);
+            if (part && !part->busy && part->info.concat == ResumableInfo::Concat::Partial
+                && part->info.complete)
+                parts.append(part);
+        }
+        if (parts.size() != e->info.parts.size()) {
+            remove(e);
+            continue;
+        }
+        e->busy = true;
+        for (const EntryPtr &part : std::as_const(parts))
+            part->busy = true;
+        composeFinal(e, parts);
+    }
 }
 
 QList<ResumableInfo> ResumableUploads::unfinished() const
 {
     QList<ResumableInfo> list;
     for (const EntryPtr &e : m_entries) {
-        if (!e->info.complete)
+        // A finished partial upload still holds its bytes for a final one.
+        if (!e->info.complete || e->info.concat == ResumableInfo::Concat::Partial)
             list.append(e->info);
     }
     std::sort(list.begin(), list.end(), [](const ResumableInfo &a, const ResumableInfo &b) {
@@ -380,7 +469,7 @@ void ResumableUploads::list(Exchange &ex) const
 void ResumableUploads::removeUnfinished(const QString &id, std::function<void(bool)> done)
 {
     const EntryPtr e = m_entries.value(id);
-    if (!e || e->info.complete) {
+    if (!e || (e->info.complete && e->info.concat != ResumableInfo::Concat::Partial)) {
         done(false);
         return;
     }
@@ -425,25 +514,38 @@ void ResumableUploads::whenSettled(const EntryPtr &e, Exchange &ex, std::functio
 void ResumableUploads::settle(const EntryPtr &e)
 {
     e->busy = false;
-    // One at a time: each may make the upload busy again, and the rest wait on.
-    while (!e->busy && !e->waiters.isEmpty())
+    // One at a time: each may make the upload busy again, and the rest wait
+    // on. A PATCH that starts with requests queued behind it is ended at
+    // once: they are newer.
+    while (!e->busy && !e->waiters.isEmpty()) {
         e->waiters.takeFirst().run();
+        if (e->busy && !e->waiters.isEmpty())
+            supersede(e);
+    }
 }
 
-// A newer request wants the upload: the PATCH in flight ends now, what it
-// wrote so far flushed and kept (discarded when it promised a checksum).
+// A newer request wants the upload: the PATCH in flight ends, what it wrote
+// so far flushed and kept (discarded when it promised a checksum). Not at
+// once: a client that cut its connection and asks again at once (HEAD)
+// would otherwise lose what is still unread in the socket's buffer before
+// the end of its stream; within the grace the cut PATCH ends by itself.
 void ResumableUploads::supersede(const EntryPtr &e)
 {
-    if (!e->writer || e->bodyEnded)
+    if (!e->writer || e->bodyEnded || e->superseding)
         return;
-    if (e->exchange)
-        e->exchange->respond(errorResponse(
-            {409,
-             u"this PATCH of %1 was superseded by a newer request for the upload"_s.arg(
-                 e->info.id)}));
-    // The connection ends the body (patchEnd) as it answers; if it had
-    // already, nothing more is needed.
-    patchEnd(e, e->token, false);
+    e->superseding = true;
+    QTimer::singleShot(SupersedeGraceMs, this, [this, e, token = e->token] {
+        if (e->token != token || !e->writer || e->bodyEnded)
+            return;
+        if (e->exchange)
+            e->exchange->respond(errorResponse(
+                {409,
+                 u"this PATCH of %1 was superseded by a newer request for the upload"_s.arg(
+                     e->info.id)}));
+        // The connection ends the body (patchEnd) as it answers; if it had
+        // already, nothing more is needed.
+        patchEnd(e, token, false);
+    });
 }
 
 void ResumableUploads::create(Exchange &ex, ResumableCreation creation)
@@ -522,19 +624,19 @@ void ResumableUploads::create(Exchange &ex, ResumableCreation creation)
     m_entries.insert(info.id, e);
     e->busy = true;
     e->creation = true;
+    // Taken now: no DELETE, expiry or second final upload gets them meanwhile.
+    for (const EntryPtr &part : parts)
+        part->busy = true;
     QPointer<Exchange> p(&ex);
     save(e, [this, e, p, parts, creation](bool saved, const QString &error) {
-        if (!saved) {
-            if (p)
+        if (!saved || !p) { // failed, or nobody will ever know its id
+            if (p) {
                 logServerFault(*p, u"cannot record a resumable upload"_s, error);
-            if (p)
                 p->respond(errorResponse({500, u"cannot record the upload"_s}));
+            }
             remove(e);
-            return;
-        }
-        if (!p) {
-            e->creation = false;
-            settle(e);
+            for (const EntryPtr &part : parts)
+                settle(part);
             return;
         }
         if (!parts.isEmpty()) {
@@ -706,6 +808,7 @@ void ResumableUploads::startPatch(Exchange &ex, const EntryPtr &e, ResumablePatc
     e->checksumInTrailer = patch.checksumInTrailer;
     e->trailerError.clear();
     e->discard = false;
+    e->superseding = false;
     e->received = 0;
     e->bodyEnded = false;
     e->creation = creation;
@@ -770,8 +873,9 @@ void ResumableUploads::patchTrailers(const EntryPtr &e, quint64 token,
         e->trailerError = checksum.error().message;
         return;
     }
-    if (e->checksum && e->checksum->algorithm == checksum->algorithm
-        && e->checksum->digest != checksum->digest) {
+    if (e->checksum
+        && (e->checksum->algorithm != checksum->algorithm
+            || e->checksum->digest != checksum->digest)) {
         e->trailerError = u"the Upload-Checksum header and trailer disagree"_s;
         return;
     }
@@ -850,7 +954,6 @@ void ResumableUploads::onWritten(const EntryPtr &e, quint64 token, qint64 bytes)
     const qint64 offset = e->info.offset;
     const QByteArray algorithm = e->checksum->algorithm;
     offThread<QByteArray>(
-        this,
         [path, offset, bytes, algorithm] { return digestOfRange(path, offset, bytes, algorithm); },
         [this, e, token, bytes](QByteArray digest) { verified(e, token, bytes, digest); });
 }
@@ -875,28 +978,40 @@ void ResumableUploads::verified(const EntryPtr &e, quint64 token, qint64 bytes,
 
 void ResumableUploads::accept(const EntryPtr &e, quint64 token, qint64 bytes)
 {
-    if (e->hashedUpTo == e->info.offset) {
-        if (auto state = e->writer->takeSha256State()) {
-            e->hash = std::move(state);
-            e->hashedUpTo = e->info.offset + bytes;
-        }
-    }
-    e->info.offset += bytes;
-    e->info.expires = newExpiry();
+    ResumableInfo next = e->info;
+    next.offset += bytes;
+    next.expires = newExpiry();
+    std::shared_ptr<Sha256> hash;
+    if (e->hashedUpTo == e->info.offset)
+        hash = e->writer->takeSha256State();
     dropWriter(e);
     e->slot.reset();
-    save(e, [this, e, token](bool saved, const QString &error) {
-        if (!saved) {
-            // The bytes are on disk but the offset is not: the client sends
-            // them again after a HEAD.
-            qCWarning(lcResumable).noquote() << "cannot record" << e->info.id << "-" << error;
-            endPatch(e,
-                     errorResponse({500, u"cannot record the new offset of %1"_s.arg(e->info.id)}));
-            return;
-        }
+    save(e, next, [this, e, token, next, hash](bool saved, const QString &error) {
         if (e->token != token)
             return;
-        if (e->info.length && e->info.offset == *e->info.length) {
+        if (!saved) {
+            // The offset stays where the record has it; the bytes past it
+            // are cut off by the next writer, and the client sends them again.
+            qCWarning(lcResumable).noquote() << "cannot record" << e->info.id << "-" << error;
+            endPatch(e,
+                     errorResponse(
+                         isDiskFull(error)
+                             ? HttpError {507,
+                                          u"the disk is full: upload %1 stays at "
+                                          "offset %2"_s.arg(e->info.id)
+                                              .arg(e->info.offset)}
+                             : HttpError {
+                                 500, u"cannot record the new offset of %1"_s.arg(e->info.id)}));
+            return;
+        }
+        e->info = next;
+        if (hash) {
+            e->hash = hash;
+            e->hashedUpTo = next.offset;
+        }
+        if (e->parked)
+            e->parked->markWritten(next.offset);
+        if (isWhole(e->info)) {
             complete(e);
             return;
         }
@@ -932,26 +1047,40 @@ void ResumableUploads::onWriteFailed(const EntryPtr &e, quint64 token, const QSt
 }
 
 // The PATCH is over: answer it (when it still waits) and let the next one in.
-void ResumableUploads::endPatch(const EntryPtr &e, const std::optional<Response> &answer)
+void ResumableUploads::endPatch(const EntryPtr &e, std::optional<Response> answer)
 {
     dropWriter(e);
     e->slot.reset();
     const QPointer<Exchange> exchange = e->exchange;
     e->exchange = nullptr;
     e->sink = nullptr;
-    e->creation = false;
-    if (answer && exchange)
+    const bool creation = std::exchange(e->creation, false);
+    if (creation && !exchange && !e->info.complete && !isWhole(e->info)) {
+        // creation-with-upload whose client left before the 201: nobody
+        // knows this upload's id, so nobody can resume it.
+        remove(e);
+        return;
+    }
+    if (answer && exchange) {
+        if (creation) // even a refused first chunk leaves an upload to resume
+            answer->headers.set("Location", "/files/" + e->info.id.toLatin1());
         exchange->respond(*answer);
+    }
     settle(e);
 }
 
 // Every byte is there: a partial upload waits for its final one; any other
 // is stored as a finished PUT would be (type sniffed, SHA-256, processing).
+// Until it is, its record says "every byte, not stored": a crash or a failed
+// store leaves it to be stored again (at start-up, or by the sweep).
 void ResumableUploads::complete(const EntryPtr &e)
 {
     if (e->info.concat == ResumableInfo::Concat::Partial) {
-        e->info.complete = true;
-        save(e, [this, e](bool, const QString &) {
+        ResumableInfo next = e->info;
+        next.complete = true;
+        save(e, next, [this, e, next](bool saved, const QString &) {
+            if (saved) // else complete all the same at the next start (load())
+                e->info = next;
             endPatch(e, offsetResponse(*e, e->creation ? 201 : 204));
         });
         return;
@@ -960,7 +1089,7 @@ void ResumableUploads::complete(const EntryPtr &e)
     const QString path = binPath(e->info.id);
     QByteArray digest = hashed ? e->hash->clone().finish() : QByteArray();
     offThread<FileFacts>(
-        this, [path, hashed] { return readFacts(path, !hashed); },
+        [path, hashed] { return readFacts(path, !hashed); },
         [this, e, digest](FileFacts facts) {
             if (!facts.error.isEmpty()) {
                 qCWarning(lcResumable).noquote()
@@ -972,33 +1101,49 @@ void ResumableUploads::complete(const EntryPtr &e)
         });
 }
 
+// The parts were made busy by create(), so no DELETE, expiry or second final
+// upload takes them meanwhile.
 void ResumableUploads::composeFinal(const EntryPtr &e, QList<EntryPtr> parts)
 {
     QStringList paths;
-    for (const EntryPtr &part : parts) {
-        part->busy = true; // no DELETE or expiry while they are read
+    for (const EntryPtr &part : parts)
         paths.append(binPath(part->info.id));
-    }
     const QString target = binPath(e->info.id);
     offThread<FileFacts>(
-        this, [target, paths] { return concatenate(target, paths); },
+        [target, paths] { return concatenate(target, paths); },
         [this, e, parts](FileFacts facts) {
-            for (const EntryPtr &part : parts)
-                settle(part);
-            if (!facts.error.isEmpty()) {
+            const auto fail = [this, e, parts](const QString &detail) {
                 qCWarning(lcResumable).noquote()
-                    << "cannot concatenate" << e->info.id << "-" << facts.error;
+                    << "cannot concatenate" << e->info.id << "-" << detail;
                 if (e->exchange)
                     e->exchange->respond(
                         errorResponse({500, u"cannot concatenate the partial uploads"_s}));
+                e->exchange = nullptr;
                 remove(e);
+                for (const EntryPtr &part : parts)
+                    settle(part);
+            };
+            if (!facts.error.isEmpty()) {
+                fail(facts.error);
                 return;
             }
-            e->info.offset = *e->info.length;
-            // The parts are spent: their bytes are the final upload's now.
-            for (const EntryPtr &part : parts)
-                remove(part);
-            storeFinished(e, facts.sha256, facts.head);
+            // Recorded whole before the parts go: after a crash it is
+            // stored from its own bytes.
+            ResumableInfo next = e->info;
+            next.offset = *next.length;
+            save(e, next, [this, e, parts, next, facts, fail](bool saved, const QString &error) {
+                if (!saved) {
+                    fail(error);
+                    return;
+                }
+                e->info = next;
+                if (e->parked)
+                    e->parked->markWritten(next.offset);
+                // The parts are spent: their bytes are the final upload's now.
+                for (const EntryPtr &part : parts)
+                    remove(part);
+                storeFinished(e, facts.sha256, facts.head);
+            });
         });
 }
 
@@ -1020,6 +1165,7 @@ void ResumableUploads::storeFinished(const EntryPtr &e, QByteArray sha256, QByte
     PendingUpload pending;
     pending.id = info.id;
     pending.tempPath = binPath(info.id);
+    pending.keepSource = true; // ours until the record says it is stored
     pending.accountId = info.accountId;
     pending.account = info.account;
     pending.name = info.name;
@@ -1027,17 +1173,28 @@ void ResumableUploads::storeFinished(const EntryPtr &e, QByteArray sha256, QByte
     pending.sha256 = Sha256::toHex(sha256).toLatin1();
     pending.mime = *type;
     m_context.store->store({pending}, this, [this, e](StoreResult<QList<UploadRecord>> stored) {
+        if (e->removed)
+            return;
         if (!stored) {
+            // Every byte is still here: the sweep tries again.
+            e->storeFailures++;
             QPointer<Exchange> exchange = e->exchange;
             e->exchange = nullptr;
             if (exchange)
                 respondStoreError(*exchange, stored.error());
-            remove(e); // the store deleted the file
+            endPatch(e, std::nullopt);
             return;
         }
-        e->info.complete = true;
         e->parked.reset(); // its bytes count as stored now
-        save(e, [this, e](bool, const QString &) {
+        ResumableInfo next = e->info;
+        next.complete = true;
+        save(e, next, [this, e, next](bool saved, const QString &) {
+            if (saved) {
+                e->info = next;
+                // uploads/ID is a hard link to it: this name alone goes.
+                const QString bin = binPath(e->info.id);
+                offThread<bool>([bin] { return QFile::remove(bin); }, [](bool) {});
+            } // else stored; the sweep (or the next start) records it again
             Response answer = offsetResponse(*e, e->creation ? 201 : 204);
             answer.headers.set("Content-Location", "/uploads/" + e->info.id.toLatin1());
             endPatch(e, answer);
@@ -1065,10 +1222,18 @@ void ResumableUploads::terminate(Exchange &ex, const QString &id)
 
 void ResumableUploads::save(const EntryPtr &e, std::function<void(bool, QString)> then)
 {
-    const QString path = infoPath(e->info.id);
-    const QByteArray json = QJsonDocument(e->info.toJson()).toJson(QJsonDocument::Compact);
+    save(e, e->info, std::move(then));
+}
+
+// Writes `info` as the upload's record; the caller applies it to the entry
+// once it is on disk (so that nothing answers from a record a crash would
+// take back).
+void ResumableUploads::save(const EntryPtr &e, const ResumableInfo &info,
+                            std::function<void(bool, QString)> then)
+{
+    const QString path = infoPath(info.id);
+    const QByteArray json = QJsonDocument(info.toJson()).toJson(QJsonDocument::Compact);
     offThread<QString>(
-        this,
         [path, json] {
             auto written = writeFileDurably(path, json);
             return written ? QString() : written.error().message;
@@ -1092,14 +1257,13 @@ void ResumableUploads::remove(const EntryPtr &e, std::function<void()> then)
     m_entries.remove(e->info.id);
     const QString bin = binPath(e->info.id);
     const QString info = infoPath(e->info.id);
-    const bool keepBin = e->info.complete && e->info.concat != ResumableInfo::Concat::Partial;
     const QString dir = m_context.dir;
+    // A stored upload's bytes are a hard link in uploads/ by now: its .bin
+    // here is only a name (or a crash's leftover).
     offThread<bool>(
-        this,
-        [bin, info, keepBin, dir] {
+        [bin, info, dir] {
             QFile::remove(info);
-            if (!keepBin)
-                QFile::remove(bin);
+            QFile::remove(bin);
             (void)fsyncDirectory(dir);
             return true;
         },
@@ -1126,12 +1290,17 @@ void ResumableUploads::sweep()
             expired.append(e);
     }
     for (const EntryPtr &e : expired) {
+        if (isWhole(e->info) && e->info.concat != ResumableInfo::Concat::Partial)
+            continue; // every byte arrived: it is stored, not dropped
         if (!e->info.complete)
             qCInfo(lcResumable).noquote()
                 << "resumable upload" << e->info.id << "of" << e->info.account
                 << "expired at offset" << e->info.offset;
         remove(e);
     }
+    // Whole uploads the store refused for a moment (or whose stored state
+    // was not recorded) are tried again.
+    resumeInterrupted();
 }
 
 // ResumablePatchSink

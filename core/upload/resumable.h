@@ -123,6 +123,7 @@ public:
 private:
     friend class ResumablePatchSink;
     struct Entry;
+    struct Link;
     using EntryPtr = std::shared_ptr<Entry>;
 
     EntryPtr lookup(http::Exchange &ex, const QString &id);
@@ -142,20 +143,27 @@ private:
     void accept(const EntryPtr &e, quint64 token, qint64 bytes);
     void dropWriter(const EntryPtr &e);
     void onWriteFailed(const EntryPtr &e, quint64 token, const QString &error, bool diskFull);
-    void endPatch(const EntryPtr &e, const std::optional<http::Response> &answer);
+    void endPatch(const EntryPtr &e, std::optional<http::Response> answer);
     void complete(const EntryPtr &e);
     void composeFinal(const EntryPtr &e, QList<EntryPtr> parts);
     void storeFinished(const EntryPtr &e, QByteArray sha256, QByteArray head);
     void save(const EntryPtr &e, std::function<void(bool saved, QString error)> then);
+    void save(const EntryPtr &e, const ResumableInfo &info,
+              std::function<void(bool saved, QString error)> then);
     void remove(const EntryPtr &e, std::function<void()> then = {});
     void sweep();
+    void resumeInterrupted();
 
     http::Response offsetResponse(const Entry &e, int status) const;
     QString binPath(const QString &id) const;
     QString infoPath(const QString &id) const;
     QDateTime newExpiry() const;
 
+    template<typename Result>
+    void offThread(std::function<Result()> work, std::function<void(Result)> then);
+
     Context m_context;
+    std::shared_ptr<Link> m_link;
     QHash<QString, EntryPtr> m_entries;
     QTimer m_sweepTimer;
 };

@@ -4,6 +4,8 @@
 
 #include <QThread>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace sluice::upload {
@@ -70,6 +72,19 @@ std::optional<http::HttpError> UploadTicket::growTo(qint64 total)
     gate->m_reservedByAccount[m_account] += total - m_reserved;
     m_reserved = total;
     return std::nullopt;
+}
+
+void UploadTicket::markWritten(qint64 total)
+{
+    UploadGate *gate = m_gate->gate;
+    if (!gate || total <= m_written)
+        return;
+    gate->checkThread("UploadTicket::markWritten");
+    const qint64 moved = std::min(m_declared, total - m_written);
+    m_written = total;
+    m_declared -= moved;
+    gate->m_declared -= moved;
+    gate->m_grownSinceReading += moved; // written since the reading
 }
 
 UploadGate::UploadGate(QObject *home)
@@ -261,18 +276,22 @@ UploadGate::park(const QString &account, qint64 declared, const QString &givenNa
             u"max_upload_bytes"_s, m_limits.maxUploadBytes);
     if (auto refused = roomFor(account, declared, name))
         return *refused;
-    return repark(account, declared, name);
+    return repark(account, declared, 0, name);
 }
 
 std::unique_ptr<UploadTicket> UploadGate::repark(const QString &account, qint64 declared,
-                                                 const QString &givenName)
+                                                 qint64 written, const QString &givenName)
 {
     checkThread("UploadGate::repark");
+    written = std::clamp<qint64>(written, 0, declared);
     m_reserved += declared;
-    m_declared += declared;
+    m_declared += declared - written;
     m_reservedByAccount[account] += declared;
-    return std::unique_ptr<UploadTicket>(new UploadTicket(
+    auto ticket = std::unique_ptr<UploadTicket>(new UploadTicket(
         m_self, account, givenName.isEmpty() ? account : givenName, declared, false));
+    ticket->m_declared = declared - written;
+    ticket->m_written = written;
+    return ticket;
 }
 
 void UploadGate::release(const QString &account, qint64 reserved, qint64 declared, bool slot)

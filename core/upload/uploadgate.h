@@ -32,6 +32,10 @@ public:
     // floor have no room for `total` bytes.
     std::optional<http::HttpError> growTo(qint64 total);
     qint64 reserved() const { return m_reserved; }
+    // A parked upload's first `total` bytes are on the disk now: the disk
+    // reading shows them from the next reading on, so they stop counting as
+    // declared-not-written (else the disk floor would count them twice).
+    void markWritten(qint64 total);
 
 private:
     friend class UploadGate;
@@ -43,6 +47,7 @@ private:
     QString m_name; // what answers call it
     qint64 m_reserved;
     qint64 m_declared = 0; // of m_reserved, what admission reserved (not yet written)
+    qint64 m_written = 0; // what markWritten() moved out of m_declared
     bool m_slot = true; // counts as an upload in flight (a parked one does not)
 };
 
@@ -86,8 +91,8 @@ public:
     std::variant<std::unique_ptr<UploadTicket>, http::HttpError>
     park(const QString &account, qint64 declared, const QString &name = {});
     // The same for one found at start-up: never refused, since its bytes are
-    // on the disk already.
-    std::unique_ptr<UploadTicket> repark(const QString &account, qint64 declared,
+    // on the disk already; `written` of them are (the disk reading shows them).
+    std::unique_ptr<UploadTicket> repark(const QString &account, qint64 declared, qint64 written,
                                          const QString &name = {});
 
     int inFlight() const;

@@ -330,10 +330,21 @@ void UploadStore::store(QList<PendingUpload> uploads, QObject *replyTo,
 {
     QMetaObject::invokeMethod(this, [=, this] {
         if (m_closed) {
-            for (const PendingUpload &u : uploads)
-                QFile::remove(u.tempPath);
+            for (const PendingUpload &u : uploads) {
+                if (!u.keepSource)
+                    QFile::remove(u.tempPath);
+            }
             QMetaObject::invokeMethod(replyTo, [reply] { reply(unavailable()); });
             return;
+        }
+        // A resumable upload stored before a crash cut its bookkeeping short.
+        if (uploads.size() == 1 && !uploads.first().id.isEmpty()) {
+            QSqlDatabase db = QSqlDatabase::database(m_connection);
+            if (auto found = uploaddb::find(db, uploads.first().id); found && *found) {
+                QMetaObject::invokeMethod(
+                    replyTo, [reply, record = **found] { reply(QList<UploadRecord> {record}); });
+                return;
+            }
         }
         auto stored = doStore(uploads);
         if (!stored) {
@@ -351,8 +362,10 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
     const auto undo = [&] {
         for (const QString &path : std::as_const(placed))
             QFile::remove(path);
-        for (const PendingUpload &u : uploads)
-            QFile::remove(u.tempPath);
+        for (const PendingUpload &u : uploads) {
+            if (!u.keepSource)
+                QFile::remove(u.tempPath);
+        }
     };
     for (const PendingUpload &u : uploads) {
         UploadRecord r;
@@ -365,8 +378,13 @@ StoreResult<QList<UploadRecord>> UploadStore::doStore(const QList<PendingUpload>
         r.mime = u.mime;
         r.createdAt = QDateTime::currentDateTimeUtc();
         const QString target = filePath(r.id);
-        if (::rename(QFile::encodeName(u.tempPath).constData(),
-                     QFile::encodeName(target).constData())
+        const QByteArray from = QFile::encodeName(u.tempPath);
+        const QByteArray to = QFile::encodeName(target);
+        // A file at the target has no row (checked above): a crash's leftover.
+        if (u.keepSource)
+            ::unlink(to.constData());
+        if ((u.keepSource ? ::link(from.constData(), to.constData())
+                          : ::rename(from.constData(), to.constData()))
             != 0) {
             const int error = errno;
             undo();

@@ -19,8 +19,14 @@ namespace sluice::upload {
 // A received, flushed and checked upload file, not stored yet.
 struct PendingUpload
 {
-    QString id; // empty: a new one; set: a resumable upload's, kept (/files/{id} is /uploads/{id})
+    // Empty: a new one. Set: a resumable upload's id, kept (/files/{id} is
+    // /uploads/{id}); storing it again once stored answers the stored record.
+    QString id;
     QString tempPath; // handed over by UploadWriter::takeFile(), or a finished resumable upload's
+    // Hard-linked into place rather than renamed, and never deleted here: a
+    // resumable upload keeps its bytes until it is recorded as stored, so
+    // that a failure or crash in between loses nothing.
+    bool keepSource = false;
     TempFileRegistry::Lease tempLease; // keeps the sweeper away until it is stored
     QString accountId; // owns it
     QString account; // the name, for people

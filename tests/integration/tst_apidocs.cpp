@@ -273,7 +273,7 @@ void tst_ApiDocs::observe(const Example &e, int index, const Run &run)
     if (e.heading == u"POST /files/"_s) { // curl -i: the id is in Location
         for (const QByteArray &line : run.body.split('\n')) {
             if (line.toLower().startsWith("location:"))
-                m_tusUpload = QString::fromLatin1(line.mid(9).trimmed().section('/', -1));
+                m_tusUpload = QString::fromLatin1(line.mid(9).trimmed()).section(u'/', -1);
         }
     }
 }
