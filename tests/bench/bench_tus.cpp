@@ -43,6 +43,7 @@ struct Settings
     // Where a server without an upload record (@tus/server) keeps the bytes
     // (DIR/ID), to hash them; empty for Sluice, which reports its SHA-256.
     QString storedDir;
+    bool waitForProcessing = false;
 };
 
 // What one upload did on the wire.
@@ -53,6 +54,9 @@ struct Transfer
     Clock::time_point started;
     Clock::time_point answeredAt;
     double lastByteToAnswerS = 0; // the last body byte sent to the last answer
+    // The same summed over every PATCH (or the PUT): time the link sat idle
+    // while the server flushed and recorded a chunk before its 204.
+    double answerWaitS = 0;
     int requests = 0;
     qint64 bodyBytesSent = 0;
     // Resume only.
@@ -135,6 +139,7 @@ public:
             return std::nullopt;
         }
         m_t.lastByteToAnswerS = seconds(m_t.answeredAt - reply->bodySentAt);
+        m_t.answerWaitS += m_t.lastByteToAnswerS;
         return offset + size;
     }
 
@@ -190,6 +195,7 @@ Transfer upload(const Settings &s, const LoopbackClient &client, const QByteArra
             return t;
         }
         t.lastByteToAnswerS = seconds(t.answeredAt - reply->bodySentAt);
+        t.answerWaitS = t.lastByteToAnswerS;
         t.id = QJsonDocument::fromJson(reply->body)[QLatin1String("id")].toString().toLatin1();
         t.ok = !t.id.isEmpty();
         return t;
@@ -223,14 +229,14 @@ Transfer upload(const Settings &s, const LoopbackClient &client, const QByteArra
     return t;
 }
 
-// The stored upload's SHA-256 in hex: Sluice's record (GET /uploads/ID, after
-// its processing job, which the bench waits for so that the next run does not
-// share the CPU with it), or a hash of @tus/server's file. Also returns the
-// seconds from the last answer to the job's end (0 without a job).
+// The stored upload's SHA-256 in hex: Sluice's record (GET /uploads/ID), or
+// a hash of @tus/server's file. With `waitForJob`, first waits for Sluice's
+// processing job (re-read, SHA-256, CSV shape) and returns in *processingS
+// the seconds from the last answer to its end; otherwise *processingS is -1.
 QByteArray storedSha256(const Settings &s, const LoopbackClient &client, const Transfer &t,
-                        double *processingS)
+                        bool waitForJob, double *processingS)
 {
-    *processingS = 0;
+    *processingS = -1;
     if (!s.storedDir.isEmpty()) {
         QFile file(QDir(s.storedDir).filePath(QString::fromLatin1(t.id)));
         QCryptographicHash hash(QCryptographicHash::Sha256);
@@ -248,9 +254,10 @@ QByteArray storedSha256(const Settings &s, const LoopbackClient &client, const T
         const QJsonObject record = QJsonDocument::fromJson(reply->body).object();
         const QString state
             = record[QLatin1String("processing")].toObject()[QLatin1String("state")].toString();
-        if (state != QLatin1String("pending")) {
-            *processingS = seconds(Clock::now() - t.answeredAt);
-            if (state != QLatin1String("done") && !state.isEmpty())
+        if (!waitForJob || state != QLatin1String("pending")) {
+            if (waitForJob)
+                *processingS = seconds(Clock::now() - t.answeredAt);
+            if (waitForJob && state != QLatin1String("done") && !state.isEmpty())
                 std::fprintf(stderr, "bench_tus: processing ended %s\n", qPrintable(state));
             return record[QLatin1String("sha256")].toString().toLatin1();
         }
@@ -289,8 +296,9 @@ int run(const Settings &s)
         const Transfer warm = upload(s, client, route, s.warmupBytes, "warmup");
         if (!warm.ok)
             return 1;
+        // Its processing job too: the job machinery's first use belongs to idle.
         double processing = 0;
-        storedSha256(s, client, warm, &processing);
+        storedSha256(s, client, warm, true, &processing);
         remove(s, client, warm);
         std::this_thread::sleep_for(1s);
     }
@@ -308,8 +316,11 @@ int run(const Settings &s)
     if (!t.ok)
         return 1;
 
+    // Sluice's processing job runs after the answer, outside the measurement;
+    // waiting for it (15-25 s a GiB on the shared machine) is optional, as
+    // each run has a server of its own that stops after it.
     double processing = 0;
-    const QByteArray stored = storedSha256(s, client, t, &processing);
+    const QByteArray stored = storedSha256(s, client, t, s.waitForProcessing, &processing);
     remove(s, client, t);
     const QByteArray expected = generatedSha256(s.bytes);
     const bool contentOk = !stored.isEmpty() && stored == expected;
@@ -320,7 +331,8 @@ int run(const Settings &s)
     const long peakKiB = std::max(hwmKiB, sampledKiB);
     std::printf("RESULT scenario=%s server=%s mib=%.0f chunk_mib=%.0f mib_s=%.1f seconds=%.2f "
                 "requests=%d rss_idle_mib=%.1f rss_growth_mib=%.1f rss_growth_sampled_mib=%.1f "
-                "rss_growth_hwm_mib=%.1f after_last_byte_s=%.3f server_cpu_s_per_gib=%.2f "
+                "rss_growth_hwm_mib=%.1f after_last_byte_s=%.3f answer_wait_s=%.2f "
+                "server_cpu_s_per_gib=%.2f "
                 "processing_s=%.2f content_ok=%d body_bytes_sent=%lld",
                 s.name.constData(), s.server.constData(), double(s.bytes) / MiB,
                 double(s.chunkBytes) / MiB,
@@ -328,8 +340,8 @@ int run(const Settings &s)
                 seconds(t.answeredAt - t.started), t.requests, double(idleKiB) / 1024,
                 double(peakKiB - idleKiB) / 1024, double(sampledKiB - idleKiB) / 1024,
                 hwmKiB < 0 ? -1.0 : double(hwmKiB - idleKiB) / 1024, t.lastByteToAnswerS,
-                cpuDuring / (double(t.bodyBytesSent) / MiB / 1024), processing, contentOk ? 1 : 0,
-                static_cast<long long>(t.bodyBytesSent));
+                t.answerWaitS, cpuDuring / (double(t.bodyBytesSent) / MiB / 1024), processing,
+                contentOk ? 1 : 0, static_cast<long long>(t.bodyBytesSent));
     // Bytes sent twice: from the offset HEAD reported to where the cut fell.
     // Acknowledged bytes lost: a HEAD offset below the last 204's.
     if (s.scenario == "resume")
@@ -376,6 +388,10 @@ int main(int argc, char **argv)
     const auto warmup = option("warmup-mib", "Warm-up upload before measuring.", "mib", "8");
     const auto storedDir = option(
         "stored-dir", "Where the server keeps tus uploads as DIR/ID (to hash them).", "dir", "");
+    const QCommandLineOption waitProcessing(
+        QStringLiteral("wait-processing"),
+        QStringLiteral("Wait for Sluice's processing job after the upload (and report it)."));
+    parser.addOption(waitProcessing);
     parser.process(app);
 
     Settings s;
@@ -391,6 +407,7 @@ int main(int argc, char **argv)
     s.resumeDelay = std::chrono::milliseconds(parser.value(delay).toLongLong());
     s.warmupBytes = qint64(parser.value(warmup).toDouble() * MiB);
     s.storedDir = parser.value(storedDir);
+    s.waitForProcessing = parser.isSet(waitProcessing);
     if (s.port == 0 || s.pid <= 0 || s.bytes <= 0 || s.chunkBytes <= 0
         || (s.scenario != "put" && s.scenario != "tus" && s.scenario != "resume")) {
         std::fprintf(stderr,

@@ -110,6 +110,7 @@ PY
 # printed and kept; then the page cache is written back and dropped (as root;
 # elsewhere only the sync), so that every run starts alike.
 bench() {
+    local started=$SECONDS
     start_server "$1"
     local args=(--scenario "$2")
     [[ "$2" == resume-1s ]] && args=(--scenario resume --name "$2" --resume-delay-ms 1000)
@@ -123,6 +124,7 @@ bench() {
     tee -a "$RESULTS" <"$WORK/run.out"
     sync
     echo 3 2>/dev/null >/proc/sys/vm/drop_caches || true
+    echo "($1 $2: $((SECONDS - started)) s with start, warm-up, checks and clean-up)"
 }
 
 load() {
@@ -161,7 +163,7 @@ mib() { awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / 1048576 }'; }
 names() { case "$1" in sluice) echo Sluice ;; tus-node) echo "@tus/server" ;; esac; }
 
 echo
-echo "| scenario | server | runs | MiB/s median (range) | last byte to answer, s | server CPU s/GiB | RSS growth MiB, worst run | requests | stored SHA-256 right | processing after the answer, s |"
+echo "| scenario | server | runs | MiB/s median (range) | last byte to answer, s | server CPU s/GiB | RSS growth MiB, worst run | requests | waiting for answers after the body, s (all requests) | stored SHA-256 right |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for entry in "${all[@]}"; do
     server=${entry%/*} scenario=${entry#*/}
@@ -170,12 +172,11 @@ for entry in "${all[@]}"; do
         echo "| $scenario | $(names "$server") | 0 (failed) | | | | | | | |"
         continue
     fi
-    processing="–"
-    [[ $server == sluice ]] && processing=$(field "$scenario" "$server" processing_s | median)
     echo "| $scenario | $(names "$server") | $n | $(field "$scenario" "$server" mib_s | median) ($(field "$scenario" "$server" mib_s | best)–$(field "$scenario" "$server" mib_s | worst)) |" \
         "$(field "$scenario" "$server" after_last_byte_s | median) | $(field "$scenario" "$server" server_cpu_s_per_gib | median) |" \
         "$(field "$scenario" "$server" rss_growth_mib | worst) | $(field "$scenario" "$server" requests | median) |" \
-        "$(field "$scenario" "$server" content_ok | awk '{ s += $1 } END { print s "/" NR }') | $processing |"
+        "$(field "$scenario" "$server" answer_wait_s | median) |" \
+        "$(field "$scenario" "$server" content_ok | awk '{ s += $1 } END { print s "/" NR }') |"
 done
 
 echo
