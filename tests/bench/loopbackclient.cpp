@@ -1,5 +1,6 @@
 #include "loopbackclient.h"
 
+#include <QCryptographicHash>
 #include <QList>
 
 #include <arpa/inet.h>
@@ -111,17 +112,26 @@ QByteArray generatedBlock()
     return block;
 }
 
-// Sends the first `count` bytes of the generated body; false when the peer
-// stopped taking them (it may have answered early).
-bool sendGenerated(int fd, QByteArray &block, qint64 count)
+// Writes the block's number over its first field, so that no two blocks are equal.
+void numberBlock(QByteArray &block, qint64 blockNumber)
+{
+    char digits[24];
+    std::snprintf(digits, sizeof digits, "%010lld", static_cast<long long>(blockNumber));
+    std::copy(digits, digits + DigitsPerBlockNumber, block.data());
+}
+
+// Sends `count` bytes of the generated body from byte `from` of it (any
+// offset, so that a resumed upload sends the bytes it would have sent in one
+// go); false when the peer stopped taking them (it may have answered early).
+bool sendGenerated(int fd, QByteArray &block, qint64 from, qint64 count)
 {
     qint64 sent = 0;
-    for (qint64 blockNumber = 0; sent < count; ++blockNumber) {
-        char digits[24];
-        std::snprintf(digits, sizeof digits, "%010lld", static_cast<long long>(blockNumber));
-        std::copy(digits, digits + DigitsPerBlockNumber, block.data());
-        const qint64 n = std::min<qint64>(block.size(), count - sent);
-        if (!sendAll(fd, block.constData(), size_t(n)))
+    while (sent < count) {
+        const qint64 at = from + sent;
+        numberBlock(block, at / BlockBytes);
+        const qint64 within = at % BlockBytes;
+        const qint64 n = std::min<qint64>(BlockBytes - within, count - sent);
+        if (!sendAll(fd, block.constData() + within, size_t(n)))
             return false;
         sent += n;
     }
@@ -161,7 +171,8 @@ int LoopbackClient::connectSocket() const
 std::optional<HttpReply> LoopbackClient::request(const QByteArray &method, const QByteArray &target,
                                                  const QByteArray &body,
                                                  std::chrono::milliseconds timeout,
-                                                 const QByteArray &contentType) const
+                                                 const QByteArray &contentType,
+                                                 const QByteArray &headers) const
 {
     const auto deadline = Clock::now() + timeout;
     Socket socket(connectSocket());
@@ -174,7 +185,7 @@ std::optional<HttpReply> LoopbackClient::request(const QByteArray &method, const
         head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     if (!contentType.isEmpty())
         head += "Content-Type: " + contentType + "\r\n";
-    head += "Connection: close\r\n\r\n";
+    head += headers + "Connection: close\r\n\r\n";
     head += body;
     if (!sendAll(socket.fd(), head.constData(), size_t(head.size())))
         return std::nullopt;
@@ -190,7 +201,35 @@ std::optional<HttpReply> LoopbackClient::putGenerated(const QByteArray &target, 
     const QByteArray head = putHead(target, m_token, size);
     if (!sendAll(socket.fd(), head.constData(), size_t(head.size())))
         return std::nullopt;
-    sendGenerated(socket.fd(), block, size); // on failure, read what the server said
+    sendGenerated(socket.fd(), block, 0, size); // on failure, read what the server said
+    const auto bodySentAt = Clock::now();
+    auto reply = readReply(socket.fd(), bodySentAt + std::chrono::minutes(5));
+    if (reply)
+        reply->bodySentAt = bodySentAt;
+    return reply;
+}
+
+std::optional<HttpReply> LoopbackClient::sendGeneratedRange(const QByteArray &method,
+                                                            const QByteArray &target,
+                                                            const QByteArray &headers, qint64 from,
+                                                            qint64 size, qint64 cutAfter) const
+{
+    QByteArray block = generatedBlock();
+    Socket socket(connectSocket());
+    if (socket.fd() < 0)
+        return std::nullopt;
+    QByteArray head = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!m_token.isEmpty())
+        head += "Authorization: Bearer " + m_token + "\r\n";
+    head += headers + "Content-Length: " + QByteArray::number(size)
+        + "\r\nConnection: close\r\n\r\n";
+    if (!sendAll(socket.fd(), head.constData(), size_t(head.size())))
+        return std::nullopt;
+    if (cutAfter >= 0 && cutAfter < size) {
+        sendGenerated(socket.fd(), block, from, cutAfter);
+        return std::nullopt; // the Socket closes: a FIN after the bytes sent, nothing read
+    }
+    sendGenerated(socket.fd(), block, from, size); // on failure, read what the server said
     const auto bodySentAt = Clock::now();
     auto reply = readReply(socket.fd(), bodySentAt + std::chrono::minutes(5));
     if (reply)
@@ -206,11 +245,24 @@ int LoopbackClient::putPartial(const QByteArray &target, qint64 size, qint64 sen
         return -1;
     const QByteArray head = putHead(target, m_token, size);
     if (!sendAll(fd, head.constData(), size_t(head.size()))
-        || !sendGenerated(fd, block, std::min(sent, size))) {
+        || !sendGenerated(fd, block, 0, std::min(sent, size))) {
         ::close(fd);
         return -1;
     }
     return fd;
+}
+
+QByteArray generatedSha256(qint64 size)
+{
+    QByteArray block = generatedBlock();
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    for (qint64 done = 0; done < size;) {
+        numberBlock(block, done / BlockBytes);
+        const qint64 n = std::min<qint64>(BlockBytes, size - done);
+        hash.addData(QByteArrayView(block.constData(), n));
+        done += n;
+    }
+    return hash.result().toHex();
 }
 
 int openNonBlockingReader(quint16 port, const QByteArray &request, int receiveBuffer)
