@@ -42,6 +42,7 @@ constexpr qint64 CopyBlock = 1024 * 1024;
 // How long a PATCH in flight may go on after a newer request for its upload
 // came (supersede()).
 constexpr int SupersedeGraceMs = 250;
+constexpr qint64 ChunkWriteBehindBytes = 1024 * 1024;
 constexpr qint64 SniffBytes = 4096;
 
 QString concatName(ResumableInfo::Concat concat)
@@ -785,6 +786,10 @@ void ResumableUploads::startPatch(Exchange &ex, const EntryPtr &e, ResumablePatc
     options.highWaterBytes = limits.uploadBufferBytes;
     options.lowWaterBytes = limits.uploadBufferBytes / 4;
     options.sniffBytes = 0;
+    // Each PATCH ends with an fdatasync the client waits for, idle: small
+    // write-behind windows keep the disk busy during the chunk, so that the
+    // flush at its end finds a few MiB left rather than the whole chunk.
+    options.writeBehindBytes = ChunkWriteBehindBytes;
     options.computeSha256 = e->hashedUpTo == info.offset;
     if (options.computeSha256)
         options.sha256Seed = e->hash;
