@@ -2,6 +2,7 @@
 // QAbstractItemModelTester, the lists re-read at most once a second and only
 // while the tab shows, and the bound on what it holds.
 #include "fakeservice.h"
+#include "questiontesting.h"
 
 #include "palette.h"
 #include "resumableuploadsmodel.h"
@@ -85,6 +86,7 @@ private slots:
     void listReplacedWhileChoosingWhereToSave();
     void resumableModelSaysWhatArrivedAndWhenItExpires();
     void resumableListFollowsTheStoredOneAndTusRequests();
+    void resumableDeleteThatFailsNamesTheUpload();
 };
 
 void tst_UploadsRefresh::modelKeepsRowsThatStay()
@@ -290,6 +292,44 @@ void tst_UploadsRefresh::resumableListFollowsTheStoredOneAndTusRequests()
     QTRY_VERIFY(empty->isVisible());
     QVERIFY(!pane->view()->isVisible());
     delete page;
+}
+
+// The answer comes as uploadCommandFinished, which the stored uploads'
+// Delete shares: only this table says it, naming the upload.
+void tst_UploadsRefresh::resumableDeleteThatFailsNamesTheUpload()
+{
+    FakeService service;
+    const upload::ResumableInfo gone
+        = unfinished(2, 100, 40, QDateTime::currentDateTimeUtc().addSecs(600));
+    service.resumable = {gone};
+    ui::UploadsPage page(service);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    ui::ResumableUploadsPane *pane = page.resumablePane();
+    QTRY_COMPARE(pane->model()->rowCount(), 1);
+    pane->view()->selectRow(0);
+    auto *action = pane->findChild<QAction *>(u"deleteResumableUploadsAction"_s);
+    QVERIFY(action && action->isEnabled());
+    auto asked = std::make_shared<bool>(false);
+    sluice::testing::answerQuestion(u"deleteResumableUploadsQuestion"_s, u"Delete"_s, asked);
+    action->trigger();
+    QVERIFY(*asked);
+    QCOMPARE(service.removedResumable, QStringList {gone.id});
+    auto *message = pane->findChild<QLabel *>(u"resumableUploadsMessage"_s);
+    auto *storedMessage = page.findChild<QLabel *>(u"uploadsMessage"_s);
+    QVERIFY(message && storedMessage);
+    QCOMPARE(message->text(), u"Deleting 1 unfinished upload(s)\u2026"_s);
+
+    const int requests = service.resumableRequests;
+    emit service.uploadCommandFinished({gone.id, false, u"no resumable upload %1"_s.arg(gone.id)});
+    QCOMPARE(message->text(), u"Could not delete part2.bin: no resumable upload %1"_s.arg(gone.id));
+    QVERIFY(message->isVisible());
+    QCOMPARE(message->palette().color(QPalette::WindowText), ui::currentColours().errorText);
+    QVERIFY(storedMessage->text().isEmpty());
+    QCOMPARE(service.resumableRequests, requests + 1); // the list as it is now
+    // An answer it did not ask for changes nothing.
+    emit service.uploadCommandFinished({gone.id, false, u"another"_s});
+    QVERIFY(message->text().startsWith(u"Could not delete part2.bin"_s));
 }
 
 QTEST_MAIN(tst_UploadsRefresh)
