@@ -54,6 +54,20 @@ QString formatDuration(qint64 ms)
     return u"%1 d %2 h"_s.arg(s / 86'400).arg(s / 3'600 % 24);
 }
 
+QString formatCoarseDuration(qint64 ms)
+{
+    if (ms < 0)
+        return u"\u2014"_s;
+    const qint64 s = ms / 1'000;
+    if (s < 60)
+        return u"%1 s"_s.arg(s);
+    if (s < 3'600)
+        return u"%1 min"_s.arg(s / 60);
+    if (s < 2 * 86'400)
+        return u"%1 h"_s.arg(s / 3'600);
+    return u"%1 d"_s.arg(s / 86'400);
+}
+
 QString formatLimit(qint64 value, const char *unit)
 {
     if (std::strcmp(unit, "bytes") == 0)

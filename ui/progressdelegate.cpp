@@ -27,7 +27,9 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     bar.minimum = 0;
     bar.maximum = 1000;
     bar.progress = int(std::clamp(fraction, 0.0, 1.0) * 1000);
-    bar.text = QString::number(qRound(fraction * 100)) + QLatin1Char('%');
+    bar.text = m_barText == BarText::CellText
+        ? index.data(Qt::DisplayRole).toString()
+        : QString::number(qRound(fraction * 100)) + QLatin1Char('%');
     bar.textVisible = true;
     bar.textAlignment = Qt::AlignCenter;
     bar.state = option.state | QStyle::State_Horizontal;

@@ -2,6 +2,7 @@
 
 #include "filterchoices.h"
 #include "format.h"
+#include "resumableuploadspane.h"
 #include "uploadsmodel.h"
 
 #include <QAction>
@@ -67,7 +68,9 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
     , m_clearFilters(new QToolButton)
     , m_summary(new QLabel)
     , m_message(new QLabel)
+    , m_resumable(new ResumableUploadsPane(service))
     , m_throttle(new QTimer(this))
+    , m_expiryClock(new QTimer(this))
 {
     m_filter->setSourceModel(m_model);
     m_filter->setSortRole(UploadsModel::SortRole);
@@ -170,7 +173,8 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 1);
     auto layout = new QVBoxLayout(this);
-    layout->addWidget(splitter);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_resumable);
 
     connect(m_accountFilter, &QComboBox::currentIndexChanged, this, [this] {
         m_filter->setAccountFilter(m_accountFilter->currentData().toString());
@@ -220,6 +224,17 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
             });
     connect(&m_service, &service::ServiceFacade::uploadCommandFinished, this,
             &UploadsPage::onCommandFinished);
+    // A PATCH under /files/ moves an unfinished upload on: its list is re-read
+    // while one runs, and once more when the last one ends.
+    connect(&m_service, &service::ServiceFacade::transfersChanged, this,
+            [this](const QList<http::Transfer> &transfers, qint64) {
+                const bool running
+                    = std::any_of(transfers.begin(), transfers.end(), [](const http::Transfer &t) {
+                          return t.route == u"/files"_s || t.route.startsWith(u"/files/"_s);
+                      });
+                if (std::exchange(m_resumableInFlight, running) || running)
+                    refreshSoon(ResumableList);
+            });
     connect(&m_service, &service::ServiceFacade::uploadSaveFinished, this,
             [this](const QString &id, const QString &path, bool ok, const QString &error) {
                 const UploadRecord *u = m_model->find(id);
@@ -244,14 +259,19 @@ UploadsPage::UploadsPage(service::ServiceFacade &service, QWidget *parent)
     m_throttle->setSingleShot(true);
     m_throttle->setInterval(std::chrono::seconds(1));
     connect(m_throttle, &QTimer::timeout, this, [this] {
-        if (std::exchange(m_refreshPending, false))
-            refreshSoon();
+        if (const int lists = std::exchange(m_refreshPending, 0))
+            refreshSoon(lists);
     });
+    m_expiryClock->setObjectName(u"resumableUploadsClock"_s);
+    m_expiryClock->setInterval(std::chrono::minutes(1));
+    connect(m_expiryClock, &QTimer::timeout, this, [this] { refreshSoon(ResumableList); });
+    m_expiryClock->start();
 
     updateActions();
     updateDetail();
-    // Once now, so that the tab has its list when it first shows.
+    // Once now, so that the tab has its lists when it first shows.
     m_service.requestUploads(MaxUploads);
+    m_resumable->refresh();
     m_throttle->start();
 }
 
@@ -270,23 +290,26 @@ QAction *UploadsPage::addAction(const QString &text, const QKeySequence &shortcu
 void UploadsPage::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
-    if (std::exchange(m_stale, false))
-        refreshSoon();
+    if (const int lists = std::exchange(m_stale, 0))
+        refreshSoon(lists);
 }
 
-// The list again, at most once a second, and only for a page on screen (a
+// The lists again, at most once a second, and only for a page on screen (a
 // hidden one re-reads when it shows).
-void UploadsPage::refreshSoon()
+void UploadsPage::refreshSoon(int lists)
 {
     if (!isVisible()) {
-        m_stale = true;
+        m_stale |= lists;
         return;
     }
     if (m_throttle->isActive()) {
-        m_refreshPending = true;
+        m_refreshPending |= lists;
         return;
     }
-    m_service.requestUploads(MaxUploads);
+    if (lists & StoredList)
+        m_service.requestUploads(MaxUploads);
+    if (lists & ResumableList)
+        m_resumable->refresh();
     m_throttle->start();
 }
 
@@ -441,16 +464,19 @@ void UploadsPage::deleteSelected()
     question.exec();
     if (question.clickedButton() != remove)
         return;
-    m_deletesPending += int(ids.size());
+    m_deleting += ids;
     m_message->setText(tr("Deleting %n upload(s)\u2026", nullptr, int(ids.size())));
     m_service.removeUploads(ids);
 }
 
 void UploadsPage::onCommandFinished(const service::UploadCommandResult &result)
 {
+    // The unfinished uploads' Delete answers this way too.
+    if (!m_deleting.removeOne(result.uploadId))
+        return;
     if (!result.ok)
         m_deleteErrors << result.message;
-    if (m_deletesPending > 0 && --m_deletesPending > 0)
+    if (!m_deleting.isEmpty())
         return;
     // All answered: say what failed, then show the list as it is now.
     m_message->setText(m_deleteErrors.join(u"; "_s));

@@ -254,6 +254,34 @@ std::optional<upload::UploadRecord> uploadFromJson(const QJsonObject &object)
     return u;
 }
 
+std::optional<upload::ResumableInfo> resumableUploadFromJson(const QJsonObject &object)
+{
+    upload::ResumableInfo u;
+    Reader r(object);
+    r.string(u"id"_s, u.id);
+    r.string(u"name"_s, u.name);
+    r.string(u"account"_s, u.account);
+    r.string(u"account_id"_s, u.accountId);
+    r.integer(u"offset"_s, u.offset);
+    r.dateTime(u"expires_at"_s, u.expires);
+    const QJsonValue length = object.value(u"length"_s);
+    if (!length.isNull()) {
+        const auto n = integer(length);
+        if (!n || *n < 0)
+            return std::nullopt;
+        u.length = *n;
+    }
+    const QJsonValue concat = object.value(u"concat"_s);
+    if (concat == u"partial"_s)
+        u.concat = upload::ResumableInfo::Concat::Partial;
+    else if (!concat.isUndefined())
+        return std::nullopt;
+    if (!r.ok() || !upload::isValidUploadId(u.id) || u.offset < 0 || !u.expires.isValid()
+        || (u.length && u.offset > *u.length))
+        return std::nullopt;
+    return u;
+}
+
 std::optional<http::Transfer> transferFromJson(const QJsonObject &object)
 {
     http::Transfer t;

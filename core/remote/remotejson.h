@@ -5,6 +5,7 @@
 #include "jobs/job.h"
 #include "metrics/sample.h"
 #include "service/servicefacade.h"
+#include "upload/resumableinfo.h"
 #include "upload/uploadrecord.h"
 #include "util/expected.h"
 
@@ -27,6 +28,10 @@ std::optional<http::Transfer> transferFromJson(const QJsonObject &object);
 // An upload as GET /uploads and GET /uploads/{id} give it (upload::toJson()).
 // The attempt numbers are not in the API: they stay 0.
 std::optional<upload::UploadRecord> uploadFromJson(const QJsonObject &object);
+// An unfinished resumable upload as GET /files/ lists it: `length` null
+// while deferred, `expires_at` a time, `concat` absent or "partial". What
+// the list does not carry (metadata, declared type, parts) stays empty.
+std::optional<upload::ResumableInfo> resumableUploadFromJson(const QJsonObject &object);
 // The `status` entry of the live stream.
 std::optional<service::ServiceStatus> statusFromJson(const QJsonObject &object);
 // GET /api/history's body.

@@ -112,12 +112,15 @@ QNetworkRequest RemoteServiceFacade::request(const QString &pathAndQuery) const
 }
 
 void RemoteServiceFacade::send(const QByteArray &verb, const QString &pathAndQuery,
-                               const QByteArray &body, JsonHandler handler)
+                               const QByteArray &body, JsonHandler handler,
+                               const RawHeaders &headers)
 {
     QNetworkRequest req = request(pathAndQuery);
     req.setTransferTimeout(RequestTimeoutMs);
     if (!body.isEmpty())
         req.setRawHeader("Content-Type", "application/json");
+    for (const auto &[name, value] : headers)
+        req.setRawHeader(name, value);
     QNetworkReply *reply = m_network.sendCustomRequest(req, verb, body);
     connect(reply, &QNetworkReply::encrypted, this, [this, reply] { checkPin(reply); });
     connect(reply, &QNetworkReply::downloadProgress, this, [reply](qint64 received, qint64) {
@@ -340,6 +343,8 @@ void RemoteServiceFacade::refetch()
         requestHistory(m_historyAsked->first, m_historyAsked->second);
     if (m_uploadsLimit > 0)
         requestUploads(m_uploadsLimit);
+    if (m_resumableAsked)
+        requestResumableUploads();
     fetchEvents();
 }
 

@@ -75,6 +75,9 @@ public:
     void removeUploads(const QStringList &ids) override;
     void saveUpload(const QString &id, const QString &path) override;
     void requestUploadThumbnail(const QString &id) override;
+    // GET /files/, DELETE /files/{id} (remoteuploads.cpp).
+    void requestResumableUploads() override;
+    void removeResumableUploads(const QStringList &ids) override;
 
     bool isRemote() const override { return true; }
     service::ConnectionInfo connection() const override { return m_connection; }
@@ -95,8 +98,9 @@ private:
     using JsonHandler
         = std::function<void(int status, const QJsonObject &body, const QString &error)>;
     QNetworkRequest request(const QString &pathAndQuery) const;
+    using RawHeaders = QList<std::pair<QByteArray, QByteArray>>;
     void send(const QByteArray &verb, const QString &pathAndQuery, const QByteArray &body,
-              JsonHandler handler);
+              JsonHandler handler, const RawHeaders &headers = {});
     void openStream();
     void onStreamData();
     void onStreamEnded();
@@ -145,6 +149,8 @@ private:
     std::optional<std::pair<qint64, QStringList>> m_historyAsked; // the same for requestHistory()
     int m_uploadsLimit = -1; // the last requestUploads(), repeated after a reconnect
     quint64 m_uploadsGeneration = 0; // a newer requestUploads() drops an older answer
+    bool m_resumableAsked = false; // repeat requestResumableUploads() after a reconnect
+    quint64 m_resumableGeneration = 0; // a newer requestResumableUploads() drops an older answer
 };
 
 } // namespace sluice::remote

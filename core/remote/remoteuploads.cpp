@@ -1,6 +1,7 @@
 // The Uploads tab's side of RemoteServiceFacade: GET /uploads, DELETE
 // /uploads/{id}, GET /uploads/{id}/content (streamed to a file) and GET
-// /uploads/{id}/thumbnail, each a single request with a bounded answer.
+// /uploads/{id}/thumbnail, and for unfinished resumable uploads GET /files/
+// and DELETE /files/{id}; each a single request with a bounded answer.
 #include "remote/remoteservicefacade.h"
 
 #include "remote/remotejson.h"
@@ -32,6 +33,14 @@ QString uploadPath(const QString &id)
 {
     return u"/uploads/"_s + QString::fromLatin1(QUrl::toPercentEncoding(id));
 }
+
+QString resumablePath(const QString &id)
+{
+    return u"/files/"_s + QString::fromLatin1(QUrl::toPercentEncoding(id));
+}
+
+// Every request under /files/ but OPTIONS names the protocol (412 otherwise).
+const QList<std::pair<QByteArray, QByteArray>> TusHeaders {{"Tus-Resumable", "1.0.0"}};
 
 int statusOf(QNetworkReply *reply)
 {
@@ -77,6 +86,37 @@ void RemoteServiceFacade::removeUploads(const QStringList &ids)
              [this, id](int status, const QJsonObject &, const QString &error) {
                  emit uploadCommandFinished({id, status >= 200 && status < 300, error});
              });
+    }
+}
+
+void RemoteServiceFacade::requestResumableUploads()
+{
+    m_resumableAsked = true;
+    const quint64 generation = ++m_resumableGeneration;
+    send(
+        "GET", u"/files/"_s, {},
+        [this, generation](int status, const QJsonObject &body, const QString &) {
+            if (generation != m_resumableGeneration || status != 200)
+                return; // a newer request is on its way, or the list shown stays
+            QList<upload::ResumableInfo> uploads;
+            for (const QJsonValue &v : body.value(u"uploads"_s).toArray()) {
+                if (auto u = resumableUploadFromJson(v.toObject()))
+                    uploads.append(*u);
+            }
+            emit resumableUploadsReset(uploads);
+        },
+        TusHeaders);
+}
+
+void RemoteServiceFacade::removeResumableUploads(const QStringList &ids)
+{
+    for (const QString &id : ids) {
+        send(
+            "DELETE", resumablePath(id), {},
+            [this, id](int status, const QJsonObject &, const QString &error) {
+                emit uploadCommandFinished({id, status >= 200 && status < 300, error});
+            },
+            TusHeaders);
     }
 }
 

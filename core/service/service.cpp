@@ -84,6 +84,8 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
     qRegisterMetaType<UploadCommandResult>();
     qRegisterMetaType<upload::UploadRecord>();
     qRegisterMetaType<QList<upload::UploadRecord>>();
+    qRegisterMetaType<upload::ResumableInfo>();
+    qRegisterMetaType<QList<upload::ResumableInfo>>();
     m_configWriter.setMaxThreadCount(1);
 
     // The job engine: its own thread, its own store connection.

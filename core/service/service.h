@@ -114,6 +114,9 @@ public:
     void saveUpload(const QString &id, const QString &path) override;
     void requestUploadThumbnail(const QString &id) override;
     QString localUploadPath(const QString &id) const override;
+    // Unfinished resumable uploads: ResumableUploads on the HTTP thread.
+    void requestResumableUploads() override;
+    void removeResumableUploads(const QStringList &ids) override;
 
     // How a caller changes the limits: given those in the config file (read
     // under its lock), changes them in place or returns the problems.

@@ -6,6 +6,7 @@
 #include "metrics/eventlog.h"
 #include "metrics/history.h"
 #include "metrics/sample.h"
+#include "upload/resumableinfo.h"
 #include "upload/uploadrecord.h"
 
 #include <QDate>
@@ -195,6 +196,12 @@ public:
         Q_UNUSED(id);
         return {};
     }
+    // Unfinished resumable uploads (tus, /files/; docs/decisions/0032): every
+    // account's, soonest to expire first, as GET /files/ lists them to an admin.
+    virtual void requestResumableUploads() = 0; // resumableUploadsReset
+    // As DELETE /files/{id}: its bytes and record go, its reservation ends.
+    // uploadCommandFinished, one per id.
+    virtual void removeResumableUploads(const QStringList &ids) = 0;
     // ----------------------------------------------------------------------
 
     // Whether start() and stop() mean anything (the embedded service only).
@@ -239,6 +246,8 @@ signals:
     void uploadSaveFinished(const QString &id, const QString &path, bool ok, const QString &error);
     // A null image when the upload has none (not an image, not processed yet, gone).
     void uploadThumbnailReady(const QString &id, const QImage &image);
+    // A full list (replaces what the receiver had), soonest to expire first.
+    void resumableUploadsReset(const QList<sluice::upload::ResumableInfo> &uploads);
 };
 
 } // namespace sluice::service

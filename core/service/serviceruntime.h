@@ -55,6 +55,8 @@ public:
     // The service's state, for the live stream (from the Service's thread).
     void publishStatus(const QJsonObject &status);
     StreamHub &stream() { return m_stream; }
+    // The unfinished resumable uploads; null without an upload store. On this thread only.
+    upload::ResumableUploads *resumable() const { return m_resumable; }
 
 private:
     void onStopped();

@@ -1,8 +1,12 @@
 // The Uploads tab's side of the embedded Service: the list, deletes, saves
 // and thumbnails, through the same UploadStore calls as the routes
-// (GET /uploads, DELETE /uploads/{id}, .../content, .../thumbnail).
+// (GET /uploads, DELETE /uploads/{id}, .../content, .../thumbnail), and the
+// unfinished resumable uploads through ResumableUploads on the HTTP thread
+// (GET /files/, DELETE /files/{id}).
 #include "service/service.h"
 
+#include "service/serviceruntime.h"
+#include "upload/resumable.h"
 #include "upload/uploadstore.h"
 
 #include <QFile>
@@ -197,6 +201,45 @@ void Service::requestUploadThumbnail(const QString &id)
 QString Service::localUploadPath(const QString &id) const
 {
     return upload::isValidUploadId(id) ? m_uploadStore->filePath(id) : QString();
+}
+
+// The registry lives on the HTTP thread and is touched only there: the
+// request hops there and the answer hops back, both queued.
+void Service::requestResumableUploads()
+{
+    QMetaObject::invokeMethod(m_runtime, [this, runtime = m_runtime] {
+        const QList<upload::ResumableInfo> uploads = runtime->resumable()
+            ? runtime->resumable()->unfinished()
+            : QList<upload::ResumableInfo>();
+        QMetaObject::invokeMethod(
+            this, [this, uploads] { emit resumableUploadsReset(uploads); }, Qt::QueuedConnection);
+    });
+}
+
+void Service::removeResumableUploads(const QStringList &ids)
+{
+    for (const QString &id : ids) {
+        // The wording of DELETE /files/{id}'s 404.
+        const QString missing = tr("no resumable upload %1").arg(id.left(64));
+        if (!upload::isValidUploadId(id)) {
+            emit uploadCommandFinished({id, false, missing});
+            continue;
+        }
+        QMetaObject::invokeMethod(m_runtime, [this, runtime = m_runtime, id, missing] {
+            const auto answer = [this, id, missing](bool removed) {
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, id, missing, removed] {
+                        emit uploadCommandFinished({id, removed, removed ? QString() : missing});
+                    },
+                    Qt::QueuedConnection);
+            };
+            if (upload::ResumableUploads *resumable = runtime->resumable())
+                resumable->removeUnfinished(id, answer);
+            else
+                answer(false);
+        });
+    }
 }
 
 } // namespace sluice::service

@@ -4,6 +4,7 @@
 #include "http/bodysink.h"
 #include "http/httptypes.h"
 #include "upload/contentpolicy.h"
+#include "upload/resumableinfo.h"
 #include "upload/tusprotocol.h"
 
 #include <QDateTime>
@@ -28,29 +29,6 @@ class UploadTicket;
 class UploadWriter;
 class Sha256;
 class ResumablePatchSink;
-
-// What is kept of a resumable upload (tus) between its requests, in
-// DIR/ID.json beside its bytes in DIR/ID.bin.
-struct ResumableInfo
-{
-    enum class Concat { None, Partial, Final };
-
-    QString id; // an upload id: /files/{id}, and /uploads/{id} once stored
-    QString accountId;
-    QString account;
-    std::optional<qint64> length; // nullopt: deferred
-    qint64 offset = 0; // acknowledged (on disk, flushed)
-    QByteArray metadata; // Upload-Metadata as received
-    QString name; // metadata "filename", sanitized
-    QString declaredType; // metadata "filetype", canonical or empty
-    QDateTime expires;
-    Concat concat = Concat::None;
-    QStringList parts; // a final upload's partial uploads
-    bool complete = false; // every byte arrived (and, unless partial, it is stored)
-
-    QJsonObject toJson() const;
-    static std::optional<ResumableInfo> fromJson(const QJsonObject &json);
-};
 
 // What PATCH /files/{id} asks for, parsed.
 struct ResumablePatch

@@ -1970,6 +1970,106 @@ aus %2</translation>
     </message>
 </context>
 <context>
+    <name>sluice::ui::ResumableUploadsModel</name>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Läuft ab</translation>
+    </message>
+    <message>
+        <source>%1, length deferred</source>
+        <translation>%1, Länge noch offen</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>abgelaufen</translation>
+    </message>
+    <message>
+        <source>in %1</source>
+        <translation>in %1</translation>
+    </message>
+    <message>
+        <source>Upload %1</source>
+        <translation>Upload %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 bytes</source>
+        <translation>%1 von %2 Byte</translation>
+    </message>
+    <message>
+        <source>%1 bytes; the client has not said yet how many will come</source>
+        <translation>%1 Byte; der Client hat noch nicht gesagt, wie viele kommen</translation>
+    </message>
+</context>
+<context>
+    <name>sluice::ui::ResumableUploadsPane</name>
+    <message>
+        <source>Delete the selected unfinished uploads: the bytes received so far go, and their clients cannot resume them (Del)</source>
+        <translation>Die ausgewählten unfertigen Uploads löschen: Die bisher empfangenen Bytes werden entfernt, und ihre Clients können sie nicht fortsetzen (Entf)</translation>
+    </message>
+    <message>
+        <source>Unfinished resumable uploads</source>
+        <translation>Unfertige fortsetzbare Uploads</translation>
+    </message>
+    <message>
+        <source>No unfinished resumable uploads.</source>
+        <translation>Keine unfertigen fortsetzbaren Uploads.</translation>
+    </message>
+    <message>
+        <source>Unfinished resumable uploads (%1)</source>
+        <translation>Unfertige fortsetzbare Uploads (%1)</translation>
+    </message>
+    <message>
+        <source>Delete unfinished uploads</source>
+        <translation>Unfertige Uploads löschen</translation>
+    </message>
+    <message>
+        <source>Delete the unfinished upload %1 (%2)? The bytes received so far go, and its client cannot resume it; this cannot be undone.</source>
+        <translation>Den unfertigen Upload %1 (%2) löschen? Die bisher empfangenen Bytes werden entfernt, und sein Client kann ihn nicht fortsetzen; das kann nicht rückgängig gemacht werden.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n unfinished upload(s)? The bytes received so far go, and their clients cannot resume them; this cannot be undone.</source>
+        <translation>
+            <numerusform>%n unfertigen Upload löschen? Die bisher empfangenen Bytes werden entfernt, und sein Client kann ihn nicht fortsetzen; das kann nicht rückgängig gemacht werden.</numerusform>
+            <numerusform>%n unfertige Uploads löschen? Die bisher empfangenen Bytes werden entfernt, und ihre Clients können sie nicht fortsetzen; das kann nicht rückgängig gemacht werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>&amp;Löschen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleting %n unfinished upload(s)…</source>
+        <translation>
+            <numerusform>Lösche %n unfertigen Upload…</numerusform>
+            <numerusform>Lösche %n unfertige Uploads…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not delete %1: %2</source>
+        <translation>%1 konnte nicht gelöscht werden: %2</translation>
+    </message>
+    <message>
+        <source>Delete unf&amp;inished</source>
+        <translation>Unfert&amp;ige löschen</translation>
+    </message>
+</context>
+<context>
     <name>sluice::ui::SummaryTile</name>
     <message>
         <source>⛔ %1: critical</source>

@@ -97,6 +97,13 @@ public:
     {
         QTimer::singleShot(0, this, [this, id] { emit uploadThumbnailReady(id, {}); });
     }
+    // Unfinished resumable uploads: answered later from `resumable`.
+    void requestResumableUploads() override
+    {
+        ++resumableRequests;
+        QTimer::singleShot(0, this, [this] { emit resumableUploadsReset(resumable); });
+    }
+    void removeResumableUploads(const QStringList &ids) override { removedResumable += ids; }
 
     // Set before the window is made: a remote service's window is built as one.
     bool remote = false;
@@ -137,6 +144,9 @@ public:
     int uploadRequests = 0;
     QStringList removedUploads;
     QList<std::pair<QString, QString>> saved; // (id, path)
+    QList<upload::ResumableInfo> resumable; // what requestResumableUploads answers
+    int resumableRequests = 0;
+    QStringList removedResumable;
 
 public slots:
     void start() override

@@ -223,8 +223,21 @@ void addDataset(FakeService &service)
     service.datasets = {orders};
 }
 
+// An unfinished resumable upload, so that the Uploads tab shows its table.
+void addUnfinishedUpload(FakeService &service)
+{
+    sluice::upload::ResumableInfo upload;
+    upload.id = u"u0123456789abcdef0123456789abcdef"_s;
+    upload.name = u"backup.tar"_s;
+    upload.account = u"alice"_s;
+    upload.length = 4'000'000;
+    upload.offset = 1'000'000;
+    upload.expires = QDateTime::currentDateTimeUtc().addSecs(3'600 * 20);
+    service.resumable.append(upload);
+}
+
 // Rows in the Jobs and Events tables (a table with rows keeps Tab for its
-// cells unless told not to).
+// cells unless told not to), and in the unfinished uploads' table.
 void addJobsAndEvents(FakeService &service)
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -251,6 +264,7 @@ void addJobsAndEvents(FakeService &service)
         event.detail = u"a detail"_s;
         service.events.append(event);
     }
+    addUnfinishedUpload(service);
 }
 
 // The colour of the Stop button's sign, in its middle.
@@ -525,6 +539,7 @@ void tst_Looks::fitsAt1280x800()
 void tst_Looks::everyControlHasAName()
 {
     FakeService service(u"q8Jx2vR7mT0pLw4nZc9yHs5dKb3gFa6eUi1oNj8tVr2"_s);
+    addUnfinishedUpload(service);
     MainWindow window(service);
     service.publish(makeStatus(sluice::service::ServiceState::Running));
     window.show();

@@ -7,6 +7,8 @@
 
 #include "mainwindow.h"
 #include "questiontesting.h"
+#include "resumableuploadsmodel.h"
+#include "resumableuploadspane.h"
 #include "uploadsmodel.h"
 #include "uploadspage.h"
 #include "windowtarget.h"
@@ -20,6 +22,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -29,6 +32,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -141,6 +145,62 @@ struct Target : testing::WindowTarget
         return false;
     }
 
+    // POST /files/ (tus): the new upload's id, from its Location.
+    QString createResumable(const QByteArray &headers)
+    {
+        const Reply r = request(port,
+                                "POST /files/ HTTP/1.1\r\nHost: x\r\n" + bearer(token)
+                                    + "Tus-Resumable: 1.0.0\r\n" + headers
+                                    + "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                                10'000);
+        const QByteArray location = r.header("location");
+        return r.status == 201 && location.startsWith("/files/")
+            ? QString::fromLatin1(location.mid(7))
+            : QString();
+    }
+    // The ids GET /files/ lists, or {"?"} when it does not answer.
+    QStringList listResumable()
+    {
+        const Reply r = request(port,
+                                "GET /files/ HTTP/1.1\r\nHost: x\r\n" + bearer(token)
+                                    + "Tus-Resumable: 1.0.0\r\nConnection: close\r\n\r\n",
+                                10'000);
+        if (r.status != 200)
+            return {u"?"_s};
+        QStringList ids;
+        for (const QJsonValue &v :
+             QJsonDocument::fromJson(r.body).object().value(u"uploads"_s).toArray())
+            ids << v.toObject().value(u"id"_s).toString();
+        return ids;
+    }
+    // PATCH /files/ID from offset 0 with `body`, its second half sent 1.5 s
+    // after the first, so that the request is in flight across a sample of
+    // the transfers, as any chunk that takes a while is; the status.
+    int patchSlowly(const QString &id, const QByteArray &body)
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!socket.waitForConnected(5'000))
+            return 0;
+        const qsizetype half = body.size() / 2;
+        socket.write("PATCH /files/" + id.toLatin1() + " HTTP/1.1\r\nHost: x\r\n" + bearer(token)
+                     + "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+                       "Upload-Offset: 0\r\nContent-Length: "
+                     + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n"
+                     + body.left(half));
+        QTest::qWait(1'500); // the window's event loop runs meanwhile
+        socket.write(body.mid(half));
+        QByteArray answer;
+        if (!QTest::qWaitFor(
+                [&] {
+                    answer += socket.readAll();
+                    return answer.contains("\r\n\r\n");
+                },
+                10'000))
+            return 0;
+        return answer.mid(9, 3).toInt(); // "HTTP/1.1 204"
+    }
+
     // Stored files of the upload (its file, its thumbnail).
     QStringList storedFilesOf(const QString &id) const
     {
@@ -163,6 +223,8 @@ private slots:
     void deleteAsksThenRemoves();
     void searchAndFiltersNarrow_data() { facades(); }
     void searchAndFiltersNarrow();
+    void unfinishedResumableListedAndDeleted_data() { facades(); }
+    void unfinishedResumableListedAndDeleted();
 
 private:
     static void facades();
@@ -396,6 +458,95 @@ void tst_UploadsPage::searchAndFiltersNarrow()
     QCOMPARE(states->currentIndex(), 0);
     QVERIFY(!clear->isVisible());
     QCOMPARE(summary->text(), u"Showing 3 of 3 uploads"_s);
+}
+
+// Issue 24: the unfinished resumable uploads below the stored ones, with
+// what has arrived of how much, when each expires, and Delete.
+void tst_UploadsPage::unfinishedResumableListedAndDeleted()
+{
+    QFETCH(bool, remote);
+    Target t;
+    t.remote = remote;
+    QVERIFY(t.start());
+    ui::ResumableUploadsPane *pane = t.page()->resumablePane();
+    QVERIFY(pane);
+    ui::ResumableUploadsModel *model = pane->model();
+    auto *empty = pane->findChild<QLabel *>(u"resumableUploadsEmpty"_s);
+    auto *message = t.page()->findChild<QLabel *>(u"uploadsMessage"_s);
+    QVERIFY(empty && message);
+    // None yet: one line says so, and there is no table.
+    QTRY_VERIFY(empty->isVisible());
+    QVERIFY(!pane->view()->isVisible());
+
+    // One whose client has not said its length yet, and one of 100 bytes
+    // that gets 40; the window learns of them as the PATCH runs and ends.
+    const QString deferred = t.createResumable("Upload-Defer-Length: 1\r\n");
+    const QString notes = t.createResumable("Upload-Length: 100\r\nUpload-Metadata: filename "
+                                            + QByteArray("notes.txt").toBase64() + "\r\n");
+    QVERIFY(!deferred.isEmpty() && !notes.isEmpty());
+    QCOMPARE(t.patchSlowly(notes, QByteArray(40, 'a')), 204);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        model->rowCount() == 2 && model->find(notes) && model->find(notes)->offset == 40, 5'000);
+    QVERIFY(pane->view()->isVisible());
+    QVERIFY(!empty->isVisible());
+    const QModelIndex received
+        = model->index(model->rowOf(notes), ui::ResumableUploadsModel::Received);
+    QCOMPARE(model->index(received.row(), ui::ResumableUploadsModel::Name).data().toString(),
+             u"notes.txt"_s);
+    QCOMPARE(model->index(received.row(), ui::ResumableUploadsModel::Account).data().toString(),
+             u"operator"_s);
+    QCOMPARE(received.data().toString(), u"40 B of 100 B"_s);
+    QCOMPARE(received.data(ui::ResumableUploadsModel::FractionRole).toDouble(), 0.4);
+    QCOMPARE(model->index(received.row(), ui::ResumableUploadsModel::Expires).data().toString(),
+             u"in 23 h"_s); // resumable_upload_ttl_ms: a day after its last byte
+    const int row = model->rowOf(deferred);
+    QCOMPARE(model->index(row, ui::ResumableUploadsModel::Received).data().toString(),
+             u"0 B, length deferred"_s);
+    QCOMPARE(model->index(row, ui::ResumableUploadsModel::Received)
+                 .data(ui::ResumableUploadsModel::FractionRole)
+                 .toDouble(),
+             -1.0);
+    QCOMPARE(model->index(row, ui::ResumableUploadsModel::Name).data().toString(), deferred);
+
+    // Delete, asked and confirmed: it goes, over HTTP too; the other stays.
+    pane->view()->selectionModel()->clear();
+    pane->view()->selectRow(model->rowOf(notes));
+    QCOMPARE(pane->selectedIds(), QStringList {notes});
+    auto *action = pane->findChild<QAction *>(u"deleteResumableUploadsAction"_s);
+    auto *button = pane->findChild<QToolButton *>(u"deleteResumableUploadsButton"_s);
+    QVERIFY(action && button && action->isEnabled() && button->isVisible());
+    auto asked = std::make_shared<bool>(false);
+    QSignalSpy answers(&t.service(), &service::ServiceFacade::uploadCommandFinished);
+    sluice::testing::answerQuestion(u"deleteResumableUploadsQuestion"_s, u"Delete"_s, asked);
+    QTest::mouseClick(button, Qt::LeftButton);
+    QVERIFY(*asked);
+    QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 1, 10'000);
+    const auto answer = answers.first().first().value<service::UploadCommandResult>();
+    QVERIFY2(answer.ok, qPrintable(answer.message));
+    QCOMPARE(answer.uploadId, notes);
+    QTRY_VERIFY_WITH_TIMEOUT(!model->find(notes), 5'000);
+    QVERIFY(model->find(deferred));
+    QCOMPARE(t.listResumable(), QStringList {deferred});
+    QVERIFY(!QFile::exists(t.dir.filePath(u"resumable/%1.bin"_s.arg(notes))));
+
+    // The last one, through the facade: the empty line again, and GET /files/ agrees.
+    t.service().removeResumableUploads({deferred});
+    QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 2, 10'000);
+    pane->refresh();
+    QTRY_VERIFY(empty->isVisible());
+    QCOMPARE(model->rowCount(), 0);
+    QVERIFY(!pane->view()->isVisible());
+    QCOMPARE(t.listResumable(), QStringList());
+
+    // One that is gone: refused, naming it.
+    t.service().removeResumableUploads({notes});
+    QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 3, 10'000);
+    const auto again = answers.last().first().value<service::UploadCommandResult>();
+    QVERIFY(!again.ok);
+    QCOMPARE(again.message, u"no resumable upload %1"_s.arg(notes));
+    // Answers to the other Delete are not the stored uploads' to show.
+    QTest::qWait(100);
+    QVERIFY(message->text().isEmpty());
 }
 
 QTEST_MAIN(tst_UploadsPage)

@@ -6,6 +6,7 @@
 #include "service/adminroutes.h"
 
 #include "jobs/jobjson.h"
+#include "upload/resumableinfo.h"
 #include "upload/uploadrecord.h"
 
 #include <QJsonArray>
@@ -28,6 +29,10 @@ private slots:
     void uploadRoundTrips();
     void uploadMissingOrBadFieldIsRefused_data();
     void uploadMissingOrBadFieldIsRefused();
+    void resumableUploadRoundTrips_data();
+    void resumableUploadRoundTrips();
+    void resumableUploadMissingOrBadFieldIsRefused_data();
+    void resumableUploadMissingOrBadFieldIsRefused();
     void transferRoundTrips();
     void statusRoundTrips();
     void historyRoundTrips();
@@ -249,6 +254,82 @@ void tst_RemoteJson::uploadMissingOrBadFieldIsRefused()
     else
         json.insert(key, value);
     QVERIFY(!remote::uploadFromJson(json));
+}
+
+namespace {
+
+// What GET /files/ carries of an unfinished upload, and nothing else.
+upload::ResumableInfo resumableUpload()
+{
+    upload::ResumableInfo u;
+    u.id = u"u0123456789abcdef0123456789abcdef"_s;
+    u.accountId = u"Xk2aaaaaaaaaaaaaaaaaaa"_s;
+    u.account = u"alice"_s;
+    u.name = u"backup été.tar"_s;
+    u.offset = 1'048'576;
+    u.length = 4'294'967'296;
+    u.expires = QDateTime(QDate(2026, 12, 9), QTime(10, 0, 0, 125), Qt::UTC);
+    return u;
+}
+
+} // namespace
+
+void tst_RemoteJson::resumableUploadRoundTrips_data()
+{
+    QTest::addColumn<upload::ResumableInfo>("info");
+    QTest::newRow("with length") << resumableUpload();
+    upload::ResumableInfo deferred = resumableUpload();
+    deferred.length.reset(); // "length": null
+    QTest::newRow("deferred") << deferred;
+    upload::ResumableInfo nothingYet = resumableUpload();
+    nothingYet.offset = 0;
+    nothingYet.name.clear(); // no filename in its metadata
+    QTest::newRow("nothing received, no name") << nothingYet;
+    upload::ResumableInfo partial = resumableUpload();
+    partial.concat = upload::ResumableInfo::Concat::Partial;
+    QTest::newRow("partial") << partial;
+}
+
+void tst_RemoteJson::resumableUploadRoundTrips()
+{
+    QFETCH(upload::ResumableInfo, info);
+    const auto back = remote::resumableUploadFromJson(info.toApiJson());
+    QVERIFY(back);
+    QCOMPARE(*back, info);
+    QCOMPARE(back->length.has_value(), info.length.has_value());
+}
+
+void tst_RemoteJson::resumableUploadMissingOrBadFieldIsRefused_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QJsonValue>("value"); // undefined: removed
+    QTest::newRow("no id") << u"id"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("bad id") << u"id"_s << QJsonValue(u"../etc"_s);
+    QTest::newRow("no name") << u"name"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("no account") << u"account"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("offset as text") << u"offset"_s << QJsonValue(u"12"_s);
+    QTest::newRow("negative offset") << u"offset"_s << QJsonValue(-1);
+    QTest::newRow("offset past length") << u"offset"_s << QJsonValue(4'294'967'297.0);
+    QTest::newRow("no length") << u"length"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("length as text") << u"length"_s << QJsonValue(u"100"_s);
+    QTest::newRow("fractional length") << u"length"_s << QJsonValue(10.5);
+    QTest::newRow("no expiry") << u"expires_at"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("null expiry") << u"expires_at"_s << QJsonValue(QJsonValue::Null);
+    QTest::newRow("bad expiry") << u"expires_at"_s << QJsonValue(u"tomorrow"_s);
+    QTest::newRow("unknown concat") << u"concat"_s << QJsonValue(u"final"_s);
+}
+
+void tst_RemoteJson::resumableUploadMissingOrBadFieldIsRefused()
+{
+    QFETCH(QString, key);
+    QFETCH(QJsonValue, value);
+    QJsonObject json = resumableUpload().toApiJson();
+    QVERIFY(remote::resumableUploadFromJson(json)); // as the service writes it
+    if (value.isUndefined())
+        json.remove(key);
+    else
+        json.insert(key, value);
+    QVERIFY(!remote::resumableUploadFromJson(json));
 }
 
 void tst_RemoteJson::jobWithResultPointsAtTheServer()
