@@ -236,7 +236,7 @@ void tst_JobRoutes::resultStates()
     limits.expirySweepIntervalMs = 100;
     Fixture f(limits);
     const QString id = f.submit({{u"steps"_s, 1}, {u"step_ms"_s, 0}});
-    QTRY_COMPARE(f.state(id, f.admin), u"expired"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(f.state(id, f.admin), u"expired"_s, 15000);
     const Reply gone = f.call("GET", "/jobs/" + id.toLatin1() + "/result", f.admin);
     QCOMPARE(gone.status, 410);
     QVERIFY(gone.body.contains("result_ttl_ms"));
