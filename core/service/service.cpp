@@ -178,6 +178,13 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
             },
             Qt::BlockingQueuedConnection);
     }
+    // Resumable uploads live beside uploads/ (a finished one is linked there).
+    // Made here, before the data dir is watched (below): a new entry there
+    // later would look like a change of the config.
+    if (mayTouchDataDir && m_startError.isEmpty()) {
+        if (auto made = createPrivateDirectories(dataDir + u"/resumable"_s); !made)
+            m_startError = u"resumable uploads: "_s + made.error().message;
+    }
     if (!m_startError.isEmpty())
         qCWarning(lcService).noquote() << m_startError;
     // A missing demo database is generated a little after start-up (a service
@@ -187,10 +194,12 @@ Service::Service(Options options, config::LoadedConfig loaded, QObject *parent)
         QTimer::singleShot(std::chrono::seconds(2), this,
                            [exports = m_exports] { exports->startGeneration(); });
     }
-    QMetaObject::invokeMethod(m_runtime,
-                              [runtime = m_runtime, l = m_config.limits, t = m_config.uploadTypes] {
-                                  runtime->init(l, t);
-                              });
+    // Resumable uploads only in a data dir that is ours: their start-up
+    // cuts and deletes files there.
+    QMetaObject::invokeMethod(
+        m_runtime,
+        [runtime = m_runtime, l = m_config.limits, t = m_config.uploadTypes,
+         ours = mayTouchDataDir && m_startError.isEmpty()] { runtime->init(l, t, ours); });
 
     // `sluiced token add` and hand edits change the file under a running
     // service: reload accounts and limits. The file is replaced by rename, so

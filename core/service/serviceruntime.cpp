@@ -51,7 +51,8 @@ ServiceRuntime::~ServiceRuntime()
     delete m_server;
 }
 
-void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploadTypes)
+void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploadTypes,
+                          bool resumableUploads)
 {
     m_limits = limits;
     m_uploadGate.setLimits(limits);
@@ -59,7 +60,7 @@ void ServiceRuntime::init(const config::Limits &limits, const QStringList &uploa
     if (m_uploads)
         m_uploadGate.setStoredBytes(m_uploads->storedBytes());
     m_uploadPolicy = upload::ContentPolicy(uploadTypes);
-    if (m_uploads && !m_resumable) {
+    if (m_uploads && resumableUploads && !m_resumable) {
         // Beside uploads/: a finished one is moved there by rename().
         m_resumable = new upload::ResumableUploads(
             {&m_uploadGate, m_uploads, m_dataDir + u"/resumable"_s, [this] { return m_limits; },

@@ -36,7 +36,9 @@ public:
     ~ServiceRuntime() override;
 
     // On the HTTP thread, once, after the move there.
-    void init(const config::Limits &limits, const QStringList &uploadTypes);
+    // resumableUploads: the data dir is this process's (its resumable
+    // uploads are read, cut back and swept).
+    void init(const config::Limits &limits, const QStringList &uploadTypes, bool resumableUploads);
     void start(const ListenAddress &address, const config::Limits &limits,
                std::shared_ptr<const config::Authenticator> authenticator,
                const std::optional<QSslConfiguration> &tls = std::nullopt);

@@ -218,6 +218,16 @@ void tst_Service::secondServiceOnOneDataDirTouchesNothing()
     auto held = LockFile::tryLock(dir.filePath(QStringLiteral("sluice.lock")));
     QVERIFY(held);
     QVERIFY(!service::Service::lockDataDir(dir.path()));
+    // A resumable upload's bytes whose record the holder is writing right
+    // now: a start-up of resumable uploads would delete them as orphans.
+    QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("resumable")));
+    const QString inFlight
+        = dir.filePath(QStringLiteral("resumable/u0123456789abcdef0123456789abcdef.bin"));
+    {
+        QFile file(inFlight);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("the other process's bytes");
+    }
 
     {
         service::Service service(
@@ -248,6 +258,7 @@ void tst_Service::secondServiceOnOneDataDirTouchesNothing()
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("jobs.db"))));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("uploads.db"))));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("tmp"))));
+    QVERIFY(QFile::exists(inFlight));
 
     // Once the holder lets go, the same data dir starts normally.
     held->reset();
