@@ -194,6 +194,7 @@ struct ResumableUploads::Entry
     int storeFailures = 0; // whole, but the store refused it (the sweep retries)
     bool superseding = false; // a newer request waits for this PATCH to end
     qint64 received = 0;
+    qint64 maxUploadBytes = 0; // the limit when the PATCH began (not read per piece)
     bool bodyEnded = false;
     bool creation = false; // POST with creation-with-upload: 201 and Location
 };
@@ -744,6 +745,7 @@ void ResumableUploads::startPatch(Exchange &ex, const EntryPtr &e, ResumablePatc
     e->discard = false;
     e->superseding = false;
     e->received = 0;
+    e->maxUploadBytes = limits.maxUploadBytes;
     e->bodyEnded = false;
     e->creation = creation;
     const quint64 token = ++e->token;
@@ -768,7 +770,7 @@ void ResumableUploads::patchWrite(const EntryPtr &e, quint64 token, const QByteA
         return;
     e->received += piece.size();
     const qint64 end = e->info.offset + e->received;
-    const qint64 limit = e->info.length.value_or(m_context.limits().maxUploadBytes);
+    const qint64 limit = e->info.length.value_or(e->maxUploadBytes);
     if (end > limit) {
         const HttpError error = e->info.length
             ? HttpError {413,

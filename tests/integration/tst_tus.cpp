@@ -494,7 +494,7 @@ void tst_Tus::killedMidPatchResumesFromTheAcknowledgedOffset()
                    "Upload-Offset: 1048576\r\nUpload-Checksum: sha1 "
                  + digest(QCryptographicHash::Sha1, data.sliced(1024 * 1024))
                  + "\r\nContent-Length: 1048576\r\n\r\n" + data.sliced(1024 * 1024, 500'000));
-        QTest::qWait(300);
+        QTRY_VERIFY_WITH_TIMEOUT(tus.hasRead(path, 500'000), 10'000); // mid-chunk, for sure
         tus.daemon.kill9();
     }
     QVERIFY(tus.daemon.start(tus.dir.path()));

@@ -116,8 +116,9 @@ void tst_TusFaults::killedWhileStoringLosesNothing()
                   + "\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
                     "Upload-Offset: 1000\r\nContent-Length: "
                   + QByteArray::number(data.size() - 1000) + "\r\n\r\n" + data.sliced(1000));
-        // The store waits for the lock: the bytes are flushed and recorded.
-        QTest::qWait(1000);
+        // The store waits for the lock: kill once the record says every byte
+        // is there (flushed and recorded), before the row can be written.
+        QTRY_VERIFY_WITH_TIMEOUT(tus.recordedOffset(path) == data.size(), 10'000);
         tus.daemon.kill9();
     }
     QVERIFY(tus.daemon.start(tus.dir.path()));

@@ -131,6 +131,14 @@ struct Tus
         }
         return false;
     }
+    // The offset DATA/resumable/ID.json records (what survives a crash), or -1.
+    qint64 recordedOffset(const QByteArray &path) const
+    {
+        QFile file(dir.filePath(u"resumable/"_s + QString::fromLatin1(idOf(path)) + u".json"_s));
+        if (!file.open(QIODevice::ReadOnly))
+            return -1;
+        return QJsonDocument::fromJson(file.readAll()).object().value(u"offset"_s).toInteger(-1);
+    }
     QStringList resumableFiles() const
     {
         return QDir(dir.filePath(u"resumable"_s)).entryList(QDir::Files);
